@@ -1,0 +1,301 @@
+"""Listings, units, agents' availability, conversations, messages, decisions, showings."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Func, Q
+
+from inbox.choices import (
+    AvailabilityKind,
+    Direction,
+    FollowUpStage,
+    LinkageStatus,
+    ShowingState,
+    ShowingStatus,
+    WorkflowOutcome,
+)
+
+
+def validate_timezone(value: str) -> None:
+    """Refuse a time zone name the IANA database does not know."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"{value!r} is not a known time zone (e.g. America/New_York).") from exc
+
+
+class Listing(models.Model):
+    """An advertisement the team runs; it may be posted on several platforms."""
+
+    title = models.CharField(max_length=200)
+    address = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("title",)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Unit(models.Model):
+    """A rentable home with the facts replies quote and the rules showings follow."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="units")
+    name = models.CharField(max_length=120)
+    address = models.CharField(max_length=300, blank=True)
+    timezone = models.CharField(max_length=64, default="America/New_York", validators=[validate_timezone])
+    rent = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    deposit = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    available_from = models.DateField(null=True, blank=True)
+    bedrooms = models.PositiveSmallIntegerField(null=True, blank=True)
+    pets_policy = models.CharField(max_length=200, blank=True)
+    parking = models.CharField(max_length=200, blank=True)
+    min_lease_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    share_address_before_showing = models.BooleanField(default=False)
+    application_url = models.URLField(blank=True)
+    showing_duration_minutes = models.PositiveSmallIntegerField(default=30)
+    showing_buffer_minutes = models.PositiveSmallIntegerField(default=15)
+    agents = models.ManyToManyField(settings.AUTH_USER_MODEL, through="UnitAssignment", related_name="units")
+
+    class Meta:
+        ordering = ("listing__title", "name")
+        constraints = (
+            models.UniqueConstraint(fields=("listing", "name"), name="unit_name_unique_per_listing"),
+            models.CheckConstraint(condition=Q(showing_duration_minutes__gte=5), name="unit_showing_duration_min"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.listing.title} / {self.name}"
+
+
+class ListingRef(models.Model):
+    """A listing's identity on one platform: the id (and URL) renters' messages carry."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="refs")
+    platform = models.ForeignKey("platforms.Platform", on_delete=models.PROTECT, related_name="listing_refs")
+    external_ref = models.CharField(max_length=200)
+    url = models.URLField(blank=True, max_length=500)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("platform", "external_ref"), name="listing_ref_unique_per_platform"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.platform_id}:{self.external_ref}"
+
+
+class UnitAssignment(models.Model):
+    """An agent who shows a unit; only assigned agents' time is ever offered."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="assignments")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unit_assignments")
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = (models.UniqueConstraint(fields=("unit", "agent"), name="assignment_unique"),)
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} -> {self.unit_id}"
+
+
+class AgentProfile(models.Model):
+    """An agent's working facts: time zone for display and availability."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile")
+    timezone = models.CharField(max_length=64, default="America/New_York", validators=[validate_timezone])
+
+    def __str__(self) -> str:
+        return f"profile of {self.user_id}"
+
+
+class AvailabilityRule(models.Model):
+    """A window (weekly or dated) or a block, for a unit's showings or an agent's time.
+
+    Times are wall-clock in the owner's time zone, so a weekly 10:00-12:00 window stays
+    10:00-12:00 across daylight-saving changes.
+    """
+
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="availability")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="availability"
+    )
+    kind = models.CharField(max_length=16, choices=AvailabilityKind.choices, default=AvailabilityKind.WEEKLY)
+    weekday = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0 = Monday, for weekly windows.")
+    date = models.DateField(null=True, blank=True, help_text="For dated windows and blocks.")
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        constraints = (
+            models.CheckConstraint(
+                condition=(Q(unit__isnull=False, agent__isnull=True) | Q(unit__isnull=True, agent__isnull=False)),
+                name="availability_one_owner",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=AvailabilityKind.values), name="availability_kind_valid"),
+            models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="availability_positive_length"),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=AvailabilityKind.WEEKLY, weekday__isnull=False, weekday__lte=6)
+                    | (~Q(kind=AvailabilityKind.WEEKLY) & Q(date__isnull=False))
+                ),
+                name="availability_weekday_or_date",
+            ),
+        )
+
+    def __str__(self) -> str:
+        owner = f"unit {self.unit_id}" if self.unit_id else f"agent {self.agent_id}"
+        when = f"weekday {self.weekday}" if self.kind == AvailabilityKind.WEEKLY else str(self.date)
+        return f"{owner} {self.kind} {when} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class Conversation(models.Model):
+    """One platform thread with one renter, and where its workflow stands."""
+
+    account = models.ForeignKey("platforms.PlatformAccount", on_delete=models.PROTECT, related_name="conversations")
+    thread_ref = models.CharField(max_length=200)
+    listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations")
+    linkage_status = models.CharField(max_length=16, choices=LinkageStatus.choices, default=LinkageStatus.PENDING)
+    listing_ref_seen = models.CharField(max_length=500, blank=True, help_text="The listing reference the platform showed.")
+    renter_name = models.CharField(max_length=200, blank=True)
+    renter_handle = models.CharField(max_length=200, blank=True)
+    workflow_outcome = models.CharField(max_length=20, choices=WorkflowOutcome.choices, default=WorkflowOutcome.NEW)
+    showing_state = models.CharField(max_length=20, choices=ShowingState.choices, default=ShowingState.NONE)
+    follow_up_stage = models.CharField(max_length=20, choices=FollowUpStage.choices, default=FollowUpStage.NONE)
+    human_required = models.BooleanField(default=False, db_index=True)
+    human_reason = models.CharField(max_length=300, blank=True)
+    human_required_since = models.DateTimeField(null=True, blank=True)
+    assigned_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_conversations"
+    )
+    taken_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="taken_conversations"
+    )
+    opted_out = models.BooleanField(default=False)
+    lead_profile = models.JSONField(default=dict, blank=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    last_outbound_at = models.DateTimeField(null=True, blank=True)
+    next_follow_up_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-last_inbound_at", "-id")
+        constraints = (
+            models.UniqueConstraint(fields=("account", "thread_ref"), name="conversation_thread_unique_per_account"),
+            models.CheckConstraint(condition=Q(workflow_outcome__in=WorkflowOutcome.values), name="conv_outcome_valid"),
+            models.CheckConstraint(condition=Q(showing_state__in=ShowingState.values), name="conv_showing_state_valid"),
+            models.CheckConstraint(condition=Q(follow_up_stage__in=FollowUpStage.values), name="conv_follow_up_valid"),
+            models.CheckConstraint(condition=Q(linkage_status__in=LinkageStatus.values), name="conv_linkage_valid"),
+        )
+
+    def __str__(self) -> str:
+        return f"conversation {self.pk} ({self.account_id}:{self.thread_ref})"
+
+
+class Message(models.Model):
+    """One message of a thread, as the platform shows it (renter's or ours)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    platform_message_ref = models.CharField(max_length=200)
+    sender_name = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    sent_at = models.DateTimeField()
+    seen_at = models.DateTimeField(auto_now_add=True)
+    sent_by_bot = models.BooleanField(default=False, help_text="An outbound lease-bot sent (else an agent on the platform).")
+
+    class Meta:
+        ordering = ("sent_at", "id")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("conversation", "platform_message_ref"), name="message_ref_unique_per_conversation"
+            ),
+            models.CheckConstraint(condition=Q(direction__in=Direction.values), name="message_direction_valid"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.platform_message_ref}"
+
+
+class Decision(models.Model):
+    """What the engine made of one inbound message, and why."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="decisions")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="decisions")
+    engine = models.CharField(max_length=40)
+    intent = models.CharField(max_length=40)
+    intents = models.JSONField(default=list, blank=True)
+    confidence = models.FloatField(default=0.0)
+    workflow_outcome = models.CharField(max_length=20, choices=WorkflowOutcome.choices)
+    showing_state = models.CharField(max_length=20, choices=ShowingState.choices)
+    follow_up_stage = models.CharField(max_length=20, choices=FollowUpStage.choices)
+    reply_text = models.TextField(blank=True)
+    risk_flags = models.JSONField(default=list, blank=True)
+    reason_codes = models.JSONField(default=list, blank=True, help_text="Why a human must look, if any.")
+    offered_slots = models.JSONField(default=list, blank=True)
+    template_key = models.CharField(max_length=80, blank=True)
+    template_version = models.PositiveIntegerField(null=True, blank=True)
+    extracted = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = (
+            models.CheckConstraint(condition=Q(confidence__gte=0) & Q(confidence__lte=1), name="decision_confidence_0_1"),
+        )
+
+    def __str__(self) -> str:
+        return f"decision {self.pk}: {self.intent}"
+
+
+class TsTzRange(Func):
+    """PostgreSQL ``tstzrange(start, end)`` for the no-double-booking constraint."""
+
+    function = "TSTZRANGE"
+    output_field = models.Field()
+
+
+class Showing(models.Model):
+    """A booked viewing; an agent is never in two places at once (exclusion constraint)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="showings")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="showings")
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="showings"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=ShowingStatus.choices, default=ShowingStatus.BOOKED)
+    source = models.JSONField(default=dict, blank=True, help_text="Where the slot came from (window, agent, assignment).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("starts_at",)
+        constraints = (
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="showing_positive_length"),
+            models.CheckConstraint(condition=Q(status__in=ShowingStatus.values), name="showing_status_valid"),
+            # Same agent, overlapping time, different unit: refused. Same unit: a group showing.
+            ExclusionConstraint(
+                name="showing_agent_no_double_booking",
+                expressions=(
+                    (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
+                    ("agent", RangeOperators.EQUAL),
+                    ("unit", RangeOperators.NOT_EQUAL),
+                ),
+                condition=Q(status=ShowingStatus.BOOKED),
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"showing {self.pk} unit {self.unit_id} agent {self.agent_id} {self.starts_at:%Y-%m-%d %H:%M}"

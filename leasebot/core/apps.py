@@ -1,0 +1,11 @@
+"""Cross-cutting pieces: the audit log and the beat heartbeat."""
+
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """The ``core`` app: audit trail and liveness of the scheduler."""
+
+    name = "leasebot.core"
+    label = "core"
+    default_auto_field = "django.db.models.BigAutoField"

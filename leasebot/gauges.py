@@ -1,0 +1,56 @@
+"""Gauges read from the database at scrape time: queue depths, ages, circuit states."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Count, Min
+from django.utils import timezone
+from prometheus_client.core import GaugeMetricFamily
+
+
+def database_gauges() -> Iterable[GaugeMetricFamily]:
+    """Yield the outbox, review-queue, dead-letter and account-health gauges."""
+    from dispatch.choices import DeadLetterStatus, OutboundStatus
+    from dispatch.models import DeadLetter, OutboundMessage
+    from platforms.models import PlatformAccount
+
+    now = timezone.now()
+    outbox = GaugeMetricFamily("leasebot_outbound_rows", "Outbound rows by platform and status.", labels=["platform", "status"])
+    for row in OutboundMessage.objects.values("account__platform__slug", "status").annotate(n=Count("id")):
+        outbox.add_metric([row["account__platform__slug"], row["status"]], row["n"])
+    yield outbox
+
+    review = GaugeMetricFamily("leasebot_review_queue_oldest_seconds", "Age of the oldest reply waiting for a human.")
+    oldest = OutboundMessage.objects.filter(
+        status__in=[OutboundStatus.DRAFT, OutboundStatus.PENDING_REVIEW]
+    ).aggregate(m=Min("created_at"))["m"]
+    review.add_metric([], (now - oldest).total_seconds() if oldest else 0.0)
+    yield review
+
+    queued = GaugeMetricFamily("leasebot_send_queue_oldest_seconds", "Age of the oldest queued outbound row.")
+    oldest_q = OutboundMessage.objects.filter(status=OutboundStatus.QUEUED).aggregate(m=Min("queued_at"))["m"]
+    queued.add_metric([], (now - oldest_q).total_seconds() if oldest_q else 0.0)
+    yield queued
+
+    dlq = GaugeMetricFamily("leasebot_dead_letters_open", "Open dead letters by platform.", labels=["platform"])
+    for row in DeadLetter.objects.filter(status=DeadLetterStatus.OPEN).values("platform").annotate(n=Count("id")):
+        dlq.add_metric([row["platform"]], row["n"])
+    yield dlq
+
+    circuit = GaugeMetricFamily(
+        "leasebot_account_circuit_open", "1 when an account's circuit is open.", labels=["platform", "account"]
+    )
+    fresh = GaugeMetricFamily(
+        "leasebot_account_last_ingest_age_seconds", "Seconds since the last successful ingest.", labels=["platform", "account"]
+    )
+    active = GaugeMetricFamily("leasebot_account_active", "1 when an account may run.", labels=["platform", "account"])
+    for acc in PlatformAccount.objects.select_related("platform"):
+        labels = [acc.platform.slug, str(acc.pk)]
+        circuit.add_metric(labels, 1.0 if acc.circuit_state == "open" else 0.0)
+        if acc.last_ingest_success_at:
+            fresh.add_metric(labels, (now - acc.last_ingest_success_at).total_seconds())
+        active.add_metric(labels, 1.0 if acc.is_active and acc.platform.is_active else 0.0)
+    yield circuit
+    yield fresh
+    yield active

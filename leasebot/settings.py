@@ -1,0 +1,279 @@
+"""Lease-bot settings: one module, read from the environment through django-environ.
+
+Production differs from local only by environment variables. Secrets have no defaults
+and stop start-up when missing in production.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# A developer may keep overrides in .env (git-ignored); real deployments use the environment.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DJANGO_ENV = env.str("DJANGO_ENV", default="local")
+if DJANGO_ENV not in {"local", "test", "production"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV must be local, test or production, not {DJANGO_ENV!r}.")
+IS_PRODUCTION = DJANGO_ENV == "production"
+
+if IS_PRODUCTION:
+    SECRET_KEY = env.str("SECRET_KEY")  # Required: ImproperlyConfigured when missing.
+    DEBUG = False
+else:
+    # A fixed development key; it signs nothing that leaves this machine.
+    SECRET_KEY = env.str("SECRET_KEY", default="local-development-only-key-not-for-production-use")
+    DEBUG = env.bool("DEBUG", default=DJANGO_ENV == "local")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_celery_beat",
+    "guardian",
+    "leasebot.core",
+    "platforms",
+    "inbox",
+    "dispatch",
+    "rollout",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "leasebot.urls"
+WSGI_APPLICATION = "leasebot.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "leasebot" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/leasebot")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Re-check pooled connections so a restarted database does not fail the next request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/review/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+# Guardian's anonymous user is not used: every screen needs a login.
+ANONYMOUS_USER_NAME = None
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "leasebot",
+    }
+}
+
+# --- Security (``manage.py check --deploy`` is clean with DJANGO_ENV=production) ---
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # The review UI reads the token to send it as X-CSRFToken.
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if IS_PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- DRF ---
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "leasebot.api.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "lease-bot API",
+    "DESCRIPTION": "Review queue, drafts, replies, platform accounts, health and rollout.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Celery ---
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TIMEZONE = "UTC"
+# Ack only after the task ran, and requeue when the worker process dies mid-task.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One task at a time per process: a prefetched browser job must not wait behind another.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+# Above the longest task (hard limit) so Redis never redelivers a task that is still running.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "platforms.*": {"queue": "rpa"},
+    "dispatch.send_account": {"queue": "rpa"},
+    "dispatch.reconcile_account": {"queue": "rpa"},
+    "dispatch.ingest_account": {"queue": "rpa"},
+}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Any countdown must stay below the visibility timeout (DESIGN.md's Redis trap).
+LEASEBOT_MAX_COUNTDOWN_SECONDS = min(900, CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] // 2)
+
+# --- Browser runtime ---
+# "auto": Playwright's own Chromium when installed, else the system chromium package;
+# "playwright": Playwright's own only; anything else: a path to a Chromium binary.
+LEASEBOT_BROWSER = env.str("LEASEBOT_BROWSER", default="auto")
+LEASEBOT_HEADLESS = env.bool("LEASEBOT_HEADLESS", default=True)
+# Where browser session state (cookies, a secret) lives: outside the repo by default.
+LEASEBOT_STATE_DIR = Path(env.str("LEASEBOT_STATE_DIR", default=str(Path.home() / ".local" / "state" / "leasebot")))
+
+_runtime = env.str("LEASEBOT_RUNTIME", default="" if IS_PRODUCTION else "playwright")
+if IS_PRODUCTION and _runtime != "playwright":
+    raise ImproperlyConfigured(
+        f"LEASEBOT_RUNTIME must be 'playwright' in production (got {_runtime or 'nothing'!r}); "
+        "the mock runtime never talks to a platform."
+    )
+if _runtime not in {"playwright", "mock"}:
+    raise ImproperlyConfigured(f"LEASEBOT_RUNTIME must be 'playwright' or 'mock', not {_runtime!r}.")
+if _runtime == "mock" and not env.bool("LEASEBOT_ALLOW_MOCK_RUNTIME", default=False):
+    raise ImproperlyConfigured("LEASEBOT_RUNTIME=mock needs LEASEBOT_ALLOW_MOCK_RUNTIME=1 (an explicit opt-in).")
+LEASEBOT_RUNTIME = _runtime
+
+# --- Anti-bot guard (per account) ---
+LEASEBOT_RATE_PER_MINUTE = env.int("LEASEBOT_RATE_PER_MINUTE", default=50)  # Token-bucket refill.
+LEASEBOT_RATE_BURST = env.int("LEASEBOT_RATE_BURST", default=10)  # Token-bucket capacity.
+LEASEBOT_PACING_MIN_S = env.float("LEASEBOT_PACING_MIN_S", default=1.0)  # Jittered pause between actions.
+LEASEBOT_PACING_MAX_S = env.float("LEASEBOT_PACING_MAX_S", default=2.0)
+LEASEBOT_CIRCUIT_FAILURES = env.int("LEASEBOT_CIRCUIT_FAILURES", default=3)  # Errors before the circuit opens.
+LEASEBOT_CIRCUIT_COOLDOWN_S = env.int("LEASEBOT_CIRCUIT_COOLDOWN_S", default=900)  # Open -> half-open.
+
+# --- Dispatch ---
+LEASEBOT_SENDING_LEASE_S = env.int("LEASEBOT_SENDING_LEASE_S", default=600)  # A `sending` row older is reconciled.
+LEASEBOT_ACCOUNT_LOCK_TTL_S = env.int("LEASEBOT_ACCOUNT_LOCK_TTL_S", default=120)  # Extended while a job works.
+LEASEBOT_MAX_LOST_WORKER_REDELIVERIES = env.int("LEASEBOT_MAX_LOST_WORKER_REDELIVERIES", default=3)
+# Retry budgets per error type, overridable per platform: {"spareroom": {"Transient": 3}}.
+LEASEBOT_RETRY_BUDGETS = {"Transient": 5, "RateLimited": 5, "SessionExpired": 1, "OutcomeUnknown": 0, "CircuitOpen": 3}
+LEASEBOT_RETRY_BUDGETS_PER_PLATFORM: dict[str, dict[str, int]] = env.json("LEASEBOT_RETRY_BUDGETS_PER_PLATFORM", default={})
+LEASEBOT_ALERT_WEBHOOK_URL = env.str("LEASEBOT_ALERT_WEBHOOK_URL", default="")
+LEASEBOT_SANDBOX_URL = env.str("LEASEBOT_SANDBOX_URL", default="http://127.0.0.1:8765")
+
+# --- Optional LLM engine (OpenAI-compatible); off unless a base URL is set ---
+LEASEBOT_LLM_BASE_URL = env.str("LEASEBOT_LLM_BASE_URL", default="")
+LEASEBOT_LLM_MODEL = env.str("LEASEBOT_LLM_MODEL", default="")
+LEASEBOT_LLM_API_KEY_REF = env.str("LEASEBOT_LLM_API_KEY_REF", default="")  # e.g. env:OPENAI_API_KEY
+LEASEBOT_LLM_TIMEOUT_S = env.float("LEASEBOT_LLM_TIMEOUT_S", default=10.0)
+
+# --- Observability ---
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=DJANGO_ENV,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,  # Renters' data never leaves for Sentry.
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"context": {"()": "leasebot.logging.ContextFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "plain": {"format": "%(asctime)s %(levelname)-7s %(name)s %(message)s %(context)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if IS_PRODUCTION or env.bool("LOG_JSON", default=False) else "plain",
+            "filters": ["context"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "celery": {"level": "INFO"}},
+}
+
+
+def find_system_chromium() -> str | None:
+    """Return the Debian chromium binary (the real one, not the wrapper script), if any."""
+    for candidate in ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if Path(candidate).exists():
+            return candidate
+    return shutil.which("chromium")
