@@ -70,3 +70,82 @@ class AvailabilityKind(models.TextChoices):
     WEEKLY = "weekly", "Weekly window"
     OVERRIDE = "override", "Dated window"
     BLOCK = "block", "Unavailable"
+
+
+class Intent(models.TextChoices):
+    """What the renter wants, as the decision engine classifies one message."""
+
+    GREETING = "greeting", "Greeting only"
+    AVAILABILITY = "availability", "Availability"
+    PRICE = "price", "Price"
+    SHOWING_REQUEST = "showing_request", "Showing request"
+    PICK_SLOT = "pick_slot", "Picks an offered slot"
+    RESCHEDULE = "reschedule", "Reschedule a showing"
+    CANCEL_SHOWING = "cancel_showing", "Cancel a showing"
+    APPLICATION = "application", "Application"
+    PETS = "pets", "Pets"
+    PARKING = "parking", "Parking"
+    MOVE_IN_DATE = "move_in_date", "Move-in date"
+    LEASE_TERMS = "lease_terms", "Lease terms"
+    NOT_INTERESTED = "not_interested", "Not interested"
+    SPAM_SCAM = "spam_scam", "Spam or scam"
+    ABUSIVE = "abusive", "Abusive"
+    OFF_TOPIC = "off_topic", "Off-topic"
+    OPT_OUT = "opt_out", "Opt-out"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class ReasonCode(models.TextChoices):
+    """Why a reply is held for a human (or not written at all): shown to agents and counted."""
+
+    LOW_CONFIDENCE = "low_confidence", "Low confidence"
+    HIGH_RISK = "high_risk", "High-risk message"
+    AMBIGUOUS = "ambiguous", "Ambiguous request"
+    GUARDRAIL = "guardrail", "Guardrail flagged the reply"
+    OPT_OUT = "opt_out", "Renter opted out"
+    NO_SLOT = "no_slot", "No showing slot available"
+    UNKNOWN_INTENT = "unknown_intent", "Unknown intent"
+    NO_TEMPLATE = "no_template", "No reply template"
+    MISSING_FACT = "missing_fact", "A fact the reply needs is missing"
+    UNLINKED = "unlinked", "Message not linked to a unit"
+    ABUSIVE = "abusive", "Abusive message"
+    SLOT_TAKEN = "slot_taken", "The picked slot was taken"
+    TEMPLATE_REVIEW = "template_review", "Template always needs review"
+    WORKFLOW_REFUSED = "workflow_refused", "A workflow transition was refused"
+    NOT_ALLOWLISTED = "not_allowlisted", "First-live safety: not on the allow-list"
+    STALE_INBOUND = "stale_inbound", "First-live safety: inbound too old to auto-send"
+
+
+class TemplateKey(models.TextChoices):
+    """Which part of a reply a template writes; most are one intent's answer."""
+
+    GREETING = "greeting", "Greeting"
+    AVAILABILITY = "availability", "Availability"
+    PRICE = "price", "Price"
+    SHOWING_OFFER = "showing_offer", "Showing: offer slots"
+    SHOWING_CONFIRMED = "showing_confirmed", "Showing: confirmed"
+    SHOWING_SLOT_TAKEN = "showing_slot_taken", "Showing: picked slot taken"
+    SHOWING_PICK_UNCLEAR = "showing_pick_unclear", "Showing: which slot?"
+    SHOWING_CANCELLED = "showing_cancelled", "Showing: cancelled"
+    NO_SLOT = "no_slot", "Showing: no slot free"
+    APPLICATION = "application", "Application"
+    PETS = "pets", "Pets"
+    PARKING = "parking", "Parking"
+    MOVE_IN_DATE = "move_in_date", "Move-in date"
+    LEASE_TERMS = "lease_terms", "Lease terms"
+    OFF_TOPIC = "off_topic", "Off-topic"
+    UNKNOWN = "unknown", "Unknown request"
+    UNLINKED = "unlinked", "Which listing?"
+    ASK_MOVE_IN = "ask_move_in", "Qualification: ask move-in date"
+    SIGN_OFF = "sign_off", "Sign-off"
+    FOLLOW_UP_FIRST = "follow_up_first", "Follow-up: first"
+    FOLLOW_UP_SECOND = "follow_up_second", "Follow-up: second"
+    FOLLOW_UP_FINAL = "follow_up_final", "Follow-up: final"
+    LLM_PLAYBOOK = "llm_playbook", "LLM playbook (never sent)"
+
+
+class AllowListKind(models.TextChoices):
+    """First-live safety: what an allow-list entry admits to auto-send."""
+
+    RENTER = "renter", "Renter"
+    LISTING = "listing", "Listing"

@@ -12,14 +12,17 @@ from django.db import models
 from django.db.models import F, Func, Q
 
 from inbox.choices import (
+    AllowListKind,
     AvailabilityKind,
     Direction,
     FollowUpStage,
     LinkageStatus,
     ShowingState,
     ShowingStatus,
+    TemplateKey,
     WorkflowOutcome,
 )
+from inbox.templating import validate_template_body
 
 
 def validate_timezone(value: str) -> None:
@@ -64,6 +67,9 @@ class Unit(models.Model):
     application_url = models.URLField(blank=True)
     showing_duration_minutes = models.PositiveSmallIntegerField(default=30)
     showing_buffer_minutes = models.PositiveSmallIntegerField(default=15)
+    showing_group_size = models.PositiveSmallIntegerField(
+        default=1, help_text="How many renters may book the same showing of this unit (1: private showings)."
+    )
     agents = models.ManyToManyField(settings.AUTH_USER_MODEL, through="UnitAssignment", related_name="units")
 
     class Meta:
@@ -71,6 +77,7 @@ class Unit(models.Model):
         constraints = (
             models.UniqueConstraint(fields=("listing", "name"), name="unit_name_unique_per_listing"),
             models.CheckConstraint(condition=Q(showing_duration_minutes__gte=5), name="unit_showing_duration_min"),
+            models.CheckConstraint(condition=Q(showing_group_size__gte=1), name="unit_showing_group_size_min"),
         )
 
     def __str__(self) -> str:
@@ -234,6 +241,7 @@ class Decision(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="decisions")
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="decisions")
     engine = models.CharField(max_length=40)
+    engine_detail = models.CharField(max_length=300, blank=True, help_text="E.g. why the LLM engine fell back.")
     intent = models.CharField(max_length=40)
     intents = models.JSONField(default=list, blank=True)
     confidence = models.FloatField(default=0.0)
@@ -246,6 +254,7 @@ class Decision(models.Model):
     offered_slots = models.JSONField(default=list, blank=True)
     template_key = models.CharField(max_length=80, blank=True)
     template_version = models.PositiveIntegerField(null=True, blank=True)
+    templates_used = models.JSONField(default=list, blank=True, help_text="Every [key, version] that wrote the reply.")
     extracted = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -278,6 +287,8 @@ class Showing(models.Model):
     ends_at = models.DateTimeField()
     status = models.CharField(max_length=16, choices=ShowingStatus.choices, default=ShowingStatus.BOOKED)
     source = models.JSONField(default=dict, blank=True, help_text="Where the slot came from (window, agent, assignment).")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -299,3 +310,146 @@ class Showing(models.Model):
 
     def __str__(self) -> str:
         return f"showing {self.pk} unit {self.unit_id} agent {self.agent_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class ReplyTemplate(models.Model):
+    """One reply text admins edit, for one key (mostly an intent), optionally per platform or account.
+
+    The most specific active template wins: account, then platform, then global. Every
+    change of the body raises ``version`` and keeps the old text as a ``ReplyTemplateVersion``,
+    so a decision can always say which words wrote its reply.
+    """
+
+    key = models.CharField(max_length=40, choices=TemplateKey.choices)
+    platform = models.ForeignKey(
+        "platforms.Platform", null=True, blank=True, on_delete=models.CASCADE, related_name="reply_templates"
+    )
+    account = models.ForeignKey(
+        "platforms.PlatformAccount", null=True, blank=True, on_delete=models.CASCADE, related_name="reply_templates"
+    )
+    body = models.TextField(validators=[validate_template_body])
+    is_active = models.BooleanField(default=True)
+    auto_send = models.BooleanField(
+        default=True, help_text="Off: a reply using this template is always held for an agent (automation rule)."
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("key", "platform_id", "account_id")
+        constraints = (
+            models.CheckConstraint(condition=Q(key__in=TemplateKey.values), name="reply_template_key_valid"),
+            models.CheckConstraint(
+                condition=Q(account__isnull=True) | Q(platform__isnull=True), name="reply_template_one_scope"
+            ),
+            models.UniqueConstraint(
+                fields=("key",),
+                condition=Q(platform__isnull=True, account__isnull=True, is_active=True),
+                name="reply_template_one_active_global",
+            ),
+            models.UniqueConstraint(
+                fields=("key", "platform"),
+                condition=Q(platform__isnull=False, is_active=True),
+                name="reply_template_one_active_per_platform",
+            ),
+            models.UniqueConstraint(
+                fields=("key", "account"),
+                condition=Q(account__isnull=False, is_active=True),
+                name="reply_template_one_active_per_account",
+            ),
+        )
+
+    def __str__(self) -> str:
+        scope = f"account {self.account_id}" if self.account_id else f"platform {self.platform_id}" if self.platform_id else "global"
+        return f"{self.key} ({scope}) v{self.version}"
+
+    def clean(self) -> None:
+        if self.account_id and self.platform_id:
+            raise ValidationError("Scope a template to a platform or to an account, not both.")
+
+
+class ReplyTemplateVersion(models.Model):
+    """The text a template had at one version: what an old decision's reply was written from."""
+
+    template = models.ForeignKey(ReplyTemplate, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("template_id", "-version")
+        constraints = (models.UniqueConstraint(fields=("template", "version"), name="reply_template_version_unique"),)
+
+    def __str__(self) -> str:
+        return f"template {self.template_id} v{self.version}"
+
+
+class SuppressionEntry(models.Model):
+    """A contact who opted out: no reply, no follow-up, until an agent lifts it.
+
+    Holds only a keyed hash of platform + handle (see ``inbox.suppression``), never the
+    handle: an erasure removes the person's messages and still keeps them suppressed.
+    """
+
+    contact_hash = models.CharField(max_length=64, unique=True)
+    platform = models.CharField(max_length=32, blank=True, help_text="Platform slug (not personal data).")
+    reason = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lift_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name_plural = "suppression entries"
+
+    def __str__(self) -> str:
+        state = "lifted" if self.lifted_at else "active"
+        return f"suppressed {self.platform}:{self.contact_hash[:12]}... ({state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None
+
+
+class AllowListEntry(models.Model):
+    """First-live safety: while ``BotSettings.allowlist_only`` is on, only these auto-send.
+
+    A renter entry stores the same keyed hash as the suppression list, never the handle.
+    """
+
+    kind = models.CharField(max_length=16, choices=AllowListKind.choices)
+    contact_hash = models.CharField(max_length=64, blank=True)
+    platform = models.CharField(max_length=32, blank=True)
+    listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.CASCADE, related_name="allowlist")
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name_plural = "allow-list entries"
+        constraints = (
+            models.CheckConstraint(condition=Q(kind__in=AllowListKind.values), name="allowlist_kind_valid"),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=AllowListKind.RENTER, listing__isnull=True) & ~Q(contact_hash="")
+                    | Q(kind=AllowListKind.LISTING, listing__isnull=False, contact_hash="")
+                ),
+                name="allowlist_entry_shape",
+            ),
+            models.UniqueConstraint(fields=("contact_hash",), condition=~Q(contact_hash=""), name="allowlist_renter_unique"),
+            models.UniqueConstraint(fields=("listing",), condition=Q(listing__isnull=False), name="allowlist_listing_unique"),
+        )
+
+    def __str__(self) -> str:
+        if self.kind == AllowListKind.LISTING:
+            return f"allow listing {self.listing_id}"
+        return f"allow renter {self.platform}:{self.contact_hash[:12]}..."

@@ -219,6 +219,9 @@ LEASEBOT_CIRCUIT_COOLDOWN_S = env.int("LEASEBOT_CIRCUIT_COOLDOWN_S", default=900
 # --- Dispatch ---
 LEASEBOT_SENDING_LEASE_S = env.int("LEASEBOT_SENDING_LEASE_S", default=600)  # A `sending` row older is reconciled.
 LEASEBOT_ACCOUNT_LOCK_TTL_S = env.int("LEASEBOT_ACCOUNT_LOCK_TTL_S", default=120)  # Extended while a job works.
+if LEASEBOT_SENDING_LEASE_S <= CELERY_TASK_TIME_LIMIT:
+    # A live send must never look stale to the reconciler.
+    raise ImproperlyConfigured("LEASEBOT_SENDING_LEASE_S must exceed CELERY_TASK_TIME_LIMIT.")
 LEASEBOT_MAX_LOST_WORKER_REDELIVERIES = env.int("LEASEBOT_MAX_LOST_WORKER_REDELIVERIES", default=3)
 # Retry budgets per error type, overridable per platform: {"spareroom": {"Transient": 3}}.
 LEASEBOT_RETRY_BUDGETS = {"Transient": 5, "RateLimited": 5, "SessionExpired": 1, "OutcomeUnknown": 0, "CircuitOpen": 3}

@@ -74,6 +74,9 @@ class PlatformAccount(models.Model):
     circuit_opened_at = models.DateTimeField(null=True, blank=True)
     needs_operator_login = models.BooleanField(default=False)
     disabled_reason = models.CharField(max_length=300, blank=True)
+    ingest_cursor = models.DateTimeField(
+        null=True, blank=True, help_text="Newest message time seen; the next ingest reads from a little before it."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

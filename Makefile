@@ -1,0 +1,70 @@
+# Lease-bot: every set-up step lives here, so a fresh machine needs only `make run` or `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+PYTEST_ARGS ?=
+
+# Tests use their own Redis databases so a running demo (db 0) is never flushed.
+TEST_ENV := DJANGO_ENV=test REDIS_URL=redis://127.0.0.1:6379/1 CELERY_BROKER_URL=redis://127.0.0.1:6379/2 \
+	CELERY_RESULT_BACKEND=redis://127.0.0.1:6379/2 LEASEBOT_STATE_DIR=$(CURDIR)/var/test-state
+
+.PHONY: install browser db run test lint smoke chaos bench clean help
+
+help:
+	@echo "make run    - install everything, prepare the database, run the bot against the local sandbox"
+	@echo "make test   - install everything and run lint plus the whole test suite"
+	@echo "make lint   - ruff, ruff format --check, mypy, manage.py check, makemigrations --check"
+	@echo "make smoke  - check every page and API route the review UI uses"
+	@echo "make chaos  - the long chaos scenarios"
+	@echo "make bench  - the benchmarks (results in docs/performance.md)"
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+# A Chromium for Playwright: its own build when installed, else Debian's chromium package
+# (as root), else Playwright's download (a laptop). LEASEBOT_BROWSER picks one explicitly.
+browser: $(STAMP)
+	@if ls -d $$HOME/.cache/ms-playwright/chromium-* >/dev/null 2>&1 || [ -x /usr/lib/chromium/chromium ] || command -v chromium >/dev/null 2>&1; then \
+		echo "browser: a Chromium is installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "browser: installing Debian's chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "browser: installing Playwright's Chromium"; $(PY) -m playwright install chromium; \
+	fi
+
+db: $(STAMP)
+	$(PY) manage.py ensure_database
+	$(PY) manage.py migrate --noinput -v 0
+
+run: $(STAMP) browser db
+	$(PY) manage.py run_stack
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	$(TEST_ENV) $(PY) manage.py check
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+test: $(STAMP) browser
+	$(MAKE) --no-print-directory lint
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+smoke: $(STAMP)
+	$(TEST_ENV) $(PY) -m pytest tests/smoke -q
+
+chaos: $(STAMP) browser
+	$(TEST_ENV) LEASEBOT_CHAOS_FULL=1 $(PY) -m pytest tests/chaos -q -m chaos
+
+bench: $(STAMP) browser
+	$(TEST_ENV) $(PY) -m pytest tests/benchmarks -q -s -p no:randomly --benchmark-report=docs/performance.md
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The dispatch app's part of /api/v1/."""

@@ -1,0 +1,40 @@
+"""The beat schedules of the worker fleet, created idempotently (migration and command)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+PLATFORM_SLUGS = ("spareroom", "roomies", "leasebreak", "renthop", "furnishedfinder")
+
+#: (task name, every N seconds, per platform?)
+SCHEDULES: tuple[tuple[str, int, bool], ...] = (
+    ("dispatch.ingest_platform", 60, True),
+    ("dispatch.send_platform", 15, True),
+    ("core.heartbeat", 30, False),
+    ("inbox.follow_ups_sweep", 300, False),
+    ("rollout.auto_rollback_check", 60, False),
+)
+
+
+def ensure_schedules(periodic_task_model: Any, interval_model: Any) -> list[str]:
+    """Create or update every periodic task; return their names. Safe to run any number of times."""
+    names = []
+    for task, seconds, per_platform in SCHEDULES:
+        every, _ = interval_model.objects.get_or_create(every=seconds, period="seconds")
+        targets = PLATFORM_SLUGS if per_platform else (None,)
+        for slug in targets:
+            name = f"{task}:{slug}" if slug else task
+            periodic_task_model.objects.update_or_create(
+                name=name,
+                defaults={
+                    "task": task,
+                    "interval": every,
+                    "args": json.dumps([slug] if slug else []),
+                    "enabled": True,
+                    # Beat may run late after a pause; a stale tick is worth nothing.
+                    "expire_seconds": seconds * 2,
+                },
+            )
+        names.append(task)
+    return names

@@ -1,0 +1,59 @@
+"""The beat tick's fan-out: one job per account that may run, the rest skipped and counted."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from dispatch.choices import OutboundStatus, Stage
+from dispatch.models import OutboundMessage
+from leasebot import metrics
+from platforms.selectors import accounts_not_runnable, accounts_runnable
+
+
+@dataclasses.dataclass(frozen=True)
+class FanoutResult:
+    """How many account jobs a tick enqueued and how many it skipped."""
+
+    platform: str
+    stage: str
+    enqueued: tuple[int, ...]
+    skipped_inactive: int
+    skipped_idle: int
+
+
+def fanout(*, platform_slug: str, stage: str, enqueue: Callable[[int], object]) -> FanoutResult:
+    """Enqueue one job per runnable account of a platform.
+
+    Send jobs go only to accounts with something to send (sendable rows or a stale
+    ``sending`` row to reconcile), so an idle account costs no browser work.
+    """
+    runnable = accounts_runnable(platform_slug=platform_slug)
+    skipped_inactive = accounts_not_runnable(platform_slug=platform_slug).count()
+    ids = list(runnable.values_list("pk", flat=True))
+    skipped_idle = 0
+    if stage == Stage.SEND and ids:
+        stale = timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S)
+        busy = set(
+            OutboundMessage.objects.filter(account_id__in=ids)
+            .filter(
+                Q(status__in=[OutboundStatus.QUEUED, OutboundStatus.FAILED])
+                | Q(status=OutboundStatus.SENDING, sending_started_at__lt=stale)
+            )
+            .values_list("account_id", flat=True)
+            .distinct()
+        )
+        skipped_idle = len(ids) - len(busy)
+        ids = [i for i in ids if i in busy]
+    for account_id in ids:
+        enqueue(account_id)
+    if skipped_inactive:
+        metrics.inc("leasebot_fanout_skipped_total", float(skipped_inactive), platform=platform_slug, stage=stage, reason="inactive")
+    if skipped_idle:
+        metrics.inc("leasebot_fanout_skipped_total", float(skipped_idle), platform=platform_slug, stage=stage, reason="idle")
+    return FanoutResult(platform_slug, stage, tuple(ids), skipped_inactive, skipped_idle)

@@ -1,0 +1,331 @@
+"""The send job: exactly-once effect on the platform.
+
+The order of operations is the whole promise (DESIGN.md, Dispatch):
+
+1. claim one ``queued``/``failed`` row with ``SELECT ... FOR UPDATE SKIP LOCKED``, re-check
+   every policy, commit ``sending`` with the attempt's start time (the lease);
+2. click send in the browser;
+3. commit ``sent`` with the platform's receipt, only if the row is still ``sending``.
+
+A crash between 2 and 3 leaves the row in ``sending``; it is only ever resolved by a
+read-back (``find_sent``) after its lease, never by sending again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from dispatch import connectors
+from dispatch.choices import AttemptOutcome, OutboundStatus, Source, Stage
+from dispatch.locks import AccountLock, account_lock
+from dispatch.models import OutboundMessage
+from dispatch.retry import may_retry
+from dispatch.services.ledger import attempt_record, deadletter_create
+from dispatch.services.outbox import _bot_may_auto_send, guardrail_reasons
+from leasebot import metrics
+from leasebot.logging import log_context
+from platforms.connectors.base import Connector, Receipt
+from platforms.connectors.errors import ConnectorError, OutcomeUnknown
+from platforms.models import PlatformAccount
+from platforms.policies import account_may_run, resolve_send_mode
+from platforms.services import account_record_failure, account_record_success, account_set_circuit
+
+logger = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class SendSummary:
+    """What one send job did, for the task's log line and the tests."""
+
+    account_id: int
+    skipped: str = ""
+    sent: int = 0
+    reconciled: int = 0
+    requeued: int = 0
+    returned_to_review: int = 0
+    failed: int = 0
+    dead: int = 0
+    unknown: int = 0
+    retry_error: ConnectorError | None = None
+
+
+SENDABLE = (OutboundStatus.QUEUED, OutboundStatus.FAILED)
+
+
+def _return_to_review(row: OutboundMessage, reason: str, *, status: str = OutboundStatus.PENDING_REVIEW) -> None:
+    from leasebot.core.services import audit_record
+
+    before = row.status
+    row.status = status
+    row.hold_reasons = [*row.hold_reasons, reason]
+    row.save(update_fields=["status", "hold_reasons", "updated_at"])
+    audit_record(action="outbound.returned_to_review", system="worker", obj=row, before={"status": before}, after={"status": status}, reason=reason)
+
+
+def _policy_verdict(row: OutboundMessage) -> tuple[str, str]:
+    """Re-check every policy right before a send: return (new status or "", reason)."""
+    permission = account_may_run(row.account_id)
+    if not permission.allowed:
+        return OutboundStatus.PENDING_REVIEW, f"account_inactive: {permission.reason}"
+    conversation = row.conversation
+    if conversation.opted_out:
+        return OutboundStatus.CANCELLED, "opt_out"
+    human_approved = row.approved_by_id is not None or row.source == Source.AGENT
+    if not human_approved:
+        if conversation.taken_over_by_id is not None:
+            return OutboundStatus.CANCELLED, "taken_over"
+        may_auto, why_not = _bot_may_auto_send(conversation, row.in_reply_to)
+        if not may_auto:
+            return OutboundStatus.PENDING_REVIEW, why_not
+        mode = resolve_send_mode(row.account_id, conversation_key=str(conversation.pk))
+        if not mode.auto_send:
+            return OutboundStatus.DRAFT, f"send_mode_changed: now {mode.effective}" + (
+                f" (capped by {mode.capped_by})" if mode.capped_by else ""
+            )
+    inbound = row.in_reply_to.body if row.in_reply_to is not None else ""
+    if guardrail_reasons(row.body, inbound_text=inbound):
+        return OutboundStatus.BLOCKED, "guardrail at send time"
+    return "", ""
+
+
+def _claim_next(account_id: int) -> tuple[OutboundMessage | None, int]:
+    """Claim the oldest sendable row of the account; return it (now ``sending``) and how many were diverted."""
+    diverted = 0
+    while True:
+        with transaction.atomic():
+            row = (
+                OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("conversation", "in_reply_to")
+                .filter(account_id=account_id, status__in=SENDABLE)
+                .order_by("pk")
+                .first()
+            )
+            if row is None:
+                return None, diverted
+            new_status, reason = _policy_verdict(row)
+            if new_status:
+                _return_to_review(row, reason, status=new_status)
+                diverted += 1
+                continue
+            row.status = OutboundStatus.SENDING
+            row.sending_started_at = timezone.now()
+            row.attempts += 1
+            row.save(update_fields=["status", "sending_started_at", "attempts", "updated_at"])
+            return row, diverted
+
+
+@transaction.atomic
+def outbound_mark_sent(*, outbound_id: int, receipt: Receipt, reconciled: bool = False) -> bool:
+    """Commit ``sent`` with the receipt if the row is still ``sending``; record the message. Idempotent."""
+    from inbox.models import Conversation, Message
+
+    row = OutboundMessage.objects.select_for_update().get(pk=outbound_id)
+    if row.status == OutboundStatus.SENT:
+        return False
+    if row.status != OutboundStatus.SENDING:
+        logger.error("outbound %s is %s, not sending: receipt %s not applied", row.pk, row.status, receipt.message_ref)
+        return False
+    row.status = OutboundStatus.SENT
+    row.sent_at = receipt.sent_at or timezone.now()
+    row.platform_message_ref = receipt.message_ref
+    row.save(update_fields=["status", "sent_at", "platform_message_ref", "updated_at"])
+    Message.objects.get_or_create(
+        conversation_id=row.conversation_id,
+        platform_message_ref=receipt.message_ref,
+        defaults={"direction": "out", "body": row.body, "sent_at": row.sent_at, "sent_by_bot": True, "sender_name": "lease-bot"},
+    )
+    Conversation.objects.filter(pk=row.conversation_id).update(last_outbound_at=row.sent_at)
+    from leasebot.core.services import audit_record
+
+    audit_record(
+        action="outbound.sent", system="worker", obj=row,
+        after={"platform_message_ref": receipt.message_ref, "reconciled": reconciled},
+    )
+    return True
+
+
+def _fail_row(row: OutboundMessage, account: PlatformAccount, error: ConnectorError, summary: SendSummary) -> None:
+    """Book a failed attempt: retry within budget, else dead-letter; the account pays where due."""
+    platform = account.platform.slug
+    with transaction.atomic():
+        locked = OutboundMessage.objects.select_for_update().get(pk=row.pk)
+        if locked.status != OutboundStatus.SENDING:
+            return
+        locked.last_error_class = error.error_class
+        locked.last_error = error.message[:500]
+        if may_retry(platform, error, locked.attempts):
+            locked.status = OutboundStatus.FAILED
+            summary.failed += 1
+        else:
+            locked.status = OutboundStatus.DEAD
+            summary.dead += 1
+        locked.save(update_fields=["status", "last_error_class", "last_error", "updated_at"])
+        if locked.status == OutboundStatus.DEAD:
+            deadletter_create(
+                account=account, platform=platform, stage=Stage.SEND, error_class=error.error_class,
+                error_message=error.message, attempts=locked.attempts, outbound=locked,
+                payload={"outbound_id": locked.pk, "dispatch_key": locked.dispatch_key, "account_id": account.pk},
+            )
+    outcome = AttemptOutcome.RETRY if locked.status == OutboundStatus.FAILED else AttemptOutcome.FAIL
+    attempt_record(account=account, stage=Stage.SEND, outcome=outcome, started_at=row.sending_started_at or timezone.now(), outbound=row, error=error)
+    metrics.inc("leasebot_outbound_total", platform=platform, status=locked.status)
+
+
+def _send_one(row: OutboundMessage, account: PlatformAccount, connector: Connector, summary: SendSummary) -> None:
+    started = row.sending_started_at or timezone.now()
+    platform = account.platform.slug
+    with log_context(dispatch_key=row.dispatch_key, conversation=row.conversation_id):
+        try:
+            receipt = connector.send_message(row.conversation.thread_ref, row.body)
+        except OutcomeUnknown as exc:
+            # Maybe sent: never send again; read back now, else leave it to reconciliation.
+            found = _safe_find_sent(connector, row)
+            if found is not None and outbound_mark_sent(outbound_id=row.pk, receipt=found, reconciled=True):
+                attempt_record(account=account, stage=Stage.SEND, outcome=AttemptOutcome.RECONCILED, started_at=started, outbound=row, error=exc)
+                summary.reconciled += 1
+            else:
+                attempt_record(account=account, stage=Stage.SEND, outcome=AttemptOutcome.RETRY, started_at=started, outbound=row, error=exc, detail={"left": "sending"})
+                summary.unknown += 1
+            return
+        except ConnectorError as exc:
+            _fail_row(row, account, exc, summary)
+            _after_error(account, Stage.SEND, exc)
+            raise
+        if outbound_mark_sent(outbound_id=row.pk, receipt=receipt):
+            attempt_record(account=account, stage=Stage.SEND, outcome=AttemptOutcome.SUCCESS, started_at=started, outbound=row, detail={"message_ref": receipt.message_ref})
+            account_record_success(account_id=account.pk, stage=Stage.SEND)
+            metrics.inc("leasebot_outbound_total", platform=platform, status=OutboundStatus.SENT)
+            summary.sent += 1
+
+
+def _safe_find_sent(connector: Connector, row: OutboundMessage) -> Receipt | None:
+    after = (row.sending_started_at or timezone.now()) - timedelta(minutes=2)
+    try:
+        return connector.find_sent(row.conversation.thread_ref, row.body, after)
+    except ConnectorError:
+        logger.warning("read-back failed for outbound %s; it stays in sending", row.pk)
+        return None
+
+
+def _after_error(account: PlatformAccount, stage: str, error: ConnectorError) -> None:
+    try:
+        state = connectors.circuit_state(account.pk)
+    except Exception:  # noqa: BLE001 - health mirroring must not hide the real error.
+        state = ""
+    account_record_failure(account_id=account.pk, stage=stage, error=error, circuit_state=state)
+
+
+def reconcile_stale(*, account: PlatformAccount, connector_getter: connectors.ConnectorFactory, summary: SendSummary, lock: AccountLock | None = None) -> None:
+    """Resolve rows stuck in ``sending`` past their lease by reading the thread back.
+
+    Found means ``sent``; not found means the click never landed, so the row is queued
+    again, except after too many lost-worker redeliveries, when it is dead-lettered
+    (a job that kills its worker must not loop for ever).
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S)
+    stale_ids = list(
+        OutboundMessage.objects.filter(account=account, status=OutboundStatus.SENDING, sending_started_at__lt=cutoff)
+        .order_by("pk").values_list("pk", flat=True)
+    )
+    if not stale_ids:
+        return
+    connector = connector_getter(account)
+    for pk in stale_ids:
+        row = OutboundMessage.objects.select_related("conversation").get(pk=pk)
+        started = timezone.now()
+        try:
+            found = connector.find_sent(row.conversation.thread_ref, row.body, (row.sending_started_at or started) - timedelta(minutes=2))
+        except ConnectorError as exc:
+            attempt_record(account=account, stage=Stage.RECONCILE, outcome=AttemptOutcome.RETRY, started_at=started, outbound=row, error=exc)
+            _after_error(account, Stage.RECONCILE, exc)
+            raise
+        if found is not None:
+            if outbound_mark_sent(outbound_id=pk, receipt=found, reconciled=True):
+                attempt_record(account=account, stage=Stage.RECONCILE, outcome=AttemptOutcome.RECONCILED, started_at=started, outbound=row, detail={"found": True})
+                summary.reconciled += 1
+        else:
+            _requeue_lost(pk, account, summary, started)
+        if lock is not None:
+            lock.extend()
+
+
+def _requeue_lost(pk: int, account: PlatformAccount, summary: SendSummary, started: object) -> None:
+    with transaction.atomic():
+        row = OutboundMessage.objects.select_for_update().get(pk=pk)
+        if row.status != OutboundStatus.SENDING:
+            return
+        row.lost_worker_redeliveries += 1
+        if row.lost_worker_redeliveries > settings.LEASEBOT_MAX_LOST_WORKER_REDELIVERIES:
+            row.status = OutboundStatus.DEAD
+            row.last_error_class = "WorkerLost"
+            row.last_error = "the worker died during this send too many times"
+            row.save(update_fields=["status", "lost_worker_redeliveries", "last_error_class", "last_error", "updated_at"])
+            deadletter_create(
+                account=account, platform=account.platform.slug, stage=Stage.SEND, error_class="WorkerLost",
+                error_message=row.last_error, attempts=row.attempts, outbound=row,
+                payload={"outbound_id": row.pk, "dispatch_key": row.dispatch_key, "account_id": account.pk},
+            )
+            summary.dead += 1
+        else:
+            row.status = OutboundStatus.QUEUED
+            row.sending_started_at = None
+            row.save(update_fields=["status", "sending_started_at", "lost_worker_redeliveries", "updated_at"])
+            summary.requeued += 1
+    attempt_record(
+        account=account, stage=Stage.RECONCILE, outcome=AttemptOutcome.RECONCILED, started_at=started,  # type: ignore[arg-type]
+        outbound=row, detail={"found": False, "now": row.status},
+    )
+
+
+def send_account_run(*, account_id: int, max_rows: int = 50) -> SendSummary:
+    """Run one account's send job: reconcile stale rows, then send queued rows one by one.
+
+    Returns a summary; raises the connector error that stopped the job when it is worth a
+    retry of the whole job (the task's autoretry decides), after all bookkeeping is done.
+    """
+    summary = SendSummary(account_id=account_id)
+    account = PlatformAccount.objects.select_related("platform").get(pk=account_id)
+    platform = account.platform.slug
+    with log_context(account=account_id, platform=platform, stage=Stage.SEND), account_lock(account_id) as lock:
+        if lock is None:
+            summary.skipped = "lock_held"
+            metrics.inc("leasebot_fanout_skipped_total", platform=platform, stage=Stage.SEND, reason="lock_held")
+            return summary
+        permission = account_may_run(account_id)
+        if not permission.allowed:
+            # No browser traffic at all; queued rows go back to review.
+            _row, diverted = _claim_next(account_id)
+            summary.returned_to_review = diverted
+            summary.skipped = "inactive"
+            metrics.inc("leasebot_fanout_skipped_total", platform=platform, stage=Stage.SEND, reason="inactive")
+            return summary
+        cache: dict[int, Connector] = {}
+
+        def getter(acc: PlatformAccount) -> Connector:
+            if acc.pk not in cache:
+                cache[acc.pk] = connectors.connector_for(acc)
+            return cache[acc.pk]
+
+        reconcile_stale(account=account, connector_getter=getter, summary=summary, lock=lock)
+        for _ in range(max_rows):
+            row, diverted = _claim_next(account_id)
+            summary.returned_to_review += diverted
+            if row is None:
+                break
+            try:
+                _send_one(row, account, getter(account), summary)
+            except ConnectorError as exc:
+                summary.retry_error = exc if exc.retryable else None
+                break
+            lock.extend()
+        try:
+            account_set_circuit(account_id=account_id, state=connectors.circuit_state(account_id))
+        except Exception:  # noqa: BLE001 - health mirroring is best effort.
+            logger.debug("circuit state unavailable for account %s", account_id)
+    return summary

@@ -1,0 +1,1 @@
+"""The inbox app's part of /api/v1/."""

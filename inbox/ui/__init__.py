@@ -1,0 +1,1 @@
+"""The agents' review UI, served by Django, using only the API."""

@@ -1,0 +1,170 @@
+"""Admin for platforms, accounts and the global settings.
+
+Every toggle and mode change goes through the services, so each one writes an audit row
+(who, what, before, after) whether it comes from a change form or a list-editable column.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from guardian.admin import GuardedModelAdminMixin
+
+from platforms import services
+from platforms.forms import PlatformAccountForm
+from platforms.models import BotSettings, Platform, PlatformAccount
+
+POLICY_FIELDS = ("is_active", "send_mode", "is_canary")
+
+
+def _confirm(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, action: str, title: str) -> HttpResponse | None:
+    """Show a confirmation page first; return None once the admin confirmed."""
+    if request.POST.get("confirmed") == "yes":
+        return None
+    return TemplateResponse(
+        request,
+        "admin/leasebot_confirm_action.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "objects": list(queryset),
+            "action": action,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
+@admin.register(Platform)
+class PlatformAdmin(admin.ModelAdmin):
+    """Platforms: one switch each; every account on a switched-off platform stops."""
+
+    list_display = ("name", "slug", "is_active", "default_base_url")
+    list_editable = ("is_active",)
+    readonly_fields = ("slug",)
+    actions = ("switch_off", "switch_on")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # The five platforms are seeded; slugs are fixed.
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Platform, form: Any, change: bool) -> None:
+        if change and "is_active" in form.changed_data:
+            services.platform_set_active(platform_id=obj.pk, is_active=obj.is_active, actor=request.user, reason="admin")
+            form.changed_data.remove("is_active")
+        if form.changed_data:
+            obj.save(update_fields=[f for f in form.changed_data if f != "is_active"])
+
+    @admin.action(description="Switch selected platforms off", permissions=["change"])
+    def switch_off(self, request: HttpRequest, queryset: QuerySet[Platform]) -> HttpResponse | None:
+        page = _confirm(self, request, queryset, "switch_off", "Switch these platforms off?")
+        if page is not None:
+            return page
+        for platform in queryset:
+            services.platform_set_active(platform_id=platform.pk, is_active=False, actor=request.user, reason="admin action")
+        self.message_user(request, f"{queryset.count()} platform(s) switched off.", messages.SUCCESS)
+        return None
+
+    @admin.action(description="Switch selected platforms on", permissions=["change"])
+    def switch_on(self, request: HttpRequest, queryset: QuerySet[Platform]) -> HttpResponse | None:
+        page = _confirm(self, request, queryset, "switch_on", "Switch these platforms on?")
+        if page is not None:
+            return page
+        for platform in queryset:
+            services.platform_set_active(platform_id=platform.pk, is_active=True, actor=request.user, reason="admin action")
+        self.message_user(request, f"{queryset.count()} platform(s) switched on.", messages.SUCCESS)
+        return None
+
+
+@admin.register(PlatformAccount)
+class PlatformAccountAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
+    """Accounts: switch, send mode and canary flag editable in the list; health read-only."""
+
+    form = PlatformAccountForm
+    list_display = (
+        "label", "platform", "is_active", "send_mode", "is_canary", "circuit_state",
+        "last_ingest_success_at", "last_send_success_at", "disabled_reason",
+    )
+    list_editable = POLICY_FIELDS
+    list_filter = ("platform", "is_active", "send_mode", "circuit_state", "needs_operator_login")
+    search_fields = ("label", "username")
+    readonly_fields = (
+        "last_ingest_success_at", "last_send_success_at", "last_error_at", "last_error_class",
+        "ingest_error_count", "send_error_count", "consecutive_failures", "circuit_state", "circuit_opened_at",
+        "needs_operator_login", "disabled_reason", "ingest_cursor", "created_at", "updated_at",
+    )
+    actions = ("switch_off", "switch_on", "set_draft_only", "set_auto_send", "follow_global_mode")
+
+    def save_model(self, request: HttpRequest, obj: PlatformAccount, form: Any, change: bool) -> None:
+        if not change:
+            obj.save()
+            from leasebot.core.services import audit_record
+
+            audit_record(action="account.create", actor=request.user, obj=obj, platform=obj.platform.slug, after={"label": obj.label})
+            return
+        policy = {f: form.cleaned_data[f] for f in POLICY_FIELDS if f in form.changed_data}
+        other = [f for f in form.changed_data if f not in POLICY_FIELDS]
+        if other:
+            obj.save(update_fields=[*other, "updated_at"])
+        if policy:
+            services.account_update_policy(account_id=obj.pk, actor=request.user, reason="admin", **policy)
+
+    def _bulk(self, request: HttpRequest, queryset: QuerySet[PlatformAccount], title: str, action: str, **change: Any) -> HttpResponse | None:
+        page = _confirm(self, request, queryset, action, title)
+        if page is not None:
+            return page
+        for account in queryset:
+            services.account_update_policy(account_id=account.pk, actor=request.user, reason="admin action", **change)
+        self.message_user(request, f"{queryset.count()} account(s) updated.", messages.SUCCESS)
+        return None
+
+    @admin.action(description="Switch selected accounts off", permissions=["change"])
+    def switch_off(self, request: HttpRequest, queryset: QuerySet[PlatformAccount]) -> HttpResponse | None:
+        return self._bulk(request, queryset, "Switch these accounts off?", "switch_off", is_active=False)
+
+    @admin.action(description="Switch selected accounts on", permissions=["change"])
+    def switch_on(self, request: HttpRequest, queryset: QuerySet[PlatformAccount]) -> HttpResponse | None:
+        return self._bulk(request, queryset, "Switch these accounts on?", "switch_on", is_active=True)
+
+    @admin.action(description="Set send mode: draft only", permissions=["change"])
+    def set_draft_only(self, request: HttpRequest, queryset: QuerySet[PlatformAccount]) -> HttpResponse | None:
+        return self._bulk(request, queryset, "Make these accounts draft-only?", "set_draft_only", send_mode="draft_only")
+
+    @admin.action(description="Set send mode: auto send", permissions=["change"])
+    def set_auto_send(self, request: HttpRequest, queryset: QuerySet[PlatformAccount]) -> HttpResponse | None:
+        return self._bulk(request, queryset, "Let these accounts auto-send?", "set_auto_send", send_mode="auto_send")
+
+    @admin.action(description="Follow the global send mode", permissions=["change"])
+    def follow_global_mode(self, request: HttpRequest, queryset: QuerySet[PlatformAccount]) -> HttpResponse | None:
+        return self._bulk(request, queryset, "Make these accounts follow the global mode?", "follow_global_mode", send_mode="")
+
+
+@admin.register(BotSettings)
+class BotSettingsAdmin(admin.ModelAdmin):
+    """The single settings row: no second row, no delete; changes audited field by field."""
+
+    list_display = ("__str__", "default_send_mode", "rollout_stage", "canary_share_percent", "updated_at")
+    list_editable = ("default_send_mode",)
+    list_display_links = ("__str__",)
+    fields = ("default_send_mode", "rollout_stage", "canary_share_percent", "max_auto_send_age_minutes", "allowlist_only")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not BotSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: BotSettings, form: Any, change: bool) -> None:
+        if not change:
+            obj.save()
+            return
+        changed = {f: form.cleaned_data[f] for f in form.changed_data if f in self.fields}
+        if changed:
+            services.settings_update(actor=request.user, reason="admin", **changed)

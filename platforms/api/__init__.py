@@ -1,0 +1,1 @@
+"""The platforms app's part of /api/v1/."""

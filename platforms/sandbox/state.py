@@ -1,0 +1,400 @@
+"""In-memory state of the sandbox: accounts, threads, messages, sessions, faults.
+
+One :class:`SandboxState` serves all five replicas. Every read and write happens under
+its lock, so the threaded HTTP server, the IMAP server and the control API see one
+consistent picture. Nothing is persisted: a restart (or ``reset``) starts clean.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+PLATFORMS = ("spareroom", "roomies", "leasebreak", "renthop", "furnishedfinder")
+
+#: Fault kinds the control API accepts, with the number of requests each affects by default
+#: (``None``: every request until cleared).
+FAULT_DEFAULT_COUNTS: dict[str, int | None] = {
+    "captcha": None,  # A captcha page instead of every page.
+    "block": None,  # A block (bot wall) page instead of every page.
+    "rate_limit": 1,  # HTTP 429 with Retry-After.
+    "session_expired": 1,  # Every session of the account is dropped: the next page redirects to login.
+    "slow": None,  # Each response waits ``delay`` seconds first.
+    "drift": None,  # Inbox and thread pages render a changed DOM.
+    "send_unknown": 1,  # A reply is recorded, but the confirmation page fails (HTTP 500).
+    "send_reject": 1,  # A reply is refused by the site (e.g. the thread was closed).
+}
+
+# Distinct id ranges per platform so ids look like each site's and never collide in tests.
+_ID_STARTS = {
+    "spareroom": (41_200_000, 91_500_000),
+    "roomies": (5_300, 700_000),
+    "leasebreak": (18_000, 260_000),
+    "renthop": (77_000_000, 12_000_000),
+    "furnishedfinder": (3_100_000, 54_000_000),
+}
+
+
+def utcnow() -> datetime:
+    """Return the sandbox's clock: UTC, whole seconds (what every replica can display)."""
+    return datetime.now(tz=UTC).replace(microsecond=0)
+
+
+@dataclasses.dataclass
+class Message:
+    """One message in a thread, as the platform stores it."""
+
+    id: int
+    thread_id: int
+    direction: str  # "in" (the renter's) or "out" (the account's side)
+    sender_name: str
+    body: str
+    sent_at: datetime
+    via: str = "seed"  # "seed" (control API), "agent" (a human typed it on the site), "site" (reply form)
+    visible_at: datetime | None = None  # Roomies shows a fresh reply only after a delay.
+
+    def visible(self, now: datetime) -> bool:
+        return self.visible_at is None or self.visible_at <= now
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "thread_id": self.thread_id,
+            "direction": self.direction,
+            "sender_name": self.sender_name,
+            "body": self.body,
+            "sent_at": self.sent_at.isoformat(),
+            "via": self.via,
+        }
+
+
+@dataclasses.dataclass
+class Thread:
+    """A conversation between the account and one renter about one listing."""
+
+    id: int
+    renter_name: str
+    listing_ref: str
+    listing_title: str
+    messages: list[Message] = dataclasses.field(default_factory=list)
+    closed: bool = False
+
+    def visible_messages(self, now: datetime) -> list[Message]:
+        return sorted((m for m in self.messages if m.visible(now)), key=lambda m: (m.sent_at, m.id))
+
+    def last_activity(self, now: datetime) -> datetime:
+        visible = self.visible_messages(now)
+        return visible[-1].sent_at if visible else datetime.min.replace(tzinfo=UTC)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "renter_name": self.renter_name,
+            "listing_ref": self.listing_ref,
+            "listing_title": self.listing_title,
+            "closed": self.closed,
+            "messages": [m.as_dict() for m in sorted(self.messages, key=lambda m: (m.sent_at, m.id))],
+        }
+
+
+@dataclasses.dataclass
+class Fault:
+    """A fault switched on for one account: how many more requests it hits, and its knobs."""
+
+    kind: str
+    remaining: int | None
+    retry_after: int = 2
+    delay: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class SentReply:
+    """A reply exactly as the replica's form received it (before any normalisation)."""
+
+    thread_id: int
+    message_id: int
+    body: str
+    received_at: datetime
+    confirmed: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "thread_id": self.thread_id,
+            "message_id": self.message_id,
+            "body": self.body,
+            "received_at": self.received_at.isoformat(),
+            "confirmed": self.confirmed,
+        }
+
+
+@dataclasses.dataclass
+class Account:
+    """A landlord or agent account on one replica."""
+
+    platform: str
+    username: str
+    password: str
+    display_name: str
+    mailbox_user: str = ""
+    mailbox_password: str = ""
+    threads: dict[int, Thread] = dataclasses.field(default_factory=dict)
+    sent: list[SentReply] = dataclasses.field(default_factory=list)
+    faults: dict[str, Fault] = dataclasses.field(default_factory=dict)
+    requests: int = 0
+    logins: int = 0
+    failed_logins: int = 0
+    login_codes: list[tuple[str, datetime]] = dataclasses.field(default_factory=list)
+    request_log: list[tuple[datetime, str]] = dataclasses.field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.platform, self.username.lower())
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "logins": self.logins,
+            "failed_logins": self.failed_logins,
+            "sent": len(self.sent),
+            "faults": {k: f.as_dict() for k, f in self.faults.items()},
+        }
+
+
+class SandboxError(Exception):
+    """A control API request the sandbox refuses (unknown account, bad input)."""
+
+
+class SandboxState:
+    """Everything the five replicas know, behind one lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.config: dict[str, Any] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.accounts: dict[tuple[str, str], Account] = {}
+            self.sessions: dict[str, dict[str, tuple[str, str]]] = {p: {} for p in PLATFORMS}
+            self.tokens: dict[str, set[str]] = {p: set() for p in PLATFORMS}
+            self.platform_requests: dict[str, int] = dict.fromkeys(PLATFORMS, 0)
+            self._thread_ids = {p: itertools.count(_ID_STARTS[p][0]) for p in PLATFORMS}
+            self._message_ids = {p: itertools.count(_ID_STARTS[p][1]) for p in PLATFORMS}
+            self.config = {
+                "page_size": 10,
+                "roomies_reply_delay_s": 3.0,
+                "login_code_ttl_s": 600,
+            }
+            self.mail_sink: Any = None  # Set by the server: delivers login codes to the IMAP store.
+
+    @contextmanager
+    def locked(self) -> Iterator[SandboxState]:
+        with self.lock:
+            yield self
+
+    # --- accounts ---------------------------------------------------------------------
+
+    def create_account(
+        self, platform: str, username: str, password: str = "", display_name: str = ""
+    ) -> Account:
+        if platform not in PLATFORMS:
+            raise SandboxError(f"unknown platform {platform!r}")
+        if not username:
+            raise SandboxError("username is required")
+        with self.lock:
+            key = (platform, username.lower())
+            if key in self.accounts:
+                raise SandboxError(f"account {platform}/{username} exists")
+            account = Account(
+                platform=platform,
+                username=username,
+                password=password,
+                display_name=display_name or username.split("@")[0].replace(".", " ").title(),
+            )
+            if platform == "furnishedfinder":
+                account.mailbox_user = username
+                account.mailbox_password = password or secrets.token_urlsafe(12)
+            self.accounts[key] = account
+            return account
+
+    def account(self, platform: str, username: str) -> Account:
+        with self.lock:
+            try:
+                return self.accounts[(platform, username.lower())]
+            except KeyError:
+                raise SandboxError(f"no account {platform}/{username}") from None
+
+    def find_account(self, platform: str, username: str) -> Account | None:
+        with self.lock:
+            return self.accounts.get((platform, (username or "").lower()))
+
+    # --- sessions and form tokens -----------------------------------------------------
+
+    def open_session(self, account: Account) -> str:
+        token = secrets.token_urlsafe(24)
+        with self.lock:
+            self.sessions[account.platform][token] = account.key
+            account.logins += 1
+        return token
+
+    def session_account(self, platform: str, token: str | None) -> Account | None:
+        if not token:
+            return None
+        with self.lock:
+            key = self.sessions[platform].get(token)
+            return self.accounts.get(key) if key else None
+
+    def close_session(self, platform: str, token: str | None) -> None:
+        with self.lock:
+            self.sessions[platform].pop(token or "", None)
+
+    def expire_sessions(self, account: Account) -> None:
+        with self.lock:
+            sessions = self.sessions[account.platform]
+            for token in [t for t, key in sessions.items() if key == account.key]:
+                del sessions[token]
+
+    def issue_token(self, platform: str) -> str:
+        token = secrets.token_urlsafe(18)
+        with self.lock:
+            self.tokens[platform].add(token)
+        return token
+
+    def check_token(self, platform: str, token: str | None) -> bool:
+        with self.lock:
+            return bool(token) and token in self.tokens[platform]
+
+    # --- content ----------------------------------------------------------------------
+
+    def new_thread(self, account: Account, *, renter_name: str, listing_ref: str, listing_title: str) -> Thread:
+        with self.lock:
+            thread = Thread(
+                id=next(self._thread_ids[account.platform]),
+                renter_name=renter_name,
+                listing_ref=listing_ref,
+                listing_title=listing_title,
+            )
+            account.threads[thread.id] = thread
+            return thread
+
+    def thread(self, account: Account, thread_id: int | str) -> Thread:
+        with self.lock:
+            try:
+                return account.threads[int(thread_id)]
+            except (KeyError, ValueError):
+                raise SandboxError(f"no thread {thread_id} on {account.platform}/{account.username}") from None
+
+    def add_message(
+        self,
+        account: Account,
+        thread: Thread,
+        *,
+        direction: str,
+        sender_name: str,
+        body: str,
+        sent_at: datetime | None = None,
+        via: str = "seed",
+        visible_after: float = 0.0,
+    ) -> Message:
+        with self.lock:
+            when = (sent_at or utcnow()).astimezone(UTC).replace(microsecond=0)
+            message = Message(
+                id=next(self._message_ids[account.platform]),
+                thread_id=thread.id,
+                direction=direction,
+                sender_name=sender_name,
+                body=body,
+                sent_at=when,
+                via=via,
+                visible_at=(utcnow() + timedelta(seconds=visible_after)) if visible_after > 0 else None,
+            )
+            thread.messages.append(message)
+            return message
+
+    def record_reply(self, account: Account, thread: Thread, raw_body: str, *, confirmed: bool) -> Message:
+        """Store a reply typed into the site's form; the thread shows it with line breaks normalised."""
+        delay = float(self.config["roomies_reply_delay_s"]) if account.platform == "roomies" else 0.0
+        with self.lock:
+            message = self.add_message(
+                account,
+                thread,
+                direction="out",
+                sender_name=account.display_name,
+                body=raw_body.replace("\r\n", "\n").strip(),
+                via="site",
+                visible_after=delay,
+            )
+            account.sent.append(
+                SentReply(
+                    thread_id=thread.id,
+                    message_id=message.id,
+                    body=raw_body,
+                    received_at=utcnow(),
+                    confirmed=confirmed,
+                )
+            )
+            return message
+
+    def sorted_threads(self, account: Account) -> list[Thread]:
+        """Return the account's threads, most recent activity first (the inbox order)."""
+        now = utcnow()
+        with self.lock:
+            threads = [t for t in account.threads.values() if t.visible_messages(now)]
+            return sorted(threads, key=lambda t: (t.last_activity(now), t.id), reverse=True)
+
+    # --- faults and traffic -----------------------------------------------------------
+
+    def set_fault(self, account: Account, kind: str, *, count: int | None = -1, **knobs: Any) -> Fault:
+        if kind not in FAULT_DEFAULT_COUNTS:
+            raise SandboxError(f"unknown fault {kind!r}; known: {', '.join(FAULT_DEFAULT_COUNTS)}")
+        remaining = FAULT_DEFAULT_COUNTS[kind] if count == -1 else count
+        fault = Fault(kind=kind, remaining=remaining)
+        if "retry_after" in knobs and knobs["retry_after"] is not None:
+            fault.retry_after = int(knobs["retry_after"])
+        if "delay" in knobs and knobs["delay"] is not None:
+            fault.delay = float(knobs["delay"])
+        with self.lock:
+            account.faults[kind] = fault
+        return fault
+
+    def clear_faults(self, account: Account, kind: str | None = None) -> None:
+        with self.lock:
+            if kind:
+                account.faults.pop(kind, None)
+            else:
+                account.faults.clear()
+
+    def take_fault(self, account: Account, kind: str) -> Fault | None:
+        """Return the fault if it is on, using up one of its remaining hits."""
+        with self.lock:
+            fault = account.faults.get(kind)
+            if fault is None:
+                return None
+            if fault.remaining is not None:
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    del account.faults[kind]
+            return fault
+
+    def has_fault(self, account: Account | None, kind: str) -> bool:
+        if account is None:
+            return False
+        with self.lock:
+            return kind in account.faults
+
+    def count_request(self, platform: str, account: Account | None, path: str) -> None:
+        with self.lock:
+            self.platform_requests[platform] += 1
+            if account is not None:
+                account.requests += 1
+                account.request_log.append((datetime.now(tz=UTC), path))
+                del account.request_log[:-500]

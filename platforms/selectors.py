@@ -1,0 +1,35 @@
+"""Reads on platforms and accounts."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from platforms.connectors.base import AccountConfig
+from platforms.models import PlatformAccount
+
+
+def account_config(account: PlatformAccount) -> AccountConfig:
+    """Return the frozen view of an account that a connector works from (references unresolved)."""
+    return AccountConfig(
+        account_id=account.pk,
+        platform=account.platform.slug,
+        base_url=account.effective_base_url,
+        username=account.username,
+        credential_ref=account.credential_ref,
+        login_method=account.login_method,
+        mailbox_ref=account.mailbox_ref,
+    )
+
+
+def accounts_runnable(*, platform_slug: str) -> QuerySet[PlatformAccount]:
+    """Return the accounts of a platform that may run now (platform and account switched on)."""
+    return PlatformAccount.objects.filter(
+        platform__slug=platform_slug, platform__is_active=True, is_active=True
+    ).order_by("pk")
+
+
+def accounts_not_runnable(*, platform_slug: str) -> QuerySet[PlatformAccount]:
+    """Return the accounts of a platform that are switched off, directly or through the platform."""
+    return PlatformAccount.objects.filter(platform__slug=platform_slug).exclude(
+        platform__is_active=True, is_active=True
+    )

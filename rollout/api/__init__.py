@@ -1,0 +1,1 @@
+"""The rollout app's part of /api/v1/."""

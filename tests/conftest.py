@@ -1,0 +1,135 @@
+"""Project-wide fixtures: a clean Redis per test, users by role, and real Celery workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from tests.factories import PlatformAccountFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis() -> Iterator[None]:
+    """Start every test with an empty app Redis database (locks, buckets, circuits, metrics)."""
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    yield
+
+
+@pytest.fixture
+def admin_user(db):  # type: ignore[no-untyped-def]
+    return UserFactory(username="alice-admin", role="admin")
+
+
+@pytest.fixture
+def agent_user(db):  # type: ignore[no-untyped-def]
+    return UserFactory(username="bob-agent", role="agent")
+
+
+@pytest.fixture
+def ops_user(db):  # type: ignore[no-untyped-def]
+    return UserFactory(username="olga-ops", role="ops")
+
+
+@pytest.fixture
+def account(db):  # type: ignore[no-untyped-def]
+    return PlatformAccountFactory()
+
+
+class WorkerProcess:
+    """A real ``celery worker`` subprocess bound to the test database."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], log: Path) -> None:
+        self.proc = proc
+        self.log = log
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Kill the whole process group (the main process and its pool children)."""
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            return
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.kill(signal.SIGTERM)
+
+
+def worker_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Return the environment a worker subprocess needs to see this test run's database."""
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "leasebot.settings",
+            "DJANGO_ENV": os.environ.get("DJANGO_ENV", "test"),
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+            "REDIS_URL": settings.REDIS_URL,
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+@pytest.fixture
+def celery_worker_factory(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+    """Start real Celery workers (``-Q`` queues, concurrency) and stop them after the test."""
+    started: list[WorkerProcess] = []
+
+    def start(
+        queues: str = "default,rpa", concurrency: int = 1, env: dict[str, str] | None = None, name: str = "w", wait: float = 60
+    ) -> WorkerProcess:
+        log = tmp_path / f"worker-{name}-{len(started)}.log"
+        handle = log.open("wb")
+        cmd = [
+            sys.executable, "-m", "celery", "-A", "leasebot", "worker", "-Q", queues, "-c", str(concurrency),
+            "-n", f"{name}{len(started)}-{os.getpid()}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "-l", "INFO", "--pool", "prefork",
+        ]
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=worker_env(env), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+        worker = WorkerProcess(proc, log)
+        started.append(worker)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if "ready." in worker.output():
+                return worker
+            if proc.poll() is not None:
+                raise RuntimeError(f"worker exited early:\n{worker.output()}")
+            time.sleep(0.2)
+        raise RuntimeError(f"worker not ready in {wait}s:\n{worker.output()}")
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def purge_broker() -> Iterator[None]:
+    """Empty the broker's queues before and after a test that runs real workers."""
+    from leasebot.celery import app
+
+    app.control.purge()
+    yield
+    app.control.purge()
