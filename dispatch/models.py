@@ -139,3 +139,59 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"dead letter {self.pk} {self.platform}/{self.stage} {self.error_class}"
+
+
+class ConversationNote(models.Model):
+    """An agent's private note on a conversation: seen by the team, never sent to the renter.
+
+    Lives in dispatch beside the outbox because it belongs to the review desk's writes
+    (see docs/decisions/review-desk-models.md); it holds the note text only, no renter data.
+    """
+
+    conversation = models.ForeignKey("inbox.Conversation", on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        constraints = (models.CheckConstraint(condition=~Q(body=""), name="note_body_not_empty"),)
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on conversation {self.conversation_id}"
+
+
+class CannedReply(models.Model):
+    """A ready-made answer agents insert into the reply editor; global or for one account.
+
+    Its text is checked by the guardrails when saved, and again (like every text) when the
+    reply it ends up in is queued and sent.
+    """
+
+    title = models.CharField(max_length=120)
+    body = models.TextField()
+    account = models.ForeignKey(
+        "platforms.PlatformAccount", null=True, blank=True, on_delete=models.CASCADE, related_name="canned_replies"
+    )
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("title", "id")
+        verbose_name_plural = "canned replies"
+        constraints = (
+            models.CheckConstraint(condition=~Q(body=""), name="canned_reply_body_not_empty"),
+            models.UniqueConstraint(
+                fields=("title",), condition=Q(account__isnull=True), name="canned_reply_title_unique_global"
+            ),
+            models.UniqueConstraint(
+                fields=("title", "account"), condition=Q(account__isnull=False), name="canned_reply_title_unique_per_account"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return self.title

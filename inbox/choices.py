@@ -114,11 +114,19 @@ class ReasonCode(models.TextChoices):
     WORKFLOW_REFUSED = "workflow_refused", "A workflow transition was refused"
     NOT_ALLOWLISTED = "not_allowlisted", "First-live safety: not on the allow-list"
     STALE_INBOUND = "stale_inbound", "First-live safety: inbound too old to auto-send"
+    HUMAN_REVIEW_OPEN = "human_review_open", "The conversation already waits for a human"
+    LLM_DRAFT = "llm_draft", "Free text written by the LLM"
+
+
+#: ``Conversation.human_reason`` prefix the ingest step writes when an agent answered on the
+#: platform itself ("a human reply wins"): the bot stays silent until an agent hands back.
+HUMAN_REPLY_WINS = "human_reply_wins"
 
 
 class TemplateKey(models.TextChoices):
     """Which part of a reply a template writes; most are one intent's answer."""
 
+    OPENER = "opener", "Opening line"
     GREETING = "greeting", "Greeting"
     AVAILABILITY = "availability", "Availability"
     PRICE = "price", "Price"

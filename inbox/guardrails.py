@@ -120,7 +120,7 @@ _PD_REQUEST = re.compile(
 )
 
 # --- threats and abuse ------------------------------------------------------------------
-_THREAT_PATTERNS = (
+THREAT_PATTERNS = (
     re.compile(r"\b(?:i|we)(?:'ll| will| am going to|'m going to|'m gonna| gonna)\s+(?:kill|hurt|find|beat|destroy|ruin|come after|get) you\b"),
     re.compile(r"\b(?:kill|hurt|shoot|stab|beat up) (?:you|yourself|him|her|them)\b"),
     re.compile(r"\byou(?:'d| had)? better (?:watch (?:your back|out)|pay up)\b"),
@@ -140,7 +140,7 @@ _LEGAL_PATTERNS = (
 )
 
 # --- prompt injection -------------------------------------------------------------------
-_INJECTION_PATTERNS = (
+INJECTION_PATTERNS = (
     re.compile(r"\b(?:ignore|disregard|forget|override)\b(?:\W+\w+){0,3}?\W+(?:previous|prior|above|earlier|all|your|system)\W+(?:\w+\W+){0,2}?(?:instructions?|prompts?|rules|messages|guidelines|directions)\b"),
     re.compile(r"\b(?:system prompt|developer mode|jailbreak|dan mode|prompt injection|hidden instructions?)\b"),
     re.compile(r"\byou are (?:now|no longer) (?:a|an|my|the|in|free|dan|not)\b"),
@@ -260,7 +260,7 @@ def _personal_data(text: str, original: str) -> list[GuardrailFlag]:
 
 def _threat_abuse(text: str) -> list[GuardrailFlag]:
     scrubbed = _THREAT_SAFE.sub(" ", text)
-    found = _first(_THREAT_PATTERNS, scrubbed)
+    found = _first(THREAT_PATTERNS, scrubbed)
     if found:
         return [GuardrailFlag(THREAT_ABUSE, "Contains a threat, an insult or abusive language.", _excerpt(scrubbed, found))]
     return []
@@ -291,7 +291,7 @@ def _shared_run(outbound: list[str], inbound: list[str], size: int) -> str:
 
 
 def _prompt_injection(text: str, inbound: str) -> list[GuardrailFlag]:
-    found = _first(_INJECTION_PATTERNS, text)
+    found = _first(INJECTION_PATTERNS, text)
     if found:
         return [
             GuardrailFlag(
@@ -300,7 +300,7 @@ def _prompt_injection(text: str, inbound: str) -> list[GuardrailFlag]:
                 _excerpt(text, found),
             )
         ]
-    if inbound and _first(_INJECTION_PATTERNS, inbound):
+    if inbound and _first(INJECTION_PATTERNS, inbound):
         echoed = _shared_run(re.findall(r"\w+", text), re.findall(r"\w+", inbound), _ECHO_MIN_WORDS)
         if echoed:
             return [

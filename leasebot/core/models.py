@@ -29,7 +29,11 @@ class AuditLog(models.Model):
     """
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # No database FK: deleting a user must not rewrite history (the trigger refuses UPDATE);
+    # actor_label keeps the name.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     actor_label = models.CharField(max_length=150, help_text="User name, or 'system:<component>' for the bot.")
     action = models.CharField(max_length=80, db_index=True)
     object_type = models.CharField(max_length=80, blank=True)

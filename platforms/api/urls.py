@@ -1,5 +1,17 @@
-"""Routes of this app under /api/v1/ (filled as its endpoints land)."""
+"""Routes of the platforms app under /api/v1/."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from platforms.api import views
+
+router = SimpleRouter()
+router.register("platforms", views.PlatformViewSet, basename="platform")
+router.register("platform-accounts", views.PlatformAccountViewSet, basename="platform-account")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("settings/", views.SettingsView.as_view(), name="settings"),
+    path("health/platforms/", views.PlatformHealthView.as_view(), name="health-platforms"),
+    path("me/", views.MeView.as_view(), name="me"),
+    *router.urls,
+]

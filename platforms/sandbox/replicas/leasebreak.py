@@ -1,0 +1,198 @@
+"""Leasebreak: a Rails site (Devise sign-in, authenticity tokens, Bootstrap markup).
+
+Observed (platforms.md): sign-in at ``/users/sign_in``, inbox at ``/messages``, listing
+pages ``/short-term-rental-details/<id>/<slug>``. Modelled (nothing public beyond that):
+Devise's form field names and its stock "Invalid Email or password." with HTTP 422, a
+conversations table with ``time[datetime]`` stamps, ``/messages/<id>`` threads, replies
+posted to ``/messages/<id>/replies``, Kaminari-style pagination, ``simple_format`` bodies.
+"""
+
+from __future__ import annotations
+
+import re
+
+from platforms.sandbox.replicas.base import Replica, Route, route
+from platforms.sandbox.state import Account, Thread, utcnow
+from platforms.sandbox.web import Request, Response, esc, page, redirect
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "listing"
+
+
+def simple_format(text: str) -> str:
+    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return "".join("<p>" + "<br>".join(esc(line) for line in p.split("\n")) + "</p>" for p in paragraphs)
+
+
+class Leasebreak(Replica):
+    slug = "leasebreak"
+    session_cookie = "_leasebreak_session"
+    login_path = "/users/sign_in"
+    return_param = "return_to"
+    timezone = "America/New_York"
+    captcha_style = "perimeterx"
+    block_style = "incapsula"
+
+    def build_routes(self) -> list[Route]:
+        return [
+            route("GET", r"/", self.home),
+            route("GET", r"/users/sign_in", self.sign_in_form),
+            route("POST", r"/users/sign_in", self.sign_in, identify_by="user[email]"),
+            route("POST", r"/users/sign_out", self.sign_out),
+            route("GET", r"/messages", self.inbox, auth=True),
+            route("GET", r"/messages/(?P<thread_id>\d+)", self.thread_page, auth=True),
+            route("POST", r"/messages/(?P<thread_id>\d+)/replies", self.reply, auth=True),
+            route("GET", r"/short-term-rental-details/(?P<listing_id>\d+)/(?P<listing_slug>[\w-]+)", self.listing),
+        ]
+
+    def layout(self, req: Request, title: str, content: str, *, logged_in: bool, flash: str = "") -> str:
+        token = self.state.issue_token(self.slug)
+        nav = (
+            f"<li class='nav-item'><a class='nav-link' href='{req.url('/messages')}'>Messages</a></li>"
+            f"<li class='nav-item'><a class='nav-link' rel='nofollow' data-method='delete' href='{req.url('/users/sign_out')}'>Sign out</a></li>"
+            if logged_in
+            else f"<li class='nav-item'><a class='nav-link' href='{req.url('/users/sign_in')}'>Sign in</a></li>"
+        )
+        return (
+            "<!doctype html><html><head><meta charset='utf-8'>"
+            f"<meta name='csrf-param' content='authenticity_token'><meta name='csrf-token' content='{token}'>"
+            f"<title>{esc(title)} | Leasebreak</title></head><body data-controller='application'>"
+            "<nav class='navbar navbar-expand-lg navbar-light bg-light'>"
+            f"<a class='navbar-brand' href='{req.url('/')}'>Leasebreak</a><ul class='navbar-nav ml-auto'>{nav}</ul></nav>"
+            f"<div class='container'>{flash}{content}</div></body></html>"
+        )
+
+    def home(self, req: Request, account: Account | None) -> Response:
+        return page(self.layout(req, "NYC short term rentals", "<h1>Short term rentals and lease takeovers</h1>", logged_in=account is not None))
+
+    def sign_in_form(self, req: Request, account: Account | None, *, error: str = "", status: int = 200) -> Response:
+        token = self.state.issue_token(self.slug)
+        alert = f"<div class='alert alert-danger' role='alert'>{esc(error)}</div>" if error else ""
+        back = req.query.get("return_to", "") or req.form.get("return_to", "")
+        content = (
+            f"<h2>Log in</h2>{alert}"
+            f"<form class='new_user' id='new_user' action='{req.url('/users/sign_in')}' accept-charset='UTF-8' method='post'>"
+            f"<input type='hidden' name='authenticity_token' value='{token}' autocomplete='off'>"
+            f"<input type='hidden' name='return_to' value='{esc(back)}'>"
+            "<div class='form-group'><label for='user_email'>Email</label>"
+            "<input autofocus autocomplete='email' class='form-control' type='email' name='user[email]' id='user_email'></div>"
+            "<div class='form-group'><label for='user_password'>Password</label>"
+            "<input autocomplete='current-password' class='form-control' type='password' name='user[password]' id='user_password'></div>"
+            "<div class='form-check'><input name='user[remember_me]' type='hidden' value='0' autocomplete='off'>"
+            "<input class='form-check-input' type='checkbox' value='1' name='user[remember_me]' id='user_remember_me'>"
+            "<label class='form-check-label' for='user_remember_me'>Remember me</label></div>"
+            "<input type='submit' name='commit' value='Log in' class='btn btn-primary' data-disable-with='Log in'></form>"
+        )
+        return page(self.layout(req, "Log in", content, logged_in=False), status)
+
+    def sign_in(self, req: Request, account: Account | None) -> Response:
+        if not self.state.check_token(self.slug, req.form.get("authenticity_token")):
+            return page("<!doctype html><title>The change you wanted was rejected (422)</title><h1>The change you wanted was rejected.</h1>", 422)
+        if account is None or account.password != req.form.get("user[password]", ""):
+            if account is not None:
+                account.failed_logins += 1
+            return self.sign_in_form(req, None, error="Invalid Email or password.", status=422)
+        back = req.form.get("return_to", "")
+        target = back if back.startswith(f"/{self.slug}/") else req.url("/messages")
+        return self.open_session(account, redirect(target, 303))
+
+    def sign_out(self, req: Request, account: Account | None) -> Response:
+        self.state.close_session(self.slug, req.cookies.get(self.session_cookie))
+        return redirect(req.url("/"), 303).delete_cookie(self.session_cookie, path=f"/{self.slug}")
+
+    def listing_url(self, req: Request, thread: Thread) -> str:
+        return req.url(f"/short-term-rental-details/{thread.listing_ref}/{slugify(thread.listing_title)}")
+
+    def inbox(self, req: Request, account: Account) -> Response:
+        raw = req.query.get("page", "1")
+        page_no = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+        threads, more = self.paginate(account, page_no - 1)
+        now = utcnow()
+        drift = self.drift(account)
+        rows = []
+        for t in threads:
+            last = t.visible_messages(now)[-1]
+            stamp = self.local(last.sent_at)
+            if drift:
+                rows.append(
+                    f"<div class='inbox-item' data-id='{t.id}'><strong>{esc(t.renter_name)}</strong>"
+                    f"<span>{esc(last.body[:60])}</span><span>{stamp:%b %d, %-I:%M %p}</span></div>"
+                )
+            else:
+                unread = " unread" if last.direction == "in" else ""
+                rows.append(
+                    f"<tr class='conversation{unread}' data-conversation-id='{t.id}'>"
+                    f"<td class='sender'>{esc(t.renter_name)}</td>"
+                    f"<td class='listing'><a href='{self.listing_url(req, t)}'>{esc(t.listing_title)}</a></td>"
+                    f"<td class='subject'><a href='{req.url(f'/messages/{t.id}')}'>{esc(last.body[:60])}</a></td>"
+                    f"<td class='updated'><time datetime='{stamp.isoformat()}'>{stamp:%b %d, %-I:%M %p}</time></td></tr>"
+                )
+        if drift:
+            body = f"<div class='inbox-list'>{''.join(rows) or '<em>Nothing yet</em>'}</div>"
+        elif rows:
+            body = (
+                "<table class='table conversations'><thead><tr><th>From</th><th>Listing</th><th>Message</th><th>Updated</th></tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table>"
+            )
+        else:
+            body = "<p class='no-conversations'>You have no messages.</p>"
+        pager = ""
+        if page_no > 1 or more:
+            pager = "<nav class='pagination' role='navigation' aria-label='pager'>"
+            if page_no > 1:
+                pager += f"<span class='prev'><a rel='prev' href='{req.url('/messages', page=page_no - 1)}'>&lsaquo; Prev</a></span> "
+            pager += f"<span class='page current'>{page_no}</span> "
+            if more:
+                pager += f"<span class='next'><a rel='next' href='{req.url('/messages', page=page_no + 1)}'>Next &rsaquo;</a></span>"
+            pager += "</nav>"
+        return page(self.layout(req, "Messages", f"<h1>Messages</h1>{body}{pager}", logged_in=True))
+
+    def thread_page(self, req: Request, account: Account, thread_id: str, *, notice: str = "") -> Response:
+        thread = account.threads.get(int(thread_id))
+        if thread is None:
+            return page("<!doctype html><title>The page you were looking for doesn't exist (404)</title><h1>The page you were looking for doesn't exist.</h1>", 404)
+        drift = self.drift(account)
+        items = []
+        for m in thread.visible_messages(utcnow()):
+            stamp = self.local(m.sent_at)
+            if drift:
+                items.append(f"<article class='msg' data-msg='{m.id}'><h6>{esc(m.sender_name)}</h6>{simple_format(m.body)}</article>")
+            else:
+                side = "theirs" if m.direction == "in" else "mine"
+                items.append(
+                    f"<div class='message message--{side}' id='message_{m.id}' data-message-id='{m.id}'>"
+                    f"<div class='message-author'>{esc(m.sender_name)}</div>"
+                    f"<div class='message-body'>{simple_format(m.body)}</div>"
+                    f"<time datetime='{stamp.isoformat()}'>{stamp:%b %d, %Y %-I:%M %p}</time></div>"
+                )
+        flash = "<div class='alert alert-success'>Message sent.</div>" if req.query.get("sent") else ""
+        token = self.state.issue_token(self.slug)
+        content = (
+            f"<div class='conversation-header'><h2>{esc(thread.renter_name)}</h2>"
+            f"<a class='listing-link' href='{self.listing_url(req, thread)}'>{esc(thread.listing_title)}</a></div>"
+            f"{notice}<div class='{'thread-v2' if drift else 'messages'}'>{''.join(items)}</div>"
+            f"<form id='new_message' class='new_message' action='{req.url(f'/messages/{thread.id}/replies')}' accept-charset='UTF-8' method='post'>"
+            f"<input type='hidden' name='authenticity_token' value='{token}' autocomplete='off'>"
+            "<textarea class='form-control' rows='4' name='message[body]' id='message_body'></textarea>"
+            "<input type='submit' name='commit' value='Send Message' class='btn btn-primary' data-disable-with='Send Message'></form>"
+        )
+        return page(self.layout(req, f"Conversation with {thread.renter_name}", content, logged_in=True, flash=flash))
+
+    def reply(self, req: Request, account: Account, thread_id: str) -> Response:
+        thread = account.threads.get(int(thread_id))
+        if thread is None:
+            return self.thread_page(req, account, thread_id)
+        if not self.state.check_token(self.slug, req.form.get("authenticity_token")):
+            return page("<!doctype html><title>The change you wanted was rejected (422)</title><h1>The change you wanted was rejected.</h1>", 422)
+        body = req.form.get("message[body]", "")
+        if not body.strip():
+            return self.thread_page(req, account, thread_id, notice="<div class='alert alert-danger'>Body can't be blank</div>")
+        error, _message = self.reply_outcome(account, thread, body)
+        if error is not None:
+            return error
+        return redirect(req.url(f"/messages/{thread.id}", sent=1), 302)
+
+    def listing(self, req: Request, account: Account | None, listing_id: str, listing_slug: str) -> Response:
+        content = f"<h1 class='listing-title'>{esc(listing_slug.replace('-', ' ').title())}</h1><p>Listing #{esc(listing_id)}</p>"
+        return page(self.layout(req, "Listing", content, logged_in=account is not None))

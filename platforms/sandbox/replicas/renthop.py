@@ -1,0 +1,195 @@
+"""RentHop: a modelled agent dashboard with a leads inbox (nothing verified in public).
+
+Observed (platforms.md): manager pages ``/managers/<slug>``, listing cards
+``div.search-listing`` with prices ``div#listing-<id>-price``. Everything about the
+landlord side is modelled: a login form guarded by an ``_xsrf`` double-submit cookie
+(the site historically runs on Tornado), a leads inbox ``/dashboard/leads`` of lead
+cards, per-lead threads ``/dashboard/leads/<id>`` of chat bubbles with epoch timestamps in
+``data-ts``, replies posted to ``/dashboard/leads/<id>/reply``.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from platforms.sandbox.replicas.base import Replica, Route, route
+from platforms.sandbox.state import Account, Thread, utcnow
+from platforms.sandbox.web import Request, Response, esc, page, redirect
+
+
+class RentHop(Replica):
+    slug = "renthop"
+    session_cookie = "rh_user"
+    login_path = "/login"
+    return_param = "next"
+    timezone = "America/New_York"
+    captcha_style = "perimeterx"
+    block_style = "cloudflare"
+
+    def build_routes(self) -> list[Route]:
+        return [
+            route("GET", r"/", self.home),
+            route("GET", r"/login", self.login_form),
+            route("POST", r"/login", self.login_submit, identify_by="username"),
+            route("GET", r"/logout", self.logout),
+            route("GET", r"/dashboard/leads", self.inbox, auth=True),
+            route("GET", r"/dashboard/leads/(?P<lead_id>\d+)", self.thread_page, auth=True),
+            route("POST", r"/dashboard/leads/(?P<lead_id>\d+)/reply", self.reply, auth=True),
+            route("GET", r"/listings/(?P<listing_slug>[\w-]+)/(?P<listing_id>\d+)", self.listing),
+            route("GET", r"/managers/(?P<manager>[\w-]+)", self.manager),
+        ]
+
+    def layout(self, req: Request, title: str, content: str, *, logged_in: bool) -> str:
+        menu = (
+            f"<a class='menu-item' href='{req.url('/dashboard/leads')}'>Leads</a>"
+            f"<a class='menu-item menu-logout' href='{req.url('/logout')}'>Log Out</a>"
+            if logged_in
+            else f"<a class='menu-item' href='{req.url('/login')}'>Sign In</a>"
+        )
+        return (
+            "<!doctype html><html><head><meta charset='utf-8'>"
+            f"<title>{esc(title)} - RentHop</title></head><body class='rh'>"
+            f"<div id='header'><a class='logo' href='{req.url('/')}'>RentHop</a><div class='menu'>{menu}</div></div>"
+            f"<div id='content' class='container-fluid'>{content}</div></body></html>"
+        )
+
+    def xsrf(self, req: Request) -> tuple[str, bool]:
+        existing = req.cookies.get("_xsrf", "")
+        return (existing, False) if existing else (secrets.token_hex(16), True)
+
+    def with_xsrf(self, response: Response, token: str, fresh: bool) -> Response:
+        if fresh:
+            response.set_cookie("_xsrf", token, path=f"/{self.slug}", http_only=False)
+        return response
+
+    def xsrf_ok(self, req: Request) -> bool:
+        cookie = req.cookies.get("_xsrf", "")
+        return bool(cookie) and cookie == req.form.get("_xsrf")
+
+    def home(self, req: Request, account: Account | None) -> Response:
+        return page(self.layout(req, "NYC Apartments", "<h1>Apartments for rent</h1>", logged_in=account is not None))
+
+    def login_form(self, req: Request, account: Account | None, *, error: str = "") -> Response:
+        token, fresh = self.xsrf(req)
+        alert = f"<div class='alert alert-danger login-error'>{esc(error)}</div>" if error else ""
+        content = (
+            f"<div class='login-box'><h2>Sign In</h2>{alert}"
+            f"<form id='login-form' method='post' action='{req.url('/login')}'>"
+            f"<input type='hidden' name='_xsrf' value='{token}'>"
+            f"<input type='hidden' name='next' value='{esc(req.query.get('next', '') or req.form.get('next', ''))}'>"
+            "<input type='text' name='username' id='login-username' placeholder='Email or username' class='form-control'>"
+            "<input type='password' name='password' id='login-password' placeholder='Password' class='form-control'>"
+            "<button type='submit' id='login-submit' class='btn btn-hop'>Sign In</button></form></div>"
+        )
+        return self.with_xsrf(page(self.layout(req, "Sign In", content, logged_in=False)), token, fresh)
+
+    def login_submit(self, req: Request, account: Account | None) -> Response:
+        if not self.xsrf_ok(req):
+            return page("<!doctype html><title>403: Forbidden</title><body>403: Forbidden ('_xsrf' argument missing from POST)</body>", 403)
+        if account is None or account.password != req.form.get("password", ""):
+            if account is not None:
+                account.failed_logins += 1
+            return self.login_form(req, None, error="Invalid username or password.")
+        nxt = req.form.get("next", "")
+        target = nxt if nxt.startswith(f"/{self.slug}/") else req.url("/dashboard/leads")
+        return self.open_session(account, redirect(target))
+
+    def logout(self, req: Request, account: Account | None) -> Response:
+        self.state.close_session(self.slug, req.cookies.get(self.session_cookie))
+        return redirect(req.url("/")).delete_cookie(self.session_cookie, path=f"/{self.slug}")
+
+    def listing_url(self, req: Request, thread: Thread) -> str:
+        slug = "-".join(thread.listing_title.lower().split()) or "apartment"
+        return req.url(f"/listings/{slug}/{thread.listing_ref}")
+
+    def inbox(self, req: Request, account: Account) -> Response:
+        raw = req.query.get("page", "1")
+        page_no = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+        threads, more = self.paginate(account, page_no - 1)
+        now = utcnow()
+        drift = self.drift(account)
+        cards = []
+        for t in threads:
+            last = t.visible_messages(now)[-1]
+            stamp = self.local(last.sent_at)
+            if drift:
+                cards.append(
+                    f"<li class='lead' data-lead='{t.id}'><span>{esc(t.renter_name)}</span><span>{esc(last.body[:70])}</span></li>"
+                )
+            else:
+                cards.append(
+                    f"<div class='lead-card' data-lead-id='{t.id}'>"
+                    f"<div class='lead-head'><span class='lead-name'>{esc(t.renter_name)}</span> "
+                    f"<span class='lead-time' data-ts='{int(last.sent_at.timestamp())}'>{stamp:%b %-d %-I:%M%p}</span></div>"
+                    f"<div class='lead-listing'><a href='{self.listing_url(req, t)}'>{esc(t.listing_title)}</a></div>"
+                    f"<div class='lead-preview'>{esc(last.body[:70])}</div>"
+                    f"<a class='lead-open btn btn-sm' href='{req.url(f'/dashboard/leads/{t.id}')}'>Open</a></div>"
+                )
+        if drift:
+            listing = f"<ul class='leads-v2'>{''.join(cards)}</ul>"
+        elif cards:
+            listing = f"<div id='leads-list'>{''.join(cards)}</div>"
+        else:
+            listing = "<div id='leads-list'><div class='leads-empty'>No leads yet.</div></div>"
+        pager = "<ul class='pager'>"
+        if page_no > 1:
+            pager += f"<li><a class='page-prev' href='{req.url('/dashboard/leads', page=page_no - 1)}'>Prev</a></li>"
+        if more:
+            pager += f"<li><a class='page-next' href='{req.url('/dashboard/leads', page=page_no + 1)}'>Next</a></li>"
+        pager += "</ul>"
+        return page(self.layout(req, "Leads", f"<h1 class='dash-title'>Your Leads</h1>{listing}{pager}", logged_in=True))
+
+    def thread_page(self, req: Request, account: Account, lead_id: str, *, notice: str = "") -> Response:
+        thread = account.threads.get(int(lead_id))
+        if thread is None:
+            return page(self.layout(req, "Not found", "<div class='alert'>Lead not found.</div>", logged_in=True), 404)
+        token, fresh = self.xsrf(req)
+        drift = self.drift(account)
+        bubbles = []
+        for m in thread.visible_messages(utcnow()):
+            stamp = self.local(m.sent_at)
+            if drift:
+                bubbles.append(f"<div class='bubble' data-id='{m.id}'><p>{esc(m.body)}</p></div>")
+            else:
+                side = "from-renter" if m.direction == "in" else "from-agent"
+                bubbles.append(
+                    f"<div class='chat-bubble {side}' data-msg-id='{m.id}'>"
+                    f"<div class='bubble-author'>{esc(m.sender_name)}</div>"
+                    f"<div class='bubble-text' style='white-space:pre-wrap'>{esc(m.body)}</div>"
+                    f"<div class='bubble-time' data-ts='{int(m.sent_at.timestamp())}'>{stamp:%b %-d, %-I:%M %p}</div></div>"
+                )
+        content = (
+            f"<div class='lead-thread' data-lead-id='{thread.id}'>"
+            f"<div class='lead-thread-header'><span class='renter-name'>{esc(thread.renter_name)}</span> "
+            f"<a class='listing-ref' data-listing-id='{esc(thread.listing_ref)}' href='{self.listing_url(req, thread)}'>{esc(thread.listing_title)}</a></div>"
+            f"{notice}<div class='{'chat-v2' if drift else 'chat'}'>{''.join(bubbles)}</div></div>"
+            f"<form id='lead-reply' method='post' action='{req.url(f'/dashboard/leads/{thread.id}/reply')}'>"
+            f"<input type='hidden' name='_xsrf' value='{token}'>"
+            "<textarea id='reply-text' name='text' rows='4' placeholder='Reply to this lead'></textarea>"
+            "<button type='submit' class='btn btn-hop btn-send-reply'>Send Reply</button></form>"
+        )
+        return self.with_xsrf(page(self.layout(req, f"Lead: {thread.renter_name}", content, logged_in=True)), token, fresh)
+
+    def reply(self, req: Request, account: Account, lead_id: str) -> Response:
+        thread = account.threads.get(int(lead_id))
+        if thread is None:
+            return self.thread_page(req, account, lead_id)
+        if not self.xsrf_ok(req):
+            return page("<!doctype html><title>403: Forbidden</title><body>403: Forbidden ('_xsrf' argument missing from POST)</body>", 403)
+        body = req.form.get("text", "")
+        if not body.strip():
+            return self.thread_page(req, account, lead_id, notice="<div class='alert alert-danger'>Message is empty.</div>")
+        error, _message = self.reply_outcome(account, thread, body)
+        if error is not None:
+            return error
+        return redirect(req.url(f"/dashboard/leads/{thread.id}"))
+
+    def listing(self, req: Request, account: Account | None, listing_slug: str, listing_id: str) -> Response:
+        content = (
+            f"<div class='search-listing' id='listing-{esc(listing_id)}'><h1>{esc(listing_slug.replace('-', ' ').title())}</h1>"
+            f"<div id='listing-{esc(listing_id)}-price'>$3,000</div></div>"
+        )
+        return page(self.layout(req, "Listing", content, logged_in=account is not None))
+
+    def manager(self, req: Request, account: Account | None, manager: str) -> Response:
+        return page(self.layout(req, manager, f"<h1>{esc(manager)}</h1><div class='search-listing'></div>", logged_in=account is not None))

@@ -1,0 +1,227 @@
+"""Roomies: a Laravel site with Tailwind classes and Alpine.js components.
+
+Observed (platforms.md): inbox ``/inbox``, thread ``/inbox/<id>``, inbox rows are links to
+``/inbox/...`` with hover classes like ``hover:bg-teal-lightest``, thread messages are
+``li[x-data*='messageItem']`` whose text and direction live in the component data
+(``message.content``, ``isSender``), reply ``textarea[name='body']``, a send button with a
+brand-orange class, a sent reply shows up only after a delay.
+Modelled: the login form (Laravel's ``_token`` and its stock error text), relative times in
+the inbox (no exact time there), listing pages ``/rooms/<id>``, the pager.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from platforms.sandbox.replicas.base import Replica, Route, route
+from platforms.sandbox.state import Account, Thread, utcnow
+from platforms.sandbox.web import Request, Response, esc, page, redirect
+
+# A stand-in for Alpine.js (no CDN here): it renders each component's data the way the
+# real page does, so the visible text exists only after the script ran.
+_MINI_ALPINE = """
+<script>
+document.querySelectorAll('[x-data^="messageItem("]').forEach(function (li) {
+  var raw = li.getAttribute('x-data'); var data = JSON.parse(raw.slice('messageItem('.length, -1));
+  li.querySelector('[x-text="message.content"]').textContent = data.content;
+  li.querySelector('[x-text="timeAgo"]').textContent = new Date(data.createdAt).toLocaleString();
+  li.classList.add(data.isSender ? 'ml-auto' : 'mr-auto');
+});
+</script>
+"""
+
+
+def ago(moment: datetime, now: datetime) -> str:
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+class Roomies(Replica):
+    slug = "roomies"
+    session_cookie = "roomies_session"
+    login_path = "/login"
+    return_param = "intended"
+    captcha_style = "cloudflare"
+    block_style = "akamai"
+
+    def build_routes(self) -> list[Route]:
+        return [
+            route("GET", r"/", self.home),
+            route("GET", r"/login", self.login_form),
+            route("POST", r"/login", self.login_submit, identify_by="email"),
+            route("POST", r"/logout", self.logout),
+            route("GET", r"/inbox", self.inbox, auth=True),
+            route("GET", r"/inbox/(?P<thread_id>\d+)", self.thread_page, auth=True),
+            route("POST", r"/inbox/(?P<thread_id>\d+)/messages", self.reply, auth=True),
+            route("GET", r"/rooms/(?P<room_id>[\w-]+)", self.listing),
+        ]
+
+    def layout(self, req: Request, title: str, content: str, *, logged_in: bool, token: str = "") -> str:
+        if logged_in:
+            user = (
+                f"<a href='{req.url('/inbox')}' class='text-white no-underline hover:underline mr-4'>Inbox</a>"
+                f"<form method='POST' action='{req.url('/logout')}' class='inline'>"
+                f"<input type='hidden' name='_token' value='{token}'>"
+                "<button type='submit' class='text-white bg-transparent'>Log out</button></form>"
+            )
+        else:
+            user = f"<a href='{req.url('/login')}' class='text-white no-underline'>Log in</a>"
+        return (
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            f"<meta name='csrf-token' content='{token}'><title>{esc(title)} - Roomies.com</title>"
+            "<style>.hidden{display:none}.whitespace-pre-line{white-space:pre-line}</style></head>"
+            "<body class='bg-grey-lighter font-sans antialiased'>"
+            "<nav class='bg-teal-dark shadow'><div class='container mx-auto px-6 md:px-0 flex items-center justify-between h-16'>"
+            f"<a href='{req.url('/')}' class='text-lg font-semibold text-white no-underline'>Roomies</a>"
+            f"<div class='flex items-center'>{user}</div></div></nav>"
+            f"<div class='container mx-auto py-8'>{content}</div></body></html>"
+        )
+
+    def home(self, req: Request, account: Account | None) -> Response:
+        return page(self.layout(req, "Rooms for rent", "<h1 class='text-3xl'>Find a room</h1>", logged_in=account is not None))
+
+    def login_form(self, req: Request, account: Account | None) -> Response:
+        token = self.state.issue_token(self.slug)
+        error = (
+            "<p class='text-red text-xs italic mt-4'>These credentials do not match our records.</p>"
+            if req.query.get("failed")
+            else ""
+        )
+        content = (
+            "<div class='w-full max-w-sm mx-auto bg-white shadow-md rounded px-8 pt-6 pb-8'>"
+            "<h1 class='text-2xl mb-4'>Log in</h1>"
+            f"<form method='POST' action='{req.url('/login')}'>"
+            f"<input type='hidden' name='_token' value='{token}'>"
+            f"<input type='hidden' name='intended' value='{esc(req.query.get('intended', ''))}'>"
+            "<label class='block text-grey-darker text-sm font-bold mb-2' for='email'>E-Mail Address</label>"
+            "<input id='email' type='email' class='shadow appearance-none border rounded w-full py-2 px-3' name='email' required>"
+            "<label class='block text-grey-darker text-sm font-bold mb-2 mt-4' for='password'>Password</label>"
+            "<input id='password' type='password' class='shadow appearance-none border rounded w-full py-2 px-3' name='password' required>"
+            "<label class='block mt-4'><input type='checkbox' name='remember'> Remember Me</label>"
+            f"{error}<button type='submit' class='bg-teal hover:bg-teal-dark text-white font-bold py-2 px-4 rounded mt-4'>Login</button>"
+            "</form></div>"
+        )
+        return page(self.layout(req, "Login", content, logged_in=False, token=token))
+
+    def login_submit(self, req: Request, account: Account | None) -> Response:
+        if not self.state.check_token(self.slug, req.form.get("_token")):
+            return page("<!doctype html><title>Page Expired</title><div class='title'>419 | Page Expired</div>", 419)
+        if account is None or account.password != req.form.get("password", ""):
+            if account is not None:
+                account.failed_logins += 1
+            return redirect(req.url("/login", failed=1))
+        intended = req.form.get("intended", "")
+        target = intended if intended.startswith(f"/{self.slug}/") else req.url("/inbox")
+        return self.open_session(account, redirect(target))
+
+    def logout(self, req: Request, account: Account | None) -> Response:
+        self.state.close_session(self.slug, req.cookies.get(self.session_cookie))
+        return redirect(req.url("/")).delete_cookie(self.session_cookie, path=f"/{self.slug}")
+
+    def inbox(self, req: Request, account: Account) -> Response:
+        raw_page = req.query.get("page", "1")
+        page_no = int(raw_page) if raw_page.isdigit() and int(raw_page) > 0 else 1
+        threads, more = self.paginate(account, page_no - 1)
+        now = utcnow()
+        drift = self.drift(account)
+        rows = []
+        for thread in threads:
+            last = thread.visible_messages(now)[-1]
+            href = req.url(f"/inbox/{thread.id}")
+            if drift:
+                rows.append(
+                    f"<div role='listitem' class='conversation-row' @click=\"open('{href}')\">"
+                    f"<span class='font-bold'>{esc(thread.renter_name)}</span>"
+                    f"<span class='text-sm'>{esc(last.body[:80])}</span></div>"
+                )
+            else:
+                rows.append(
+                    f"<a href='{href}' class='flex items-center px-4 py-3 border-b no-underline hover:bg-teal-lightest'>"
+                    "<img class='w-12 h-12 rounded-full' src='data:,' alt=''>"
+                    f"<div class='flex-1 ml-3'><div class='font-bold text-grey-darkest'>{esc(thread.renter_name)}</div>"
+                    f"<div class='text-sm text-grey-dark truncate'>{esc(last.body[:80])}</div></div>"
+                    f"<div class='text-xs text-grey'>{ago(last.sent_at, now)}</div></a>"
+                )
+        if rows:
+            listing = "".join(rows)
+        elif drift:
+            listing = "<div class='p-8'>Empty</div>"
+        else:
+            listing = "<div class='text-center text-grey py-8'>You don't have any messages yet.</div>"
+        pager = ""
+        if page_no > 1 or more:
+            pager = "<nav role='navigation' aria-label='Pagination Navigation' class='flex justify-between mt-4'>"
+            if page_no > 1:
+                pager += f"<a href='{req.url('/inbox', page=page_no - 1)}' rel='prev'>&laquo; Previous</a>"
+            if more:
+                pager += f"<a href='{req.url('/inbox', page=page_no + 1)}' rel='next'>Next &raquo;</a>"
+            pager += "</nav>"
+        content = f"<h1 class='text-2xl mb-4'>Inbox</h1><div class='bg-white shadow rounded'>{listing}</div>{pager}"
+        return page(self.layout(req, "Inbox", content, logged_in=True))
+
+    def thread_page(self, req: Request, account: Account, thread_id: str, *, notice: str = "") -> Response:
+        thread = account.threads.get(int(thread_id))
+        if thread is None:
+            return page(self.layout(req, "Not Found", "<div class='title'>404 | Not Found</div>", logged_in=True), 404)
+        return self.render_thread(req, account, thread, notice=notice)
+
+    def render_thread(self, req: Request, account: Account, thread: Thread, *, notice: str = "") -> Response:
+        token = self.state.issue_token(self.slug)
+        drift = self.drift(account)
+        items = []
+        for m in thread.visible_messages(utcnow()):
+            data = {
+                "id": m.id,
+                "content": m.body,
+                "isSender": m.direction == "out",
+                "createdAt": m.sent_at.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
+                "user": {"name": m.sender_name},
+            }
+            component = "chatBubble" if drift else "messageItem"
+            items.append(
+                f"<li x-data=\"{esc(component + '(' + json.dumps(data) + ')')}\" class='max-w-md rounded-lg p-3 shadow'>"
+                "<p x-text='message.content' class='whitespace-pre-line'></p>"
+                "<span x-text='timeAgo' class='text-xs text-grey'></span></li>"
+            )
+        content = (
+            f"<div class='bg-white shadow rounded p-4' x-data='conversation({{threadId: {thread.id}}})'>"
+            "<header class='flex items-center justify-between border-b pb-3 mb-3'>"
+            f"<span class='font-bold'>{esc(thread.renter_name)}</span>"
+            f"<a href='{req.url(f'/rooms/{thread.listing_ref}')}' class='text-teal font-semibold'>{esc(thread.listing_title)}</a></header>"
+            f"{notice}<ul class='space-y-4 list-reset'>{''.join(items)}</ul>"
+            f"<form method='POST' action='{req.url(f'/inbox/{thread.id}/messages')}' class='mt-4'>"
+            f"<input type='hidden' name='_token' value='{token}'>"
+            "<textarea name='body' rows='3' class='w-full border rounded p-2' placeholder='Write a message...'></textarea>"
+            "<div class='flex justify-between mt-2' x-data='{ menu: false }'>"
+            "<button type='button' class='text-grey-dark' @click='menu = !menu'>More</button>"
+            "<button type='submit' class='bg-brand-orange hover:bg-brand-orange-dark text-white font-bold py-2 px-4 rounded'>Send</button>"
+            "</div></form></div>"
+            f"{_MINI_ALPINE}"
+        )
+        return page(self.layout(req, f"Conversation with {thread.renter_name}", content, logged_in=True, token=token))
+
+    def reply(self, req: Request, account: Account, thread_id: str) -> Response:
+        thread = account.threads.get(int(thread_id))
+        if thread is None:
+            return page(self.layout(req, "Not Found", "<div class='title'>404 | Not Found</div>", logged_in=True), 404)
+        if not self.state.check_token(self.slug, req.form.get("_token")):
+            return page("<!doctype html><title>Page Expired</title><div class='title'>419 | Page Expired</div>", 419)
+        body = req.form.get("body", "")
+        if not body.strip():
+            notice = "<p class='text-red text-xs italic'>The body field is required.</p>"
+            return self.render_thread(req, account, thread, notice=notice)
+        error, _message = self.reply_outcome(account, thread, body)
+        if error is not None:
+            return error
+        return redirect(req.url(f"/inbox/{thread.id}"), 303)
+
+    def listing(self, req: Request, account: Account | None, room_id: str) -> Response:
+        content = f"<h1 class='text-2xl'>Room {esc(room_id)}</h1><p class='room-ref' data-room-id='{esc(room_id)}'>Private room</p>"
+        return page(self.layout(req, "Room", content, logged_in=account is not None))

@@ -1,0 +1,243 @@
+"""SpareRoom (US site, ``/roommate/``): Perl-era URLs, a CSRF token read by script, a cookie banner.
+
+Observed (platforms.md): ``logon.pl`` with ``#loginemail``/``#loginpass``/``#sign-in-button``,
+``csrf_token`` from ``div#userAuth``'s ``data-csrf-token``, failed login back to
+``logon.pl``, ``window.isLoggedIn``, ``logout.pl``, ``mythreads_beta.pl`` rows
+``.msg_row a.thread_item[data-thread-id][data-message-id]``, ``span.name``, ``span.snippet``,
+``i.threadDate``, ``span.ad-title``, messages ``li.message[id^='msg_']`` with
+``dd.message_body``/``dd.message_date`` and ``thread_in``/``thread_out`` classes, reply
+``textarea[name='message']`` + ``button[name='btnSubmit']``, "View ad" link with
+``flatshare_id=``, paging by ``offset`` in steps of 10, times in America/New_York.
+Modelled: the exact date format (with seconds), the cookie banner's markup (OneTrust).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from platforms.sandbox.replicas.base import Replica, Route, route
+from platforms.sandbox.state import Account, Thread, utcnow
+from platforms.sandbox.web import Request, Response, esc, page, redirect
+
+DATE_FORMAT = "%d %b %Y %H:%M:%S"
+
+
+class SpareRoom(Replica):
+    slug = "spareroom"
+    session_cookie = "session_id"
+    login_path = "/roommate/logon.pl"
+    return_param = "loginfrom_url"
+    timezone = "America/New_York"
+    captcha_style = "cloudflare"
+    block_style = "cloudflare"
+
+    def build_routes(self) -> list[Route]:
+        return [
+            route("GET", r"/(roommate/?)?", self.home),
+            route("GET", r"/roommate/logon\.pl", self.logon_form),
+            route("POST", r"/roommate/logon\.pl", self.logon_submit, identify_by="email"),
+            route("GET", r"/roommate/logout\.pl", self.logout),
+            route("GET", r"/roommate/mythreads\.pl", self.old_inbox, auth=True),
+            route("GET", r"/roommate/mythreads_beta\.pl", self.threads, auth=True),
+            route("POST", r"/roommate/mythreads_beta\.pl", self.reply, auth=True),
+            route("GET", r"/roommate/flatshare/flatshare_detail\.pl", self.listing),
+        ]
+
+    # --- layout -----------------------------------------------------------------------
+
+    def layout(self, req: Request, title: str, content: str, *, logged_in: bool) -> str:
+        banner = ""
+        if "OptanonAlertBoxClosed" not in req.cookies:
+            banner = (
+                "<div id='onetrust-consent-sdk'><div class='onetrust-pc-dark-filter'></div>"
+                "<div id='onetrust-banner-sdk' role='dialog' aria-label='Cookie banner'>"
+                "<p id='onetrust-policy-text'>We use cookies to improve your experience and to show you relevant ads.</p>"
+                "<button id='onetrust-pc-btn-handler'>Manage preferences</button>"
+                "<button id='onetrust-accept-btn-handler'>Accept all cookies</button></div></div>"
+                "<script>document.getElementById('onetrust-accept-btn-handler').addEventListener('click',function(){"
+                f"document.cookie='OptanonAlertBoxClosed='+new Date().toISOString()+';path=/{self.slug}';"
+                "document.getElementById('onetrust-consent-sdk').remove();});</script>"
+            )
+        nav = (
+            f"<a href='{req.url('/roommate/mythreads_beta.pl')}' class='nav-messages'>Messages</a> "
+            f"<a href='{req.url('/roommate/logout.pl')}' class='logout'>Log out</a>"
+            if logged_in
+            else f"<a href='{req.url('/roommate/logon.pl')}' class='login-link'>Log in</a>"
+        )
+        return (
+            "<!doctype html><html lang='en-US'><head><meta charset='utf-8'>"
+            f"<title>{esc(title)} | SpareRoom</title>"
+            "<style>#onetrust-consent-sdk{position:fixed;inset:0;z-index:9999}"
+            ".onetrust-pc-dark-filter{position:absolute;inset:0;background:rgba(0,0,0,.55)}"
+            "#onetrust-banner-sdk{position:absolute;bottom:0;left:0;right:0;background:#fff;padding:24px}"
+            "dd.message_body{white-space:normal}</style>"
+            f"<script>window.isLoggedIn = {'true' if logged_in else 'false'};</script></head>"
+            f"<body class='sr-us'><header class='site-header'><a class='logo' href='{req.url('/roommate/')}'>SpareRoom</a>"
+            f"<nav class='user-nav'>{nav}</nav></header><main id='mainContent'>{content}</main>{banner}</body></html>"
+        )
+
+    def when(self, moment: datetime) -> str:
+        return self.local(moment).strftime(DATE_FORMAT)
+
+    # --- pages ------------------------------------------------------------------------
+
+    def home(self, req: Request, account: Account | None) -> Response:
+        return page(self.layout(req, "Rooms for rent", "<h1>Find your perfect roommate</h1>", logged_in=account is not None))
+
+    def logon_form(self, req: Request, account: Account | None, error: str = "") -> Response:
+        token = self.state.issue_token(self.slug)
+        error = error or {"1": "Sorry, the email or password you entered is incorrect.", "csrf": "Sorry, something went wrong. Please try again."}.get(
+            req.query.get("error", ""), ""
+        )
+        alert = f"<div class='alert alert--error' role='alert'>{esc(error)}</div>" if error else ""
+        back = req.query.get("loginfrom_url", "")
+        content = (
+            f"<div id='userAuth' class='user-auth' data-csrf-token='{token}'><h1>Log in to SpareRoom</h1>{alert}"
+            f"<form id='loginForm' method='post' action='{req.url('/roommate/logon.pl')}'>"
+            f"<input type='hidden' name='loginfrom_url' value='{esc(back)}'>"
+            "<label for='loginemail'>Email address</label>"
+            "<input type='email' id='loginemail' name='email' autocomplete='username'>"
+            "<label for='loginpass'>Password</label>"
+            "<input type='password' id='loginpass' name='password' autocomplete='current-password'>"
+            "<label class='remember'><input type='checkbox' id='remember_me_checkbox' name='remember_me' value='Y'> Keep me logged in</label>"
+            "<button type='submit' id='sign-in-button' class='button button--primary'>Log in</button></form>"
+            "<p class='social'><a class='facebook-login' href='#'>Continue with Facebook</a></p></div>"
+            "<script>document.getElementById('loginForm').addEventListener('submit',function(){"
+            "var t=document.createElement('input');t.type='hidden';t.name='csrf_token';"
+            "t.value=document.getElementById('userAuth').dataset.csrfToken;this.appendChild(t);});</script>"
+        )
+        return page(self.layout(req, "Log in", content, logged_in=False))
+
+    def logon_submit(self, req: Request, account: Account | None) -> Response:
+        back = req.form.get("loginfrom_url", "")
+        if not self.state.check_token(self.slug, req.form.get("csrf_token")):
+            return redirect(req.url("/roommate/logon.pl", error="csrf", loginfrom_url=back or None))
+        if account is None or account.password != req.form.get("password", ""):
+            if account is not None:
+                account.failed_logins += 1
+            return redirect(req.url("/roommate/logon.pl", error="1", loginfrom_url=back or None))
+        target = back if back.startswith(f"/{self.slug}/") else req.url("/roommate/mythreads_beta.pl")
+        return self.open_session(account, redirect(target))
+
+    def logout(self, req: Request, account: Account | None) -> Response:
+        self.state.close_session(self.slug, req.cookies.get(self.session_cookie))
+        return redirect(req.url("/roommate/")).delete_cookie(self.session_cookie, path=f"/{self.slug}")
+
+    def old_inbox(self, req: Request, account: Account) -> Response:
+        return redirect(req.url("/roommate/mythreads_beta.pl"))
+
+    def threads(self, req: Request, account: Account) -> Response:
+        if "thread_id" in req.query:
+            ref = req.query["thread_id"]
+            return self.thread_page(req, account, account.threads.get(int(ref)) if ref.isdigit() else None)
+        return self.inbox(req, account)
+
+    def inbox(self, req: Request, account: Account) -> Response:
+        size = self.page_size()
+        raw_offset = req.query.get("offset", "0")
+        offset = int(raw_offset) if raw_offset.isdigit() else 0
+        threads, more = self.paginate(account, offset // size)
+        now = utcnow()
+        drift = self.drift(account)
+        rows = []
+        for thread in threads:
+            visible = thread.visible_messages(now)
+            last = visible[-1]
+            replied = " msg_row--replied" if last.direction == "out" else ""
+            snippet = esc(last.body[:90])
+            if drift:
+                rows.append(
+                    f"<article class='conversation-card' data-conv='{thread.id}' "
+                    f"onclick=\"location.href='{req.url('/roommate/mythreads_beta.pl', thread_id=thread.id)}'\">"
+                    f"<h3 class='conversation-card__who'>{esc(thread.renter_name)}</h3><p>{snippet}</p>"
+                    f"<time>{self.when(last.sent_at)}</time></article>"
+                )
+            else:
+                rows.append(
+                    f"<div class='msg_row{replied}'><a class='thread_item' "
+                    f"href='{req.url('/roommate/mythreads_beta.pl', thread_id=thread.id)}' "
+                    f"data-thread-id='{thread.id}' data-message-id='{last.id}'>"
+                    f"<span class='name'>{esc(thread.renter_name)}</span>"
+                    f"<span class='ad-title'>{esc(thread.listing_title)}</span>"
+                    f"<span class='snippet'>{snippet}</span>"
+                    f"<i class='threadDate'>{self.when(last.sent_at)}</i></a></div>"
+                )
+        if not rows:
+            body = "<div class='inbox-empty'>Nothing here yet.</div>" if drift else "<p class='no_messages'>You have no messages in this folder.</p>"
+        else:
+            body = "".join(rows)
+        pager = "<div class='pagination'>"
+        if offset > 0:
+            pager += f"<a class='prev' href='{req.url('/roommate/mythreads_beta.pl', offset=max(0, offset - size))}'>&lt; Previous</a> "
+        if more:
+            pager += f"<a class='next' href='{req.url('/roommate/mythreads_beta.pl', offset=offset + size)}'>Next &gt;</a>"
+        pager += "</div>"
+        tabs = (
+            f"<ul class='folder-tabs'><li class='active'><a href='{req.url('/roommate/mythreads_beta.pl')}'>Inbox</a></li>"
+            f"<li><a href='{req.url('/roommate/mythreads_beta.pl', folder='sent')}'>Sent</a></li></ul>"
+        )
+        content = f"<h1>Messages</h1>{tabs}<div id='threads' class='{'threads-v2' if drift else 'threads'}'>{body}</div>{pager}"
+        return page(self.layout(req, "My messages", content, logged_in=True))
+
+    def thread_page(self, req: Request, account: Account, thread: Thread | None, *, notice: str = "") -> Response:
+        if thread is None:
+            return page(self.layout(req, "Message not found", "<p class='error'>Sorry, this message could not be found.</p>", logged_in=True), 404)
+        now = utcnow()
+        messages = thread.visible_messages(now)
+        if req.query.get("sort") != "oldest":
+            messages = list(reversed(messages))
+        drift = self.drift(account)
+        items = []
+        for m in messages:
+            body = "<br>".join(esc(line) for line in m.body.split("\n"))
+            if drift:
+                items.append(
+                    f"<div class='bubble bubble--{'left' if m.direction == 'in' else 'right'}' data-mid='{m.id}'>"
+                    f"<b>{esc(m.sender_name)}</b><p>{body}</p><small>{self.when(m.sent_at)}</small></div>"
+                )
+            else:
+                side = "in" if m.direction == "in" else "out"
+                extra = " message_out" if side == "out" else ""
+                items.append(
+                    f"<li class='message thread_{side}{extra}' id='msg_{m.id}'>"
+                    f"<div class='message_{side}__name'>{esc(m.sender_name)}</div>"
+                    f"<dl><dt>Message</dt><dd class='message_body'>{body}</dd>"
+                    f"<dt>Sent</dt><dd class='message_date'>{self.when(m.sent_at)}</dd></dl></li>"
+                )
+        listing = req.url("/roommate/flatshare/flatshare_detail.pl", flatshare_id=thread.listing_ref, mode="list")
+        ordered = sorted(account.threads)
+        later = [t for t in ordered if t > thread.id]
+        nav = f"<a class='next-thread' href='{req.url('/roommate/mythreads_beta.pl', thread_id=later[0])}'>Next thread &gt;&gt;</a>" if later else ""
+        conversation = (
+            f"<section class='chat'>{''.join(items)}</section>" if drift else f"<ul class='conversation'>{''.join(items)}</ul>"
+        )
+        content = (
+            f"<h1 class='thread-title'>Conversation with {esc(thread.renter_name)}</h1>"
+            f"{notice}<div class='thread-actions'><a class='sort' href='{req.url('/roommate/mythreads_beta.pl', thread_id=thread.id, sort='oldest')}'>Oldest first</a> {nav}</div>"
+            f"<div class='ad-link'><a href='{listing}'>View ad</a> <span class='ad-title'>{esc(thread.listing_title)}</span></div>"
+            f"{conversation}"
+            f"<form method='post' class='reply-form' action='{req.url('/roommate/mythreads_beta.pl', thread_id=thread.id)}'>"
+            f"<input type='hidden' name='thread_id' value='{thread.id}'>"
+            "<label for='reply_message'>Your reply</label><textarea id='reply_message' name='message' rows='6'></textarea>"
+            "<button type='submit' name='btnSubmit' value='Send' class='button'>Send message</button></form>"
+        )
+        return page(self.layout(req, f"Conversation with {thread.renter_name}", content, logged_in=True))
+
+    def reply(self, req: Request, account: Account) -> Response:
+        thread_id = req.query.get("thread_id") or req.form.get("thread_id", "")
+        if not thread_id.isdigit() or int(thread_id) not in account.threads:
+            return self.thread_page(req, account, None)
+        thread = self.state.thread(account, thread_id)
+        body = req.form.get("message", "")
+        if not body.strip():
+            notice = "<div class='alert alert--error'>Please enter a message.</div>"
+            return self.thread_page(req, account, thread, notice=notice)
+        error, message = self.reply_outcome(account, thread, body)
+        if error is not None:
+            return error
+        return redirect(req.url("/roommate/mythreads_beta.pl", thread_id=thread.id) + f"#msg_{message.id}", 303)
+
+    def listing(self, req: Request, account: Account | None) -> Response:
+        ref = req.query.get("flatshare_id", "")
+        content = f"<h1 class='listing-title'>Room for rent</h1><p>Ad reference: <span class='ad_ref'>{esc(ref)}</span></p>"
+        return page(self.layout(req, "Room for rent", content, logged_in=account is not None))
