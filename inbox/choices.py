@@ -118,11 +118,6 @@ class ReasonCode(models.TextChoices):
     LLM_DRAFT = "llm_draft", "Free text written by the LLM"
 
 
-#: ``Conversation.human_reason`` prefix the ingest step writes when an agent answered on the
-#: platform itself ("a human reply wins"): the bot stays silent until an agent hands back.
-HUMAN_REPLY_WINS = "human_reply_wins"
-
-
 class TemplateKey(models.TextChoices):
     """Which part of a reply a template writes; most are one intent's answer."""
 

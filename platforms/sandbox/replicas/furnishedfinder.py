@@ -12,6 +12,7 @@ the date format (America/Chicago), the landlord-side class ``msg-right``.
 
 from __future__ import annotations
 
+import email.policy
 import secrets
 from datetime import timedelta
 from email.message import EmailMessage
@@ -121,7 +122,7 @@ class FurnishedFinder(Replica):
         )
         sink = self.state.mail_sink
         if sink is not None:
-            sink(account.mailbox_user, account.mailbox_password, mail.as_bytes())
+            sink(account.mailbox_user, account.mailbox_password, mail.as_bytes(policy=email.policy.SMTP))
 
     def verify(self, req: Request, account: Account | None) -> Response:
         username = req.form.get("Username", "")

@@ -1,0 +1,249 @@
+"""Reads of the review desk: scoped conversations, the review queue, the counts and timings.
+
+Every read starts from what the caller may see (``scope_to_accounts``): an agent's
+queries never touch another account's rows, so a foreign id simply is not found.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from dispatch.choices import DeadLetterStatus, OutboundStatus, Source
+from dispatch.models import CannedReply, DeadLetter, OutboundMessage
+from inbox.models import Conversation, Message, UnitAssignment
+from platforms.api.permissions import scope_to_accounts
+
+WAITING_STATUSES = (OutboundStatus.DRAFT, OutboundStatus.PENDING_REVIEW)
+QUEUE_LIMIT = 300
+
+KIND_GUARDRAIL = "guardrail_hold"
+KIND_DRAFT = "draft"
+KIND_ESCALATION = "escalation"
+KIND_DEAD_LETTER = "dead_letter"
+KIND_ORDER = (KIND_GUARDRAIL, KIND_DRAFT, KIND_ESCALATION, KIND_DEAD_LETTER)
+
+
+def _primary_agent_subquery() -> Subquery:
+    return Subquery(
+        UnitAssignment.objects.filter(unit_id=OuterRef("unit_id"))
+        .order_by("-is_primary", "id")
+        .values("agent__username")[:1]
+    )
+
+
+def conversations_for_user(user: AbstractUser) -> QuerySet[Conversation]:
+    """Return the conversations of the accounts the user may see, with what lists show."""
+    last_inbound = Message.objects.filter(conversation_id=OuterRef("pk"), direction="in").order_by("-sent_at", "-id")
+    qs = (
+        Conversation.objects.select_related("account__platform", "unit__listing", "assigned_agent", "taken_over_by")
+        .annotate(
+            last_inbound_body=Subquery(last_inbound.values("body")[:1]),
+            waiting_outbound=Count("outbound", filter=Q(outbound__status__in=WAITING_STATUSES), distinct=True),
+            default_agent=_primary_agent_subquery(),
+        )
+        .order_by("-last_inbound_at", "-id")
+    )
+    return scope_to_accounts(qs, user)  # type: ignore[no-any-return]
+
+
+def conversation_filter(
+    qs: QuerySet[Conversation],
+    *,
+    user: AbstractUser,
+    platform: str = "",
+    account: int | None = None,
+    statuses: list[str] | None = None,
+    human_required: bool | None = None,
+    taken_over: bool | None = None,
+    mine: bool = False,
+    search: str = "",
+) -> QuerySet[Conversation]:
+    """Apply the list filters; ``mine`` means assigned to the caller, or by default to the unit's primary agent."""
+    if platform:
+        qs = qs.filter(account__platform__slug=platform)
+    if account is not None:
+        qs = qs.filter(account_id=account)
+    if statuses:
+        qs = qs.filter(workflow_outcome__in=statuses)
+    if human_required is not None:
+        qs = qs.filter(human_required=human_required)
+    if taken_over is not None:
+        qs = qs.filter(taken_over_by__isnull=not taken_over)
+    if mine:
+        primary = UnitAssignment.objects.filter(unit_id=OuterRef("unit_id"), agent_id=user.pk, is_primary=True)
+        qs = qs.filter(Q(assigned_agent_id=user.pk) | Q(assigned_agent__isnull=True) & Exists(primary))
+    if search:
+        in_messages = Message.objects.filter(conversation_id=OuterRef("pk"), body__icontains=search)
+        qs = qs.filter(
+            Q(renter_name__icontains=search)
+            | Q(renter_handle__icontains=search)
+            | Q(thread_ref__icontains=search)
+            | Q(unit__name__icontains=search)
+            | Q(listing__title__icontains=search)
+            | Exists(in_messages)
+        )
+    return qs
+
+
+def conversation_detail(*, user: AbstractUser, conversation_id: int) -> Conversation:
+    """Return one conversation in the user's scope with everything its page shows (raises DoesNotExist)."""
+    conversation = conversations_for_user(user).get(pk=conversation_id)
+    conversation.thread = list(conversation.messages.order_by("sent_at", "id"))  # type: ignore[attr-defined]
+    conversation.recent_decisions = list(conversation.decisions.order_by("-created_at", "-id")[:5])  # type: ignore[attr-defined]
+    conversation.showing_rows = list(conversation.showings.select_related("agent").order_by("starts_at"))  # type: ignore[attr-defined]
+    conversation.outbound_rows = list(  # type: ignore[attr-defined]
+        conversation.outbound.select_related("account__platform", "approved_by", "created_by").order_by("created_at", "id")
+    )
+    conversation.note_rows = list(conversation.notes.select_related("author").order_by("created_at", "id"))  # type: ignore[attr-defined]
+    return conversation
+
+
+def _scoped_filters(qs: QuerySet[Any], *, platform: str, account: int | None, platform_field: str) -> QuerySet[Any]:
+    if platform:
+        qs = qs.filter(**{platform_field: platform})
+    if account is not None:
+        qs = qs.filter(account_id=account)
+    return qs
+
+
+def review_queue(*, user: AbstractUser, platform: str = "", account: int | None = None, limit: int = QUEUE_LIMIT) -> dict[str, Any]:
+    """Return what waits for a human, most urgent kind first, oldest first within a kind, with counts.
+
+    Guardrail holds, then drafts (and other held replies), then escalated conversations
+    without a waiting reply, then open dead letters. Three queries, whatever the size.
+    """
+    waiting = _scoped_filters(
+        scope_to_accounts(OutboundMessage.objects.filter(status__in=WAITING_STATUSES), user),
+        platform=platform, account=account, platform_field="account__platform__slug",
+    ).select_related("account__platform", "conversation").order_by("created_at", "id")
+    items: list[dict[str, Any]] = []
+    counts = dict.fromkeys(KIND_ORDER, 0)
+    waiting_conversations: set[int] = set()
+    for row in waiting[: limit * 2]:
+        guardrail = any(str(r).startswith("guardrail:") for r in row.hold_reasons or [])
+        kind = KIND_GUARDRAIL if guardrail else KIND_DRAFT
+        counts[kind] += 1
+        waiting_conversations.add(row.conversation_id)
+        items.append(
+            {
+                "kind": kind,
+                "key": f"outbound-{row.pk}",
+                "conversation": row.conversation_id,
+                "outbound": row.pk,
+                "dead_letter": None,
+                "platform": row.account.platform.slug,
+                "account": row.account_id,
+                "account_label": row.account.label,
+                "renter_name": row.conversation.renter_name,
+                "preview": row.body[:280],
+                "reasons": [str(r) for r in row.hold_reasons or []],
+                "status": row.status,
+                "waiting_since": row.created_at,
+            }
+        )
+    escalated = _scoped_filters(
+        conversations_for_user(user).filter(human_required=True), platform=platform, account=account,
+        platform_field="account__platform__slug",
+    ).order_by("human_required_since", "id")
+    for conv in escalated[: limit * 2]:
+        if conv.pk in waiting_conversations:
+            continue
+        counts[KIND_ESCALATION] += 1
+        items.append(
+            {
+                "kind": KIND_ESCALATION,
+                "key": f"conversation-{conv.pk}",
+                "conversation": conv.pk,
+                "outbound": None,
+                "dead_letter": None,
+                "platform": conv.account.platform.slug,
+                "account": conv.account_id,
+                "account_label": conv.account.label,
+                "renter_name": conv.renter_name,
+                "preview": (conv.last_inbound_body or "")[:280],  # type: ignore[attr-defined]
+                "reasons": [conv.human_reason or "escalated"],
+                "status": "human_required",
+                "waiting_since": conv.human_required_since or conv.updated_at,
+            }
+        )
+    letters = _scoped_filters(
+        scope_to_accounts(DeadLetter.objects.filter(status=DeadLetterStatus.OPEN), user),
+        platform=platform, account=account, platform_field="platform",
+    ).select_related("account", "outbound__conversation").order_by("created_at", "id")
+    for letter in letters[:limit]:
+        counts[KIND_DEAD_LETTER] += 1
+        conv = letter.outbound.conversation if letter.outbound is not None else None
+        items.append(
+            {
+                "kind": KIND_DEAD_LETTER,
+                "key": f"dead-letter-{letter.pk}",
+                "conversation": conv.pk if conv else None,
+                "outbound": letter.outbound_id,
+                "dead_letter": letter.pk,
+                "platform": letter.platform,
+                "account": letter.account_id,
+                "account_label": letter.account.label if letter.account else "",
+                "renter_name": conv.renter_name if conv else "",
+                "preview": letter.error_message[:280],
+                "reasons": [f"{letter.stage}: {letter.error_class}"],
+                "status": letter.status,
+                "waiting_since": letter.created_at,
+            }
+        )
+    items.sort(key=lambda item: (KIND_ORDER.index(item["kind"]), item["waiting_since"]))
+    counts_out = {**counts, "total": sum(counts.values())}
+    return {"counts": counts_out, "items": items[:limit]}
+
+
+def review_counts(*, user: AbstractUser) -> dict[str, Any]:
+    """Return the badge figures: what needs a human in scope, what is the caller's, and hold-to-answer times."""
+    waiting = scope_to_accounts(OutboundMessage.objects.filter(status__in=WAITING_STATUSES), user)
+    escalated = scope_to_accounts(Conversation.objects.filter(human_required=True), user)
+    letters = scope_to_accounts(DeadLetter.objects.filter(status=DeadLetterStatus.OPEN), user)
+    mine_q = Q(conversation__assigned_agent_id=user.pk) | Q(
+        conversation__assigned_agent__isnull=True,
+        conversation__unit__assignments__agent_id=user.pk,
+        conversation__unit__assignments__is_primary=True,
+    )
+    waiting_total = waiting.count()
+    waiting_mine = waiting.filter(mine_q).values("pk").distinct().count()
+    escalated_total = escalated.exclude(outbound__status__in=WAITING_STATUSES).values("pk").distinct().count()
+    letters_total = letters.count()
+    return {
+        "needs_human": waiting_total + escalated_total + letters_total,
+        "waiting_replies": waiting_total,
+        "escalations": escalated_total,
+        "dead_letters": letters_total,
+        "mine": waiting_mine,
+        "hold_to_answer": hold_to_answer_stats(user=user),
+    }
+
+
+def hold_to_answer_stats(*, user: AbstractUser, days: int = 7, now: datetime | None = None) -> dict[str, Any]:
+    """Return how long held bot replies waited for a person's approval over the last ``days`` days."""
+    since = (now or timezone.now()) - timedelta(days=days)
+    rows = scope_to_accounts(
+        OutboundMessage.objects.filter(source=Source.BOT, approved_at__isnull=False, approved_at__gte=since), user
+    ).values_list("created_at", "approved_at")[:5000]
+    waits = sorted(max(0.0, (approved - created).total_seconds()) for created, approved in rows)
+    if not waits:
+        return {"days": days, "count": 0, "median_seconds": None, "p90_seconds": None}
+    p90 = waits[min(len(waits) - 1, round(0.9 * (len(waits) - 1)))]
+    return {"days": days, "count": len(waits), "median_seconds": int(statistics.median(waits)), "p90_seconds": int(p90)}
+
+
+def canned_replies_for_user(user: AbstractUser, *, account: int | None = None, include_inactive: bool = False) -> QuerySet[CannedReply]:
+    """Return the global canned replies and those of accounts the user may see."""
+    scoped = scope_to_accounts(CannedReply.objects.filter(account__isnull=False), user).values("pk")
+    qs = CannedReply.objects.filter(Q(account__isnull=True) | Q(pk__in=scoped)).select_related("account")
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    if account is not None:
+        qs = qs.filter(Q(account__isnull=True) | Q(account_id=account))
+    return qs.order_by("title", "id")

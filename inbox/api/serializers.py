@@ -1,0 +1,264 @@
+"""Serializers of conversations (list and detail), notes, canned replies and review figures.
+
+Renter text goes out as plain JSON strings; the UI puts it on the page with
+``textContent`` only, so no renter markup is ever interpreted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from dispatch.api.serializers import OutboundSerializer
+from dispatch.models import CannedReply, ConversationNote
+from inbox.models import Conversation, Decision, Message, Showing
+
+
+class MessageSerializer(serializers.ModelSerializer[Message]):
+    class Meta:
+        model = Message
+        fields = ("id", "direction", "platform_message_ref", "sender_name", "body", "sent_at", "sent_by_bot")
+        read_only_fields = fields
+
+
+class DecisionSerializer(serializers.ModelSerializer[Decision]):
+    """What the engine made of a message and why a human must look (reason codes)."""
+
+    class Meta:
+        model = Decision
+        fields = (
+            "id",
+            "message",
+            "engine",
+            "engine_detail",
+            "intent",
+            "intents",
+            "confidence",
+            "workflow_outcome",
+            "showing_state",
+            "follow_up_stage",
+            "reply_text",
+            "risk_flags",
+            "reason_codes",
+            "offered_slots",
+            "template_key",
+            "template_version",
+            "created_at",
+        )
+        read_only_fields = fields
+
+
+class ShowingSerializer(serializers.ModelSerializer[Showing]):
+    agent = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Showing
+        fields = ("id", "unit", "agent", "starts_at", "ends_at", "status", "source", "cancel_reason")
+        read_only_fields = fields
+
+
+class NoteSerializer(serializers.ModelSerializer[ConversationNote]):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ConversationNote
+        fields = ("id", "author", "body", "created_at")
+        read_only_fields = ("id", "author", "created_at")
+        extra_kwargs = {"body": {"max_length": 4000, "trim_whitespace": True}}
+
+
+class ConversationListSerializer(serializers.ModelSerializer[Conversation]):
+    """A conversation as a list row: who, where, what state, who holds it, what waits."""
+
+    platform = serializers.CharField(source="account.platform.slug", read_only=True)
+    account_label = serializers.CharField(source="account.label", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    listing_title = serializers.SerializerMethodField()
+    assigned_agent = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    default_agent = serializers.CharField(read_only=True, allow_null=True)
+    taken_over_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    last_inbound_body = serializers.CharField(read_only=True, allow_null=True)
+    waiting_outbound = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Conversation
+        fields = (
+            "id",
+            "account",
+            "account_label",
+            "platform",
+            "thread_ref",
+            "renter_name",
+            "unit",
+            "unit_name",
+            "listing_title",
+            "workflow_outcome",
+            "showing_state",
+            "follow_up_stage",
+            "human_required",
+            "human_reason",
+            "human_required_since",
+            "assigned_agent",
+            "default_agent",
+            "taken_over_by",
+            "opted_out",
+            "last_inbound_at",
+            "last_outbound_at",
+            "last_inbound_body",
+            "waiting_outbound",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_listing_title(self, obj: Conversation) -> str | None:
+        listing = obj.unit.listing if obj.unit is not None else obj.listing
+        return listing.title if listing is not None else None
+
+
+class UnitBriefSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    address = serializers.CharField()
+    timezone = serializers.CharField()
+    listing_title = serializers.CharField(source="listing.title")
+
+
+class ConversationDetailSerializer(ConversationListSerializer):
+    """A conversation with its thread, decisions and why, slots, showings, replies and notes."""
+
+    linked_unit = serializers.SerializerMethodField()
+    messages = MessageSerializer(source="thread", many=True, read_only=True)
+    decisions = DecisionSerializer(source="recent_decisions", many=True, read_only=True)
+    offered_slots = serializers.SerializerMethodField()
+    showings = ShowingSerializer(source="showing_rows", many=True, read_only=True)
+    outbound = OutboundSerializer(source="outbound_rows", many=True, read_only=True)
+    notes = NoteSerializer(source="note_rows", many=True, read_only=True)
+
+    class Meta(ConversationListSerializer.Meta):
+        fields = (
+            *ConversationListSerializer.Meta.fields,
+            "linkage_status",
+            "listing_ref_seen",
+            "linked_unit",
+            "messages",
+            "decisions",
+            "offered_slots",
+            "showings",
+            "outbound",
+            "notes",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(UnitBriefSerializer(allow_null=True))
+    def get_linked_unit(self, obj: Conversation) -> dict[str, Any] | None:
+        return UnitBriefSerializer(obj.unit).data if obj.unit is not None else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_offered_slots(self, obj: Conversation) -> list[dict[str, Any]]:
+        """Return the slots of the latest decision that offered any (with their source)."""
+        for decision in obj.recent_decisions:  # type: ignore[attr-defined]
+            if decision.offered_slots:
+                return list(decision.offered_slots)
+        return []
+
+
+class ReplySerializer(serializers.Serializer[Any]):
+    body = serializers.CharField(max_length=4000, allow_blank=False, trim_whitespace=True)
+
+
+class AssignSerializer(serializers.Serializer[Any]):
+    """``agent``: a user id, or null to give the conversation back to the unit's primary agent."""
+
+    agent = serializers.IntegerField(allow_null=True, min_value=1)
+
+
+class AgentSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class GuardrailCheckSerializer(serializers.Serializer[Any]):
+    """A text to check; ``conversation`` lets the prompt-injection rule compare with the renter's last message."""
+
+    text = serializers.CharField(max_length=4000, allow_blank=True, trim_whitespace=False)
+    conversation = serializers.IntegerField(required=False, min_value=1)
+
+
+class GuardrailFlagSerializer(serializers.Serializer[Any]):
+    category = serializers.CharField()
+    reason = serializers.CharField()
+    excerpt = serializers.CharField()
+
+
+class GuardrailVerdictSerializer(serializers.Serializer[Any]):
+    ok = serializers.BooleanField()
+    flags = GuardrailFlagSerializer(many=True)
+
+
+class CannedReplySerializer(serializers.ModelSerializer[CannedReply]):
+    account_label = serializers.CharField(source="account.label", read_only=True, default=None)
+
+    class Meta:
+        model = CannedReply
+        fields = ("id", "title", "body", "account", "account_label", "is_active", "updated_at")
+        read_only_fields = fields
+
+
+class CannedReplyWriteSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField(max_length=120)
+    body = serializers.CharField(max_length=4000)
+    account = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    is_active = serializers.BooleanField(required=False)
+
+
+class CannedReplyPatchSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField(max_length=120, required=False)
+    body = serializers.CharField(max_length=4000, required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+class QueueItemSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=["guardrail_hold", "draft", "escalation", "dead_letter"])
+    key = serializers.CharField()
+    conversation = serializers.IntegerField(allow_null=True)
+    outbound = serializers.IntegerField(allow_null=True)
+    dead_letter = serializers.IntegerField(allow_null=True)
+    platform = serializers.CharField()
+    account = serializers.IntegerField(allow_null=True)
+    account_label = serializers.CharField()
+    renter_name = serializers.CharField()
+    preview = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    status = serializers.CharField()
+    waiting_since = serializers.DateTimeField()
+
+
+class QueueCountsSerializer(serializers.Serializer[Any]):
+    guardrail_hold = serializers.IntegerField()
+    draft = serializers.IntegerField()
+    escalation = serializers.IntegerField()
+    dead_letter = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class QueueSerializer(serializers.Serializer[Any]):
+    counts = QueueCountsSerializer()
+    items = QueueItemSerializer(many=True)
+
+
+class HoldToAnswerSerializer(serializers.Serializer[Any]):
+    days = serializers.IntegerField()
+    count = serializers.IntegerField()
+    median_seconds = serializers.IntegerField(allow_null=True)
+    p90_seconds = serializers.IntegerField(allow_null=True)
+
+
+class ReviewCountsSerializer(serializers.Serializer[Any]):
+    needs_human = serializers.IntegerField()
+    waiting_replies = serializers.IntegerField()
+    escalations = serializers.IntegerField()
+    dead_letters = serializers.IntegerField()
+    mine = serializers.IntegerField()
+    hold_to_answer = HoldToAnswerSerializer()

@@ -1,0 +1,292 @@
+"""Conversations, manual replies, takeover, notes, assignment, canned replies, the review queue.
+
+Admins and agents use these (agents only within the accounts they are granted: anything
+else is 404); ops have no business in renters' conversations and get 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dispatch import services as dispatch_services
+from dispatch.api.serializers import GuardrailErrorSerializer, OutboundSerializer
+from dispatch.models import CannedReply, OutboundMessage
+from inbox.api import selectors, services
+from inbox.api.serializers import (
+    AgentSerializer,
+    AssignSerializer,
+    CannedReplyPatchSerializer,
+    CannedReplySerializer,
+    CannedReplyWriteSerializer,
+    ConversationDetailSerializer,
+    ConversationListSerializer,
+    GuardrailCheckSerializer,
+    GuardrailVerdictSerializer,
+    NoteSerializer,
+    QueueSerializer,
+    ReplySerializer,
+    ReviewCountsSerializer,
+)
+from inbox.choices import WorkflowOutcome
+from inbox.guardrails import check_text
+from inbox.models import Conversation
+from platforms.api.params import bool_param, choices_param, int_param, text_param
+from platforms.api.permissions import ReviewerRole, request_role
+
+ID_REGEX = r"[0-9]{1,18}"
+
+
+class ConversationPagination(PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+_CONVERSATION_FILTERS = [
+    OpenApiParameter("platform", OpenApiTypes.STR, description="Platform slug."),
+    OpenApiParameter("account", OpenApiTypes.INT),
+    OpenApiParameter("status", OpenApiTypes.STR, description="Workflow outcomes, comma-separated (new, engaged, ...)."),
+    OpenApiParameter("human_required", OpenApiTypes.BOOL),
+    OpenApiParameter("taken_over", OpenApiTypes.BOOL),
+    OpenApiParameter("assigned", OpenApiTypes.STR, description="'me': assigned to me (or by default through the unit)."),
+    OpenApiParameter("search", OpenApiTypes.STR, description="Renter, thread, unit, listing or message text."),
+]
+_IDEMPOTENCY = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    description="1-100 characters; the same key returns the same reply, the same key with another body is 409.",
+)
+_REFUSED = {
+    400: OpenApiResponse(GuardrailErrorSerializer, description="Invalid input or a guardrail flag (with reasons)."),
+    409: OpenApiResponse(GuardrailErrorSerializer, description="Refused by state or policy, or a reused key."),
+}
+
+
+def _workflow_service(name: str) -> Any:
+    """Return a takeover service of ``inbox.services`` (the workflow's owner)."""
+    from inbox import services as inbox_services
+
+    return getattr(inbox_services, name)
+
+
+@extend_schema_view(list=extend_schema(parameters=_CONVERSATION_FILTERS))
+class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Conversation]):
+    """Conversations the caller may work on, with the thread and what the bot made of it."""
+
+    permission_classes = (ReviewerRole,)
+    pagination_class = ConversationPagination
+    lookup_value_regex = ID_REGEX
+
+    def get_serializer_class(self) -> Any:
+        return ConversationDetailSerializer if self.action == "retrieve" else ConversationListSerializer
+
+    def get_queryset(self) -> QuerySet[Conversation]:
+        qs = selectors.conversations_for_user(self.request.user)  # type: ignore[arg-type]
+        if self.action != "list":
+            return qs
+        assigned = text_param(self.request, "assigned", max_length=10)
+        if assigned not in {"", "me"}:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"assigned": ["only 'me' is supported"]})
+        return selectors.conversation_filter(
+            qs,
+            user=self.request.user,  # type: ignore[arg-type]
+            platform=text_param(self.request, "platform", max_length=32),
+            account=int_param(self.request, "account"),
+            statuses=choices_param(self.request, "status", WorkflowOutcome.values),
+            human_required=bool_param(self.request, "human_required"),
+            taken_over=bool_param(self.request, "taken_over"),
+            mine=assigned == "me",
+            search=text_param(self.request, "search", max_length=200),
+        )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            conversation = selectors.conversation_detail(user=request.user, conversation_id=int(kwargs["pk"]))  # type: ignore[arg-type]
+        except Conversation.DoesNotExist:
+            raise NotFound("no such conversation") from None
+        return Response(ConversationDetailSerializer(conversation).data)
+
+    def _conversation(self) -> Conversation:
+        return self.get_object()  # type: ignore[no-any-return]
+
+    @extend_schema(
+        request=ReplySerializer, parameters=[_IDEMPOTENCY],
+        responses={201: OutboundSerializer, 200: OutboundSerializer, **_REFUSED},
+    )
+    @action(detail=True, methods=["post"])
+    def reply(self, request: Request, pk: str | None = None) -> Response:
+        """Queue the agent's own reply (guardrails on the server); 201 when new, 200 for a repeated key."""
+        conversation = self._conversation()
+        data = ReplySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row, created = dispatch_services.outbound_reply_manual(
+            conversation=conversation, actor=request.user, body=data.validated_data["body"],
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+        )
+        row = OutboundMessage.objects.select_related("account__platform", "approved_by", "created_by").get(pk=row.pk)
+        return Response(OutboundSerializer(row).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses={200: ConversationListSerializer, 409: GuardrailErrorSerializer})
+    @action(detail=True, methods=["post"], url_path="take-over")
+    def take_over(self, request: Request, pk: str | None = None) -> Response:
+        """Take the conversation over: the bot stays silent here until it is handed back."""
+        conversation = self._conversation()
+        _workflow_service("conversation_take_over")(conversation_id=conversation.pk, actor=request.user)
+        return Response(ConversationListSerializer(self.get_queryset().get(pk=conversation.pk)).data)
+
+    @extend_schema(request=None, responses={200: ConversationListSerializer, 409: GuardrailErrorSerializer})
+    @action(detail=True, methods=["post"], url_path="hand-back")
+    def hand_back(self, request: Request, pk: str | None = None) -> Response:
+        """Give the conversation back to the bot."""
+        conversation = self._conversation()
+        _workflow_service("conversation_hand_back")(conversation_id=conversation.pk, actor=request.user)
+        return Response(ConversationListSerializer(self.get_queryset().get(pk=conversation.pk)).data)
+
+    @extend_schema(methods=["GET"], responses=NoteSerializer(many=True))
+    @extend_schema(methods=["POST"], request=NoteSerializer, responses={201: NoteSerializer, 400: GuardrailErrorSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def notes(self, request: Request, pk: str | None = None) -> Response:
+        """Private notes of the team on this conversation (never sent)."""
+        conversation = self._conversation()
+        if request.method == "GET":
+            return Response(NoteSerializer(conversation.notes.select_related("author").order_by("created_at", "id"), many=True).data)
+        data = NoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = services.note_create(conversation=conversation, actor=request.user, body=data.validated_data["body"])
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AssignSerializer, responses={200: ConversationListSerializer, 400: GuardrailErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        """Give the conversation to an agent granted its account (null: back to the unit's primary agent)."""
+        conversation = self._conversation()
+        data = AssignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.conversation_assign(conversation_id=conversation.pk, actor=request.user, agent_id=data.validated_data["agent"])
+        return Response(ConversationListSerializer(self.get_queryset().get(pk=conversation.pk)).data)
+
+    @extend_schema(responses=AgentSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def agents(self, request: Request, pk: str | None = None) -> Response:
+        """The agents this conversation can be assigned to."""
+        conversation = self._conversation()
+        return Response(AgentSerializer(services.assignable_agents(conversation.account), many=True).data)
+
+
+class GuardrailCheckView(APIView):
+    """Live feedback for the reply editor: the same check the server runs before queuing or sending."""
+
+    permission_classes = (ReviewerRole,)
+
+    @extend_schema(request=GuardrailCheckSerializer, responses={200: GuardrailVerdictSerializer})
+    def post(self, request: Request) -> Response:
+        data = GuardrailCheckSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        inbound = ""
+        conversation_id = data.validated_data.get("conversation")
+        if conversation_id is not None:
+            conversation = selectors.conversations_for_user(request.user).filter(pk=conversation_id).first()  # type: ignore[arg-type]
+            if conversation is None:
+                raise NotFound("no such conversation")
+            inbound = conversation.last_inbound_body or ""  # type: ignore[attr-defined]
+        result = check_text(data.validated_data["text"], inbound_text=inbound)
+        flags = [{"category": f.category, "reason": f.reason, "excerpt": f.excerpt} for f in result.flags]
+        return Response({"ok": result.ok, "flags": flags})
+
+
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("account", OpenApiTypes.INT)]))
+class CannedReplyViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet[CannedReply]
+):
+    """Ready-made answers: admins and agents read those in scope; admins write."""
+
+    permission_classes = (ReviewerRole,)
+    serializer_class = CannedReplySerializer
+    pagination_class = None
+    lookup_value_regex = ID_REGEX
+
+    def get_queryset(self) -> QuerySet[CannedReply]:
+        admin = request_role(self.request) == "admin"
+        account = int_param(self.request, "account") if self.action == "list" else None
+        return selectors.canned_replies_for_user(self.request.user, account=account, include_inactive=admin)  # type: ignore[arg-type]
+
+    def _require_admin(self) -> None:
+        if request_role(self.request) != "admin":
+            raise PermissionDenied("only admins change canned replies")
+
+    @extend_schema(request=CannedReplyWriteSerializer, responses={201: CannedReplySerializer, **_REFUSED})
+    def create(self, request: Request) -> Response:
+        self._require_admin()
+        data = CannedReplyWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = None
+        account_id = data.validated_data.get("account")
+        if account_id is not None:
+            from platforms.models import PlatformAccount
+
+            account = PlatformAccount.objects.filter(pk=account_id).first()
+            if account is None:
+                from rest_framework.exceptions import ValidationError
+
+                raise ValidationError({"account": ["no such account"]})
+        row = services.canned_reply_create(
+            actor=request.user, title=data.validated_data["title"], body=data.validated_data["body"], account=account
+        )
+        return Response(CannedReplySerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CannedReplyPatchSerializer, responses={200: CannedReplySerializer, **_REFUSED})
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        row = self.get_object()
+        self._require_admin()
+        data = CannedReplyPatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = services.canned_reply_update(canned_reply_id=row.pk, actor=request.user, **data.validated_data)
+        return Response(CannedReplySerializer(row).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        row = self.get_object()
+        self._require_admin()
+        services.canned_reply_delete(canned_reply_id=row.pk, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReviewQueueView(APIView):
+    """What waits for a human, most urgent first: guardrail holds, drafts, escalations, dead letters."""
+
+    permission_classes = (ReviewerRole,)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("platform", OpenApiTypes.STR), OpenApiParameter("account", OpenApiTypes.INT)],
+        responses=QueueSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        queue = selectors.review_queue(
+            user=request.user,  # type: ignore[arg-type]
+            platform=text_param(request, "platform", max_length=32),
+            account=int_param(request, "account"),
+        )
+        return Response(QueueSerializer(queue).data)
+
+
+class ReviewCountsView(APIView):
+    """The badge: how much needs a human (and how much is mine), and the hold-to-answer times."""
+
+    permission_classes = (ReviewerRole,)
+
+    @extend_schema(responses=ReviewCountsSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(ReviewCountsSerializer(selectors.review_counts(user=request.user)).data)  # type: ignore[arg-type]
+
+

@@ -1,0 +1,123 @@
+"""Booking, rescheduling and cancelling showings: the handshake's last step.
+
+Booking is atomic and safe under concurrency: the conversation row is locked, then the
+agent's advisory lock (see ``lock_objects``) serialises that agent's bookings so the
+buffer and group-size checks are exact, the slot is re-checked against live availability,
+and the insert is backed by the exclusion constraint ``showing_agent_no_double_booking``
+(an overlapping showing of the same agent for another unit can never be stored). Two
+renters of the same unit at the same time make a group showing, up to the unit's
+``showing_group_size``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from inbox.choices import ShowingState, ShowingStatus
+from inbox.exceptions import SlotUnavailable
+from inbox.lock_objects import BOOKING_LOCK_NAMESPACE
+from inbox.models import Conversation, Showing, Unit
+from inbox.slots import Slot, slot_is_open
+from inbox.workflow import transition
+from leasebot.core.services import audit_record
+from leasebot.exceptions import ValidationFailed
+
+
+def _lock_agents(agent_ids: set[int]) -> None:
+    with connection.cursor() as cursor:
+        for agent_id in sorted(agent_ids):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [BOOKING_LOCK_NAMESPACE, int(agent_id) & 0x7FFFFFFF])
+
+
+def _parse(slot: dict[str, Any] | Slot) -> Slot:
+    if isinstance(slot, Slot):
+        return slot
+    try:
+        return Slot.from_dict(slot)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValidationFailed("the slot is malformed", field="slot") from exc
+
+
+@transaction.atomic
+def showing_book(
+    *, conversation_id: int, slot: dict[str, Any] | Slot, actor: Any = None, now: dt.datetime | None = None
+) -> Showing:
+    """Book ``slot`` for the conversation's renter; a booked showing of that conversation is moved (reschedule).
+
+    Idempotent: booking the slot the conversation already holds returns that showing.
+    Raises ``SlotUnavailable`` when the slot was taken or is no longer open.
+    """
+    wanted = _parse(slot)
+    conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+    unit = Unit.objects.select_related("listing").get(pk=wanted.unit_id)
+    if conversation.unit_id is not None and conversation.unit_id != unit.pk:
+        raise ValidationFailed("the slot is for another unit than the conversation's", field="slot")
+    previous = list(Showing.objects.filter(conversation=conversation, status=ShowingStatus.BOOKED).order_by("pk"))
+    _lock_agents({wanted.agent_id, *(p.agent_id for p in previous)})
+    previous = list(Showing.objects.select_for_update().filter(pk__in=[p.pk for p in previous]).order_by("pk"))
+    for held in previous:
+        if held.starts_at == wanted.starts_at and held.ends_at == wanted.ends_at and held.agent_id == wanted.agent_id:
+            return held
+    moment = now or timezone.now()
+    for held in previous:
+        held.status, held.cancelled_at, held.cancel_reason = ShowingStatus.CANCELLED, moment, "rescheduled"
+        held.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+        audit_record(action="showing.cancel", actor=actor, system="booking", obj=held, reason="rescheduled")
+    if not slot_is_open(wanted, unit=unit, now=moment):
+        raise SlotUnavailable(slot=wanted.label, agent_id=wanted.agent_id)
+    try:
+        with transaction.atomic():
+            showing = Showing.objects.create(
+                unit=unit,
+                agent_id=wanted.agent_id,
+                conversation=conversation,
+                starts_at=wanted.starts_at,
+                ends_at=wanted.ends_at,
+                source={**wanted.source, "label": wanted.label, "timezone": wanted.timezone},
+            )
+    except IntegrityError as exc:
+        # The exclusion constraint: another booking of this agent overlaps (a path that skipped the lock).
+        raise SlotUnavailable(slot=wanted.label, agent_id=wanted.agent_id) from exc
+    if conversation.unit_id is None:
+        conversation.unit, conversation.listing = unit, unit.listing
+        conversation.save(update_fields=["unit", "listing", "updated_at"])
+    if conversation.showing_state == ShowingState.BOOKED and previous:
+        transition(conversation, field="showing_state", to=ShowingState.RESCHEDULING, actor=actor, reason="rescheduled")
+    transition(conversation, field="showing_state", to=ShowingState.BOOKED, actor=actor, reason=f"booked {wanted.label}")
+    audit_record(
+        action="showing.book",
+        actor=actor,
+        system="booking",
+        obj=showing,
+        after={"starts_at": showing.starts_at.isoformat(), "agent_id": showing.agent_id, "unit_id": unit.pk, "group": wanted.group},
+        reason="rescheduled" if previous else "",
+    )
+    return showing
+
+
+@transaction.atomic
+def showing_cancel(*, showing_id: int, actor: Any = None, reason: str = "") -> Showing:
+    """Cancel a booked showing (idempotent); the conversation's showing state follows."""
+    conversation_id = Showing.objects.filter(pk=showing_id).values_list("conversation_id", flat=True).first()
+    conversation = Conversation.objects.select_for_update().get(pk=conversation_id) if conversation_id else None
+    showing = Showing.objects.select_for_update().get(pk=showing_id)
+    if showing.status != ShowingStatus.BOOKED:
+        return showing
+    showing.status, showing.cancelled_at, showing.cancel_reason = ShowingStatus.CANCELLED, timezone.now(), reason[:300]
+    showing.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    audit_record(action="showing.cancel", actor=actor, system="booking", obj=showing, reason=reason)
+    if conversation is not None and not Showing.objects.filter(conversation=conversation, status=ShowingStatus.BOOKED).exists():
+        transition(conversation, field="showing_state", to=ShowingState.CANCELLED, actor=actor, reason=reason or "showing cancelled")
+    return showing
+
+
+def showing_reschedule(*, showing_id: int, slot: dict[str, Any] | Slot, actor: Any = None) -> Showing:
+    """Move a booked showing to another slot, atomically (the old one stays if the new one fails)."""
+    showing = Showing.objects.get(pk=showing_id)
+    if showing.conversation_id is None:
+        raise ValidationFailed("only a conversation's showing can be rescheduled here", field="showing_id")
+    return showing_book(conversation_id=showing.conversation_id, slot=slot, actor=actor)

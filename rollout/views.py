@@ -1,0 +1,30 @@
+"""The leasing reports page: a server-rendered table over ``rollout.reports`` for admins and ops."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from platforms.roles import user_role
+from rollout.api.serializers import ReportParams
+from rollout.reports import GROUPS, leasing_report
+
+
+@require_GET
+@login_required
+def reports_page(request: HttpRequest) -> HttpResponse:
+    """Show the report for the chosen period and grouping; bad parameters show the reason (400)."""
+    if user_role(request.user) not in {"admin", "ops"}:  # type: ignore[arg-type]
+        raise PermissionDenied("only admins and ops may read the leasing reports")
+    # An empty form field means "not given", not an invalid value.
+    params = ReportParams(data={k: v for k, v in request.GET.items() if v.strip()})
+    context: dict[str, object] = {"groups": GROUPS, "query": request.GET}
+    if not params.is_valid():
+        context["errors"] = params.errors
+        return render(request, "rollout/reports.html", context, status=400)
+    data = params.validated_data
+    context["report"] = leasing_report(start=data["start"], end=data["end"], group_by=data["group_by"])
+    return render(request, "rollout/reports.html", context)

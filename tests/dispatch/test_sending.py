@@ -1,0 +1,281 @@
+"""The send job: exactly-once effect, policy re-checks, error paths, reconciliation."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from dispatch import services
+from dispatch.locks import account_lock
+from dispatch.models import DeadLetter, DispatchAttempt, OutboundMessage
+from dispatch.services.sending import reconcile_stale
+from inbox.models import Conversation, Message
+from leasebot import metrics
+from leasebot.core.models import AuditLog
+from leasebot.exceptions import NotAllowed
+from platforms.connectors import errors
+from platforms.models import BotSettings, Platform, PlatformAccount
+from tests.dispatch.fakes import FakePlatform
+from tests.factories import ConversationFactory
+
+pytestmark = pytest.mark.django_db
+
+BODY = "Hi Jamie, the room is available from June 1."
+
+
+def _queued(conversation=None, body=BODY, key=None):  # type: ignore[no-untyped-def]
+    conversation = conversation or ConversationFactory()
+    row = services.outbound_create(conversation=conversation, body=body, purpose="reply", dispatch_key=key or f"reply:{conversation.pk}")
+    assert row.status == "queued"
+    return row
+
+
+def test_send_queued_row_sends_once_and_records_everything(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
+    row = _queued()
+    summary = services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert summary.sent == 1 and row.status == "sent" and row.platform_message_ref
+    assert fake_platform.sent == [(row.conversation.thread_ref, BODY)]
+    assert Message.objects.filter(conversation=row.conversation, direction="out", sent_by_bot=True).count() == 1
+    attempt = DispatchAttempt.objects.get(outbound=row)
+    assert (attempt.platform, attempt.stage, attempt.outcome) == ("spareroom", "send", "success")
+    assert AuditLog.objects.filter(action="dispatch.send.success", platform="spareroom", stage="send").exists()
+    assert metrics.value("leasebot_jobs_total", platform="spareroom", stage="send", outcome="success") == 1
+    account = PlatformAccount.objects.get(pk=row.account_id)
+    assert account.last_send_success_at is not None
+
+
+def test_send_twice_in_sequence_sends_once(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
+    row = _queued()
+    services.send_account_run(account_id=row.account_id)
+    services.send_account_run(account_id=row.account_id)
+    assert len(fake_platform.sent) == 1
+
+
+def test_send_held_lock_skips_without_browser(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
+    row = _queued()
+    with account_lock(row.account_id) as held:
+        assert held is not None
+        summary = services.send_account_run(account_id=row.account_id)
+    assert summary.skipped == "lock_held" and fake_platform.connectors_built == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_send_concurrent_jobs_send_once(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
+    rows = [_queued(key=f"reply:c{i}") for i in range(1)]
+    account_id = rows[0].account_id
+    more = [_queued(ConversationFactory(account=rows[0].account), key=f"reply:m{i}") for i in range(5)]
+    barrier = threading.Barrier(4)
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            # Bypass the Redis lock to prove the database alone guards exactly-once.
+            from dispatch.services import sending
+
+            with sending.log_context():
+                for _ in range(10):
+                    row, _d = sending._claim_next(account_id)
+                    if row is None:
+                        break
+                    sending._send_one(row, row.account, fake_platform.factory(row.account), sending.SendSummary(account_id))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    sent_bodies = [body for _, body in fake_platform.sent]
+    assert len(sent_bodies) == 6
+    assert OutboundMessage.objects.filter(pk__in=[r.pk for r in rows + more], status="sent").count() == 6
+
+
+def test_send_mode_changed_to_draft_only_after_queue_goes_back_to_draft(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
+    row = _queued()
+    PlatformAccount.objects.filter(pk=row.account_id).update(send_mode="draft_only")
+    summary = services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert row.status == "draft" and any("send_mode_changed" in r for r in row.hold_reasons)
+    assert summary.returned_to_review == 1 and fake_platform.sent == []
+
+
+def test_send_rollback_to_shadow_after_queue_sends_nothing(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
+    row = _queued()
+    BotSettings.objects.filter(pk=1).update(rollout_stage="shadow")
+    services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert row.status == "draft" and fake_platform.sent == []
+
+
+def test_send_human_approved_row_ignores_draft_only(fake_platform: FakePlatform, agent_user) -> None:  # type: ignore[no-untyped-def]
+    conv = ConversationFactory()
+    row = services.outbound_create(conversation=conv, body=BODY, purpose="reply", dispatch_key="reply:x")
+    assert row.status == "draft"
+    services.outbound_approve(outbound_id=row.pk, actor=agent_user)
+    services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert row.status == "sent" and len(fake_platform.sent) == 1
+
+
+@pytest.mark.parametrize("switch", ["platform", "account"])
+def test_send_inactive_gets_no_browser_and_rows_return_to_review(fake_platform: FakePlatform, auto_send, switch: str) -> None:  # type: ignore[no-untyped-def]
+    row = _queued()
+    if switch == "platform":
+        Platform.objects.filter(slug="spareroom").update(is_active=False)
+    else:
+        PlatformAccount.objects.filter(pk=row.account_id).update(is_active=False)
+    summary = services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert summary.skipped == "inactive" and row.status == "pending_review"
+    assert fake_platform.connectors_built == 0 and fake_platform.calls == []
+
+
+def test_send_taken_over_conversation_cancels_bot_reply(fake_platform: FakePlatform, auto_send, agent_user) -> None:  # type: ignore[no-untyped-def]
+    row = _queued()
+    Conversation.objects.filter(pk=row.conversation_id).update(taken_over_by=agent_user)
+    services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert row.status == "cancelled" and fake_platform.sent == []
+
+
+def test_send_outcome_unknown_but_recorded_is_reconciled_not_resent(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
+    fake_platform.record_then_unknown = True
+    row = _queued()
+    summary = services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert row.status == "sent" and summary.reconciled == 1 and len(fake_platform.sent) == 1
+    assert DispatchAttempt.objects.filter(outbound=row, outcome="reconciled").exists()
+
+
+def test_send_outcome_unknown_not_found_stays_sending_until_reconcile(fake_platform: FakePlatform, auto_send, settings) -> None:  # type: ignore[no-untyped-def]
+    row = _queued()
+    fake_platform.send_errors.append(errors.OutcomeUnknown("confirmation page failed"))
+    services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert row.status == "sending" and fake_platform.sent == []
+    services.send_account_run(account_id=row.account_id)  # Within the lease: not touched, not resent.
+    assert fake_platform.sent == []
+    OutboundMessage.objects.filter(pk=row.pk).update(sending_started_at=timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S + 5))
+    services.send_account_run(account_id=row.account_id)  # Past the lease: read back, not found, requeued, sent.
+    row.refresh_from_db()
+    assert row.status == "sent" and len(fake_platform.sent) == 1 and row.lost_worker_redeliveries == 1
+
+
+def test_crash_between_click_and_commit_is_reconciled_not_resent(fake_platform: FakePlatform, auto_send, settings) -> None:  # type: ignore[no-untyped-def]
+    # given: a worker claimed the row, clicked send (the platform has it), and died before the commit
+    row = _queued()
+    fake_platform.inbound(row.conversation.thread_ref, row.body, direction="out", at=timezone.now())
+    stale = timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S + 5)
+    OutboundMessage.objects.filter(pk=row.pk).update(status="sending", sending_started_at=stale, attempts=1)
+    # when: the next send job runs
+    summary = services.send_account_run(account_id=row.account_id)
+    # then: reconciled by read-back, never sent again
+    row.refresh_from_db()
+    assert row.status == "sent" and summary.reconciled == 1 and fake_platform.sent == []
+
+
+def test_worker_lost_too_often_is_dead_lettered(fake_platform: FakePlatform, auto_send, settings) -> None:  # type: ignore[no-untyped-def]
+    row = _queued()
+    stale = timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S + 5)
+    OutboundMessage.objects.filter(pk=row.pk).update(
+        status="sending", sending_started_at=stale, lost_worker_redeliveries=settings.LEASEBOT_MAX_LOST_WORKER_REDELIVERIES
+    )
+    services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert row.status == "dead" and DeadLetter.objects.get(outbound=row).error_class == "WorkerLost"
+    assert fake_platform.sent == []
+
+
+def test_transient_retries_within_budget_then_dead_letters(fake_platform: FakePlatform, auto_send, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.LEASEBOT_RETRY_BUDGETS = {**settings.LEASEBOT_RETRY_BUDGETS, "Transient": 2}
+    row = _queued()
+    for _ in range(3):
+        fake_platform.send_errors.append(errors.Transient("timeout"))
+    s1 = services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert row.status == "failed" and isinstance(s1.retry_error, errors.Transient)
+    services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert row.status == "failed"
+    services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert row.status == "dead" and row.attempts == 3
+    letter = DeadLetter.objects.get(outbound=row)
+    assert (letter.platform, letter.stage, letter.error_class, letter.attempts) == ("spareroom", "send", "Transient", 3)
+    assert letter.payload["dispatch_key"] == row.dispatch_key
+    conv = Conversation.objects.get(pk=row.conversation_id)
+    assert conv.human_required and "dead_letter" in conv.human_reason
+    assert list(DispatchAttempt.objects.filter(outbound=row).order_by("pk").values_list("outcome", flat=True)) == ["retry", "retry", "fail"]
+
+
+def test_transient_then_success_sends_once(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
+    row = _queued()
+    fake_platform.send_errors.append(errors.Transient("502"))
+    services.send_account_run(account_id=row.account_id)
+    services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert row.status == "sent" and len(fake_platform.sent) == 1
+
+
+@pytest.mark.parametrize(
+    ("error", "disables"),
+    [
+        (errors.Permanent("thread deleted"), False),
+        (errors.SelectorDrift("textarea missing"), False),
+        (errors.AuthFailed("bad password"), True),
+        (errors.CaptchaRequired("captcha"), True),
+        (errors.Blocked("block page"), True),
+    ],
+)
+def test_non_retryable_errors_dead_letter_at_once(fake_platform: FakePlatform, auto_send, error, disables) -> None:  # type: ignore[no-untyped-def]
+    row = _queued()
+    fake_platform.send_errors.append(error)
+    summary = services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert row.status == "dead" and summary.retry_error is None
+    assert DeadLetter.objects.get(outbound=row).error_class == error.error_class
+    account = PlatformAccount.objects.get(pk=row.account_id)
+    assert account.is_active is not disables
+    if disables:
+        assert error.error_class in account.disabled_reason
+        assert AuditLog.objects.filter(action="account.disable", object_id=str(account.pk)).exists()
+    assert account.send_error_count == 1 and account.last_error_class == error.error_class
+    assert metrics.value("leasebot_errors_total", platform="spareroom", stage="send", error_class=error.error_class) == 1
+
+
+def test_deadletter_retry_sends_once_and_cannot_repeat(fake_platform: FakePlatform, auto_send, admin_user) -> None:  # type: ignore[no-untyped-def]
+    row = _queued()
+    fake_platform.send_errors.append(errors.Permanent("rejected"))
+    services.send_account_run(account_id=row.account_id)
+    letter = DeadLetter.objects.get(outbound=row)
+    services.deadletter_retry(deadletter_id=letter.pk, actor=admin_user)
+    row.refresh_from_db()
+    assert row.status == "queued"
+    with pytest.raises(NotAllowed):
+        services.deadletter_retry(deadletter_id=letter.pk, actor=admin_user)
+    services.send_account_run(account_id=row.account_id)
+    services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert row.status == "sent" and len(fake_platform.sent) == 1
+
+
+def test_reconcile_read_back_error_leaves_row_sending(fake_platform: FakePlatform, auto_send, settings) -> None:  # type: ignore[no-untyped-def]
+    row = _queued()
+    stale = timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S + 5)
+    OutboundMessage.objects.filter(pk=row.pk).update(status="sending", sending_started_at=stale)
+
+    class Broken:
+        def find_sent(self, *a: object) -> None:
+            raise errors.Transient("timeout")
+
+    account = PlatformAccount.objects.select_related("platform").get(pk=row.account_id)
+    with pytest.raises(errors.Transient):
+        reconcile_stale(account=account, connector_getter=lambda a: Broken(), summary=services.SendSummary(account.pk))  # type: ignore[arg-type, return-value]
+    row.refresh_from_db()
+    assert row.status == "sending"
