@@ -250,9 +250,10 @@ def find_slots(unit: Unit, *, now: dt.datetime | None = None, days: int = 7, lim
     chosen: list[Slot] = []
     queues = [by_day[day] for day in sorted(by_day)]
     while len(chosen) < limit and any(queues):
-        for queue in queues:
+        for position, queue in enumerate(queues):
             if queue and len(chosen) < limit:
-                chosen.append(queue.pop(0))
+                # Alternate mornings and afternoons across days: a choice of times, not five 10:00s.
+                chosen.append(queue.pop(0 if position % 2 == 0 else len(queue) // 2))
     return sorted(chosen, key=lambda s: s.starts_at)
 
 

@@ -17,21 +17,21 @@ from inbox.models import Conversation
 from leasebot import metrics
 from leasebot.core.services import audit_record
 
-O, S, F = WorkflowOutcome, ShowingState, FollowUpStage
+Out, S, F = WorkflowOutcome, ShowingState, FollowUpStage
 
 ALLOWED_TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
     "workflow_outcome": {
-        O.NEW: frozenset({O.ENGAGED, O.QUALIFIED, O.APPLICATION, O.NOT_INTERESTED, O.OPTED_OUT, O.SPAM, O.CLOSED}),
-        O.ENGAGED: frozenset({O.QUALIFIED, O.APPLICATION, O.NOT_INTERESTED, O.OPTED_OUT, O.SPAM, O.CLOSED}),
-        O.QUALIFIED: frozenset({O.APPLICATION, O.NOT_INTERESTED, O.OPTED_OUT, O.SPAM, O.CLOSED}),
-        O.APPLICATION: frozenset({O.NOT_INTERESTED, O.OPTED_OUT, O.CLOSED}),
+        Out.NEW: frozenset({Out.ENGAGED, Out.QUALIFIED, Out.APPLICATION, Out.NOT_INTERESTED, Out.OPTED_OUT, Out.SPAM, Out.CLOSED}),
+        Out.ENGAGED: frozenset({Out.QUALIFIED, Out.APPLICATION, Out.NOT_INTERESTED, Out.OPTED_OUT, Out.SPAM, Out.CLOSED}),
+        Out.QUALIFIED: frozenset({Out.APPLICATION, Out.NOT_INTERESTED, Out.OPTED_OUT, Out.SPAM, Out.CLOSED}),
+        Out.APPLICATION: frozenset({Out.NOT_INTERESTED, Out.OPTED_OUT, Out.CLOSED}),
         # A renter who said no, or a quiet closed thread, comes back to life with a new message.
-        O.NOT_INTERESTED: frozenset({O.ENGAGED, O.OPTED_OUT, O.CLOSED}),
+        Out.NOT_INTERESTED: frozenset({Out.ENGAGED, Out.OPTED_OUT, Out.CLOSED}),
         # Only an agent lifting the suppression reopens an opted-out conversation.
-        O.OPTED_OUT: frozenset({O.ENGAGED, O.CLOSED}),
+        Out.OPTED_OUT: frozenset({Out.ENGAGED, Out.CLOSED}),
         # An agent may overrule a spam verdict.
-        O.SPAM: frozenset({O.ENGAGED, O.CLOSED}),
-        O.CLOSED: frozenset({O.ENGAGED, O.OPTED_OUT}),
+        Out.SPAM: frozenset({Out.ENGAGED, Out.CLOSED}),
+        Out.CLOSED: frozenset({Out.ENGAGED, Out.OPTED_OUT}),
     },
     "showing_state": {
         S.NONE: frozenset({S.OFFERED, S.BOOKED}),

@@ -24,7 +24,7 @@ from django.utils import timezone
 from dispatch.choices import AttemptOutcome, OutboundStatus, Purpose, Source, Stage
 from dispatch.models import DeadLetter, DispatchAttempt, OutboundMessage
 
-PASS = "pass"
+PASS = "pass"  # noqa: S105 - a verdict, not a password.
 FAIL = "fail"
 HOLD = "hold"
 
@@ -157,6 +157,7 @@ def gate_dispatch_success(start: datetime, end: datetime, account_ids: Sequence[
     tried = (
         _attempts(start, end, account_ids)
         .filter(stage__in=[Stage.SEND, Stage.RECONCILE], outbound__isnull=False)
+        .order_by()
         .values_list("outbound_id", flat=True)
         .distinct()
     )
@@ -187,6 +188,7 @@ def duplicate_send_count(start: datetime, end: datetime, account_ids: Sequence[i
     for row in (
         _attempts(start, end, account_ids)
         .filter(stage=Stage.SEND, outcome=AttemptOutcome.SUCCESS, outbound__isnull=False)
+        .order_by()
         .values("outbound_id")
         .annotate(n=Count("pk"))
         .filter(n__gt=1)
@@ -197,6 +199,7 @@ def duplicate_send_count(start: datetime, end: datetime, account_ids: Sequence[i
     same_cause = 0
     for row in (
         sent_in_window.filter(source=Source.BOT, purpose=Purpose.REPLY, in_reply_to__isnull=False)
+        .order_by()
         .values("in_reply_to_id")
         .distinct()
     ):

@@ -8,6 +8,7 @@ to units, and dispatch outcomes by platform, pipeline stage and rollout stage.
 from __future__ import annotations
 
 import bisect
+import itertools
 import statistics
 from collections import Counter, defaultdict
 from datetime import datetime
@@ -182,7 +183,7 @@ def stage_intervals(start: datetime, end: datetime) -> list[tuple[datetime, date
         return changes[0][1] if changes else current
 
     cuts = [start, *[t for t in times if start < t < end], end]
-    return [(a, b, stage_at(a)) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+    return [(a, b, stage_at(a)) for a, b in itertools.pairwise(cuts) if b > a]
 
 
 def dispatch_outcomes(start: datetime, end: datetime) -> dict[str, Any]:

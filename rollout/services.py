@@ -126,9 +126,13 @@ def rollout_promote(
     chosen = accounts_by_label(accounts) if accounts else []
     if accounts and to != RolloutStage.CANARY:
         raise ValidationFailed("--accounts names the canary set; it goes with --to canary", field="accounts")
-    if to == RolloutStage.CANARY and not chosen and row.canary_share_percent == 0:
-        if not PlatformAccount.objects.filter(is_canary=True).exists():
-            raise NotAllowed("no canary account is marked and the canary share is 0: canary would send nothing")
+    if (
+        to == RolloutStage.CANARY
+        and not chosen
+        and row.canary_share_percent == 0
+        and not PlatformAccount.objects.filter(is_canary=True).exists()
+    ):
+        raise NotAllowed("no canary account is marked and the canary share is 0: canary would send nothing")
 
     report = gates_evaluate(now=now)
     figures = report.as_dict()

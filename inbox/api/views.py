@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from dispatch import services as dispatch_services
 from dispatch.api.serializers import GuardrailErrorSerializer, OutboundSerializer
 from dispatch.models import CannedReply, OutboundMessage
+from inbox import services as inbox_services
 from inbox.api import selectors, services
 from inbox.api.serializers import (
     AgentSerializer,
@@ -70,13 +71,6 @@ _REFUSED = {
     400: OpenApiResponse(GuardrailErrorSerializer, description="Invalid input or a guardrail flag (with reasons)."),
     409: OpenApiResponse(GuardrailErrorSerializer, description="Refused by state or policy, or a reused key."),
 }
-
-
-def _workflow_service(name: str) -> Any:
-    """Return a takeover service of ``inbox.services`` (the workflow's owner)."""
-    from inbox import services as inbox_services
-
-    return getattr(inbox_services, name)
 
 
 @extend_schema_view(list=extend_schema(parameters=_CONVERSATION_FILTERS))
@@ -143,7 +137,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def take_over(self, request: Request, pk: str | None = None) -> Response:
         """Take the conversation over: the bot stays silent here until it is handed back."""
         conversation = self._conversation()
-        _workflow_service("conversation_take_over")(conversation_id=conversation.pk, actor=request.user)
+        inbox_services.conversation_take_over(conversation_id=conversation.pk, agent=request.user)
         return Response(ConversationListSerializer(self.get_queryset().get(pk=conversation.pk)).data)
 
     @extend_schema(request=None, responses={200: ConversationListSerializer, 409: GuardrailErrorSerializer})
@@ -151,7 +145,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def hand_back(self, request: Request, pk: str | None = None) -> Response:
         """Give the conversation back to the bot."""
         conversation = self._conversation()
-        _workflow_service("conversation_hand_back")(conversation_id=conversation.pk, actor=request.user)
+        inbox_services.conversation_hand_back(conversation_id=conversation.pk, agent=request.user)
         return Response(ConversationListSerializer(self.get_queryset().get(pk=conversation.pk)).data)
 
     @extend_schema(methods=["GET"], responses=NoteSerializer(many=True))

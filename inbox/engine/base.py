@@ -45,6 +45,7 @@ class UnitFacts:
     parking: str
     min_lease_months: str
     application_url: str
+    booked_address: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

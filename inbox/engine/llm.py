@@ -11,7 +11,6 @@ and social security numbers, their name) before it leaves.
 from __future__ import annotations
 
 import json
-import socket
 import time
 import urllib.error
 import urllib.parse
@@ -27,7 +26,7 @@ from inbox.redaction import redact
 from leasebot.exceptions import LeasebotError
 from platforms.credentials import CredentialUnavailable, resolve_credential
 
-_INTENTS = [value for value in Intent.values]
+_INTENTS = list(Intent.values)
 _PROFILE_KEYS = {
     "move_in_date": str,
     "budget": int,
@@ -201,7 +200,7 @@ class LLMEngine:
                 return b"".join(chunks)
         except urllib.error.HTTPError as exc:
             raise LLMError(f"http {exc.code}", status=exc.code) from exc
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             raise LLMError("timeout", kind="socket") from exc
         except (urllib.error.URLError, OSError) as exc:
             raise LLMError(f"network: {type(exc).__name__}") from exc

@@ -90,7 +90,7 @@ def template_context(ctx: DecisionContext, profile: dict[str, Any]) -> dict[str,
         "pets_mentioned": "" if profile.get("pets") in (None, "none") else str(profile.get("pets", "")),
     }
     if ctx.facts is not None:
-        values.update({field.name: getattr(ctx.facts, field.name) for field in dataclasses.fields(ctx.facts)})
+        values.update({f.name: getattr(ctx.facts, f.name) for f in dataclasses.fields(ctx.facts) if f.name != "booked_address"})
     if ctx.booked_slot:
         values["slot"] = ctx.booked_slot.get("label", "")
     return values
@@ -209,14 +209,18 @@ def plan_reply(ctx: DecisionContext, classification: Classification) -> Plan:
             plan.showing_state = ShowingState.BOOKED
             if plan.workflow_outcome in {WorkflowOutcome.NEW, WorkflowOutcome.ENGAGED}:
                 plan.workflow_outcome = WorkflowOutcome.QUALIFIED
-            writer.add(TemplateKey.SHOWING_CONFIRMED, slot=plan.book_slot.get("label", ""))
+            writer.add(
+                TemplateKey.SHOWING_CONFIRMED,
+                slot=plan.book_slot.get("label", ""),
+                address=ctx.facts.booked_address if ctx.facts is not None else "",
+            )
         else:
             plan.hold(ReasonCode.AMBIGUOUS)
             plan.offered_slots = list(ctx.offered_slots)
             writer.add(TemplateKey.SHOWING_PICK_UNCLEAR, slots=format_slots(list(ctx.offered_slots)))
     elif intent in {Intent.SHOWING_REQUEST, Intent.RESCHEDULE}:
         if ctx.showing_state == ShowingState.BOOKED and intent == Intent.SHOWING_REQUEST:
-            writer.add(TemplateKey.SHOWING_CONFIRMED)
+            writer.add(TemplateKey.SHOWING_CONFIRMED, address=ctx.facts.booked_address if ctx.facts is not None else "")
         else:
             writer.add(TemplateKey.OPENER)
             _offer(writer, plan, ctx)

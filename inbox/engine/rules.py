@@ -52,11 +52,7 @@ PATTERNS: dict[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ..
         ("unsubscribe",),
     ),
     Intent.ABUSIVE: (
-        THREAT_PATTERNS
-        + (
-            _P(r"\b(?:scam(?:mer)? artists?|you people are (?:useless|scammers|crooks|thieves)|(?:you(?:'re| are)|ur) (?:a |an )?(?:joke|clown|idiot|moron|scammer|crook|liar|thief|pathetic|useless|disgusting|fraud))\b"),
-            _P(r"\bwtf\b|\bstfu\b|\bgtfo\b|\bpiece of (?:shit|crap|garbage)\b"),
-        ),
+        (*THREAT_PATTERNS, _P(r"\b(?:scam(?:mer)? artists?|you people are (?:useless|scammers|crooks|thieves)|(?:you(?:'re| are)|ur) (?:a |an )?(?:joke|clown|idiot|moron|scammer|crook|liar|thief|pathetic|useless|disgusting|fraud))\b"), _P(r"\bwtf\b|\bstfu\b|\bgtfo\b|\bpiece of (?:shit|crap|garbage)\b")),
         (),
         (),
     ),

@@ -9,6 +9,10 @@ from rest_framework import serializers
 from platforms.choices import RolloutStage, SendMode
 from platforms.models import BotSettings, Platform, PlatformAccount
 
+# The global default reads "(global)" in its labels: a distinct choice set for the schema,
+# so the account override (SendModeEnum) and the default (DefaultSendModeEnum) never clash.
+GLOBAL_SEND_MODE_CHOICES = [(value, f"{label} (global default)") for value, label in SendMode.choices]
+
 
 class PlatformSerializer(serializers.ModelSerializer[Platform]):
     class Meta:
@@ -27,7 +31,7 @@ class PlatformToggleSerializer(serializers.Serializer[Any]):
 class PlatformAccountSerializer(serializers.ModelSerializer[PlatformAccount]):
     """An account as the review desk sees it: policy and headline health, never credentials."""
 
-    platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    platform = serializers.CharField(source="platform.slug", read_only=True)
     platform_name = serializers.CharField(source="platform.name", read_only=True)
     platform_is_active = serializers.BooleanField(source="platform.is_active", read_only=True)
 
@@ -67,6 +71,8 @@ class PlatformAccountPolicySerializer(serializers.Serializer[Any]):
 class BotSettingsSerializer(serializers.ModelSerializer[BotSettings]):
     """The global policy row."""
 
+    default_send_mode = serializers.ChoiceField(choices=GLOBAL_SEND_MODE_CHOICES, read_only=True)
+
     class Meta:
         model = BotSettings
         fields = (
@@ -83,7 +89,7 @@ class BotSettingsSerializer(serializers.ModelSerializer[BotSettings]):
 class BotSettingsUpdateSerializer(serializers.Serializer[Any]):
     """What an admin may change globally; every changed field writes one audit row."""
 
-    default_send_mode = serializers.ChoiceField(choices=SendMode.choices, required=False)
+    default_send_mode = serializers.ChoiceField(choices=GLOBAL_SEND_MODE_CHOICES, required=False)
     rollout_stage = serializers.ChoiceField(choices=RolloutStage.choices, required=False)
     canary_share_percent = serializers.IntegerField(min_value=0, max_value=100, required=False)
     max_auto_send_age_minutes = serializers.IntegerField(min_value=0, max_value=60 * 24 * 30, required=False)

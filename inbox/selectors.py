@@ -1,0 +1,104 @@
+"""Reads of the inbox: templates for a conversation, unit facts, examples for the LLM."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Q
+
+from inbox.choices import TemplateKey
+from inbox.engine.base import ResolvedTemplate, UnitFacts
+from inbox.models import Conversation, Decision, ReplyTemplate, Unit
+
+
+def reply_template_for(*, key: str, platform_id: int | None, account_id: int | None) -> ResolvedTemplate | None:
+    """Return the most specific active template for a key: the account's, else the platform's, else the global one."""
+    rows = ReplyTemplate.objects.filter(key=key, is_active=True).filter(
+        Q(account_id=account_id) | Q(platform_id=platform_id, account__isnull=True) | Q(platform__isnull=True, account__isnull=True)
+    )
+    best = None
+    for row in rows:
+        rank = 0 if row.account_id else 1 if row.platform_id else 2
+        if best is None or rank < best[0]:
+            best = (rank, row)
+    if best is None:
+        return None
+    row = best[1]
+    return ResolvedTemplate(key=row.key, version=row.version, body=row.body, auto_send=row.auto_send)
+
+
+def templates_for_conversation(conversation: Conversation) -> dict[str, ResolvedTemplate]:
+    """Return every template key resolved for one conversation in one query."""
+    account_id = conversation.account_id
+    platform_id = conversation.account.platform_id
+    rows = ReplyTemplate.objects.filter(is_active=True).filter(
+        Q(account_id=account_id) | Q(platform_id=platform_id, account__isnull=True) | Q(platform__isnull=True, account__isnull=True)
+    )
+    chosen: dict[str, tuple[int, ReplyTemplate]] = {}
+    for row in rows:
+        rank = 0 if row.account_id else 1 if row.platform_id else 2
+        if row.key not in chosen or rank < chosen[row.key][0]:
+            chosen[row.key] = (rank, row)
+    return {key: ResolvedTemplate(row.key, row.version, row.body, row.auto_send) for key, (_rank, row) in chosen.items()}
+
+
+def _money(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"${value:,.0f}" if value == value.to_integral_value() else f"${value:,.2f}"
+
+
+def _date(value: dt.date | None, today: dt.date) -> str:
+    if value is None:
+        return ""
+    if value <= today:
+        return "now"
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def unit_facts(unit: Unit, *, today: dt.date, booked: bool = False) -> UnitFacts:
+    """Return the unit's facts as a renter reads them (the address only when policy allows)."""
+    address = unit.address or unit.listing.address
+    if not (unit.share_address_before_showing or booked):
+        address = "shared once your showing is booked"
+    bedrooms = "" if unit.bedrooms is None else ("studio" if unit.bedrooms == 0 else str(unit.bedrooms))
+    return UnitFacts(
+        listing_title=unit.listing.title,
+        unit_name=unit.name,
+        address=address,
+        rent=_money(unit.rent),
+        deposit=_money(unit.deposit),
+        available_from=_date(unit.available_from, today),
+        bedrooms=bedrooms,
+        pets_policy=unit.pets_policy,
+        parking=unit.parking,
+        min_lease_months=str(unit.min_lease_months or ""),
+        application_url=unit.application_url,
+        booked_address=unit.address or unit.listing.address,
+    )
+
+
+def llm_examples(*, limit: int = 4) -> tuple[tuple[str, str], ...]:
+    """Return recent (renter message, agent-approved reply) pairs for the LLM prompt."""
+    from dispatch.choices import OutboundStatus
+    from dispatch.models import OutboundMessage
+
+    rows = (
+        OutboundMessage.objects.filter(approved_by__isnull=False, status=OutboundStatus.SENT, in_reply_to__isnull=False)
+        .select_related("in_reply_to")
+        .order_by("-sent_at")[:limit]
+    )
+    return tuple((row.in_reply_to.body[:1000], row.body[:1000]) for row in rows if row.in_reply_to is not None)
+
+
+def llm_playbook() -> str:
+    """Return the team's playbook text for the LLM (a template admins edit, never sent)."""
+    row = ReplyTemplate.objects.filter(key=TemplateKey.LLM_PLAYBOOK, is_active=True, platform__isnull=True, account__isnull=True).first()
+    return row.body if row else ""
+
+
+def last_offer(conversation: Conversation) -> tuple[dict, ...]:
+    """Return the slots most recently offered in this conversation."""
+    decision = Decision.objects.filter(conversation=conversation).exclude(offered_slots=[]).order_by("-created_at", "-id").first()
+    return tuple(decision.offered_slots) if decision else ()

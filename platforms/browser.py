@@ -1,0 +1,277 @@
+"""The browser runtime: one Chromium per worker process, one context per account.
+
+- The browser starts lazily, on the first page a connector asks for, so a Celery prefork
+  worker launches it in the child after the fork, never in the parent.
+- Each account gets its own ``BrowserContext`` (cookies never mix between accounts); its
+  ``storage_state`` (cookies and local storage: a secret) is saved to
+  ``LEASEBOT_STATE_DIR/<platform>-<account_id>.json`` with mode 0600 and loaded into the
+  next context, so a valid session never logs in again.
+- ``LEASEBOT_BROWSER`` picks the binary: ``auto`` (Playwright's own Chromium when it is
+  installed, else the system package, preferring ``/usr/lib/chromium/chromium``),
+  ``playwright``, or a path.
+- On failure, :meth:`BrowserRuntime.save_failure` keeps a screenshot and the HTML under
+  ``LEASEBOT_STATE_DIR/failures`` with password and code fields blanked and known secrets
+  replaced.
+
+Playwright's sync API is bound to the thread that started it, so runtimes are kept per
+process and thread; a prefork worker has exactly one.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+
+from leasebot.settings import find_system_chromium
+
+logger = logging.getLogger(__name__)
+
+#: Flags for containers and CI machines: no sandbox (root), no GPU, no background traffic.
+LAUNCH_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
+VIEWPORT = {"width": 1280, "height": 900}
+#: Inputs whose values never reach a failure screenshot or saved HTML.
+SECRET_INPUTS = "input[type=password], input[autocomplete='one-time-code'], [data-testid='code']"
+_TOKEN_VALUE_RE = re.compile(
+    r"""(name=['"](?:[^'"]*(?:token|csrf|xsrf|verification|authenticity)[^'"]*)['"][^>]*?value=['"])[^'"]*(['"])""", re.I
+)
+
+
+def launch_options(choice: str, playwright: Playwright | None = None) -> dict[str, Any]:
+    """Return ``executable_path`` (or nothing) for ``LEASEBOT_BROWSER``; fail with a clear message."""
+    if choice in ("auto", "playwright"):
+        own = ""
+        if playwright is not None:
+            with contextlib.suppress(PlaywrightError):
+                own = playwright.chromium.executable_path
+        if own and Path(own).exists():
+            return {}
+        if choice == "playwright":
+            raise ImproperlyConfigured(
+                "LEASEBOT_BROWSER=playwright but Playwright's Chromium is not installed (run `playwright install chromium`)."
+            )
+        system = find_system_chromium()
+        if not system:
+            raise ImproperlyConfigured(
+                "No Chromium found: install Playwright's (`playwright install chromium`) or the system package "
+                "(`apt-get install chromium`), or set LEASEBOT_BROWSER to a binary's path."
+            )
+        return {"executable_path": system}
+    path = Path(choice)
+    if not path.exists():
+        raise ImproperlyConfigured(f"LEASEBOT_BROWSER points at {choice}, which does not exist.")
+    return {"executable_path": str(path)}
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner can read, atomically (temp file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """Replace known secrets and hidden form tokens in saved HTML."""
+    for secret in secrets:
+        if secret and len(secret) >= 3:
+            text = text.replace(secret, "[redacted]")
+    return _TOKEN_VALUE_RE.sub(r"\1[redacted]\2", text)
+
+
+class BrowserRuntime:
+    """One Chromium and its per-account contexts, for one process (and thread)."""
+
+    def __init__(self, *, browser: str | None = None, headless: bool | None = None, state_dir: Path | str | None = None) -> None:
+        self.choice = browser or settings.LEASEBOT_BROWSER
+        self.headless = settings.LEASEBOT_HEADLESS if headless is None else headless
+        self.state_dir = Path(state_dir or settings.LEASEBOT_STATE_DIR)
+        self.pid = os.getpid()
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._contexts: dict[tuple[str, int], BrowserContext] = {}
+        self._pages: dict[tuple[str, int], Page] = {}
+
+    # --- browser ----------------------------------------------------------------------
+
+    @property
+    def browser(self) -> Browser:
+        if self._browser is None or not self._browser.is_connected():
+            if os.getpid() != self.pid:
+                raise RuntimeError("a browser runtime cannot cross a fork; call get_runtime() in the child")
+            if self._playwright is None:
+                self._playwright = sync_playwright().start()
+            options = launch_options(self.choice, self._playwright)
+            self._browser = self._playwright.chromium.launch(headless=self.headless, args=list(LAUNCH_ARGS), **options)
+            self._contexts.clear()
+            self._pages.clear()
+            logger.info("browser: launched Chromium %s (%s)", self._browser.version, options.get("executable_path", "playwright"))
+        return self._browser
+
+    @property
+    def started(self) -> bool:
+        return self._browser is not None
+
+    def user_agent(self) -> str:
+        """Return a desktop Chrome user agent for this browser's version (not 'HeadlessChrome')."""
+        major = self.browser.version.split(".", 1)[0]
+        return f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{major}.0.0.0 Safari/537.36"
+
+    # --- contexts and session state ---------------------------------------------------
+
+    def state_path(self, platform: str, account_id: int) -> Path:
+        return self.state_dir / f"{platform}-{int(account_id)}.json"
+
+    def has_state(self, platform: str, account_id: int) -> bool:
+        return self.state_path(platform, account_id).exists()
+
+    def context(self, platform: str, account_id: int) -> BrowserContext:
+        """Return the account's context, creating it from the saved session when there is one."""
+        key = (platform, int(account_id))
+        context = self._contexts.get(key)
+        if context is not None:
+            return context
+        options: dict[str, Any] = {"viewport": VIEWPORT, "locale": "en-US", "user_agent": self.user_agent()}
+        path = self.state_path(platform, account_id)
+        if path.exists():
+            try:
+                options["storage_state"] = json.loads(path.read_text())
+            except (OSError, ValueError):
+                logger.warning("browser: unreadable session state for %s/%s, starting clean", platform, account_id)
+                path.unlink(missing_ok=True)
+        context = self.browser.new_context(**options)
+        context.set_default_timeout(float(getattr(settings, "LEASEBOT_ACTION_TIMEOUT_S", 10.0)) * 1000)
+        context.set_default_navigation_timeout(float(getattr(settings, "LEASEBOT_NAV_TIMEOUT_S", 30.0)) * 1000)
+        self._contexts[key] = context
+        return context
+
+    def page(self, platform: str, account_id: int) -> Page:
+        """Return the account's one page (tab), opening it when needed."""
+        key = (platform, int(account_id))
+        current = self._pages.get(key)
+        if current is not None and not current.is_closed():
+            return current
+        current = self.context(platform, account_id).new_page()
+        self._pages[key] = current
+        return current
+
+    def save_state(self, platform: str, account_id: int) -> Path | None:
+        """Persist the account's cookies and local storage (mode 0600) for the next context."""
+        context = self._contexts.get((platform, int(account_id)))
+        if context is None:
+            return None
+        state = context.storage_state()
+        path = self.state_path(platform, account_id)
+        _write_private(path, json.dumps(state).encode())
+        return path
+
+    def close_context(self, platform: str, account_id: int) -> None:
+        """Close the account's context (the saved session stays on disk)."""
+        key = (platform, int(account_id))
+        self._pages.pop(key, None)
+        context = self._contexts.pop(key, None)
+        if context is not None:
+            with contextlib.suppress(PlaywrightError):
+                context.close()
+
+    def forget_session(self, platform: str, account_id: int) -> None:
+        """Close the context and delete the saved session: the next use logs in from scratch."""
+        self.close_context(platform, account_id)
+        self.state_path(platform, account_id).unlink(missing_ok=True)
+
+    # --- failures ---------------------------------------------------------------------
+
+    def save_failure(self, page: Page, *, platform: str, account_id: int, label: str, secrets: Iterable[str] = ()) -> Path | None:
+        """Save a screenshot and the HTML of a failed page, without secrets; return the HTML's path."""
+        secrets = [s for s in secrets if s]
+        folder = self.state_dir / "failures"
+        stamp = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%S%f")
+        safe_label = re.sub(r"[^A-Za-z0-9_.-]+", "-", label)[:60]
+        base = folder / f"{stamp}-{platform}-{int(account_id)}-{safe_label}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with contextlib.suppress(PlaywrightError):
+                page.evaluate(f"() => document.querySelectorAll({json.dumps(SECRET_INPUTS)}).forEach(e => {{ e.value = ''; }})")
+            html = redact(page.content(), secrets)
+            _write_private(base.with_suffix(".html"), html.encode())
+            if not any(secret in page.inner_text("body") for secret in secrets):
+                png = page.screenshot(full_page=True, mask=[page.locator(SECRET_INPUTS)], timeout=5000)
+                _write_private(base.with_suffix(".png"), png)
+        except (PlaywrightError, OSError):
+            logger.warning("browser: could not save failure artefacts for %s/%s", platform, account_id)
+            return None
+        return base.with_suffix(".html")
+
+    # --- shutdown ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close every context, the browser and Playwright (worker shutdown)."""
+        for key in list(self._contexts):
+            self.close_context(*key)
+        if self._browser is not None:
+            with contextlib.suppress(PlaywrightError):
+                self._browser.close()
+        if self._playwright is not None:
+            with contextlib.suppress(PlaywrightError):
+                self._playwright.stop()
+        self._browser = None
+        self._playwright = None
+
+
+_local = threading.local()
+
+
+def get_runtime() -> BrowserRuntime:
+    """Return this process's (and thread's) runtime, creating it on first use (after any fork)."""
+    if settings.LEASEBOT_RUNTIME != "playwright":
+        raise ImproperlyConfigured(
+            f"LEASEBOT_RUNTIME is {settings.LEASEBOT_RUNTIME!r}: no real browser here. Pass a runtime to "
+            "build_connector() explicitly, or use fake connectors in tests."
+        )
+    runtime = getattr(_local, "runtime", None)
+    if runtime is None or runtime.pid != os.getpid():
+        runtime = BrowserRuntime()
+        _local.runtime = runtime
+    return runtime
+
+
+def close_runtime() -> None:
+    """Close this process's runtime if it started one (Celery worker shutdown, atexit)."""
+    runtime = getattr(_local, "runtime", None)
+    if runtime is not None and runtime.pid == os.getpid():
+        runtime.close()
+    _local.runtime = None
+
+
+atexit.register(close_runtime)
+
+with contextlib.suppress(ImportError):  # pragma: no branch - celery is a dependency; the guard keeps imports cheap.
+    from celery.signals import worker_process_shutdown
+
+    worker_process_shutdown.connect(lambda **_: close_runtime(), weak=False)

@@ -1,0 +1,1 @@
+"""SpareRoom connector: locators, parsing and the connector class."""

@@ -1,0 +1,62 @@
+"""SpareRoom's locator map (US site, ``/roommate/``). Primary candidates are the ones seen on the live site."""
+
+from __future__ import annotations
+
+from platforms.connectors.locators import Group, LocatorMap, loc
+
+LOCATORS = LocatorMap(
+    platform="spareroom",
+    urls={
+        "login": "/roommate/logon.pl",
+        "inbox": "/roommate/mythreads_beta.pl",
+        "thread": "/roommate/mythreads_beta.pl?thread_id={thread_ref}",
+    },
+    elements={
+        "cookies.accept": loc("#onetrust-accept-btn-handler", "button:has-text('Accept all')"),
+        "login.username": loc("#loginemail", "input[name='email']"),
+        "login.password": loc("#loginpass", "input[name='password']"),
+        "login.remember": loc("#remember_me_checkbox", "input[name='remember_me']", required=False),
+        "login.submit": loc("#sign-in-button", "#loginForm button[type='submit']"),
+        "login.error_credentials": loc(".alert--error:has-text('incorrect')", "text=/password you entered is incorrect/i"),
+        "session.marker": loc("a[href*='logout.pl']", "script:has-text('window.isLoggedIn = true')"),
+        "inbox.empty": loc("p.no_messages", "text=/you have no messages/i"),
+        "inbox.next": loc("div.pagination a.next", "a[href*='offset=']:has-text('Next')", required=False),
+        "reply.body": loc("textarea[name='message']"),
+        "reply.submit": loc("button[name='btnSubmit']", "form.reply-form button[type='submit']"),
+    },
+    groups={
+        "inbox.rows": Group(
+            item=loc(".msg_row a.thread_item[data-thread-id]", "a.thread_item[data-thread-id]"),
+            fields={
+                "thread_ref": loc(":scope", attr="data-thread-id"),
+                "message_ref": loc(":scope", attr="data-message-id", required=False),
+                "sender": loc("span.name", required=False),
+                "date": loc("i.threadDate", required=False),
+                "listing_title": loc("span.ad-title", required=False),
+            },
+        ),
+        "thread.messages": Group(
+            item=loc("ul.conversation li.message[id^='msg_']", "li.message[id^='msg_']"),
+            fields={
+                "id": loc(":scope", attr="id"),
+                "classes": loc(":scope", attr="class"),
+                "sender": loc(".message_in__name", ".message_out__name", required=False),
+                "body": loc("dd.message_body", text="inner"),
+                "date": loc("dd.message_date"),
+            },
+        ),
+        "thread.context": Group(
+            item=loc(":root"),
+            fields={
+                "listing_href": loc("a[href*='flatshare_id=']", attr="href", required=False),
+                "listing_title": loc(".ad-link span.ad-title", "span.ad-title", required=False),
+            },
+        ),
+    },
+    pages={
+        "login": ("login.username", "login.password", "login.submit"),
+        "inbox": ("session.marker", "inbox.rows"),
+        "thread": ("thread.messages", "reply.body", "reply.submit"),
+    },
+    facts={"timezone": "America/New_York", "date_format": "%d %b %Y %H:%M:%S", "listing_ref": r"flatshare_id=(\d+)"},
+)

@@ -1,0 +1,172 @@
+"""``manage.py seed_demo``: demo accounts on the sandbox, users, listings and availability.
+
+Idempotent: run it again and the demo accounts start clean (their old conversations and
+outbox rows are removed, because a fresh sandbox numbers its threads from 1 again).
+Passwords are never stored in the repo: the sandbox's come from ``SANDBOX_<SLUG>_PASSWORD``
+environment variables (random per run in ``make run``) and the web users' from ``--password``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+from datetime import time
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from dispatch.models import DeadLetter, DispatchAttempt, OutboundMessage
+from inbox.models import AvailabilityRule, Conversation, Listing, ListingRef, Unit, UnitAssignment
+from platforms.choices import PlatformSlug
+from platforms.models import Platform, PlatformAccount
+from platforms.roles import account_grant
+from platforms.sandbox.client import SandboxClient, SandboxClientError
+from platforms.services import settings_update
+
+DEMO_LABEL = "demo"
+
+LISTINGS = [
+    {"title": "Sunny double room in Williamsburg loft", "address": "112 Bedford Ave, Brooklyn, NY", "ref": "L1001",
+     "unit": "Room A", "rent": 1650, "pets": "Cats allowed, no dogs", "parking": "Street parking only"},
+    {"title": "Furnished studio near Mount Sinai", "address": "20 E 98th St, New York, NY", "ref": "L1002",
+     "unit": "Studio 4B", "rent": 2400, "pets": "No pets", "parking": "Garage nearby, $250/month"},
+    {"title": "2BR lease takeover in Astoria", "address": "31-05 30th Ave, Astoria, NY", "ref": "L1003",
+     "unit": "Apt 2F", "rent": 2950, "pets": "Pets welcome with deposit", "parking": "One driveway spot included"},
+]
+
+RENTERS = ["Dana Whitfield", "Marco Ruiz", "Priya Nair", "Tomás Ortega", "Aisha Bello", "Kenji Mori", "Lena Novak", "Sam O'Neill"]
+
+INQUIRIES = [
+    "Hi! Is the room still available? I'd love to come see it this week.",
+    "Hello, what's the monthly rent and does it include utilities?",
+    "Can I schedule a viewing? I'm free most evenings after 6.",
+    "Do you allow cats? I have one very chill cat 🐱",
+    "Is there parking? I have a car.",
+    "I'm a travel nurse starting June 1 for 13 weeks, is it available then?",
+    "What's the minimum lease length?",
+    "Hola! Is this still available? Can I move in next month?",
+    "Can I just send you the deposit by Zelle to hold it?",
+    "How do I apply? I'm ready to move quickly.",
+    "Not interested anymore, found something else. Thanks!",
+    "Hey, is it available from the 15th? What would the move-in costs be?",
+]
+
+
+def _platform_password(slug: str) -> str:
+    name = f"SANDBOX_{slug.upper()}_PASSWORD"
+    if not os.environ.get(name):
+        os.environ[name] = secrets.token_urlsafe(12)
+    return os.environ[name]
+
+
+def demo_username(slug: str) -> str:
+    return f"leasing@{slug}.demo.test"
+
+
+def feed_one(sandbox_url: str, n: int) -> str:
+    """Post one renter inquiry on one replica (round robin); return what was posted."""
+    slug = PlatformSlug.values[n % len(PlatformSlug.values)]
+    listing = LISTINGS[n % len(LISTINGS)]
+    renter = random.choice(RENTERS)
+    body = INQUIRIES[n % len(INQUIRIES)]
+    SandboxClient(sandbox_url).seed_message(
+        slug, demo_username(slug), renter_name=renter, body=body, listing_ref=listing["ref"], listing_title=listing["title"]
+    )
+    return f"{slug}: {renter}: {body}"
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts on the sandbox, demo users, listings, units and availability."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--sandbox-url", default=os.environ.get("LEASEBOT_SANDBOX_URL", "http://127.0.0.1:8765"))
+        parser.add_argument("--password", required=True, help="Password for the demo web users admin, agent and ops.")
+        parser.add_argument("--send-mode", choices=["auto_send", "draft_only"], default="auto_send")
+        parser.add_argument("--inquiries", type=int, default=5, help="Inquiries to post at once.")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        client = SandboxClient(opts["sandbox_url"])
+        try:
+            client.health()
+        except (SandboxClientError, OSError) as exc:
+            raise CommandError(f"the sandbox at {opts['sandbox_url']} does not answer: {exc}") from exc
+        if len(opts["password"]) < 10:
+            raise CommandError("the demo password must have at least 10 characters")
+        with transaction.atomic():
+            users = self._users(opts["password"])
+            accounts = self._accounts(client)
+            for account in accounts:
+                account_grant(user=users["agent"], account=account)
+            self._listings(users["agent"])
+            settings_update(actor=None, default_send_mode=opts["send_mode"], rollout_stage="full", reason="demo set-up")
+        for i in range(opts["inquiries"]):
+            feed_one(opts["sandbox_url"], i)
+        self.stdout.write(self.style.SUCCESS(f"demo ready: {len(accounts)} sandbox accounts, send mode {opts['send_mode']}, stage full"))
+
+    def _users(self, password: str) -> dict[str, Any]:
+        user_model = get_user_model()
+        users = {}
+        for role in ("admin", "agent", "ops"):
+            user, _ = user_model.objects.get_or_create(username=role, defaults={"email": f"{role}@demo.test"})
+            user.set_password(password)
+            user.is_staff = role in {"admin", "ops"}
+            user.is_superuser = role == "admin"
+            user.save()
+            user.groups.set([Group.objects.get(name=role)])
+            users[role] = user
+        return users
+
+    def _accounts(self, client: SandboxClient) -> list[PlatformAccount]:
+        accounts = []
+        for slug in PlatformSlug.values:
+            username = demo_username(slug)
+            answer = client.create_account(slug, username, _platform_password(slug), display_name="Demo Leasing")
+            fields: dict[str, Any] = {
+                "username": username,
+                "credential_ref": f"env:SANDBOX_{slug.upper()}_PASSWORD",
+                "base_url": client.base_url(slug),
+                "is_active": True,
+                "send_mode": "",
+                "disabled_reason": "",
+                "needs_operator_login": False,
+                "circuit_state": "closed",
+                "ingest_cursor": None,
+                "login_method": "password",
+                "mailbox_ref": "",
+            }
+            if answer.get("mailbox_url"):
+                os.environ["SANDBOX_FURNISHEDFINDER_MAILBOX"] = answer["mailbox_url"]
+                fields.update(login_method="email_code", mailbox_ref="env:SANDBOX_FURNISHEDFINDER_MAILBOX", credential_ref="")
+            platform = Platform.objects.get(slug=slug)
+            Platform.objects.filter(pk=platform.pk).update(is_active=True)
+            account, _ = PlatformAccount.objects.update_or_create(platform=platform, label=DEMO_LABEL, defaults=fields)
+            # A fresh sandbox numbers threads from 1: clear what the last demo left behind.
+            DeadLetter.objects.filter(account=account).delete()
+            DispatchAttempt.objects.filter(account=account).delete()
+            OutboundMessage.objects.filter(account=account).delete()
+            Conversation.objects.filter(account=account).delete()
+            accounts.append(account)
+        return accounts
+
+    def _listings(self, agent: Any) -> None:
+        platforms = list(Platform.objects.all())
+        for spec in LISTINGS:
+            listing, _ = Listing.objects.update_or_create(title=spec["title"], defaults={"address": spec["address"]})
+            unit, _ = Unit.objects.update_or_create(
+                listing=listing, name=spec["unit"],
+                defaults={"address": spec["address"], "rent": spec["rent"], "pets_policy": spec["pets"], "parking": spec["parking"],
+                          "timezone": "America/New_York", "min_lease_months": 3},
+            )
+            for platform in platforms:
+                ListingRef.objects.update_or_create(platform=platform, external_ref=spec["ref"], defaults={"listing": listing})
+            UnitAssignment.objects.update_or_create(unit=unit, agent=agent, defaults={"is_primary": True})
+            if not AvailabilityRule.objects.filter(unit=unit).exists():
+                for weekday in range(6):
+                    AvailabilityRule.objects.create(unit=unit, kind="weekly", weekday=weekday, start_time=time(10), end_time=time(19))
+        if not AvailabilityRule.objects.filter(agent=agent).exists():
+            for weekday in range(6):
+                AvailabilityRule.objects.create(agent=agent, kind="weekly", weekday=weekday, start_time=time(9), end_time=time(18))

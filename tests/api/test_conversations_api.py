@@ -1,0 +1,215 @@
+"""Conversations: filters, detail, manual replies with Idempotency-Key, takeover, notes, assignment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dispatch.models import OutboundMessage
+from inbox.models import Decision, UnitAssignment
+from platforms.roles import account_grant
+from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, UnitFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_conversation_list_scoped_filtered_and_bounded(
+    agent_client: Any, conversation: Any, foreign_conversation: Any, granted: Any, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(8):
+        conv = ConversationFactory(account=granted, renter_name=f"Renter {n}", human_required=n % 2 == 0)
+        MessageFactory(conversation=conv, body=f"message {n} about parking")
+        OutboundFactory(conversation=conv)
+    with django_assert_max_num_queries(6):
+        response = agent_client.get("/api/v1/conversations/?page_size=50")
+    assert response.status_code == 200
+    ids = {row["id"] for row in response.json()["results"]}
+    assert conversation.pk in ids
+    assert foreign_conversation.pk not in ids
+    assert response.json()["count"] == 9
+    assert agent_client.get("/api/v1/conversations/?human_required=true").json()["count"] == 4
+    assert agent_client.get("/api/v1/conversations/?search=parking").json()["count"] == 8
+    assert agent_client.get(f"/api/v1/conversations/?account={granted.pk}&platform=spareroom&status=new").json()["count"] == 9
+    assert agent_client.get("/api/v1/conversations/?platform=roomies").json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("human_required=perhaps", "human_required"), ("status=married", "status"), ("account=x", "account"), ("assigned=you", "assigned")],
+)
+def test_conversation_bad_filters_are_400(agent_client: Any, query: str, field: str) -> None:
+    response = agent_client.get(f"/api/v1/conversations/?{query}")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_conversation_ops_is_refused(ops_client: Any, conversation: Any) -> None:
+    assert ops_client.get("/api/v1/conversations/").status_code == 403
+    assert ops_client.get(f"/api/v1/conversations/{conversation.pk}/").status_code == 403
+
+
+def test_conversation_detail_has_thread_decision_slots_drafts(
+    agent_client: Any, conversation: Any, draft: Any, django_assert_max_num_queries: Any
+) -> None:
+    message = conversation.messages.first()
+    slot = {"starts_at": "2030-01-01T15:00:00+00:00", "label": "Tue Jan 1, 10:00 AM", "source": {"window": 1}}
+    Decision.objects.create(
+        conversation=conversation, message=message, engine="rules", intent="showing_request", confidence=0.9,
+        workflow_outcome="engaged", showing_state="offered", follow_up_stage="none", reply_text="...",
+        reason_codes=["low_confidence"], offered_slots=[slot],
+    )
+    with django_assert_max_num_queries(10):
+        body = agent_client.get(f"/api/v1/conversations/{conversation.pk}/").json()
+    assert [m["body"] for m in body["messages"]] == ["Hi, is the room still available?"]
+    assert body["decisions"][0]["reason_codes"] == ["low_confidence"]
+    assert body["offered_slots"] == [slot]
+    assert [o["id"] for o in body["outbound"]] == [draft.pk]
+
+
+def test_conversation_foreign_is_404_for_every_action(agent_client: Any, foreign_conversation: Any) -> None:
+    base = f"/api/v1/conversations/{foreign_conversation.pk}/"
+    assert agent_client.get(base).status_code == 404
+    assert agent_client.post(base + "reply/", {"body": "hi"}, format="json", HTTP_IDEMPOTENCY_KEY="k1").status_code == 404
+    assert agent_client.post(base + "take-over/").status_code == 404
+    assert agent_client.post(base + "notes/", {"body": "x"}, format="json").status_code == 404
+    assert agent_client.post(base + "assign/", {"agent": None}, format="json").status_code == 404
+    assert agent_client.post("/api/v1/guardrails/check/", {"text": "hi", "conversation": foreign_conversation.pk}, format="json").status_code == 404
+    assert not OutboundMessage.objects.filter(conversation=foreign_conversation).exists()
+
+
+def test_reply_same_key_twice_is_one_reply(agent_client: Any, conversation: Any) -> None:
+    url = f"/api/v1/conversations/{conversation.pk}/reply/"
+    first = agent_client.post(url, {"body": "Sure, come by Tuesday."}, format="json", HTTP_IDEMPOTENCY_KEY="abc-1")
+    second = agent_client.post(url, {"body": "Sure, come by Tuesday."}, format="json", HTTP_IDEMPOTENCY_KEY="abc-1")
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json()["id"] == second.json()["id"]
+    assert first.json()["status"] == "queued"
+    assert OutboundMessage.objects.filter(conversation=conversation, purpose="manual").count() == 1
+
+
+def test_reply_same_key_other_body_is_409(agent_client: Any, conversation: Any) -> None:
+    url = f"/api/v1/conversations/{conversation.pk}/reply/"
+    agent_client.post(url, {"body": "First text."}, format="json", HTTP_IDEMPOTENCY_KEY="abc-2")
+    response = agent_client.post(url, {"body": "Second text."}, format="json", HTTP_IDEMPOTENCY_KEY="abc-2")
+    assert response.status_code == 409
+    assert response.json()["field"] == "Idempotency-Key"
+
+
+def test_reply_without_key_or_body_or_flagged_is_400(agent_client: Any, conversation: Any) -> None:
+    url = f"/api/v1/conversations/{conversation.pk}/reply/"
+    no_key = agent_client.post(url, {"body": "Hello"}, format="json")
+    assert no_key.status_code == 400
+    assert no_key.json()["field"] == "Idempotency-Key"
+    no_body = agent_client.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert no_body.status_code == 400
+    assert "body" in no_body.json()
+    flagged = agent_client.post(url, {"body": "Sorry, no kids allowed in this building."}, format="json", HTTP_IDEMPOTENCY_KEY="k2")
+    assert flagged.status_code == 400
+    assert any("fair_housing" in r for r in flagged.json()["reasons"])
+    assert not OutboundMessage.objects.filter(conversation=conversation).exists()
+
+
+def test_take_over_and_hand_back(agent_client: Any, agent_user: Any, conversation: Any, draft: Any) -> None:
+    taken = agent_client.post(f"/api/v1/conversations/{conversation.pk}/take-over/")
+    assert taken.status_code == 200
+    assert taken.json()["taken_over_by"] == agent_user.username
+    draft.refresh_from_db()
+    assert draft.status == "cancelled"  # The bot's waiting reply is withdrawn.
+    back = agent_client.post(f"/api/v1/conversations/{conversation.pk}/hand-back/")
+    assert back.status_code == 200
+    assert back.json()["taken_over_by"] is None
+
+
+def test_take_over_by_second_agent_is_409(agent_client: Any, conversation: Any, granted: Any) -> None:
+    from tests.api.conftest import client_for
+
+    other = UserFactory(username="carol-agent", role="agent")
+    account_grant(user=other, account=granted)
+    assert client_for(other).post(f"/api/v1/conversations/{conversation.pk}/take-over/").status_code == 200
+    assert agent_client.post(f"/api/v1/conversations/{conversation.pk}/take-over/").status_code == 409
+
+
+def test_notes_are_private_and_validated(agent_client: Any, agent_user: Any, conversation: Any) -> None:
+    url = f"/api/v1/conversations/{conversation.pk}/notes/"
+    assert agent_client.post(url, {"body": "   "}, format="json").status_code == 400
+    created = agent_client.post(url, {"body": "Renter prefers evenings."}, format="json")
+    assert created.status_code == 201
+    assert created.json()["author"] == agent_user.username
+    assert [n["body"] for n in agent_client.get(url).json()] == ["Renter prefers evenings."]
+    assert not OutboundMessage.objects.filter(conversation=conversation).exists()
+
+
+def test_assign_defaults_to_primary_agent_and_checks_grant(
+    agent_client: Any, agent_user: Any, conversation: Any, granted: Any
+) -> None:
+    unit = UnitFactory()
+    UnitAssignment.objects.create(unit=unit, agent=agent_user, is_primary=True)
+    conversation.unit = unit
+    conversation.save()
+    row = agent_client.get(f"/api/v1/conversations/{conversation.pk}/").json()
+    assert (row["assigned_agent"], row["default_agent"]) == (None, agent_user.username)
+    assert agent_client.get("/api/v1/conversations/?assigned=me").json()["count"] == 1
+    stranger = UserFactory(username="dan-agent", role="agent")
+    refused = agent_client.post(f"/api/v1/conversations/{conversation.pk}/assign/", {"agent": stranger.pk}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "agent"
+    account_grant(user=stranger, account=granted)
+    agents = agent_client.get(f"/api/v1/conversations/{conversation.pk}/agents/").json()
+    assert {a["username"] for a in agents} == {agent_user.username, stranger.username}
+    done = agent_client.post(f"/api/v1/conversations/{conversation.pk}/assign/", {"agent": stranger.pk}, format="json")
+    assert done.json()["assigned_agent"] == stranger.username
+    assert agent_client.get("/api/v1/conversations/?assigned=me").json()["count"] == 0
+    assert agent_client.post(f"/api/v1/conversations/{conversation.pk}/assign/", {"agent": "x"}, format="json").status_code == 400
+
+
+def test_guardrail_check_returns_flags(agent_client: Any, conversation: Any) -> None:
+    ok = agent_client.post("/api/v1/guardrails/check/", {"text": "The room is available.", "conversation": conversation.pk}, format="json")
+    assert ok.json() == {"ok": True, "flags": []}
+    bad = agent_client.post("/api/v1/guardrails/check/", {"text": "Wire the deposit by Western Union."}, format="json").json()
+    assert bad["ok"] is False
+    assert bad["flags"][0]["category"] == "off_platform_payment"
+    assert agent_client.post("/api/v1/guardrails/check/", {"text": "x" * 5000}, format="json").status_code == 400
+
+
+def test_canned_replies_admin_writes_agents_read(admin_client: Any, agent_client: Any, granted: Any, foreign_account: Any) -> None:
+    created = admin_client.post("/api/v1/canned-replies/", {"title": "Viewing", "body": "Happy to show you the room."}, format="json")
+    assert created.status_code == 201
+    admin_client.post("/api/v1/canned-replies/", {"title": "Other", "body": "Hi.", "account": foreign_account.pk}, format="json")
+    assert [r["title"] for r in agent_client.get("/api/v1/canned-replies/").json()] == ["Viewing"]
+    assert agent_client.post("/api/v1/canned-replies/", {"title": "Mine", "body": "Hi."}, format="json").status_code == 403
+    dup = admin_client.post("/api/v1/canned-replies/", {"title": "Viewing", "body": "Again."}, format="json")
+    assert dup.status_code == 409
+    flagged = admin_client.post("/api/v1/canned-replies/", {"title": "Bad", "body": "No kids please."}, format="json")
+    assert flagged.status_code == 400
+    assert admin_client.post("/api/v1/canned-replies/", {"title": "A", "body": "b", "account": 999999}, format="json").status_code == 400
+    pk = created.json()["id"]
+    assert admin_client.patch(f"/api/v1/canned-replies/{pk}/", {"is_active": False}, format="json").json()["is_active"] is False
+    assert agent_client.get("/api/v1/canned-replies/").json() == []
+    assert admin_client.delete(f"/api/v1/canned-replies/{pk}/").status_code == 204
+
+
+def test_review_queue_orders_kinds_and_counts(
+    agent_client: Any, conversation: Any, granted: Any, foreign_draft: Any, django_assert_max_num_queries: Any
+) -> None:
+    OutboundFactory(conversation=conversation, status="draft")
+    OutboundFactory(conversation=conversation, status="pending_review", hold_reasons=["guardrail:fair_housing: no"])
+    escalated = ConversationFactory(account=granted, human_required=True, human_reason="abusive")
+    MessageFactory(conversation=escalated, body="<b>angry</b>")
+    with django_assert_max_num_queries(8):
+        queue = agent_client.get("/api/v1/review/queue/").json()
+    assert [i["kind"] for i in queue["items"]] == ["guardrail_hold", "draft", "escalation"]
+    assert queue["counts"]["total"] == 3
+    assert queue["items"][2]["preview"] == "<b>angry</b>"
+    assert agent_client.get("/api/v1/review/queue/?platform=roomies").json()["counts"]["total"] == 0
+    counts = agent_client.get("/api/v1/review/counts/").json()
+    assert counts["needs_human"] == 3
+    assert counts["hold_to_answer"]["count"] == 0
+
+
+def test_hold_to_answer_measured_after_approval(agent_client: Any, draft: Any) -> None:
+    agent_client.post(f"/api/v1/outbound/{draft.pk}/approve/", {}, format="json")
+    stats = agent_client.get("/api/v1/review/counts/").json()["hold_to_answer"]
+    assert stats["count"] == 1
+    assert stats["median_seconds"] is not None
+    assert agent_client.get(f"/api/v1/outbound/{draft.pk}/").json()["hold_to_answer_seconds"] >= 0

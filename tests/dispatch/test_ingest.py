@@ -1,0 +1,149 @@
+"""The ingest job: every message stored once, decided once, nothing lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from dispatch import services
+from dispatch.models import DispatchAttempt, OutboundMessage
+from inbox.models import Conversation, Decision, Message
+from leasebot import metrics
+from platforms.connectors import errors
+from platforms.models import PlatformAccount
+from tests.dispatch.fakes import FakePlatform
+from tests.factories import OutboundFactory, PlatformAccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_ingest_stores_each_message_once_across_runs(fake_platform: FakePlatform) -> None:
+    account = PlatformAccountFactory()
+    fake_platform.inbound("t1", "Hi, is the room still available?")
+    fake_platform.inbound("t2", "What is the rent?")
+    first = services.ingest_account_run(account_id=account.pk)
+    second = services.ingest_account_run(account_id=account.pk)
+    assert first.new_inbound == 2 and second.new_inbound == 0
+    assert Message.objects.filter(conversation__account=account).count() == 2
+    assert Conversation.objects.filter(account=account).count() == 2
+    assert Decision.objects.filter(conversation__account=account).count() == 2
+    assert OutboundMessage.objects.filter(account=account).count() == 2  # One reply per inbound, no more.
+    account.refresh_from_db()
+    assert account.last_ingest_success_at is not None and account.ingest_cursor is not None
+    assert DispatchAttempt.objects.filter(account=account, stage="ingest", outcome="success").count() == 2
+    assert metrics.value("leasebot_messages_ingested_total", platform="spareroom") == 2
+
+
+def test_ingest_reads_from_a_little_before_the_cursor(fake_platform: FakePlatform) -> None:
+    account = PlatformAccountFactory()
+    services.ingest_account_run(account_id=account.pk)  # Empty inbox: the cursor stays unset.
+    fake_platform.inbound("t1", "Hello?", at=timezone.now() - timedelta(minutes=10))
+    services.ingest_account_run(account_id=account.pk)
+    late = fake_platform.inbound("t1", "Hello again, anyone?", at=timezone.now() - timedelta(minutes=5))
+    services.ingest_account_run(account_id=account.pk)
+    assert Message.objects.filter(platform_message_ref=late.message_ref).exists()
+
+
+def test_ingest_human_reply_on_platform_silences_the_bot(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
+    account = PlatformAccountFactory(send_mode="draft_only")
+    fake_platform.inbound("t1", "Is the room available?")
+    services.ingest_account_run(account_id=account.pk)
+    draft = OutboundMessage.objects.get(account=account)
+    assert draft.status in {"draft", "pending_review"}
+    # An agent answers on the platform itself.
+    fake_platform.inbound("t1", "Hi! I'm Sara from the leasing office, yes it is.", direction="out", sender="Sara")
+    summary = services.ingest_account_run(account_id=account.pk)
+    conversation = Conversation.objects.get(account=account, thread_ref="t1")
+    draft.refresh_from_db()
+    assert summary.human_replies == 1
+    assert conversation.human_required and conversation.human_reason == "human_replied_on_platform"
+    assert draft.status == "cancelled"
+    # The renter writes again: the bot stays silent there.
+    fake_platform.inbound("t1", "Great, can I see it tomorrow?")
+    services.ingest_account_run(account_id=account.pk)
+    assert not OutboundMessage.objects.filter(account=account).exclude(status="cancelled").exists()
+
+
+def test_ingest_own_sent_message_is_not_a_human_reply(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
+    account = PlatformAccountFactory()
+    fake_platform.inbound("t1", "Is the room available?")
+    services.ingest_account_run(account_id=account.pk)
+    services.send_account_run(account_id=account.pk)
+    summary = services.ingest_account_run(account_id=account.pk)
+    conversation = Conversation.objects.get(account=account, thread_ref="t1")
+    assert summary.human_replies == 0 and not (conversation.human_reason == "human_replied_on_platform")
+
+
+def test_ingest_reconciles_a_sending_row_it_sees_on_the_platform(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
+    account = PlatformAccountFactory()
+    fake_platform.inbound("t1", "Is the room available?")
+    services.ingest_account_run(account_id=account.pk)
+    row = OutboundMessage.objects.get(account=account)
+    OutboundMessage.objects.filter(pk=row.pk).update(status="sending", sending_started_at=timezone.now())
+    fake_platform.inbound("t1", row.body, direction="out")  # The click landed; the commit did not.
+    services.ingest_account_run(account_id=account.pk)
+    row.refresh_from_db()
+    assert row.status == "sent"
+
+
+def test_ingest_decision_failure_keeps_message_and_escalates(fake_platform: FakePlatform, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import inbox.services
+
+    def broken(*, message_id: int) -> None:
+        raise RuntimeError("engine bug")
+
+    monkeypatch.setattr(inbox.services, "inbound_decide", broken)
+    account = PlatformAccountFactory()
+    fake_platform.inbound("t1", "Hello")
+    summary = services.ingest_account_run(account_id=account.pk)
+    conversation = Conversation.objects.get(account=account)
+    assert summary.decision_failures == 1 and Message.objects.filter(conversation=conversation).count() == 1
+    assert conversation.human_required and conversation.human_reason.startswith("decision_failed")
+
+
+@pytest.mark.parametrize(
+    ("error", "disables"),
+    [(errors.Transient("timeout"), False), (errors.SelectorDrift("no rows"), False), (errors.CaptchaRequired("captcha"), True)],
+)
+def test_ingest_errors_are_raised_after_bookkeeping(fake_platform: FakePlatform, error, disables) -> None:  # type: ignore[no-untyped-def]
+    account = PlatformAccountFactory()
+    fake_platform.fetch_errors.append(error)
+    with pytest.raises(type(error)):
+        services.ingest_account_run(account_id=account.pk)
+    account.refresh_from_db()
+    assert account.ingest_error_count == 1 and account.last_error_class == error.error_class
+    assert account.is_active is not disables
+    attempt = DispatchAttempt.objects.get(account=account, stage="ingest")
+    assert attempt.outcome == ("retry" if error.retryable else "fail")
+
+
+def test_ingest_inactive_account_no_browser(fake_platform: FakePlatform) -> None:
+    account = PlatformAccountFactory(is_active=False)
+    fake_platform.inbound("t1", "Hello")
+    summary = services.ingest_account_run(account_id=account.pk)
+    assert summary.skipped == "inactive" and fake_platform.connectors_built == 0
+
+
+def test_ingest_deadletter_after_budget() -> None:
+    account = PlatformAccountFactory()
+    services.ingest_deadletter(account_id=account.pk, error=errors.Transient("timeout"), attempts=6)
+    from dispatch.models import DeadLetter
+
+    letter = DeadLetter.objects.get(account=account)
+    assert (letter.stage, letter.error_class, letter.attempts) == ("ingest", "Transient", 6)
+
+
+def test_fanout_skips_inactive_and_idle_and_counts(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
+    active = PlatformAccountFactory()
+    busy = PlatformAccountFactory()
+    PlatformAccountFactory(is_active=False)
+    OutboundFactory(conversation__account=busy, status="queued", queued_at=timezone.now())
+    enqueued: list[int] = []
+    ingest = services.fanout(platform_slug="spareroom", stage="ingest", enqueue=enqueued.append)
+    assert set(ingest.enqueued) == {active.pk, busy.pk} and ingest.skipped_inactive == 1
+    send = services.fanout(platform_slug="spareroom", stage="send", enqueue=enqueued.append)
+    assert send.enqueued == (busy.pk,) and send.skipped_idle == 1
+    assert metrics.value("leasebot_fanout_skipped_total", platform="spareroom", stage="ingest", reason="inactive") == 1
+    assert PlatformAccount.objects.count() == 3
