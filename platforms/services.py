@@ -76,7 +76,12 @@ def account_update_policy(
         account.disabled_reason = ""
         account.needs_operator_login = False
         account.consecutive_failures = 0
-        fields += ["disabled_reason", "needs_operator_login", "consecutive_failures"]
+        account.circuit_state = CircuitState.CLOSED
+        fields += ["disabled_reason", "needs_operator_login", "consecutive_failures", "circuit_state"]
+        # A person looked and switched it back on: the breaker starts closed again.
+        from platforms import guard
+
+        transaction.on_commit(lambda: guard.reset_circuit(account_id))
     account.save(update_fields=[*fields, "updated_at"])
     for key in changes:
         audit_record(
