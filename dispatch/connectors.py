@@ -26,7 +26,7 @@ def _default_factory(account: PlatformAccount) -> Connector:
 
 def use_factory(factory: ConnectorFactory | None) -> None:
     """Install a connector factory for this process (None restores the default)."""
-    global _factory  # noqa: PLW0603 - one process-wide seam, documented above.
+    global _factory
     _factory = factory
 
 

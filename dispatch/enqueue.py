@@ -18,7 +18,7 @@ def send(account_id: int) -> None:
 
     try:
         send_account.delay(account_id)
-    except Exception:  # noqa: BLE001 - the broker may be down; the periodic sweep sends the row later.
+    except Exception:
         logger.warning("could not enqueue send for account %s; the periodic sweep will", account_id, exc_info=True)
 
 
@@ -28,5 +28,5 @@ def ingest(account_id: int) -> None:
 
     try:
         ingest_account.delay(account_id)
-    except Exception:  # noqa: BLE001 - as above.
+    except Exception:
         logger.warning("could not enqueue ingest for account %s; the periodic sweep will", account_id, exc_info=True)

@@ -30,7 +30,9 @@ class OutboundMessage(models.Model):
     body = models.TextField()
     original_body = models.TextField(blank=True, help_text="The bot's draft before any agent edit.")
     body_hash = models.CharField(max_length=64, blank=True, help_text="For idempotency-key reuse checks.")
-    status = models.CharField(max_length=16, choices=OutboundStatus.choices, default=OutboundStatus.DRAFT, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=OutboundStatus.choices, default=OutboundStatus.DRAFT, db_index=True
+    )
     hold_reasons = models.JSONField(default=list, blank=True)
     shadow_would_send = models.BooleanField(default=False, help_text="Shadow stage: this would have been auto-sent.")
     created_by = models.ForeignKey(
@@ -189,7 +191,9 @@ class CannedReply(models.Model):
                 fields=("title",), condition=Q(account__isnull=True), name="canned_reply_title_unique_global"
             ),
             models.UniqueConstraint(
-                fields=("title", "account"), condition=Q(account__isnull=False), name="canned_reply_title_unique_per_account"
+                fields=("title", "account"),
+                condition=Q(account__isnull=False),
+                name="canned_reply_title_unique_per_account",
             ),
         )
 

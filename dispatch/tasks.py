@@ -65,4 +65,3 @@ def ingest_platform(self: Task, platform_slug: str) -> int:
 def send_platform(self: Task, platform_slug: str) -> int:
     """Beat entry point: fan out one send job per runnable account with something to send."""
     return len(services.fanout(platform_slug=platform_slug, stage=Stage.SEND, enqueue=send_account.delay).enqueued)
-

@@ -16,15 +16,17 @@ def database_gauges() -> Iterable[GaugeMetricFamily]:
     from platforms.models import PlatformAccount
 
     now = timezone.now()
-    outbox = GaugeMetricFamily("leasebot_outbound_rows", "Outbound rows by platform and status.", labels=["platform", "status"])
+    outbox = GaugeMetricFamily(
+        "leasebot_outbound_rows", "Outbound rows by platform and status.", labels=["platform", "status"]
+    )
     for row in OutboundMessage.objects.values("account__platform__slug", "status").annotate(n=Count("id")):
         outbox.add_metric([row["account__platform__slug"], row["status"]], row["n"])
     yield outbox
 
     review = GaugeMetricFamily("leasebot_review_queue_oldest_seconds", "Age of the oldest reply waiting for a human.")
-    oldest = OutboundMessage.objects.filter(
-        status__in=[OutboundStatus.DRAFT, OutboundStatus.PENDING_REVIEW]
-    ).aggregate(m=Min("created_at"))["m"]
+    oldest = OutboundMessage.objects.filter(status__in=[OutboundStatus.DRAFT, OutboundStatus.PENDING_REVIEW]).aggregate(
+        m=Min("created_at")
+    )["m"]
     review.add_metric([], (now - oldest).total_seconds() if oldest else 0.0)
     yield review
 
@@ -42,7 +44,9 @@ def database_gauges() -> Iterable[GaugeMetricFamily]:
         "leasebot_account_circuit_open", "1 when an account's circuit is open.", labels=["platform", "account"]
     )
     fresh = GaugeMetricFamily(
-        "leasebot_account_last_ingest_age_seconds", "Seconds since the last successful ingest.", labels=["platform", "account"]
+        "leasebot_account_last_ingest_age_seconds",
+        "Seconds since the last successful ingest.",
+        labels=["platform", "account"],
     )
     active = GaugeMetricFamily("leasebot_account_active", "1 when an account may run.", labels=["platform", "account"])
     for acc in PlatformAccount.objects.select_related("platform"):

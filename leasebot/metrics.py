@@ -24,7 +24,11 @@ DEFAULT_BUCKETS: tuple[float, ...] = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 6
 
 #: Every metric, its type, help and label names: the one place they are declared.
 METRICS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "leasebot_jobs_total": ("counter", "Platform jobs by platform, stage and outcome.", ("platform", "stage", "outcome")),
+    "leasebot_jobs_total": (
+        "counter",
+        "Platform jobs by platform, stage and outcome.",
+        ("platform", "stage", "outcome"),
+    ),
     "leasebot_job_duration_seconds": ("histogram", "Duration of platform jobs.", ("platform", "stage")),
     "leasebot_errors_total": ("counter", "Connector errors by class.", ("platform", "stage", "error_class")),
     "leasebot_dead_letters_total": ("counter", "Dead letters created.", ("platform", "stage")),

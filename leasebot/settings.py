@@ -31,7 +31,9 @@ else:
     SECRET_KEY = env.str("SECRET_KEY", default="local-development-only-key-not-for-production-use")
     DEBUG = env.bool("DEBUG", default=DJANGO_ENV == "local")
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -227,7 +229,9 @@ if LEASEBOT_SENDING_LEASE_S <= CELERY_TASK_TIME_LIMIT:
 LEASEBOT_MAX_LOST_WORKER_REDELIVERIES = env.int("LEASEBOT_MAX_LOST_WORKER_REDELIVERIES", default=3)
 # Retry budgets per error type, overridable per platform: {"spareroom": {"Transient": 3}}.
 LEASEBOT_RETRY_BUDGETS = {"Transient": 5, "RateLimited": 5, "SessionExpired": 1, "OutcomeUnknown": 0, "CircuitOpen": 3}
-LEASEBOT_RETRY_BUDGETS_PER_PLATFORM: dict[str, dict[str, int]] = env.json("LEASEBOT_RETRY_BUDGETS_PER_PLATFORM", default={})
+LEASEBOT_RETRY_BUDGETS_PER_PLATFORM: dict[str, dict[str, int]] = env.json(
+    "LEASEBOT_RETRY_BUDGETS_PER_PLATFORM", default={}
+)
 LEASEBOT_ALERT_WEBHOOK_URL = env.str("LEASEBOT_ALERT_WEBHOOK_URL", default="")
 LEASEBOT_SANDBOX_URL = env.str("LEASEBOT_SANDBOX_URL", default="http://127.0.0.1:8765")
 

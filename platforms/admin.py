@@ -22,7 +22,9 @@ from platforms.models import BotSettings, Platform, PlatformAccount
 POLICY_FIELDS = ("is_active", "send_mode", "is_canary")
 
 
-def _confirm(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, action: str, title: str) -> HttpResponse | None:
+def _confirm(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, action: str, title: str
+) -> HttpResponse | None:
     """Show a confirmation page first; return None once the admin confirmed."""
     if request.POST.get("confirmed") == "yes":
         return None
@@ -57,7 +59,9 @@ class PlatformAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Platform, form: Any, change: bool) -> None:
         if change and "is_active" in form.changed_data:
-            services.platform_set_active(platform_id=obj.pk, is_active=obj.is_active, actor=request.user, reason="admin")
+            services.platform_set_active(
+                platform_id=obj.pk, is_active=obj.is_active, actor=request.user, reason="admin"
+            )
             form.changed_data.remove("is_active")
         if form.changed_data:
             obj.save(update_fields=[f for f in form.changed_data if f != "is_active"])
@@ -68,7 +72,9 @@ class PlatformAdmin(admin.ModelAdmin):
         if page is not None:
             return page
         for platform in queryset:
-            services.platform_set_active(platform_id=platform.pk, is_active=False, actor=request.user, reason="admin action")
+            services.platform_set_active(
+                platform_id=platform.pk, is_active=False, actor=request.user, reason="admin action"
+            )
         self.message_user(request, f"{queryset.count()} platform(s) switched off.", messages.SUCCESS)
         return None
 
@@ -78,27 +84,47 @@ class PlatformAdmin(admin.ModelAdmin):
         if page is not None:
             return page
         for platform in queryset:
-            services.platform_set_active(platform_id=platform.pk, is_active=True, actor=request.user, reason="admin action")
+            services.platform_set_active(
+                platform_id=platform.pk, is_active=True, actor=request.user, reason="admin action"
+            )
         self.message_user(request, f"{queryset.count()} platform(s) switched on.", messages.SUCCESS)
         return None
 
 
 @admin.register(PlatformAccount)
-class PlatformAccountAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
+class PlatformAccountAdmin(GuardedModelAdminMixin, admin.ModelAdmin):  # type: ignore[misc]  # guardian's template attribute is typed looser than Django's.
     """Accounts: switch, send mode and canary flag editable in the list; health read-only."""
 
     form = PlatformAccountForm
     list_display = (
-        "label", "platform", "is_active", "send_mode", "is_canary", "circuit_state",
-        "last_ingest_success_at", "last_send_success_at", "disabled_reason",
+        "label",
+        "platform",
+        "is_active",
+        "send_mode",
+        "is_canary",
+        "circuit_state",
+        "last_ingest_success_at",
+        "last_send_success_at",
+        "disabled_reason",
     )
     list_editable = POLICY_FIELDS
     list_filter = ("platform", "is_active", "send_mode", "circuit_state", "needs_operator_login")
     search_fields = ("label", "username")
     readonly_fields = (
-        "last_ingest_success_at", "last_send_success_at", "last_error_at", "last_error_class",
-        "ingest_error_count", "send_error_count", "consecutive_failures", "circuit_state", "circuit_opened_at",
-        "needs_operator_login", "disabled_reason", "ingest_cursor", "created_at", "updated_at",
+        "last_ingest_success_at",
+        "last_send_success_at",
+        "last_error_at",
+        "last_error_class",
+        "ingest_error_count",
+        "send_error_count",
+        "consecutive_failures",
+        "circuit_state",
+        "circuit_opened_at",
+        "needs_operator_login",
+        "disabled_reason",
+        "ingest_cursor",
+        "created_at",
+        "updated_at",
     )
     actions = ("switch_off", "switch_on", "set_draft_only", "set_auto_send", "follow_global_mode")
 
@@ -107,7 +133,13 @@ class PlatformAccountAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
             obj.save()
             from leasebot.core.services import audit_record
 
-            audit_record(action="account.create", actor=request.user, obj=obj, platform=obj.platform.slug, after={"label": obj.label})
+            audit_record(
+                action="account.create",
+                actor=request.user,
+                obj=obj,
+                platform=obj.platform.slug,
+                after={"label": obj.label},
+            )
             return
         policy = {f: form.cleaned_data[f] for f in POLICY_FIELDS if f in form.changed_data}
         other = [f for f in form.changed_data if f not in POLICY_FIELDS]
@@ -116,7 +148,9 @@ class PlatformAccountAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
         if policy:
             services.account_update_policy(account_id=obj.pk, actor=request.user, reason="admin", **policy)
 
-    def _bulk(self, request: HttpRequest, queryset: QuerySet[PlatformAccount], title: str, action: str, **change: Any) -> HttpResponse | None:
+    def _bulk(
+        self, request: HttpRequest, queryset: QuerySet[PlatformAccount], title: str, action: str, **change: Any
+    ) -> HttpResponse | None:
         page = _confirm(self, request, queryset, action, title)
         if page is not None:
             return page
@@ -135,7 +169,9 @@ class PlatformAccountAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Set send mode: draft only", permissions=["change"])
     def set_draft_only(self, request: HttpRequest, queryset: QuerySet[PlatformAccount]) -> HttpResponse | None:
-        return self._bulk(request, queryset, "Make these accounts draft-only?", "set_draft_only", send_mode="draft_only")
+        return self._bulk(
+            request, queryset, "Make these accounts draft-only?", "set_draft_only", send_mode="draft_only"
+        )
 
     @admin.action(description="Set send mode: auto send", permissions=["change"])
     def set_auto_send(self, request: HttpRequest, queryset: QuerySet[PlatformAccount]) -> HttpResponse | None:
@@ -143,7 +179,9 @@ class PlatformAccountAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Follow the global send mode", permissions=["change"])
     def follow_global_mode(self, request: HttpRequest, queryset: QuerySet[PlatformAccount]) -> HttpResponse | None:
-        return self._bulk(request, queryset, "Make these accounts follow the global mode?", "follow_global_mode", send_mode="")
+        return self._bulk(
+            request, queryset, "Make these accounts follow the global mode?", "follow_global_mode", send_mode=""
+        )
 
 
 @admin.register(BotSettings)
@@ -153,7 +191,13 @@ class BotSettingsAdmin(admin.ModelAdmin):
     list_display = ("__str__", "default_send_mode", "rollout_stage", "canary_share_percent", "updated_at")
     list_editable = ("default_send_mode",)
     list_display_links = ("__str__",)
-    fields = ("default_send_mode", "rollout_stage", "canary_share_percent", "max_auto_send_age_minutes", "allowlist_only")
+    fields = (
+        "default_send_mode",
+        "rollout_stage",
+        "canary_share_percent",
+        "max_auto_send_age_minutes",
+        "allowlist_only",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not BotSettings.objects.exists()

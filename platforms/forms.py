@@ -13,8 +13,16 @@ class PlatformAccountForm(forms.ModelForm):
     class Meta:
         model = PlatformAccount
         fields = (
-            "platform", "label", "is_active", "send_mode", "username", "credential_ref", "login_method",
-            "mailbox_ref", "base_url", "is_canary",
+            "platform",
+            "label",
+            "is_active",
+            "send_mode",
+            "username",
+            "credential_ref",
+            "login_method",
+            "mailbox_ref",
+            "base_url",
+            "is_canary",
         )
         widgets = {
             # A reference is not a secret, but never pre-fill what someone may have mistyped.

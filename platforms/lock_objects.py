@@ -9,4 +9,10 @@ two transactions never wait on each other in a cycle:
 4. then, in the dispatch app: ``Conversation`` before ``OutboundMessage``.
 """
 
-LOCK_ORDER = ("platforms.BotSettings", "platforms.Platform", "platforms.PlatformAccount", "inbox.Conversation", "dispatch.OutboundMessage")
+LOCK_ORDER = (
+    "platforms.BotSettings",
+    "platforms.Platform",
+    "platforms.PlatformAccount",
+    "inbox.Conversation",
+    "dispatch.OutboundMessage",
+)

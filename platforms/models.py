@@ -23,9 +23,7 @@ class Platform(models.Model):
 
     class Meta:
         ordering = ("slug",)
-        constraints = (
-            models.CheckConstraint(condition=Q(slug__in=PlatformSlug.values), name="platform_slug_known"),
-        )
+        constraints = (models.CheckConstraint(condition=Q(slug__in=PlatformSlug.values), name="platform_slug_known"),)
         permissions = (("toggle_platform", "Can switch a platform on or off"),)
 
     def __str__(self) -> str:
@@ -84,9 +82,7 @@ class PlatformAccount(models.Model):
         ordering = ("platform__slug", "label")
         constraints = (
             models.UniqueConstraint(fields=("platform", "label"), name="account_label_unique_per_platform"),
-            models.CheckConstraint(
-                condition=Q(send_mode__in=["", *SendMode.values]), name="account_send_mode_valid"
-            ),
+            models.CheckConstraint(condition=Q(send_mode__in=["", *SendMode.values]), name="account_send_mode_valid"),
             models.CheckConstraint(
                 condition=Q(credential_ref="") | Q(credential_ref__regex=REFERENCE_PATTERN),
                 name="account_credential_is_reference",
@@ -98,9 +94,7 @@ class PlatformAccount(models.Model):
             models.CheckConstraint(
                 condition=Q(circuit_state__in=CircuitState.values), name="account_circuit_state_valid"
             ),
-            models.CheckConstraint(
-                condition=Q(login_method__in=LoginMethod.values), name="account_login_method_valid"
-            ),
+            models.CheckConstraint(condition=Q(login_method__in=LoginMethod.values), name="account_login_method_valid"),
         )
         permissions = (
             ("access_platformaccount", "Can work on this account's conversations"),
@@ -141,24 +135,22 @@ class BotSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(default_send_mode__in=SendMode.values), name="botsettings_send_mode_valid"
             ),
-            models.CheckConstraint(
-                condition=Q(rollout_stage__in=RolloutStage.values), name="botsettings_stage_valid"
-            ),
+            models.CheckConstraint(condition=Q(rollout_stage__in=RolloutStage.values), name="botsettings_stage_valid"),
             models.CheckConstraint(condition=Q(canary_share_percent__lte=100), name="botsettings_share_percent"),
         )
 
     def __str__(self) -> str:
         return f"default {self.default_send_mode}, stage {self.rollout_stage}"
 
-    def clean(self) -> None:
-        if self._state.adding and BotSettings.objects.exists():
-            raise ValidationError("There is one bot settings row only; edit the existing one.")
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         # One row only: refused here, in clean() for forms, and by the CHECK constraint.
         if self.id != 1 or (self._state.adding and BotSettings.objects.filter(id=1).exists()):
             raise ValidationFailed("there is one bot settings row only; edit the existing one")
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self._state.adding and BotSettings.objects.exists():
+            raise ValidationError("There is one bot settings row only; edit the existing one.")
 
     @classmethod
     def load(cls) -> BotSettings:

@@ -58,7 +58,9 @@ def account_may_run(account: PlatformAccount | int) -> RunPermission:
     if not row["platform__is_active"]:
         return RunPermission(False, "platform switched off")
     if not row["is_active"]:
-        return RunPermission(False, f"account switched off{': ' + row['disabled_reason'] if row['disabled_reason'] else ''}")
+        return RunPermission(
+            False, f"account switched off{': ' + row['disabled_reason'] if row['disabled_reason'] else ''}"
+        )
     return RunPermission(True)
 
 

@@ -25,7 +25,9 @@ _UNSET: Any = object()
 
 def _validate_choice(value: str, allowed: list[str], field: str) -> None:
     if value not in allowed:
-        raise ValidationFailed(f"{field} must be one of {', '.join(repr(v) for v in allowed)}; got {value!r}", field=field)
+        raise ValidationFailed(
+            f"{field} must be one of {', '.join(repr(v) for v in allowed)}; got {value!r}", field=field
+        )
 
 
 @transaction.atomic
@@ -38,8 +40,13 @@ def platform_set_active(*, platform_id: int, is_active: bool, actor: Actor, reas
     platform.is_active = is_active
     platform.save(update_fields=["is_active"])
     audit_record(
-        action="platform.toggle", actor=actor, obj=platform, platform=platform.slug,
-        before=before, after={"is_active": is_active}, reason=reason,
+        action="platform.toggle",
+        actor=actor,
+        obj=platform,
+        platform=platform.slug,
+        before=before,
+        after={"is_active": is_active},
+        reason=reason,
     )
     return platform
 
@@ -85,8 +92,13 @@ def account_update_policy(
     account.save(update_fields=[*fields, "updated_at"])
     for key in changes:
         audit_record(
-            action=f"account.{'toggle' if key == 'is_active' else key}", actor=actor, obj=account,
-            platform=account.platform.slug, before={key: before[key]}, after={key: changes[key]}, reason=reason,
+            action=f"account.{'toggle' if key == 'is_active' else key}",
+            actor=actor,
+            obj=account,
+            platform=account.platform.slug,
+            before={key: before[key]},
+            after={key: changes[key]},
+            reason=reason,
         )
     return account
 
@@ -113,7 +125,9 @@ def settings_update(
         changes["rollout_stage"] = rollout_stage
     if canary_share_percent is not _UNSET:
         if not isinstance(canary_share_percent, int) or not 0 <= canary_share_percent <= 100:
-            raise ValidationFailed("canary_share_percent must be a whole number from 0 to 100", field="canary_share_percent")
+            raise ValidationFailed(
+                "canary_share_percent must be a whole number from 0 to 100", field="canary_share_percent"
+            )
         changes["canary_share_percent"] = canary_share_percent
     if max_auto_send_age_minutes is not _UNSET:
         if not isinstance(max_auto_send_age_minutes, int) or max_auto_send_age_minutes < 0:
@@ -129,7 +143,14 @@ def settings_update(
         setattr(row, key, val)
     row.save(update_fields=[*changes, "updated_at"])
     for key in changes:
-        audit_record(action=f"settings.{key}", actor=actor, obj=row, before={key: before[key]}, after={key: changes[key]}, reason=reason)
+        audit_record(
+            action=f"settings.{key}",
+            actor=actor,
+            obj=row,
+            before={key: before[key]},
+            after={key: changes[key]},
+            reason=reason,
+        )
     return row
 
 
@@ -141,7 +162,9 @@ def account_create(
         platform = Platform.objects.get(slug=platform_slug)
     except Platform.DoesNotExist as exc:
         raise ValidationFailed(f"unknown platform {platform_slug!r}", field="platform") from exc
-    account = PlatformAccount(platform=platform, label=label, username=username, credential_ref=credential_ref, **fields)
+    account = PlatformAccount(
+        platform=platform, label=label, username=username, credential_ref=credential_ref, **fields
+    )
     try:
         account.full_clean()
     except ValidationError as exc:
@@ -159,7 +182,9 @@ def account_record_success(*, account_id: int, stage: str) -> None:
     PlatformAccount.objects.filter(pk=account_id).update(**{field: now, "consecutive_failures": 0})
 
 
-def account_record_failure(*, account_id: int, stage: str, error: ConnectorError, circuit_state: str = "") -> PlatformAccount:
+def account_record_failure(
+    *, account_id: int, stage: str, error: ConnectorError, circuit_state: str = ""
+) -> PlatformAccount:
     """Count a failure; disable the account with a reason where the error calls for it, and alert."""
     now = timezone.now()
     counter = "ingest_error_count" if stage == "ingest" else "send_error_count"
@@ -178,13 +203,27 @@ def account_record_failure(*, account_id: int, stage: str, error: ConnectorError
     slug = account.platform.slug
     metrics.inc("leasebot_errors_total", platform=slug, stage=stage, error_class=error.error_class)
     if isinstance(error, NeedsOperatorLogin):
-        account_disable(account_id=account_id, reason=f"{error.error_class}: needs operator login", needs_operator_login=True)
-        alert("operator_login_needed", f"{account} needs an operator login", key=str(account_id), account=account_id, platform=slug)
+        account_disable(
+            account_id=account_id, reason=f"{error.error_class}: needs operator login", needs_operator_login=True
+        )
+        alert(
+            "operator_login_needed",
+            f"{account} needs an operator login",
+            key=str(account_id),
+            account=account_id,
+            platform=slug,
+        )
     elif error.disables_account:
         account_disable(account_id=account_id, reason=f"{error.error_class}: {error.message}"[:300])
     if error.opens_circuit or circuit_state == CircuitState.OPEN:
         metrics.inc("leasebot_circuit_open_total", platform=slug)
-        alert("circuit_open", f"circuit opened for {account} ({error.error_class})", key=str(account_id), account=account_id, platform=slug)
+        alert(
+            "circuit_open",
+            f"circuit opened for {account} ({error.error_class})",
+            key=str(account_id),
+            account=account_id,
+            platform=slug,
+        )
     account.refresh_from_db()
     return account
 
@@ -200,8 +239,13 @@ def account_disable(*, account_id: int, reason: str, needs_operator_login: bool 
     account.needs_operator_login = account.needs_operator_login or needs_operator_login
     account.save(update_fields=["is_active", "disabled_reason", "needs_operator_login", "updated_at"])
     audit_record(
-        action="account.disable", system="worker", obj=account, platform=account.platform.slug,
-        before={"is_active": True}, after={"is_active": False}, reason=reason,
+        action="account.disable",
+        system="worker",
+        obj=account,
+        platform=account.platform.slug,
+        before={"is_active": True},
+        after={"is_active": False},
+        reason=reason,
     )
 
 

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _clean_redis() -> Iterator[None]:
     """Start every test with an empty app Redis database (locks, buckets, circuits, metrics)."""
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
-    yield
+    return
 
 
 @pytest.fixture
@@ -99,16 +99,38 @@ def celery_worker_factory(tmp_path: Path) -> Iterator[Callable[..., WorkerProces
     started: list[WorkerProcess] = []
 
     def start(
-        queues: str = "default,rpa", concurrency: int = 1, env: dict[str, str] | None = None, name: str = "w", wait: float = 60
+        queues: str = "default,rpa",
+        concurrency: int = 1,
+        env: dict[str, str] | None = None,
+        name: str = "w",
+        wait: float = 60,
     ) -> WorkerProcess:
         log = tmp_path / f"worker-{name}-{len(started)}.log"
         handle = log.open("wb")
         cmd = [
-            sys.executable, "-m", "celery", "-A", "leasebot", "worker", "-Q", queues, "-c", str(concurrency),
-            "-n", f"{name}{len(started)}-{os.getpid()}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "-l", "INFO", "--pool", "prefork",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "leasebot",
+            "worker",
+            "-Q",
+            queues,
+            "-c",
+            str(concurrency),
+            "-n",
+            f"{name}{len(started)}-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "INFO",
+            "--pool",
+            "prefork",
         ]
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=worker_env(env), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=worker_env(env), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
         worker = WorkerProcess(proc, log)
         started.append(worker)
         deadline = time.monotonic() + wait

@@ -40,7 +40,9 @@ _OUTBOUND_FILTERS = [
 ]
 _REFUSED = {
     400: OpenApiResponse(GuardrailErrorSerializer, description="Invalid text or a guardrail flag (with reasons)."),
-    409: OpenApiResponse(GuardrailErrorSerializer, description="Not in a reviewable state, or the account may not send."),
+    409: OpenApiResponse(
+        GuardrailErrorSerializer, description="Not in a reviewable state, or the account may not send."
+    ),
 }
 
 
@@ -53,7 +55,9 @@ class OutboundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     lookup_value_regex = ID_REGEX
 
     def get_queryset(self) -> QuerySet[OutboundMessage]:
-        qs = OutboundMessage.objects.select_related("account__platform", "approved_by", "created_by").order_by("-created_at", "-id")
+        qs = OutboundMessage.objects.select_related("account__platform", "approved_by", "created_by").order_by(
+            "-created_at", "-id"
+        )
         qs = scope_to_accounts(qs, self.request.user)
         if self.action != "list":
             return qs  # type: ignore[no-any-return]
@@ -151,7 +155,9 @@ class DeadLetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         services.deadletter_retry(deadletter_id=letter.pk, actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=letter.pk)).data)
 
-    @extend_schema(request=DeadLetterDiscardSerializer, responses={200: DeadLetterSerializer, 409: GuardrailErrorSerializer})
+    @extend_schema(
+        request=DeadLetterDiscardSerializer, responses={200: DeadLetterSerializer, 409: GuardrailErrorSerializer}
+    )
     @action(detail=True, methods=["post"])
     def discard(self, request: Request, pk: str | None = None) -> Response:
         """Close the dead letter without retrying, with the reason."""

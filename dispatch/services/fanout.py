@@ -53,7 +53,15 @@ def fanout(*, platform_slug: str, stage: str, enqueue: Callable[[int], object]) 
     for account_id in ids:
         enqueue(account_id)
     if skipped_inactive:
-        metrics.inc("leasebot_fanout_skipped_total", float(skipped_inactive), platform=platform_slug, stage=stage, reason="inactive")
+        metrics.inc(
+            "leasebot_fanout_skipped_total",
+            float(skipped_inactive),
+            platform=platform_slug,
+            stage=stage,
+            reason="inactive",
+        )
     if skipped_idle:
-        metrics.inc("leasebot_fanout_skipped_total", float(skipped_idle), platform=platform_slug, stage=stage, reason="idle")
+        metrics.inc(
+            "leasebot_fanout_skipped_total", float(skipped_idle), platform=platform_slug, stage=stage, reason="idle"
+        )
     return FanoutResult(platform_slug, stage, tuple(ids), skipped_inactive, skipped_idle)

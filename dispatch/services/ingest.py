@@ -100,16 +100,26 @@ def _classify_outbound(account: PlatformAccount, conversation_id: int, message_i
     """
     from inbox.models import Conversation, Message
 
-    ours = OutboundMessage.objects.filter(conversation_id=conversation_id, platform_message_ref=item.message_ref).exists()
+    ours = OutboundMessage.objects.filter(
+        conversation_id=conversation_id, platform_message_ref=item.message_ref
+    ).exists()
     if not ours:
         pending = (
-            OutboundMessage.objects.filter(conversation_id=conversation_id, status=OutboundStatus.SENDING, body=item.body.strip())
-            .order_by("pk").first()
+            OutboundMessage.objects.filter(
+                conversation_id=conversation_id, status=OutboundStatus.SENDING, body=item.body.strip()
+            )
+            .order_by("pk")
+            .first()
         )
         if pending is not None:
-            ours = outbound_mark_sent(
-                outbound_id=pending.pk, receipt=Receipt(item.thread_ref, item.message_ref, item.sent_at), reconciled=True
-            ) or True
+            ours = (
+                outbound_mark_sent(
+                    outbound_id=pending.pk,
+                    receipt=Receipt(item.thread_ref, item.message_ref, item.sent_at),
+                    reconciled=True,
+                )
+                or True
+            )
         else:
             ours = OutboundMessage.objects.filter(
                 conversation_id=conversation_id, status=OutboundStatus.SENT, body=item.body.strip()
@@ -124,7 +134,9 @@ def _classify_outbound(account: PlatformAccount, conversation_id: int, message_i
             conversation.human_reason = HUMAN_REPLIED
             conversation.human_required_since = timezone.now()
             conversation.save(update_fields=["human_required", "human_reason", "human_required_since", "updated_at"])
-            audit_record(action="conversation.human_replied", system="ingest", obj=conversation, platform=account.platform.slug)
+            audit_record(
+                action="conversation.human_replied", system="ingest", obj=conversation, platform=account.platform.slug
+            )
         outbound_cancel_for_conversation(conversation_id=conversation_id, reason=HUMAN_REPLIED)
     return False
 
@@ -139,11 +151,13 @@ def _decide(message_id: int, conversation_id: int, summary: IngestSummary) -> No
             decision = inbound_decide(message_id=message_id)
         if decision is not None:
             summary.decided += 1
-    except Exception as exc:  # noqa: BLE001 - never lose an inbound to a decision bug; a human takes it.
+    except Exception as exc:
         logger.exception("decision failed for message %s", message_id)
         summary.decision_failures += 1
         Conversation.objects.filter(pk=conversation_id).update(
-            human_required=True, human_reason=f"decision_failed:{type(exc).__name__}", human_required_since=timezone.now()
+            human_required=True,
+            human_reason=f"decision_failed:{type(exc).__name__}",
+            human_required_since=timezone.now(),
         )
 
 
@@ -167,7 +181,13 @@ def ingest_account_run(*, account_id: int) -> IngestSummary:
             connector = connectors.connector_for(account)
             items = connector.fetch_new_messages(since)
         except ConnectorError as exc:
-            attempt_record(account=account, stage=Stage.INGEST, outcome=AttemptOutcome.RETRY if exc.retryable else AttemptOutcome.FAIL, started_at=started, error=exc)
+            attempt_record(
+                account=account,
+                stage=Stage.INGEST,
+                outcome=AttemptOutcome.RETRY if exc.retryable else AttemptOutcome.FAIL,
+                started_at=started,
+                error=exc,
+            )
             _after_error(account, Stage.INGEST, exc)
             raise
         newest = account.ingest_cursor
@@ -188,7 +208,10 @@ def ingest_account_run(*, account_id: int) -> IngestSummary:
             lock.extend()
         PlatformAccount.objects.filter(pk=account_id).update(ingest_cursor=newest)
         attempt_record(
-            account=account, stage=Stage.INGEST, outcome=AttemptOutcome.SUCCESS, started_at=started,
+            account=account,
+            stage=Stage.INGEST,
+            outcome=AttemptOutcome.SUCCESS,
+            started_at=started,
             detail={"seen": summary.seen, "new": summary.new_inbound, "human_replies": summary.human_replies},
         )
         account_record_success(account_id=account_id, stage=Stage.INGEST)
@@ -203,6 +226,11 @@ def ingest_deadletter(*, account_id: int, error: ConnectorError, attempts: int) 
     """Keep an ingest job that exhausted its budget as a dead letter (its messages are still on the platform)."""
     account = PlatformAccount.objects.select_related("platform").get(pk=account_id)
     deadletter_create(
-        account=account, platform=account.platform.slug, stage=Stage.INGEST, error_class=error.error_class,
-        error_message=error.message, attempts=attempts, payload={"account_id": account_id},
+        account=account,
+        platform=account.platform.slug,
+        stage=Stage.INGEST,
+        error_class=error.error_class,
+        error_message=error.message,
+        attempts=attempts,
+        payload={"account_id": account_id},
     )

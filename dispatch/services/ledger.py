@@ -59,7 +59,9 @@ def attempt_record(
         after={"outcome": outcome, "error_class": error_class, **({"account": account.pk} if outbound else {})},
     )
     metrics.inc("leasebot_jobs_total", platform=platform, stage=stage, outcome=outcome)
-    metrics.observe("leasebot_job_duration_seconds", (finished - started_at).total_seconds(), platform=platform, stage=stage)
+    metrics.observe(
+        "leasebot_job_duration_seconds", (finished - started_at).total_seconds(), platform=platform, stage=stage
+    )
     return row
 
 
@@ -97,13 +99,23 @@ def deadletter_create(
             human_required=True, human_reason=f"dead_letter:{error_class}", human_required_since=timezone.now()
         )
     audit_record(
-        action="deadletter.create", system="worker", obj=letter, platform=platform, stage=stage,
+        action="deadletter.create",
+        system="worker",
+        obj=letter,
+        platform=platform,
+        stage=stage,
         after={"error_class": error_class, "attempts": attempts, "outbound": outbound.pk if outbound else None},
     )
     metrics.inc("leasebot_dead_letters_total", platform=platform, stage=stage)
     open_count = DeadLetter.objects.filter(status=DeadLetterStatus.OPEN, platform=platform).count()
     if open_count >= 5:
-        alert("dead_letters_growing", f"{open_count} open dead letters on {platform}", key=platform, platform=platform, open=open_count)
+        alert(
+            "dead_letters_growing",
+            f"{open_count} open dead letters on {platform}",
+            key=platform,
+            platform=platform,
+            open=open_count,
+        )
     return letter
 
 
@@ -132,22 +144,33 @@ def deadletter_retry(*, deadletter_id: int, actor: AbstractBaseUser | AnonymousU
         if getattr(actor, "is_authenticated", False):
             row.approved_by = actor  # type: ignore[assignment]
             row.approved_at = row.queued_at
-        row.save(update_fields=["status", "queued_at", "attempts", "lost_worker_redeliveries", "approved_by", "approved_at", "updated_at"])
+        row.save(
+            update_fields=[
+                "status",
+                "queued_at",
+                "attempts",
+                "lost_worker_redeliveries",
+                "approved_by",
+                "approved_at",
+                "updated_at",
+            ]
+        )
     letter.status = DeadLetterStatus.RETRIED
     letter.retried_at = timezone.now()
     letter.retried_by = actor if actor is not None and getattr(actor, "is_authenticated", False) else None  # type: ignore[assignment]
     letter.save(update_fields=["status", "retried_at", "retried_by"])
     audit_record(action="deadletter.retry", actor=actor, obj=letter, platform=letter.platform, stage=letter.stage)
-    if letter.account_id is not None:
-        if letter.stage == Stage.INGEST:
-            transaction.on_commit(lambda: enqueue.ingest(letter.account_id))
-        else:
-            transaction.on_commit(lambda: enqueue.send(letter.account_id))
+    account_id = letter.account_id
+    if account_id is not None:
+        job = enqueue.ingest if letter.stage == Stage.INGEST else enqueue.send
+        transaction.on_commit(lambda: job(account_id))
     return letter
 
 
 @transaction.atomic
-def deadletter_discard(*, deadletter_id: int, actor: AbstractBaseUser | AnonymousUser | None, reason: str) -> DeadLetter:
+def deadletter_discard(
+    *, deadletter_id: int, actor: AbstractBaseUser | AnonymousUser | None, reason: str
+) -> DeadLetter:
     """Close a dead letter without retrying it (its outbound stays dead), audited."""
     letter = DeadLetter.objects.select_for_update().get(pk=deadletter_id)
     if letter.status != DeadLetterStatus.OPEN:

@@ -131,7 +131,10 @@ def outbound_create(
         with transaction.atomic():
             row.save()
             audit_record(
-                action="outbound.create", actor=actor, system="decision", obj=row,
+                action="outbound.create",
+                actor=actor,
+                system="decision",
+                obj=row,
                 after={"status": status, "purpose": purpose, "mode": mode.effective, "capped_by": mode.capped_by},
             )
     except IntegrityError:
@@ -147,9 +150,15 @@ def outbound_create(
 
 
 def _locked_reviewable(outbound_id: int) -> OutboundMessage:
-    row = OutboundMessage.objects.select_for_update(of=("self",)).select_related("conversation", "in_reply_to").get(pk=outbound_id)
+    row = (
+        OutboundMessage.objects.select_for_update(of=("self",))
+        .select_related("conversation", "in_reply_to")
+        .get(pk=outbound_id)
+    )
     if row.status not in REVIEWABLE_STATUSES:
-        raise NotAllowed(f"outbound {row.pk} is {row.status}; only drafts, held or failed replies can change", status=row.status)
+        raise NotAllowed(
+            f"outbound {row.pk} is {row.status}; only drafts, held or failed replies can change", status=row.status
+        )
     return row
 
 
@@ -162,7 +171,9 @@ def outbound_edit(*, outbound_id: int, actor: Actor, body: str) -> OutboundMessa
     row.body = text
     row.body_hash = body_hash(text)
     inbound = row.in_reply_to.body if row.in_reply_to is not None else ""
-    row.hold_reasons = [r for r in row.hold_reasons if not r.startswith("guardrail:")] + guardrail_reasons(text, inbound_text=inbound)
+    row.hold_reasons = [r for r in row.hold_reasons if not r.startswith("guardrail:")] + guardrail_reasons(
+        text, inbound_text=inbound
+    )
     row.save(update_fields=["body", "body_hash", "hold_reasons", "updated_at"])
     audit_record(action="outbound.edit", actor=actor, obj=row, before=before, after={"body_hash": row.body_hash})
     return row
@@ -195,7 +206,18 @@ def outbound_approve(*, outbound_id: int, actor: Actor, body: str | None = None)
     row.approved_at = timezone.now()
     row.queued_at = row.approved_at
     row.hold_reasons = []
-    row.save(update_fields=["body", "body_hash", "status", "approved_by", "approved_at", "queued_at", "hold_reasons", "updated_at"])
+    row.save(
+        update_fields=[
+            "body",
+            "body_hash",
+            "status",
+            "approved_by",
+            "approved_at",
+            "queued_at",
+            "hold_reasons",
+            "updated_at",
+        ]
+    )
     audit_record(action="outbound.approve", actor=actor, obj=row, before=before, after={"status": row.status})
     account_id = row.account_id
     transaction.on_commit(lambda: enqueue.send(account_id))
@@ -213,11 +235,15 @@ def outbound_reject(*, outbound_id: int, actor: Actor, reason: str) -> OutboundM
     row.status = OutboundStatus.CANCELLED
     row.rejected_reason = reason[:500]
     row.save(update_fields=["status", "rejected_reason", "updated_at"])
-    audit_record(action="outbound.reject", actor=actor, obj=row, before=before, after={"status": row.status}, reason=reason)
+    audit_record(
+        action="outbound.reject", actor=actor, obj=row, before=before, after={"status": row.status}, reason=reason
+    )
     return row
 
 
-def outbound_reply_manual(*, conversation: Conversation, actor: Actor, body: str, idempotency_key: str) -> tuple[OutboundMessage, bool]:
+def outbound_reply_manual(
+    *, conversation: Conversation, actor: Actor, body: str, idempotency_key: str
+) -> tuple[OutboundMessage, bool]:
     """Queue an agent's own reply; the same key returns the same reply (created is False).
 
     The same key with another body is refused (409), as Stripe does. A flagged text is

@@ -65,7 +65,14 @@ def _return_to_review(row: OutboundMessage, reason: str, *, status: str = Outbou
     row.status = status
     row.hold_reasons = [*row.hold_reasons, reason]
     row.save(update_fields=["status", "hold_reasons", "updated_at"])
-    audit_record(action="outbound.returned_to_review", system="worker", obj=row, before={"status": before}, after={"status": status}, reason=reason)
+    audit_record(
+        action="outbound.returned_to_review",
+        system="worker",
+        obj=row,
+        before={"status": before},
+        after={"status": status},
+        reason=reason,
+    )
 
 
 def _policy_verdict(row: OutboundMessage) -> tuple[str, str]:
@@ -138,13 +145,21 @@ def outbound_mark_sent(*, outbound_id: int, receipt: Receipt, reconciled: bool =
     Message.objects.get_or_create(
         conversation_id=row.conversation_id,
         platform_message_ref=receipt.message_ref,
-        defaults={"direction": "out", "body": row.body, "sent_at": row.sent_at, "sent_by_bot": True, "sender_name": "lease-bot"},
+        defaults={
+            "direction": "out",
+            "body": row.body,
+            "sent_at": row.sent_at,
+            "sent_by_bot": True,
+            "sender_name": "lease-bot",
+        },
     )
     Conversation.objects.filter(pk=row.conversation_id).update(last_outbound_at=row.sent_at)
     from leasebot.core.services import audit_record
 
     audit_record(
-        action="outbound.sent", system="worker", obj=row,
+        action="outbound.sent",
+        system="worker",
+        obj=row,
         after={"platform_message_ref": receipt.message_ref, "reconciled": reconciled},
     )
     return True
@@ -168,12 +183,24 @@ def _fail_row(row: OutboundMessage, account: PlatformAccount, error: ConnectorEr
         locked.save(update_fields=["status", "last_error_class", "last_error", "updated_at"])
         if locked.status == OutboundStatus.DEAD:
             deadletter_create(
-                account=account, platform=platform, stage=Stage.SEND, error_class=error.error_class,
-                error_message=error.message, attempts=locked.attempts, outbound=locked,
+                account=account,
+                platform=platform,
+                stage=Stage.SEND,
+                error_class=error.error_class,
+                error_message=error.message,
+                attempts=locked.attempts,
+                outbound=locked,
                 payload={"outbound_id": locked.pk, "dispatch_key": locked.dispatch_key, "account_id": account.pk},
             )
     outcome = AttemptOutcome.RETRY if locked.status == OutboundStatus.FAILED else AttemptOutcome.FAIL
-    attempt_record(account=account, stage=Stage.SEND, outcome=outcome, started_at=row.sending_started_at or timezone.now(), outbound=row, error=error)
+    attempt_record(
+        account=account,
+        stage=Stage.SEND,
+        outcome=outcome,
+        started_at=row.sending_started_at or timezone.now(),
+        outbound=row,
+        error=error,
+    )
     metrics.inc("leasebot_outbound_total", platform=platform, status=locked.status)
 
 
@@ -187,10 +214,25 @@ def _send_one(row: OutboundMessage, account: PlatformAccount, connector: Connect
             # Maybe sent: never send again; read back now, else leave it to reconciliation.
             found = _safe_find_sent(connector, row)
             if found is not None and outbound_mark_sent(outbound_id=row.pk, receipt=found, reconciled=True):
-                attempt_record(account=account, stage=Stage.SEND, outcome=AttemptOutcome.RECONCILED, started_at=started, outbound=row, error=exc)
+                attempt_record(
+                    account=account,
+                    stage=Stage.SEND,
+                    outcome=AttemptOutcome.RECONCILED,
+                    started_at=started,
+                    outbound=row,
+                    error=exc,
+                )
                 summary.reconciled += 1
             else:
-                attempt_record(account=account, stage=Stage.SEND, outcome=AttemptOutcome.RETRY, started_at=started, outbound=row, error=exc, detail={"left": "sending"})
+                attempt_record(
+                    account=account,
+                    stage=Stage.SEND,
+                    outcome=AttemptOutcome.RETRY,
+                    started_at=started,
+                    outbound=row,
+                    error=exc,
+                    detail={"left": "sending"},
+                )
                 summary.unknown += 1
             return
         except ConnectorError as exc:
@@ -198,7 +240,14 @@ def _send_one(row: OutboundMessage, account: PlatformAccount, connector: Connect
             _after_error(account, Stage.SEND, exc)
             raise
         if outbound_mark_sent(outbound_id=row.pk, receipt=receipt):
-            attempt_record(account=account, stage=Stage.SEND, outcome=AttemptOutcome.SUCCESS, started_at=started, outbound=row, detail={"message_ref": receipt.message_ref})
+            attempt_record(
+                account=account,
+                stage=Stage.SEND,
+                outcome=AttemptOutcome.SUCCESS,
+                started_at=started,
+                outbound=row,
+                detail={"message_ref": receipt.message_ref},
+            )
             account_record_success(account_id=account.pk, stage=Stage.SEND)
             metrics.inc("leasebot_outbound_total", platform=platform, status=OutboundStatus.SENT)
             summary.sent += 1
@@ -221,7 +270,13 @@ def _after_error(account: PlatformAccount, stage: str, error: ConnectorError) ->
     account_record_failure(account_id=account.pk, stage=stage, error=error, circuit_state=state)
 
 
-def reconcile_stale(*, account: PlatformAccount, connector_getter: connectors.ConnectorFactory, summary: SendSummary, lock: AccountLock | None = None) -> None:
+def reconcile_stale(
+    *,
+    account: PlatformAccount,
+    connector_getter: connectors.ConnectorFactory,
+    summary: SendSummary,
+    lock: AccountLock | None = None,
+) -> None:
     """Resolve rows stuck in ``sending`` past their lease by reading the thread back.
 
     Found means ``sent``; not found means the click never landed, so the row is queued
@@ -231,7 +286,8 @@ def reconcile_stale(*, account: PlatformAccount, connector_getter: connectors.Co
     cutoff = timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S)
     stale_ids = list(
         OutboundMessage.objects.filter(account=account, status=OutboundStatus.SENDING, sending_started_at__lt=cutoff)
-        .order_by("pk").values_list("pk", flat=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     if not stale_ids:
         return
@@ -240,14 +296,30 @@ def reconcile_stale(*, account: PlatformAccount, connector_getter: connectors.Co
         row = OutboundMessage.objects.select_related("conversation").get(pk=pk)
         started = timezone.now()
         try:
-            found = connector.find_sent(row.conversation.thread_ref, row.body, (row.sending_started_at or started) - timedelta(minutes=2))
+            found = connector.find_sent(
+                row.conversation.thread_ref, row.body, (row.sending_started_at or started) - timedelta(minutes=2)
+            )
         except ConnectorError as exc:
-            attempt_record(account=account, stage=Stage.RECONCILE, outcome=AttemptOutcome.RETRY, started_at=started, outbound=row, error=exc)
+            attempt_record(
+                account=account,
+                stage=Stage.RECONCILE,
+                outcome=AttemptOutcome.RETRY,
+                started_at=started,
+                outbound=row,
+                error=exc,
+            )
             _after_error(account, Stage.RECONCILE, exc)
             raise
         if found is not None:
             if outbound_mark_sent(outbound_id=pk, receipt=found, reconciled=True):
-                attempt_record(account=account, stage=Stage.RECONCILE, outcome=AttemptOutcome.RECONCILED, started_at=started, outbound=row, detail={"found": True})
+                attempt_record(
+                    account=account,
+                    stage=Stage.RECONCILE,
+                    outcome=AttemptOutcome.RECONCILED,
+                    started_at=started,
+                    outbound=row,
+                    detail={"found": True},
+                )
                 summary.reconciled += 1
         else:
             _requeue_lost(pk, account, summary, started)
@@ -265,10 +337,17 @@ def _requeue_lost(pk: int, account: PlatformAccount, summary: SendSummary, start
             row.status = OutboundStatus.DEAD
             row.last_error_class = "WorkerLost"
             row.last_error = "the worker died during this send too many times"
-            row.save(update_fields=["status", "lost_worker_redeliveries", "last_error_class", "last_error", "updated_at"])
+            row.save(
+                update_fields=["status", "lost_worker_redeliveries", "last_error_class", "last_error", "updated_at"]
+            )
             deadletter_create(
-                account=account, platform=account.platform.slug, stage=Stage.SEND, error_class="WorkerLost",
-                error_message=row.last_error, attempts=row.attempts, outbound=row,
+                account=account,
+                platform=account.platform.slug,
+                stage=Stage.SEND,
+                error_class="WorkerLost",
+                error_message=row.last_error,
+                attempts=row.attempts,
+                outbound=row,
                 payload={"outbound_id": row.pk, "dispatch_key": row.dispatch_key, "account_id": account.pk},
             )
             summary.dead += 1
@@ -278,8 +357,12 @@ def _requeue_lost(pk: int, account: PlatformAccount, summary: SendSummary, start
             row.save(update_fields=["status", "sending_started_at", "lost_worker_redeliveries", "updated_at"])
             summary.requeued += 1
     attempt_record(
-        account=account, stage=Stage.RECONCILE, outcome=AttemptOutcome.RECONCILED, started_at=started,  # type: ignore[arg-type]
-        outbound=row, detail={"found": False, "now": row.status},
+        account=account,
+        stage=Stage.RECONCILE,
+        outcome=AttemptOutcome.RECONCILED,
+        started_at=started,  # type: ignore[arg-type]
+        outbound=row,
+        detail={"found": False, "now": row.status},
     )
 
 

@@ -25,6 +25,7 @@ INTENT_TEMPLATE: dict[str, str] = {
     Intent.MOVE_IN_DATE: TemplateKey.MOVE_IN_DATE,
     Intent.LEASE_TERMS: TemplateKey.LEASE_TERMS,
 }
+INFORMATIONAL_ANSWERS = frozenset({*INTENT_TEMPLATE, Intent.SHOWING_REQUEST})
 #: After these answers the bot also offers showing slots when none are offered or booked yet.
 OFFER_AFTER = frozenset({Intent.AVAILABILITY, Intent.PRICE, Intent.PETS, Intent.PARKING, Intent.MOVE_IN_DATE, Intent.LEASE_TERMS, Intent.GREETING})
 #: Reason codes that put the conversation in front of a human (the rest only hold one reply).
@@ -160,6 +161,10 @@ def plan_reply(ctx: DecisionContext, classification: Classification) -> Plan:
             plan.showing_state = ShowingState.NONE if ctx.showing_state == ShowingState.OFFERED else ShowingState.BOOKED
         return plan
 
+    if intent in SILENT_INTENTS:
+        # Ambiguous goodbye ("not interested in 12 months, is month-to-month ok?"): answer the question, held.
+        intent = next((i for i in classification.intents if i in INFORMATIONAL_ANSWERS), Intent.UNKNOWN)
+        classification = dataclasses.replace(classification, intent=intent)
     if ctx.workflow_outcome in {
         WorkflowOutcome.NEW,
         WorkflowOutcome.CLOSED,

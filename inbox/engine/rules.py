@@ -23,8 +23,8 @@ from inbox.text import fold, words
 
 STRONG = 0.9
 WEAK = 0.65
-FUZZY = 0.6
-LOW_CONFIDENCE = 0.5
+FUZZY = 0.55
+LOW_CONFIDENCE = 0.6
 
 GREETING_WORDS = (
     r"hi|hii|hey|heya|hello|helo|hallo|hullo|yo|greetings|good (?:morning|afternoon|evening|day)|dear \w+|howdy"
@@ -100,7 +100,7 @@ PATTERNS: dict[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ..
     Intent.SHOWING_REQUEST: (
         (
             _P(r"\b(?:see|view|visit|tour|look at|check out|come see|come by|stop by|swing by|drop by|walk ?through)\b(?:\W+\w+){0,3}?\W+(?:it|the (?:place|apartment|apt|unit|room|flat|house|home|property|studio)|this (?:place|apartment|unit|room|one)|in person|inside)\b"),
-            _P(r"\b(?:showing|viewing|walkthrough|walk-through|open house|video tour|virtual tour|facetime tour|in-person tour|a tour|schedule a (?:visit|tour|time)|book a (?:visit|tour|time|slot)|set up a time|come by|stop by|see it|view it|visit it|tour it|check it out|come see it)\b"),
+            _P(r"\b(?:showing|viewing|walkthrough|walk-through|open house|(?:video|virtual|facetime|in-person|self-guided) tours?|a tour|schedule a (?:visit|tour|time)|book a (?:visit|tour|time|slot)|set up a time|come by|stop by|see it|view it|visit it|tour it|check it out|come see it)\b"),
             _P(r"\b(?:visitar|verlo|ver el (?:apartamento|departamento|cuarto)|una visita|visiter|une visite|besichtigen|besichtigung|agendar uma visita)\b"),
             _P(r"\bwhen can i (?:see|view|come|visit)\b"),
         ),
@@ -117,7 +117,7 @@ PATTERNS: dict[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ..
     ),
     Intent.AVAILABILITY: (
         (
-            _P(r"\b(?:still (?:available|open|up|for rent|free|listed|on the market|there|vacant|a thing)|is (?:it|this|the (?:\w+ )?(?:apartment|unit|room|place|flat|listing|studio|house)) (?:still )?(?:available|taken|gone|rented|vacant|free|open)|(?:has it|did it) (?:been )?(?:rent|taken|get rented)|availability|available\?|any vacanc(?:y|ies)|vacant|still have (?:it|the|this)|still renting)\b"),
+            _P(r"\b(?:still (?:available|open|up|for rent|free|listed|on the market|there|vacant|a thing)|is (?:it|this|the (?:\w+ )?(?:apartment|unit|room|place|flat|listing|studio|house)) (?:still )?(?:available|taken|gone|rented|vacant|free|open)|(?:has it|did it) (?:been )?(?:rent|taken|get rented)|availability|available\?|any vacanc(?:y|ies)|(?:taken|gone|rented) already|already (?:taken|gone|rented)|still get it|vacant|still have (?:it|the|this)|still renting)\b"),
             _P(r"\b(?:disponible|disponivel|dispo|verfugbar|noch frei|libre|todavia (?:esta )?disponible|ainda (?:esta )?disponivel)\b"),
             _P(r"\b(?:when is it available|when (?:does|will) it (?:become|be) (?:available|free|vacant)|available (?:for|from|starting)|is it available)\b"),
         ),
@@ -267,7 +267,8 @@ def risk_flags(text: str, original: str) -> tuple[str, ...]:
     flags = []
     if _HIGH_RISK.search(text):
         flags.append("high_risk_topic")
-    if any(p.search(text) for p in INJECTION_PATTERNS):
+    # The raw text too: markup such as "<|im_start|>" is stripped from the folded text.
+    if any(p.search(text) or p.search(original.lower()) for p in INJECTION_PATTERNS):
         flags.append("prompt_injection")
     if _PII.search(original):
         flags.append("personal_data")
@@ -307,8 +308,10 @@ class RulesEngine:
         intents = tuple(i for i in PRIORITY if i in scores) or (Intent.UNKNOWN,)
         primary = intents[0]
         confidence = scores.get(primary, 0.2)
+        # "Not interested in a 12-month lease, is month-to-month possible?" is not a goodbye.
+        conflicting = INFORMATIONAL - {Intent.SHOWING_REQUEST, Intent.PICK_SLOT} if primary == Intent.CANCEL_SHOWING else INFORMATIONAL
         ambiguous = primary in {Intent.NOT_INTERESTED, Intent.CANCEL_SHOWING} and any(
-            scores.get(i, 0) >= STRONG for i in INFORMATIONAL if i != primary
+            scores.get(i, 0) >= STRONG for i in conflicting if i != primary
         )
         if primary == Intent.PICK_SLOT and picked is None:
             ambiguous = True

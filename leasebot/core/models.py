@@ -32,7 +32,12 @@ class AuditLog(models.Model):
     # No database FK: deleting a user must not rewrite history (the trigger refuses UPDATE);
     # actor_label keeps the name.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_label = models.CharField(max_length=150, help_text="User name, or 'system:<component>' for the bot.")
     action = models.CharField(max_length=80, db_index=True)
@@ -51,7 +56,9 @@ class AuditLog(models.Model):
         indexes = (models.Index(fields=("object_type", "object_id")),)
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
+        return (
+            f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
+        )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

@@ -29,7 +29,7 @@ def audit_record(
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     label = user.get_username() if user is not None else f"system:{system or 'bot'}"
     return AuditLog.objects.create(
-        actor=user,
+        actor=user,  # type: ignore[misc]  # Any authenticated user model instance.
         actor_label=label,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
@@ -46,7 +46,9 @@ def heartbeat_beat(*, name: str = "beat") -> Heartbeat:
     """Record that a scheduled job reached a worker (idempotent under duplicates)."""
     now = timezone.now()
     worker = socket.gethostname()
-    beat, created = Heartbeat.objects.get_or_create(name=name, defaults={"last_beat_at": now, "beats": 1, "worker": worker})
+    beat, created = Heartbeat.objects.get_or_create(
+        name=name, defaults={"last_beat_at": now, "beats": 1, "worker": worker}
+    )
     if not created:
         Heartbeat.objects.filter(pk=beat.pk).update(beats=F("beats") + 1, last_beat_at=now, worker=worker)
         beat.refresh_from_db()

@@ -23,8 +23,24 @@ def test_heartbeat_scheduled_by_beat_runs_on_a_real_worker(celery_worker_factory
     celery_worker_factory(queues="default")
     log = (tmp_path / "beat.log").open("wb")
     beat = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "leasebot", "beat", "--max-interval", "1", "-s", str(tmp_path / "schedule"), "-l", "INFO"],
-        cwd=ROOT, env=worker_env(), stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "leasebot",
+            "beat",
+            "--max-interval",
+            "1",
+            "-s",
+            str(tmp_path / "schedule"),
+            "-l",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=worker_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         # when: beat and the worker run for a few seconds

@@ -34,10 +34,25 @@ class FakePlatform:
     _ids: itertools.count = dataclasses.field(default_factory=lambda: itertools.count(1000))
     on_send: Callable[[], None] | None = None
 
-    def inbound(self, thread: str, body: str, *, ref: str | None = None, sender: str = "Jamie", listing_ref: str = "", at: datetime | None = None, direction: str = "in") -> Inbound:
+    def inbound(
+        self,
+        thread: str,
+        body: str,
+        *,
+        ref: str | None = None,
+        sender: str = "Jamie",
+        listing_ref: str = "",
+        at: datetime | None = None,
+        direction: str = "in",
+    ) -> Inbound:
         item = Inbound(
-            thread_ref=thread, message_ref=ref or f"m{next(self._ids)}", sender_name=sender, body=body,
-            sent_at=at or timezone.now(), direction=direction, listing_ref=listing_ref,  # type: ignore[arg-type]
+            thread_ref=thread,
+            message_ref=ref or f"m{next(self._ids)}",
+            sender_name=sender,
+            body=body,
+            sent_at=at or timezone.now(),
+            direction=direction,
+            listing_ref=listing_ref,  # type: ignore[arg-type]
         )
         self.messages.append(item)
         return item

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 def test_admin_retry_action_requeues_once(fake_platform: FakePlatform, auto_send, admin_user, ops_user) -> None:  # type: ignore[no-untyped-def]
     conv = ConversationFactory()
-    row = services.outbound_create(conversation=conv, body="Hello there, still available.", purpose="reply", dispatch_key="r:1")
+    row = services.outbound_create(
+        conversation=conv, body="Hello there, still available.", purpose="reply", dispatch_key="r:1"
+    )
     fake_platform.send_errors.append(errors.Permanent("rejected"))
     services.send_account_run(account_id=row.account_id)
     letter = DeadLetter.objects.get(outbound=row)
@@ -37,6 +39,7 @@ def test_admin_retry_action_requeues_once(fake_platform: FakePlatform, auto_send
     admin.post(url, {"action": "retry", "_selected_action": [letter.pk], "confirmed": "yes"})  # A double click.
     letter.refresh_from_db()
     row.refresh_from_db()
-    assert letter.status == "retried" and row.status == "queued"
+    assert letter.status == "retried"
+    assert row.status == "queued"
     services.send_account_run(account_id=row.account_id)
     assert len(fake_platform.sent) == 1

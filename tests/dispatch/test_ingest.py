@@ -25,13 +25,15 @@ def test_ingest_stores_each_message_once_across_runs(fake_platform: FakePlatform
     fake_platform.inbound("t2", "What is the rent?")
     first = services.ingest_account_run(account_id=account.pk)
     second = services.ingest_account_run(account_id=account.pk)
-    assert first.new_inbound == 2 and second.new_inbound == 0
+    assert first.new_inbound == 2
+    assert second.new_inbound == 0
     assert Message.objects.filter(conversation__account=account).count() == 2
     assert Conversation.objects.filter(account=account).count() == 2
     assert Decision.objects.filter(conversation__account=account).count() == 2
     assert OutboundMessage.objects.filter(account=account).count() == 2  # One reply per inbound, no more.
     account.refresh_from_db()
-    assert account.last_ingest_success_at is not None and account.ingest_cursor is not None
+    assert account.last_ingest_success_at is not None
+    assert account.ingest_cursor is not None
     assert DispatchAttempt.objects.filter(account=account, stage="ingest", outcome="success").count() == 2
     assert metrics.value("leasebot_messages_ingested_total", platform="spareroom") == 2
 
@@ -58,7 +60,8 @@ def test_ingest_human_reply_on_platform_silences_the_bot(fake_platform: FakePlat
     conversation = Conversation.objects.get(account=account, thread_ref="t1")
     draft.refresh_from_db()
     assert summary.human_replies == 1
-    assert conversation.human_required and conversation.human_reason == "human_replied_on_platform"
+    assert conversation.human_required
+    assert conversation.human_reason == "human_replied_on_platform"
     assert draft.status == "cancelled"
     # The renter writes again: the bot stays silent there.
     fake_platform.inbound("t1", "Great, can I see it tomorrow?")
@@ -73,7 +76,8 @@ def test_ingest_own_sent_message_is_not_a_human_reply(fake_platform: FakePlatfor
     services.send_account_run(account_id=account.pk)
     summary = services.ingest_account_run(account_id=account.pk)
     conversation = Conversation.objects.get(account=account, thread_ref="t1")
-    assert summary.human_replies == 0 and not (conversation.human_reason == "human_replied_on_platform")
+    assert summary.human_replies == 0
+    assert conversation.human_reason != "human_replied_on_platform"
 
 
 def test_ingest_reconciles_a_sending_row_it_sees_on_the_platform(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
@@ -99,13 +103,19 @@ def test_ingest_decision_failure_keeps_message_and_escalates(fake_platform: Fake
     fake_platform.inbound("t1", "Hello")
     summary = services.ingest_account_run(account_id=account.pk)
     conversation = Conversation.objects.get(account=account)
-    assert summary.decision_failures == 1 and Message.objects.filter(conversation=conversation).count() == 1
-    assert conversation.human_required and conversation.human_reason.startswith("decision_failed")
+    assert summary.decision_failures == 1
+    assert Message.objects.filter(conversation=conversation).count() == 1
+    assert conversation.human_required
+    assert conversation.human_reason.startswith("decision_failed")
 
 
 @pytest.mark.parametrize(
     ("error", "disables"),
-    [(errors.Transient("timeout"), False), (errors.SelectorDrift("no rows"), False), (errors.CaptchaRequired("captcha"), True)],
+    [
+        (errors.Transient("timeout"), False),
+        (errors.SelectorDrift("no rows"), False),
+        (errors.CaptchaRequired("captcha"), True),
+    ],
 )
 def test_ingest_errors_are_raised_after_bookkeeping(fake_platform: FakePlatform, error, disables) -> None:  # type: ignore[no-untyped-def]
     account = PlatformAccountFactory()
@@ -113,7 +123,8 @@ def test_ingest_errors_are_raised_after_bookkeeping(fake_platform: FakePlatform,
     with pytest.raises(type(error)):
         services.ingest_account_run(account_id=account.pk)
     account.refresh_from_db()
-    assert account.ingest_error_count == 1 and account.last_error_class == error.error_class
+    assert account.ingest_error_count == 1
+    assert account.last_error_class == error.error_class
     assert account.is_active is not disables
     attempt = DispatchAttempt.objects.get(account=account, stage="ingest")
     assert attempt.outcome == ("retry" if error.retryable else "fail")
@@ -123,7 +134,8 @@ def test_ingest_inactive_account_no_browser(fake_platform: FakePlatform) -> None
     account = PlatformAccountFactory(is_active=False)
     fake_platform.inbound("t1", "Hello")
     summary = services.ingest_account_run(account_id=account.pk)
-    assert summary.skipped == "inactive" and fake_platform.connectors_built == 0
+    assert summary.skipped == "inactive"
+    assert fake_platform.connectors_built == 0
 
 
 def test_ingest_deadletter_after_budget() -> None:
@@ -142,8 +154,10 @@ def test_fanout_skips_inactive_and_idle_and_counts(fake_platform: FakePlatform, 
     OutboundFactory(conversation__account=busy, status="queued", queued_at=timezone.now())
     enqueued: list[int] = []
     ingest = services.fanout(platform_slug="spareroom", stage="ingest", enqueue=enqueued.append)
-    assert set(ingest.enqueued) == {active.pk, busy.pk} and ingest.skipped_inactive == 1
+    assert set(ingest.enqueued) == {active.pk, busy.pk}
+    assert ingest.skipped_inactive == 1
     send = services.fanout(platform_slug="spareroom", stage="send", enqueue=enqueued.append)
-    assert send.enqueued == (busy.pk,) and send.skipped_idle == 1
+    assert send.enqueued == (busy.pk,)
+    assert send.skipped_idle == 1
     assert metrics.value("leasebot_fanout_skipped_total", platform="spareroom", stage="ingest", reason="inactive") == 1
     assert PlatformAccount.objects.count() == 3

@@ -25,25 +25,29 @@ def test_create_same_key_twice_is_one_row(auto_send) -> None:  # type: ignore[no
     conv = ConversationFactory()
     first = _create(conv)
     second = _create(conv, body="something else entirely")
-    assert first.pk == second.pk and OutboundMessage.objects.count() == 1
+    assert first.pk == second.pk
+    assert OutboundMessage.objects.count() == 1
 
 
 def test_create_auto_send_full_stage_queues(auto_send, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks() as callbacks:
         row = _create(ConversationFactory())
-    assert row.status == "queued" and row.queued_at is not None
+    assert row.status == "queued"
+    assert row.queued_at is not None
     assert len(callbacks) == 1  # The send job is enqueued only after commit.
 
 
 def test_create_draft_only_leaves_draft() -> None:
     row = _create(ConversationFactory())
-    assert row.status == "draft" and not row.shadow_would_send
+    assert row.status == "draft"
+    assert not row.shadow_would_send
 
 
 def test_create_shadow_stage_drafts_and_records_would_send() -> None:
     BotSettings.objects.filter(pk=1).update(default_send_mode="auto_send", rollout_stage="shadow")
     row = _create(ConversationFactory())
-    assert row.status == "draft" and row.shadow_would_send
+    assert row.status == "draft"
+    assert row.shadow_would_send
 
 
 def test_create_guardrail_flag_holds_for_review_in_every_mode(auto_send) -> None:  # type: ignore[no-untyped-def]
@@ -54,16 +58,21 @@ def test_create_guardrail_flag_holds_for_review_in_every_mode(auto_send) -> None
 
 def test_create_hold_reason_holds(auto_send) -> None:  # type: ignore[no-untyped-def]
     row = _create(ConversationFactory(), hold_reasons=["low_confidence"])
-    assert row.status == "pending_review" and row.hold_reasons == ["low_confidence"]
+    assert row.status == "pending_review"
+    assert row.hold_reasons == ["low_confidence"]
 
 
-@pytest.mark.parametrize(("field", "value", "reason"), [
-    ("opted_out", True, "opt_out"),
-    ("human_required", True, "human_required"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("opted_out", True, "opt_out"),
+        ("human_required", True, "human_required"),
+    ],
+)
 def test_create_bot_stays_silent_where_a_human_must_act(auto_send, field, value, reason) -> None:  # type: ignore[no-untyped-def]
     row = _create(ConversationFactory(**{field: value}))
-    assert row.status == "draft" and any(r.startswith(reason) for r in row.hold_reasons)
+    assert row.status == "draft"
+    assert any(r.startswith(reason) for r in row.hold_reasons)
 
 
 def test_create_inactive_account_drafts(auto_send) -> None:  # type: ignore[no-untyped-def]
@@ -80,7 +89,8 @@ def test_create_too_old_inbound_not_auto_sent(auto_send) -> None:  # type: ignor
     BotSettings.objects.filter(pk=1).update(max_auto_send_age_minutes=60)
     msg = MessageFactory(sent_at=timezone.now() - timedelta(hours=3))
     row = _create(msg.conversation, in_reply_to=msg)
-    assert row.status == "draft" and "inbound_too_old" in row.hold_reasons
+    assert row.status == "draft"
+    assert "inbound_too_old" in row.hold_reasons
 
 
 @pytest.mark.parametrize("body", ["", "   ", "x" * 4001])
@@ -102,7 +112,9 @@ def test_approve_queues_once_and_records_who(agent_user, django_capture_on_commi
     row = _create(ConversationFactory())
     with django_capture_on_commit_callbacks() as callbacks:
         row = services.outbound_approve(outbound_id=row.pk, actor=agent_user)
-    assert row.status == "queued" and row.approved_by == agent_user and len(callbacks) == 1
+    assert row.status == "queued"
+    assert row.approved_by == agent_user
+    assert len(callbacks) == 1
     with pytest.raises(NotAllowed):
         services.outbound_approve(outbound_id=row.pk, actor=agent_user)  # Already queued: not twice.
     assert AuditLog.objects.filter(action="outbound.approve", object_id=str(row.pk)).count() == 1
@@ -136,19 +148,28 @@ def test_reject_needs_reason_and_is_final(agent_user) -> None:  # type: ignore[n
 
 def test_manual_reply_idempotency_key(agent_user) -> None:  # type: ignore[no-untyped-def]
     conv = ConversationFactory()
-    first, created = services.outbound_reply_manual(conversation=conv, actor=agent_user, body=CLEAN, idempotency_key="k1")
-    again, created_again = services.outbound_reply_manual(conversation=conv, actor=agent_user, body=CLEAN, idempotency_key="k1")
-    assert created and not created_again and first.pk == again.pk
+    first, created = services.outbound_reply_manual(
+        conversation=conv, actor=agent_user, body=CLEAN, idempotency_key="k1"
+    )
+    again, created_again = services.outbound_reply_manual(
+        conversation=conv, actor=agent_user, body=CLEAN, idempotency_key="k1"
+    )
+    assert created
+    assert not created_again
+    assert first.pk == again.pk
     with pytest.raises(Conflict):
         services.outbound_reply_manual(conversation=conv, actor=agent_user, body="other text", idempotency_key="k1")
     assert OutboundMessage.objects.filter(conversation=conv).count() == 1
-    assert first.status == "queued" and first.source == "agent"
+    assert first.status == "queued"
+    assert first.source == "agent"
 
 
 @pytest.mark.parametrize("key", ["", " ", "k" * 101])
 def test_manual_reply_bad_key_refused(agent_user, key: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationFailed):
-        services.outbound_reply_manual(conversation=ConversationFactory(), actor=agent_user, body=CLEAN, idempotency_key=key)
+        services.outbound_reply_manual(
+            conversation=ConversationFactory(), actor=agent_user, body=CLEAN, idempotency_key=key
+        )
 
 
 def test_manual_reply_flagged_refused_and_never_stored(agent_user) -> None:  # type: ignore[no-untyped-def]

@@ -29,7 +29,9 @@ BODY = "Hi Jamie, the room is available from June 1."
 
 def _queued(conversation=None, body=BODY, key=None):  # type: ignore[no-untyped-def]
     conversation = conversation or ConversationFactory()
-    row = services.outbound_create(conversation=conversation, body=body, purpose="reply", dispatch_key=key or f"reply:{conversation.pk}")
+    row = services.outbound_create(
+        conversation=conversation, body=body, purpose="reply", dispatch_key=key or f"reply:{conversation.pk}"
+    )
     assert row.status == "queued"
     return row
 
@@ -38,7 +40,9 @@ def test_send_queued_row_sends_once_and_records_everything(fake_platform: FakePl
     row = _queued()
     summary = services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
-    assert summary.sent == 1 and row.status == "sent" and row.platform_message_ref
+    assert summary.sent == 1
+    assert row.status == "sent"
+    assert row.platform_message_ref
     assert fake_platform.sent == [(row.conversation.thread_ref, BODY)]
     assert Message.objects.filter(conversation=row.conversation, direction="out", sent_by_bot=True).count() == 1
     attempt = DispatchAttempt.objects.get(outbound=row)
@@ -61,7 +65,8 @@ def test_send_held_lock_skips_without_browser(fake_platform: FakePlatform, auto_
     with account_lock(row.account_id) as held:
         assert held is not None
         summary = services.send_account_run(account_id=row.account_id)
-    assert summary.skipped == "lock_held" and fake_platform.connectors_built == 0
+    assert summary.skipped == "lock_held"
+    assert fake_platform.connectors_built == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -82,7 +87,9 @@ def test_send_concurrent_jobs_send_once(fake_platform: FakePlatform, auto_send) 
                     row, _d = sending._claim_next(account_id)
                     if row is None:
                         break
-                    sending._send_one(row, row.account, fake_platform.factory(row.account), sending.SendSummary(account_id))
+                    sending._send_one(
+                        row, row.account, fake_platform.factory(row.account), sending.SendSummary(account_id)
+                    )
         finally:
             connection.close()
 
@@ -101,8 +108,10 @@ def test_send_mode_changed_to_draft_only_after_queue_goes_back_to_draft(fake_pla
     PlatformAccount.objects.filter(pk=row.account_id).update(send_mode="draft_only")
     summary = services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
-    assert row.status == "draft" and any("send_mode_changed" in r for r in row.hold_reasons)
-    assert summary.returned_to_review == 1 and fake_platform.sent == []
+    assert row.status == "draft"
+    assert any("send_mode_changed" in r for r in row.hold_reasons)
+    assert summary.returned_to_review == 1
+    assert fake_platform.sent == []
 
 
 def test_send_rollback_to_shadow_after_queue_sends_nothing(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
@@ -110,7 +119,8 @@ def test_send_rollback_to_shadow_after_queue_sends_nothing(fake_platform: FakePl
     BotSettings.objects.filter(pk=1).update(rollout_stage="shadow")
     services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
-    assert row.status == "draft" and fake_platform.sent == []
+    assert row.status == "draft"
+    assert fake_platform.sent == []
 
 
 def test_send_human_approved_row_ignores_draft_only(fake_platform: FakePlatform, agent_user) -> None:  # type: ignore[no-untyped-def]
@@ -120,11 +130,14 @@ def test_send_human_approved_row_ignores_draft_only(fake_platform: FakePlatform,
     services.outbound_approve(outbound_id=row.pk, actor=agent_user)
     services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
-    assert row.status == "sent" and len(fake_platform.sent) == 1
+    assert row.status == "sent"
+    assert len(fake_platform.sent) == 1
 
 
 @pytest.mark.parametrize("switch", ["platform", "account"])
-def test_send_inactive_gets_no_browser_and_rows_return_to_review(fake_platform: FakePlatform, auto_send, switch: str) -> None:  # type: ignore[no-untyped-def]
+def test_send_inactive_gets_no_browser_and_rows_return_to_review(
+    fake_platform: FakePlatform, auto_send, switch: str
+) -> None:  # type: ignore[no-untyped-def]
     row = _queued()
     if switch == "platform":
         Platform.objects.filter(slug="spareroom").update(is_active=False)
@@ -132,8 +145,10 @@ def test_send_inactive_gets_no_browser_and_rows_return_to_review(fake_platform: 
         PlatformAccount.objects.filter(pk=row.account_id).update(is_active=False)
     summary = services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
-    assert summary.skipped == "inactive" and row.status == "pending_review"
-    assert fake_platform.connectors_built == 0 and fake_platform.calls == []
+    assert summary.skipped == "inactive"
+    assert row.status == "pending_review"
+    assert fake_platform.connectors_built == 0
+    assert fake_platform.calls == []
 
 
 def test_send_taken_over_conversation_cancels_bot_reply(fake_platform: FakePlatform, auto_send, agent_user) -> None:  # type: ignore[no-untyped-def]
@@ -141,7 +156,8 @@ def test_send_taken_over_conversation_cancels_bot_reply(fake_platform: FakePlatf
     Conversation.objects.filter(pk=row.conversation_id).update(taken_over_by=agent_user)
     services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
-    assert row.status == "cancelled" and fake_platform.sent == []
+    assert row.status == "cancelled"
+    assert fake_platform.sent == []
 
 
 def test_send_outcome_unknown_but_recorded_is_reconciled_not_resent(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
@@ -149,25 +165,36 @@ def test_send_outcome_unknown_but_recorded_is_reconciled_not_resent(fake_platfor
     row = _queued()
     summary = services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
-    assert row.status == "sent" and summary.reconciled == 1 and len(fake_platform.sent) == 1
+    assert row.status == "sent"
+    assert summary.reconciled == 1
+    assert len(fake_platform.sent) == 1
     assert DispatchAttempt.objects.filter(outbound=row, outcome="reconciled").exists()
 
 
-def test_send_outcome_unknown_not_found_stays_sending_until_reconcile(fake_platform: FakePlatform, auto_send, settings) -> None:  # type: ignore[no-untyped-def]
+def test_send_outcome_unknown_not_found_stays_sending_until_reconcile(
+    fake_platform: FakePlatform, auto_send, settings
+) -> None:  # type: ignore[no-untyped-def]
     row = _queued()
     fake_platform.send_errors.append(errors.OutcomeUnknown("confirmation page failed"))
     services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
-    assert row.status == "sending" and fake_platform.sent == []
+    assert row.status == "sending"
+    assert fake_platform.sent == []
     services.send_account_run(account_id=row.account_id)  # Within the lease: not touched, not resent.
     assert fake_platform.sent == []
-    OutboundMessage.objects.filter(pk=row.pk).update(sending_started_at=timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S + 5))
+    OutboundMessage.objects.filter(pk=row.pk).update(
+        sending_started_at=timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S + 5)
+    )
     services.send_account_run(account_id=row.account_id)  # Past the lease: read back, not found, requeued, sent.
     row.refresh_from_db()
-    assert row.status == "sent" and len(fake_platform.sent) == 1 and row.lost_worker_redeliveries == 1
+    assert row.status == "sent"
+    assert len(fake_platform.sent) == 1
+    assert row.lost_worker_redeliveries == 1
 
 
-def test_crash_between_click_and_commit_is_reconciled_not_resent(fake_platform: FakePlatform, auto_send, settings) -> None:  # type: ignore[no-untyped-def]
+def test_crash_between_click_and_commit_is_reconciled_not_resent(
+    fake_platform: FakePlatform, auto_send, settings
+) -> None:  # type: ignore[no-untyped-def]
     # given: a worker claimed the row, clicked send (the platform has it), and died before the commit
     row = _queued()
     fake_platform.inbound(row.conversation.thread_ref, row.body, direction="out", at=timezone.now())
@@ -177,18 +204,23 @@ def test_crash_between_click_and_commit_is_reconciled_not_resent(fake_platform: 
     summary = services.send_account_run(account_id=row.account_id)
     # then: reconciled by read-back, never sent again
     row.refresh_from_db()
-    assert row.status == "sent" and summary.reconciled == 1 and fake_platform.sent == []
+    assert row.status == "sent"
+    assert summary.reconciled == 1
+    assert fake_platform.sent == []
 
 
 def test_worker_lost_too_often_is_dead_lettered(fake_platform: FakePlatform, auto_send, settings) -> None:  # type: ignore[no-untyped-def]
     row = _queued()
     stale = timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S + 5)
     OutboundMessage.objects.filter(pk=row.pk).update(
-        status="sending", sending_started_at=stale, lost_worker_redeliveries=settings.LEASEBOT_MAX_LOST_WORKER_REDELIVERIES
+        status="sending",
+        sending_started_at=stale,
+        lost_worker_redeliveries=settings.LEASEBOT_MAX_LOST_WORKER_REDELIVERIES,
     )
     services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
-    assert row.status == "dead" and DeadLetter.objects.get(outbound=row).error_class == "WorkerLost"
+    assert row.status == "dead"
+    assert DeadLetter.objects.get(outbound=row).error_class == "WorkerLost"
     assert fake_platform.sent == []
 
 
@@ -199,19 +231,26 @@ def test_transient_retries_within_budget_then_dead_letters(fake_platform: FakePl
         fake_platform.send_errors.append(errors.Transient("timeout"))
     s1 = services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
-    assert row.status == "failed" and isinstance(s1.retry_error, errors.Transient)
+    assert row.status == "failed"
+    assert isinstance(s1.retry_error, errors.Transient)
     services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
     assert row.status == "failed"
     services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
-    assert row.status == "dead" and row.attempts == 3
+    assert row.status == "dead"
+    assert row.attempts == 3
     letter = DeadLetter.objects.get(outbound=row)
     assert (letter.platform, letter.stage, letter.error_class, letter.attempts) == ("spareroom", "send", "Transient", 3)
     assert letter.payload["dispatch_key"] == row.dispatch_key
     conv = Conversation.objects.get(pk=row.conversation_id)
-    assert conv.human_required and "dead_letter" in conv.human_reason
-    assert list(DispatchAttempt.objects.filter(outbound=row).order_by("pk").values_list("outcome", flat=True)) == ["retry", "retry", "fail"]
+    assert conv.human_required
+    assert "dead_letter" in conv.human_reason
+    assert list(DispatchAttempt.objects.filter(outbound=row).order_by("pk").values_list("outcome", flat=True)) == [
+        "retry",
+        "retry",
+        "fail",
+    ]
 
 
 def test_transient_then_success_sends_once(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
@@ -220,7 +259,8 @@ def test_transient_then_success_sends_once(fake_platform: FakePlatform, auto_sen
     services.send_account_run(account_id=row.account_id)
     services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
-    assert row.status == "sent" and len(fake_platform.sent) == 1
+    assert row.status == "sent"
+    assert len(fake_platform.sent) == 1
 
 
 @pytest.mark.parametrize(
@@ -238,15 +278,19 @@ def test_non_retryable_errors_dead_letter_at_once(fake_platform: FakePlatform, a
     fake_platform.send_errors.append(error)
     summary = services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
-    assert row.status == "dead" and summary.retry_error is None
+    assert row.status == "dead"
+    assert summary.retry_error is None
     assert DeadLetter.objects.get(outbound=row).error_class == error.error_class
     account = PlatformAccount.objects.get(pk=row.account_id)
     assert account.is_active is not disables
     if disables:
         assert error.error_class in account.disabled_reason
         assert AuditLog.objects.filter(action="account.disable", object_id=str(account.pk)).exists()
-    assert account.send_error_count == 1 and account.last_error_class == error.error_class
-    assert metrics.value("leasebot_errors_total", platform="spareroom", stage="send", error_class=error.error_class) == 1
+    assert account.send_error_count == 1
+    assert account.last_error_class == error.error_class
+    assert (
+        metrics.value("leasebot_errors_total", platform="spareroom", stage="send", error_class=error.error_class) == 1
+    )
 
 
 def test_deadletter_retry_sends_once_and_cannot_repeat(fake_platform: FakePlatform, auto_send, admin_user) -> None:  # type: ignore[no-untyped-def]
@@ -262,7 +306,8 @@ def test_deadletter_retry_sends_once_and_cannot_repeat(fake_platform: FakePlatfo
     services.send_account_run(account_id=row.account_id)
     services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
-    assert row.status == "sent" and len(fake_platform.sent) == 1
+    assert row.status == "sent"
+    assert len(fake_platform.sent) == 1
 
 
 def test_reconcile_read_back_error_leaves_row_sending(fake_platform: FakePlatform, auto_send, settings) -> None:  # type: ignore[no-untyped-def]

@@ -43,23 +43,29 @@ def test_reenabling_account_clears_disable_reason(admin_user) -> None:  # type: 
     account = PlatformAccountFactory()
     services.account_disable(account_id=account.pk, reason="Blocked: block page")
     account.refresh_from_db()
-    assert not account.is_active and account.disabled_reason
+    assert not account.is_active
+    assert account.disabled_reason
     services.account_update_policy(account_id=account.pk, actor=admin_user, is_active=True)
     account.refresh_from_db()
-    assert account.is_active and account.disabled_reason == ""
+    assert account.is_active
+    assert account.disabled_reason == ""
 
 
 def test_platform_toggle_audited(admin_user) -> None:  # type: ignore[no-untyped-def]
     platform = Platform.objects.get(slug="renthop")
     services.platform_set_active(platform_id=platform.pk, is_active=False, actor=admin_user)
     row = AuditLog.objects.get(action="platform.toggle")
-    assert row.platform == "renthop" and row.after == {"is_active": False}
+    assert row.platform == "renthop"
+    assert row.after == {"is_active": False}
 
 
 def test_settings_update_audited_and_validated(admin_user) -> None:  # type: ignore[no-untyped-def]
     services.settings_update(actor=admin_user, default_send_mode="auto_send", rollout_stage="canary")
     assert BotSettings.load().rollout_stage == "canary"
-    assert set(AuditLog.objects.values_list("action", flat=True)) >= {"settings.default_send_mode", "settings.rollout_stage"}
+    assert set(AuditLog.objects.values_list("action", flat=True)) >= {
+        "settings.default_send_mode",
+        "settings.rollout_stage",
+    }
     with pytest.raises(ValidationFailed):
         services.settings_update(actor=admin_user, rollout_stage="yolo")
     with pytest.raises(ValidationFailed):

@@ -17,7 +17,11 @@ pytestmark = pytest.mark.django_db
 
 def test_platforms_seeded_with_the_five_slugs_exactly() -> None:
     assert sorted(Platform.objects.values_list("slug", flat=True)) == [
-        "furnishedfinder", "leasebreak", "renthop", "roomies", "spareroom",
+        "furnishedfinder",
+        "leasebreak",
+        "renthop",
+        "roomies",
+        "spareroom",
     ]
 
 
@@ -32,7 +36,9 @@ def test_platform_unknown_slug_refused_by_model_validation() -> None:
     assert "slug" in err.value.message_dict
 
 
-@pytest.mark.parametrize("secret", ["hunter2hunter2", "P@ssw0rd!", "env:lowercase", "env:", "vault:x", "env:NAME with space"])
+@pytest.mark.parametrize(
+    "secret", ["hunter2hunter2", "P@ssw0rd!", "env:lowercase", "env:", "vault:x", "env:NAME with space"]
+)
 def test_account_plain_password_refused_by_model_validation(secret: str) -> None:
     account = PlatformAccountFactory.build(platform=Platform.objects.get(slug="roomies"), credential_ref=secret)
     with pytest.raises(ValidationError) as err:
@@ -70,7 +76,9 @@ def test_botsettings_second_row_refused_by_model_and_database() -> None:
     with pytest.raises(ValidationFailed):
         BotSettings().save()  # A new object with the default id 1 while row 1 exists.
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("INSERT INTO platforms_botsettings (id, default_send_mode, rollout_stage, canary_share_percent, max_auto_send_age_minutes, allowlist_only, updated_at) VALUES (2, 'draft_only', 'shadow', 0, 0, false, now())")
+        cursor.execute(
+            "INSERT INTO platforms_botsettings (id, default_send_mode, rollout_stage, canary_share_percent, max_auto_send_age_minutes, allowlist_only, updated_at) VALUES (2, 'draft_only', 'shadow', 0, 0, false, now())"
+        )
 
 
 def test_botsettings_defaults_are_safe() -> None:
@@ -94,8 +102,11 @@ def test_message_duplicate_ref_per_conversation_refused() -> None:
     msg = MessageFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         Message.objects.create(
-            conversation=msg.conversation, direction="in", platform_message_ref=msg.platform_message_ref,
-            body="again", sent_at=msg.sent_at,
+            conversation=msg.conversation,
+            direction="in",
+            platform_message_ref=msg.platform_message_ref,
+            body="again",
+            sent_at=msg.sent_at,
         )
 
 

@@ -20,12 +20,14 @@ def test_may_run_only_when_platform_and_account_active() -> None:
     assert account_may_run(account).allowed
     Platform.objects.filter(pk=account.platform_id).update(is_active=False)
     verdict = account_may_run(account)
-    assert not verdict.allowed and "platform" in verdict.reason
+    assert not verdict.allowed
+    assert "platform" in verdict.reason
     Platform.objects.filter(pk=account.platform_id).update(is_active=True)
     account.is_active = False
     account.save()
     verdict = account_may_run(account.pk)
-    assert not verdict.allowed and "account" in verdict.reason
+    assert not verdict.allowed
+    assert "account" in verdict.reason
 
 
 def test_may_run_reads_fresh_not_the_stale_instance() -> None:
@@ -63,7 +65,8 @@ def test_canary_share_is_sticky_per_conversation() -> None:
     picks = [in_canary_share(f"conv-{i}", 30) for i in range(1000)]
     assert 200 < sum(picks) < 400  # Roughly the share asked for...
     assert picks == [in_canary_share(f"conv-{i}", 30) for i in range(1000)]  # ...and the same every time.
-    assert not in_canary_share("x", 0) and in_canary_share("x", 100)
+    assert not in_canary_share("x", 0)
+    assert in_canary_share("x", 100)
 
 
 def test_canary_share_lets_a_non_canary_conversation_auto_send() -> None:

@@ -34,13 +34,22 @@ def test_agent_sees_only_granted_accounts(agent_user) -> None:  # type: ignore[n
 def test_create_user_command(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     account = PlatformAccountFactory()
     monkeypatch.setenv("NEW_USER_PASSWORD", "a-long-enough-password")
-    call_command("create_user", "carol", "--role", "agent", "--password-env", "NEW_USER_PASSWORD",
-                 "--grant", f"{account.platform.slug}/{account.label}")
+    call_command(
+        "create_user",
+        "carol",
+        "--role",
+        "agent",
+        "--password-env",
+        "NEW_USER_PASSWORD",
+        "--grant",
+        f"{account.platform.slug}/{account.label}",
+    )
     carol = type(account).objects.none().model  # noqa: F841 - keep the import graph explicit.
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(username="carol")
-    assert user_role(user) == "agent" and not user.is_staff
+    assert user_role(user) == "agent"
+    assert not user.is_staff
     assert list(accounts_for_user(user)) == [account]
 
 
@@ -65,8 +74,12 @@ def test_create_user_unknown_role_refused() -> None:
 def _changelist_post(client: Client, account: PlatformAccount, **fields: object) -> object:
     url = reverse("admin:platforms_platformaccount_changelist")
     data = {
-        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
-        "form-0-id": str(account.pk), "_save": "Save",
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": str(account.pk),
+        "_save": "Save",
         "form-0-is_active": "on" if fields.get("is_active", account.is_active) else "",
         "form-0-send_mode": fields.get("send_mode", account.send_mode),
         "form-0-is_canary": "on" if fields.get("is_canary", account.is_canary) else "",
@@ -92,10 +105,17 @@ def test_admin_refuses_plain_password_in_form(admin_user) -> None:  # type: igno
     client.force_login(admin_user)
     from platforms.models import Platform
 
-    response = client.post(reverse("admin:platforms_platformaccount_add"), {
-        "platform": Platform.objects.get(slug="spareroom").pk, "label": "new", "username": "u@example.test",
-        "credential_ref": "my-secret-password", "login_method": "password", "send_mode": "",
-    })
+    response = client.post(
+        reverse("admin:platforms_platformaccount_add"),
+        {
+            "platform": Platform.objects.get(slug="spareroom").pk,
+            "label": "new",
+            "username": "u@example.test",
+            "credential_ref": "my-secret-password",
+            "login_method": "password",
+            "send_mode": "",
+        },
+    )
     assert response.status_code == 200
     assert "plain passwords are never stored" in response.content.decode()
     assert "my-secret-password" not in response.content.decode().split("errorlist")[1][:300]
@@ -124,7 +144,8 @@ def test_agent_cannot_use_admin(agent_user) -> None:  # type: ignore[no-untyped-
     client = Client()
     client.force_login(agent_user)
     response = client.get(reverse("admin:platforms_platformaccount_changelist"))
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
 
 
 def test_ops_reads_accounts_but_cannot_change(ops_user) -> None:  # type: ignore[no-untyped-def]
@@ -143,7 +164,8 @@ def test_admin_bulk_action_asks_for_confirmation(admin_user) -> None:  # type: i
     client.force_login(admin_user)
     url = reverse("admin:platforms_platformaccount_changelist")
     page = client.post(url, {"action": "switch_off", "_selected_action": [account.pk]})
-    assert page.status_code == 200 and "Yes, I" in page.content.decode()
+    assert page.status_code == 200
+    assert "Yes, I" in page.content.decode()
     account.refresh_from_db()
     assert account.is_active
     client.post(url, {"action": "switch_off", "_selected_action": [account.pk], "confirmed": "yes"})

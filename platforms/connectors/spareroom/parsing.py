@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from platforms.connectors.spareroom.locators import LOCATORS
@@ -12,8 +12,8 @@ ZONE = ZoneInfo(LOCATORS.facts["timezone"])
 
 
 def parse_time(text: str) -> datetime:
-    """Parse "12 Mar 2026 14:05:09" (shown in New York time) into an aware datetime."""
-    return datetime.strptime(" ".join(text.split()), LOCATORS.facts["date_format"]).replace(tzinfo=ZONE)
+    """Parse "12 Mar 2026 14:05:09" (shown in New York time) into an aware UTC datetime."""
+    return datetime.strptime(" ".join(text.split()), LOCATORS.facts["date_format"]).replace(tzinfo=ZONE).astimezone(UTC)
 
 
 def direction(classes: str) -> str:

@@ -18,9 +18,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--role", required=True, choices=ROLES)
-        parser.add_argument("--password-env", required=True, help="Name of the environment variable holding the password.")
+        parser.add_argument(
+            "--password-env", required=True, help="Name of the environment variable holding the password."
+        )
         parser.add_argument("--email", default="")
-        parser.add_argument("--grant", action="append", default=[], metavar="PLATFORM/LABEL", help="Grant an account (agents).")
+        parser.add_argument(
+            "--grant", action="append", default=[], metavar="PLATFORM/LABEL", help="Grant an account (agents)."
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         password = os.environ.get(opts["password_env"], "")
@@ -39,4 +43,9 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         for account in accounts:
             account_grant(user=user, account=account)
-        self.stdout.write(self.style.SUCCESS(f"Created {opts['role']} {user.get_username()}" + (f", granted {', '.join(map(str, accounts))}" if accounts else "")))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created {opts['role']} {user.get_username()}"
+                + (f", granted {', '.join(map(str, accounts))}" if accounts else "")
+            )
+        )

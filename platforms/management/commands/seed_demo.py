@@ -29,16 +29,46 @@ from platforms.services import settings_update
 
 DEMO_LABEL = "demo"
 
-LISTINGS = [
-    {"title": "Sunny double room in Williamsburg loft", "address": "112 Bedford Ave, Brooklyn, NY", "ref": "L1001",
-     "unit": "Room A", "rent": 1650, "pets": "Cats allowed, no dogs", "parking": "Street parking only"},
-    {"title": "Furnished studio near Mount Sinai", "address": "20 E 98th St, New York, NY", "ref": "L1002",
-     "unit": "Studio 4B", "rent": 2400, "pets": "No pets", "parking": "Garage nearby, $250/month"},
-    {"title": "2BR lease takeover in Astoria", "address": "31-05 30th Ave, Astoria, NY", "ref": "L1003",
-     "unit": "Apt 2F", "rent": 2950, "pets": "Pets welcome with deposit", "parking": "One driveway spot included"},
+LISTINGS: list[dict[str, Any]] = [
+    {
+        "title": "Sunny double room in Williamsburg loft",
+        "address": "112 Bedford Ave, Brooklyn, NY",
+        "ref": "L1001",
+        "unit": "Room A",
+        "rent": 1650,
+        "pets": "Cats allowed, no dogs",
+        "parking": "Street parking only",
+    },
+    {
+        "title": "Furnished studio near Mount Sinai",
+        "address": "20 E 98th St, New York, NY",
+        "ref": "L1002",
+        "unit": "Studio 4B",
+        "rent": 2400,
+        "pets": "No pets",
+        "parking": "Garage nearby, $250/month",
+    },
+    {
+        "title": "2BR lease takeover in Astoria",
+        "address": "31-05 30th Ave, Astoria, NY",
+        "ref": "L1003",
+        "unit": "Apt 2F",
+        "rent": 2950,
+        "pets": "Pets welcome with deposit",
+        "parking": "One driveway spot included",
+    },
 ]
 
-RENTERS = ["Dana Whitfield", "Marco Ruiz", "Priya Nair", "Tomás Ortega", "Aisha Bello", "Kenji Mori", "Lena Novak", "Sam O'Neill"]
+RENTERS = [
+    "Dana Whitfield",
+    "Marco Ruiz",
+    "Priya Nair",
+    "Tomás Ortega",
+    "Aisha Bello",
+    "Kenji Mori",
+    "Lena Novak",
+    "Sam O'Neill",
+]
 
 INQUIRIES = [
     "Hi! Is the room still available? I'd love to come see it this week.",
@@ -74,7 +104,12 @@ def feed_one(sandbox_url: str, n: int) -> str:
     renter = random.choice(RENTERS)
     body = INQUIRIES[n % len(INQUIRIES)]
     SandboxClient(sandbox_url).seed_message(
-        slug, demo_username(slug), renter_name=renter, body=body, listing_ref=listing["ref"], listing_title=listing["title"]
+        slug,
+        demo_username(slug),
+        renter_name=renter,
+        body=body,
+        listing_ref=listing["ref"],
+        listing_title=listing["title"],
     )
     return f"{slug}: {renter}: {body}"
 
@@ -105,7 +140,11 @@ class Command(BaseCommand):
             settings_update(actor=None, default_send_mode=opts["send_mode"], rollout_stage="full", reason="demo set-up")
         for i in range(opts["inquiries"]):
             feed_one(opts["sandbox_url"], i)
-        self.stdout.write(self.style.SUCCESS(f"demo ready: {len(accounts)} sandbox accounts, send mode {opts['send_mode']}, stage full"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"demo ready: {len(accounts)} sandbox accounts, send mode {opts['send_mode']}, stage full"
+            )
+        )
 
     def _users(self, password: str) -> dict[str, Any]:
         user_model = get_user_model()
@@ -140,7 +179,9 @@ class Command(BaseCommand):
             }
             if answer.get("mailbox_url"):
                 os.environ["SANDBOX_FURNISHEDFINDER_MAILBOX"] = answer["mailbox_url"]
-                fields.update(login_method="email_code", mailbox_ref="env:SANDBOX_FURNISHEDFINDER_MAILBOX", credential_ref="")
+                fields.update(
+                    login_method="email_code", mailbox_ref="env:SANDBOX_FURNISHEDFINDER_MAILBOX", credential_ref=""
+                )
             platform = Platform.objects.get(slug=slug)
             Platform.objects.filter(pk=platform.pk).update(is_active=True)
             account, _ = PlatformAccount.objects.update_or_create(platform=platform, label=DEMO_LABEL, defaults=fields)
@@ -157,16 +198,29 @@ class Command(BaseCommand):
         for spec in LISTINGS:
             listing, _ = Listing.objects.update_or_create(title=spec["title"], defaults={"address": spec["address"]})
             unit, _ = Unit.objects.update_or_create(
-                listing=listing, name=spec["unit"],
-                defaults={"address": spec["address"], "rent": spec["rent"], "pets_policy": spec["pets"], "parking": spec["parking"],
-                          "timezone": "America/New_York", "min_lease_months": 3},
+                listing=listing,
+                name=spec["unit"],
+                defaults={
+                    "address": spec["address"],
+                    "rent": spec["rent"],
+                    "pets_policy": spec["pets"],
+                    "parking": spec["parking"],
+                    "timezone": "America/New_York",
+                    "min_lease_months": 3,
+                },
             )
             for platform in platforms:
-                ListingRef.objects.update_or_create(platform=platform, external_ref=spec["ref"], defaults={"listing": listing})
+                ListingRef.objects.update_or_create(
+                    platform=platform, external_ref=spec["ref"], defaults={"listing": listing}
+                )
             UnitAssignment.objects.update_or_create(unit=unit, agent=agent, defaults={"is_primary": True})
             if not AvailabilityRule.objects.filter(unit=unit).exists():
                 for weekday in range(6):
-                    AvailabilityRule.objects.create(unit=unit, kind="weekly", weekday=weekday, start_time=time(10), end_time=time(19))
+                    AvailabilityRule.objects.create(
+                        unit=unit, kind="weekly", weekday=weekday, start_time=time(10), end_time=time(19)
+                    )
         if not AvailabilityRule.objects.filter(agent=agent).exists():
             for weekday in range(6):
-                AvailabilityRule.objects.create(agent=agent, kind="weekly", weekday=weekday, start_time=time(9), end_time=time(18))
+                AvailabilityRule.objects.create(
+                    agent=agent, kind="weekly", weekday=weekday, start_time=time(9), end_time=time(18)
+                )

@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         db = settings.DATABASES["default"]
-        params = {
+        params: dict[str, Any] = {
             "host": db.get("HOST") or "127.0.0.1",
             "port": db.get("PORT") or 5432,
             "user": db.get("USER") or "postgres",

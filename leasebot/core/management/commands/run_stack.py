@@ -94,15 +94,69 @@ class Command(BaseCommand):
             _wait_port(opts["sandbox_port"])
             self._say("bot", "sandbox replicas of the five platforms are up at " + sandbox_url)
             web_password = secrets.token_urlsafe(10)
-            call_command("seed_demo", sandbox_url=sandbox_url, password=web_password, send_mode=opts["send_mode"], stdout=self.stdout)
+            call_command(
+                "seed_demo",
+                sandbox_url=sandbox_url,
+                password=web_password,
+                send_mode=opts["send_mode"],
+                stdout=self.stdout,
+            )
             # seed_demo may add references (the Furnished Finder mailbox): pass them on.
             env.update({k: v for k, v in os.environ.items() if k.startswith("SANDBOX_")})
             self._start("web", ["manage.py", "runserver", "--noreload", f"127.0.0.1:{opts['web_port']}"], env)
-            self._start("worker-rpa", ["-m", "celery", "-A", "leasebot", "worker", "-Q", "rpa", "-c", "2", "-n", "rpa@%h", "-l", "INFO"], env)
-            self._start("worker-default", ["-m", "celery", "-A", "leasebot", "worker", "-Q", "default", "-c", "1", "-n", "default@%h", "-l", "INFO"], env)
-            self._start("beat", ["-m", "celery", "-A", "leasebot", "beat", "-l", "INFO", "-s", str(Path(settings.BASE_DIR) / "var" / "celerybeat-schedule")], env)
+            self._start(
+                "worker-rpa",
+                ["-m", "celery", "-A", "leasebot", "worker", "-Q", "rpa", "-c", "2", "-n", "rpa@%h", "-l", "INFO"],
+                env,
+            )
+            self._start(
+                "worker-default",
+                [
+                    "-m",
+                    "celery",
+                    "-A",
+                    "leasebot",
+                    "worker",
+                    "-Q",
+                    "default",
+                    "-c",
+                    "1",
+                    "-n",
+                    "default@%h",
+                    "-l",
+                    "INFO",
+                ],
+                env,
+            )
+            self._start(
+                "beat",
+                [
+                    "-m",
+                    "celery",
+                    "-A",
+                    "leasebot",
+                    "beat",
+                    "-l",
+                    "INFO",
+                    "-s",
+                    str(Path(settings.BASE_DIR) / "var" / "celerybeat-schedule"),
+                ],
+                env,
+            )
             if not opts["no_flower"]:
-                self._start("flower", ["-m", "celery", "-A", "leasebot", "flower", f"--port={opts['flower_port']}", "--address=127.0.0.1"], env)
+                self._start(
+                    "flower",
+                    [
+                        "-m",
+                        "celery",
+                        "-A",
+                        "leasebot",
+                        "flower",
+                        f"--port={opts['flower_port']}",
+                        "--address=127.0.0.1",
+                    ],
+                    env,
+                )
             _wait_port(opts["web_port"])
             self._banner(opts, web_password)
             if opts["feed_every"] > 0:
@@ -123,9 +177,13 @@ class Command(BaseCommand):
             self._shutdown()
 
     def _start(self, name: str, args: list[str], env: dict[str, str]) -> None:
-        proc = subprocess.Popen(
-            [sys.executable, *args], cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only sets the death signal; no threads run yet in the child.
+        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments.
+            [sys.executable, *args],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
         )
         self.procs.append((name, proc))
         threading.Thread(target=self._pump, args=(name, proc.stdout), daemon=True).start()
@@ -153,7 +211,9 @@ class Command(BaseCommand):
         ]
         if not opts["no_flower"]:
             lines.append(f"Flower      http://127.0.0.1:{opts['flower_port']}/")
-        lines.append("Demo inquiries arrive on the sandbox replicas; the bot ingests, decides and replies. Ctrl-C stops.")
+        lines.append(
+            "Demo inquiries arrive on the sandbox replicas; the bot ingests, decides and replies. Ctrl-C stops."
+        )
         for line in lines:
             self._say("bot", line)
 

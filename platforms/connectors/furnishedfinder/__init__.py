@@ -1,0 +1,1 @@
+"""Furnished Finder connector: passwordless login by e-mailed code, the older landlord inbox."""

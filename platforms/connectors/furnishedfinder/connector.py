@@ -1,0 +1,66 @@
+"""Furnished Finder: passwordless login (e-mail, then a one-time code read over IMAP)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from django.conf import settings
+
+from platforms.connectors.base import Inbound
+from platforms.connectors.errors import NeedsOperatorLogin
+from platforms.connectors.furnishedfinder import parsing
+from platforms.connectors.furnishedfinder.locators import LOCATORS
+from platforms.connectors.mailbox import read_login_code
+from platforms.connectors.web import BrowserConnector, ThreadRow
+
+
+class FurnishedFinderConnector(BrowserConnector):
+    platform = "furnishedfinder"
+    locators = LOCATORS
+
+    def full_login(self) -> None:
+        if not self.config.mailbox_ref:
+            raise NeedsOperatorLogin(
+                "furnishedfinder: no mailbox to read the login code from; an operator must log in", **self._extra()
+            )
+        self.goto(self.url("login"), allow_login=True)
+        if not self.is_login_url(self.page.url) and self.exists("session.marker"):
+            return
+        self.fill(self.find("login.username"), self.config.username)
+        requested_at = datetime.now(tz=UTC)
+        self.submit(self.find("login.submit"), allow_login=True, action="login")
+        code_field = self.find("login.code", required=False)
+        if code_field is None:
+            self.login_failed()
+            return
+        code = read_login_code(
+            self.config.mailbox_ref,
+            sent_after=requested_at,
+            sender_contains=self.locators.facts["code_sender"],
+            code_pattern=self.locators.facts["code_pattern"],
+            timeout=float(getattr(settings, "LEASEBOT_LOGIN_CODE_TIMEOUT_S", 60.0)),
+            poll=0.5,
+        )
+        self._secrets = (*self._secrets, code)
+        self.fill(code_field, code, secret=True)
+        self.submit(self.find("login.code_submit"), allow_login=True, action="login code")
+
+    def inbox_row(self, raw: Mapping[str, str | None]) -> ThreadRow:
+        ref = self.parse_or_drift(lambda _: parsing.thread_ref(raw.get("thread_ref"), raw.get("href")), "", "inbox.rows.thread_ref")
+        when = self.parse_or_drift(parsing.parse_time, raw["time"], "inbox.rows.time") if raw.get("time") else None
+        return ThreadRow(thread_ref=ref, last_activity=when, sender_name=raw.get("sender") or "")
+
+    def thread_message(self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]) -> Inbound:
+        href = context.get("listing_href") or ""
+        return Inbound(
+            thread_ref=thread_ref,
+            message_ref=str(raw["id"]),
+            sender_name=raw.get("sender") or "",
+            body=raw["body"] or "",
+            sent_at=self.parse_or_drift(parsing.parse_time, raw["time"], "thread.messages.time"),
+            direction=parsing.direction(raw.get("classes") or ""),  # type: ignore[arg-type]
+            listing_ref=parsing.listing_ref(href),
+            listing_url=self.absolute(href),
+            listing_title=context.get("listing_title") or "",
+        )

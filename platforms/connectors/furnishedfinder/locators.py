@@ -1,0 +1,63 @@
+"""Furnished Finder's locator map: the older landlord inbox (``members/Tenant-Message``) and the code login."""
+
+from __future__ import annotations
+
+from platforms.connectors.locators import Group, LocatorMap, loc
+
+LOCATORS = LocatorMap(
+    platform="furnishedfinder",
+    urls={"login": "/login", "inbox": "/members/Tenant-Message", "thread": "/members/messages?threadId={thread_ref}"},
+    elements={
+        "login.username": loc("#username", "input[name='Username']"),
+        "login.submit": loc("#loginForm button[type='submit']", "button:has-text('Login')"),
+        "login.code": loc("[data-testid='code']", "input[autocomplete='one-time-code']"),
+        "login.code_submit": loc("[data-testid='verify-code']", "#codeForm button[type='submit']"),
+        "login.error_credentials": loc(".validation-summary-errors", "text=/couldn.t find .* account|code is invalid/i"),
+        "session.marker": loc("a[href*='Logout']", "a.logout"),
+        "inbox.empty": loc("#messageList .no-message", "text=/you have no messages/i"),
+        "inbox.next": loc("[data-testid='pagination-next']", required=False),
+        "reply.body": loc("#NewReply", "textarea[name='NewReply']"),
+        "reply.submit": loc("#btnSend", "#replyForm button[type='submit']"),
+    },
+    groups={
+        "inbox.rows": Group(
+            item=loc("#messageList .card[data-thread-id]", "#messageList .card"),
+            fields={
+                "thread_ref": loc(":scope", attr="data-thread-id", required=False),
+                "href": loc(".msg-username a", attr="href", required=False),
+                "sender": loc(".msg-username a", required=False),
+                "time": loc(".OtimeSpan", required=False),
+            },
+        ),
+        "thread.messages": Group(
+            item=loc("#divChatHistory .msg-wrap"),
+            fields={
+                "id": loc(":scope", attr="data-msg-id"),
+                "classes": loc(":scope", attr="class"),
+                "sender": loc(".uname a", ".uname", required=False),
+                "body": loc(".message-content", text="inner"),
+                "time": loc(".m-time"),
+            },
+        ),
+        "thread.context": Group(
+            item=loc(":root"),
+            fields={
+                "listing_href": loc("a.property-link", "a[href*='/property/']", attr="href", required=False),
+                "listing_title": loc("a.property-link", required=False),
+            },
+        ),
+    },
+    pages={
+        "login": ("login.username", "login.submit"),
+        "inbox": ("session.marker", "inbox.rows"),
+        "thread": ("thread.messages", "reply.body", "reply.submit"),
+    },
+    facts={
+        "timezone": "America/Chicago",
+        "date_format": "%m/%d/%Y %I:%M:%S %p",
+        "thread_ref": r"threadId=(\d+)",
+        "listing_ref": r"/property/(\d+)",
+        "code_sender": "furnishedfinder.com",
+        "code_pattern": r"\b(\d{6})\b",
+    },
+)

@@ -1,0 +1,1 @@
+"""Leasebreak connector: locators, parsing and the connector class."""

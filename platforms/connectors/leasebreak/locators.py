@@ -1,0 +1,55 @@
+"""Leasebreak's locator map: Devise's form names, a conversations table, ``time[datetime]`` stamps."""
+
+from __future__ import annotations
+
+from platforms.connectors.locators import Group, LocatorMap, loc
+
+LOCATORS = LocatorMap(
+    platform="leasebreak",
+    urls={"login": "/users/sign_in", "inbox": "/messages", "thread": "/messages/{thread_ref}"},
+    elements={
+        "login.username": loc("#user_email", "input[name='user[email]']"),
+        "login.password": loc("#user_password", "input[name='user[password]']"),
+        "login.remember": loc("#user_remember_me", required=False),
+        "login.submit": loc("#new_user input[type='submit']", "input[type='submit'][value='Log in']"),
+        "login.error_credentials": loc(".alert-danger:has-text('Invalid Email or password')", "text=/invalid email or password/i"),
+        "session.marker": loc("a[href$='/users/sign_out']", "a[data-method='delete']:has-text('Sign out')"),
+        "inbox.empty": loc("p.no-conversations", "text=/you have no messages/i"),
+        "inbox.next": loc("nav.pagination span.next a", "a[rel='next']", required=False),
+        "reply.body": loc("#message_body", "textarea[name='message[body]']"),
+        "reply.submit": loc("#new_message input[type='submit']", "input[type='submit'][value='Send Message']"),
+    },
+    groups={
+        "inbox.rows": Group(
+            item=loc("table.conversations tr.conversation[data-conversation-id]", "tr[data-conversation-id]"),
+            fields={
+                "thread_ref": loc(":scope", attr="data-conversation-id"),
+                "sender": loc("td.sender", required=False),
+                "updated": loc("td.updated time", "time", attr="datetime", required=False),
+            },
+        ),
+        "thread.messages": Group(
+            item=loc("div.messages div.message[data-message-id]", "div.message[data-message-id]"),
+            fields={
+                "id": loc(":scope", attr="data-message-id"),
+                "classes": loc(":scope", attr="class"),
+                "sender": loc(".message-author", required=False),
+                "body": loc(".message-body", text="inner"),
+                "time": loc("time", attr="datetime"),
+            },
+        ),
+        "thread.context": Group(
+            item=loc(":root"),
+            fields={
+                "listing_href": loc("a.listing-link", "a[href*='/short-term-rental-details/']", attr="href", required=False),
+                "listing_title": loc("a.listing-link", required=False),
+            },
+        ),
+    },
+    pages={
+        "login": ("login.username", "login.password", "login.submit"),
+        "inbox": ("session.marker", "inbox.rows"),
+        "thread": ("thread.messages", "reply.body", "reply.submit"),
+    },
+    facts={"listing_ref": r"/short-term-rental-details/(\d+)"},
+)

@@ -1,0 +1,1 @@
+"""RentHop connector: locators, parsing and the connector class."""

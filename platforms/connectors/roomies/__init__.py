@@ -1,0 +1,1 @@
+"""Roomies connector: locators, parsing of Alpine component data, and the connector class."""

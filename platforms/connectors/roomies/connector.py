@@ -1,0 +1,62 @@
+"""Roomies: a Laravel login form, Alpine-rendered threads, and replies that show up late."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from django.conf import settings
+
+from platforms.connectors.base import Inbound, Receipt
+from platforms.connectors.errors import OutcomeUnknown
+from platforms.connectors.roomies import parsing
+from platforms.connectors.roomies.locators import LOCATORS
+from platforms.connectors.web import BrowserConnector, ThreadRow
+
+
+class RoomiesConnector(BrowserConnector):
+    platform = "roomies"
+    locators = LOCATORS
+
+    def full_login(self) -> None:
+        self.password_login()
+
+    def inbox_row(self, raw: Mapping[str, str | None]) -> ThreadRow:
+        # The inbox shows only "2 hours ago": no exact time, so every thread is opened.
+        ref = self.parse_or_drift(parsing.thread_ref, raw["href"], "inbox.rows.href")
+        return ThreadRow(thread_ref=ref, last_activity=None, sender_name=raw.get("sender") or "")
+
+    def thread_message(self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]) -> Inbound:
+        data = self.parse_or_drift(parsing.component_data, raw["data"], "thread.messages.data")
+        href = context.get("listing_href") or ""
+        sender = data.get("user") or {}
+        return Inbound(
+            thread_ref=thread_ref,
+            message_ref=str(data["id"]),
+            sender_name=str(sender.get("name", "")) if isinstance(sender, dict) else "",
+            body=str(data["content"]),
+            sent_at=self.parse_or_drift(parsing.parse_time, str(data.get("createdAt", "")), "thread.messages.createdAt"),
+            direction="out" if data.get("isSender") else "in",
+            listing_ref=parsing.listing_ref(href),
+            listing_url=self.absolute(href),
+            listing_title=context.get("listing_title") or "",
+        )
+
+    def confirm_sent(self, thread_ref: str, body: str, before: set[str]) -> Receipt:
+        """Poll the thread: Roomies shows a sent reply only after a delay; not seen is unknown, not failed."""
+        timeout = float(getattr(settings, "LEASEBOT_ROOMIES_CONFIRM_TIMEOUT_S", 15.0))
+        interval = float(getattr(settings, "LEASEBOT_ROOMIES_CONFIRM_POLL_S", 1.0))
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self.page.url.split("#")[0].endswith(f"/inbox/{thread_ref}"):
+                self.goto(self.url("thread", thread_ref=thread_ref))
+            receipt = self._match_new(thread_ref, body, before)
+            if receipt is not None:
+                return receipt
+            if time.monotonic() + interval > deadline:
+                self._save_failure("send-unconfirmed")
+                raise OutcomeUnknown(
+                    f"roomies: reply not visible after {timeout:.0f}s of polling", **self._extra(thread=thread_ref)
+                )
+            time.sleep(interval)
+            self.goto(self.url("thread", thread_ref=thread_ref))

@@ -1,0 +1,51 @@
+"""Roomies' locator map: Tailwind classes and Alpine.js component data, so attributes over text."""
+
+from __future__ import annotations
+
+from platforms.connectors.locators import Group, LocatorMap, loc
+
+LOCATORS = LocatorMap(
+    platform="roomies",
+    urls={"login": "/login", "inbox": "/inbox", "thread": "/inbox/{thread_ref}"},
+    elements={
+        "login.username": loc("input#email[name='email']", "input[name='email']"),
+        "login.password": loc("input#password[name='password']", "input[name='password']"),
+        "login.remember": loc("input[name='remember']", required=False),
+        "login.submit": loc("form[action$='/login'] button[type='submit']", "button:has-text('Login')"),
+        "login.error_credentials": loc("text=These credentials do not match our records."),
+        "session.marker": loc("form[action$='/logout']", "a[href$='/logout']"),
+        "inbox.empty": loc("text=/you don.t have any messages/i"),
+        "inbox.next": loc("a[rel='next']", required=False),
+        "reply.body": loc("textarea[name='body']"),
+        # The send button is the brand-orange one, not the "More" menu button beside it.
+        "reply.submit": loc("form[action*='/messages'] button[type='submit'][class*='bg-brand-orange']", "form[action*='/messages'] button[type='submit']"),
+    },
+    groups={
+        "inbox.rows": Group(
+            item=loc("a[href*='/inbox/'][class*='hover:bg-teal-lightest']", "a[href*='/inbox/']"),
+            fields={
+                "href": loc(":scope", attr="href"),
+                "sender": loc(".font-bold", required=False),
+                "ago": loc(".text-xs", required=False),
+            },
+        ),
+        "thread.messages": Group(
+            item=loc("li[x-data*='messageItem']"),
+            fields={"data": loc(":scope", attr="x-data")},
+        ),
+        "thread.context": Group(
+            item=loc(":root"),
+            fields={
+                "listing_href": loc("header a[href*='/rooms/']", "a[href*='/rooms/']", attr="href", required=False),
+                "listing_title": loc("header a[href*='/rooms/']", "a[href*='/rooms/']", required=False),
+                "renter": loc("header span.font-bold", required=False),
+            },
+        ),
+    },
+    pages={
+        "login": ("login.username", "login.password", "login.submit"),
+        "inbox": ("session.marker", "inbox.rows"),
+        "thread": ("thread.messages", "reply.body", "reply.submit"),
+    },
+    facts={"thread_ref": r"/inbox/(\d+)", "listing_ref": r"/rooms/([\w-]+)"},
+)
