@@ -1,5 +1,14 @@
-"""Routes of this app under /api/v1/ (filled as its endpoints land)."""
+"""Pages of the review UI under /review/."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from inbox.ui import views
+
+app_name = "review"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.queue, name="queue"),
+    path("conversations/<int:conversation_id>/", views.conversation, name="conversation"),
+    path("settings/", views.settings_page, name="settings"),
+    path("health/", views.health, name="health"),
+]

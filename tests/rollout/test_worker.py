@@ -13,7 +13,8 @@ from platforms.policies import resolve_send_mode
 from rollout.models import StageChange
 from tests.rollout import scenario
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# serialized_rollback restores the seeded platforms, settings and schedules an earlier transactional test flushed.
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_auto_rollback_check_on_a_real_worker(canary_account, celery_worker_factory, purge_broker):

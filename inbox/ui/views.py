@@ -1,0 +1,66 @@
+"""The review UI's pages: HTML shells whose data all comes from the API (``/api/v1/``).
+
+The views only decide who may open a page (roles, and for a conversation the agent's
+grant: another account's conversation is a 404, as in the API) and set the CSRF cookie
+the page's script sends back as ``X-CSRFToken``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from inbox.models import Conversation
+from platforms.api.permissions import cached_role, scope_to_accounts
+
+REVIEWERS = {"admin", "agent"}
+
+
+def _role_or_403(request: HttpRequest, allowed: set[str]) -> str:
+    role = cached_role(request.user)
+    if role not in allowed:
+        raise PermissionDenied("your role may not open this page")
+    return role
+
+
+def _page(request: HttpRequest, template: str, page: str, role: str, **context: object) -> HttpResponse:
+    return render(request, f"review/{template}", {"page": page, "role": role, **context})
+
+
+@login_required
+@ensure_csrf_cookie
+def queue(request: HttpRequest) -> HttpResponse:
+    """The review queue; ops, who answer no renters, land on the health board instead."""
+    if cached_role(request.user) == "ops":
+        return redirect("review:health")
+    role = _role_or_403(request, REVIEWERS)
+    return _page(request, "queue.html", "queue", role)
+
+
+@login_required
+@ensure_csrf_cookie
+def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """One conversation; outside the agent's accounts it does not exist (404)."""
+    role = _role_or_403(request, REVIEWERS)
+    if not scope_to_accounts(Conversation.objects.filter(pk=conversation_id), request.user).exists():
+        raise Http404("no such conversation")
+    return _page(request, "conversation.html", "conversation", role, conversation_id=conversation_id)
+
+
+@login_required
+@ensure_csrf_cookie
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """Platform and account switches, send modes and the rollout stage: admins only."""
+    role = _role_or_403(request, {"admin"})
+    return _page(request, "settings.html", "settings", role)
+
+
+@login_required
+@ensure_csrf_cookie
+def health(request: HttpRequest) -> HttpResponse:
+    """The platform health board (every role; agents see their accounts)."""
+    role = _role_or_403(request, {"admin", "agent", "ops"})
+    return _page(request, "health.html", "health", role)
