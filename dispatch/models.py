@@ -147,7 +147,7 @@ class ConversationNote(models.Model):
     """An agent's private note on a conversation: seen by the team, never sent to the renter.
 
     Lives in dispatch beside the outbox because it belongs to the review desk's writes
-    (see docs/decisions/review-desk-models.md); it holds the note text only, no renter data.
+    (see docs/decisions/0071-review-desk-models.md); it holds the note text only, no renter data.
     """
 
     conversation = models.ForeignKey("inbox.Conversation", on_delete=models.CASCADE, related_name="notes")

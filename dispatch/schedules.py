@@ -17,14 +17,19 @@ SCHEDULES: tuple[tuple[str, int, bool], ...] = (
 )
 
 
-def ensure_schedules(periodic_task_model: Any, interval_model: Any) -> list[str]:
-    """Create or update every periodic task; return their names. Safe to run any number of times."""
+def ensure_schedules(periodic_task_model: Any, interval_model: Any, *, keep_existing: bool = False) -> list[str]:
+    """Create (or, unless ``keep_existing``, reset) every periodic task; return their names. Idempotent.
+
+    ``keep_existing`` leaves a schedule an admin changed (interval, enabled) as it is.
+    """
     names = []
     for task, seconds, per_platform in SCHEDULES:
         every, _ = interval_model.objects.get_or_create(every=seconds, period="seconds")
         targets = PLATFORM_SLUGS if per_platform else (None,)
         for slug in targets:
             name = f"{task}:{slug}" if slug else task
+            if keep_existing and periodic_task_model.objects.filter(name=name).exists():
+                continue
             periodic_task_model.objects.update_or_create(
                 name=name,
                 defaults={

@@ -183,7 +183,10 @@ class SuppressionEntryAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: SuppressionEntry, form: Any, change: bool) -> None:
         data = form.cleaned_data
         entry = suppression.suppression_add(
-            platform=data["contact_platform"], handle=data["contact_handle"], reason=data.get("reason") or "admin", actor=request.user
+            platform=data["contact_platform"],
+            handle=data["contact_handle"],
+            reason=data.get("reason") or "admin",
+            actor=request.user,
         )
         obj.pk, obj.contact_hash = entry.pk, entry.contact_hash
 
@@ -203,7 +206,9 @@ class AllowListForm(ContactForm):
         data = super().clean() or {}
         if data.get("kind") == AllowListKind.LISTING and not data.get("listing"):
             raise forms.ValidationError("Choose the listing.")
-        if data.get("kind") == AllowListKind.RENTER and not (data.get("contact_platform") and data.get("contact_handle")):
+        if data.get("kind") == AllowListKind.RENTER and not (
+            data.get("contact_platform") and data.get("contact_handle")
+        ):
             raise forms.ValidationError("Enter the platform and the renter's handle.")
         return data
 
@@ -223,10 +228,15 @@ class AllowListEntryAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: AllowListEntry, form: Any, change: bool) -> None:
         data = form.cleaned_data
         if data["kind"] == AllowListKind.LISTING:
-            entry = suppression.allowlist_add_listing(listing=data["listing"], note=data.get("note", ""), actor=request.user)
+            entry = suppression.allowlist_add_listing(
+                listing=data["listing"], note=data.get("note", ""), actor=request.user
+            )
         else:
             entry = suppression.allowlist_add_renter(
-                platform=data["contact_platform"], handle=data["contact_handle"], note=data.get("note", ""), actor=request.user
+                platform=data["contact_platform"],
+                handle=data["contact_handle"],
+                note=data.get("note", ""),
+                actor=request.user,
             )
         obj.pk = entry.pk
 
@@ -246,8 +256,25 @@ class MessageInline(admin.TabularInline):
 class ConversationAdmin(ReadOnlyAdmin):
     """Conversations as the bot sees them (agents work in the review UI)."""
 
-    list_display = ("__str__", "listing", "unit", "linkage_status", "workflow_outcome", "showing_state", "follow_up_stage", "human_required", "opted_out")
-    list_filter = ("linkage_status", "workflow_outcome", "showing_state", "follow_up_stage", "human_required", "opted_out")
+    list_display = (
+        "__str__",
+        "listing",
+        "unit",
+        "linkage_status",
+        "workflow_outcome",
+        "showing_state",
+        "follow_up_stage",
+        "human_required",
+        "opted_out",
+    )
+    list_filter = (
+        "linkage_status",
+        "workflow_outcome",
+        "showing_state",
+        "follow_up_stage",
+        "human_required",
+        "opted_out",
+    )
     search_fields = ("thread_ref",)
     inlines = (MessageInline,)
 
@@ -262,7 +289,17 @@ class MessageAdmin(ReadOnlyAdmin):
 class DecisionAdmin(ReadOnlyAdmin):
     """Every decision with its reasons, the engine that made it and the template versions it used."""
 
-    list_display = ("__str__", "conversation", "engine", "intent", "confidence", "reason_codes", "template_key", "template_version", "created_at")
+    list_display = (
+        "__str__",
+        "conversation",
+        "engine",
+        "intent",
+        "confidence",
+        "reason_codes",
+        "template_key",
+        "template_version",
+        "created_at",
+    )
     list_filter = ("engine", "intent")
 
 

@@ -82,12 +82,18 @@ _EXCLUDING = (
 _FAIR_PATTERNS = (
     # "no kids", "no section 8", "christians only", "not suitable for families", "prefer female".
     re.compile(rf"\b(?:{_EXCLUDING})\b(?:\s+\w+){{0,3}}?\s+(?:{_PROTECTED})\b"),
-    re.compile(rf"\b(?:{_PROTECTED})\b\s+(?:only|not (?:allowed|accepted|welcome)|need not apply|are not (?:allowed|accepted|welcome))\b"),
+    re.compile(
+        rf"\b(?:{_PROTECTED})\b\s+(?:only|not (?:allowed|accepted|welcome)|need not apply|are not (?:allowed|accepted|welcome))\b"
+    ),
     re.compile(r"\b(?:adults?|singles?|couples?|professionals?|students?) only\b"),
     re.compile(r"\b(?:no|not for) (?:families|kids|children)\b"),
-    re.compile(r"\b(?:where are you from|what(?:'s| is) your (?:religion|race|ethnicity|nationality|national origin|sexual orientation))\b"),
+    re.compile(
+        r"\b(?:where are you from|what(?:'s| is) your (?:religion|race|ethnicity|nationality|national origin|sexual orientation))\b"
+    ),
     re.compile(r"\b(?:are you|is she|is he) (?:pregnant|disabled|married|religious|a citizen|an immigrant)\b"),
-    re.compile(r"\b(?:quiet|safe|nice) (?:neighbou?rhood|area|building) (?:with|for) (?:no|few) (?:minorities|immigrants|kids|children)\b"),
+    re.compile(
+        r"\b(?:quiet|safe|nice) (?:neighbou?rhood|area|building) (?:with|for) (?:no|few) (?:minorities|immigrants|kids|children)\b"
+    ),
 )
 # Positive or neutral statements about a protected class pass ("families welcome", "we accept vouchers").
 _FAIR_SAFE = re.compile(r"\b(?:welcome|welcomed|accept(?:ed|s)?|happy to|regardless of|equal housing)\b")
@@ -100,9 +106,15 @@ _PAY_CHANNEL = (
 )
 _PAY_VERB = r"pay|send|transfer|wire|deposit|hold|reserve|secure|fee|money|payment|funds"
 _PAY_PATTERNS = (
-    re.compile(rf"\b(?:{_PAY_VERB})\w*\b(?:\W+\w+){{0,6}}?\W+(?:via|through|by|with|using|over|on|to my|thru)\s+(?:{_PAY_CHANNEL})\b"),
-    re.compile(rf"\b(?:{_PAY_CHANNEL})\b(?:\W+\w+){{0,5}}?\W+(?:the )?(?:deposit|first month|payment|fee|rent|money|funds|holding)\b"),
-    re.compile(r"\b(?:send|wire|transfer|pay)\b(?:\W+\w+){0,4}?\W+(?:deposit|money|payment|funds|first month)\b(?:\W+\w+){0,6}?\W+(?:before|to hold|to reserve|to secure|so i can|and i will|and i'll) "),
+    re.compile(
+        rf"\b(?:{_PAY_VERB})\w*\b(?:\W+\w+){{0,6}}?\W+(?:via|through|by|with|using|over|on|to my|thru)\s+(?:{_PAY_CHANNEL})\b"
+    ),
+    re.compile(
+        rf"\b(?:{_PAY_CHANNEL})\b(?:\W+\w+){{0,5}}?\W+(?:the )?(?:deposit|first month|payment|fee|rent|money|funds|holding)\b"
+    ),
+    re.compile(
+        r"\b(?:send|wire|transfer|pay)\b(?:\W+\w+){0,4}?\W+(?:deposit|money|payment|funds|first month)\b(?:\W+\w+){0,6}?\W+(?:before|to hold|to reserve|to secure|so i can|and i will|and i'll) "
+    ),
     re.compile(r"\b(?:pay|send)\b(?:\W+\w+){0,4}?\W+(?:outside|off) (?:the )?(?:platform|site|app|website)\b"),
     re.compile(r"\b(?:my|our) (?:bank account|account number|routing number|iban|btc wallet|wallet address)\b"),
 )
@@ -121,49 +133,79 @@ _PD_REQUEST = re.compile(
 
 # --- threats and abuse ------------------------------------------------------------------
 THREAT_PATTERNS = (
-    re.compile(r"\b(?:i|we)(?:'ll| will| am going to|'m going to|'m gonna| gonna)\s+(?:kill|hurt|find|beat|destroy|ruin|come after|get) you\b"),
+    re.compile(
+        r"\b(?:i|we)(?:'ll| will| am going to|'m going to|'m gonna| gonna)\s+(?:kill|hurt|find|beat|destroy|ruin|come after|get) you\b"
+    ),
     re.compile(r"\b(?:kill|hurt|shoot|stab|beat up) (?:you|yourself|him|her|them)\b"),
     re.compile(r"\byou(?:'d| had)? better (?:watch (?:your back|out)|pay up)\b"),
-    re.compile(r"\b(?:f+u+c+k+(?:ing|er|ed)?|sh[i1]t(?:ty|head)?|bitch(?:es)?|bastard|asshole|a\$\$hole|dickhead|cunt|motherf\w*|retard(?:ed)?|moron|idiot|stupid (?:idiot|bitch|renter|tenant|person)|dumbass|scumbag|loser)\b"),
+    re.compile(
+        r"\b(?:f+u+c+k+(?:ing|er|ed)?|sh[i1]t(?:ty|head)?|bitch(?:es)?|bastard|asshole|a\$\$hole|dickhead|cunt|motherf\w*|retard(?:ed)?|moron|idiot|stupid (?:idiot|bitch|renter|tenant|person)|dumbass|scumbag|loser)\b"
+    ),
     re.compile(r"\b(?:shut up|go to hell|screw you|get lost|drop dead)\b"),
 )
 _THREAT_SAFE = re.compile(r"\b(?:killer (?:view|deal|location|kitchen)|drop[- ]dead gorgeous)\b")
 
 # --- legal advice -----------------------------------------------------------------------
 _LEGAL_PATTERNS = (
-    re.compile(r"\byou (?:can|could|should|may|are allowed to|have the right to)\b(?:\W+\w+){0,2}?\W+(?:sue|withhold (?:the |your )?rent|break (?:your|the) lease|stop paying|take (?:them|him|her|your landlord) to court|file (?:a )?(?:lawsuit|claim|complaint))\b"),
-    re.compile(r"\b(?:legally|under (?:the |state |federal |city )?(?:law|statute)|according to (?:the )?law|the law (?:says|requires|allows))\b"),
+    re.compile(
+        r"\byou (?:can|could|should|may|are allowed to|have the right to)\b(?:\W+\w+){0,2}?\W+(?:sue|withhold (?:the |your )?rent|break (?:your|the) lease|stop paying|take (?:them|him|her|your landlord) to court|file (?:a )?(?:lawsuit|claim|complaint))\b"
+    ),
+    re.compile(
+        r"\b(?:legally|under (?:the |state |federal |city )?(?:law|statute)|according to (?:the )?law|the law (?:says|requires|allows))\b"
+    ),
     re.compile(r"\byour (?:legal |tenant )?rights (?:are|include|say)\b"),
-    re.compile(r"\b(?:it is|it's|that is|that's) (?:perfectly )?(?:legal|illegal|not legal|unlawful|lawful) (?:for|to)\b"),
+    re.compile(
+        r"\b(?:it is|it's|that is|that's) (?:perfectly )?(?:legal|illegal|not legal|unlawful|lawful) (?:for|to)\b"
+    ),
     re.compile(r"\b(?:my|this is) legal advice\b|\bas (?:a|your) (?:lawyer|attorney)\b"),
     re.compile(r"\byou (?:are|re|'re) (?:legally )?entitled to\b"),
 )
 
 # --- prompt injection -------------------------------------------------------------------
 INJECTION_PATTERNS = (
-    re.compile(r"\b(?:ignore|disregard|forget|override)\b(?:\W+\w+){0,3}?\W+(?:previous|prior|above|earlier|all|your|system)\W+(?:\w+\W+){0,2}?(?:instructions?|prompts?|rules|messages|guidelines|directions)\b"),
+    re.compile(
+        r"\b(?:ignore|disregard|forget|override)\b(?:\W+\w+){0,3}?\W+(?:previous|prior|above|earlier|all|your|system)\W+(?:\w+\W+){0,2}?(?:instructions?|prompts?|rules|messages|guidelines|directions)\b"
+    ),
     re.compile(r"\b(?:system prompt|developer mode|jailbreak|dan mode|prompt injection|hidden instructions?)\b"),
     re.compile(r"\byou are (?:now|no longer) (?:a|an|my|the|in|free|dan|not)\b"),
     re.compile(r"\bas an ai(?: language model| assistant| model)?\b|\bi am an ai\b|\blanguage model\b"),
     re.compile(r"\bnew instructions?\s*:|\bbegin (?:system|admin|developer)\b|\bend of (?:system )?prompt\b"),
     re.compile(r"<\|?(?:im_start|im_end|system|endoftext)\|?>|\[/?inst\]|\[system\]|###\s*(?:system|instruction)"),
-    re.compile(r"\b(?:reveal|print|show|repeat|output)\b(?:\W+\w+){0,3}?\W+(?:system prompt|instructions|your prompt|initial prompt|api key)\b"),
+    re.compile(
+        r"\b(?:reveal|print|show|repeat|output)\b(?:\W+\w+){0,3}?\W+(?:system prompt|instructions|your prompt|initial prompt|api key)\b"
+    ),
 )
 _ECHO_MIN_WORDS = 8
 
 # --- promises outside policy ------------------------------------------------------------
 _PROMISE_PATTERNS = (
-    re.compile(r"\b(?:waive|waived|waiving|skip|drop|forgive)\b(?:\W+\w+){0,3}?\W+(?:deposit|application fee|fees?|broker fee|first month|rent|credit check|background check)\b"),
-    re.compile(r"\b(?:deposit|application fee|broker fee|fees?)\b(?:\W+\w+){0,3}?\W+(?:waived|free|on us|not required|refunded in full)\b"),
-    re.compile(r"\b(?:\d+|one|two|a|first|last) months? (?:free|rent[- ]free|on us)\b|\bfree (?:month|rent|first month)\b"),
-    re.compile(r"\b(?:i|we)(?:'ll| will| can| could| would| are able to)\b(?:\W+\w+){0,2}?\W+(?:lower|reduce|cut|drop|discount|match|knock)\b(?:\W+\w+){0,3}?\W+(?:rent|price|deposit|fee)"),
-    re.compile(r"\b(?:\d+ ?%|\$\d[\d,]*) (?:off|discount)\b|\bdiscount(?:ed)? (?:rent|price|for you)\b|\bspecial (?:price|deal|discount) (?:for|just for) you\b"),
-    re.compile(r"\b(?:guarantee(?:d)?|promise(?:d)?|100%)\b(?:\W+\w+){0,3}?\W+(?:approv\w*|accept\w*|the (?:unit|apartment|room) is yours)\b"),
+    re.compile(
+        r"\b(?:waive|waived|waiving|skip|drop|forgive)\b(?:\W+\w+){0,3}?\W+(?:deposit|application fee|fees?|broker fee|first month|rent|credit check|background check)\b"
+    ),
+    re.compile(
+        r"\b(?:deposit|application fee|broker fee|fees?)\b(?:\W+\w+){0,3}?\W+(?:waived|free|on us|not required|refunded in full)\b"
+    ),
+    re.compile(
+        r"\b(?:\d+|one|two|a|first|last) months? (?:free|rent[- ]free|on us)\b|\bfree (?:month|rent|first month)\b"
+    ),
+    re.compile(
+        r"\b(?:i|we)(?:'ll| will| can| could| would| are able to)\b(?:\W+\w+){0,2}?\W+(?:lower|reduce|cut|drop|discount|match|knock)\b(?:\W+\w+){0,3}?\W+(?:rent|price|deposit|fee)"
+    ),
+    re.compile(
+        r"\b(?:\d+ ?%|\$\d[\d,]*) (?:off|discount)\b|\bdiscount(?:ed)? (?:rent|price|for you)\b|\bspecial (?:price|deal|discount) (?:for|just for) you\b"
+    ),
+    re.compile(
+        r"\b(?:guarantee(?:d)?|promise(?:d)?|100%)\b(?:\W+\w+){0,3}?\W+(?:approv\w*|accept\w*|the (?:unit|apartment|room) is yours)\b"
+    ),
     re.compile(r"\bno (?:credit|background|income) check\b"),
-    re.compile(r"\b(?:i|we)(?:'ll| will)\b(?:\W+\w+){0,2}?\W+hold (?:the |this |it )?(?:unit|apartment|room|place|it) for you\b"),
+    re.compile(
+        r"\b(?:i|we)(?:'ll| will)\b(?:\W+\w+){0,2}?\W+hold (?:the |this |it )?(?:unit|apartment|room|place|it) for you\b"
+    ),
     re.compile(r"\bprice match\b"),
 )
-_PROMISE_SAFE = re.compile(r"\b(?:no|not|cannot|can'?t|unable to|don'?t|do not|never)\b(?:\W+\w+){0,2}?\W+(?:waive|discount|offer discounts|lower|reduce|hold|guarantee|promise)")
+_PROMISE_SAFE = re.compile(
+    r"\b(?:no|not|cannot|can'?t|unable to|don'?t|do not|never)\b(?:\W+\w+){0,2}?\W+(?:waive|discount|offer discounts|lower|reduce|hold|guarantee|promise)"
+)
 
 
 def _window(text: str, start: int, end: int, before: int = 40) -> str:
@@ -240,11 +282,17 @@ def _personal_data(text: str, original: str) -> list[GuardrailFlag]:
     flags: list[GuardrailFlag] = []
     ssn = _SSN_RE.search(original)
     if ssn:
-        flags.append(GuardrailFlag(PERSONAL_DATA, "Contains what looks like a social security number.", "***-**-" + ssn.group()[-4:]))
+        flags.append(
+            GuardrailFlag(
+                PERSONAL_DATA, "Contains what looks like a social security number.", "***-**-" + ssn.group()[-4:]
+            )
+        )
     for card in _CARD_RE.finditer(original):
         digits = re.sub(r"\D", "", card.group())
         if 13 <= len(digits) <= 19 and _luhn(digits):
-            flags.append(GuardrailFlag(PERSONAL_DATA, "Contains what looks like a payment card number.", "**** " + digits[-4:]))
+            flags.append(
+                GuardrailFlag(PERSONAL_DATA, "Contains what looks like a payment card number.", "**** " + digits[-4:])
+            )
             break
     request = _PD_REQUEST.search(text)
     if request and not _PAY_SAFE.search(_window(text, request.start(), request.end(), 30)):
@@ -262,7 +310,9 @@ def _threat_abuse(text: str) -> list[GuardrailFlag]:
     scrubbed = _THREAT_SAFE.sub(" ", text)
     found = _first(THREAT_PATTERNS, scrubbed)
     if found:
-        return [GuardrailFlag(THREAT_ABUSE, "Contains a threat, an insult or abusive language.", _excerpt(scrubbed, found))]
+        return [
+            GuardrailFlag(THREAT_ABUSE, "Contains a threat, an insult or abusive language.", _excerpt(scrubbed, found))
+        ]
     return []
 
 

@@ -41,7 +41,9 @@ def _by_reference(conversation: Conversation) -> Listing | None:
     if not candidates:
         return None
     platform_id = conversation.account.platform_id
-    refs = ListingRef.objects.filter(platform_id=platform_id).filter(Q(external_ref__in=candidates) | Q(url__in=candidates))
+    refs = ListingRef.objects.filter(platform_id=platform_id).filter(
+        Q(external_ref__in=candidates) | Q(url__in=candidates)
+    )
     listings = {ref.listing_id for ref in refs}
     if len(listings) == 1:
         return Listing.objects.get(pk=listings.pop())

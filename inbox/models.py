@@ -173,7 +173,9 @@ class Conversation(models.Model):
     listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations")
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations")
     linkage_status = models.CharField(max_length=16, choices=LinkageStatus.choices, default=LinkageStatus.PENDING)
-    listing_ref_seen = models.CharField(max_length=500, blank=True, help_text="The listing reference the platform showed.")
+    listing_ref_seen = models.CharField(
+        max_length=500, blank=True, help_text="The listing reference the platform showed."
+    )
     renter_name = models.CharField(max_length=200, blank=True)
     renter_handle = models.CharField(max_length=200, blank=True)
     workflow_outcome = models.CharField(max_length=20, choices=WorkflowOutcome.choices, default=WorkflowOutcome.NEW)
@@ -183,7 +185,11 @@ class Conversation(models.Model):
     human_reason = models.CharField(max_length=300, blank=True)
     human_required_since = models.DateTimeField(null=True, blank=True)
     assigned_agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_conversations"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
     )
     taken_over_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="taken_conversations"
@@ -220,7 +226,9 @@ class Message(models.Model):
     body = models.TextField()
     sent_at = models.DateTimeField()
     seen_at = models.DateTimeField(auto_now_add=True)
-    sent_by_bot = models.BooleanField(default=False, help_text="An outbound lease-bot sent (else an agent on the platform).")
+    sent_by_bot = models.BooleanField(
+        default=False, help_text="An outbound lease-bot sent (else an agent on the platform)."
+    )
 
     class Meta:
         ordering = ("sent_at", "id")
@@ -261,7 +269,9 @@ class Decision(models.Model):
     class Meta:
         ordering = ("-created_at", "-id")
         constraints = (
-            models.CheckConstraint(condition=Q(confidence__gte=0) & Q(confidence__lte=1), name="decision_confidence_0_1"),
+            models.CheckConstraint(
+                condition=Q(confidence__gte=0) & Q(confidence__lte=1), name="decision_confidence_0_1"
+            ),
         )
 
     def __str__(self) -> str:
@@ -286,7 +296,9 @@ class Showing(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     status = models.CharField(max_length=16, choices=ShowingStatus.choices, default=ShowingStatus.BOOKED)
-    source = models.JSONField(default=dict, blank=True, help_text="Where the slot came from (window, agent, assignment).")
+    source = models.JSONField(
+        default=dict, blank=True, help_text="Where the slot came from (window, agent, assignment)."
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -363,7 +375,13 @@ class ReplyTemplate(models.Model):
         )
 
     def __str__(self) -> str:
-        scope = f"account {self.account_id}" if self.account_id else f"platform {self.platform_id}" if self.platform_id else "global"
+        scope = (
+            f"account {self.account_id}"
+            if self.account_id
+            else f"platform {self.platform_id}"
+            if self.platform_id
+            else "global"
+        )
         return f"{self.key} ({scope}) v{self.version}"
 
     def clean(self) -> None:
@@ -445,8 +463,12 @@ class AllowListEntry(models.Model):
                 ),
                 name="allowlist_entry_shape",
             ),
-            models.UniqueConstraint(fields=("contact_hash",), condition=~Q(contact_hash=""), name="allowlist_renter_unique"),
-            models.UniqueConstraint(fields=("listing",), condition=Q(listing__isnull=False), name="allowlist_listing_unique"),
+            models.UniqueConstraint(
+                fields=("contact_hash",), condition=~Q(contact_hash=""), name="allowlist_renter_unique"
+            ),
+            models.UniqueConstraint(
+                fields=("listing",), condition=Q(listing__isnull=False), name="allowlist_listing_unique"
+            ),
         )
 
     def __str__(self) -> str:

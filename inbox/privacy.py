@@ -18,8 +18,6 @@ erased texts back.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import hmac
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +28,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from inbox import suppression
 from leasebot.core.services import audit_record
 from leasebot.exceptions import ValidationFailed
 
@@ -60,7 +59,16 @@ class ErasureResult:
     conversation_ids: list[int] = dataclasses.field(default_factory=list)
 
     def add(self, other: ErasureResult) -> None:
-        for field in ("conversations", "messages", "outbound", "decisions", "dead_letters", "attempts", "showings", "cancelled"):
+        for field in (
+            "conversations",
+            "messages",
+            "outbound",
+            "decisions",
+            "dead_letters",
+            "attempts",
+            "showings",
+            "cancelled",
+        ):
             setattr(self, field, getattr(self, field) + getattr(other, field))
         self.suppressed = self.suppressed or other.suppressed
         self.conversation_ids += other.conversation_ids
@@ -75,20 +83,8 @@ def retention_days() -> int:
 
 
 def contact_hash(platform_slug: str, handle: str) -> str:
-    """Return the keyed hash the suppression and allow lists store instead of a handle.
-
-    Uses the inbox's own function when it offers one, so both sides always agree.
-    """
-    try:
-        from inbox import suppression  # type: ignore[attr-defined]
-    except ImportError:
-        suppression = None
-    own = getattr(suppression, "contact_hash", None) if suppression is not None else None
-    if callable(own):
-        return str(own(platform_slug, handle))
-    key = settings.SECRET_KEY.encode()
-    message = f"{platform_slug.strip().lower()}:{handle.strip().lower()}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    """Return the keyed hash the suppression and allow lists store instead of a handle (the inbox's own)."""
+    return suppression.contact_hash(platform_slug, handle)
 
 
 def _scrub_hold_reasons(reasons: list[Any]) -> list[str]:
@@ -100,22 +96,16 @@ def _scrub_hold_reasons(reasons: list[Any]) -> list[str]:
     return kept
 
 
-def _suppress(platform_slug: str, handle: str) -> bool:
-    from inbox.models import AllowListEntry, SuppressionEntry
+def _suppress(platform_slug: str, handle: str, actor: Actor) -> bool:
+    """Keep the contact from being written to again (hash only), and drop them from the allow-list."""
+    from inbox.models import AllowListEntry
 
-    digest = contact_hash(platform_slug, handle)
-    entry, created = SuppressionEntry.objects.get_or_create(
-        contact_hash=digest, defaults={"platform": platform_slug, "reason": "erasure"}
-    )
-    if not created and entry.lifted_at is not None:
-        entry.lifted_at = None
-        entry.reason = "erasure"
-        entry.save(update_fields=["lifted_at", "reason"])
-    AllowListEntry.objects.filter(contact_hash=digest).delete()
+    suppression.suppression_add(platform=platform_slug, handle=handle, reason="erasure", actor=actor)
+    AllowListEntry.objects.filter(contact_hash__in=suppression.contact_hashes(platform_slug, handle)).delete()
     return True
 
 
-def _erase_one(conversation_id: int, *, suppress: bool) -> ErasureResult:
+def _erase_one(conversation_id: int, *, suppress: bool, actor: Actor = None) -> ErasureResult:
     """Anonymise one conversation and everything hanging off it (inside the caller's transaction)."""
     from dispatch.models import DeadLetter, DispatchAttempt, OutboundMessage
     from dispatch.services import outbound_cancel_for_conversation
@@ -123,10 +113,12 @@ def _erase_one(conversation_id: int, *, suppress: bool) -> ErasureResult:
 
     conversation = Conversation.objects.select_for_update().select_related("account__platform").get(pk=conversation_id)
     result = ErasureResult(conversations=1, conversation_ids=[conversation_id])
-    slug = conversation.account.platform.slug
-    if suppress and conversation.renter_handle:
-        result.suppressed = _suppress(slug, conversation.renter_handle)
-    result.cancelled = outbound_cancel_for_conversation(conversation_id=conversation_id, reason="erased", only_bot=False)
+    if suppress:
+        # A thread reference stands in for a missing handle (the inbox's own rule).
+        result.suppressed = _suppress(*suppression.conversation_contact(conversation), actor)
+    result.cancelled = outbound_cancel_for_conversation(
+        conversation_id=conversation_id, reason="erased", only_bot=False
+    )
 
     outbound_ids = []
     for row in OutboundMessage.objects.select_for_update().filter(conversation_id=conversation_id).order_by("pk"):
@@ -138,20 +130,34 @@ def _erase_one(conversation_id: int, *, suppress: bool) -> ErasureResult:
         row.last_error = ""
         row.rejected_reason = "erased" if row.rejected_reason else ""
         row.hold_reasons = _scrub_hold_reasons(row.hold_reasons)
-        row.save(update_fields=["body", "original_body", "body_hash", "last_error", "rejected_reason", "hold_reasons", "updated_at"])
+        row.save(
+            update_fields=[
+                "body",
+                "original_body",
+                "body_hash",
+                "last_error",
+                "rejected_reason",
+                "hold_reasons",
+                "updated_at",
+            ]
+        )
     result.outbound = len(outbound_ids)
 
     result.messages = Message.objects.filter(conversation_id=conversation_id).update(body=ERASED, sender_name="")
     result.decisions = Decision.objects.filter(conversation_id=conversation_id).update(
         reply_text="", extracted={}, engine_detail=""
     )
-    result.showings = Showing.objects.filter(conversation_id=conversation_id).exclude(cancel_reason="").update(cancel_reason="")
+    result.showings = (
+        Showing.objects.filter(conversation_id=conversation_id).exclude(cancel_reason="").update(cancel_reason="")
+    )
     for letter in DeadLetter.objects.select_for_update().filter(outbound_id__in=outbound_ids):
         letter.payload = {k: v for k, v in (letter.payload or {}).items() if k in DEAD_LETTER_KEEP}
         letter.error_message = ""
         letter.save(update_fields=["payload", "error_message"])
         result.dead_letters += 1
-    result.attempts = DispatchAttempt.objects.filter(outbound_id__in=outbound_ids).exclude(error_message="").update(error_message="")
+    result.attempts = (
+        DispatchAttempt.objects.filter(outbound_id__in=outbound_ids).exclude(error_message="").update(error_message="")
+    )
 
     conversation.renter_name = ""
     conversation.renter_handle = ""
@@ -165,10 +171,24 @@ def _erase_one(conversation_id: int, *, suppress: bool) -> ErasureResult:
     return result
 
 
-def _record(result: ErasureResult, *, actor: Actor, system: str, platform: str, reason: str, obj: Any = None, extra: dict[str, Any] | None = None) -> None:
+def _record(
+    result: ErasureResult,
+    *,
+    actor: Actor,
+    system: str,
+    platform: str,
+    reason: str,
+    obj: Any = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
     audit_record(
-        action="privacy.erase", actor=actor, system=system, obj=obj, platform=platform,
-        after={**result.counts(), "conversation_ids": result.conversation_ids, **(extra or {})}, reason=reason,
+        action="privacy.erase",
+        actor=actor,
+        system=system,
+        obj=obj,
+        platform=platform,
+        after={**result.counts(), "conversation_ids": result.conversation_ids, **(extra or {})},
+        reason=reason,
     )
     logger.info("erased renter data: conversations %s", result.conversation_ids)
 
@@ -181,8 +201,15 @@ def erase_conversation(*, conversation_id: int, actor: Actor, reason: str = "", 
     conversation = Conversation.objects.select_related("account__platform").filter(pk=conversation_id).first()
     if conversation is None:
         raise ValidationFailed(f"conversation {conversation_id} does not exist", field="conversation")
-    result = _erase_one(conversation_id, suppress=suppress)
-    _record(result, actor=actor, system="privacy", platform=conversation.account.platform.slug, reason=reason, obj=conversation)
+    result = _erase_one(conversation_id, suppress=suppress, actor=actor)
+    _record(
+        result,
+        actor=actor,
+        system="privacy",
+        platform=conversation.account.platform.slug,
+        reason=reason,
+        obj=conversation,
+    )
     return result
 
 
@@ -209,10 +236,14 @@ def erase_contact(*, platform_slug: str, handle: str, actor: Actor, reason: str 
     )
     result = ErasureResult()
     for pk in ids:
-        result.add(_erase_one(pk, suppress=True))
-    result.suppressed = _suppress(platform_slug, handle)
+        result.add(_erase_one(pk, suppress=True, actor=actor))
+    result.suppressed = _suppress(platform_slug, handle, actor)
     _record(
-        result, actor=actor, system="privacy", platform=platform_slug, reason=reason,
+        result,
+        actor=actor,
+        system="privacy",
+        platform=platform_slug,
+        reason=reason,
         extra={"contact_hash_prefix": contact_hash(platform_slug, handle)[:12]},
     )
     return result
@@ -258,7 +289,13 @@ def purge_expired(*, now: datetime | None = None, days: int | None = None, limit
             from inbox.models import Conversation
 
             conversation = Conversation.objects.select_related("account__platform").get(pk=pk)
-            _record(one, actor=None, system="retention", platform=conversation.account.platform.slug,
-                    reason=f"retention: quiet for more than {days} days", obj=conversation)
+            _record(
+                one,
+                actor=None,
+                system="retention",
+                platform=conversation.account.platform.slug,
+                reason=f"retention: quiet for more than {days} days",
+                obj=conversation,
+            )
         total.add(one)
     return total

@@ -15,7 +15,9 @@ from inbox.models import Conversation, Decision, ReplyTemplate, Unit
 def reply_template_for(*, key: str, platform_id: int | None, account_id: int | None) -> ResolvedTemplate | None:
     """Return the most specific active template for a key: the account's, else the platform's, else the global one."""
     rows = ReplyTemplate.objects.filter(key=key, is_active=True).filter(
-        Q(account_id=account_id) | Q(platform_id=platform_id, account__isnull=True) | Q(platform__isnull=True, account__isnull=True)
+        Q(account_id=account_id)
+        | Q(platform_id=platform_id, account__isnull=True)
+        | Q(platform__isnull=True, account__isnull=True)
     )
     best = None
     for row in rows:
@@ -33,14 +35,18 @@ def templates_for_conversation(conversation: Conversation) -> dict[str, Resolved
     account_id = conversation.account_id
     platform_id = conversation.account.platform_id
     rows = ReplyTemplate.objects.filter(is_active=True).filter(
-        Q(account_id=account_id) | Q(platform_id=platform_id, account__isnull=True) | Q(platform__isnull=True, account__isnull=True)
+        Q(account_id=account_id)
+        | Q(platform_id=platform_id, account__isnull=True)
+        | Q(platform__isnull=True, account__isnull=True)
     )
     chosen: dict[str, tuple[int, ReplyTemplate]] = {}
     for row in rows:
         rank = 0 if row.account_id else 1 if row.platform_id else 2
         if row.key not in chosen or rank < chosen[row.key][0]:
             chosen[row.key] = (rank, row)
-    return {key: ResolvedTemplate(row.key, row.version, row.body, row.auto_send) for key, (_rank, row) in chosen.items()}
+    return {
+        key: ResolvedTemplate(row.key, row.version, row.body, row.auto_send) for key, (_rank, row) in chosen.items()
+    }
 
 
 def _money(value: Decimal | None) -> str:
@@ -94,11 +100,18 @@ def llm_examples(*, limit: int = 4) -> tuple[tuple[str, str], ...]:
 
 def llm_playbook() -> str:
     """Return the team's playbook text for the LLM (a template admins edit, never sent)."""
-    row = ReplyTemplate.objects.filter(key=TemplateKey.LLM_PLAYBOOK, is_active=True, platform__isnull=True, account__isnull=True).first()
+    row = ReplyTemplate.objects.filter(
+        key=TemplateKey.LLM_PLAYBOOK, is_active=True, platform__isnull=True, account__isnull=True
+    ).first()
     return row.body if row else ""
 
 
 def last_offer(conversation: Conversation) -> tuple[dict, ...]:
     """Return the slots most recently offered in this conversation."""
-    decision = Decision.objects.filter(conversation=conversation).exclude(offered_slots=[]).order_by("-created_at", "-id").first()
+    decision = (
+        Decision.objects.filter(conversation=conversation)
+        .exclude(offered_slots=[])
+        .order_by("-created_at", "-id")
+        .first()
+    )
     return tuple(decision.offered_slots) if decision else ()

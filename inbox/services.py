@@ -75,8 +75,12 @@ FOLLOW_UP_DELAYS_HOURS: dict[str, int] = {
     FollowUpStage.FINAL: 168,
     **getattr(settings, "LEASEBOT_FOLLOW_UP_DELAYS_HOURS", {}),
 }
-_NEXT_STAGE = {FollowUpStage.NONE: FollowUpStage.FIRST, FollowUpStage.FIRST: FollowUpStage.SECOND, FollowUpStage.SECOND: FollowUpStage.FINAL}
-_STAGE_TEMPLATE = {
+_NEXT_STAGE: dict[str, str] = {
+    FollowUpStage.NONE: FollowUpStage.FIRST,
+    FollowUpStage.FIRST: FollowUpStage.SECOND,
+    FollowUpStage.SECOND: FollowUpStage.FINAL,
+}
+_STAGE_TEMPLATE: dict[str, str] = {
     FollowUpStage.FIRST: TemplateKey.FOLLOW_UP_FIRST,
     FollowUpStage.SECOND: TemplateKey.FOLLOW_UP_SECOND,
     FollowUpStage.FINAL: TemplateKey.FOLLOW_UP_FINAL,
@@ -143,7 +147,9 @@ def _context(conversation: Conversation, message: Message, *, now: dt.datetime) 
         showing_state=conversation.showing_state,
         follow_up_stage=conversation.follow_up_stage,
         lead_profile=dict(conversation.lead_profile or {}),
-        offered_slots=last_offer(conversation) if conversation.showing_state in {ShowingState.OFFERED, ShowingState.RESCHEDULING} else (),
+        offered_slots=last_offer(conversation)
+        if conversation.showing_state in {ShowingState.OFFERED, ShowingState.RESCHEDULING}
+        else (),
         booked_slot=booked_slot,
         platform=conversation.account.platform.slug,
         find_slots=slots,
@@ -174,7 +180,9 @@ def _book(conversation: Conversation, plan: Plan, ctx: DecisionContext, *, now: 
             retry.hold(ReasonCode.NO_TEMPLATE)
         else:
             values = template_context(ctx, {**ctx.lead_profile, **plan.classification.extracted})
-            text, missing = render_template(template.body, {**values, "slot": plan.book_slot.get("label", ""), "slots": format_slots(slots)})
+            text, missing = render_template(
+                template.body, {**values, "slot": plan.book_slot.get("label", ""), "slots": format_slots(slots)}
+            )
             retry.reply_text = text
             retry.templates_used.append((template.key, template.version))
             if missing:
@@ -198,7 +206,7 @@ def _cancel_booking(conversation: Conversation) -> None:
 def _safety_holds(conversation: Conversation, message: Message, *, now: dt.datetime) -> list[str]:
     """Return first-live safety holds: not allow-listed while allow-list-only, or inbound too old."""
     bot = BotSettings.load()
-    holds = []
+    holds: list[str] = []
     if bot.allowlist_only and not conversation_is_allowlisted(conversation):
         holds.append(ReasonCode.NOT_ALLOWLISTED)
     if bot.max_auto_send_age_minutes and now - message.sent_at > dt.timedelta(minutes=bot.max_auto_send_age_minutes):
@@ -245,7 +253,9 @@ def inbound_decide(*, message_id: int) -> Decision | None:
     now = timezone.now()
     if conversation.linkage_status == LinkageStatus.PENDING:
         conversation_link(conversation=conversation, message=message)
-        conversation = Conversation.objects.select_related("account__platform", "unit__listing", "listing").get(pk=conversation.pk)
+        conversation = Conversation.objects.select_related("account__platform", "unit__listing", "listing").get(
+            pk=conversation.pk
+        )
     if conversation.taken_over_by_id is not None:
         _skip(conversation, message, f"taken over by agent {conversation.taken_over_by_id}")
         return None
@@ -323,7 +333,12 @@ def inbound_decide(*, message_id: int) -> Decision | None:
         system="decision",
         obj=decision,
         platform=conversation.account.platform.slug,
-        after={"intent": decision.intent, "engine": decision.engine, "reasons": reasons, "templates": decision.templates_used},
+        after={
+            "intent": decision.intent,
+            "engine": decision.engine,
+            "reasons": reasons,
+            "templates": decision.templates_used,
+        },
     )
     return decision
 
@@ -388,7 +403,9 @@ def followups_due(*, now: dt.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     due_ids = list(
-        Conversation.objects.filter(next_follow_up_at__lte=now).order_by("next_follow_up_at").values_list("pk", flat=True)[:FOLLOW_UP_BATCH]
+        Conversation.objects.filter(next_follow_up_at__lte=now)
+        .order_by("next_follow_up_at")
+        .values_list("pk", flat=True)[:FOLLOW_UP_BATCH]
     )
     created = 0
     for conversation_id in due_ids:
@@ -410,14 +427,17 @@ def _follow_up_one(conversation_id: int, *, now: dt.datetime) -> int:
     if conversation is None:
         return 0
     if not _follow_up_eligible(conversation) or conversation_is_suppressed(conversation):
-        if conversation.follow_up_stage != FollowUpStage.STOPPED and (conversation.opted_out or conversation.taken_over_by_id):
+        if conversation.follow_up_stage != FollowUpStage.STOPPED and (
+            conversation.opted_out or conversation.taken_over_by_id
+        ):
             transition(conversation, field="follow_up_stage", to=FollowUpStage.STOPPED, reason="follow-ups stopped")
         conversation.next_follow_up_at = None
         conversation.save(update_fields=["next_follow_up_at", "updated_at"])
         return 0
     stage = _NEXT_STAGE[conversation.follow_up_stage]
     unsent = conversation.outbound.filter(
-        source=Source.BOT, status__in=[OutboundStatus.DRAFT, OutboundStatus.PENDING_REVIEW, OutboundStatus.QUEUED, OutboundStatus.SENDING]
+        source=Source.BOT,
+        status__in=[OutboundStatus.DRAFT, OutboundStatus.PENDING_REVIEW, OutboundStatus.QUEUED, OutboundStatus.SENDING],
     ).exists()
     if unsent:
         # Our last reply has not gone out yet: a follow-up would overtake it. Look again later.
@@ -425,7 +445,13 @@ def _follow_up_one(conversation_id: int, *, now: dt.datetime) -> int:
         conversation.save(update_fields=["next_follow_up_at", "updated_at"])
         return 0
     template = templates_for_conversation(conversation).get(_STAGE_TEMPLATE[stage])
-    anchor = conversation.messages.filter(direction=Direction.INBOUND).order_by("-sent_at", "-pk").values_list("pk", flat=True).first() or 0
+    anchor = (
+        conversation.messages.filter(direction=Direction.INBOUND)
+        .order_by("-sent_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+        or 0
+    )
     if template is None:
         _escalate(conversation, [ReasonCode.NO_TEMPLATE, f"follow-up {stage}"], now=now)
         conversation.next_follow_up_at = None
@@ -433,7 +459,9 @@ def _follow_up_one(conversation_id: int, *, now: dt.datetime) -> int:
         return 0
     today = now.date()
     facts = unit_facts(conversation.unit, today=today) if conversation.unit is not None else None
-    ctx = DecisionContext(text="", renter_name=conversation.renter_name, facts=facts, lead_profile=dict(conversation.lead_profile))
+    ctx = DecisionContext(
+        text="", renter_name=conversation.renter_name, facts=facts, lead_profile=dict(conversation.lead_profile)
+    )
     text, missing = render_template(template.body, template_context(ctx, ctx.lead_profile))
     holds = [ReasonCode.MISSING_FACT] if missing else []
     if not template.auto_send:
@@ -468,7 +496,9 @@ def conversation_take_over(*, conversation_id: int, agent: Any) -> Conversation:
         raise NotAllowed("only a signed-in agent can take over a conversation")
     conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
     if conversation.taken_over_by_id not in (None, agent.pk):
-        raise NotAllowed("another agent already took over this conversation", taken_over_by=conversation.taken_over_by_id)
+        raise NotAllowed(
+            "another agent already took over this conversation", taken_over_by=conversation.taken_over_by_id
+        )
     conversation.taken_over_by = agent
     conversation.assigned_agent = conversation.assigned_agent or agent
     conversation.next_follow_up_at = None
@@ -488,7 +518,9 @@ def conversation_hand_back(*, conversation_id: int, agent: Any) -> Conversation:
     before = {"taken_over_by": conversation.taken_over_by_id, "human_reason": conversation.human_reason}
     conversation.taken_over_by = None
     conversation.human_required, conversation.human_reason, conversation.human_required_since = False, "", None
-    conversation.save(update_fields=["taken_over_by", "human_required", "human_reason", "human_required_since", "updated_at"])
+    conversation.save(
+        update_fields=["taken_over_by", "human_required", "human_reason", "human_required_since", "updated_at"]
+    )
     if conversation.follow_up_stage == FollowUpStage.STOPPED and not conversation.opted_out:
         transition(conversation, field="follow_up_stage", to=FollowUpStage.NONE, actor=agent, reason="handed back")
     audit_record(action="conversation.hand_back", actor=agent, obj=conversation, before=before)
@@ -504,14 +536,19 @@ def reply_template_save(*, template: ReplyTemplate, actor: Any = None) -> ReplyT
         template.version = 1
         template.updated_by = actor if getattr(actor, "is_authenticated", False) else None
         template.save()
-        ReplyTemplateVersion.objects.create(template=template, version=1, body=template.body, created_by=template.updated_by)
+        ReplyTemplateVersion.objects.create(
+            template=template, version=1, body=template.body, created_by=template.updated_by
+        )
         audit_record(action="template.create", actor=actor, obj=template, after={"key": template.key, "version": 1})
         return template
     current = ReplyTemplate.objects.select_for_update().get(pk=template.pk)
     if current.body != template.body:
         template.version = current.version + 1
         ReplyTemplateVersion.objects.create(
-            template=template, version=template.version, body=template.body, created_by=actor if getattr(actor, "is_authenticated", False) else None
+            template=template,
+            version=template.version,
+            body=template.body,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
     else:
         template.version = current.version
@@ -551,4 +588,3 @@ def template_preview(*, template: ReplyTemplate | ResolvedTemplate, sample: dict
     }
     text, _missing = render_template(template.body, values)
     return text
-

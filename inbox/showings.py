@@ -87,13 +87,20 @@ def showing_book(
         conversation.save(update_fields=["unit", "listing", "updated_at"])
     if conversation.showing_state == ShowingState.BOOKED and previous:
         transition(conversation, field="showing_state", to=ShowingState.RESCHEDULING, actor=actor, reason="rescheduled")
-    transition(conversation, field="showing_state", to=ShowingState.BOOKED, actor=actor, reason=f"booked {wanted.label}")
+    transition(
+        conversation, field="showing_state", to=ShowingState.BOOKED, actor=actor, reason=f"booked {wanted.label}"
+    )
     audit_record(
         action="showing.book",
         actor=actor,
         system="booking",
         obj=showing,
-        after={"starts_at": showing.starts_at.isoformat(), "agent_id": showing.agent_id, "unit_id": unit.pk, "group": wanted.group},
+        after={
+            "starts_at": showing.starts_at.isoformat(),
+            "agent_id": showing.agent_id,
+            "unit_id": unit.pk,
+            "group": wanted.group,
+        },
         reason="rescheduled" if previous else "",
     )
     return showing
@@ -110,8 +117,17 @@ def showing_cancel(*, showing_id: int, actor: Any = None, reason: str = "") -> S
     showing.status, showing.cancelled_at, showing.cancel_reason = ShowingStatus.CANCELLED, timezone.now(), reason[:300]
     showing.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     audit_record(action="showing.cancel", actor=actor, system="booking", obj=showing, reason=reason)
-    if conversation is not None and not Showing.objects.filter(conversation=conversation, status=ShowingStatus.BOOKED).exists():
-        transition(conversation, field="showing_state", to=ShowingState.CANCELLED, actor=actor, reason=reason or "showing cancelled")
+    if (
+        conversation is not None
+        and not Showing.objects.filter(conversation=conversation, status=ShowingStatus.BOOKED).exists()
+    ):
+        transition(
+            conversation,
+            field="showing_state",
+            to=ShowingState.CANCELLED,
+            actor=actor,
+            reason=reason or "showing cancelled",
+        )
     return showing
 
 

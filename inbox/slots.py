@@ -94,7 +94,9 @@ def _aware(day: dt.date, time: dt.time, tz: zoneinfo.ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, time, tzinfo=tz).astimezone(dt.UTC)
 
 
-def owner_intervals(rules: Sequence[AvailabilityRule], tz: zoneinfo.ZoneInfo, days: Iterable[dt.date], role: str) -> list[Interval]:
+def owner_intervals(
+    rules: Sequence[AvailabilityRule], tz: zoneinfo.ZoneInfo, days: Iterable[dt.date], role: str
+) -> list[Interval]:
     """Return an owner's open intervals (absolute, UTC) on the given local dates, blocks removed."""
     weekly: dict[int, list[AvailabilityRule]] = defaultdict(list)
     dated: dict[dt.date, list[AvailabilityRule]] = defaultdict(list)
@@ -110,7 +112,11 @@ def owner_intervals(rules: Sequence[AvailabilityRule], tz: zoneinfo.ZoneInfo, da
     for day in days:
         windows = dated.get(day) or weekly.get(day.weekday(), [])
         intervals: list[Interval] = [
-            (_aware(day, w.start_time, tz), _aware(day, w.end_time, tz), {f"{role}_window": {"rule_id": w.pk, "kind": w.kind}})
+            (
+                _aware(day, w.start_time, tz),
+                _aware(day, w.end_time, tz),
+                {f"{role}_window": {"rule_id": w.pk, "kind": w.kind}},
+            )
             for w in windows
         ]
         for block in blocks.get(day, []):
@@ -169,7 +175,9 @@ def candidate_slots(
     if not assignments:
         return []
     agents = [a.agent_id for a in assignments]
-    rules = list(AvailabilityRule.objects.filter(unit=unit)) + list(AvailabilityRule.objects.filter(agent_id__in=agents))
+    rules = list(AvailabilityRule.objects.filter(unit=unit)) + list(
+        AvailabilityRule.objects.filter(agent_id__in=agents)
+    )
     zones = dict(AgentProfile.objects.filter(user_id__in=agents).values_list("user_id", "timezone"))
     duration = dt.timedelta(minutes=unit.showing_duration_minutes)
     buffer = dt.timedelta(minutes=unit.showing_buffer_minutes)
@@ -198,7 +206,11 @@ def candidate_slots(
                 for other in busy:
                     gap = max(buffer, dt.timedelta(minutes=other["unit__showing_buffer_minutes"]))
                     if other["starts_at"] < slot_end + gap and other["ends_at"] > moment - gap:
-                        same = other["unit_id"] == unit.pk and other["starts_at"] == moment and other["ends_at"] == slot_end
+                        same = (
+                            other["unit_id"] == unit.pk
+                            and other["starts_at"] == moment
+                            and other["ends_at"] == slot_end
+                        )
                         if same:
                             group = True
                         else:
@@ -206,7 +218,9 @@ def candidate_slots(
                             break
                 if group and not clash:
                     taken = sum(
-                        1 for s in busy if s["unit_id"] == unit.pk and s["starts_at"] == moment and s["ends_at"] == slot_end
+                        1
+                        for s in busy
+                        if s["unit_id"] == unit.pk and s["starts_at"] == moment and s["ends_at"] == slot_end
                     )
                     clash = taken >= unit.showing_group_size
                 if not clash:
@@ -260,5 +274,7 @@ def find_slots(unit: Unit, *, now: dt.datetime | None = None, days: int = 7, lim
 def slot_is_open(slot: Slot, *, unit: Unit, now: dt.datetime | None = None) -> bool:
     """Tell whether a previously offered slot is still free for its agent (checked again at booking)."""
     now = now or timezone.now()
-    candidates = candidate_slots(unit, start=slot.starts_at, end=slot.starts_at + dt.timedelta(seconds=1), now=now, agent_ids={slot.agent_id})
+    candidates = candidate_slots(
+        unit, start=slot.starts_at, end=slot.starts_at + dt.timedelta(seconds=1), now=now, agent_ids={slot.agent_id}
+    )
     return any(c.starts_at == slot.starts_at and c.ends_at == slot.ends_at for c in candidates)

@@ -55,7 +55,9 @@ def conversation_contact(conversation: Conversation) -> tuple[str, str]:
 
 def contact_is_suppressed(platform: str, handle: str) -> bool:
     """Tell whether a contact is on the active suppression list."""
-    return SuppressionEntry.objects.filter(contact_hash__in=contact_hashes(platform, handle), lifted_at__isnull=True).exists()
+    return SuppressionEntry.objects.filter(
+        contact_hash__in=contact_hashes(platform, handle), lifted_at__isnull=True
+    ).exists()
 
 
 def conversation_is_suppressed(conversation: Conversation) -> bool:
@@ -67,14 +69,20 @@ def conversation_is_suppressed(conversation: Conversation) -> bool:
 def suppression_add(*, platform: str, handle: str, reason: str, actor: Any = None) -> SuppressionEntry:
     """Put a contact on the suppression list (idempotent: re-activates a lifted entry)."""
     digest = contact_hash(platform, handle)
-    entry = SuppressionEntry.objects.select_for_update().filter(contact_hash__in=contact_hashes(platform, handle)).first()
+    entry = (
+        SuppressionEntry.objects.select_for_update().filter(contact_hash__in=contact_hashes(platform, handle)).first()
+    )
     if entry is None:
         entry = SuppressionEntry.objects.create(contact_hash=digest, platform=platform, reason=reason[:40])
-        audit_record(action="suppression.add", actor=actor, system="decision", obj=entry, platform=platform, reason=reason)
+        audit_record(
+            action="suppression.add", actor=actor, system="decision", obj=entry, platform=platform, reason=reason
+        )
     elif entry.lifted_at is not None:
         entry.lifted_at, entry.lifted_by, entry.lift_reason, entry.reason = None, None, "", reason[:40]
         entry.save(update_fields=["lifted_at", "lifted_by", "lift_reason", "reason"])
-        audit_record(action="suppression.reactivate", actor=actor, system="decision", obj=entry, platform=platform, reason=reason)
+        audit_record(
+            action="suppression.reactivate", actor=actor, system="decision", obj=entry, platform=platform, reason=reason
+        )
     return entry
 
 
@@ -94,18 +102,29 @@ def suppression_lift(
         raise NotAllowed("only an agent can lift an opt-out")
     conversations: list[Conversation] = []
     if conversation_id is not None:
-        conversation = Conversation.objects.select_for_update().select_related("account__platform").get(pk=conversation_id)
+        conversation = (
+            Conversation.objects.select_for_update().select_related("account__platform").get(pk=conversation_id)
+        )
         conversations.append(conversation)
-        entry = SuppressionEntry.objects.select_for_update().filter(contact_hash__in=contact_hashes(*conversation_contact(conversation))).first()
+        entry = (
+            SuppressionEntry.objects.select_for_update()
+            .filter(contact_hash__in=contact_hashes(*conversation_contact(conversation)))
+            .first()
+        )
     else:
-        entry = SuppressionEntry.objects.select_for_update().get(pk=entry_id)
+        entry = SuppressionEntry.objects.select_for_update().get(pk=int(entry_id or 0))
     if entry is not None and entry.lifted_at is None:
         entry.lifted_at, entry.lifted_by, entry.lift_reason = timezone.now(), actor, reason[:300]
         entry.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
         audit_record(action="suppression.lift", actor=actor, obj=entry, platform=entry.platform, reason=reason)
     if entry is not None and conversation_id is None:
         # Reopen every conversation of that contact (their handles hash to the entry).
-        candidates = Conversation.objects.select_for_update().select_related("account__platform").filter(opted_out=True).order_by("pk")
+        candidates = (
+            Conversation.objects.select_for_update()
+            .select_related("account__platform")
+            .filter(opted_out=True)
+            .order_by("pk")
+        )
         conversations = [c for c in candidates if entry.contact_hash in contact_hashes(*conversation_contact(c))]
     for conversation in conversations:
         if conversation.opted_out:
@@ -131,7 +150,9 @@ def allowlist_add_renter(*, platform: str, handle: str, note: str = "", actor: A
 @transaction.atomic
 def allowlist_add_listing(*, listing: Listing, note: str = "", actor: Any = None) -> AllowListEntry:
     """Admit every conversation about one listing to auto-send while first-live safety mode is on."""
-    entry, created = AllowListEntry.objects.get_or_create(listing=listing, defaults={"kind": AllowListKind.LISTING, "note": note[:200]})
+    entry, created = AllowListEntry.objects.get_or_create(
+        listing=listing, defaults={"kind": AllowListKind.LISTING, "note": note[:200]}
+    )
     if created:
         audit_record(action="allowlist.add", actor=actor, obj=entry)
     return entry

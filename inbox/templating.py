@@ -40,12 +40,16 @@ def template_variables(body: str) -> list[str]:
     try:
         parsed = list(string.Formatter().parse(body))
     except ValueError as exc:
-        raise ValidationError(f"The template is not valid: {exc}. Use {{name}} for variables and {{{{ }}}} for braces.") from exc
+        raise ValidationError(
+            f"The template is not valid: {exc}. Use {{name}} for variables and {{{{ }}}} for braces."
+        ) from exc
     for _literal, field, spec, conversion in parsed:
         if field is None:
             continue
         if not field.isidentifier():
-            raise ValidationError(f"{{{field}}} is not a plain variable name; use one of: {', '.join(TEMPLATE_VARIABLES)}.")
+            raise ValidationError(
+                f"{{{field}}} is not a plain variable name; use one of: {', '.join(TEMPLATE_VARIABLES)}."
+            )
         if spec or conversion:
             raise ValidationError(f"{{{field}}} may not carry a format spec or conversion.")
         names.append(field)

@@ -21,8 +21,12 @@ Out, S, F = WorkflowOutcome, ShowingState, FollowUpStage
 
 ALLOWED_TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
     "workflow_outcome": {
-        Out.NEW: frozenset({Out.ENGAGED, Out.QUALIFIED, Out.APPLICATION, Out.NOT_INTERESTED, Out.OPTED_OUT, Out.SPAM, Out.CLOSED}),
-        Out.ENGAGED: frozenset({Out.QUALIFIED, Out.APPLICATION, Out.NOT_INTERESTED, Out.OPTED_OUT, Out.SPAM, Out.CLOSED}),
+        Out.NEW: frozenset(
+            {Out.ENGAGED, Out.QUALIFIED, Out.APPLICATION, Out.NOT_INTERESTED, Out.OPTED_OUT, Out.SPAM, Out.CLOSED}
+        ),
+        Out.ENGAGED: frozenset(
+            {Out.QUALIFIED, Out.APPLICATION, Out.NOT_INTERESTED, Out.OPTED_OUT, Out.SPAM, Out.CLOSED}
+        ),
         Out.QUALIFIED: frozenset({Out.APPLICATION, Out.NOT_INTERESTED, Out.OPTED_OUT, Out.SPAM, Out.CLOSED}),
         Out.APPLICATION: frozenset({Out.NOT_INTERESTED, Out.OPTED_OUT, Out.CLOSED}),
         # A renter who said no, or a quiet closed thread, comes back to life with a new message.
@@ -76,7 +80,9 @@ def transition(conversation: Conversation, *, field: str, to: str, actor: Any = 
     allowed = is_allowed(field, current, to)
     if allowed:
         applied = bool(
-            Conversation.objects.filter(pk=conversation.pk, **{field: current}).update(**{field: to, "updated_at": timezone.now()})
+            Conversation.objects.filter(pk=conversation.pk, **{field: current}).update(
+                **{field: to, "updated_at": timezone.now()}
+            )
         )
     audit_record(
         action="workflow.transition" if applied else "workflow.transition_refused",

@@ -54,7 +54,7 @@ VIEWPORT = {"width": 1280, "height": 900}
 #: Inputs whose values never reach a failure screenshot or saved HTML.
 SECRET_INPUTS = "input[type=password], input[autocomplete='one-time-code'], [data-testid='code']"
 _TOKEN_VALUE_RE = re.compile(
-    r"""(name=['"](?:[^'"]*(?:token|csrf|xsrf|verification|authenticity)[^'"]*)['"][^>]*?value=['"])[^'"]*(['"])""", re.I
+    r"""(name=['"](?:[^'"]*(?:token|csrf|xsrf|verification|authenticity)[^'"]*)['"][^>]*?(?:value|content)=['"])[^'"]*(['"])""", re.I
 )
 
 
@@ -212,21 +212,23 @@ class BrowserRuntime:
         secrets = [s for s in secrets if s]
         folder = self.state_dir / "failures"
         stamp = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%S%f")
-        safe_label = re.sub(r"[^A-Za-z0-9_.-]+", "-", label)[:60]
-        base = folder / f"{stamp}-{platform}-{int(account_id)}-{safe_label}"
+        safe_label = re.sub(r"[^A-Za-z0-9_-]+", "-", label)[:60]
+        stem = f"{stamp}-{platform}-{int(account_id)}-{safe_label}"
+        html_path, png_path = folder / f"{stem}.html", folder / f"{stem}.png"
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             with contextlib.suppress(PlaywrightError):
                 page.evaluate(f"() => document.querySelectorAll({json.dumps(SECRET_INPUTS)}).forEach(e => {{ e.value = ''; }})")
             html = redact(page.content(), secrets)
-            _write_private(base.with_suffix(".html"), html.encode())
+            _write_private(html_path, html.encode())
+            # A secret shown as text on the page cannot be masked reliably: no screenshot then.
             if not any(secret in page.inner_text("body") for secret in secrets):
                 png = page.screenshot(full_page=True, mask=[page.locator(SECRET_INPUTS)], timeout=5000)
-                _write_private(base.with_suffix(".png"), png)
+                _write_private(png_path, png)
         except (PlaywrightError, OSError):
             logger.warning("browser: could not save failure artefacts for %s/%s", platform, account_id)
             return None
-        return base.with_suffix(".html")
+        return html_path
 
     # --- shutdown ---------------------------------------------------------------------
 
@@ -261,6 +263,11 @@ def get_runtime() -> BrowserRuntime:
     return runtime
 
 
+def set_runtime(runtime: BrowserRuntime | None) -> None:
+    """Make ``runtime`` the one :func:`get_runtime` returns in this thread (tests, commands)."""
+    _local.runtime = runtime
+
+
 def close_runtime() -> None:
     """Close this process's runtime if it started one (Celery worker shutdown, atexit)."""
     runtime = getattr(_local, "runtime", None)
@@ -269,9 +276,5 @@ def close_runtime() -> None:
     _local.runtime = None
 
 
+# Celery workers close it on ``worker_process_shutdown`` (leasebot/celery.py); plain processes here.
 atexit.register(close_runtime)
-
-with contextlib.suppress(ImportError):  # pragma: no branch - celery is a dependency; the guard keeps imports cheap.
-    from celery.signals import worker_process_shutdown
-
-    worker_process_shutdown.connect(lambda **_: close_runtime(), weak=False)

@@ -379,7 +379,7 @@ class Guard:
             try:
                 result = op()
             except SessionExpired as exc:
-                if refresh is None or refreshed:
+                if refresh is None or refreshed or exc.extra.get("fresh_login"):
                     self.record_failure(exc)
                     raise
                 refreshed = True

@@ -72,7 +72,9 @@ class GateResult:
 
     def describe(self) -> str:
         """Return one human line: name, verdict, value against threshold, sample."""
-        shown = "n/a" if self.value is None else (f"{self.value:.4f}" if isinstance(self.value, float) else str(self.value))
+        shown = (
+            "n/a" if self.value is None else (f"{self.value:.4f}" if isinstance(self.value, float) else str(self.value))
+        )
         return (
             f"{self.name}: {self.status.upper()} value={shown} (needs {self.comparison} {self.threshold:g}; "
             f"{self.numerator}/{self.denominator}, min sample {self.minimum_sample})"
@@ -119,22 +121,34 @@ class GateReport:
         }
 
 
-def _judge_min(name: str, numerator: int, denominator: int, threshold: float, minimum: int, detail: str = "") -> GateResult:
+def _judge_min(
+    name: str, numerator: int, denominator: int, threshold: float, minimum: int, detail: str = ""
+) -> GateResult:
     """Judge a share that must be at least ``threshold`` (holds below the minimum sample)."""
     if denominator < minimum:
         value = numerator / denominator if denominator else None
-        return GateResult(name, HOLD, value, threshold, ">=", numerator, denominator, minimum, detail or "too little data")
+        return GateResult(
+            name, HOLD, value, threshold, ">=", numerator, denominator, minimum, detail or "too little data"
+        )
     value = numerator / denominator
-    return GateResult(name, PASS if value >= threshold else FAIL, value, threshold, ">=", numerator, denominator, minimum, detail)
+    return GateResult(
+        name, PASS if value >= threshold else FAIL, value, threshold, ">=", numerator, denominator, minimum, detail
+    )
 
 
-def _judge_max(name: str, numerator: int, denominator: int, threshold: float, minimum: int, detail: str = "") -> GateResult:
+def _judge_max(
+    name: str, numerator: int, denominator: int, threshold: float, minimum: int, detail: str = ""
+) -> GateResult:
     """Judge a share that must be at most ``threshold`` (holds below the minimum sample)."""
     if denominator < minimum:
         value = numerator / denominator if denominator else None
-        return GateResult(name, HOLD, value, threshold, "<=", numerator, denominator, minimum, detail or "too little data")
+        return GateResult(
+            name, HOLD, value, threshold, "<=", numerator, denominator, minimum, detail or "too little data"
+        )
     value = numerator / denominator
-    return GateResult(name, PASS if value <= threshold else FAIL, value, threshold, "<=", numerator, denominator, minimum, detail)
+    return GateResult(
+        name, PASS if value <= threshold else FAIL, value, threshold, "<=", numerator, denominator, minimum, detail
+    )
 
 
 def _attempts(start: datetime, end: datetime, account_ids: Sequence[int]) -> QuerySet[DispatchAttempt]:
@@ -167,8 +181,12 @@ def gate_dispatch_success(start: datetime, end: datetime, account_ids: Sequence[
     )
     sent, dead = counts["sent"], counts["dead"]
     return _judge_min(
-        "dispatch_success", sent, sent + dead, float(setting("LEASEBOT_GATE_DISPATCH_SUCCESS_MIN")),
-        int(setting("LEASEBOT_GATE_MIN_SENDS")), detail=f"{dead} dead",
+        "dispatch_success",
+        sent,
+        sent + dead,
+        float(setting("LEASEBOT_GATE_DISPATCH_SUCCESS_MIN")),
+        int(setting("LEASEBOT_GATE_MIN_SENDS")),
+        detail=f"{dead} dead",
     )
 
 
@@ -197,14 +215,14 @@ def duplicate_send_count(start: datetime, end: datetime, account_ids: Sequence[i
 
     sent_in_window = _outbound(account_ids).filter(status=OutboundStatus.SENT, sent_at__gte=start, sent_at__lt=end)
     same_cause = 0
-    for row in (
+    for cause in (
         sent_in_window.filter(source=Source.BOT, purpose=Purpose.REPLY, in_reply_to__isnull=False)
         .order_by()
         .values("in_reply_to_id")
         .distinct()
     ):
         n = OutboundMessage.objects.filter(
-            in_reply_to_id=row["in_reply_to_id"], purpose=Purpose.REPLY, source=Source.BOT, status=OutboundStatus.SENT
+            in_reply_to_id=cause["in_reply_to_id"], purpose=Purpose.REPLY, source=Source.BOT, status=OutboundStatus.SENT
         ).count()
         same_cause += max(0, n - 1)
 
@@ -252,7 +270,10 @@ def gate_dead_letter_rate(start: datetime, end: datetime, account_ids: Sequence[
     if account_ids:
         letters = letters.filter(account_id__in=account_ids)
     return _judge_max(
-        "dead_letter_rate", letters.count(), attempts, float(setting("LEASEBOT_GATE_DEAD_LETTER_RATE_MAX")),
+        "dead_letter_rate",
+        letters.count(),
+        attempts,
+        float(setting("LEASEBOT_GATE_DEAD_LETTER_RATE_MAX")),
         int(setting("LEASEBOT_GATE_MIN_ATTEMPTS")),
     )
 
@@ -262,7 +283,10 @@ def gate_captcha_block_rate(start: datetime, end: datetime, account_ids: Sequenc
     qs = _attempts(start, end, account_ids).exclude(outcome=AttemptOutcome.SKIPPED)
     counts = qs.aggregate(total=Count("pk"), hit=Count("pk", filter=Q(error_class__in=CAPTCHA_BLOCK_CLASSES)))
     return _judge_max(
-        "captcha_block_rate", counts["hit"], counts["total"], float(setting("LEASEBOT_GATE_CAPTCHA_BLOCK_RATE_MAX")),
+        "captcha_block_rate",
+        counts["hit"],
+        counts["total"],
+        float(setting("LEASEBOT_GATE_CAPTCHA_BLOCK_RATE_MAX")),
         int(setting("LEASEBOT_GATE_MIN_ATTEMPTS")),
     )
 
@@ -273,23 +297,31 @@ def gate_guardrail_hold_rate(start: datetime, end: datetime, account_ids: Sequen
     total = qs.count()
     held = qs.filter(Q(hold_reasons__icontains="guardrail:") | Q(status=OutboundStatus.BLOCKED)).count()
     return _judge_max(
-        "guardrail_hold_rate", held, total, float(setting("LEASEBOT_GATE_GUARDRAIL_HOLD_RATE_MAX")),
+        "guardrail_hold_rate",
+        held,
+        total,
+        float(setting("LEASEBOT_GATE_GUARDRAIL_HOLD_RATE_MAX")),
         int(setting("LEASEBOT_GATE_MIN_DRAFTS")),
     )
 
 
 def gate_shadow_agreement(start: datetime, end: datetime, account_ids: Sequence[int] = ()) -> GateResult:
     """Of the bot's drafts an agent approved in the window, the share sent with the bot's text unchanged."""
-    qs = _outbound(account_ids).filter(
-        source=Source.BOT, approved_by__isnull=False, approved_at__gte=start, approved_at__lt=end
-    ).exclude(original_body="")
+    qs = (
+        _outbound(account_ids)
+        .filter(source=Source.BOT, approved_by__isnull=False, approved_at__gte=start, approved_at__lt=end)
+        .exclude(original_body="")
+    )
     total = 0
     unchanged = 0
     for body, original in qs.values_list("body", "original_body"):
         total += 1
         unchanged += int(body.strip() == original.strip())
     return _judge_min(
-        "shadow_agreement", unchanged, total, float(setting("LEASEBOT_GATE_SHADOW_AGREEMENT_MIN")),
+        "shadow_agreement",
+        unchanged,
+        total,
+        float(setting("LEASEBOT_GATE_SHADOW_AGREEMENT_MIN")),
         int(setting("LEASEBOT_GATE_MIN_REVIEWED")),
     )
 

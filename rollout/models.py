@@ -14,7 +14,9 @@ class StageChange(models.Model):
 
     from_stage = models.CharField(max_length=16, choices=RolloutStage.choices)
     to_stage = models.CharField(max_length=16, choices=RolloutStage.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(max_length=150)
     reason = models.TextField(blank=True)
     forced = models.BooleanField(default=False)

@@ -69,7 +69,9 @@ def review_queue(now: datetime) -> dict[str, Any]:
     from inbox.models import Conversation
 
     rows = list(
-        OutboundMessage.objects.filter(status__in=REVIEW_STATUSES).values_list("account__platform__slug", "status", "created_at")
+        OutboundMessage.objects.filter(status__in=REVIEW_STATUSES).values_list(
+            "account__platform__slug", "status", "created_at"
+        )
     )
     by_platform: dict[str, dict[str, Any]] = {}
     for slug in sorted({r[0] for r in rows}):
@@ -79,9 +81,7 @@ def review_queue(now: datetime) -> dict[str, Any]:
             "pending_review": sum(1 for r in mine if r[1] == OutboundStatus.PENDING_REVIEW),
             **_age_stats([r[2] for r in mine], now),
         }
-    waiting = list(
-        Conversation.objects.filter(human_required=True).values_list("human_required_since", flat=True)
-    )
+    waiting = list(Conversation.objects.filter(human_required=True).values_list("human_required_since", flat=True))
     return {
         "depth": len(rows),
         "drafts": sum(1 for r in rows if r[1] == OutboundStatus.DRAFT),
@@ -114,8 +114,10 @@ def slot_sources(start: datetime, end: datetime) -> dict[str, Any]:
 
     offered: Counter[str] = Counter()
     offered_total = 0
-    for slots in Decision.objects.filter(created_at__gte=start, created_at__lt=end).exclude(offered_slots=[]).values_list(
-        "offered_slots", flat=True
+    for slots in (
+        Decision.objects.filter(created_at__gte=start, created_at__lt=end)
+        .exclude(offered_slots=[])
+        .values_list("offered_slots", flat=True)
     ):
         for slot in slots or []:
             offered_total += 1
@@ -154,8 +156,10 @@ def ingest_linkage(start: datetime, end: datetime) -> dict[str, Any]:
         .annotate(n=Count("id"))
         .order_by()
     ):
+        figures = per_platform[slug]
+        figures["conversations"] = figures.get("conversations", 0) + n
         if status != "pending":
-            per_platform[slug]["judged"] += n
+            figures["judged"] += n
         if status in LINKED:
             per_platform[slug]["linked"] += n
     for figures in per_platform.values():
@@ -202,11 +206,13 @@ def dispatch_outcomes(start: datetime, end: datetime) -> dict[str, Any]:
         nested[platform][stage][outcome] = nested[platform][stage].get(outcome, 0) + n
     outbound = OutboundMessage.objects.filter(created_at__gte=start, created_at__lt=end)
     shadow = outbound.aggregate(
-        would_send=Count("id", filter=Q(shadow_would_send=True)), drafts=Count("id", filter=Q(status=OutboundStatus.DRAFT))
+        would_send=Count("id", filter=Q(shadow_would_send=True)),
+        drafts=Count("id", filter=Q(status=OutboundStatus.DRAFT)),
     )
     return {
         "rows": [
-            {"platform": p, "stage": s, "rollout_stage": r, "outcome": o, "count": n} for (p, s, r, o), n in sorted(rows.items())
+            {"platform": p, "stage": s, "rollout_stage": r, "outcome": o, "count": n}
+            for (p, s, r, o), n in sorted(rows.items())
         ],
         "by_platform": {p: dict(stages) for p, stages in sorted(nested.items())},
         "outbound_created_in_window": outbound.count(),

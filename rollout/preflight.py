@@ -53,7 +53,9 @@ def check_settings() -> list[Finding]:
         if not getattr(settings, "LEASEBOT_ALERT_WEBHOOK_URL", ""):
             out.append(Finding("settings", WARN, "LEASEBOT_ALERT_WEBHOOK_URL is not set: alerts go to the log only"))
     elif runtime != "playwright":
-        out.append(Finding("settings", WARN, f"LEASEBOT_RUNTIME is {runtime!r} (fine for tests, refused in production)"))
+        out.append(
+            Finding("settings", WARN, f"LEASEBOT_RUNTIME is {runtime!r} (fine for tests, refused in production)")
+        )
     for name in DEFAULTS:
         value = setting(name)
         if not isinstance(value, int | float) or value < 0:
@@ -62,7 +64,11 @@ def check_settings() -> list[Finding]:
             out.append(Finding("settings", FAIL, f"{name} is a share and must lie between 0 and 1, not {value!r}"))
     state_dir = Path(settings.LEASEBOT_STATE_DIR).resolve()
     if state_dir.is_relative_to(Path(settings.BASE_DIR).resolve()) and production:
-        out.append(Finding("settings", FAIL, f"LEASEBOT_STATE_DIR {state_dir} lies inside the code tree; session state is a secret"))
+        out.append(
+            Finding(
+                "settings", FAIL, f"LEASEBOT_STATE_DIR {state_dir} lies inside the code tree; session state is a secret"
+            )
+        )
     if not out:
         out.append(Finding("settings", OK, f"{settings.DJANGO_ENV} settings look right (runtime {runtime})"))
     return out
@@ -115,7 +121,9 @@ def playwright_chromium_path() -> str | None:
     return path if path and Path(path).exists() else None
 
 
-def resolve_browser(choice: str, *, playwright_path: Callable[[], str | None] = playwright_chromium_path) -> tuple[str | None, str]:
+def resolve_browser(
+    choice: str, *, playwright_path: Callable[[], str | None] = playwright_chromium_path
+) -> tuple[str | None, str]:
     """Return (binary, how) for ``LEASEBOT_BROWSER``: ``auto``, ``playwright`` or a path."""
     if choice == "playwright":
         return playwright_path(), "Playwright's own Chromium"
@@ -131,7 +139,7 @@ def resolve_browser(choice: str, *, playwright_path: Callable[[], str | None] = 
 def settings_find_system_chromium() -> str | None:
     finder = getattr(settings, "find_system_chromium", None)
     if callable(finder):
-        return finder()  # type: ignore[no-any-return]
+        return finder()
     for candidate in ("/usr/lib/chromium/chromium", "/usr/bin/chromium"):
         if Path(candidate).exists():
             return candidate
@@ -159,7 +167,11 @@ def check_credentials() -> list[Finding]:
     for account in accounts.order_by("platform__slug", "label"):
         count += 1
         if not account.credential_ref and account.login_method != LoginMethod.OPERATOR:
-            out.append(Finding("credentials", FAIL, f"{account}: no credential reference for login method {account.login_method}"))
+            out.append(
+                Finding(
+                    "credentials", FAIL, f"{account}: no credential reference for login method {account.login_method}"
+                )
+            )
         elif account.credential_ref and not reference_is_resolvable(account.credential_ref):
             out.append(Finding("credentials", FAIL, f"{account}: {account.credential_ref} does not resolve"))
         if account.login_method == LoginMethod.EMAIL_CODE:

@@ -21,7 +21,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, Min, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 
 GROUPS = ("platform", "account", "unit")
 WITHIN_SECONDS = 60
@@ -60,19 +60,39 @@ def lead_rows(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
         conversation=OuterRef("pk"), direction=Direction.OUTBOUND, sent_at__gte=OuterRef("first_in")
     ).order_by("sent_at", "id")
     qs = (
-        Conversation.objects.annotate(first_in=Min("messages__sent_at", filter=Q(messages__direction=Direction.INBOUND)))
+        Conversation.objects.annotate(
+            first_in=Subquery(
+                Message.objects.filter(conversation=OuterRef("pk"), direction=Direction.INBOUND)
+                .order_by("sent_at", "id")
+                .values("sent_at")[:1]
+            )
+        )
         .filter(first_in__gte=start, first_in__lt=end)
         .annotate(
             first_out=Subquery(first_reply.values("sent_at")[:1]),
             first_out_bot=Subquery(first_reply.values("sent_by_bot")[:1]),
-            had_showing=Exists(Showing.objects.filter(conversation=OuterRef("pk")).exclude(status=ShowingStatus.CANCELLED)),
+            had_showing=Exists(
+                Showing.objects.filter(conversation=OuterRef("pk")).exclude(status=ShowingStatus.CANCELLED)
+            ),
             reached_application=Exists(
                 Decision.objects.filter(conversation=OuterRef("pk"), workflow_outcome=WorkflowOutcome.APPLICATION)
             ),
         )
         .values(
-            "pk", "account_id", "account__label", "account__platform__slug", "unit_id", "unit__name", "unit__listing__title",
-            "first_in", "first_out", "first_out_bot", "had_showing", "reached_application", "workflow_outcome", "opted_out",
+            "pk",
+            "account_id",
+            "account__label",
+            "account__platform__slug",
+            "unit_id",
+            "unit__name",
+            "unit__listing__title",
+            "first_in",
+            "first_out",
+            "first_out_bot",
+            "had_showing",
+            "reached_application",
+            "workflow_outcome",
+            "opted_out",
         )
         .order_by("pk")
     )
@@ -84,11 +104,15 @@ def lead_rows(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
                 "conversation": row["pk"],
                 "platform": row["account__platform__slug"],
                 "account": (row["account_id"], f"{row['account__platform__slug']}/{row['account__label']}"),
-                "unit": (row["unit_id"], f"{row['unit__listing__title']} / {row['unit__name']}" if row["unit_id"] else "unlinked"),
+                "unit": (
+                    row["unit_id"],
+                    f"{row['unit__listing__title']} / {row['unit__name']}" if row["unit_id"] else "unlinked",
+                ),
                 "first_reply_seconds": delay,
                 "first_reply_by": None if delay is None else ("bot" if row["first_out_bot"] else "human"),
                 "showing": bool(row["had_showing"]),
-                "application": bool(row["reached_application"]) or row["workflow_outcome"] == WorkflowOutcome.APPLICATION,
+                "application": bool(row["reached_application"])
+                or row["workflow_outcome"] == WorkflowOutcome.APPLICATION,
                 "opted_out": bool(row["opted_out"]) or row["workflow_outcome"] == WorkflowOutcome.OPTED_OUT,
             }
         )

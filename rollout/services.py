@@ -91,7 +91,9 @@ def _set_canary_accounts(accounts: Sequence[PlatformAccount], actor: Actor, reas
     current = set(PlatformAccount.objects.filter(is_canary=True).values_list("pk", flat=True))
     for pk in sorted(wanted | current):
         if (pk in wanted) != (pk in current):
-            account_update_policy(account_id=pk, actor=actor, is_canary=pk in wanted, reason=reason or "rollout promote")
+            account_update_policy(
+                account_id=pk, actor=actor, is_canary=pk in wanted, reason=reason or "rollout promote"
+            )
     return sorted(wanted)
 
 
@@ -147,17 +149,27 @@ def rollout_promote(
     settings_update(actor=actor, rollout_stage=to, reason=reason or f"rollout promote {current} -> {to}")
     user, label = _actor_fields(actor, "cli")
     change = StageChange.objects.create(
-        from_stage=current, to_stage=to, actor=user, actor_label=label, reason=reason,
-        forced=force and not report.passed, gate_figures=figures,
+        from_stage=current,
+        to_stage=to,
+        actor=user,
+        actor_label=label,
+        reason=reason,
+        forced=force and not report.passed,
+        gate_figures=figures,
     )
     audit_record(
         action="rollout.promote_forced" if change.forced else "rollout.promote",
-        actor=actor, system="cli", obj=change, stage=to,
+        actor=actor,
+        system="cli",
+        obj=change,
+        stage=to,
         before={"rollout_stage": current},
         after={"rollout_stage": to, "gates": report.status, "canary_accounts": canary_ids},
         reason=reason,
     )
-    logger.info("rollout promoted %s -> %s by %s (gates %s, forced %s)", current, to, label, report.status, change.forced)
+    logger.info(
+        "rollout promoted %s -> %s by %s (gates %s, forced %s)", current, to, label, report.status, change.forced
+    )
     return change
 
 
@@ -188,13 +200,23 @@ def rollout_rollback(
     settings_update(actor=actor, rollout_stage=target, reason=reason)
     user, label = _actor_fields(actor, system)
     change = StageChange.objects.create(
-        from_stage=current, to_stage=target, actor=user, actor_label=label, reason=reason,
-        automatic=automatic, gate_figures=report.as_dict() if report is not None else {},
+        from_stage=current,
+        to_stage=target,
+        actor=user,
+        actor_label=label,
+        reason=reason,
+        automatic=automatic,
+        gate_figures=report.as_dict() if report is not None else {},
     )
     audit_record(
         action="rollout.auto_rollback" if automatic else "rollout.rollback",
-        actor=actor, system=system, obj=change, stage=target,
-        before={"rollout_stage": current}, after={"rollout_stage": target}, reason=reason,
+        actor=actor,
+        system=system,
+        obj=change,
+        stage=target,
+        before={"rollout_stage": current},
+        after={"rollout_stage": target},
+        reason=reason,
     )
     logger.warning("rollout rolled back %s -> %s by %s: %s", current, target, label, reason)
     return change

@@ -20,7 +20,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
     if user_role(request.user) not in {"admin", "ops"}:  # type: ignore[arg-type]
         raise PermissionDenied("only admins and ops may read the leasing reports")
     # An empty form field means "not given", not an invalid value.
-    params = ReportParams(data={k: v for k, v in request.GET.items() if v.strip()})
+    params = ReportParams(data={k: v for k, v in request.GET.dict().items() if str(v).strip()})
     context: dict[str, object] = {"groups": GROUPS, "query": request.GET}
     if not params.is_valid():
         context["errors"] = params.errors

@@ -32,8 +32,8 @@ class OutboundSerializer(serializers.ModelSerializer[OutboundMessage]):
     account_label = serializers.CharField(source="account.label", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     reasons = serializers.SerializerMethodField()
-    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     hold_to_answer_seconds = serializers.SerializerMethodField()
 
     class Meta:
@@ -103,7 +103,7 @@ class DeadLetterSerializer(serializers.ModelSerializer[DeadLetter]):
 
     account_label = serializers.CharField(source="account.label", read_only=True, default="")
     conversation = serializers.IntegerField(source="outbound.conversation_id", read_only=True, default=None)
-    retried_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    retried_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = DeadLetter

@@ -60,7 +60,7 @@ class OutboundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         )
         qs = scope_to_accounts(qs, self.request.user)
         if self.action != "list":
-            return qs  # type: ignore[no-any-return]
+            return qs
         statuses = choices_param(self.request, "status", OutboundStatus.values)
         if statuses:
             qs = qs.filter(status__in=statuses)
@@ -71,7 +71,7 @@ class OutboundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         platform = text_param(self.request, "platform", max_length=32)
         if platform:
             qs = qs.filter(account__platform__slug=platform)
-        return qs  # type: ignore[no-any-return]
+        return qs
 
     @extend_schema(request=OutboundEditSerializer, responses={200: OutboundSerializer, **_REFUSED})
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
@@ -126,7 +126,7 @@ class DeadLetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         qs = DeadLetter.objects.select_related("account", "outbound", "retried_by").order_by("-created_at", "-id")
         qs = scope_to_accounts(qs, self.request.user)
         if self.action != "list":
-            return qs  # type: ignore[no-any-return]
+            return qs
         statuses = choices_param(self.request, "status", DeadLetterStatus.values)
         if statuses:
             qs = qs.filter(status__in=statuses)
@@ -139,7 +139,7 @@ class DeadLetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         platform = text_param(self.request, "platform", max_length=32)
         if platform:
             qs = qs.filter(platform=platform)
-        return qs  # type: ignore[no-any-return]
+        return qs
 
     def _admin_object(self) -> DeadLetter:
         letter = self.get_object()  # Out of scope: 404 first.

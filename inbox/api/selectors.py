@@ -49,7 +49,7 @@ def conversations_for_user(user: AbstractUser) -> QuerySet[Conversation]:
         )
         .order_by("-last_inbound_at", "-id")
     )
-    return scope_to_accounts(qs, user)  # type: ignore[no-any-return]
+    return scope_to_accounts(qs, user)
 
 
 def conversation_filter(
@@ -98,7 +98,9 @@ def conversation_detail(*, user: AbstractUser, conversation_id: int) -> Conversa
     conversation.recent_decisions = list(conversation.decisions.order_by("-created_at", "-id")[:5])  # type: ignore[attr-defined]
     conversation.showing_rows = list(conversation.showings.select_related("agent").order_by("starts_at"))  # type: ignore[attr-defined]
     conversation.outbound_rows = list(  # type: ignore[attr-defined]
-        conversation.outbound.select_related("account__platform", "approved_by", "created_by").order_by("created_at", "id")
+        conversation.outbound.select_related("account__platform", "approved_by", "created_by").order_by(
+            "created_at", "id"
+        )
     )
     conversation.note_rows = list(conversation.notes.select_related("author").order_by("created_at", "id"))  # type: ignore[attr-defined]
     return conversation
@@ -112,16 +114,24 @@ def _scoped_filters(qs: QuerySet[Any], *, platform: str, account: int | None, pl
     return qs
 
 
-def review_queue(*, user: AbstractUser, platform: str = "", account: int | None = None, limit: int = QUEUE_LIMIT) -> dict[str, Any]:
+def review_queue(
+    *, user: AbstractUser, platform: str = "", account: int | None = None, limit: int = QUEUE_LIMIT
+) -> dict[str, Any]:
     """Return what waits for a human, most urgent kind first, oldest first within a kind, with counts.
 
     Guardrail holds, then drafts (and other held replies), then escalated conversations
     without a waiting reply, then open dead letters. Three queries, whatever the size.
     """
-    waiting = _scoped_filters(
-        scope_to_accounts(OutboundMessage.objects.filter(status__in=WAITING_STATUSES), user),
-        platform=platform, account=account, platform_field="account__platform__slug",
-    ).select_related("account__platform", "conversation").order_by("created_at", "id")
+    waiting = (
+        _scoped_filters(
+            scope_to_accounts(OutboundMessage.objects.filter(status__in=WAITING_STATUSES), user),
+            platform=platform,
+            account=account,
+            platform_field="account__platform__slug",
+        )
+        .select_related("account__platform", "conversation")
+        .order_by("created_at", "id")
+    )
     items: list[dict[str, Any]] = []
     counts = dict.fromkeys(KIND_ORDER, 0)
     waiting_conversations: set[int] = set()
@@ -148,7 +158,9 @@ def review_queue(*, user: AbstractUser, platform: str = "", account: int | None 
             }
         )
     escalated = _scoped_filters(
-        conversations_for_user(user).filter(human_required=True), platform=platform, account=account,
+        conversations_for_user(user).filter(human_required=True),
+        platform=platform,
+        account=account,
         platform_field="account__platform__slug",
     ).order_by("human_required_since", "id")
     for conv in escalated[: limit * 2]:
@@ -166,16 +178,22 @@ def review_queue(*, user: AbstractUser, platform: str = "", account: int | None 
                 "account": conv.account_id,
                 "account_label": conv.account.label,
                 "renter_name": conv.renter_name,
-                "preview": (conv.last_inbound_body or "")[:280],  # type: ignore[attr-defined]
+                "preview": (conv.last_inbound_body or "")[:280],
                 "reasons": [conv.human_reason or "escalated"],
                 "status": "human_required",
                 "waiting_since": conv.human_required_since or conv.updated_at,
             }
         )
-    letters = _scoped_filters(
-        scope_to_accounts(DeadLetter.objects.filter(status=DeadLetterStatus.OPEN), user),
-        platform=platform, account=account, platform_field="platform",
-    ).select_related("account", "outbound__conversation").order_by("created_at", "id")
+    letters = (
+        _scoped_filters(
+            scope_to_accounts(DeadLetter.objects.filter(status=DeadLetterStatus.OPEN), user),
+            platform=platform,
+            account=account,
+            platform_field="platform",
+        )
+        .select_related("account", "outbound__conversation")
+        .order_by("created_at", "id")
+    )
     for letter in letters[:limit]:
         counts[KIND_DEAD_LETTER] += 1
         conv = letter.outbound.conversation if letter.outbound is not None else None
@@ -238,7 +256,9 @@ def hold_to_answer_stats(*, user: AbstractUser, days: int = 7, now: datetime | N
     return {"days": days, "count": len(waits), "median_seconds": int(statistics.median(waits)), "p90_seconds": int(p90)}
 
 
-def canned_replies_for_user(user: AbstractUser, *, account: int | None = None, include_inactive: bool = False) -> QuerySet[CannedReply]:
+def canned_replies_for_user(
+    user: AbstractUser, *, account: int | None = None, include_inactive: bool = False
+) -> QuerySet[CannedReply]:
     """Return the global canned replies and those of accounts the user may see."""
     scoped = scope_to_accounts(CannedReply.objects.filter(account__isnull=False), user).values("pk")
     qs = CannedReply.objects.filter(Q(account__isnull=True) | Q(pk__in=scoped)).select_related("account")

@@ -51,7 +51,7 @@ class DecisionSerializer(serializers.ModelSerializer[Decision]):
 
 
 class ShowingSerializer(serializers.ModelSerializer[Showing]):
-    agent = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    agent: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Showing
@@ -60,7 +60,7 @@ class ShowingSerializer(serializers.ModelSerializer[Showing]):
 
 
 class NoteSerializer(serializers.ModelSerializer[ConversationNote]):
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = ConversationNote
@@ -76,15 +76,19 @@ class ConversationListSerializer(serializers.ModelSerializer[Conversation]):
     account_label = serializers.CharField(source="account.label", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
     listing_title = serializers.SerializerMethodField()
-    assigned_agent = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assigned_agent: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     default_agent = serializers.CharField(read_only=True, allow_null=True)
-    taken_over_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    taken_over_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     last_inbound_body = serializers.CharField(read_only=True, allow_null=True)
     waiting_outbound = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Conversation
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "account",
             "account_label",
@@ -109,7 +113,7 @@ class ConversationListSerializer(serializers.ModelSerializer[Conversation]):
             "last_inbound_body",
             "waiting_outbound",
         )
-        read_only_fields = fields
+        read_only_fields: tuple[str, ...] = fields
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_listing_title(self, obj: Conversation) -> str | None:

@@ -2,10 +2,12 @@
 
 These rows belong to the review desk (the API and UI this package serves), so their
 writes live beside it; the workflow's own writes (take over, hand back, showings) stay in
-``inbox.services``. See docs/decisions/review-desk-models.md.
+``inbox.services``. See docs/decisions/0071-review-desk-models.md.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -39,23 +41,23 @@ def _text(value: str, *, field: str, limit: int) -> str:
 def note_create(*, conversation: Conversation, actor: Actor, body: str) -> ConversationNote:
     """Add a private note (never sent to the renter); the audit row holds no text."""
     text = _text(body, field="body", limit=MAX_NOTE)
-    author = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    author: Any = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     note = ConversationNote.objects.create(conversation=conversation, author=author, body=text)
     audit_record(action="conversation.note", actor=actor, obj=conversation, after={"note": note.pk})
     return note
 
 
-def agent_may_work_on(user: AbstractBaseUser, account: PlatformAccount) -> bool:
+def agent_may_work_on(user: Any, account: PlatformAccount) -> bool:
     """Return whether a user may be given conversations of an account (admins, or granted agents)."""
-    role = user_role(user)  # type: ignore[arg-type]
+    role = user_role(user)
     if role == "admin":
         return True
     return role == "agent" and user.has_perm(ACCESS_PERM, account)
 
 
-def assignable_agents(account: PlatformAccount) -> list[AbstractBaseUser]:
+def assignable_agents(account: PlatformAccount) -> list[Any]:
     """Return the agents granted the account, by name (the people a conversation can go to)."""
-    users = get_users_with_perms(account, only_with_perms_in=["access_platformaccount"], with_group_users=False)
+    users: Any = get_users_with_perms(account, only_with_perms_in=["access_platformaccount"], with_group_users=False)
     return sorted(users.filter(groups__name="agent", is_active=True), key=lambda u: u.get_username())
 
 
@@ -76,8 +78,12 @@ def conversation_assign(*, conversation_id: int, actor: Actor, agent_id: int | N
     conversation.assigned_agent = agent
     conversation.save(update_fields=["assigned_agent", "updated_at"])
     audit_record(
-        action="conversation.assign", actor=actor, obj=conversation, platform=conversation.account.platform.slug,
-        before=before, after={"assigned_agent": agent.pk if agent else None},
+        action="conversation.assign",
+        actor=actor,
+        obj=conversation,
+        platform=conversation.account.platform.slug,
+        before=before,
+        after={"assigned_agent": agent.pk if agent else None},
     )
     return conversation
 
@@ -99,19 +105,29 @@ def canned_reply_create(*, actor: Actor, title: str, body: str, account: Platfor
     """Add a canned reply (global, or for one account); its text must pass the guardrails."""
     title = _text(title, field="title", limit=120)
     text = _canned_checked(body)
-    creator = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    creator: Any = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     try:
         with transaction.atomic():
             row = CannedReply.objects.create(title=title, body=text, account=account, created_by=creator)
     except IntegrityError:
         raise Conflict("a canned reply with this title already exists here", field="title") from None
-    audit_record(action="canned_reply.create", actor=actor, obj=row, after={"title": title, "account": account.pk if account else None})
+    audit_record(
+        action="canned_reply.create",
+        actor=actor,
+        obj=row,
+        after={"title": title, "account": account.pk if account else None},
+    )
     return row
 
 
 @transaction.atomic
 def canned_reply_update(
-    *, canned_reply_id: int, actor: Actor, title: str | None = None, body: str | None = None, is_active: bool | None = None
+    *,
+    canned_reply_id: int,
+    actor: Actor,
+    title: str | None = None,
+    body: str | None = None,
+    is_active: bool | None = None,
 ) -> CannedReply:
     """Change a canned reply's title, text or switch; audited."""
     row = CannedReply.objects.select_for_update().get(pk=canned_reply_id)
@@ -127,7 +143,13 @@ def canned_reply_update(
             row.save()
     except IntegrityError:
         raise Conflict("a canned reply with this title already exists here", field="title") from None
-    audit_record(action="canned_reply.update", actor=actor, obj=row, before=before, after={"title": row.title, "is_active": row.is_active})
+    audit_record(
+        action="canned_reply.update",
+        actor=actor,
+        obj=row,
+        before=before,
+        after={"title": row.title, "is_active": row.is_active},
+    )
     return row
 
 

@@ -60,11 +60,16 @@ _CONVERSATION_FILTERS = [
     OpenApiParameter("status", OpenApiTypes.STR, description="Workflow outcomes, comma-separated (new, engaged, ...)."),
     OpenApiParameter("human_required", OpenApiTypes.BOOL),
     OpenApiParameter("taken_over", OpenApiTypes.BOOL),
-    OpenApiParameter("assigned", OpenApiTypes.STR, description="'me': assigned to me (or by default through the unit)."),
+    OpenApiParameter(
+        "assigned", OpenApiTypes.STR, description="'me': assigned to me (or by default through the unit)."
+    ),
     OpenApiParameter("search", OpenApiTypes.STR, description="Renter, thread, unit, listing or message text."),
 ]
 _IDEMPOTENCY = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
     description="1-100 characters; the same key returns the same reply, the same key with another body is 409.",
 )
 _REFUSED = {
@@ -113,10 +118,11 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         return Response(ConversationDetailSerializer(conversation).data)
 
     def _conversation(self) -> Conversation:
-        return self.get_object()  # type: ignore[no-any-return]
+        return self.get_object()
 
     @extend_schema(
-        request=ReplySerializer, parameters=[_IDEMPOTENCY],
+        request=ReplySerializer,
+        parameters=[_IDEMPOTENCY],
         responses={201: OutboundSerializer, 200: OutboundSerializer, **_REFUSED},
     )
     @action(detail=True, methods=["post"])
@@ -126,7 +132,9 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         data = ReplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         row, created = dispatch_services.outbound_reply_manual(
-            conversation=conversation, actor=request.user, body=data.validated_data["body"],
+            conversation=conversation,
+            actor=request.user,
+            body=data.validated_data["body"],
             idempotency_key=request.headers.get("Idempotency-Key", ""),
         )
         row = OutboundMessage.objects.select_related("account__platform", "approved_by", "created_by").get(pk=row.pk)
@@ -149,13 +157,17 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         return Response(ConversationListSerializer(self.get_queryset().get(pk=conversation.pk)).data)
 
     @extend_schema(methods=["GET"], responses=NoteSerializer(many=True))
-    @extend_schema(methods=["POST"], request=NoteSerializer, responses={201: NoteSerializer, 400: GuardrailErrorSerializer})
+    @extend_schema(
+        methods=["POST"], request=NoteSerializer, responses={201: NoteSerializer, 400: GuardrailErrorSerializer}
+    )
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def notes(self, request: Request, pk: str | None = None) -> Response:
         """Private notes of the team on this conversation (never sent)."""
         conversation = self._conversation()
         if request.method == "GET":
-            return Response(NoteSerializer(conversation.notes.select_related("author").order_by("created_at", "id"), many=True).data)
+            return Response(
+                NoteSerializer(conversation.notes.select_related("author").order_by("created_at", "id"), many=True).data
+            )
         data = NoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         note = services.note_create(conversation=conversation, actor=request.user, body=data.validated_data["body"])
@@ -168,7 +180,9 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         conversation = self._conversation()
         data = AssignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.conversation_assign(conversation_id=conversation.pk, actor=request.user, agent_id=data.validated_data["agent"])
+        services.conversation_assign(
+            conversation_id=conversation.pk, actor=request.user, agent_id=data.validated_data["agent"]
+        )
         return Response(ConversationListSerializer(self.get_queryset().get(pk=conversation.pk)).data)
 
     @extend_schema(responses=AgentSerializer(many=True))
@@ -282,5 +296,3 @@ class ReviewCountsView(APIView):
     @extend_schema(responses=ReviewCountsSerializer)
     def get(self, request: Request) -> Response:
         return Response(ReviewCountsSerializer(selectors.review_counts(user=request.user)).data)  # type: ignore[arg-type]
-
-

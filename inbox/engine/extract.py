@@ -19,7 +19,9 @@ _MONTHS = {
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "twelve": 12, "eighteen": 18, "a": 1}
 
-_MOVE_CONTEXT = re.compile(r"\b(?:move|moving|mov(?:e|ing) in|start|from|by|around|beginning|starting|need (?:it|a place)|looking for)\b")
+_MOVE_CONTEXT = re.compile(
+    r"\b(?:move|moving|mov(?:e|ing) in|start|from|by|around|beginning|starting|need (?:it|a place)|looking for)\b"
+)
 _DATE_MONTH_DAY = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b")
 _DATE_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE})\b")
 _DATE_NUMERIC = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?\b")
@@ -78,7 +80,11 @@ def parse_move_in(text: str, today: dt.date) -> str:
                 return date.isoformat()
     for found in _DATE_NUMERIC.finditer(text):
         month, day = int(found.group(1)), int(found.group(2))
-        if 1 <= month <= 12 and 1 <= day <= 31 and _MOVE_CONTEXT.search(text[max(0, found.start() - 40) : found.start()]):
+        if (
+            1 <= month <= 12
+            and 1 <= day <= 31
+            and _MOVE_CONTEXT.search(text[max(0, found.start() - 40) : found.start()])
+        ):
             date = _year_for(month, day, today)
             if date:
                 return date.isoformat()
@@ -156,8 +162,12 @@ _WEEKDAYS = {
     "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "wednesday": 2, "thu": 3, "thur": 3,
     "thurs": 3, "thursday": 3, "fri": 4, "friday": 4, "sat": 5, "saturday": 5, "sun": 6, "sunday": 6,
 }  # fmt: skip
-_PICK_NUMBER = re.compile(r"(?:^|\b(?:option|slot|number|no\.?|choice|#)\s*)#?([1-9])\b|^\s*#?([1-9])\s*[.)!]?\s*(?:please|pls|works|is good|is fine)?\s*[.!]*$")
-_PICK_ORDINAL = re.compile(rf"\b(?:the\s+)?({'|'.join(_ORDINALS)})\s+(?:one|slot|time|option|choice|works|is good|please)\b|\b(?:the\s+)?({'|'.join(_ORDINALS)})\s*[.!]*$")
+_PICK_NUMBER = re.compile(
+    r"(?:^|\b(?:option|slot|number|no\.?|choice|#)\s*)#?([1-9])\b|^\s*#?([1-9])\s*[.)!]?\s*(?:please|pls|works|is good|is fine)?\s*[.!]*$"
+)
+_PICK_ORDINAL = re.compile(
+    rf"\b(?:the\s+)?({'|'.join(_ORDINALS)})\s+(?:one|slot|time|option|choice|works|is good|please)\b|\b(?:the\s+)?({'|'.join(_ORDINALS)})\s*[.!]*$"
+)
 _TIME = re.compile(r"\b(\d{1,2})(?::(\d\d))?\s*(am|pm|a\.m\.|p\.m\.)?(?=\W|$)")
 _WEEKDAY_RE = re.compile(rf"\b({'|'.join(sorted(_WEEKDAYS, key=len, reverse=True))})\b")
 AFFIRM = re.compile(

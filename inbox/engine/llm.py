@@ -48,9 +48,14 @@ RESPONSE_SCHEMA: dict[str, Any] = {
         "extracted": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {key: {"type": ["integer"] if kind is int else ["string"]} for key, kind in _PROFILE_KEYS.items()},
+            "properties": {
+                key: {"type": ["integer"] if kind is int else ["string"]} for key, kind in _PROFILE_KEYS.items()
+            },
         },
-        "risk_flags": {"type": "array", "items": {"type": "string", "enum": ["high_risk_topic", "prompt_injection", "personal_data"]}},
+        "risk_flags": {
+            "type": "array",
+            "items": {"type": "string", "enum": ["high_risk_topic", "prompt_injection", "personal_data"]},
+        },
         "picked_slot": {"type": ["integer", "null"], "minimum": 1},
         "reply": {"type": "string", "maxLength": 2000},
     },
@@ -165,13 +170,17 @@ class LLMEngine:
         messages = [{"role": "system", "content": system}]
         for renter_text, approved_reply in ctx.examples:
             messages.append({"role": "user", "content": redact(renter_text, names=names)})
-            messages.append({"role": "assistant", "content": json.dumps({"example_reply": redact(approved_reply, names=names)})})
+            messages.append(
+                {"role": "assistant", "content": json.dumps({"example_reply": redact(approved_reply, names=names)})}
+            )
         slots = [f"{i}) {slot.get('label', '')}" for i, slot in enumerate(ctx.offered_slots, 1)]
         payload = {
             "renter_message": redact(ctx.text, names=names)[:8000],
             "offered_slots": slots,
             "showing_state": ctx.showing_state,
-            "known_profile": {k: v for k, v in ctx.lead_profile.items() if k in {"move_in_date", "lease_months", "pets"}},
+            "known_profile": {
+                k: v for k, v in ctx.lead_profile.items() if k in {"move_in_date", "lease_months", "pets"}
+            },
         }
         messages.append({"role": "user", "content": json.dumps(payload, ensure_ascii=False)})
         return messages

@@ -27,7 +27,17 @@ INTENT_TEMPLATE: dict[str, str] = {
 }
 INFORMATIONAL_ANSWERS = frozenset({*INTENT_TEMPLATE, Intent.SHOWING_REQUEST})
 #: After these answers the bot also offers showing slots when none are offered or booked yet.
-OFFER_AFTER = frozenset({Intent.AVAILABILITY, Intent.PRICE, Intent.PETS, Intent.PARKING, Intent.MOVE_IN_DATE, Intent.LEASE_TERMS, Intent.GREETING})
+OFFER_AFTER = frozenset(
+    {
+        Intent.AVAILABILITY,
+        Intent.PRICE,
+        Intent.PETS,
+        Intent.PARKING,
+        Intent.MOVE_IN_DATE,
+        Intent.LEASE_TERMS,
+        Intent.GREETING,
+    }
+)
 #: Reason codes that put the conversation in front of a human (the rest only hold one reply).
 HUMAN_REASONS = frozenset(
     {
@@ -91,7 +101,9 @@ def template_context(ctx: DecisionContext, profile: dict[str, Any]) -> dict[str,
         "pets_mentioned": "" if profile.get("pets") in (None, "none") else str(profile.get("pets", "")),
     }
     if ctx.facts is not None:
-        values.update({f.name: getattr(ctx.facts, f.name) for f in dataclasses.fields(ctx.facts) if f.name != "booked_address"})
+        values.update(
+            {f.name: getattr(ctx.facts, f.name) for f in dataclasses.fields(ctx.facts) if f.name != "booked_address"}
+        )
     if ctx.booked_slot:
         values["slot"] = ctx.booked_slot.get("label", "")
     return values
@@ -127,7 +139,9 @@ def _offer(writer: _Writer, plan: Plan, ctx: DecisionContext, *, key: str = Temp
     slots = list(ctx.find_slots())
     if slots:
         plan.offered_slots = slots
-        plan.showing_state = ShowingState.RESCHEDULING if ctx.showing_state == ShowingState.BOOKED else ShowingState.OFFERED
+        plan.showing_state = (
+            ShowingState.RESCHEDULING if ctx.showing_state == ShowingState.BOOKED else ShowingState.OFFERED
+        )
         writer.add(key, slots=format_slots(slots))
     else:
         plan.hold(ReasonCode.NO_SLOT)

@@ -42,7 +42,9 @@ _P = re.compile
 PATTERNS: dict[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...], tuple[str, ...]]] = {
     Intent.OPT_OUT: (
         (
-            _P(r"\b(?:unsubscribe|opt(?:-| )?out|remove me|take me off|stop (?:messaging|texting|emailing|contacting|sending|writing)|don'?t (?:contact|message|text|email|write to) me|do not (?:contact|message|text|email) me|no more (?:messages|texts|emails)|leave me alone|lose my number|delete my (?:number|info|data)|stop it)\b"),
+            _P(
+                r"\b(?:unsubscribe|opt(?:-| )?out|remove me|take me off|stop (?:messaging|texting|emailing|contacting|sending|writing)|don'?t (?:contact|message|text|email|write to) me|do not (?:contact|message|text|email) me|no more (?:messages|texts|emails)|leave me alone|lose my number|delete my (?:number|info|data)|stop it)\b"
+            ),
             _P(r"^\W*(?:stop|end|quit|cancel messages|stopall|unsub)\W*$"),
             _P(r"^\W*stop\W+(?:please|pls|now|thanks|thank you)\W*$"),
             _P(r"\b(?:please|pls|just) stop\b"),
@@ -52,46 +54,76 @@ PATTERNS: dict[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ..
         ("unsubscribe",),
     ),
     Intent.ABUSIVE: (
-        (*THREAT_PATTERNS, _P(r"\b(?:scam(?:mer)? artists?|you people are (?:useless|scammers|crooks|thieves)|(?:you(?:'re| are)|ur) (?:a |an )?(?:joke|clown|idiot|moron|scammer|crook|liar|thief|pathetic|useless|disgusting|fraud))\b"), _P(r"\bwtf\b|\bstfu\b|\bgtfo\b|\bpiece of (?:shit|crap|garbage)\b")),
+        (
+            *THREAT_PATTERNS,
+            _P(
+                r"\b(?:scam(?:mer)? artists?|you people are (?:useless|scammers|crooks|thieves)|(?:you(?:'re| are)|ur) (?:a |an )?(?:joke|clown|idiot|moron|scammer|crook|liar|thief|pathetic|useless|disgusting|fraud))\b"
+            ),
+            _P(r"\bwtf\b|\bstfu\b|\bgtfo\b|\bpiece of (?:shit|crap|garbage)\b"),
+        ),
         (),
         (),
     ),
     Intent.SPAM_SCAM: (
         (
-            _P(r"\b(?:crypto(?:currency)? (?:investment|opportunity|trading)|forex|binary options|make \$?\d+[k]? (?:a|per) (?:day|week)|earn \$?\d+[k]? (?:a|per|from)|work from home opportunity|passive income)\b"),
-            _P(r"\b(?:seo services?|backlinks?|web design services|marketing agency|grow your (?:business|followers)|buy (?:followers|likes)|rank (?:#1|first) on google|boost your listing)\b"),
-            _P(r"\b(?:we buy houses|cash offer for your (?:house|home|property)|sell your (?:house|home|property) fast)\b"),
-            _P(r"\b(?:i(?:'m| am) (?:currently )?(?:overseas|abroad|deployed|offshore|on a ship|out of the country)).{0,140}\b(?:check|cheque|deposit|pay|money|agent|shipping|mover)"),
-            _P(r"\b(?:send|mail|issue) you (?:a )?(?:cashier'?s |certified )?(?:check|cheque)\b.{0,80}\b(?:refund|the rest|difference|extra|balance)\b"),
+            _P(
+                r"\b(?:crypto(?:currency)? (?:investment|opportunity|trading)|forex|binary options|make \$?\d+[k]? (?:a|per) (?:day|week)|earn \$?\d+[k]? (?:a|per|from)|work from home opportunity|passive income)\b"
+            ),
+            _P(
+                r"\b(?:seo services?|backlinks?|web design services|marketing agency|grow your (?:business|followers)|buy (?:followers|likes)|rank (?:#1|first) on google|boost your listing)\b"
+            ),
+            _P(
+                r"\b(?:we buy houses|cash offer for your (?:house|home|property)|sell your (?:house|home|property) fast)\b"
+            ),
+            _P(
+                r"\b(?:i(?:'m| am) (?:currently )?(?:overseas|abroad|deployed|offshore|on a ship|out of the country)).{0,140}\b(?:check|cheque|deposit|pay|money|agent|shipping|mover)"
+            ),
+            _P(
+                r"\b(?:send|mail|issue) you (?:a )?(?:cashier'?s |certified )?(?:check|cheque)\b.{0,80}\b(?:refund|the rest|difference|extra|balance)\b"
+            ),
             _P(r"\b(?:my (?:shipping|moving|relocation) agent|pay (?:my|the) (?:shipping|moving) agent)\b"),
-            _P(r"\b(?:cheap (?:viagra|cialis|pills|meds)|casino|lottery winner|you (?:have )?won|claim your prize|nigerian prince|inheritance funds?|barrister)\b"),
+            _P(
+                r"\b(?:cheap (?:viagra|cialis|pills|meds)|casino|lottery winner|you (?:have )?won|claim your prize|nigerian prince|inheritance funds?|barrister)\b"
+            ),
             _P(r"\b(?:loan offer|instant loan|credit repair|debt relief)\b"),
             _P(r"(?:bit\.ly|tinyurl\.com|t\.me|wa\.me|goo\.gl)/\S+"),
-            _P(r"\b(?:verify your (?:account|identity) (?:here|at|by clicking)|click (?:here|this link|the link below) to (?:verify|claim|confirm|unlock))\b"),
+            _P(
+                r"\b(?:verify your (?:account|identity) (?:here|at|by clicking)|click (?:here|this link|the link below) to (?:verify|claim|confirm|unlock))\b"
+            ),
         ),
         (_P(r"\b(?:whatsapp me|text me on whatsapp|telegram|contact me on (?:whatsapp|telegram|signal))\b"),),
         (),
     ),
     Intent.NOT_INTERESTED: (
         (
-            _P(r"\b(?:not interested|no longer (?:interested|looking|need(?:ed)?)|not looking anymore|found (?:a|another|something|my) (?:place|apartment|room|unit|home|rental|flat)|found something else|already (?:found|signed|rented|moved|got a place)|(?:i'?ll|we'?ll|i will|we will|gonna) pass|going (?:to go )?with (?:another|a different|something else)|changed my mind|decided (?:to stay|not to|against)|no thanks|no thank you|nevermind|never mind|not for me|won'?t be (?:needing|moving|applying)|we(?:'re| are) (?:all )?set|i(?:'m| am) (?:all )?set|plans changed|no longer moving)\b"),
-            _P(r"\b(?:ya no (?:me )?interesa|no estoy interesad[oa]|plus int[ée]ress[ée]|pas int[ée]ress[ée]|kein interesse)\b"),
+            _P(
+                r"\b(?:not interested|no longer (?:interested|looking|need(?:ed)?)|not looking anymore|found (?:a|another|something|my) (?:place|apartment|room|unit|home|rental|flat)|found something else|already (?:found|signed|rented|moved|got a place)|(?:i'?ll|we'?ll|i will|we will|gonna) pass|going (?:to go )?with (?:another|a different|something else)|changed my mind|decided (?:to stay|not to|against)|no thanks|no thank you|nevermind|never mind|not for me|won'?t be (?:needing|moving|applying)|we(?:'re| are) (?:all )?set|i(?:'m| am) (?:all )?set|plans changed|no longer moving)\b"
+            ),
+            _P(
+                r"\b(?:ya no (?:me )?interesa|no estoy interesad[oa]|plus int[ée]ress[ée]|pas int[ée]ress[ée]|kein interesse)\b"
+            ),
         ),
         (_P(r"\b(?:too (?:expensive|far|small) for (?:me|us)[,.!]* (?:sorry|thanks|thank you|good luck))\b"),),
         (),
     ),
     Intent.CANCEL_SHOWING: (
         (
-            _P(r"\b(?:cancel(?:l?ing)?|call off)\b(?:\W+\w+){0,3}?\W+(?:showing|viewing|appointment|tour|visit|meeting|booking)\b"),
+            _P(
+                r"\b(?:cancel(?:l?ing)?|call off)\b(?:\W+\w+){0,3}?\W+(?:showing|viewing|appointment|tour|visit|meeting|booking)\b"
+            ),
             _P(r"\b(?:need to|have to|want to|gotta|must|please) cancel\b"),
-            _P(r"\b(?:can'?t|cannot|won'?t be able to|will not be able to|unable to) (?:make it|come|attend)\b(?![^.?!]{0,40}\b(?:another|other|different|later|instead|reschedule|move)\b)"),
+            _P(
+                r"\b(?:can'?t|cannot|won'?t be able to|will not be able to|unable to) (?:make it|come|attend)\b(?![^.?!]{0,40}\b(?:another|other|different|later|instead|reschedule|move)\b)"
+            ),
         ),
         (),
         ("cancel",),
     ),
     Intent.RESCHEDULE: (
         (
-            _P(r"\b(?:re-?schedule|re-?book|push (?:it|the \w+) (?:back|to)|move (?:my|the|our|it) (?:showing|viewing|appointment|tour|visit)?\s*(?:to|from)?|change (?:the|my|our) (?:time|appointment|showing|viewing|tour)|different (?:time|day|slot)|another (?:time|day|slot)|other (?:times|days|slots)|a later time|an earlier time)\b"),
+            _P(
+                r"\b(?:re-?schedule|re-?book|push (?:it|the \w+) (?:back|to)|move (?:my|the|our|it) (?:showing|viewing|appointment|tour|visit)?\s*(?:to|from)?|change (?:the|my|our) (?:time|appointment|showing|viewing|tour)|different (?:time|day|slot)|another (?:time|day|slot)|other (?:times|days|slots)|a later time|an earlier time)\b"
+            ),
             _P(r"\b(?:can'?t|cannot) make it\b.{0,60}\b(?:another|other|different|later|instead|else|tomorrow|next)\b"),
         ),
         (),
@@ -99,35 +131,61 @@ PATTERNS: dict[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ..
     ),
     Intent.SHOWING_REQUEST: (
         (
-            _P(r"\b(?:see|view|visit|tour|look at|check out|come see|come by|stop by|swing by|drop by|walk ?through)\b(?:\W+\w+){0,3}?\W+(?:it|the (?:place|apartment|apt|unit|room|flat|house|home|property|studio)|this (?:place|apartment|unit|room|one)|in person|inside)\b"),
-            _P(r"\b(?:showing|viewing|walkthrough|walk-through|open house|(?:video|virtual|facetime|in-person|self-guided) tours?|a tour|schedule a (?:visit|tour|time)|book a (?:visit|tour|time|slot)|set up a time|come by|stop by|see it|view it|visit it|tour it|check it out|come see it)\b"),
-            _P(r"\b(?:visitar|verlo|ver el (?:apartamento|departamento|cuarto)|una visita|visiter|une visite|besichtigen|besichtigung|agendar uma visita)\b"),
+            _P(
+                r"\b(?:see|view|visit|tour|look at|check out|come see|come by|stop by|swing by|drop by|walk ?through)\b(?:\W+\w+){0,3}?\W+(?:it|the (?:place|apartment|apt|unit|room|flat|house|home|property|studio)|this (?:place|apartment|unit|room|one)|in person|inside)\b"
+            ),
+            _P(
+                r"\b(?:showing|viewing|walkthrough|walk-through|open house|(?:video|virtual|facetime|in-person|self-guided) tours?|a tour|schedule a (?:visit|tour|time)|book a (?:visit|tour|time|slot)|set up a time|come by|stop by|see it|view it|visit it|tour it|check it out|come see it)\b"
+            ),
+            _P(
+                r"\b(?:visitar|verlo|ver el (?:apartamento|departamento|cuarto)|una visita|visiter|une visite|besichtigen|besichtigung|agendar uma visita)\b"
+            ),
             _P(r"\bwhen can i (?:see|view|come|visit)\b"),
         ),
-        (_P(r"\b(?:available (?:this|next|on|tomorrow|today|saturday|sunday|weekend)|free (?:this|tomorrow|saturday|sunday|weekend)|this weekend)\b"),),
+        (
+            _P(
+                r"\b(?:available (?:this|next|on|tomorrow|today|saturday|sunday|weekend)|free (?:this|tomorrow|saturday|sunday|weekend)|this weekend)\b"
+            ),
+        ),
         ("showing", "viewing", "schedule", "appointment", "visit"),
     ),
     Intent.APPLICATION: (
         (
-            _P(r"\b(?:apply|applying|application|applications|rental app|next steps?|how do i (?:get|secure|reserve|rent) (?:it|this|the)|paperwork|credit (?:check|score)|background check|screening|income requirements?|requirements to (?:rent|apply|qualify)|qualify|guarantor|co-?signer|proof of income|pay ?stubs?|documents? (?:do you need|needed|required))\b"),
+            _P(
+                r"\b(?:apply|applying|application|applications|rental app|next steps?|how do i (?:get|secure|reserve|rent) (?:it|this|the)|paperwork|credit (?:check|score)|background check|screening|income requirements?|requirements to (?:rent|apply|qualify)|qualify|guarantor|co-?signer|proof of income|pay ?stubs?|documents? (?:do you need|needed|required))\b"
+            ),
             _P(r"\b(?:aplicar|solicitud|postuler|candidature|dossier)\b"),
         ),
-        (_P(r"\b(?:what do you need from me|how do we proceed|i want it|i'?ll take it|we want it|ready to sign|sign the lease)\b"),),
+        (
+            _P(
+                r"\b(?:what do you need from me|how do we proceed|i want it|i'?ll take it|we want it|ready to sign|sign the lease)\b"
+            ),
+        ),
         ("application", "apply", "requirements"),
     ),
     Intent.AVAILABILITY: (
         (
-            _P(r"\b(?:still (?:available|open|up|for rent|free|listed|on the market|there|vacant|a thing)|is (?:it|this|the (?:\w+ )?(?:apartment|unit|room|place|flat|listing|studio|house)) (?:still )?(?:available|taken|gone|rented|vacant|free|open)|(?:has it|did it) (?:been )?(?:rent|taken|get rented)|availability|available\?|any vacanc(?:y|ies)|(?:taken|gone|rented) already|already (?:taken|gone|rented)|still get it|vacant|still have (?:it|the|this)|still renting)\b"),
-            _P(r"\b(?:disponible|disponivel|dispo|verfugbar|noch frei|libre|todavia (?:esta )?disponible|ainda (?:esta )?disponivel)\b"),
-            _P(r"\b(?:when is it available|when (?:does|will) it (?:become|be) (?:available|free|vacant)|available (?:for|from|starting)|is it available)\b"),
+            _P(
+                r"\b(?:still (?:available|open|up|for rent|free|listed|on the market|there|vacant|a thing)|is (?:it|this|the (?:\w+ )?(?:apartment|unit|room|place|flat|listing|studio|house)) (?:still )?(?:available|taken|gone|rented|vacant|free|open)|(?:has it|did it) (?:been )?(?:rent|taken|get rented)|availability|available\?|any vacanc(?:y|ies)|(?:taken|gone|rented) already|already (?:taken|gone|rented)|still get it|vacant|still have (?:it|the|this)|still renting)\b"
+            ),
+            _P(
+                r"\b(?:disponible|disponivel|dispo|verfugbar|noch frei|libre|todavia (?:esta )?disponible|ainda (?:esta )?disponivel)\b"
+            ),
+            _P(
+                r"\b(?:when is it available|when (?:does|will) it (?:become|be) (?:available|free|vacant)|available (?:for|from|starting)|is it available)\b"
+            ),
         ),
         (_P(r"\b(?:available|open|free)\b"),),
         ("available", "availability", "vacant", "vacancy"),
     ),
     Intent.PRICE: (
         (
-            _P(r"\b(?:how much|price|pricing|priced|cost|costs|(?:the|monthly|what'?s the|what is the|current) rent\b|rent (?:is|price|amount|cost|per month)|per month|monthly (?:rent|cost|payment)|security deposit|the deposit|how much is the deposit|fees?\b(?! for)|negotiable|cheaper|lower the (?:rent|price)|best price|asking (?:rent|price)|utilities included|utilities)\b"),
-            _P(r"\b(?:cuanto (?:cuesta|es)|precio|renta mensual|combien|le prix|le loyer|wie viel|miete|quanto custa|preco|aluguel)\b"),
+            _P(
+                r"\b(?:how much|price|pricing|priced|cost|costs|(?:the|monthly|what'?s the|what is the|current) rent\b|rent (?:is|price|amount|cost|per month)|per month|monthly (?:rent|cost|payment)|security deposit|the deposit|how much is the deposit|fees?\b(?! for)|negotiable|cheaper|lower the (?:rent|price)|best price|asking (?:rent|price)|utilities included|utilities)\b"
+            ),
+            _P(
+                r"\b(?:cuanto (?:cuesta|es)|precio|renta mensual|combien|le prix|le loyer|wie viel|miete|quanto custa|preco|aluguel)\b"
+            ),
             _P(r"\$\s?\d"),
         ),
         (_P(r"\b(?:rent|deposit|budget|afford|expensive)\b"),),
@@ -135,15 +193,23 @@ PATTERNS: dict[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ..
     ),
     Intent.MOVE_IN_DATE: (
         (
-            _P(r"\b(?:move[- ]?in|moving in|move date|start date|when (?:can|could|would) (?:i|we) (?:move|take possession|get the keys)|earliest (?:date|i can|we can)|lease start|get the keys|possession date|occupancy date)\b"),
+            _P(
+                r"\b(?:move[- ]?in|moving in|move date|start date|when (?:can|could|would) (?:i|we) (?:move|take possession|get the keys)|earliest (?:date|i can|we can)|lease start|get the keys|possession date|occupancy date)\b"
+            ),
             _P(r"\b(?:mudarme|mudarnos|fecha de entrada|emmenager|date d'?entree|einzug|einziehen)\b"),
         ),
-        (_P(r"\b(?:need (?:a place|it|something) (?:by|from|for|starting)|looking to move|moving (?:on|by|in|around|at the start)|relocating)\b"),),
+        (
+            _P(
+                r"\b(?:need (?:a place|it|something) (?:by|from|for|starting)|looking to move|moving (?:on|by|in|around|at the start)|relocating)\b"
+            ),
+        ),
         ("move-in",),
     ),
     Intent.PETS: (
         (
-            _P(r"\b(?:pets?|pet[- ]friendly|dogs?|cats?|puppy|puppies|kittens?|animals?|emotional support|service (?:animal|dog)|esa|birds?|parrots?|rabbits?|bunny|hamsters?|guinea pigs?|ferrets?|reptiles?|snakes?|lizards?|turtles?|fish tank|aquarium)\b"),
+            _P(
+                r"\b(?:pets?|pet[- ]friendly|dogs?|cats?|puppy|puppies|kittens?|animals?|emotional support|service (?:animal|dog)|esa|birds?|parrots?|rabbits?|bunny|hamsters?|guinea pigs?|ferrets?|reptiles?|snakes?|lizards?|turtles?|fish tank|aquarium)\b"
+            ),
             _P(r"\b(?:mascotas?|perros?|gatos?|animaux|chiens?|haustier|hunde?|katzen?|animais)\b"),
         ),
         (),
@@ -151,7 +217,9 @@ PATTERNS: dict[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ..
     ),
     Intent.PARKING: (
         (
-            _P(r"\b(?:parking|park (?:my|a|the|our)? ?(?:car|vehicle|truck|suv|van|bike|motorcycle)|garage|driveway|car ?port|carport|parking (?:spot|space|lot|permit)|street parking|where (?:do|can|would) (?:i|we) park|ev charg(?:er|ing))\b"),
+            _P(
+                r"\b(?:parking|park (?:my|a|the|our)? ?(?:car|vehicle|truck|suv|van|bike|motorcycle)|garage|driveway|car ?port|carport|parking (?:spot|space|lot|permit)|street parking|where (?:do|can|would) (?:i|we) park|ev charg(?:er|ing))\b"
+            ),
             _P(r"\b(?:estacionamiento|aparcamiento|parqueo|stationnement|parkplatz|estacionamento|vaga de garagem)\b"),
         ),
         (_P(r"\b(?:my car|i have a car|we have (?:a car|two cars|2 cars))\b"),),
@@ -159,7 +227,9 @@ PATTERNS: dict[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ..
     ),
     Intent.LEASE_TERMS: (
         (
-            _P(r"\b(?:lease (?:length|term|terms|duration|period|agreement|options?)|how long is the lease|minimum (?:lease|stay|term|rental)|month[- ]to[- ]month|short[- ]term|long[- ]term|\d{1,2}[- ]month (?:lease|term|stay|rental)|(?:six|twelve|six-month|12-month|one-year|1-year|one year|1 year|two year) (?:lease|term)|sublet|sublease|break (?:the|a) lease|early termination|renewal|renew the lease|furnished|unfurnished|roommates?|shared (?:kitchen|bathroom|space)|lease for (?:\d+|six|twelve) months)\b"),
+            _P(
+                r"\b(?:lease (?:length|term|terms|duration|period|agreement|options?)|how long is the lease|minimum (?:lease|stay|term|rental)|month[- ]to[- ]month|short[- ]term|long[- ]term|\d{1,2}[- ]month (?:lease|term|stay|rental)|(?:six|twelve|six-month|12-month|one-year|1-year|one year|1 year|two year) (?:lease|term)|sublet|sublease|break (?:the|a) lease|early termination|renewal|renew the lease|furnished|unfurnished|roommates?|shared (?:kitchen|bathroom|space)|lease for (?:\d+|six|twelve) months)\b"
+            ),
             _P(r"\b(?:contrato|duracion del contrato|bail|duree du bail|mietvertrag|contrato de aluguel)\b"),
         ),
         (_P(r"\b(?:lease|months?|year)\b"),),
@@ -167,8 +237,12 @@ PATTERNS: dict[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ..
     ),
     Intent.OFF_TOPIC: (
         (
-            _P(r"\b(?:tell me a joke|what'?s the weather|weather (?:like )?today|who won|the game last night|recipe|are you single|date me|go out with me|your favou?rite (?:movie|food|color|colour|song)|what'?s your (?:zodiac|sign|instagram)|do you like (?:pizza|music|movies|football)|homework|write me a poem|can you help me with my (?:homework|essay|code)|what is the meaning of life|bitcoin price|stock tips?)\b"),
-            _P(r"\b(?:are you (?:a )?(?:bot|robot|human|real person|ai)|is this (?:a )?(?:bot|robot|real person|automated))\b"),
+            _P(
+                r"\b(?:tell me a joke|what'?s the weather|weather (?:like )?today|who won|the game last night|recipe|are you single|date me|go out with me|your favou?rite (?:movie|food|color|colour|song)|what'?s your (?:zodiac|sign|instagram)|do you like (?:pizza|music|movies|football)|homework|write me a poem|can you help me with my (?:homework|essay|code)|what is the meaning of life|bitcoin price|stock tips?)\b"
+            ),
+            _P(
+                r"\b(?:are you (?:a )?(?:bot|robot|human|real person|ai)|is this (?:a )?(?:bot|robot|real person|automated))\b"
+            ),
         ),
         (),
         (),
@@ -290,7 +364,13 @@ class RulesEngine:
         picked, reads_as_pick = None, False
         if ctx.showing_state in {ShowingState.OFFERED, ShowingState.RESCHEDULING} and ctx.offered_slots:
             picked, reads_as_pick = pick_offered_slot(text, ctx.offered_slots)
-            if reads_as_pick and not scores.keys() & {Intent.OPT_OUT, Intent.ABUSIVE, Intent.SPAM_SCAM, Intent.NOT_INTERESTED, Intent.CANCEL_SHOWING}:
+            if reads_as_pick and not scores.keys() & {
+                Intent.OPT_OUT,
+                Intent.ABUSIVE,
+                Intent.SPAM_SCAM,
+                Intent.NOT_INTERESTED,
+                Intent.CANCEL_SHOWING,
+            }:
                 scores[Intent.PICK_SLOT] = STRONG if picked is not None else WEAK
                 # "Tuesday works" after an offer is a pick, not a new showing request or availability question.
                 for absorbed in (Intent.SHOWING_REQUEST, Intent.AVAILABILITY, Intent.RESCHEDULE):
@@ -299,17 +379,30 @@ class RulesEngine:
         if ctx.showing_state != ShowingState.BOOKED:
             # Without a booked showing there is nothing to cancel: "can't make it" is not a cancellation.
             scores.pop(Intent.CANCEL_SHOWING, None)
-            if Intent.RESCHEDULE in scores and ctx.showing_state not in {ShowingState.OFFERED, ShowingState.RESCHEDULING}:
-                scores[Intent.SHOWING_REQUEST] = max(scores.pop(Intent.RESCHEDULE), scores.get(Intent.SHOWING_REQUEST, 0))
+            if Intent.RESCHEDULE in scores and ctx.showing_state not in {
+                ShowingState.OFFERED,
+                ShowingState.RESCHEDULING,
+            }:
+                scores[Intent.SHOWING_REQUEST] = max(
+                    scores.pop(Intent.RESCHEDULE), scores.get(Intent.SHOWING_REQUEST, 0)
+                )
         if _GREETING_ONLY.match(text.strip()) and not scores:
             scores[Intent.GREETING] = STRONG
-        if not scores and re.search(r"\b(?:thanks|thank you|thx|ty|great|awesome|ok|okay|cool|got it)\b", text) and len(text) < 60:
+        if (
+            not scores
+            and re.search(r"\b(?:thanks|thank you|thx|ty|great|awesome|ok|okay|cool|got it)\b", text)
+            and len(text) < 60
+        ):
             scores[Intent.GREETING] = WEAK
         intents = tuple(i for i in PRIORITY if i in scores) or (Intent.UNKNOWN,)
         primary = intents[0]
         confidence = scores.get(primary, 0.2)
         # "Not interested in a 12-month lease, is month-to-month possible?" is not a goodbye.
-        conflicting = INFORMATIONAL - {Intent.SHOWING_REQUEST, Intent.PICK_SLOT} if primary == Intent.CANCEL_SHOWING else INFORMATIONAL
+        conflicting = (
+            INFORMATIONAL - {Intent.SHOWING_REQUEST, Intent.PICK_SLOT}
+            if primary == Intent.CANCEL_SHOWING
+            else INFORMATIONAL
+        )
         ambiguous = primary in {Intent.NOT_INTERESTED, Intent.CANCEL_SHOWING} and any(
             scores.get(i, 0) >= STRONG for i in conflicting if i != primary
         )

@@ -10,8 +10,8 @@ from rest_framework.request import Request
 
 def int_param(request: Request, name: str) -> int | None:
     """Return the parameter as a positive int, None when absent; 400 when not a number."""
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
+    raw = request.query_params.get(name) or ""
+    if not raw:
         return None
     try:
         value = int(raw)
@@ -24,8 +24,8 @@ def int_param(request: Request, name: str) -> int | None:
 
 def bool_param(request: Request, name: str) -> bool | None:
     """Return the parameter as a bool (true/false/1/0), None when absent; 400 otherwise."""
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
+    raw = request.query_params.get(name) or ""
+    if not raw:
         return None
     lowered = raw.lower()
     if lowered in {"true", "1", "yes"}:

@@ -64,7 +64,9 @@ class PlatformAccountPolicySerializer(serializers.Serializer[Any]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not {"is_active", "send_mode", "is_canary"} & set(attrs):
-            raise serializers.ValidationError({"non_field_errors": ["send at least one of is_active, send_mode, is_canary"]})
+            raise serializers.ValidationError(
+                {"non_field_errors": ["send at least one of is_active, send_mode, is_canary"]}
+            )
         return attrs
 
 

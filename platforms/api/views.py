@@ -48,13 +48,17 @@ class PlatformViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Platform]):
         data = PlatformToggleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         platform = services.platform_set_active(
-            platform_id=platform.pk, is_active=data.validated_data["is_active"], actor=request.user,
+            platform_id=platform.pk,
+            is_active=data.validated_data["is_active"],
+            actor=request.user,
             reason=data.validated_data["reason"],
         )
         return Response(PlatformSerializer(platform).data)
 
 
-class PlatformAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[PlatformAccount]):
+class PlatformAccountViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[PlatformAccount]
+):
     """Accounts the caller may see; admins change ``is_active``, ``send_mode`` and ``is_canary``.
 
     Filters: ``platform`` (slug).
@@ -66,11 +70,11 @@ class PlatformAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     lookup_value_regex = r"[0-9]{1,18}"
 
     def get_queryset(self) -> QuerySet[PlatformAccount]:
-        qs = accounts_for_user(self.request.user).select_related("platform").order_by("platform__slug", "label")
+        qs = accounts_for_user(self.request.user).select_related("platform").order_by("platform__slug", "label")  # type: ignore[arg-type]
         platform = self.request.query_params.get("platform")
         if platform:
             qs = qs.filter(platform__slug=platform)
-        return qs  # type: ignore[no-any-return]
+        return qs
 
     @extend_schema(request=PlatformAccountPolicySerializer, responses=PlatformAccountSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:

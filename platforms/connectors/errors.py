@@ -106,6 +106,11 @@ class CircuitOpen(ConnectorError):
     default_message = "circuit open for this account"
     retryable = True
 
+    def __init__(self, message: str | None = None, *, retry_after: float | None = None, **extra: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **extra)
+        #: Seconds until the circuit half-opens (when known).
+        self.retry_after = retry_after
+
 
 ERROR_CLASSES: dict[str, type[ConnectorError]] = {
     cls.__name__: cls

@@ -155,6 +155,7 @@ class BrowserConnector(Connector):
         #: Full logins this object ran (a reused session runs none).
         self.full_logins = 0
         self._secrets: tuple[str, ...] = ()
+        self._last_chain: list[str] = []
 
     # --- plumbing ---------------------------------------------------------------------
 
@@ -229,6 +230,7 @@ class BrowserConnector(Connector):
         with self._browser_errors(action), self.page.expect_navigation(wait_until="domcontentloaded") as navigation:
             target.click()
         response = navigation.value
+        self._last_chain = _redirect_chain(response)
         self._inspect(response, allow_login=allow_login)
         return response
 
@@ -388,6 +390,10 @@ class BrowserConnector(Connector):
 
     def login_failed(self) -> None:
         """Raise the right error for a login that did not end logged in."""
+        if any(not self.is_login_url(url) for url in self._last_chain[1:-1]):
+            # The site accepted the login, sent us on, and bounced us straight back.
+            # A refresh would only repeat this login: tell the guard not to try.
+            raise SessionExpired(f"{self.platform}: the session was dropped right after logging in", **self._extra(fresh_login=True))
         if self.exists("login.error_credentials"):
             self._save_failure("auth-failed")
             raise AuthFailed(f"{self.platform}: the platform refused the credentials", **self._extra())
@@ -593,6 +599,18 @@ class BrowserConnector(Connector):
             return None
 
         return self.guard.run(op, refresh=self._refresh, name="find_sent")
+
+
+def _redirect_chain(response: PlaywrightResponse | None) -> list[str]:
+    """Return the URLs a navigation went through, first request to final page."""
+    if response is None:
+        return []
+    chain = [response.url]
+    request = response.request.redirected_from
+    while request is not None:
+        chain.append(request.url)
+        request = request.redirected_from
+    return list(reversed(chain))
 
 
 def _ref_key(ref: str) -> tuple[int, str]:

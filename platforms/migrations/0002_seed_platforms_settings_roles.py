@@ -2,36 +2,7 @@
 
 from django.db import migrations
 
-PLATFORMS = [
-    ("spareroom", "SpareRoom"),
-    ("roomies", "Roomies"),
-    ("leasebreak", "Leasebreak"),
-    ("renthop", "RentHop"),
-    ("furnishedfinder", "Furnished Finder"),
-]
-
-# Model permissions per role. Agents get only view rights at model level; which accounts
-# they may work on is granted per object (django-guardian "access_platformaccount").
-ROLE_PERMISSIONS = {
-    "admin": "__all__",
-    "ops": [
-        ("platforms", "view_platform"),
-        ("platforms", "view_platformaccount"),
-        ("platforms", "view_botsettings"),
-        ("dispatch", "view_deadletter"),
-        ("dispatch", "view_dispatchattempt"),
-        ("dispatch", "view_outboundmessage"),
-        ("core", "view_auditlog"),
-    ],
-    "agent": [
-        ("platforms", "view_platform"),
-        ("inbox", "view_conversation"),
-        ("inbox", "view_message"),
-        ("inbox", "view_decision"),
-        ("inbox", "view_showing"),
-        ("dispatch", "view_outboundmessage"),
-    ],
-}
+from platforms.seed import PLATFORMS, ROLE_PERMISSIONS
 
 
 def seed(apps, schema_editor):

@@ -30,6 +30,10 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     sandbox: SandboxServer
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A browser that gave up on a slow page closes the connection: not an error here.
+        logger.debug("sandbox: connection from %s ended early", client_address, exc_info=True)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"

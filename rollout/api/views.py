@@ -49,7 +49,10 @@ class ReportsView(APIView):
     permission_classes = (AdminOrOps,)
 
     @extend_schema(
-        parameters=[*WINDOW_PARAMS, OpenApiParameter("group_by", str, enum=list(GROUPS), description="Default platform.")],
+        parameters=[
+            *WINDOW_PARAMS,
+            OpenApiParameter("group_by", str, enum=list(GROUPS), description="Default platform."),
+        ],
         responses={200: dict},
     )
     def get(self, request: Request) -> Response:

@@ -30,13 +30,21 @@ def test_conversation_list_scoped_filtered_and_bounded(
     assert response.json()["count"] == 9
     assert agent_client.get("/api/v1/conversations/?human_required=true").json()["count"] == 4
     assert agent_client.get("/api/v1/conversations/?search=parking").json()["count"] == 8
-    assert agent_client.get(f"/api/v1/conversations/?account={granted.pk}&platform=spareroom&status=new").json()["count"] == 9
+    assert (
+        agent_client.get(f"/api/v1/conversations/?account={granted.pk}&platform=spareroom&status=new").json()["count"]
+        == 9
+    )
     assert agent_client.get("/api/v1/conversations/?platform=roomies").json()["count"] == 0
 
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("human_required=perhaps", "human_required"), ("status=married", "status"), ("account=x", "account"), ("assigned=you", "assigned")],
+    [
+        ("human_required=perhaps", "human_required"),
+        ("status=married", "status"),
+        ("account=x", "account"),
+        ("assigned=you", "assigned"),
+    ],
 )
 def test_conversation_bad_filters_are_400(agent_client: Any, query: str, field: str) -> None:
     response = agent_client.get(f"/api/v1/conversations/?{query}")
@@ -55,9 +63,17 @@ def test_conversation_detail_has_thread_decision_slots_drafts(
     message = conversation.messages.first()
     slot = {"starts_at": "2030-01-01T15:00:00+00:00", "label": "Tue Jan 1, 10:00 AM", "source": {"window": 1}}
     Decision.objects.create(
-        conversation=conversation, message=message, engine="rules", intent="showing_request", confidence=0.9,
-        workflow_outcome="engaged", showing_state="offered", follow_up_stage="none", reply_text="...",
-        reason_codes=["low_confidence"], offered_slots=[slot],
+        conversation=conversation,
+        message=message,
+        engine="rules",
+        intent="showing_request",
+        confidence=0.9,
+        workflow_outcome="engaged",
+        showing_state="offered",
+        follow_up_stage="none",
+        reply_text="...",
+        reason_codes=["low_confidence"],
+        offered_slots=[slot],
     )
     with django_assert_max_num_queries(10):
         body = agent_client.get(f"/api/v1/conversations/{conversation.pk}/").json()
@@ -70,11 +86,18 @@ def test_conversation_detail_has_thread_decision_slots_drafts(
 def test_conversation_foreign_is_404_for_every_action(agent_client: Any, foreign_conversation: Any) -> None:
     base = f"/api/v1/conversations/{foreign_conversation.pk}/"
     assert agent_client.get(base).status_code == 404
-    assert agent_client.post(base + "reply/", {"body": "hi"}, format="json", HTTP_IDEMPOTENCY_KEY="k1").status_code == 404
+    assert (
+        agent_client.post(base + "reply/", {"body": "hi"}, format="json", HTTP_IDEMPOTENCY_KEY="k1").status_code == 404
+    )
     assert agent_client.post(base + "take-over/").status_code == 404
     assert agent_client.post(base + "notes/", {"body": "x"}, format="json").status_code == 404
     assert agent_client.post(base + "assign/", {"agent": None}, format="json").status_code == 404
-    assert agent_client.post("/api/v1/guardrails/check/", {"text": "hi", "conversation": foreign_conversation.pk}, format="json").status_code == 404
+    assert (
+        agent_client.post(
+            "/api/v1/guardrails/check/", {"text": "hi", "conversation": foreign_conversation.pk}, format="json"
+        ).status_code
+        == 404
+    )
     assert not OutboundMessage.objects.filter(conversation=foreign_conversation).exists()
 
 
@@ -104,7 +127,9 @@ def test_reply_without_key_or_body_or_flagged_is_400(agent_client: Any, conversa
     no_body = agent_client.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="k")
     assert no_body.status_code == 400
     assert "body" in no_body.json()
-    flagged = agent_client.post(url, {"body": "Sorry, no kids allowed in this building."}, format="json", HTTP_IDEMPOTENCY_KEY="k2")
+    flagged = agent_client.post(
+        url, {"body": "Sorry, no kids allowed in this building."}, format="json", HTTP_IDEMPOTENCY_KEY="k2"
+    )
     assert flagged.status_code == 400
     assert any("fair_housing" in r for r in flagged.json()["reasons"])
     assert not OutboundMessage.objects.filter(conversation=conversation).exists()
@@ -151,7 +176,9 @@ def test_assign_defaults_to_primary_agent_and_checks_grant(
     assert (row["assigned_agent"], row["default_agent"]) == (None, agent_user.username)
     assert agent_client.get("/api/v1/conversations/?assigned=me").json()["count"] == 1
     stranger = UserFactory(username="dan-agent", role="agent")
-    refused = agent_client.post(f"/api/v1/conversations/{conversation.pk}/assign/", {"agent": stranger.pk}, format="json")
+    refused = agent_client.post(
+        f"/api/v1/conversations/{conversation.pk}/assign/", {"agent": stranger.pk}, format="json"
+    )
     assert refused.status_code == 400
     assert refused.json()["field"] == "agent"
     account_grant(user=stranger, account=granted)
@@ -160,31 +187,54 @@ def test_assign_defaults_to_primary_agent_and_checks_grant(
     done = agent_client.post(f"/api/v1/conversations/{conversation.pk}/assign/", {"agent": stranger.pk}, format="json")
     assert done.json()["assigned_agent"] == stranger.username
     assert agent_client.get("/api/v1/conversations/?assigned=me").json()["count"] == 0
-    assert agent_client.post(f"/api/v1/conversations/{conversation.pk}/assign/", {"agent": "x"}, format="json").status_code == 400
+    assert (
+        agent_client.post(f"/api/v1/conversations/{conversation.pk}/assign/", {"agent": "x"}, format="json").status_code
+        == 400
+    )
 
 
 def test_guardrail_check_returns_flags(agent_client: Any, conversation: Any) -> None:
-    ok = agent_client.post("/api/v1/guardrails/check/", {"text": "The room is available.", "conversation": conversation.pk}, format="json")
+    ok = agent_client.post(
+        "/api/v1/guardrails/check/", {"text": "The room is available.", "conversation": conversation.pk}, format="json"
+    )
     assert ok.json() == {"ok": True, "flags": []}
-    bad = agent_client.post("/api/v1/guardrails/check/", {"text": "Wire the deposit by Western Union."}, format="json").json()
+    bad = agent_client.post(
+        "/api/v1/guardrails/check/", {"text": "Wire the deposit by Western Union."}, format="json"
+    ).json()
     assert bad["ok"] is False
     assert bad["flags"][0]["category"] == "off_platform_payment"
     assert agent_client.post("/api/v1/guardrails/check/", {"text": "x" * 5000}, format="json").status_code == 400
 
 
-def test_canned_replies_admin_writes_agents_read(admin_client: Any, agent_client: Any, granted: Any, foreign_account: Any) -> None:
-    created = admin_client.post("/api/v1/canned-replies/", {"title": "Viewing", "body": "Happy to show you the room."}, format="json")
+def test_canned_replies_admin_writes_agents_read(
+    admin_client: Any, agent_client: Any, granted: Any, foreign_account: Any
+) -> None:
+    created = admin_client.post(
+        "/api/v1/canned-replies/", {"title": "Viewing", "body": "Happy to show you the room."}, format="json"
+    )
     assert created.status_code == 201
-    admin_client.post("/api/v1/canned-replies/", {"title": "Other", "body": "Hi.", "account": foreign_account.pk}, format="json")
+    admin_client.post(
+        "/api/v1/canned-replies/", {"title": "Other", "body": "Hi.", "account": foreign_account.pk}, format="json"
+    )
     assert [r["title"] for r in agent_client.get("/api/v1/canned-replies/").json()] == ["Viewing"]
-    assert agent_client.post("/api/v1/canned-replies/", {"title": "Mine", "body": "Hi."}, format="json").status_code == 403
+    assert (
+        agent_client.post("/api/v1/canned-replies/", {"title": "Mine", "body": "Hi."}, format="json").status_code == 403
+    )
     dup = admin_client.post("/api/v1/canned-replies/", {"title": "Viewing", "body": "Again."}, format="json")
     assert dup.status_code == 409
     flagged = admin_client.post("/api/v1/canned-replies/", {"title": "Bad", "body": "No kids please."}, format="json")
     assert flagged.status_code == 400
-    assert admin_client.post("/api/v1/canned-replies/", {"title": "A", "body": "b", "account": 999999}, format="json").status_code == 400
+    assert (
+        admin_client.post(
+            "/api/v1/canned-replies/", {"title": "A", "body": "b", "account": 999999}, format="json"
+        ).status_code
+        == 400
+    )
     pk = created.json()["id"]
-    assert admin_client.patch(f"/api/v1/canned-replies/{pk}/", {"is_active": False}, format="json").json()["is_active"] is False
+    assert (
+        admin_client.patch(f"/api/v1/canned-replies/{pk}/", {"is_active": False}, format="json").json()["is_active"]
+        is False
+    )
     assert agent_client.get("/api/v1/canned-replies/").json() == []
     assert admin_client.delete(f"/api/v1/canned-replies/{pk}/").status_code == 204
 

@@ -48,7 +48,8 @@ def test_outbound_edit_then_approve_goes_to_queued_never_sent(agent_client: Any,
     body = approved.json()
     assert body["status"] == "queued"
     assert body["approved_by"] == agent_user.username
-    assert body["sent_at"] is None and body["platform_message_ref"] == ""
+    assert body["sent_at"] is None
+    assert body["platform_message_ref"] == ""
     assert AuditLog.objects.filter(action="outbound.approve", object_id=str(draft.pk), actor=agent_user).exists()
 
 
@@ -108,14 +109,23 @@ def test_outbound_ops_reads_but_cannot_approve(ops_client: Any, draft: Any) -> N
 def _dead(conversation: Any) -> tuple[Any, Any]:
     row = OutboundFactory(conversation=conversation, status="dead")
     letter = DeadLetter.objects.create(
-        platform="spareroom", account=conversation.account, outbound=row, stage="send", error_class="Permanent",
-        error_message="thread closed", attempts=3,
+        platform="spareroom",
+        account=conversation.account,
+        outbound=row,
+        stage="send",
+        error_class="Permanent",
+        error_message="thread closed",
+        attempts=3,
     )
     return row, letter
 
 
 def test_dead_letters_scoped_and_retry_admin_only(
-    admin_client: Any, agent_client: Any, ops_client: Any, conversation: Any, foreign_conversation: Any,
+    admin_client: Any,
+    agent_client: Any,
+    ops_client: Any,
+    conversation: Any,
+    foreign_conversation: Any,
     django_assert_max_num_queries: Any,
 ) -> None:
     row, letter = _dead(conversation)

@@ -18,7 +18,9 @@ def test_accounts_list_agent_sees_only_granted(agent_client: Any, granted: Any, 
     assert [row["id"] for row in response.json()] == [granted.pk]
 
 
-def test_accounts_list_admin_sees_all(admin_client: Any, granted: Any, foreign_account: Any, django_assert_max_num_queries: Any) -> None:
+def test_accounts_list_admin_sees_all(
+    admin_client: Any, granted: Any, foreign_account: Any, django_assert_max_num_queries: Any
+) -> None:
     with django_assert_max_num_queries(4):
         response = admin_client.get("/api/v1/platform-accounts/")
     assert {row["id"] for row in response.json()} == {granted.pk, foreign_account.pk}
@@ -27,7 +29,12 @@ def test_accounts_list_admin_sees_all(admin_client: Any, granted: Any, foreign_a
 
 def test_account_detail_outside_scope_is_404(agent_client: Any, foreign_account: Any) -> None:
     assert agent_client.get(f"/api/v1/platform-accounts/{foreign_account.pk}/").status_code == 404
-    assert agent_client.patch(f"/api/v1/platform-accounts/{foreign_account.pk}/", {"is_active": False}, format="json").status_code == 404
+    assert (
+        agent_client.patch(
+            f"/api/v1/platform-accounts/{foreign_account.pk}/", {"is_active": False}, format="json"
+        ).status_code
+        == 404
+    )
 
 
 def test_account_patch_by_agent_in_scope_is_403(agent_client: Any, granted: Any) -> None:
@@ -59,14 +66,19 @@ def test_account_patch_by_admin_changes_and_audits(admin_client: Any, admin_user
         ({"reason": "x" * 400, "is_active": True}, "reason"),
     ],
 )
-def test_account_patch_invalid_is_400_with_field(admin_client: Any, account: Any, body: dict[str, Any], field: str) -> None:
+def test_account_patch_invalid_is_400_with_field(
+    admin_client: Any, account: Any, body: dict[str, Any], field: str
+) -> None:
     response = admin_client.patch(f"/api/v1/platform-accounts/{account.pk}/", body, format="json")
     assert response.status_code == 400
     assert field in response.json()
 
 
 def test_account_put_is_not_allowed(admin_client: Any, account: Any) -> None:
-    assert admin_client.put(f"/api/v1/platform-accounts/{account.pk}/", {"is_active": False}, format="json").status_code == 405
+    assert (
+        admin_client.put(f"/api/v1/platform-accounts/{account.pk}/", {"is_active": False}, format="json").status_code
+        == 405
+    )
 
 
 def test_account_bad_id_is_404(admin_client: Any) -> None:
@@ -91,7 +103,9 @@ def test_settings_every_role_reads_only_admin_writes(admin_client: Any, agent_cl
         assert client.get("/api/v1/settings/").json()["rollout_stage"] in {"shadow", "canary", "full"}
     assert agent_client.patch("/api/v1/settings/", {"rollout_stage": "full"}, format="json").status_code == 403
     assert ops_client.patch("/api/v1/settings/", {"rollout_stage": "full"}, format="json").status_code == 403
-    response = admin_client.patch("/api/v1/settings/", {"default_send_mode": "auto_send", "rollout_stage": "canary"}, format="json")
+    response = admin_client.patch(
+        "/api/v1/settings/", {"default_send_mode": "auto_send", "rollout_stage": "canary"}, format="json"
+    )
     assert response.status_code == 200
     row = BotSettings.load()
     assert (row.default_send_mode, row.rollout_stage) == ("auto_send", "canary")

@@ -33,7 +33,15 @@ FACTS = UnitFacts(
     booked_address="120 Bedford Ave, Brooklyn, NY 11211",
 )
 OFFERED = tuple(
-    {"label": label, "local_start": local, "starts_at": local, "ends_at": local, "unit_id": 1, "agent_id": 1, "timezone": "America/New_York"}
+    {
+        "label": label,
+        "local_start": local,
+        "starts_at": local,
+        "ends_at": local,
+        "unit_id": 1,
+        "agent_id": 1,
+        "timezone": "America/New_York",
+    }
     for label, local in (
         ("Tue Jan 12, 10:00 AM", "2027-01-12T10:00:00-05:00"),
         ("Wed Jan 13, 2:30 PM", "2027-01-13T14:30:00-05:00"),
@@ -88,7 +96,14 @@ def run(path: Path = CORPUS) -> list[Result]:
         classification = engine.classify(ctx)
         plan = plan_reply(ctx, classification)
         results.append(
-            Result(row["t"], row["i"], row["o"], classification.intent, outcome_of(plan.reply_text, plan.reason_codes), tuple(plan.reason_codes))
+            Result(
+                row["t"],
+                row["i"],
+                row["o"],
+                classification.intent,
+                outcome_of(plan.reply_text, plan.reason_codes),
+                tuple(plan.reason_codes),
+            )
         )
     return results
 
@@ -105,7 +120,9 @@ def report(results: list[Result]) -> str:
     ]
     for r in results:
         if r.intent != r.expected_intent or r.outcome != r.expected_outcome:
-            lines.append(f"  want {r.expected_intent}/{r.expected_outcome} got {r.intent}/{r.outcome} {list(r.reasons)}: {r.text[:90]!r}")
+            lines.append(
+                f"  want {r.expected_intent}/{r.expected_outcome} got {r.intent}/{r.outcome} {list(r.reasons)}: {r.text[:90]!r}"
+            )
     return "\n".join(lines)
 
 
@@ -113,6 +130,6 @@ if __name__ == "__main__":
     import django
 
     django.setup()
-    print(report(run()))  # noqa: T201
-    print("held-out:")  # noqa: T201
-    print(report(run(HOLDOUT)))  # noqa: T201
+    print(report(run()))
+    print("held-out:")
+    print(report(run(HOLDOUT)))

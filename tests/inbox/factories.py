@@ -46,7 +46,7 @@ class UnitFactory(factory.django.DjangoModelFactory):
     showing_buffer_minutes = 15
 
 
-def AgentFactory(**kwargs: object):  # noqa: N802 - reads like the factories around it.
+def AgentFactory(**kwargs: object):
     """Return a user in the agent role."""
     kwargs.setdefault("username", f"agent-{UserFactory._meta.model.objects.count() + 1}")
     return UserFactory(role="agent", **kwargs)

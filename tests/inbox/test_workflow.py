@@ -45,7 +45,8 @@ def test_transition_applies_allowed_and_refuses_and_audits_the_rest(field: str, 
     assert getattr(conversation, field) == stored
     assert audit is not None
     assert audit.action == ("workflow.transition" if allowed else "workflow.transition_refused")
-    assert audit.before == {field: current} and audit.after == {field: to}
+    assert audit.before == {field: current}
+    assert audit.after == {field: to}
 
 
 @pytest.mark.django_db

@@ -81,7 +81,13 @@ def test_dispatch_success_outside_window_is_not_counted(canary_account):
 def test_duplicate_two_success_attempts_for_one_row_fails_at_once(canary_account):
     # given: a single send (far below the minimum sample) that succeeded twice
     row = scenario.sent(canary_account)
-    attempt_record(account=canary_account, stage=Stage.SEND, outcome=AttemptOutcome.SUCCESS, started_at=timezone.now(), outbound=row)
+    attempt_record(
+        account=canary_account,
+        stage=Stage.SEND,
+        outcome=AttemptOutcome.SUCCESS,
+        started_at=timezone.now(),
+        outbound=row,
+    )
     # then: a duplicate fails whatever the sample size
     gate = _gates()["duplicate_sends"]
     assert gate.status == FAIL
@@ -91,8 +97,15 @@ def test_duplicate_two_success_attempts_for_one_row_fails_at_once(canary_account
 def test_duplicate_two_sent_replies_to_one_inbound_fail(canary_account):
     first = scenario.sent(canary_account)
     OutboundMessage.objects.create(
-        conversation=first.conversation, account=canary_account, in_reply_to=first.in_reply_to, purpose="reply",
-        source="bot", dispatch_key="dup:other-key", body="Another reply", status=OutboundStatus.SENT, sent_at=timezone.now(),
+        conversation=first.conversation,
+        account=canary_account,
+        in_reply_to=first.in_reply_to,
+        purpose="reply",
+        source="bot",
+        dispatch_key="dup:other-key",
+        body="Another reply",
+        status=OutboundStatus.SENT,
+        sent_at=timezone.now(),
     )
     counts = duplicate_send_count(timezone.now() - timedelta(hours=1), timezone.now() + timedelta(seconds=1))
     assert counts["same_cause"] == 1
@@ -102,8 +115,12 @@ def test_duplicate_two_sent_replies_to_one_inbound_fail(canary_account):
 def test_duplicate_extra_platform_copy_fails(canary_account):
     row = scenario.sent(canary_account)
     Message.objects.create(
-        conversation=row.conversation, direction="out", platform_message_ref="copy-2", body=row.body,
-        sent_at=timezone.now(), sent_by_bot=True,
+        conversation=row.conversation,
+        direction="out",
+        platform_message_ref="copy-2",
+        body=row.body,
+        sent_at=timezone.now(),
+        sent_by_bot=True,
     )
     counts = duplicate_send_count(timezone.now() - timedelta(hours=1), timezone.now() + timedelta(seconds=1))
     assert counts == {"ledger": 0, "same_cause": 0, "platform": 1}

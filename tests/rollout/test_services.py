@@ -47,7 +47,12 @@ def test_promote_passes_on_good_gates_and_is_audited(canary_account, agent_user,
     scenario.healthy(canary_account, agent_user)
     change = rollout_promote(to="canary", actor=admin_user, reason="week of clean shadow")
     assert _stage() == RolloutStage.CANARY
-    assert (change.from_stage, change.to_stage, change.forced, change.actor_label) == ("shadow", "canary", False, admin_user.username)
+    assert (change.from_stage, change.to_stage, change.forced, change.actor_label) == (
+        "shadow",
+        "canary",
+        False,
+        admin_user.username,
+    )
     assert change.gate_figures["status"] == "pass"
     promote = AuditLog.objects.get(action="rollout.promote")
     assert promote.actor == admin_user
@@ -110,7 +115,8 @@ def test_rollback_is_immediate_and_the_policy_obeys_on_the_next_call(canary_acco
     after_full = resolve_send_mode(auto_account)
     # then: back to canary; only the canary account still auto-sends
     assert (change.from_stage, change.to_stage) == ("full", "canary")
-    assert after_full.effective == SendMode.DRAFT_ONLY and after_full.capped_by == RolloutStage.CANARY
+    assert after_full.effective == SendMode.DRAFT_ONLY
+    assert after_full.capped_by == RolloutStage.CANARY
     assert resolve_send_mode(canary_account).effective == SendMode.AUTO_SEND
     rollout_rollback(actor=admin_user, reason="still bad")
     assert resolve_send_mode(canary_account).shadow_would_send is True
@@ -126,13 +132,18 @@ def test_rollback_in_shadow_is_refused(db, admin_user):
 def test_shadow_drafts_everything_and_sends_nothing(auto_account, django_capture_on_commit_callbacks):
     # given: an auto-send account in the shadow stage
     assert _stage() == RolloutStage.SHADOW
-    messages = [MessageFactory(conversation__account=auto_account, body=f"Is the room available? ({i})") for i in range(5)]
+    messages = [
+        MessageFactory(conversation__account=auto_account, body=f"Is the room available? ({i})") for i in range(5)
+    ]
     # when
     with django_capture_on_commit_callbacks() as callbacks:
         rows = [
             outbound_create(
-                conversation=m.conversation, body="Yes, it is available from June 1.", purpose="reply",
-                dispatch_key=f"shadow:{m.pk}", in_reply_to=m,
+                conversation=m.conversation,
+                body="Yes, it is available from June 1.",
+                purpose="reply",
+                dispatch_key=f"shadow:{m.pk}",
+                in_reply_to=m,
             )
             for m in messages
         ]
@@ -147,7 +158,20 @@ def test_canary_sends_only_for_canary_accounts(canary_account, auto_account, dja
     on_canary = MessageFactory(conversation__account=canary_account)
     elsewhere = MessageFactory(conversation__account=auto_account)
     with django_capture_on_commit_callbacks():
-        queued = outbound_create(conversation=on_canary.conversation, body="Yes, available.", purpose="reply", dispatch_key="c:1", in_reply_to=on_canary)
-        drafted = outbound_create(conversation=elsewhere.conversation, body="Yes, available.", purpose="reply", dispatch_key="c:2", in_reply_to=elsewhere)
+        queued = outbound_create(
+            conversation=on_canary.conversation,
+            body="Yes, available.",
+            purpose="reply",
+            dispatch_key="c:1",
+            in_reply_to=on_canary,
+        )
+        drafted = outbound_create(
+            conversation=elsewhere.conversation,
+            body="Yes, available.",
+            purpose="reply",
+            dispatch_key="c:2",
+            in_reply_to=elsewhere,
+        )
     assert queued.status == OutboundStatus.QUEUED
-    assert drafted.status == OutboundStatus.DRAFT and drafted.shadow_would_send is False
+    assert drafted.status == OutboundStatus.DRAFT
+    assert drafted.shadow_would_send is False

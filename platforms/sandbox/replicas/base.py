@@ -74,7 +74,7 @@ class Replica:
                 continue
             if candidate.identify_by:
                 account = self.state.find_account(self.slug, req.form.get(candidate.identify_by, "").strip())
-            gated, account = self.gate(req, account)
+            gated, account = self.gate(req, account, identified=bool(candidate.identify_by))
             if gated is not None:
                 return gated
             if candidate.auth and account is None:
@@ -83,18 +83,20 @@ class Replica:
         self.state.count_request(self.slug, account, req.path)
         return self.not_found(req)
 
-    def gate(self, req: Request, account: Account | None) -> tuple[Response | None, Account | None]:
-        """Count the request and apply the account's faults, in the order a real site would."""
+    def gate(self, req: Request, account: Account | None, *, identified: bool = False) -> tuple[Response | None, Account | None]:
+        """Count the request and apply the account's faults, in the order a real site would.
+
+        Session expiry hits requests that carry a session, not login forms (``identified``).
+        """
         self.state.count_request(self.slug, account, req.path)
         if account is None:
             return None, None
         slow = self.state.take_fault(account, "slow")
         if slow is not None and slow.delay > 0:
             time.sleep(slow.delay)
-        if self.state.take_fault(account, "session_expired") is not None:
+        if not identified and self.state.take_fault(account, "session_expired") is not None:
             self.state.expire_sessions(account)
-            if req.cookies.get(self.session_cookie):
-                return None, None
+            return None, None
         if self.state.take_fault(account, "captcha") is not None:
             return self.captcha_page(req), account
         if self.state.take_fault(account, "block") is not None:

@@ -18,7 +18,9 @@ class Command(BaseCommand):
     help = "Show the rollout stage and gates, promote (gated) or roll back (at once)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--as", dest="as_user", default="", help="User name recorded as the actor (default: system:cli).")
+        parser.add_argument(
+            "--as", dest="as_user", default="", help="User name recorded as the actor (default: system:cli)."
+        )
         sub = parser.add_subparsers(dest="action", required=True)
         status = sub.add_parser("status", help="Stage, canary accounts and the gate figures.")
         status.add_argument("--json", action="store_true", help="Print the status as JSON.")
@@ -39,7 +41,11 @@ class Command(BaseCommand):
                 self._status(as_json=options["json"])
             elif action == "promote":
                 change = services.rollout_promote(
-                    to=options["to"], actor=actor, accounts=options["accounts"], force=options["force"], reason=options["reason"]
+                    to=options["to"],
+                    actor=actor,
+                    accounts=options["accounts"],
+                    force=options["force"],
+                    reason=options["reason"],
                 )
                 note = " (FORCED past the gates)" if change.forced else ""
                 self.stdout.write(self.style.SUCCESS(f"promoted {change.from_stage} -> {change.to_stage}{note}"))
@@ -72,9 +78,13 @@ class Command(BaseCommand):
             self.stdout.write("recent changes:")
             for item in status["history"][:5]:
                 flags = "".join([" forced" if item["forced"] else "", " automatic" if item["automatic"] else ""])
-                self.stdout.write(f"  {item['at']} {item['from']} -> {item['to']} by {item['actor']}{flags}: {item['reason']}")
+                self.stdout.write(
+                    f"  {item['at']} {item['from']} -> {item['to']} by {item['actor']}{flags}: {item['reason']}"
+                )
 
     def _gates(self, report: GateReport) -> None:
-        self.stdout.write(f"gates ({report.window_start:%Y-%m-%d %H:%M} .. {report.window_end:%Y-%m-%d %H:%M} UTC): {report.status.upper()}")
+        self.stdout.write(
+            f"gates ({report.window_start:%Y-%m-%d %H:%M} .. {report.window_end:%Y-%m-%d %H:%M} UTC): {report.status.upper()}"
+        )
         for gate in report.gates:
             self.stdout.write("  " + gate.describe())

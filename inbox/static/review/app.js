@@ -1,0 +1,208 @@
+/* Shared helpers of the review UI: API calls (session + CSRF), safe DOM building, toasts,
+ * confirmation, times in the agent's time zone, and the "needs a human" badge.
+ *
+ * Safety rule: data from the API (renter text above all) only ever reaches the page through
+ * textContent or attribute values set with setAttribute; never through innerHTML.
+ */
+(function () {
+  "use strict";
+  const LB = (window.LB = {});
+
+  LB.csrf = function () {
+    const hit = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+    return hit ? decodeURIComponent(hit.slice("csrftoken=".length)) : "";
+  };
+
+  LB.errorText = function (data, status) {
+    if (!data || typeof data !== "object") return "Request failed (" + status + ")";
+    const parts = [];
+    if (data.detail) parts.push(String(data.detail));
+    if (Array.isArray(data.reasons)) parts.push(data.reasons.join("; "));
+    for (const [key, value] of Object.entries(data)) {
+      if (["detail", "code", "reasons", "field", "status", "errors"].includes(key)) continue;
+      parts.push(key + ": " + (Array.isArray(value) ? value.join(" ") : String(value)));
+    }
+    return parts.join(" — ") || "Request failed (" + status + ")";
+  };
+
+  LB.api = async function (path, options) {
+    const opts = options || {};
+    const method = opts.method || "GET";
+    const headers = Object.assign({ Accept: "application/json" }, opts.headers || {});
+    const init = { method: method, headers: headers, credentials: "same-origin" };
+    if (method !== "GET") headers["X-CSRFToken"] = LB.csrf();
+    if (opts.body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(opts.body);
+    }
+    let res;
+    try {
+      res = await fetch("/api/v1/" + path, init);
+    } catch (e) {
+      const err = new Error("Network error: the server did not answer.");
+      err.status = 0;
+      throw err;
+    }
+    let data = null;
+    if (res.status !== 204) {
+      try { data = await res.json(); } catch (e) { data = null; }
+    }
+    if (!res.ok) {
+      const err = new Error(LB.errorText(data, res.status));
+      err.status = res.status;
+      err.data = data;
+      throw err;
+    }
+    return { status: res.status, data: data };
+  };
+
+  /* Build an element: attrs may hold class, text, dataset, and plain attributes (never on*). */
+  LB.el = function (tag, attrs) {
+    const node = document.createElement(tag);
+    const a = attrs || {};
+    for (const [key, value] of Object.entries(a)) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === "text") node.textContent = String(value);
+      else if (key === "class") node.className = value;
+      else if (key === "dataset") Object.assign(node.dataset, value);
+      else if (key.startsWith("on")) throw new Error("event handlers are attached with addEventListener");
+      else node.setAttribute(key, value === true ? "" : String(value));
+    }
+    for (let i = 2; i < arguments.length; i++) {
+      const child = arguments[i];
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  };
+
+  LB.clear = function (node) { while (node.firstChild) node.removeChild(node.firstChild); return node; };
+
+  LB.toast = function (message, kind) {
+    const box = document.getElementById("toasts");
+    const t = LB.el("div", { class: "toast " + (kind || "ok"), text: message });
+    box.append(t);
+    setTimeout(() => t.remove(), kind === "error" ? 8000 : 4000);
+  };
+
+  /* Loading, empty and error states in one place. */
+  LB.state = function (node, kind, message, retry) {
+    LB.clear(node);
+    node.className = "state " + (kind || "");
+    if (!kind) return;
+    node.append(LB.el("span", { text: message }));
+    if (retry) {
+      const b = LB.el("button", { type: "button", class: "btn", text: "Try again" });
+      b.addEventListener("click", retry);
+      node.append(" ", b);
+    }
+  };
+
+  LB.confirm = function (title, text, withReason) {
+    return new Promise((resolve) => {
+      const modal = document.getElementById("modal");
+      document.getElementById("modal-title").textContent = title;
+      document.getElementById("modal-text").textContent = text;
+      const reason = document.getElementById("modal-reason");
+      reason.value = "";
+      reason.parentElement.hidden = !withReason;
+      modal.hidden = false;
+      const ok = document.getElementById("modal-ok");
+      const cancel = document.getElementById("modal-cancel");
+      const done = (answer) => {
+        modal.hidden = true;
+        ok.removeEventListener("click", yes);
+        cancel.removeEventListener("click", no);
+        resolve(answer);
+      };
+      const yes = () => done({ ok: true, reason: reason.value.trim() });
+      const no = () => done({ ok: false, reason: "" });
+      ok.addEventListener("click", yes);
+      cancel.addEventListener("click", no);
+      ok.focus();
+    });
+  };
+
+  /* Times: the agent's profile time zone when set, else the browser's. */
+  LB.tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  LB.fmt = function (iso) {
+    if (!iso) return "—";
+    const d = new Date(iso);
+    if (isNaN(d.getTime())) return String(iso);
+    try {
+      return new Intl.DateTimeFormat(undefined, {
+        timeZone: LB.tz, month: "short", day: "numeric", hour: "numeric", minute: "2-digit",
+      }).format(d);
+    } catch (e) {
+      return d.toLocaleString();
+    }
+  };
+  LB.duration = function (seconds) {
+    if (seconds === null || seconds === undefined) return "—";
+    const s = Math.max(0, Math.round(seconds));
+    if (s < 60) return s + "s";
+    if (s < 3600) return Math.round(s / 60) + " min";
+    if (s < 86400) return (s / 3600).toFixed(1) + " h";
+    return (s / 86400).toFixed(1) + " d";
+  };
+  LB.since = function (iso) {
+    return iso ? LB.duration((Date.now() - new Date(iso).getTime()) / 1000) : "—";
+  };
+
+  LB.ready = (async function () {
+    try {
+      const me = (await LB.api("me/")).data;
+      LB.me = me;
+      if (me.timezone) LB.tz = me.timezone;
+    } catch (e) {
+      LB.me = null;
+    }
+    const tzNode = document.getElementById("who-tz");
+    if (tzNode) tzNode.textContent = LB.tz;
+  })();
+
+  async function refreshBadge() {
+    const badge = document.getElementById("needs-badge");
+    if (!badge) return;
+    try {
+      const counts = (await LB.api("review/counts/")).data;
+      badge.textContent = String(counts.needs_human);
+      badge.hidden = counts.needs_human === 0;
+      badge.title = counts.needs_human + " need a human, " + counts.mine + " of them yours";
+      document.title = document.title.replace(/^\(\d+\) /, "");
+      if (counts.needs_human) document.title = "(" + counts.needs_human + ") " + document.title;
+      LB.counts = counts;
+      document.dispatchEvent(new CustomEvent("lb:counts", { detail: counts }));
+    } catch (e) {
+      badge.hidden = true;
+    }
+  }
+  LB.refreshBadge = refreshBadge;
+  if (document.getElementById("needs-badge")) {
+    refreshBadge();
+    setInterval(refreshBadge, 20000);
+  }
+
+  /* Keyboard shortcuts never fire while typing in a field. */
+  LB.onKey = function (handler) {
+    document.addEventListener("keydown", (ev) => {
+      const t = ev.target;
+      if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable)) return;
+      if (!document.getElementById("modal").hidden) return;
+      handler(ev);
+    });
+  };
+
+  LB.STATUS_TEXT = {
+    draft: "Draft",
+    pending_review: "Held for review",
+    queued: "Queued — waiting for the sender",
+    sending: "Sending — waiting for the platform's receipt",
+    sent: "Sent",
+    failed: "Failed — will retry",
+    dead: "Failed for good (dead letter)",
+    blocked: "Blocked by a guardrail",
+    cancelled: "Cancelled",
+  };
+})();

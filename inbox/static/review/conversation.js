@@ -1,0 +1,294 @@
+/* One conversation: thread, unit, decision and why, slots, the draft editor with live guardrail
+ * feedback, approve / reject, a manual reply (Idempotency-Key), takeover, assignment, notes, and
+ * the exact delivery status of every reply (polled until it is final). */
+(function () {
+  "use strict";
+  const LB = window.LB;
+  const root = document.getElementById("conversation");
+  const id = Number(root.dataset.id);
+  const $ = (x) => document.getElementById(x);
+  const REVIEWABLE = ["draft", "pending_review"];
+  const MOVING = ["queued", "sending", "failed"];
+  let conv = null;
+  let draft = null;
+  let pollTimer = null;
+  let replyKey = null;
+  let replyKeyText = null;
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "k-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+  }
+
+  function statusNode(row) {
+    const box = LB.el("div", { class: "status s-" + row.status, "data-status": row.status });
+    box.append(LB.el("strong", { text: LB.STATUS_TEXT[row.status] || row.status }));
+    if (row.status === "sent") {
+      box.append(" · platform message id ", LB.el("code", { class: "msg-ref", text: row.platform_message_ref }), " · " + LB.fmt(row.sent_at));
+    } else if (row.status === "queued") {
+      box.append(" since " + LB.fmt(row.queued_at));
+    } else if (row.status === "sending") {
+      box.append(" since " + LB.fmt(row.sending_started_at));
+    } else if (["failed", "dead"].includes(row.status)) {
+      box.append(" · " + (row.last_error_class || "error") + ": " + (row.last_error || "no detail") + " · attempts " + row.attempts);
+    } else if (row.status === "cancelled" && row.rejected_reason) {
+      box.append(" · " + row.rejected_reason);
+    }
+    return box;
+  }
+
+  function renderOutbound(rows) {
+    const list = LB.clear($("c-outbound"));
+    if (!rows.length) list.append(LB.el("li", { class: "empty", text: "No replies yet." }));
+    for (const row of rows) {
+      const who = row.source === "agent" ? "Agent reply by " + (row.created_by || "?") : "Bot " + row.purpose;
+      const li = LB.el("li", { class: "ob", "data-id": row.id },
+        LB.el("div", { class: "ob-head" }, LB.el("span", { text: who }), LB.el("span", { class: "muted", text: " · created " + LB.fmt(row.created_at) })),
+        LB.el("p", { class: "ob-body", text: row.body }),
+        statusNode(row),
+      );
+      if (row.approved_by) {
+        li.append(LB.el("div", { class: "muted", text: "Approved by " + row.approved_by + " " + LB.fmt(row.approved_at) + (row.hold_to_answer_seconds !== null ? " · hold to answer " + LB.duration(row.hold_to_answer_seconds) : "") }));
+      }
+      list.append(li);
+    }
+  }
+
+  function renderThread(messages) {
+    const list = LB.clear($("c-thread"));
+    if (!messages.length) list.append(LB.el("li", { class: "empty", text: "No messages." }));
+    for (const m of messages) {
+      list.append(
+        LB.el("li", { class: "msg " + (m.direction === "in" ? "in" : "out") },
+          LB.el("div", { class: "msg-head" }, LB.el("strong", { text: m.sender_name || (m.direction === "in" ? "Renter" : "Us") }), LB.el("span", { class: "muted", text: " " + LB.fmt(m.sent_at) })),
+          LB.el("p", { class: "msg-body", text: m.body }),
+        ),
+      );
+    }
+  }
+
+  function renderSide() {
+    const unit = LB.clear($("c-unit"));
+    if (conv.linked_unit) {
+      unit.append(LB.el("div", { text: conv.linked_unit.listing_title + " / " + conv.linked_unit.name }), LB.el("div", { class: "muted", text: conv.linked_unit.address + " · " + conv.linked_unit.timezone }));
+    } else {
+      unit.append(LB.el("div", { class: "warn", text: "Not linked to a unit (" + conv.linkage_status + ")" + (conv.listing_ref_seen ? ": " + conv.listing_ref_seen : "") }));
+    }
+    const dec = LB.clear($("c-decision"));
+    const d = conv.decisions[0];
+    if (!d) dec.append(LB.el("div", { class: "empty", text: "No decision yet." }));
+    else {
+      dec.append(
+        LB.el("div", { text: "Intent: " + d.intent + " (confidence " + Math.round(d.confidence * 100) + "%, " + d.engine + ")" }),
+        LB.el("div", { text: "Outcome: " + d.workflow_outcome + " · showing " + d.showing_state + " · follow-up " + d.follow_up_stage }),
+      );
+      if (d.reason_codes.length) dec.append(LB.el("div", { class: "reasons", text: "Why a human: " + d.reason_codes.join(", ") }));
+      if (d.risk_flags.length) dec.append(LB.el("div", { class: "warn", text: "Risk: " + d.risk_flags.join(", ") }));
+      if (d.engine_detail) dec.append(LB.el("div", { class: "muted", text: d.engine_detail }));
+    }
+    if (conv.human_required) dec.append(LB.el("div", { class: "warn", text: "Needs a human: " + (conv.human_reason || "escalated") + " · waiting " + LB.since(conv.human_required_since) }));
+    const slots = LB.clear($("c-slots"));
+    if (!conv.offered_slots.length) slots.append(LB.el("li", { class: "empty", text: "None offered." }));
+    for (const s of conv.offered_slots) {
+      const src = s.source ? Object.entries(s.source).map(([k, v]) => k + " " + JSON.stringify(v)).join(", ") : "";
+      slots.append(LB.el("li", {}, LB.el("span", { text: s.label || LB.fmt(s.starts_at) }), LB.el("span", { class: "muted", text: src ? " · from " + src : "" })));
+    }
+    const shows = LB.clear($("c-showings"));
+    if (!conv.showings.length) shows.append(LB.el("li", { class: "empty", text: "None booked." }));
+    for (const s of conv.showings) shows.append(LB.el("li", { text: LB.fmt(s.starts_at) + " with " + s.agent + " · " + s.status }));
+    const notes = LB.clear($("c-notes"));
+    if (!conv.notes.length) notes.append(LB.el("li", { class: "empty", text: "No notes." }));
+    for (const n of conv.notes) notes.append(LB.el("li", {}, LB.el("p", { text: n.body }), LB.el("span", { class: "muted", text: (n.author || "?") + " · " + LB.fmt(n.created_at) })));
+  }
+
+  function renderHead() {
+    $("c-title").textContent = conv.renter_name || "Conversation " + conv.id;
+    const meta = LB.clear($("c-meta"));
+    meta.append(
+      LB.el("span", { text: conv.platform + " / " + conv.account_label }),
+      LB.el("span", { text: " · " + conv.workflow_outcome }),
+      LB.el("span", { text: conv.taken_over_by ? " · taken over by " + conv.taken_over_by + " (the bot stays silent)" : " · bot active" }),
+    );
+    $("c-takeover").textContent = conv.taken_over_by ? "Hand back to the bot" : "Take over";
+  }
+
+  function renderDraft() {
+    draft = [...conv.outbound].reverse().find((o) => REVIEWABLE.includes(o.status)) || null;
+    $("draft-box").hidden = !draft;
+    $("draft-empty").hidden = !!draft;
+    if (!draft) return;
+    const text = $("draft-text");
+    if (text.dataset.draftId !== String(draft.id)) {
+      text.value = draft.body;
+      text.dataset.draftId = String(draft.id);
+    }
+    const reasons = LB.clear($("draft-reasons"));
+    reasons.append(LB.el("span", { text: (LB.STATUS_TEXT[draft.status] || draft.status) + (draft.reasons.length ? ": " : "") }));
+    for (const r of draft.reasons) reasons.append(LB.el("span", { class: "chip " + r.kind, text: r.code + (r.text !== r.code ? " — " + r.text : "") }));
+    checkText(text.value, $("draft-flags"));
+  }
+
+  async function loadAgents() {
+    const sel = LB.clear($("c-assign"));
+    sel.append(LB.el("option", { value: "", text: "Default" + (conv.default_agent ? " (" + conv.default_agent + ")" : " (unit's primary agent)") }));
+    try {
+      const agents = (await LB.api("conversations/" + id + "/agents/")).data;
+      for (const a of agents) sel.append(LB.el("option", { value: a.id, text: a.username }));
+      const current = agents.find((a) => a.username === conv.assigned_agent);
+      sel.value = current ? String(current.id) : "";
+    } catch (e) {
+      LB.toast("Could not load agents: " + e.message, "error");
+    }
+  }
+
+  async function loadCanned() {
+    try {
+      const rows = (await LB.api("canned-replies/?account=" + conv.account)).data;
+      const sel = $("canned");
+      for (const r of rows) sel.append(LB.el("option", { value: r.id, text: r.title, "data-body": r.body }));
+      sel.addEventListener("change", () => {
+        const opt = sel.selectedOptions[0];
+        if (opt && opt.dataset.body) {
+          const box = $("reply-text");
+          box.value = (box.value ? box.value + "\n" : "") + opt.dataset.body;
+          box.dispatchEvent(new Event("input"));
+        }
+        sel.value = "";
+      });
+    } catch (e) {
+      LB.toast("Could not load canned replies: " + e.message, "error");
+    }
+  }
+
+  let checkSeq = 0;
+  async function checkText(text, node) {
+    const mine = ++checkSeq;
+    if (!text.trim()) { LB.clear(node); return; }
+    try {
+      const verdict = (await LB.api("guardrails/check/", { method: "POST", body: { text: text, conversation: id } })).data;
+      if (mine !== checkSeq) return;
+      LB.clear(node);
+      node.className = "flags " + (verdict.ok ? "ok" : "bad");
+      if (verdict.ok) node.append(LB.el("span", { text: "Guardrails: clear" }));
+      for (const f of verdict.flags) node.append(LB.el("div", { class: "flag" }, LB.el("strong", { text: f.category }), " " + f.reason + " ", LB.el("q", { text: f.excerpt })));
+    } catch (e) {
+      LB.clear(node).append(LB.el("span", { class: "muted", text: "Guardrail check unavailable: " + e.message }));
+    }
+  }
+  function debounce(fn, ms) {
+    let t = null;
+    return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
+  }
+
+  function schedulePoll() {
+    clearTimeout(pollTimer);
+    if (conv && conv.outbound.some((o) => MOVING.includes(o.status))) pollTimer = setTimeout(pollStatus, 2000);
+  }
+
+  async function pollStatus() {
+    try {
+      const data = (await LB.api("outbound/?conversation=" + id)).data;
+      const rows = data.results.slice().reverse();
+      const before = new Map(conv.outbound.map((o) => [o.id, o.status]));
+      const changed = rows.filter((o) => before.get(o.id) !== o.status);
+      if (changed.length) {
+        for (const r of changed) if (r.status === "sent") LB.toast("Sent: platform message id " + r.platform_message_ref);
+        for (const r of changed) if (r.status === "dead") LB.toast("Failed for good: " + (r.last_error || r.last_error_class), "error");
+        await load(true); /* The thread, the draft and the badge follow the new status. */
+        return;
+      }
+    } catch (e) {
+      /* A missed poll is retried on the next tick. */
+    }
+    schedulePoll();
+  }
+
+  async function load(quiet) {
+    if (!quiet) LB.state($("c-state"), "loading", "Loading the conversation…");
+    try {
+      conv = (await LB.api("conversations/" + id + "/")).data;
+    } catch (e) {
+      LB.state($("c-state"), "error", e.status === 404 ? "This conversation does not exist or is not yours." : "Could not load: " + e.message, e.status === 404 ? null : () => load());
+      return;
+    }
+    LB.state($("c-state"), "", "");
+    $("c-body").hidden = false;
+    renderHead();
+    renderThread(conv.messages);
+    renderOutbound(conv.outbound);
+    renderSide();
+    renderDraft();
+    schedulePoll();
+  }
+
+  async function act(label, fn) {
+    try {
+      const msg = await fn();
+      if (msg) LB.toast(msg);
+      await load(true);
+      LB.refreshBadge();
+    } catch (e) {
+      LB.toast(label + ": " + e.message, "error");
+    }
+  }
+
+  $("draft-text").addEventListener("input", debounce(() => checkText($("draft-text").value, $("draft-flags")), 300));
+  $("reply-text").addEventListener("input", debounce(() => checkText($("reply-text").value, $("reply-flags")), 300));
+  $("draft-save").addEventListener("click", () => act("Not saved", async () => {
+    await LB.api("outbound/" + draft.id + "/", { method: "PATCH", body: { body: $("draft-text").value } });
+    return "Draft saved";
+  }));
+  const approve = () => act("Not approved", async () => {
+    if (!draft) throw new Error("no draft to approve");
+    const row = (await LB.api("outbound/" + draft.id + "/approve/", { method: "POST", body: { body: $("draft-text").value } })).data;
+    return "Approved — " + (LB.STATUS_TEXT[row.status] || row.status);
+  });
+  $("draft-approve").addEventListener("click", approve);
+  $("draft-reject").addEventListener("click", () => act("Not rejected", async () => {
+    await LB.api("outbound/" + draft.id + "/reject/", { method: "POST", body: { reason: $("draft-reject-reason").value } });
+    $("draft-reject-reason").value = "";
+    return "Draft rejected";
+  }));
+  $("reply-send").addEventListener("click", () => act("Not sent", async () => {
+    const text = $("reply-text").value;
+    if (replyKeyText !== text) { replyKey = newKey(); replyKeyText = text; }
+    const res = await LB.api("conversations/" + id + "/reply/", { method: "POST", body: { body: text }, headers: { "Idempotency-Key": replyKey } });
+    $("reply-text").value = "";
+    LB.clear($("reply-flags"));
+    replyKeyText = null;
+    return (res.status === 201 ? "Reply " : "Reply already ") + (LB.STATUS_TEXT[res.data.status] || res.data.status).toLowerCase();
+  }));
+  $("c-takeover").addEventListener("click", () => act("Not changed", async () => {
+    const path = conv.taken_over_by ? "hand-back/" : "take-over/";
+    await LB.api("conversations/" + id + "/" + path, { method: "POST" });
+    return conv.taken_over_by ? "Handed back to the bot" : "You took over: the bot stays silent here";
+  }));
+  $("c-assign").addEventListener("change", () => act("Not assigned", async () => {
+    const value = $("c-assign").value;
+    const row = (await LB.api("conversations/" + id + "/assign/", { method: "POST", body: { agent: value ? Number(value) : null } })).data;
+    return "Assigned to " + (row.assigned_agent || "the default agent");
+  }));
+  $("note-add").addEventListener("click", () => act("Note not added", async () => {
+    await LB.api("conversations/" + id + "/notes/", { method: "POST", body: { body: $("note-text").value } });
+    $("note-text").value = "";
+    return "Note added";
+  }));
+
+  function neighbour(delta) {
+    let order = [];
+    try { order = JSON.parse(sessionStorage.getItem("lb-queue") || "[]"); } catch (e) { order = []; }
+    const at = order.indexOf(id);
+    const next = order[at + delta];
+    if (at >= 0 && next) location.href = "/review/conversations/" + next + "/";
+    else LB.toast(delta > 0 ? "No next item in the queue" : "No previous item in the queue");
+  }
+  LB.onKey((ev) => {
+    if (ev.key === "a") approve();
+    else if (ev.key === "j") neighbour(1);
+    else if (ev.key === "k") neighbour(-1);
+    else return;
+    ev.preventDefault();
+  });
+
+  LB.ready.then(() => load()).then(() => { if (conv) { loadAgents(); loadCanned(); } });
+})();

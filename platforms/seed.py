@@ -1,0 +1,82 @@
+"""Reference data every installation has: the five platforms, the settings row, the roles, the schedules.
+
+Written by a data migration once, and again (idempotently) after every ``migrate`` and
+every test-database flush through ``post_migrate``, so a ``TransactionTestCase`` that
+truncates the tables never leaves the next test without its platforms or roles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PLATFORMS = (
+    ("spareroom", "SpareRoom"),
+    ("roomies", "Roomies"),
+    ("leasebreak", "Leasebreak"),
+    ("renthop", "RentHop"),
+    ("furnishedfinder", "Furnished Finder"),
+)
+
+#: Model permissions per role. Agents get view rights at model level only; which accounts
+#: they may work on is granted per object ("platforms.access_platformaccount").
+ROLE_PERMISSIONS: dict[str, Any] = {
+    "admin": "__all__",
+    "ops": [
+        ("platforms", "view_platform"),
+        ("platforms", "view_platformaccount"),
+        ("platforms", "view_botsettings"),
+        ("dispatch", "view_deadletter"),
+        ("dispatch", "view_dispatchattempt"),
+        ("dispatch", "view_outboundmessage"),
+        ("core", "view_auditlog"),
+    ],
+    "agent": [
+        ("platforms", "view_platform"),
+        ("inbox", "view_conversation"),
+        ("inbox", "view_message"),
+        ("inbox", "view_decision"),
+        ("inbox", "view_showing"),
+        ("dispatch", "view_outboundmessage"),
+    ],
+}
+ADMIN_APPS = ("platforms", "inbox", "dispatch", "rollout", "core", "auth")
+
+
+def seed_reference_data(apps: Any) -> None:
+    """Create or complete the reference rows; never overwrite what an admin changed."""
+    platform_model = apps.get_model("platforms", "Platform")
+    for slug, name in PLATFORMS:
+        platform_model.objects.get_or_create(slug=slug, defaults={"name": name})
+    settings_model = apps.get_model("platforms", "BotSettings")
+    if not settings_model.objects.filter(id=1).exists():
+        settings_model.objects.bulk_create([settings_model(id=1, default_send_mode="draft_only", rollout_stage="shadow")])
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        if perms == "__all__":
+            wanted = permission_model.objects.filter(content_type__app_label__in=ADMIN_APPS)
+        else:
+            wanted = permission_model.objects.filter(
+                content_type__app_label__in={a for a, _ in perms}, codename__in={c for _, c in perms}
+            )
+        group.permissions.add(*wanted)
+    from dispatch.schedules import ensure_schedules
+
+    ensure_schedules(
+        apps.get_model("django_celery_beat", "PeriodicTask"),
+        apps.get_model("django_celery_beat", "IntervalSchedule"),
+        keep_existing=True,
+    )
+
+
+def on_post_migrate(sender: Any, **kwargs: Any) -> None:
+    """Re-seed after migrate or flush; it runs once per app, and the last run sees every permission."""
+    from django.apps import apps as global_apps
+    from django.db import connections
+
+    connection = connections[kwargs.get("using") or "default"]
+    tables = set(connection.introspection.table_names())
+    if not {"platforms_platform", "platforms_botsettings", "django_celery_beat_periodictask"} <= tables:
+        return  # Migrated backwards past the tables: nothing to seed.
+    seed_reference_data(global_apps)

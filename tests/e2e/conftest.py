@@ -1,0 +1,112 @@
+"""End-to-end fixtures: a live Django server, real Chromium (Playwright), an in-process sandbox.
+
+Playwright's sync API runs an event loop in the test thread, which trips Django's
+async-unsafe guard on database calls the test makes itself; allowing it here is the
+standard arrangement for Playwright with ``live_server`` (the server runs in its own thread).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.apps import apps as django_apps
+from playwright.sync_api import Browser, Dialog, Page, sync_playwright
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/lib/chromium/chromium"
+PASSWORD = "correct-horse-battery"
+
+
+def _chromium_path() -> str | None:
+    from django.conf import settings
+
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    return settings.find_system_chromium() if hasattr(settings, "find_system_chromium") else None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One real Chromium for the e2e session (Debian's build when present, else Playwright's)."""
+    with sync_playwright() as pw:
+        path = _chromium_path()
+        options: dict[str, Any] = {"executable_path": path} if path else {}
+        chromium = pw.chromium.launch(
+            headless=True, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"], **options
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def seeded(transactional_db: Any) -> None:
+    """Put back the migration's seed (platforms, settings row, roles): a transactional flush removes it."""
+    seed = importlib.import_module("platforms.migrations.0002_seed_platforms_settings_roles").seed
+    saved = {config.label: config.models_module for config in django_apps.get_app_configs()}
+    try:
+        seed(django_apps, None)
+    finally:
+        for config in django_apps.get_app_configs():
+            config.models_module = saved[config.label]
+
+
+class Pages:
+    """Logged-in browser pages, one context per user, with every dialog recorded (and dismissed)."""
+
+    def __init__(self, browser: Browser, base_url: str) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self._contexts: list[Any] = []
+
+    def login(self, username: str, *, viewport: tuple[int, int] = (1366, 900)) -> Page:
+        context = self.browser.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]}, timezone_id="America/New_York"
+        )
+        self._contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+
+        def on_dialog(dialog: Dialog) -> None:
+            self.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.goto(self.base_url + "/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        return page
+
+    def close(self) -> None:
+        for context in self._contexts:
+            context.close()
+
+
+@pytest.fixture
+def pages(browser: Browser, live_server: Any, seeded: None) -> Iterator[Pages]:
+    holder = Pages(browser, live_server.url)
+    yield holder
+    holder.close()
+
+
+@pytest.fixture
+def shot() -> Callable[[Page, str], None]:
+    """Save a full-page screenshot of the current page into docs/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page: Page, name: str) -> None:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    return take

@@ -1,0 +1,174 @@
+"""Fixtures for the platform layer: an in-process sandbox, one shared Chromium, sandbox accounts.
+
+The sandbox and the browser are session-scoped (starting Chromium costs about a second);
+every test gets its own sandbox account and its own guard account id, so tests never
+share sessions, circuits or token buckets.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from platforms.browser import BrowserRuntime, set_runtime
+from platforms.connectors.base import AccountConfig
+from platforms.connectors.registry import build_connector
+from platforms.connectors.web import BrowserConnector
+from platforms.guard import Guard, reset_account
+from platforms.sandbox.client import SandboxClient
+from platforms.sandbox.server import SandboxServer
+
+PLATFORMS = ("spareroom", "roomies", "leasebreak", "renthop", "furnishedfinder")
+
+#: Sandbox knobs for the whole test session: small pages (pagination with few threads) and
+#: a short Roomies delay (its connector polls for the reply).
+SANDBOX_TEST_CONFIG = {"page_size": 3, "roomies_reply_delay_s": 0.5}
+
+
+@pytest.fixture
+def fast_guard_settings(settings: Any) -> Any:
+    """No pacing, a generous bucket and short waits, so browser tests run at full speed."""
+    settings.LEASEBOT_PACING_MIN_S = 0
+    settings.LEASEBOT_PACING_MAX_S = 0
+    settings.LEASEBOT_RATE_PER_MINUTE = 60_000
+    settings.LEASEBOT_RATE_BURST = 1_000
+    settings.LEASEBOT_CIRCUIT_FAILURES = 3
+    settings.LEASEBOT_CIRCUIT_COOLDOWN_S = 900
+    settings.LEASEBOT_GUARD_MAX_RETRIES = 2
+    settings.LEASEBOT_GUARD_MAX_WAIT_S = 10
+    settings.LEASEBOT_LOCATOR_WAIT_S = 0.3
+    settings.LEASEBOT_ROOMIES_CONFIRM_TIMEOUT_S = 4
+    settings.LEASEBOT_ROOMIES_CONFIRM_POLL_S = 0.25
+    settings.LEASEBOT_LOGIN_CODE_TIMEOUT_S = 10
+    settings.LEASEBOT_NAV_TIMEOUT_S = 10
+    settings.LEASEBOT_ACTION_TIMEOUT_S = 5
+    return settings
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    """The five replicas on a free loopback port (plus the IMAP mailbox), for the whole session."""
+    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
+    SandboxClient(server.url).configure(**SANDBOX_TEST_CONFIG)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox_client(sandbox: SandboxServer) -> SandboxClient:
+    return SandboxClient(sandbox.url)
+
+
+@pytest.fixture
+def sandbox_config(sandbox_client: SandboxClient) -> Iterator[Callable[..., None]]:
+    """Change sandbox knobs for one test; they are put back afterwards."""
+    changed: set[str] = set()
+
+    def configure(**values: Any) -> None:
+        changed.update(values)
+        sandbox_client.configure(**values)
+
+    yield configure
+    defaults = {"page_size": 10, "roomies_reply_delay_s": 3.0, "login_code_ttl_s": 600} | SANDBOX_TEST_CONFIG
+    if changed:
+        sandbox_client.configure(**{k: defaults[k] for k in changed})
+
+
+@pytest.fixture(scope="session")
+def browser_state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("browser-state")
+
+
+@pytest.fixture(scope="session")
+def browser_runtime(browser_state_dir: Path) -> Iterator[BrowserRuntime]:
+    """One real Chromium for the session; it is also what ``get_runtime()`` returns in tests."""
+    runtime = BrowserRuntime(state_dir=browser_state_dir, headless=True)
+    set_runtime(runtime)
+    yield runtime
+    set_runtime(None)
+    runtime.close()
+
+
+@dataclasses.dataclass
+class SandboxAccount:
+    """A sandbox account with everything a test needs to drive it."""
+
+    platform: str
+    username: str
+    password: str
+    config: AccountConfig
+    client: SandboxClient
+    runtime: BrowserRuntime
+    guard: Guard
+    connector: BrowserConnector
+
+    def seed(self, **kwargs: Any) -> dict[str, Any]:
+        return self.client.seed_message(self.platform, self.username, **kwargs)
+
+    def stats(self) -> dict[str, Any]:
+        return self.client.stats(self.platform, self.username)
+
+    def sent(self) -> list[dict[str, Any]]:
+        return self.client.sent(self.platform, self.username)
+
+    def threads(self) -> list[dict[str, Any]]:
+        return self.client.threads(self.platform, self.username)
+
+    def fault(self, kind: str, **kwargs: Any) -> None:
+        self.client.set_fault(self.platform, self.username, kind, **kwargs)
+
+    def new_connector(self, *, runtime: BrowserRuntime | None = None, guard: Guard | None = None) -> BrowserConnector:
+        """Build another connector for the same account (a later job, maybe another process)."""
+        connector = build_connector(self.config, runtime=runtime or self.runtime, guard=guard or self.guard)
+        assert isinstance(connector, BrowserConnector)
+        return connector
+
+
+@pytest.fixture
+def make_account(
+    sandbox_client: SandboxClient,
+    browser_runtime: BrowserRuntime,
+    fast_guard_settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Callable[..., SandboxAccount]]:
+    """Create a fresh sandbox account and a connector for it (credentials as env references)."""
+    made: list[SandboxAccount] = []
+
+    def make(platform: str, *, login_method: str = "", with_mailbox: bool = True, **guard_options: Any) -> SandboxAccount:
+        account_id = secrets.randbelow(10**9) + 10**9
+        username = f"agent-{account_id}@example.com"
+        password = f"pw-{secrets.token_hex(8)}"
+        created = sandbox_client.create_account(platform, username, password)
+        password_var = f"SANDBOX_PW_{account_id}"
+        monkeypatch.setenv(password_var, password)
+        mailbox_ref = ""
+        if platform == "furnishedfinder" and with_mailbox:
+            mailbox_var = f"SANDBOX_MAILBOX_{account_id}"
+            monkeypatch.setenv(mailbox_var, created["mailbox_url"])
+            mailbox_ref = f"env:{mailbox_var}"
+        config = AccountConfig(
+            account_id=account_id,
+            platform=platform,
+            base_url=sandbox_client.base_url(platform),
+            username=username,
+            credential_ref="" if platform == "furnishedfinder" else f"env:{password_var}",
+            login_method=login_method or ("email_code" if platform == "furnishedfinder" else "password"),
+            mailbox_ref=mailbox_ref,
+        )
+        reset_account(account_id)
+        guard = Guard(account_id=account_id, platform=platform, **guard_options)
+        connector = build_connector(config, runtime=browser_runtime, guard=guard)
+        assert isinstance(connector, BrowserConnector)
+        account = SandboxAccount(platform, username, password, config, sandbox_client, browser_runtime, guard, connector)
+        made.append(account)
+        return account
+
+    yield make
+    for account in made:
+        browser_runtime.forget_session(account.platform, account.config.account_id)
+        reset_account(account.config.account_id)

@@ -1,0 +1,115 @@
+"""The browser runtime: choosing Chromium, session files, failure artefacts, the production guard rail."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from platforms import browser as browser_module
+from platforms.browser import BrowserRuntime, get_runtime, launch_options, redact
+
+
+class _FakeChromium:
+    def __init__(self, path: str) -> None:
+        self.executable_path = path
+
+
+class _FakePlaywright:
+    def __init__(self, path: str) -> None:
+        self.chromium = _FakeChromium(path)
+
+
+def test_auto_prefers_playwrights_own_chromium_when_installed(tmp_path):
+    own = tmp_path / "chrome"
+    own.write_text("")
+    assert launch_options("auto", _FakePlaywright(str(own))) == {}  # type: ignore[arg-type]
+
+
+def test_auto_falls_back_to_the_system_chromium_real_binary(tmp_path, monkeypatch):
+    monkeypatch.setattr(browser_module, "find_system_chromium", lambda: "/usr/lib/chromium/chromium")
+    assert launch_options("auto", _FakePlaywright(str(tmp_path / "missing"))) == {"executable_path": "/usr/lib/chromium/chromium"}  # type: ignore[arg-type]
+
+
+def test_auto_without_any_chromium_fails_with_advice(tmp_path, monkeypatch):
+    monkeypatch.setattr(browser_module, "find_system_chromium", lambda: None)
+    with pytest.raises(ImproperlyConfigured, match="apt-get install chromium"):
+        launch_options("auto", _FakePlaywright(str(tmp_path / "missing")))  # type: ignore[arg-type]
+
+
+def test_playwright_choice_requires_playwrights_own_browser(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="playwright install"):
+        launch_options("playwright", _FakePlaywright(str(tmp_path / "missing")))  # type: ignore[arg-type]
+
+
+def test_a_path_choice_must_exist(tmp_path):
+    binary = tmp_path / "chromium"
+    binary.write_text("")
+    assert launch_options(str(binary)) == {"executable_path": str(binary)}
+    with pytest.raises(ImproperlyConfigured, match="does not exist"):
+        launch_options(str(tmp_path / "nope"))
+
+
+def test_get_runtime_refuses_when_the_runtime_setting_is_not_playwright(settings):
+    settings.LEASEBOT_RUNTIME = "mock"
+    with pytest.raises(ImproperlyConfigured, match="no real browser"):
+        get_runtime()
+
+
+def test_redact_removes_secrets_and_form_tokens():
+    html = "<input name='authenticity_token' value='abc123'><meta name=\"csrf-token\" content=\"zzz\"><p>hunter2-secret</p>"
+    out = redact(html, ["hunter2-secret"])
+    assert "abc123" not in out and "zzz" not in out and "hunter2-secret" not in out
+    assert out.count("[redacted]") == 3
+
+
+@pytest.mark.browser
+def test_session_state_is_saved_private_and_reloaded_into_a_new_context(browser_runtime: BrowserRuntime, sandbox):
+    page = browser_runtime.page("renthop", 77)
+    page.goto(f"{sandbox.url}/renthop/login")  # Sets the _xsrf cookie.
+    path = browser_runtime.save_state("renthop", 77)
+    assert path is not None
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    cookies = {c["name"] for c in json.loads(path.read_text())["cookies"]}
+    assert "_xsrf" in cookies
+
+    browser_runtime.close_context("renthop", 77)
+    reloaded = browser_runtime.context("renthop", 77)
+    assert "_xsrf" in {c["name"] for c in reloaded.cookies()}
+
+    browser_runtime.forget_session("renthop", 77)
+    assert not path.exists()
+
+
+@pytest.mark.browser
+def test_context_looks_like_desktop_chrome_not_headless(browser_runtime: BrowserRuntime):
+    page = browser_runtime.page("roomies", 78)
+    agent = page.evaluate("() => navigator.userAgent")
+    assert "HeadlessChrome" not in agent and "Chrome/" in agent
+    browser_runtime.forget_session("roomies", 78)
+
+
+@pytest.mark.browser
+def test_failure_artefacts_blank_password_fields_and_known_secrets(browser_runtime: BrowserRuntime, browser_state_dir: Path):
+    page = browser_runtime.page("leasebreak", 79)
+    page.set_content("<form><input type='password' id='p'><input name='authenticity_token' value='tok'></form><p>code 123456</p>")
+    page.fill("#p", "s3cret-Passw0rd")
+
+    saved = browser_runtime.save_failure(page, platform="leasebreak", account_id=79, label="x y/z", secrets=["123456"])
+
+    assert saved is not None and saved.parent == browser_state_dir / "failures"
+    text = saved.read_text()
+    assert "s3cret-Passw0rd" not in text and "123456" not in text and "'tok'" not in text
+    assert page.input_value("#p") == ""
+    assert not saved.with_suffix(".png").exists()  # The code is visible text: no screenshot at all.
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+
+    page.fill("#p", "s3cret-Passw0rd")
+    saved = browser_runtime.save_failure(page, platform="leasebreak", account_id=79, label="drift-inbox.rows", secrets=["s3cret-Passw0rd"])
+    assert saved is not None and saved.name.endswith("-drift-inbox-rows.html")
+    png = saved.with_suffix(".png")
+    assert png.exists() and png.read_bytes().startswith(b"\x89PNG")
+    browser_runtime.forget_session("leasebreak", 79)
