@@ -191,6 +191,19 @@ class BrowserRuntime:
         _write_private(path, json.dumps(state).encode())
         return path
 
+    def write_state(self, platform: str, account_id: int, state: dict[str, Any]) -> Path:
+        """Store a session captured elsewhere (an operator's headed browser) for the workers."""
+        path = self.state_path(platform, account_id)
+        _write_private(path, json.dumps(state).encode())
+        self.close_context(platform, account_id)
+        return path
+
+    def profile_dir(self, platform: str, account_id: int) -> Path:
+        """Return the persistent browser profile an operator's headed logins keep (cookies of social sign-ins)."""
+        path = self.state_dir / "profiles" / f"{platform}-{int(account_id)}"
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return path
+
     def close_context(self, platform: str, account_id: int) -> None:
         """Close the account's context (the saved session stays on disk)."""
         key = (platform, int(account_id))

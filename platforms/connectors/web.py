@@ -379,13 +379,32 @@ class BrowserConnector(Connector):
             self.login_failed()
         self.runtime.save_state(self.platform, self.config.account_id)
 
+    def interactive_login(self, code_provider: Callable[[], str] | None = None) -> None:
+        """Run a full login now, for a person at ``operator_login`` (``code_provider`` types e-mailed codes).
+
+        Unlike :meth:`login`, it also runs for operator-only accounts: a person is there.
+        """
+
+        def op() -> None:
+            self.full_logins += 1
+            self.full_login(code_provider=code_provider)
+            if self.is_login_url(self.page.url) or not self.exists("session.marker", wait=True):
+                self.login_failed()
+            self.runtime.save_state(self.platform, self.config.account_id)
+
+        self.guard.run(op, name="operator login")
+
     def _refresh(self) -> None:
         """The guard's session refresh: forget the dead cookies, then log in again."""
         self.runtime.forget_session(self.platform, self.config.account_id)
         self._ensure_session()
 
-    def full_login(self) -> None:
-        """Run the platform's login flow from its login page (each platform overrides)."""
+    def full_login(self, code_provider: Callable[[], str] | None = None) -> None:
+        """Run the platform's login flow from its login page (each platform overrides).
+
+        ``code_provider`` answers a one-time code prompt (platforms with e-mailed codes);
+        password forms have none and ignore it.
+        """
         raise NotImplementedError
 
     def login_failed(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from platforms.connectors.base import Inbound
 from platforms.connectors.renthop import parsing
@@ -14,7 +14,7 @@ class RentHopConnector(BrowserConnector):
     platform = "renthop"
     locators = LOCATORS
 
-    def full_login(self) -> None:
+    def full_login(self, code_provider: Callable[[], str] | None = None) -> None:
         self.password_login()
 
     def inbox_row(self, raw: Mapping[str, str | None]) -> ThreadRow:

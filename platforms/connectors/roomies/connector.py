@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from django.conf import settings
 
@@ -18,7 +18,7 @@ class RoomiesConnector(BrowserConnector):
     platform = "roomies"
     locators = LOCATORS
 
-    def full_login(self) -> None:
+    def full_login(self, code_provider: Callable[[], str] | None = None) -> None:
         self.password_login()
 
     def inbox_row(self, raw: Mapping[str, str | None]) -> ThreadRow:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from platforms.connectors.base import Inbound
 from platforms.connectors.spareroom import parsing
@@ -14,7 +14,7 @@ class SpareRoomConnector(BrowserConnector):
     platform = "spareroom"
     locators = LOCATORS
 
-    def full_login(self) -> None:
+    def full_login(self, code_provider: Callable[[], str] | None = None) -> None:
         # The page's own script copies div#userAuth's data-csrf-token into the form on
         # submit, so a real click (after the cookie banner) is all it takes.
         self.password_login()
