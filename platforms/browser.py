@@ -126,6 +126,12 @@ class BrowserRuntime:
             if os.getpid() != self.pid:
                 raise RuntimeError("a browser runtime cannot cross a fork; call get_runtime() in the child")
             if self._playwright is None:
+                # Playwright's sync API keeps an asyncio loop marked as running in this thread,
+                # which makes Django refuse every ORM call afterwards (SynchronousOnlyOperation).
+                # That loop only ever runs Playwright's own coroutines, never Django code, so the
+                # guard is lifted for this (synchronous, one-job-at-a-time) process. See
+                # docs/decisions/0004-browser-runtime.md.
+                os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
                 self._playwright = sync_playwright().start()
             options = launch_options(self.choice, self._playwright)
             self._browser = self._playwright.chromium.launch(headless=self.headless, args=list(LAUNCH_ARGS), **options)

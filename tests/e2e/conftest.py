@@ -7,7 +7,6 @@ standard arrangement for Playwright with ``live_server`` (the server runs in its
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -48,14 +47,10 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def seeded(transactional_db: Any) -> None:
-    """Put back the migration's seed (platforms, settings row, roles): a transactional flush removes it."""
-    seed = importlib.import_module("platforms.migrations.0002_seed_platforms_settings_roles").seed
-    saved = {config.label: config.models_module for config in django_apps.get_app_configs()}
-    try:
-        seed(django_apps, None)
-    finally:
-        for config in django_apps.get_app_configs():
-            config.models_module = saved[config.label]
+    """Make sure the reference data (platforms, settings row, roles) is there; post_migrate re-seeds after flushes."""
+    from platforms.seed import seed_reference_data
+
+    seed_reference_data(django_apps)
 
 
 class Pages:

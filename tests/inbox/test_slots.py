@@ -315,7 +315,7 @@ def _race(calls: list) -> list[object]:  # type: ignore[type-arg]
     return results
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_bookings_of_one_agent_slot_for_two_units_one_wins() -> None:
     # given: one agent shows two units at the same time windows
     unit_a, agent = _open_unit_with_agent()
@@ -340,7 +340,7 @@ def test_concurrent_bookings_of_one_agent_slot_for_two_units_one_wins() -> None:
     assert Showing.objects.filter(agent=agent, status="booked").count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_bookings_of_one_private_slot_of_one_unit_one_wins() -> None:
     unit, agent = _open_unit_with_agent(group_size=1)
     slot = find_slots(unit, now=SUNDAY_NIGHT)[0].to_dict()

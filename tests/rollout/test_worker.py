@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import time
 
 import pytest
-from django.apps import apps as django_apps
 
 from leasebot.celery import app
 from platforms.choices import RolloutStage, SendMode
@@ -18,14 +16,7 @@ from tests.rollout import scenario
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def seeded(transactional_db):  # type: ignore[no-untyped-def]
-    """Re-run the platforms seed: an earlier transactional test's flush removes the migration's rows."""
-    seed = importlib.import_module("platforms.migrations.0002_seed_platforms_settings_roles").seed
-    seed(django_apps, None)
-
-
-def test_auto_rollback_check_on_a_real_worker(seeded, canary_account, celery_worker_factory, purge_broker):
+def test_auto_rollback_check_on_a_real_worker(canary_account, celery_worker_factory, purge_broker):
     # given: canary with a captcha storm big enough for the worker's default minimum sample (50)
     BotSettings.objects.filter(pk=1).update(rollout_stage=RolloutStage.CANARY)
     scenario.ingests(canary_account, 60, captcha=20)
