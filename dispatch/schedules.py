@@ -14,6 +14,7 @@ SCHEDULES: tuple[tuple[str, int, bool], ...] = (
     ("core.heartbeat", 30, False),
     ("inbox.follow_ups_sweep", 300, False),
     ("rollout.auto_rollback_check", 60, False),
+    ("privacy.purge_expired", 86400, False),
 )
 
 

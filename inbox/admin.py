@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from inbox import services, suppression
 from inbox.choices import AllowListKind
@@ -277,6 +277,24 @@ class ConversationAdmin(ReadOnlyAdmin):
     )
     search_fields = ("thread_ref",)
     inlines = (MessageInline,)
+    actions = ("erase_renter_data",)
+
+    def has_erase_permission(self, request: HttpRequest) -> bool:
+        # Admins only: erasure cannot be undone.
+        return bool(request.user.has_perm("inbox.change_conversation"))
+
+    @admin.action(description="Erase the renter's personal data (and suppress the contact)", permissions=["erase"])
+    def erase_renter_data(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> HttpResponse | None:
+        from inbox.privacy import erase_conversation
+        from platforms.admin import _confirm
+
+        page = _confirm(self, request, queryset, "erase_renter_data", "Erase these renters' personal data? This cannot be undone.")
+        if page is not None:
+            return page
+        for conversation in queryset:
+            erase_conversation(conversation_id=conversation.pk, actor=request.user, reason="admin action")
+        self.message_user(request, f"Erased the renter data of {queryset.count()} conversation(s).", messages.SUCCESS)
+        return None
 
 
 @admin.register(Message)

@@ -19,5 +19,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("leasebot.api_urls")),
     path("review/", include("inbox.ui.urls")),
+    path("reports/", include("rollout.urls")),
     path("", RedirectView.as_view(url="/review/", permanent=False)),
 ]

@@ -13,23 +13,27 @@
   ``LEASEBOT_STATE_DIR/failures`` with password and code fields blanked and known secrets
   replaced.
 
-Playwright's sync API is bound to the thread that started it, so runtimes are kept per
-process and thread; a prefork worker has exactly one.
+Playwright runs in a thread of its own inside the process (its sync API marks an asyncio
+loop as running in its thread, which would turn Django's ORM off in the caller's thread);
+callers use the usual sync API objects through thin proxies. Runtimes are kept per
+process and calling thread; a prefork worker has exactly one.
 """
 
 from __future__ import annotations
 
 import atexit
+import concurrent.futures
 import contextlib
+import inspect
 import json
 import logging
 import os
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -39,6 +43,8 @@ from playwright.sync_api import Error as PlaywrightError
 from leasebot.settings import find_system_chromium
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Flags for containers and CI machines: no sandbox (root), no GPU, no background traffic.
 LAUNCH_ARGS = (
@@ -105,6 +111,91 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return _TOKEN_VALUE_RE.sub(r"\1[redacted]\2", text)
 
 
+class _BrowserThread:
+    """The one thread that talks to Playwright.
+
+    Playwright's sync API keeps an asyncio loop marked as running in the thread that uses
+    it. Django then treats that thread as async: its ORM refuses to run
+    (``SynchronousOnlyOperation``) or, worse, quietly hands out a second database
+    connection outside any open transaction. So Playwright lives in a thread of its own,
+    and every call is carried there and back (see :class:`_Remote`); the caller's thread
+    stays an ordinary synchronous Django thread.
+    """
+
+    def __init__(self) -> None:
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._ident: int | None = None
+
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if threading.get_ident() == self._ident:
+            return fn(*args, **kwargs)  # Playwright calling back into our code (a route handler).
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="playwright")
+            self._ident = self._executor.submit(threading.get_ident).result()
+        return self._executor.submit(fn, *args, **kwargs).result()
+
+    def stop(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+        self._executor = None
+        self._ident = None
+
+
+def _is_playwright_object(value: Any) -> bool:
+    return type(value).__module__.startswith("playwright.") and not isinstance(value, BaseException)
+
+
+def _wrap(value: Any, thread: _BrowserThread) -> Any:
+    if isinstance(value, list):
+        return [_wrap(v, thread) for v in value]
+    if _is_playwright_object(value):
+        return _Remote(value, thread)
+    return value
+
+
+def _unwrap(value: Any) -> Any:
+    if isinstance(value, _Remote):
+        return object.__getattribute__(value, "_target")
+    if isinstance(value, list | tuple):
+        return type(value)(_unwrap(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _unwrap(v) for k, v in value.items()}
+    return value
+
+
+class _Remote:
+    """A Playwright object used from another thread: every access runs in the browser thread."""
+
+    __slots__ = ("_target", "_thread")
+
+    def __init__(self, target: Any, thread: _BrowserThread) -> None:
+        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_thread", thread)
+
+    def __getattr__(self, name: str) -> Any:
+        target = object.__getattribute__(self, "_target")
+        thread = object.__getattribute__(self, "_thread")
+        if inspect.isfunction(getattr(type(target), name, None)):
+            method = getattr(target, name)  # Binding a method runs nothing.
+
+            def remote_call(*args: Any, **kwargs: Any) -> Any:
+                return _wrap(thread.call(method, *_unwrap(args), **_unwrap(kwargs)), thread)
+
+            return remote_call
+        return _wrap(thread.call(getattr, target, name), thread)  # Properties may talk to the browser.
+
+    def __enter__(self) -> Any:
+        thread = object.__getattribute__(self, "_thread")
+        return _wrap(thread.call(object.__getattribute__(self, "_target").__enter__), thread)
+
+    def __exit__(self, *exc: Any) -> Any:
+        thread = object.__getattribute__(self, "_thread")
+        return thread.call(object.__getattribute__(self, "_target").__exit__, *exc)
+
+    def __repr__(self) -> str:
+        return f"<remote {object.__getattribute__(self, '_target')!r}>"
+
+
 class BrowserRuntime:
     """One Chromium and its per-account contexts, for one process (and thread)."""
 
@@ -113,6 +204,8 @@ class BrowserRuntime:
         self.headless = settings.LEASEBOT_HEADLESS if headless is None else headless
         self.state_dir = Path(state_dir or settings.LEASEBOT_STATE_DIR)
         self.pid = os.getpid()
+        self._thread = _BrowserThread()
+        self._raw_playwright: Any = None
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
         self._contexts: dict[tuple[str, int], BrowserContext] = {}
@@ -125,20 +218,27 @@ class BrowserRuntime:
         if self._browser is None or not self._browser.is_connected():
             if os.getpid() != self.pid:
                 raise RuntimeError("a browser runtime cannot cross a fork; call get_runtime() in the child")
-            if self._playwright is None:
-                # Playwright's sync API keeps an asyncio loop marked as running in this thread,
-                # which makes Django refuse every ORM call afterwards (SynchronousOnlyOperation).
-                # That loop only ever runs Playwright's own coroutines, never Django code, so the
-                # guard is lifted for this (synchronous, one-job-at-a-time) process. See
-                # docs/decisions/0004-browser-runtime.md.
-                os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-                self._playwright = sync_playwright().start()
-            options = launch_options(self.choice, self._playwright)
-            self._browser = self._playwright.chromium.launch(headless=self.headless, args=list(LAUNCH_ARGS), **options)
+            self._browser = self._thread.call(self._launch)
             self._contexts.clear()
             self._pages.clear()
-            logger.info("browser: launched Chromium %s (%s)", self._browser.version, options.get("executable_path", "playwright"))
         return self._browser
+
+    @property
+    def playwright(self) -> Playwright:
+        """The runtime's Playwright (for a headed operator login's persistent context)."""
+        self.browser  # noqa: B018 - starts Playwright and the browser when needed.
+        assert self._playwright is not None
+        return self._playwright
+
+    def _launch(self) -> Browser:
+        """Start Playwright and Chromium (runs in the browser thread)."""
+        if self._raw_playwright is None:
+            self._raw_playwright = sync_playwright().start()
+            self._playwright = _wrap(self._raw_playwright, self._thread)
+        options = launch_options(self.choice, self._raw_playwright)
+        browser = self._raw_playwright.chromium.launch(headless=self.headless, args=list(LAUNCH_ARGS), **options)
+        logger.info("browser: launched Chromium %s (%s)", browser.version, options.get("executable_path", "playwright"))
+        return _wrap(browser, self._thread)
 
     @property
     def started(self) -> bool:
@@ -252,17 +352,19 @@ class BrowserRuntime:
     # --- shutdown ---------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close every context, the browser and Playwright (worker shutdown)."""
+        """Close every context, the browser and Playwright, and end the browser thread (worker shutdown)."""
         for key in list(self._contexts):
             self.close_context(*key)
         if self._browser is not None:
             with contextlib.suppress(PlaywrightError):
                 self._browser.close()
-        if self._playwright is not None:
+        if self._raw_playwright is not None:
             with contextlib.suppress(PlaywrightError):
-                self._playwright.stop()
+                self._thread.call(self._raw_playwright.stop)
         self._browser = None
         self._playwright = None
+        self._raw_playwright = None
+        self._thread.stop()
 
 
 _local = threading.local()

@@ -9,9 +9,20 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from platforms.connectors.registry import build_connector
+from platforms.guard import Guard
 from platforms.models import Platform, PlatformAccount
+from platforms.selectors import account_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def _forget_row_sessions(browser_runtime):
+    """Commands key sessions by the row's id: drop those sessions after each test."""
+    yield
+    for row in PlatformAccount.objects.all():
+        browser_runtime.forget_session(row.platform.slug, row.pk)
 
 
 def _row(acct, *, label="main", is_active=True):
@@ -144,7 +155,7 @@ def test_operator_login_with_a_typed_code_saves_the_session_workers_reuse(make_a
     assert row.is_active and not row.needs_operator_login
     # A worker without a mailbox now reads the inbox on the saved session, no login needed.
     acct.seed(renter_name="Kim", body="hello")
-    worker = acct.new_connector()
+    worker = build_connector(account_config(row), runtime=acct.runtime, guard=Guard(account_id=row.pk))
     assert [m.body for m in worker.fetch_new_messages(None)] == ["hello"]
     assert worker.full_logins == 0
     assert acct.stats()["logins"] == 1
