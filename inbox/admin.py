@@ -288,7 +288,9 @@ class ConversationAdmin(ReadOnlyAdmin):
         from inbox.privacy import erase_conversation
         from platforms.admin import _confirm
 
-        page = _confirm(self, request, queryset, "erase_renter_data", "Erase these renters' personal data? This cannot be undone.")
+        page = _confirm(
+            self, request, queryset, "erase_renter_data", "Erase these renters' personal data? This cannot be undone."
+        )
         if page is not None:
             return page
         for conversation in queryset:

@@ -50,6 +50,7 @@ from inbox.workflow import transition
 from leasebot import metrics
 from leasebot.core.services import audit_record
 from leasebot.exceptions import NotAllowed
+from leasebot.notify import notify_human_needed
 from platforms.models import BotSettings
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ def _escalate(conversation: Conversation, reasons: list[str], *, now: dt.datetim
     conversation.human_required_since = conversation.human_required_since or now
     conversation.save(update_fields=["human_required", "human_reason", "human_required_since", "updated_at"])
     audit_record(action="conversation.escalate", system="decision", obj=conversation, reason=reason)
+    notify_human_needed(conversation_id=conversation.pk, reason=reason)
 
 
 def _skip(conversation: Conversation, message: Message, why: str) -> None:

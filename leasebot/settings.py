@@ -237,6 +237,16 @@ LEASEBOT_RETRY_BUDGETS_PER_PLATFORM: dict[str, dict[str, int]] = env.json(
     "LEASEBOT_RETRY_BUDGETS_PER_PLATFORM", default={}
 )
 LEASEBOT_ALERT_WEBHOOK_URL = env.str("LEASEBOT_ALERT_WEBHOOK_URL", default="")
+# Agents are told when a conversation needs them: a webhook (e.g. a chat channel) and/or e-mail.
+LEASEBOT_AGENT_WEBHOOK_URL = env.str("LEASEBOT_AGENT_WEBHOOK_URL", default="")
+LEASEBOT_AGENT_EMAIL_NOTIFICATIONS = env.bool("LEASEBOT_AGENT_EMAIL_NOTIFICATIONS", default=False)
+LEASEBOT_AGENT_EMAIL_FALLBACK = env.list("LEASEBOT_AGENT_EMAIL_FALLBACK", default=[])  # When no agent is assigned.
+LEASEBOT_PUBLIC_URL = env.str("LEASEBOT_PUBLIC_URL", default="http://127.0.0.1:8000")  # For links in notices.
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+if env.str("EMAIL_URL", default=""):
+    # e.g. smtp+tls://user:password@smtp.example.com:587 sets EMAIL_BACKEND, EMAIL_HOST and the rest.
+    vars().update(env.email_url("EMAIL_URL"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="lease-bot@localhost")
 LEASEBOT_SANDBOX_URL = env.str("LEASEBOT_SANDBOX_URL", default="http://127.0.0.1:8765")
 
 # --- Rollout gates (rollout/gates.py): thresholds and the minimum sample a gate needs ---

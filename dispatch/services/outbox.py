@@ -20,6 +20,7 @@ from dispatch.models import OutboundMessage
 from leasebot import metrics
 from leasebot.core.services import audit_record
 from leasebot.exceptions import Conflict, NotAllowed, ValidationFailed
+from leasebot.notify import notify_human_needed
 from platforms.policies import account_may_run, resolve_send_mode
 
 if TYPE_CHECKING:
@@ -146,6 +147,11 @@ def outbound_create(
             metrics.inc("leasebot_guardrail_holds_total", category=reason.split(":")[1])
     if status == OutboundStatus.QUEUED:
         transaction.on_commit(lambda: enqueue.send(account_id))
+    elif status == OutboundStatus.PENDING_REVIEW:
+        notify_human_needed(
+            conversation_id=conversation.pk,
+            reason=", ".join(r.split(":")[0] if r.startswith("guardrail") else r for r in reasons)[:200],
+        )
     return row
 
 
