@@ -97,7 +97,7 @@ PATTERNS: dict[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ..
     Intent.NOT_INTERESTED: (
         (
             _P(
-                r"\b(?:not interested|no longer (?:interested|looking|need(?:ed)?)|not looking anymore|found (?:a|another|something|my) (?:place|apartment|room|unit|home|rental|flat)|found something else|already (?:found|signed|rented|moved|got a place)|(?:i'?ll|we'?ll|i will|we will|gonna) pass|going (?:to go )?with (?:another|a different|something else)|changed my mind|decided (?:to stay|not to|against)|no thanks|no thank you|nevermind|never mind|not for me|won'?t be (?:needing|moving|applying)|we(?:'re| are) (?:all )?set|i(?:'m| am) (?:all )?set|plans changed|no longer moving)\b"
+                r"\b(?:not interested|no longer (?:interested|looking|need(?:ed)?)|not looking anymore|found (?:a|another|something|my) (?:place|apartment|room|unit|home|rental|flat)|found something else|already (?:found|signed|rented|moved|got a place)|(?:i'?ll|we'?ll|i will|we will|gonna) pass|(?:go|going|gone|went)(?: to go)? with (?:another|a different|something else|the other)|changed my mind|decided (?:to stay|not to|against)|no thanks|no thank you|nevermind|never mind|not for me|won'?t be (?:needing|moving|applying)|we(?:'re| are) (?:all )?set|i(?:'m| am) (?:all )?set|plans changed|no longer moving)\b"
             ),
             _P(
                 r"\b(?:ya no (?:me )?interesa|no estoy interesad[oa]|plus int[ée]ress[ée]|pas int[ée]ress[ée]|kein interesse)\b"
