@@ -58,9 +58,10 @@ LAUNCH_ARGS = (
 )
 VIEWPORT = {"width": 1280, "height": 900}
 #: Inputs whose values never reach a failure screenshot or saved HTML.
-SECRET_INPUTS = "input[type=password], input[autocomplete='one-time-code'], [data-testid='code']"
+MASKED_INPUTS = "input[type=password], input[autocomplete='one-time-code'], [data-testid='code']"
 _TOKEN_VALUE_RE = re.compile(
-    r"""(name=['"](?:[^'"]*(?:token|csrf|xsrf|verification|authenticity)[^'"]*)['"][^>]*?(?:value|content)=['"])[^'"]*(['"])""", re.I
+    r"""(name=['"](?:[^'"]*(?:token|csrf|xsrf|verification|authenticity)[^'"]*)['"][^>]*?(?:value|content)=['"])[^'"]*(['"])""",
+    re.I,
 )
 
 
@@ -199,7 +200,9 @@ class _Remote:
 class BrowserRuntime:
     """One Chromium and its per-account contexts, for one process (and thread)."""
 
-    def __init__(self, *, browser: str | None = None, headless: bool | None = None, state_dir: Path | str | None = None) -> None:
+    def __init__(
+        self, *, browser: str | None = None, headless: bool | None = None, state_dir: Path | str | None = None
+    ) -> None:
         self.choice = browser or settings.LEASEBOT_BROWSER
         self.headless = settings.LEASEBOT_HEADLESS if headless is None else headless
         self.state_dir = Path(state_dir or settings.LEASEBOT_STATE_DIR)
@@ -227,7 +230,8 @@ class BrowserRuntime:
     def playwright(self) -> Playwright:
         """The runtime's Playwright (for a headed operator login's persistent context)."""
         self.browser  # noqa: B018 - starts Playwright and the browser when needed.
-        assert self._playwright is not None
+        if self._playwright is None:
+            raise RuntimeError("Playwright did not start")
         return self._playwright
 
     def _launch(self) -> Browser:
@@ -247,7 +251,9 @@ class BrowserRuntime:
     def user_agent(self) -> str:
         """Return a desktop Chrome user agent for this browser's version (not 'HeadlessChrome')."""
         major = self.browser.version.split(".", 1)[0]
-        return f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{major}.0.0.0 Safari/537.36"
+        return (
+            f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{major}.0.0.0 Safari/537.36"
+        )
 
     # --- contexts and session state ---------------------------------------------------
 
@@ -326,7 +332,9 @@ class BrowserRuntime:
 
     # --- failures ---------------------------------------------------------------------
 
-    def save_failure(self, page: Page, *, platform: str, account_id: int, label: str, secrets: Iterable[str] = ()) -> Path | None:
+    def save_failure(
+        self, page: Page, *, platform: str, account_id: int, label: str, secrets: Iterable[str] = ()
+    ) -> Path | None:
         """Save a screenshot and the HTML of a failed page, without secrets; return the HTML's path."""
         secrets = [s for s in secrets if s]
         folder = self.state_dir / "failures"
@@ -337,12 +345,14 @@ class BrowserRuntime:
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             with contextlib.suppress(PlaywrightError):
-                page.evaluate(f"() => document.querySelectorAll({json.dumps(SECRET_INPUTS)}).forEach(e => {{ e.value = ''; }})")
+                page.evaluate(
+                    f"() => document.querySelectorAll({json.dumps(MASKED_INPUTS)}).forEach(e => {{ e.value = ''; }})"
+                )
             html = redact(page.content(), secrets)
             _write_private(html_path, html.encode())
             # A secret shown as text on the page cannot be masked reliably: no screenshot then.
             if not any(secret in page.inner_text("body") for secret in secrets):
-                png = page.screenshot(full_page=True, mask=[page.locator(SECRET_INPUTS)], timeout=5000)
+                png = page.screenshot(full_page=True, mask=[page.locator(MASKED_INPUTS)], timeout=5000)
                 _write_private(png_path, png)
         except (PlaywrightError, OSError):
             logger.warning("browser: could not save failure artefacts for %s/%s", platform, account_id)

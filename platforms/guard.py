@@ -56,10 +56,16 @@ CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"  # The values of platfor
 #: Challenge pages a person would have to solve. Script tags alone never count: many
 #: login forms load a captcha library without ever showing a challenge.
 CAPTCHA_SIGNALS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("cloudflare-challenge", re.compile(r"window\._cf_chl_opt|Cloudflare security challenge|<iframe[^>]+challenges\.cloudflare\.com", re.I)),
+    (
+        "cloudflare-challenge",
+        re.compile(r"window\._cf_chl_opt|Cloudflare security challenge|<iframe[^>]+challenges\.cloudflare\.com", re.I),
+    ),
     ("perimeterx", re.compile(r"id=['\"]px-captcha['\"]|Press\s*(?:&amp;|&)\s*Hold", re.I)),
     ("datadome", re.compile(r"geo\.captcha-delivery\.com|<iframe[^>]+captcha-delivery\.com", re.I)),
-    ("recaptcha-challenge", re.compile(r"<iframe[^>]+(?:google\.com/recaptcha/api2/bframe|hcaptcha\.com/captcha)", re.I)),
+    (
+        "recaptcha-challenge",
+        re.compile(r"<iframe[^>]+(?:google\.com/recaptcha/api2/bframe|hcaptcha\.com/captcha)", re.I),
+    ),
 )
 #: Titles of interstitial pages that only ever stand between a visitor and the site.
 CHALLENGE_TITLES = re.compile(
@@ -89,7 +95,9 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when - (now if now is not None else time.time()))
 
 
-def detect_block(*, status: int | None, headers: Mapping[str, str] | None, title: str, html: str, url: str = "") -> ConnectorError | None:
+def detect_block(
+    *, status: int | None, headers: Mapping[str, str] | None, title: str, html: str, url: str = ""
+) -> ConnectorError | None:
     """Return the error a page stands for (captcha, block, 429, 5xx), or ``None`` for a normal page."""
     where = {"status": status, "url": _safe_url(url)}
     if status == 429:
@@ -124,7 +132,9 @@ def _redis() -> redis.Redis:
     key = (os.getpid(), settings.REDIS_URL)
     client = _clients.get(key)
     if client is None:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3, socket_timeout=5, decode_responses=True)
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=3, socket_timeout=5, decode_responses=True
+        )
         _clients[key] = client
     return client
 
@@ -236,12 +246,20 @@ class Guard:
     ) -> None:
         self.account_id = account_id
         self.platform = platform
-        self.rate_per_minute = float(rate_per_minute if rate_per_minute is not None else settings.LEASEBOT_RATE_PER_MINUTE)
+        self.rate_per_minute = float(
+            rate_per_minute if rate_per_minute is not None else settings.LEASEBOT_RATE_PER_MINUTE
+        )
         self.burst = int(burst if burst is not None else settings.LEASEBOT_RATE_BURST)
         self._pacing = pacing
-        self.circuit_failures = int(circuit_failures if circuit_failures is not None else settings.LEASEBOT_CIRCUIT_FAILURES)
-        self.max_retries = int(max_retries if max_retries is not None else getattr(settings, "LEASEBOT_GUARD_MAX_RETRIES", 2))
-        self.max_wait_s = float(max_wait_s if max_wait_s is not None else getattr(settings, "LEASEBOT_GUARD_MAX_WAIT_S", 30.0))
+        self.circuit_failures = int(
+            circuit_failures if circuit_failures is not None else settings.LEASEBOT_CIRCUIT_FAILURES
+        )
+        self.max_retries = int(
+            max_retries if max_retries is not None else getattr(settings, "LEASEBOT_GUARD_MAX_RETRIES", 2)
+        )
+        self.max_wait_s = float(
+            max_wait_s if max_wait_s is not None else getattr(settings, "LEASEBOT_GUARD_MAX_WAIT_S", 30.0)
+        )
         self._sleep = sleep
         self.redis = _redis()
         self._bucket = self.redis.register_script(_BUCKET_LUA)
@@ -282,7 +300,11 @@ class Guard:
             waited += wait
 
     def _pace(self) -> None:
-        low, high = self._pacing if self._pacing is not None else (settings.LEASEBOT_PACING_MIN_S, settings.LEASEBOT_PACING_MAX_S)
+        low, high = (
+            self._pacing
+            if self._pacing is not None
+            else (settings.LEASEBOT_PACING_MIN_S, settings.LEASEBOT_PACING_MAX_S)
+        )
         if high <= 0:
             return
         if self.redis.exists(_key(self.account_id, "slow")):
@@ -297,13 +319,19 @@ class Guard:
         if remaining <= 0:
             return
         if remaining > self.max_wait_s:
-            raise RateLimited("waiting out the platform's Retry-After", retry_after=round(remaining, 3), source="backoff")
+            raise RateLimited(
+                "waiting out the platform's Retry-After", retry_after=round(remaining, 3), source="backoff"
+            )
         logger.info("guard: honouring Retry-After, waiting %.1fs", remaining, extra={"account": self.account_id})
         self._sleep(remaining)
 
     def note_rate_limited(self, retry_after: float | None) -> float:
         """Store the platform's delay for every process and slow pacing down for ten minutes."""
-        delay = float(retry_after) if retry_after is not None else float(getattr(settings, "LEASEBOT_GUARD_DEFAULT_RETRY_AFTER_S", 30.0))
+        delay = (
+            float(retry_after)
+            if retry_after is not None
+            else float(getattr(settings, "LEASEBOT_GUARD_DEFAULT_RETRY_AFTER_S", 30.0))
+        )
         until = _now(self.redis) + delay
         pipe = self.redis.pipeline()
         pipe.set(_key(self.account_id, "backoff"), f"{until:.6f}", ex=max(1, int(delay) + 5))
@@ -311,7 +339,9 @@ class Guard:
         pipe.execute()
         return delay
 
-    def inspect(self, *, status: int | None, headers: Mapping[str, str] | None, title: str, html: str, url: str = "") -> None:
+    def inspect(
+        self, *, status: int | None, headers: Mapping[str, str] | None, title: str, html: str, url: str = ""
+    ) -> None:
         """Raise the error a loaded page stands for (captcha, block, 429, 5xx)."""
         error = detect_block(status=status, headers=headers, title=title, html=html, url=url)
         if error is not None:
@@ -332,14 +362,19 @@ class Guard:
                 retry_after=round(info["retry_in"], 1),
                 reason=info["reason"],
             )
-        claimed = self.redis.set(_key(self.account_id, "probe"), "1", nx=True, ex=max(60, int(settings.LEASEBOT_CIRCUIT_COOLDOWN_S)))
+        claimed = self.redis.set(
+            _key(self.account_id, "probe"), "1", nx=True, ex=max(60, int(settings.LEASEBOT_CIRCUIT_COOLDOWN_S))
+        )
         if not claimed:
             raise CircuitOpen("circuit half-open: another process is probing", retry_after=5.0, reason=info["reason"])
         logger.info("guard: circuit half-open, probing", extra={"account": self.account_id})
         self._probing = True
 
     def record_success(self) -> None:
-        self._success(keys=[_key(self.account_id, "circuit"), _key(self.account_id, "probe")], args=["1" if self._probing else "0"])
+        self._success(
+            keys=[_key(self.account_id, "circuit"), _key(self.account_id, "probe")],
+            args=["1" if self._probing else "0"],
+        )
         self._probing = False
 
     def record_failure(self, error: ConnectorError) -> bool:
@@ -383,7 +418,9 @@ class Guard:
                     self.record_failure(exc)
                     raise
                 refreshed = True
-                logger.info("guard: %s hit an expired session, logging in again", name, extra={"account": self.account_id})
+                logger.info(
+                    "guard: %s hit an expired session, logging in again", name, extra={"account": self.account_id}
+                )
                 try:
                     refresh()
                 except ConnectorError as refresh_error:
@@ -397,14 +434,22 @@ class Guard:
                 if limited_tries > self.max_retries or delay > self.max_wait_s:
                     self.record_failure(exc)
                     raise
-                logger.info("guard: %s rate limited, retrying after %.1fs", name, delay, extra={"account": self.account_id})
+                logger.info(
+                    "guard: %s rate limited, retrying after %.1fs", name, delay, extra={"account": self.account_id}
+                )
             except Transient as exc:
                 transient_tries += 1
                 if transient_tries > self.max_retries:
                     self.record_failure(exc)
                     raise
                 backoff = random.uniform(0.5, 1.0) * min(8.0, 0.5 * 2**transient_tries)
-                logger.info("guard: %s transient failure (%s), retry in %.1fs", name, exc.message, backoff, extra={"account": self.account_id})
+                logger.info(
+                    "guard: %s transient failure (%s), retry in %.1fs",
+                    name,
+                    exc.message,
+                    backoff,
+                    extra={"account": self.account_id},
+                )
                 self._sleep(backoff)
             except ConnectorError as exc:
                 self.record_failure(exc)

@@ -7,6 +7,7 @@ The mailbox is named by a credential reference (``env:FF_MAILBOX``) whose value 
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import imaplib
@@ -127,7 +128,5 @@ def _look_once(mailbox: MailboxURL, pattern: re.Pattern[str], sender: str, not_b
     except (imaplib.IMAP4.error, OSError):
         raise Transient("the mailbox conversation failed") from None
     finally:
-        try:
+        with contextlib.suppress(imaplib.IMAP4.error, OSError):
             client.logout()
-        except (imaplib.IMAP4.error, OSError):
-            pass

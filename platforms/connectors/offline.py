@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from playwright.sync_api import Page
 
@@ -73,8 +73,12 @@ class OfflineCheck:
 
 
 def _connector(platform: str, page: Page) -> BrowserConnector:
-    config = AccountConfig(account_id=0, platform=platform, base_url="https://offline.invalid", username="", credential_ref="")
-    connector = connector_classes()[platform](config, runtime=_OnePageRuntime(page), guard=Guard(account_id=0, platform=platform))  # type: ignore[arg-type]
+    config = AccountConfig(
+        account_id=0, platform=platform, base_url="https://offline.invalid", username="", credential_ref=""
+    )
+    connector = connector_classes()[platform](
+        config, runtime=cast(Any, _OnePageRuntime(page)), guard=Guard(account_id=0, platform=platform)
+    )
     connector.locator_wait_s = 0
     return connector
 
@@ -141,7 +145,11 @@ def check_saved_pages(platform: str, folder: Path, *, runtime: BrowserRuntime) -
             report = {}
             for name in sorted(set(connector.matches) | connector.misses):
                 matched = connector.matches.get(name)
-                report[name] = {"matched": matched, "fallback": _is_fallback(connector, name, matched), "missing": name in connector.misses and not matched}
+                report[name] = {
+                    "matched": matched,
+                    "fallback": _is_fallback(connector, name, matched),
+                    "missing": name in connector.misses and not matched,
+                }
             results.append(PageResult(file=file.name, kind=kind, locators=report, summary=summary, failures=failures))
     finally:
         context.close()

@@ -26,7 +26,9 @@ def connector_classes() -> dict[str, type[BrowserConnector]]:
     return {cls.platform: cls for cls in classes}
 
 
-def build_connector(config: AccountConfig, *, runtime: BrowserRuntime | None = None, guard: Guard | None = None) -> Connector:
+def build_connector(
+    config: AccountConfig, *, runtime: BrowserRuntime | None = None, guard: Guard | None = None
+) -> Connector:
     """Return the connector for ``config.platform``, on this process's browser unless one is given.
 
     Building is cheap and starts nothing: the browser launches on the first page the

@@ -177,7 +177,9 @@ class BrowserConnector(Connector):
         return {"platform": self.platform, "account": self.config.account_id, **values}
 
     def _drift(self, what: str, locator: str) -> SelectorDrift:
-        return SelectorDrift(f"{self.platform}: {what}", **self._extra(locator=locator, url=self._path_of(self.page.url)))
+        return SelectorDrift(
+            f"{self.platform}: {what}", **self._extra(locator=locator, url=self._path_of(self.page.url))
+        )
 
     def _save_failure(self, label: str) -> None:
         with contextlib.suppress(Exception):
@@ -195,7 +197,9 @@ class BrowserConnector(Connector):
         except PlaywrightTimeoutError:
             raise Transient(f"{self.platform}: {action} timed out", **self._extra(action=action)) from None
         except PlaywrightError as exc:
-            raise Transient(f"{self.platform}: {action} failed: {_clean_error(exc, self._secrets)}", **self._extra(action=action)) from None
+            raise Transient(
+                f"{self.platform}: {action} failed: {_clean_error(exc, self._secrets)}", **self._extra(action=action)
+            ) from None
 
     def _inspect(self, response: PlaywrightResponse | None, *, allow_login: bool) -> None:
         page = self.page
@@ -224,7 +228,9 @@ class BrowserConnector(Connector):
         self._inspect(response, allow_login=allow_login)
         return response
 
-    def submit(self, target: Locator, *, allow_login: bool = False, action: str = "submit") -> PlaywrightResponse | None:
+    def submit(
+        self, target: Locator, *, allow_login: bool = False, action: str = "submit"
+    ) -> PlaywrightResponse | None:
         """Click something that navigates (a form's submit), through the guard, and check the result."""
         self.guard.before_action(request=True)
         with self._browser_errors(action), self.page.expect_navigation(wait_until="domcontentloaded") as navigation:
@@ -270,6 +276,13 @@ class BrowserConnector(Connector):
             self._save_failure(f"drift-{name}")
             raise self._drift(f"element {name!r} not found", name)
         return None
+
+    def require(self, name: str) -> Locator:
+        """Return element ``name``; its absence is selector drift even if the map calls it optional."""
+        found = self.find(name)
+        if found is None:
+            raise self._drift(f"element {name!r} not found", name)
+        return found
 
     def exists(self, name: str, *, wait: bool = False) -> bool:
         return self.find(name, required=False, wait=wait) is not None
@@ -358,7 +371,9 @@ class BrowserConnector(Connector):
         self.guard.run(self._ensure_session, name="login")
 
     def _on_inbox(self) -> bool:
-        return self._path_of(self.page.url) == self._path_of(self.url("inbox", page=1)) and not self.is_login_url(self.page.url)
+        return self._path_of(self.page.url) == self._path_of(self.url("inbox", page=1)) and not self.is_login_url(
+            self.page.url
+        )
 
     def _ensure_session(self) -> None:
         """Open the inbox; log in only when the platform sends us to its login page."""
@@ -371,7 +386,9 @@ class BrowserConnector(Connector):
 
     def _login_now(self) -> None:
         if self.config.login_method == "operator":
-            raise NeedsOperatorLogin(f"{self.platform}: the saved session lapsed; an operator must log in again", **self._extra())
+            raise NeedsOperatorLogin(
+                f"{self.platform}: the saved session lapsed; an operator must log in again", **self._extra()
+            )
         self.full_logins += 1
         logger.info("connector: full login", extra={"platform": self.platform, "account": self.config.account_id})
         self.full_login()
@@ -412,7 +429,9 @@ class BrowserConnector(Connector):
         if any(not self.is_login_url(url) for url in self._last_chain[1:-1]):
             # The site accepted the login, sent us on, and bounced us straight back.
             # A refresh would only repeat this login: tell the guard not to try.
-            raise SessionExpired(f"{self.platform}: the session was dropped right after logging in", **self._extra(fresh_login=True))
+            raise SessionExpired(
+                f"{self.platform}: the session was dropped right after logging in", **self._extra(fresh_login=True)
+            )
         if self.exists("login.error_credentials"):
             self._save_failure("auth-failed")
             raise AuthFailed(f"{self.platform}: the platform refused the credentials", **self._extra())
@@ -433,13 +452,17 @@ class BrowserConnector(Connector):
             return
         self.dismiss_cookie_banner()
         password = self._password()
-        self.fill(self.find("login.username"), self.config.username)
-        self.fill(self.find("login.password"), password, secret=True)
-        remember = self.find("login.remember", required=False, wait=False) if "login.remember" in self.locators.elements else None
+        self.fill(self.require("login.username"), self.config.username)
+        self.fill(self.require("login.password"), password, secret=True)
+        remember = (
+            self.find("login.remember", required=False, wait=False)
+            if "login.remember" in self.locators.elements
+            else None
+        )
         if remember is not None:
             with contextlib.suppress(PlaywrightError):
                 remember.check()
-        self.submit(self.find("login.submit"), allow_login=True, action="login")
+        self.submit(self.require("login.submit"), allow_login=True, action="login")
 
     # --- reading ----------------------------------------------------------------------
 
@@ -498,14 +521,20 @@ class BrowserConnector(Connector):
         """Parse the thread page on screen into messages (both directions)."""
         self._wait_for_group("thread.messages")
         found = self.extract("thread.messages")
-        context = self.extract_fields("thread", self.locators.group("thread.context").fields) if "thread.context" in self.locators.groups else {}
+        context = (
+            self.extract_fields("thread", self.locators.group("thread.context").fields)
+            if "thread.context" in self.locators.groups
+            else {}
+        )
         return [self.thread_message(thread_ref, raw, context) for raw in found.rows]
 
     def inbox_row(self, raw: Mapping[str, str | None]) -> ThreadRow:
         """Turn one extracted inbox row into a :class:`ThreadRow` (platforms override)."""
         raise NotImplementedError
 
-    def thread_message(self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]) -> Inbound:
+    def thread_message(
+        self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]
+    ) -> Inbound:
         """Turn one extracted message into an :class:`Inbound` (platforms override)."""
         raise NotImplementedError
 
@@ -528,8 +557,10 @@ class BrowserConnector(Connector):
         """Post ``body`` once; confirm it in the thread. After the click, never a second try."""
         if not body.strip():
             raise Permanent(f"{self.platform}: refusing to send an empty message", **self._extra())
-        before = self.guard.run(lambda: self._prepare_reply(thread_ref, body), refresh=self._refresh, name="send.prepare")
-        button = self.find("reply.submit")
+        before = self.guard.run(
+            lambda: self._prepare_reply(thread_ref, body), refresh=self._refresh, name="send.prepare"
+        )
+        button = self.require("reply.submit")
         self.guard.before_action(request=True)
         # The point of no return: from the click on, any failure is an unknown outcome.
         try:
@@ -539,7 +570,8 @@ class BrowserConnector(Connector):
         except PlaywrightError as exc:
             self._save_failure("send-unconfirmed")
             raise OutcomeUnknown(
-                f"{self.platform}: no answer after the send click ({_clean_error(exc)})", **self._extra(thread=thread_ref)
+                f"{self.platform}: no answer after the send click ({_clean_error(exc)})",
+                **self._extra(thread=thread_ref),
             ) from None
         try:
             self._check_send_response(response)
@@ -549,10 +581,13 @@ class BrowserConnector(Connector):
         except ConnectorError as exc:
             self.guard.record_failure(exc)
             raise OutcomeUnknown(
-                f"{self.platform}: send not confirmed ({exc.error_class})", **self._extra(thread=thread_ref, cause=exc.error_class)
+                f"{self.platform}: send not confirmed ({exc.error_class})",
+                **self._extra(thread=thread_ref, cause=exc.error_class),
             ) from exc
         except PlaywrightError as exc:
-            raise OutcomeUnknown(f"{self.platform}: send not confirmed ({_clean_error(exc)})", **self._extra(thread=thread_ref)) from None
+            raise OutcomeUnknown(
+                f"{self.platform}: send not confirmed ({_clean_error(exc)})", **self._extra(thread=thread_ref)
+            ) from None
         self.guard.record_success()
         self.runtime.save_state(self.platform, self.config.account_id)
         return receipt
@@ -561,8 +596,8 @@ class BrowserConnector(Connector):
         """Open the thread, note the messages already there, and type the reply (nothing sent yet)."""
         self._ensure_thread_session(thread_ref)
         existing = {m.message_ref for m in self.read_thread(thread_ref)}
-        self.fill(self.find("reply.body"), body)
-        self.find("reply.submit")
+        self.fill(self.require("reply.body"), body)
+        self.require("reply.submit")
         return existing
 
     def _ensure_thread_session(self, thread_ref: str) -> None:
@@ -571,26 +606,36 @@ class BrowserConnector(Connector):
             self._login_now()
             response = self.goto(self.url("thread", thread_ref=thread_ref))
         if response is not None and response.status in (404, 410):
-            raise Permanent(f"{self.platform}: thread not found", **self._extra(thread=thread_ref, status=response.status))
+            raise Permanent(
+                f"{self.platform}: thread not found", **self._extra(thread=thread_ref, status=response.status)
+            )
 
     def _check_send_response(self, response: PlaywrightResponse | None) -> None:
         status = response.status if response is not None else None
         if status is not None and 400 <= status < 500 and status not in (401, 403, 429):
             self._save_failure("send-rejected")
-            raise Permanent(f"{self.platform}: the platform rejected the message (HTTP {status})", **self._extra(status=status))
+            raise Permanent(
+                f"{self.platform}: the platform rejected the message (HTTP {status})", **self._extra(status=status)
+            )
         if status is not None and status >= 500:
             self._save_failure("send-unconfirmed")
-            raise OutcomeUnknown(f"{self.platform}: the confirmation page failed (HTTP {status})", **self._extra(status=status))
+            raise OutcomeUnknown(
+                f"{self.platform}: the confirmation page failed (HTTP {status})", **self._extra(status=status)
+            )
         self._inspect(response, allow_login=False)
 
     def confirm_sent(self, thread_ref: str, body: str, before: set[str]) -> Receipt:
         """Find the new message in the thread after the send (Roomies overrides: it polls)."""
-        if self._path_of(self.page.url) != self._path_of(self.url("thread", thread_ref=thread_ref)) or not self._query_matches(thread_ref):
+        if self._path_of(self.page.url) != self._path_of(
+            self.url("thread", thread_ref=thread_ref)
+        ) or not self._query_matches(thread_ref):
             self.goto(self.url("thread", thread_ref=thread_ref))
         receipt = self._match_new(thread_ref, body, before)
         if receipt is None:
             self._save_failure("send-unconfirmed")
-            raise OutcomeUnknown(f"{self.platform}: the reply is not in the thread after sending", **self._extra(thread=thread_ref))
+            raise OutcomeUnknown(
+                f"{self.platform}: the reply is not in the thread after sending", **self._extra(thread=thread_ref)
+            )
         return receipt
 
     def _query_matches(self, thread_ref: str) -> bool:
@@ -600,7 +645,11 @@ class BrowserConnector(Connector):
     def _match_new(self, thread_ref: str, body: str, before: set[str]) -> Receipt | None:
         wanted = normalize_body(body)
         for message in reversed(self.read_thread(thread_ref)):
-            if message.direction == "out" and message.message_ref not in before and normalize_body(message.body) == wanted:
+            if (
+                message.direction == "out"
+                and message.message_ref not in before
+                and normalize_body(message.body) == wanted
+            ):
                 return Receipt(thread_ref=thread_ref, message_ref=message.message_ref, sent_at=message.sent_at)
         return None
 
@@ -613,7 +662,11 @@ class BrowserConnector(Connector):
             self._ensure_thread_session(thread_ref)
             wanted = normalize_body(body)
             for message in self.read_thread(thread_ref):
-                if message.direction == "out" and message.sent_at >= after - FIND_SENT_TOLERANCE and normalize_body(message.body) == wanted:
+                if (
+                    message.direction == "out"
+                    and message.sent_at >= after - FIND_SENT_TOLERANCE
+                    and normalize_body(message.body) == wanted
+                ):
                     return Receipt(thread_ref=thread_ref, message_ref=message.message_ref, sent_at=message.sent_at)
             return None
 

@@ -1,13 +1,14 @@
 """A Python client for the sandbox's control API (standard library ``urllib`` only).
 
-    client = SandboxClient("http://127.0.0.1:8765")
-    acct = client.create_account("spareroom", "agent@example.com", "s3cret-pass")
-    client.seed_message("spareroom", "agent@example.com", renter_name="Dana", body="Is it free?")
-    client.set_fault("spareroom", "agent@example.com", "captcha")
+client = SandboxClient("http://127.0.0.1:8765")
+acct = client.create_account("spareroom", "agent@example.com", "s3cret-pass")
+client.seed_message("spareroom", "agent@example.com", renter_name="Dana", body="Is it free?")
+client.set_fault("spareroom", "agent@example.com", "captcha")
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import urllib.error
 import urllib.request
@@ -57,10 +58,8 @@ class SandboxClient:
                 return json.loads(response.read().decode())
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode(errors="replace")
-            try:
+            with contextlib.suppress(ValueError):
                 detail = json.loads(detail).get("error", detail)
-            except ValueError:
-                pass
             raise SandboxClientError(f"{method} {name}: {detail}") from None
 
     # --- whole sandbox ----------------------------------------------------------------
@@ -77,10 +76,14 @@ class SandboxClient:
 
     # --- accounts ---------------------------------------------------------------------
 
-    def create_account(self, platform: str, username: str, password: str = "", *, display_name: str = "") -> dict[str, Any]:
+    def create_account(
+        self, platform: str, username: str, password: str = "", *, display_name: str = ""
+    ) -> dict[str, Any]:
         """Create an account; Furnished Finder's answer carries ``mailbox_url`` (its IMAP login)."""
         return self._call(
-            "POST", "accounts", {"platform": platform, "username": username, "password": password, "display_name": display_name or None}
+            "POST",
+            "accounts",
+            {"platform": platform, "username": username, "password": password, "display_name": display_name or None},
         )
 
     def account(self, platform: str, username: str) -> dict[str, Any]:
@@ -121,7 +124,9 @@ class SandboxClient:
     ) -> dict[str, Any]:
         """Add a reply a human agent typed on the platform itself."""
         return self._call(
-            "POST", "outbound", {"platform": platform, "username": username, "thread_id": thread_id, "body": body, "sent_at": sent_at}
+            "POST",
+            "outbound",
+            {"platform": platform, "username": username, "thread_id": thread_id, "body": body, "sent_at": sent_at},
         )
 
     def close_thread(self, platform: str, username: str, thread_id: int | str) -> dict[str, Any]:
@@ -153,7 +158,7 @@ class SandboxClient:
         username: str,
         kind: str,
         *,
-        count: int | None | str = "default",
+        count: int | str | None = "default",
         retry_after: int | None = None,
         delay: float | None = None,
     ) -> dict[str, Any]:
@@ -161,7 +166,13 @@ class SandboxClient:
 
         ``count`` is how many requests it hits (``None``: until cleared; default: the fault's own).
         """
-        payload: dict[str, Any] = {"platform": platform, "username": username, "kind": kind, "retry_after": retry_after, "delay": delay}
+        payload: dict[str, Any] = {
+            "platform": platform,
+            "username": username,
+            "kind": kind,
+            "retry_after": retry_after,
+            "delay": delay,
+        }
         if count != "default":
             payload["count"] = count
         return self._call("POST", "faults", payload)

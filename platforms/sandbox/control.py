@@ -27,7 +27,9 @@ def _when(value: Any) -> datetime | None:
 class ControlAPI:
     """Routes ``/__control__/<name>`` to one method each."""
 
-    def __init__(self, state: SandboxState, *, root_url: Callable[[], str], imap_url: Callable[[str, str], str]) -> None:
+    def __init__(
+        self, state: SandboxState, *, root_url: Callable[[], str], imap_url: Callable[[str, str], str]
+    ) -> None:
         self.state = state
         self.root_url = root_url
         self.imap_url = imap_url

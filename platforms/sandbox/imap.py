@@ -22,7 +22,9 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 _TOKEN_RE = re.compile(r'"((?:[^"\\]|\\.)*)"|(\([^)]*\))|(\S+)')
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_MONTHS = {
+    m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)
+}
 
 
 @dataclasses.dataclass
@@ -133,7 +135,7 @@ class _Handler(socketserver.StreamRequestHandler):
             try:
                 if not self.dispatch(tag, command.upper(), args):
                     return
-            except Exception:  # noqa: BLE001 - a bad command answers BAD; the server keeps serving.
+            except Exception:
                 logger.exception("imap: command failed")
                 self.send(f"{tag} BAD command failed")
 
@@ -242,7 +244,9 @@ class _Handler(socketserver.StreamRequestHandler):
                 elif item == "BODY.PEEK[]":
                     literal = ("BODY[]", mail.raw)
                 elif item in {"RFC822.HEADER", "BODY.PEEK[HEADER]", "BODY[HEADER]"}:
-                    head = mail.raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in mail.raw else mail.raw.split(b"\n\n", 1)[0]
+                    head = (
+                        mail.raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in mail.raw else mail.raw.split(b"\n\n", 1)[0]
+                    )
                     literal = ("RFC822.HEADER" if item == "RFC822.HEADER" else "BODY[HEADER]", head + b"\r\n\r\n")
                 elif item == "INTERNALDATE":
                     parts.append(f'INTERNALDATE "{mail.received_at.strftime("%d-%b-%Y %H:%M:%S +0000")}"'.encode())
@@ -251,7 +255,9 @@ class _Handler(socketserver.StreamRequestHandler):
             head_line = f"* {n} FETCH (".encode() + b" ".join(parts)
             if literal is not None:
                 name, data = literal
-                self.wfile.write(head_line + (b" " if parts else b"") + f"{name} {{{len(data)}}}\r\n".encode() + data + b")\r\n")
+                self.wfile.write(
+                    head_line + (b" " if parts else b"") + f"{name} {{{len(data)}}}\r\n".encode() + data + b")\r\n"
+                )
             else:
                 self.send(head_line + b")")
         self.send(f"{tag} OK FETCH completed")

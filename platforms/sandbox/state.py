@@ -189,7 +189,8 @@ class SandboxState:
         with self.lock:
             self.accounts: dict[tuple[str, str], Account] = {}
             self.sessions: dict[str, dict[str, tuple[str, str]]] = {p: {} for p in PLATFORMS}
-            self.tokens: dict[str, set[str]] = {p: set() for p in PLATFORMS}
+            # Issued form tokens, oldest first (a dict keeps order); capped like a session store.
+            self.tokens: dict[str, dict[str, None]] = {p: {} for p in PLATFORMS}
             self.platform_requests: dict[str, int] = dict.fromkeys(PLATFORMS, 0)
             self._thread_ids = {p: itertools.count(_ID_STARTS[p][0]) for p in PLATFORMS}
             self._message_ids = {p: itertools.count(_ID_STARTS[p][1]) for p in PLATFORMS}
@@ -208,9 +209,7 @@ class SandboxState:
 
     # --- accounts ---------------------------------------------------------------------
 
-    def create_account(
-        self, platform: str, username: str, password: str = "", display_name: str = ""
-    ) -> Account:
+    def create_account(self, platform: str, username: str, password: str = "", display_name: str = "") -> Account:
         if platform not in PLATFORMS:
             raise SandboxError(f"unknown platform {platform!r}")
         if not username:
@@ -271,7 +270,10 @@ class SandboxState:
     def issue_token(self, platform: str) -> str:
         token = secrets.token_urlsafe(18)
         with self.lock:
-            self.tokens[platform].add(token)
+            issued = self.tokens[platform]
+            issued[token] = None
+            while len(issued) > 5000:
+                del issued[next(iter(issued))]
         return token
 
     def check_token(self, platform: str, token: str | None) -> bool:

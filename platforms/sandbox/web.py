@@ -42,7 +42,9 @@ class Request:
             except Exception:  # noqa: BLE001 - a malformed cookie header is ignored, as browsers' servers do.
                 jar = SimpleCookie()
             cookies = {k: m.value for k, m in jar.items()}
-        return cls(method=method.upper(), path=path or "/", query=query, form=form, body=body, headers=headers, cookies=cookies)
+        return cls(
+            method=method.upper(), path=path or "/", query=query, form=form, body=body, headers=headers, cookies=cookies
+        )
 
     def json(self) -> dict[str, Any]:
         if not self.body:
@@ -72,7 +74,9 @@ class Response:
     content_type: str = "text/html; charset=utf-8"
     headers: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
-    def set_cookie(self, name: str, value: str, *, path: str = "/", max_age: int | None = None, http_only: bool = True) -> Response:
+    def set_cookie(
+        self, name: str, value: str, *, path: str = "/", max_age: int | None = None, http_only: bool = True
+    ) -> Response:
         parts = [f"{name}={value}", f"Path={path}", "SameSite=Lax"]
         if max_age is not None:
             parts.append(f"Max-Age={max_age}")

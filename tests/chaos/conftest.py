@@ -38,6 +38,7 @@ from typing import Any
 import pytest
 import redis
 from celery import Celery
+from kombu import Connection
 from django.db import connection
 from django.utils import timezone
 
@@ -214,8 +215,9 @@ class Rig:
             "LEASEBOT_CIRCUIT_COOLDOWN_S": "5",
             "LOG_LEVEL": "INFO",
         }
-        self.app = Celery("chaos-client", broker=private_redis.url(1), set_as_current=False)
-        self.app.conf.broker_connection_retry_on_startup = True
+        # Celery reads CELERY_BROKER_URL from the environment before a ``broker=`` argument,
+        # so every publish passes its own connection to the private broker.
+        self.app = Celery("chaos-client", set_as_current=False)
         self.app.conf.task_serializer = "json"
 
     # --- the fleet --------------------------------------------------------------------
@@ -258,7 +260,8 @@ class Rig:
                     proc.wait(timeout=10)
 
     def send_task(self, name: str, *args: Any, task_id: str | None = None) -> None:
-        self.app.send_task(name, args=list(args), queue=QUEUE_OF[name], task_id=task_id)
+        with Connection(self.redis.url(1), connect_timeout=5) as conn:
+            self.app.send_task(name, args=list(args), queue=QUEUE_OF[name], task_id=task_id, connection=conn)
 
     def send_jobs(self, accounts: Iterable[ChaosAccount] | None = None) -> None:
         for account in accounts if accounts is not None else self.accounts:

@@ -139,7 +139,9 @@ def make_account(
     """Create a fresh sandbox account and a connector for it (credentials as env references)."""
     made: list[SandboxAccount] = []
 
-    def make(platform: str, *, login_method: str = "", with_mailbox: bool = True, **guard_options: Any) -> SandboxAccount:
+    def make(
+        platform: str, *, login_method: str = "", with_mailbox: bool = True, **guard_options: Any
+    ) -> SandboxAccount:
         account_id = secrets.randbelow(10**9) + 10**9
         username = f"agent-{account_id}@example.com"
         password = f"pw-{secrets.token_hex(8)}"
@@ -164,7 +166,9 @@ def make_account(
         guard = Guard(account_id=account_id, platform=platform, **guard_options)
         connector = build_connector(config, runtime=browser_runtime, guard=guard)
         assert isinstance(connector, BrowserConnector)
-        account = SandboxAccount(platform, username, password, config, sandbox_client, browser_runtime, guard, connector)
+        account = SandboxAccount(
+            platform, username, password, config, sandbox_client, browser_runtime, guard, connector
+        )
         made.append(account)
         return account
 

@@ -31,7 +31,9 @@ def test_auto_prefers_playwrights_own_chromium_when_installed(tmp_path):
 
 def test_auto_falls_back_to_the_system_chromium_real_binary(tmp_path, monkeypatch):
     monkeypatch.setattr(browser_module, "find_system_chromium", lambda: "/usr/lib/chromium/chromium")
-    assert launch_options("auto", _FakePlaywright(str(tmp_path / "missing"))) == {"executable_path": "/usr/lib/chromium/chromium"}  # type: ignore[arg-type]
+    assert launch_options("auto", _FakePlaywright(str(tmp_path / "missing"))) == {
+        "executable_path": "/usr/lib/chromium/chromium"
+    }  # type: ignore[arg-type]
 
 
 def test_auto_without_any_chromium_fails_with_advice(tmp_path, monkeypatch):
@@ -62,7 +64,9 @@ def test_get_runtime_refuses_when_the_runtime_setting_is_not_playwright(settings
 def test_redact_removes_secrets_and_form_tokens():
     html = "<input name='authenticity_token' value='abc123'><meta name=\"csrf-token\" content=\"zzz\"><p>hunter2-secret</p>"
     out = redact(html, ["hunter2-secret"])
-    assert "abc123" not in out and "zzz" not in out and "hunter2-secret" not in out
+    assert "abc123" not in out
+    assert "zzz" not in out
+    assert "hunter2-secret" not in out
     assert out.count("[redacted]") == 3
 
 
@@ -88,28 +92,40 @@ def test_session_state_is_saved_private_and_reloaded_into_a_new_context(browser_
 def test_context_looks_like_desktop_chrome_not_headless(browser_runtime: BrowserRuntime):
     page = browser_runtime.page("roomies", 78)
     agent = page.evaluate("() => navigator.userAgent")
-    assert "HeadlessChrome" not in agent and "Chrome/" in agent
+    assert "HeadlessChrome" not in agent
+    assert "Chrome/" in agent
     browser_runtime.forget_session("roomies", 78)
 
 
 @pytest.mark.browser
-def test_failure_artefacts_blank_password_fields_and_known_secrets(browser_runtime: BrowserRuntime, browser_state_dir: Path):
+def test_failure_artefacts_blank_password_fields_and_known_secrets(
+    browser_runtime: BrowserRuntime, browser_state_dir: Path
+):
     page = browser_runtime.page("leasebreak", 79)
-    page.set_content("<form><input type='password' id='p'><input name='authenticity_token' value='tok'></form><p>code 123456</p>")
+    page.set_content(
+        "<form><input type='password' id='p'><input name='authenticity_token' value='tok'></form><p>code 123456</p>"
+    )
     page.fill("#p", "s3cret-Passw0rd")
 
     saved = browser_runtime.save_failure(page, platform="leasebreak", account_id=79, label="x y/z", secrets=["123456"])
 
-    assert saved is not None and saved.parent == browser_state_dir / "failures"
+    assert saved is not None
+    assert saved.parent == browser_state_dir / "failures"
     text = saved.read_text()
-    assert "s3cret-Passw0rd" not in text and "123456" not in text and "'tok'" not in text
+    assert "s3cret-Passw0rd" not in text
+    assert "123456" not in text
+    assert "'tok'" not in text
     assert page.input_value("#p") == ""
     assert not saved.with_suffix(".png").exists()  # The code is visible text: no screenshot at all.
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
 
     page.fill("#p", "s3cret-Passw0rd")
-    saved = browser_runtime.save_failure(page, platform="leasebreak", account_id=79, label="drift-inbox.rows", secrets=["s3cret-Passw0rd"])
-    assert saved is not None and saved.name.endswith("-drift-inbox-rows.html")
+    saved = browser_runtime.save_failure(
+        page, platform="leasebreak", account_id=79, label="drift-inbox.rows", secrets=["s3cret-Passw0rd"]
+    )
+    assert saved is not None
+    assert saved.name.endswith("-drift-inbox-rows.html")
     png = saved.with_suffix(".png")
-    assert png.exists() and png.read_bytes().startswith(b"\x89PNG")
+    assert png.exists()
+    assert png.read_bytes().startswith(b"\x89PNG")
     browser_runtime.forget_session("leasebreak", 79)

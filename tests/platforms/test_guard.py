@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 
@@ -51,9 +51,19 @@ def make_guard(**options):
     ("html", "title", "status", "expected"),
     [
         ("<script>window._cf_chl_opt={cType:'managed'}</script>", "Just a moment...", 403, CaptchaRequired),
-        ("<div id='px-captcha'></div><p>Press &amp; Hold to confirm</p>", "Access to this page has been denied", 403, CaptchaRequired),
+        (
+            "<div id='px-captcha'></div><p>Press &amp; Hold to confirm</p>",
+            "Access to this page has been denied",
+            403,
+            CaptchaRequired,
+        ),
         ("<script>var dd={'host':'geo.captcha-delivery.com'}</script>", "site", 403, CaptchaRequired),
-        ("<iframe src='https://challenges.cloudflare.com/cdn-cgi/challenge-platform/x'></iframe>", "", 200, CaptchaRequired),
+        (
+            "<iframe src='https://challenges.cloudflare.com/cdn-cgi/challenge-platform/x'></iframe>",
+            "",
+            200,
+            CaptchaRequired,
+        ),
         ("<p>Security check</p>", "Security Check", 200, CaptchaRequired),
         ("Request unsuccessful. Incapsula incident ID: 123-456", "", 200, Blocked),
         ("<h1>Sorry, you have been blocked</h1>", "Attention Required! | Cloudflare", 403, Blocked),
@@ -63,7 +73,9 @@ def make_guard(**options):
     ],
 )
 def test_detect_block_recognises_vendor_pages(html, title, status, expected):
-    assert isinstance(detect_block(status=status, headers={}, title=title, html=html, url="https://x/y?token=1"), expected)
+    assert isinstance(
+        detect_block(status=status, headers={}, title=title, html=html, url="https://x/y?token=1"), expected
+    )
 
 
 def test_detect_block_ignores_a_login_form_that_merely_loads_a_captcha_script():
@@ -76,7 +88,9 @@ def test_detect_block_ignores_a_login_form_that_merely_loads_a_captcha_script():
 
 
 def test_detect_block_reads_retry_after_and_keeps_query_strings_out_of_errors():
-    error = detect_block(status=429, headers={"retry-after": "17"}, title="", html="", url="https://x/inbox?email=a@b.c")
+    error = detect_block(
+        status=429, headers={"retry-after": "17"}, title="", html="", url="https://x/inbox?email=a@b.c"
+    )
     assert isinstance(error, RateLimited)
     assert error.retry_after == 17
     assert error.extra["url"] == "https://x/inbox"
@@ -136,7 +150,8 @@ def test_pacing_sleeps_a_jittered_time_between_the_bounds_and_not_at_all_when_ze
     g = make_guard(pacing=(0.2, 0.6), sleep=sleeps)
     for _ in range(20):
         g.before_action(request=False)
-    assert all(0.2 <= s <= 0.6 for s in sleeps.calls) and len(set(sleeps.calls)) > 1
+    assert all(0.2 <= s <= 0.6 for s in sleeps.calls)
+    assert len(set(sleeps.calls)) > 1
 
     quiet = Sleeps()
     g = make_guard(pacing=(0, 0), sleep=quiet)
@@ -171,7 +186,8 @@ def test_run_retries_transient_failures_up_to_the_cap_then_raises():
     with pytest.raises(Transient):
         g.run(op)
     assert len(calls) == 3
-    assert len(sleeps.calls) == 2 and sleeps.calls[1] > sleeps.calls[0] / 2
+    assert len(sleeps.calls) == 2
+    assert sleeps.calls[1] > sleeps.calls[0] / 2
 
 
 def test_run_refreshes_the_session_once_then_carries_on():

@@ -28,9 +28,9 @@ class FurnishedFinderConnector(BrowserConnector):
         self.goto(self.url("login"), allow_login=True)
         if not self.is_login_url(self.page.url) and self.exists("session.marker"):
             return
-        self.fill(self.find("login.username"), self.config.username)
+        self.fill(self.require("login.username"), self.config.username)
         requested_at = datetime.now(tz=UTC)
-        self.submit(self.find("login.submit"), allow_login=True, action="login")
+        self.submit(self.require("login.submit"), allow_login=True, action="login")
         code_field = self.find("login.code", required=False)
         if code_field is None:
             self.login_failed()
@@ -48,14 +48,18 @@ class FurnishedFinderConnector(BrowserConnector):
             )
         self._secrets = (*self._secrets, code)
         self.fill(code_field, code, secret=True)
-        self.submit(self.find("login.code_submit"), allow_login=True, action="login code")
+        self.submit(self.require("login.code_submit"), allow_login=True, action="login code")
 
     def inbox_row(self, raw: Mapping[str, str | None]) -> ThreadRow:
-        ref = self.parse_or_drift(lambda _: parsing.thread_ref(raw.get("thread_ref"), raw.get("href")), "", "inbox.rows.thread_ref")
+        ref = self.parse_or_drift(
+            lambda _: parsing.thread_ref(raw.get("thread_ref"), raw.get("href")), "", "inbox.rows.thread_ref"
+        )
         when = self.parse_or_drift(parsing.parse_time, raw["time"], "inbox.rows.time") if raw.get("time") else None
         return ThreadRow(thread_ref=ref, last_activity=when, sender_name=raw.get("sender") or "")
 
-    def thread_message(self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]) -> Inbound:
+    def thread_message(
+        self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]
+    ) -> Inbound:
         href = context.get("listing_href") or ""
         return Inbound(
             thread_ref=thread_ref,

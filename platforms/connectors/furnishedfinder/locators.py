@@ -12,7 +12,9 @@ LOCATORS = LocatorMap(
         "login.submit": loc("#loginForm button[type='submit']", "button:has-text('Login')"),
         "login.code": loc("[data-testid='code']", "input[autocomplete='one-time-code']"),
         "login.code_submit": loc("[data-testid='verify-code']", "#codeForm button[type='submit']"),
-        "login.error_credentials": loc(".validation-summary-errors", "text=/couldn.t find .* account|code is invalid/i"),
+        "login.error_credentials": loc(
+            ".validation-summary-errors", "text=/couldn.t find .* account|code is invalid/i"
+        ),
         "session.marker": loc("a[href*='Logout']", "a.logout"),
         "inbox.empty": loc("#messageList .no-message", "text=/you have no messages/i"),
         "inbox.next": loc("[data-testid='pagination-next']", required=False),

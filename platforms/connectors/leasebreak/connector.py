@@ -18,10 +18,16 @@ class LeasebreakConnector(BrowserConnector):
         self.password_login()
 
     def inbox_row(self, raw: Mapping[str, str | None]) -> ThreadRow:
-        when = self.parse_or_drift(parsing.parse_time, raw["updated"], "inbox.rows.updated") if raw.get("updated") else None
+        when = (
+            self.parse_or_drift(parsing.parse_time, raw["updated"], "inbox.rows.updated")
+            if raw.get("updated")
+            else None
+        )
         return ThreadRow(thread_ref=str(raw["thread_ref"]), last_activity=when, sender_name=raw.get("sender") or "")
 
-    def thread_message(self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]) -> Inbound:
+    def thread_message(
+        self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]
+    ) -> Inbound:
         href = context.get("listing_href") or ""
         return Inbound(
             thread_ref=thread_ref,

@@ -12,7 +12,9 @@ LOCATORS = LocatorMap(
         "login.password": loc("#user_password", "input[name='user[password]']"),
         "login.remember": loc("#user_remember_me", required=False),
         "login.submit": loc("#new_user input[type='submit']", "input[type='submit'][value='Log in']"),
-        "login.error_credentials": loc(".alert-danger:has-text('Invalid Email or password')", "text=/invalid email or password/i"),
+        "login.error_credentials": loc(
+            ".alert-danger:has-text('Invalid Email or password')", "text=/invalid email or password/i"
+        ),
         "session.marker": loc("a[href$='/users/sign_out']", "a[data-method='delete']:has-text('Sign out')"),
         "inbox.empty": loc("p.no-conversations", "text=/you have no messages/i"),
         "inbox.next": loc("nav.pagination span.next a", "a[rel='next']", required=False),
@@ -41,7 +43,9 @@ LOCATORS = LocatorMap(
         "thread.context": Group(
             item=loc(":root"),
             fields={
-                "listing_href": loc("a.listing-link", "a[href*='/short-term-rental-details/']", attr="href", required=False),
+                "listing_href": loc(
+                    "a.listing-link", "a[href*='/short-term-rental-details/']", attr="href", required=False
+                ),
                 "listing_title": loc("a.listing-link", required=False),
             },
         ),

@@ -21,7 +21,9 @@ class RentHopConnector(BrowserConnector):
         when = self.parse_or_drift(parsing.parse_epoch, raw["ts"], "inbox.rows.ts") if raw.get("ts") else None
         return ThreadRow(thread_ref=str(raw["thread_ref"]), last_activity=when, sender_name=raw.get("sender") or "")
 
-    def thread_message(self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]) -> Inbound:
+    def thread_message(
+        self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]
+    ) -> Inbound:
         href = context.get("listing_href") or ""
         return Inbound(
             thread_ref=thread_ref,

@@ -26,7 +26,9 @@ class RoomiesConnector(BrowserConnector):
         ref = self.parse_or_drift(parsing.thread_ref, raw["href"], "inbox.rows.href")
         return ThreadRow(thread_ref=ref, last_activity=None, sender_name=raw.get("sender") or "")
 
-    def thread_message(self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]) -> Inbound:
+    def thread_message(
+        self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]
+    ) -> Inbound:
         data = self.parse_or_drift(parsing.component_data, raw["data"], "thread.messages.data")
         href = context.get("listing_href") or ""
         sender = data.get("user") or {}
@@ -35,7 +37,9 @@ class RoomiesConnector(BrowserConnector):
             message_ref=str(data["id"]),
             sender_name=str(sender.get("name", "")) if isinstance(sender, dict) else "",
             body=str(data["content"]),
-            sent_at=self.parse_or_drift(parsing.parse_time, str(data.get("createdAt", "")), "thread.messages.createdAt"),
+            sent_at=self.parse_or_drift(
+                parsing.parse_time, str(data.get("createdAt", "")), "thread.messages.createdAt"
+            ),
             direction="out" if data.get("isSender") else "in",
             listing_ref=parsing.listing_ref(href),
             listing_url=self.absolute(href),

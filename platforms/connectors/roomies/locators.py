@@ -18,7 +18,10 @@ LOCATORS = LocatorMap(
         "inbox.next": loc("a[rel='next']", required=False),
         "reply.body": loc("textarea[name='body']"),
         # The send button is the brand-orange one, not the "More" menu button beside it.
-        "reply.submit": loc("form[action*='/messages'] button[type='submit'][class*='bg-brand-orange']", "form[action*='/messages'] button[type='submit']"),
+        "reply.submit": loc(
+            "form[action*='/messages'] button[type='submit'][class*='bg-brand-orange']",
+            "form[action*='/messages'] button[type='submit']",
+        ),
     },
     groups={
         "inbox.rows": Group(

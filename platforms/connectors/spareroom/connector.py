@@ -23,7 +23,9 @@ class SpareRoomConnector(BrowserConnector):
         when = self.parse_or_drift(parsing.parse_time, raw["date"], "inbox.rows.date") if raw.get("date") else None
         return ThreadRow(thread_ref=str(raw["thread_ref"]), last_activity=when, sender_name=raw.get("sender") or "")
 
-    def thread_message(self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]) -> Inbound:
+    def thread_message(
+        self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]
+    ) -> Inbound:
         href = context.get("listing_href") or ""
         return Inbound(
             thread_ref=thread_ref,

@@ -17,7 +17,9 @@ LOCATORS = LocatorMap(
         "login.password": loc("#loginpass", "input[name='password']"),
         "login.remember": loc("#remember_me_checkbox", "input[name='remember_me']", required=False),
         "login.submit": loc("#sign-in-button", "#loginForm button[type='submit']"),
-        "login.error_credentials": loc(".alert--error:has-text('incorrect')", "text=/password you entered is incorrect/i"),
+        "login.error_credentials": loc(
+            ".alert--error:has-text('incorrect')", "text=/password you entered is incorrect/i"
+        ),
         "session.marker": loc("a[href*='logout.pl']", "script:has-text('window.isLoggedIn = true')"),
         "inbox.empty": loc("p.no_messages", "text=/you have no messages/i"),
         "inbox.next": loc("div.pagination a.next", "a[href*='offset=']:has-text('Next')", required=False),

@@ -15,11 +15,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from platforms.browser import get_runtime
 from platforms.connectors.errors import ConnectorError
+from platforms.connectors.offline import OfflineCheck, check_saved_pages
 from platforms.connectors.registry import connector_classes
 from platforms.connectors.web import BrowserConnector
 from platforms.guard import Guard
 from platforms.management.commands._accounts import find_account
-from platforms.connectors.offline import OfflineCheck, check_saved_pages
 
 
 class Command(BaseCommand):
@@ -29,11 +29,15 @@ class Command(BaseCommand):
         parser.add_argument("account", nargs="?", help="Account id, or platform/label (e.g. spareroom/main).")
         parser.add_argument("--days", type=float, default=7.0, help="Read messages of the last N days (default 7).")
         parser.add_argument("--show", type=int, default=5, help="How many of the newest messages to print (default 5).")
-        parser.add_argument("--html", metavar="DIR", help="Check the locator map offline against saved HTML pages in DIR.")
+        parser.add_argument(
+            "--html", metavar="DIR", help="Check the locator map offline against saved HTML pages in DIR."
+        )
         parser.add_argument("--platform", help="With --html and no account: the platform whose locators to check.")
         parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
         parser.add_argument(
-            "--even-if-inactive", action="store_true", help="Check an account that is switched off (read-only, still guarded)."
+            "--even-if-inactive",
+            action="store_true",
+            help="Check an account that is switched off (read-only, still guarded).",
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -54,7 +58,12 @@ class Command(BaseCommand):
             config, runtime=get_runtime(), guard=Guard(account_id=config.account_id, platform=config.platform)
         )
         since = datetime.now(tz=UTC) - timedelta(days=opts["days"])
-        report: dict[str, Any] = {"account": str(account), "platform": config.platform, "mode": "live", "since": since.isoformat()}
+        report: dict[str, Any] = {
+            "account": str(account),
+            "platform": config.platform,
+            "mode": "live",
+            "since": since.isoformat(),
+        }
         error: ConnectorError | None = None
         try:
             connector.login()
@@ -80,7 +89,11 @@ class Command(BaseCommand):
         ]
         report["locators"] = locator_report(connector)
         if error is not None:
-            report["error"] = {"class": error.error_class, "message": error.message, "locator": error.extra.get("locator", "")}
+            report["error"] = {
+                "class": error.error_class,
+                "message": error.message,
+                "locator": error.extra.get("locator", ""),
+            }
         self.emit(report, opts)
         if error is not None:
             raise CommandError(f"{error.error_class}: {error.message}")
@@ -123,7 +136,9 @@ class Command(BaseCommand):
             f"({report['inbound']} from renters, {report['outbound']} from our side)"
         )
         for m in report["newest"]:
-            self.stdout.write(f"    {m['sent_at']}  {m['direction']:<3} {m['sender'][:24]:<24} listing={m['listing'] or '-'}  {m['body']!r}")
+            self.stdout.write(
+                f"    {m['sent_at']}  {m['direction']:<3} {m['sender'][:24]:<24} listing={m['listing'] or '-'}  {m['body']!r}"
+            )
         self.stdout.write("  locators:")
         for name, found in report["locators"].items():
             self.stdout.write(f"    {_status(found):<9} {name:<28} {found.get('matched') or '-'}")

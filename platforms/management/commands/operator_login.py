@@ -33,9 +33,13 @@ class Command(BaseCommand):
         parser.add_argument("account", help="Account id, or platform/label.")
         parser.add_argument("--headed", action="store_true", help="Open a visible browser window (needs a display).")
         parser.add_argument("--timeout", type=int, default=600, help="Seconds to wait for the person (default 600).")
-        parser.add_argument("--code", default="", help="The one-time code from the e-mail (otherwise asked at the prompt).")
         parser.add_argument(
-            "--reactivate", action="store_true", help="Switch the account back on afterwards (clears 'needs operator login')."
+            "--code", default="", help="The one-time code from the e-mail (otherwise asked at the prompt)."
+        )
+        parser.add_argument(
+            "--reactivate",
+            action="store_true",
+            help="Switch the account back on afterwards (clears 'needs operator login').",
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -45,9 +49,13 @@ class Command(BaseCommand):
         if opts["headed"]:
             self.headed(config, cls, opts)
         else:
-            connector = cls(config, runtime=get_runtime(), guard=Guard(account_id=config.account_id, platform=config.platform))
+            connector = cls(
+                config, runtime=get_runtime(), guard=Guard(account_id=config.account_id, platform=config.platform)
+            )
             if config.login_method == "operator":
-                raise CommandError("this account signs in with a social login: run again with --headed on a machine with a screen")
+                raise CommandError(
+                    "this account signs in with a social login: run again with --headed on a machine with a screen"
+                )
             provider = None
             if config.login_method == "email_code":
                 provider = self.code_prompt(config.username, opts["code"])
@@ -56,7 +64,9 @@ class Command(BaseCommand):
             except ConnectorError as exc:
                 raise CommandError(f"login failed: {exc.error_class}: {exc.message}") from None
         path = get_runtime().state_path(config.platform, config.account_id)
-        self.stdout.write(self.style.SUCCESS(f"LOGGED IN. Session saved to {path} (mode 0600); the workers will reuse it."))
+        self.stdout.write(
+            self.style.SUCCESS(f"LOGGED IN. Session saved to {path} (mode 0600); the workers will reuse it.")
+        )
         if opts["reactivate"]:
             from platforms.services import account_update_policy
 
@@ -84,7 +94,9 @@ class Command(BaseCommand):
 
     def headed(self, config: Any, cls: Any, opts: dict[str, Any]) -> None:
         if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-            raise CommandError("--headed needs a display (run on a desktop, or under xvfb-run with VNC); or drop --headed")
+            raise CommandError(
+                "--headed needs a display (run on a desktop, or under xvfb-run with VNC); or drop --headed"
+            )
         runtime = get_runtime()
         markers = cls.locators.elements["session.marker"].candidates
         login_url = config.base_url.rstrip("/") + cls.locators.urls["login"]
@@ -107,7 +119,7 @@ class Command(BaseCommand):
                 deadline = time.monotonic() + opts["timeout"]
                 while time.monotonic() < deadline:
                     if any(page.locator(m).count() > 0 for m in markers):
-                        runtime.write_state(config.platform, config.account_id, context.storage_state())
+                        runtime.write_state(config.platform, config.account_id, dict(context.storage_state()))
                         return
                     page.wait_for_timeout(2000)
                 raise CommandError("timed out waiting for the login to finish; nothing saved")

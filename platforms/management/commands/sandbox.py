@@ -16,7 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="Interface to bind (default 127.0.0.1).")
         parser.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765).")
-        parser.add_argument("--imap-port", type=int, default=8143, help="Port of the login-code mailbox (IMAP, default 8143).")
+        parser.add_argument(
+            "--imap-port", type=int, default=8143, help="Port of the login-code mailbox (IMAP, default 8143)."
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:

@@ -83,7 +83,9 @@ class Replica:
         self.state.count_request(self.slug, account, req.path)
         return self.not_found(req)
 
-    def gate(self, req: Request, account: Account | None, *, identified: bool = False) -> tuple[Response | None, Account | None]:
+    def gate(
+        self, req: Request, account: Account | None, *, identified: bool = False
+    ) -> tuple[Response | None, Account | None]:
         """Count the request and apply the account's faults, in the order a real site would.
 
         Session expiry hits requests that carry a session, not login forms (``identified``).

@@ -67,10 +67,19 @@ class FurnishedFinder(Replica):
         return f"<input name='__RequestVerificationToken' type='hidden' value='{self.state.issue_token(self.slug)}'>"
 
     def home(self, req: Request, account: Account | None) -> Response:
-        return page(self.layout(req, "Furnished rentals for traveling professionals", "<h1>Furnished Finder</h1>", logged_in=account is not None))
+        return page(
+            self.layout(
+                req,
+                "Furnished rentals for traveling professionals",
+                "<h1>Furnished Finder</h1>",
+                logged_in=account is not None,
+            )
+        )
 
     def login_form(self, req: Request, account: Account | None, *, error: str = "") -> Response:
-        alert = f"<div class='validation-summary-errors text-danger'><ul><li>{esc(error)}</li></ul></div>" if error else ""
+        alert = (
+            f"<div class='validation-summary-errors text-danger'><ul><li>{esc(error)}</li></ul></div>" if error else ""
+        )
         content = (
             f"<div class='login-card'><h1>Landlord Login</h1>{alert}"
             f"<form method='post' action='{req.url('/login')}' id='loginForm'>{self.anti_forgery()}"
@@ -98,7 +107,15 @@ class FurnishedFinder(Replica):
 
     def login_submit(self, req: Request, account: Account | None) -> Response:
         if not self.state.check_token(self.slug, req.form.get("__RequestVerificationToken")):
-            return page(self.layout(req, "Error", "<h2 class='text-danger'>Error.</h2><p>An error occurred while processing your request.</p>", logged_in=False), 400)
+            return page(
+                self.layout(
+                    req,
+                    "Error",
+                    "<h2 class='text-danger'>Error.</h2><p>An error occurred while processing your request.</p>",
+                    logged_in=False,
+                ),
+                400,
+            )
         if account is None:
             return self.login_form(req, None, error="We couldn't find a landlord account with that email address.")
         code = f"{secrets.randbelow(1_000_000):06d}"
@@ -196,7 +213,12 @@ class FurnishedFinder(Replica):
         raw = req.query.get("threadId", "")
         thread = account.threads.get(int(raw)) if raw.isdigit() else None
         if thread is None:
-            return page(self.layout(req, "Not found", "<div class='alert alert-warning'>Conversation not found.</div>", logged_in=True), 404)
+            return page(
+                self.layout(
+                    req, "Not found", "<div class='alert alert-warning'>Conversation not found.</div>", logged_in=True
+                ),
+                404,
+            )
         return self.render_thread(req, account, thread, notice=notice)
 
     def render_thread(self, req: Request, account: Account, thread: Thread, *, notice: str = "") -> Response:
@@ -208,14 +230,20 @@ class FurnishedFinder(Replica):
                 wraps.append(f"<div data-testid='chat-message' data-id='{m.id}'><span>{esc(m.body)}</span></div>")
             else:
                 side = "" if m.direction == "in" else " msg-right"
-                profile = req.url("/members/traveler", id=thread.id) if m.direction == "in" else req.url("/members/dashboard")
+                profile = (
+                    req.url("/members/traveler", id=thread.id) if m.direction == "in" else req.url("/members/dashboard")
+                )
                 wraps.append(
                     f"<div class='msg-wrap{side}' data-msg-id='{m.id}'>"
                     f"<div class='uname'><a href='{profile}'>{esc(m.sender_name)}</a></div>"
                     f"<div class='message-content' style='white-space:pre-wrap'>{esc(m.body)}</div>"
                     f"<span class='m-time'>{stamp}</span></div>"
                 )
-        history = f"<div data-testid='chat-history'>{''.join(wraps)}</div>" if drift else f"<div id='divChatHistory'>{''.join(wraps)}</div>"
+        history = (
+            f"<div data-testid='chat-history'>{''.join(wraps)}</div>"
+            if drift
+            else f"<div id='divChatHistory'>{''.join(wraps)}</div>"
+        )
         content = (
             f"<div class='chat-header'><span class='tenant-name'>{esc(thread.renter_name)}</span> "
             f"<a class='property-link' href='{req.url(f'/property/{thread.listing_ref}')}'>{esc(thread.listing_title)}</a></div>"
@@ -231,12 +259,19 @@ class FurnishedFinder(Replica):
         raw = req.form.get("ThreadId", "")
         thread = account.threads.get(int(raw)) if raw.isdigit() else None
         if thread is None:
-            return page(self.layout(req, "Not found", "<div class='alert alert-warning'>Conversation not found.</div>", logged_in=True), 404)
+            return page(
+                self.layout(
+                    req, "Not found", "<div class='alert alert-warning'>Conversation not found.</div>", logged_in=True
+                ),
+                404,
+            )
         if not self.state.check_token(self.slug, req.form.get("__RequestVerificationToken")):
             return page(self.layout(req, "Error", "<h2 class='text-danger'>Error.</h2>", logged_in=True), 400)
         body = req.form.get("NewReply", "")
         if not body.strip():
-            return self.render_thread(req, account, thread, notice="<div class='text-danger'>Please type a message.</div>")
+            return self.render_thread(
+                req, account, thread, notice="<div class='text-danger'>Please type a message.</div>"
+            )
         error, _message = self.reply_outcome(account, thread, body)
         if error is not None:
             return error

@@ -64,7 +64,14 @@ class Leasebreak(Replica):
         )
 
     def home(self, req: Request, account: Account | None) -> Response:
-        return page(self.layout(req, "NYC short term rentals", "<h1>Short term rentals and lease takeovers</h1>", logged_in=account is not None))
+        return page(
+            self.layout(
+                req,
+                "NYC short term rentals",
+                "<h1>Short term rentals and lease takeovers</h1>",
+                logged_in=account is not None,
+            )
+        )
 
     def sign_in_form(self, req: Request, account: Account | None, *, error: str = "", status: int = 200) -> Response:
         token = self.state.issue_token(self.slug)
@@ -88,7 +95,10 @@ class Leasebreak(Replica):
 
     def sign_in(self, req: Request, account: Account | None) -> Response:
         if not self.state.check_token(self.slug, req.form.get("authenticity_token")):
-            return page("<!doctype html><title>The change you wanted was rejected (422)</title><h1>The change you wanted was rejected.</h1>", 422)
+            return page(
+                "<!doctype html><title>The change you wanted was rejected (422)</title><h1>The change you wanted was rejected.</h1>",
+                422,
+            )
         if account is None or account.password != req.form.get("user[password]", ""):
             if account is not None:
                 account.failed_logins += 1
@@ -151,13 +161,18 @@ class Leasebreak(Replica):
     def thread_page(self, req: Request, account: Account, thread_id: str, *, notice: str = "") -> Response:
         thread = account.threads.get(int(thread_id))
         if thread is None:
-            return page("<!doctype html><title>The page you were looking for doesn't exist (404)</title><h1>The page you were looking for doesn't exist.</h1>", 404)
+            return page(
+                "<!doctype html><title>The page you were looking for doesn't exist (404)</title><h1>The page you were looking for doesn't exist.</h1>",
+                404,
+            )
         drift = self.drift(account)
         items = []
         for m in thread.visible_messages(utcnow()):
             stamp = self.local(m.sent_at)
             if drift:
-                items.append(f"<article class='msg' data-msg='{m.id}'><h6>{esc(m.sender_name)}</h6>{simple_format(m.body)}</article>")
+                items.append(
+                    f"<article class='msg' data-msg='{m.id}'><h6>{esc(m.sender_name)}</h6>{simple_format(m.body)}</article>"
+                )
             else:
                 side = "theirs" if m.direction == "in" else "mine"
                 items.append(
@@ -184,10 +199,15 @@ class Leasebreak(Replica):
         if thread is None:
             return self.thread_page(req, account, thread_id)
         if not self.state.check_token(self.slug, req.form.get("authenticity_token")):
-            return page("<!doctype html><title>The change you wanted was rejected (422)</title><h1>The change you wanted was rejected.</h1>", 422)
+            return page(
+                "<!doctype html><title>The change you wanted was rejected (422)</title><h1>The change you wanted was rejected.</h1>",
+                422,
+            )
         body = req.form.get("message[body]", "")
         if not body.strip():
-            return self.thread_page(req, account, thread_id, notice="<div class='alert alert-danger'>Body can't be blank</div>")
+            return self.thread_page(
+                req, account, thread_id, notice="<div class='alert alert-danger'>Body can't be blank</div>"
+            )
         error, _message = self.reply_outcome(account, thread, body)
         if error is not None:
             return error

@@ -85,7 +85,10 @@ class RentHop(Replica):
 
     def login_submit(self, req: Request, account: Account | None) -> Response:
         if not self.xsrf_ok(req):
-            return page("<!doctype html><title>403: Forbidden</title><body>403: Forbidden ('_xsrf' argument missing from POST)</body>", 403)
+            return page(
+                "<!doctype html><title>403: Forbidden</title><body>403: Forbidden ('_xsrf' argument missing from POST)</body>",
+                403,
+            )
         if account is None or account.password != req.form.get("password", ""):
             if account is not None:
                 account.failed_logins += 1
@@ -137,7 +140,9 @@ class RentHop(Replica):
         if more:
             pager += f"<li><a class='page-next' href='{req.url('/dashboard/leads', page=page_no + 1)}'>Next</a></li>"
         pager += "</ul>"
-        return page(self.layout(req, "Leads", f"<h1 class='dash-title'>Your Leads</h1>{listing}{pager}", logged_in=True))
+        return page(
+            self.layout(req, "Leads", f"<h1 class='dash-title'>Your Leads</h1>{listing}{pager}", logged_in=True)
+        )
 
     def thread_page(self, req: Request, account: Account, lead_id: str, *, notice: str = "") -> Response:
         thread = account.threads.get(int(lead_id))
@@ -168,17 +173,24 @@ class RentHop(Replica):
             "<textarea id='reply-text' name='text' rows='4' placeholder='Reply to this lead'></textarea>"
             "<button type='submit' class='btn btn-hop btn-send-reply'>Send Reply</button></form>"
         )
-        return self.with_xsrf(page(self.layout(req, f"Lead: {thread.renter_name}", content, logged_in=True)), token, fresh)
+        return self.with_xsrf(
+            page(self.layout(req, f"Lead: {thread.renter_name}", content, logged_in=True)), token, fresh
+        )
 
     def reply(self, req: Request, account: Account, lead_id: str) -> Response:
         thread = account.threads.get(int(lead_id))
         if thread is None:
             return self.thread_page(req, account, lead_id)
         if not self.xsrf_ok(req):
-            return page("<!doctype html><title>403: Forbidden</title><body>403: Forbidden ('_xsrf' argument missing from POST)</body>", 403)
+            return page(
+                "<!doctype html><title>403: Forbidden</title><body>403: Forbidden ('_xsrf' argument missing from POST)</body>",
+                403,
+            )
         body = req.form.get("text", "")
         if not body.strip():
-            return self.thread_page(req, account, lead_id, notice="<div class='alert alert-danger'>Message is empty.</div>")
+            return self.thread_page(
+                req, account, lead_id, notice="<div class='alert alert-danger'>Message is empty.</div>"
+            )
         error, _message = self.reply_outcome(account, thread, body)
         if error is not None:
             return error
@@ -192,4 +204,11 @@ class RentHop(Replica):
         return page(self.layout(req, "Listing", content, logged_in=account is not None))
 
     def manager(self, req: Request, account: Account | None, manager: str) -> Response:
-        return page(self.layout(req, manager, f"<h1>{esc(manager)}</h1><div class='search-listing'></div>", logged_in=account is not None))
+        return page(
+            self.layout(
+                req,
+                manager,
+                f"<h1>{esc(manager)}</h1><div class='search-listing'></div>",
+                logged_in=account is not None,
+            )
+        )

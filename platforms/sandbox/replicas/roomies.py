@@ -85,7 +85,9 @@ class Roomies(Replica):
         )
 
     def home(self, req: Request, account: Account | None) -> Response:
-        return page(self.layout(req, "Rooms for rent", "<h1 class='text-3xl'>Find a room</h1>", logged_in=account is not None))
+        return page(
+            self.layout(req, "Rooms for rent", "<h1 class='text-3xl'>Find a room</h1>", logged_in=account is not None)
+        )
 
     def login_form(self, req: Request, account: Account | None) -> Response:
         token = self.state.issue_token(self.slug)

@@ -82,13 +82,16 @@ class SpareRoom(Replica):
     # --- pages ------------------------------------------------------------------------
 
     def home(self, req: Request, account: Account | None) -> Response:
-        return page(self.layout(req, "Rooms for rent", "<h1>Find your perfect roommate</h1>", logged_in=account is not None))
+        return page(
+            self.layout(req, "Rooms for rent", "<h1>Find your perfect roommate</h1>", logged_in=account is not None)
+        )
 
     def logon_form(self, req: Request, account: Account | None, error: str = "") -> Response:
         token = self.state.issue_token(self.slug)
-        error = error or {"1": "Sorry, the email or password you entered is incorrect.", "csrf": "Sorry, something went wrong. Please try again."}.get(
-            req.query.get("error", ""), ""
-        )
+        error = error or {
+            "1": "Sorry, the email or password you entered is incorrect.",
+            "csrf": "Sorry, something went wrong. Please try again.",
+        }.get(req.query.get("error", ""), "")
         alert = f"<div class='alert alert--error' role='alert'>{esc(error)}</div>" if error else ""
         back = req.query.get("loginfrom_url", "")
         content = (
@@ -163,14 +166,20 @@ class SpareRoom(Replica):
                     f"<i class='threadDate'>{self.when(last.sent_at)}</i></a></div>"
                 )
         if not rows:
-            body = "<div class='inbox-empty'>Nothing here yet.</div>" if drift else "<p class='no_messages'>You have no messages in this folder.</p>"
+            body = (
+                "<div class='inbox-empty'>Nothing here yet.</div>"
+                if drift
+                else "<p class='no_messages'>You have no messages in this folder.</p>"
+            )
         else:
             body = "".join(rows)
         pager = "<div class='pagination'>"
         if offset > 0:
             pager += f"<a class='prev' href='{req.url('/roommate/mythreads_beta.pl', offset=max(0, offset - size))}'>&lt; Previous</a> "
         if more:
-            pager += f"<a class='next' href='{req.url('/roommate/mythreads_beta.pl', offset=offset + size)}'>Next &gt;</a>"
+            pager += (
+                f"<a class='next' href='{req.url('/roommate/mythreads_beta.pl', offset=offset + size)}'>Next &gt;</a>"
+            )
         pager += "</div>"
         tabs = (
             f"<ul class='folder-tabs'><li class='active'><a href='{req.url('/roommate/mythreads_beta.pl')}'>Inbox</a></li>"
@@ -181,7 +190,15 @@ class SpareRoom(Replica):
 
     def thread_page(self, req: Request, account: Account, thread: Thread | None, *, notice: str = "") -> Response:
         if thread is None:
-            return page(self.layout(req, "Message not found", "<p class='error'>Sorry, this message could not be found.</p>", logged_in=True), 404)
+            return page(
+                self.layout(
+                    req,
+                    "Message not found",
+                    "<p class='error'>Sorry, this message could not be found.</p>",
+                    logged_in=True,
+                ),
+                404,
+            )
         now = utcnow()
         messages = thread.visible_messages(now)
         if req.query.get("sort") != "oldest":
@@ -207,9 +224,15 @@ class SpareRoom(Replica):
         listing = req.url("/roommate/flatshare/flatshare_detail.pl", flatshare_id=thread.listing_ref, mode="list")
         ordered = sorted(account.threads)
         later = [t for t in ordered if t > thread.id]
-        nav = f"<a class='next-thread' href='{req.url('/roommate/mythreads_beta.pl', thread_id=later[0])}'>Next thread &gt;&gt;</a>" if later else ""
+        nav = (
+            f"<a class='next-thread' href='{req.url('/roommate/mythreads_beta.pl', thread_id=later[0])}'>Next thread &gt;&gt;</a>"
+            if later
+            else ""
+        )
         conversation = (
-            f"<section class='chat'>{''.join(items)}</section>" if drift else f"<ul class='conversation'>{''.join(items)}</ul>"
+            f"<section class='chat'>{''.join(items)}</section>"
+            if drift
+            else f"<ul class='conversation'>{''.join(items)}</ul>"
         )
         content = (
             f"<h1 class='thread-title'>Conversation with {esc(thread.renter_name)}</h1>"
@@ -239,5 +262,7 @@ class SpareRoom(Replica):
 
     def listing(self, req: Request, account: Account | None) -> Response:
         ref = req.query.get("flatshare_id", "")
-        content = f"<h1 class='listing-title'>Room for rent</h1><p>Ad reference: <span class='ad_ref'>{esc(ref)}</span></p>"
+        content = (
+            f"<h1 class='listing-title'>Room for rent</h1><p>Ad reference: <span class='ad_ref'>{esc(ref)}</span></p>"
+        )
         return page(self.layout(req, "Room for rent", content, logged_in=account is not None))

@@ -122,7 +122,7 @@ def test_connector_check_html_names_the_locators_that_drifted(make_account, tmp_
     _save_pages(acct, tmp_path, drift=True)
 
     out = io.StringIO()
-    with pytest.raises(CommandError, match="inbox.rows missing"):
+    with pytest.raises(CommandError, match=r"inbox\.rows missing"):
         call_command("connector_check", "--html", str(tmp_path), "--platform", "renthop", stdout=out)
     assert "MISSING   inbox.rows" in out.getvalue()
 
@@ -150,9 +150,11 @@ def test_operator_login_with_a_typed_code_saves_the_session_workers_reuse(make_a
     finally:
         command_module.Command.code_prompt = original  # type: ignore[method-assign]
 
-    assert "LOGGED IN" in output and len(codes) == 1
+    assert "LOGGED IN" in output
+    assert len(codes) == 1
     row.refresh_from_db()
-    assert row.is_active and not row.needs_operator_login
+    assert row.is_active
+    assert not row.needs_operator_login
     # A worker without a mailbox now reads the inbox on the saved session, no login needed.
     acct.seed(renter_name="Kim", body="hello")
     worker = build_connector(account_config(row), runtime=acct.runtime, guard=Guard(account_id=row.pk))

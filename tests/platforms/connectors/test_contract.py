@@ -33,9 +33,18 @@ def test_fetch_new_messages_reads_every_page_oldest_first_and_nothing_twice(plat
             )
         )
     agent = acct.client.add_outbound(
-        platform, acct.username, thread_id=seeded[2]["thread_id"], body="Yes, it is. When can you visit?", sent_at=start + timedelta(minutes=10)
+        platform,
+        acct.username,
+        thread_id=seeded[2]["thread_id"],
+        body="Yes, it is. When can you visit?",
+        sent_at=start + timedelta(minutes=10),
     )
-    follow = acct.seed(renter_name="Renter 2", thread_id=seeded[2]["thread_id"], body="Tuesday works.", sent_at=start + timedelta(minutes=11))
+    follow = acct.seed(
+        renter_name="Renter 2",
+        thread_id=seeded[2]["thread_id"],
+        body="Tuesday works.",
+        sent_at=start + timedelta(minutes=11),
+    )
 
     # when
     first = acct.connector.fetch_new_messages(None)
@@ -61,8 +70,12 @@ def test_fetch_new_messages_reads_every_page_oldest_first_and_nothing_twice(plat
     # when: two new messages arrive, one in a new thread and one in the oldest thread
     since = max(m.sent_at for m in first)
     now = datetime.now(tz=UTC).replace(microsecond=0)
-    fresh = acct.seed(renter_name="Renter 7", body="Still available?", listing_ref="5007", sent_at=now - timedelta(seconds=30))
-    again = acct.seed(renter_name="Renter 0", thread_id=seeded[0]["thread_id"], body="Any news?", sent_at=now - timedelta(seconds=10))
+    fresh = acct.seed(
+        renter_name="Renter 7", body="Still available?", listing_ref="5007", sent_at=now - timedelta(seconds=30)
+    )
+    again = acct.seed(
+        renter_name="Renter 0", thread_id=seeded[0]["thread_id"], body="Any news?", sent_at=now - timedelta(seconds=10)
+    )
     second = acct.connector.fetch_new_messages(since)
 
     # then: exactly those two, in order; and a third read finds nothing new

@@ -32,7 +32,10 @@ def _logged_in_with_one_thread(make_account, platform, **guard_options):
     return acct, seeded
 
 
-@pytest.mark.parametrize(("platform", "kind", "error"), [(p, "captcha", CaptchaRequired) for p in PLATFORMS] + [(p, "block", Blocked) for p in PLATFORMS])
+@pytest.mark.parametrize(
+    ("platform", "kind", "error"),
+    [(p, "captcha", CaptchaRequired) for p in PLATFORMS] + [(p, "block", Blocked) for p in PLATFORMS],
+)
 def test_bot_wall_opens_the_circuit_and_stops_all_further_requests(platform, kind, error, make_account):
     # given: a logged-in account, then the platform puts up a captcha or block page
     acct, _ = _logged_in_with_one_thread(make_account, platform)

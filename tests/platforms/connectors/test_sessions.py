@@ -35,7 +35,9 @@ def test_two_ingest_runs_log_in_once_even_from_a_fresh_context(make_account):
     assert acct.password not in state_file.read_text()
 
 
-def test_wrong_password_is_auth_failed_and_the_password_never_leaks(make_account, monkeypatch, caplog, browser_state_dir):
+def test_wrong_password_is_auth_failed_and_the_password_never_leaks(
+    make_account, monkeypatch, caplog, browser_state_dir
+):
     acct = make_account("leasebreak")
     wrong = "definitely-wrong-Pa55"
     monkeypatch.setenv(acct.config.credential_ref.split(":", 1)[1], wrong)
@@ -45,7 +47,8 @@ def test_wrong_password_is_auth_failed_and_the_password_never_leaks(make_account
         acct.connector.login()
 
     assert caught.value.disables_account
-    assert wrong not in str(caught.value) and wrong not in repr(caught.value.extra)
+    assert wrong not in str(caught.value)
+    assert wrong not in repr(caught.value.extra)
     assert wrong not in caplog.text
     assert acct.stats()["failed_logins"] == 1
     for saved in (browser_state_dir / "failures").glob(f"*-{acct.config.account_id}-*"):

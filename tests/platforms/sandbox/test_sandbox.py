@@ -63,10 +63,15 @@ def test_control_api_refuses_unknown_platforms_faults_and_accounts(sandbox_clien
 def test_seed_and_agent_messages_land_in_threads_with_their_times(sandbox_client, account):
     _, username = account("leasebreak")
     when = datetime(2026, 3, 12, 18, 5, 9, tzinfo=UTC)
-    first = sandbox_client.seed_message("leasebreak", username, renter_name="Ola", body="Hi", listing_ref="9", sent_at=when)
+    first = sandbox_client.seed_message(
+        "leasebreak", username, renter_name="Ola", body="Hi", listing_ref="9", sent_at=when
+    )
     agent = sandbox_client.add_outbound("leasebreak", username, thread_id=first["thread_id"], body="Hello Ola")
     (thread,) = sandbox_client.threads("leasebreak", username)
-    assert [(m["direction"], m["via"], m["body"]) for m in thread["messages"]] == [("in", "seed", "Hi"), ("out", "agent", "Hello Ola")]
+    assert [(m["direction"], m["via"], m["body"]) for m in thread["messages"]] == [
+        ("in", "seed", "Hi"),
+        ("out", "agent", "Hello Ola"),
+    ]
     assert thread["messages"][0]["sent_at"] == when.isoformat()
     assert agent["message_id"] > first["message_id"]
     assert sandbox_client.sent("leasebreak", username) == []  # Agent messages did not come through the site's form.
@@ -75,7 +80,11 @@ def test_seed_and_agent_messages_land_in_threads_with_their_times(sandbox_client
 @pytest.mark.parametrize(
     ("platform", "login_path", "markers"),
     [
-        ("spareroom", "/roommate/logon.pl", ["id='loginemail'", "id='loginpass'", "id='sign-in-button'", "data-csrf-token="]),
+        (
+            "spareroom",
+            "/roommate/logon.pl",
+            ["id='loginemail'", "id='loginpass'", "id='sign-in-button'", "data-csrf-token="],
+        ),
         ("roomies", "/login", ["name='_token'", "name='email'", "name='password'"]),
         ("leasebreak", "/users/sign_in", ["name='authenticity_token'", "name='user[email]'", "name='user[password]'"]),
         ("renthop", "/login", ["name='_xsrf'", "id='login-username'", "id='login-submit'"]),
@@ -107,9 +116,13 @@ def test_inbox_without_a_session_redirects_to_the_login_page(sandbox, platform, 
 
 def test_form_posts_without_their_csrf_token_are_refused(sandbox, account):
     account("leasebreak")
-    status, _, _ = _post(_opener(), f"{sandbox.url}/leasebreak/users/sign_in", {"user[email]": "x", "user[password]": "y"})
+    status, _, _ = _post(
+        _opener(), f"{sandbox.url}/leasebreak/users/sign_in", {"user[email]": "x", "user[password]": "y"}
+    )
     assert status == 422
-    status, _, _ = _post(_opener(), f"{sandbox.url}/renthop/login", {"username": "x", "password": "y", "_xsrf": "forged"})
+    status, _, _ = _post(
+        _opener(), f"{sandbox.url}/renthop/login", {"username": "x", "password": "y", "_xsrf": "forged"}
+    )
     assert status == 403
 
 
@@ -119,11 +132,16 @@ def test_password_login_over_plain_http_then_inbox_and_counts(sandbox, sandbox_c
     opener = _opener()
     _, _, html = _get(opener, f"{sandbox.url}/renthop/login")
     token = re.search(r"name='_xsrf' value='([^']+)'", html).group(1)
-    status, final_url, html = _post(opener, f"{sandbox.url}/renthop/login", {"username": username, "password": "pw-Sandbox-1", "_xsrf": token})
-    assert status == 200 and final_url.endswith("/renthop/dashboard/leads")
-    assert "lead-card" in html and "Hello there" in html
+    status, final_url, html = _post(
+        opener, f"{sandbox.url}/renthop/login", {"username": username, "password": "pw-Sandbox-1", "_xsrf": token}
+    )
+    assert status == 200
+    assert final_url.endswith("/renthop/dashboard/leads")
+    assert "lead-card" in html
+    assert "Hello there" in html
     stats = sandbox_client.stats("renthop", username)
-    assert stats["logins"] == 1 and stats["requests"] == 2  # The login POST and the inbox; the anonymous form is not theirs.
+    assert stats["logins"] == 1
+    assert stats["requests"] == 2
 
 
 def test_faults_show_vendor_pages_and_429_carries_retry_after(sandbox, sandbox_client, account):
@@ -131,25 +149,30 @@ def test_faults_show_vendor_pages_and_429_carries_retry_after(sandbox, sandbox_c
     opener = _opener()
     _, _, html = _get(opener, f"{sandbox.url}/spareroom/roommate/logon.pl")
     token = re.search(r"data-csrf-token='([^']+)'", html).group(1)
-    _post(opener, f"{sandbox.url}/spareroom/roommate/logon.pl", {"email": username, "password": "pw-Sandbox-1", "csrf_token": token})
+    _post(
+        opener,
+        f"{sandbox.url}/spareroom/roommate/logon.pl",
+        {"email": username, "password": "pw-Sandbox-1", "csrf_token": token},
+    )
 
     sandbox_client.set_fault("spareroom", username, "rate_limit", retry_after=7)
-    try:
+    with pytest.raises(urllib.error.HTTPError) as limited:
         opener.open(f"{sandbox.url}/spareroom/roommate/mythreads_beta.pl")
-        raise AssertionError("expected a 429")
-    except urllib.error.HTTPError as exc:
-        assert exc.code == 429
-        assert exc.headers["Retry-After"] == "7"
+    assert limited.value.code == 429
+    assert limited.value.headers["Retry-After"] == "7"
 
     sandbox_client.set_fault("spareroom", username, "captcha", count=1)
     status, _, html = _get(opener, f"{sandbox.url}/spareroom/roommate/mythreads_beta.pl")
-    assert status == 403 and "_cf_chl_opt" in html
+    assert status == 403
+    assert "_cf_chl_opt" in html
     status, _, html = _get(opener, f"{sandbox.url}/spareroom/roommate/mythreads_beta.pl")
-    assert status == 200 and "window.isLoggedIn = true" in html
+    assert status == 200
+    assert "window.isLoggedIn = true" in html
 
     sandbox_client.set_fault("spareroom", username, "drift", count=1)
     _, _, html = _get(opener, f"{sandbox.url}/spareroom/roommate/mythreads_beta.pl")
-    assert "msg_row" not in html and "no_messages" not in html
+    assert "msg_row" not in html
+    assert "no_messages" not in html
 
 
 def test_imap_mailbox_serves_the_login_code_to_imaplib(sandbox, sandbox_client, account):
@@ -157,8 +180,11 @@ def test_imap_mailbox_serves_the_login_code_to_imaplib(sandbox, sandbox_client, 
     opener = _opener()
     _, _, html = _get(opener, f"{sandbox.url}/furnishedfinder/login")
     token = re.search(r"__RequestVerificationToken' type='hidden' value='([^']+)'", html).group(1)
-    status, _, html = _post(opener, f"{sandbox.url}/furnishedfinder/login", {"Username": username, "__RequestVerificationToken": token})
-    assert status == 200 and "data-testid='code'" in html
+    status, _, html = _post(
+        opener, f"{sandbox.url}/furnishedfinder/login", {"Username": username, "__RequestVerificationToken": token}
+    )
+    assert status == 200
+    assert "data-testid='code'" in html
 
     url = urllib.parse.urlparse(created["mailbox_url"])
     client = imaplib.IMAP4(url.hostname, url.port)
