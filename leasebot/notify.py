@@ -52,9 +52,9 @@ def _send(conversation_id: int, reason: str) -> bool:
         payload = json.dumps(
             {"kind": "human_needed", "conversation": conversation_id, "reason": reason, "url": link}
         ).encode()
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 - the operator's own setting.
             webhook, data=payload, headers={"Content-Type": "application/json"}, method="POST"
-        )  # noqa: S310 - the operator's own setting.
+        )
         try:
             with urllib.request.urlopen(request, timeout=3):  # noqa: S310 - as above.
                 pass

@@ -16,7 +16,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 # A developer may keep overrides in .env (git-ignored); real deployments use the environment.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DJANGO_ENV = env.str("DJANGO_ENV", default="local")
 if DJANGO_ENV not in {"local", "test", "production"}:
@@ -223,6 +224,21 @@ LEASEBOT_PACING_MIN_S = env.float("LEASEBOT_PACING_MIN_S", default=1.0)  # Jitte
 LEASEBOT_PACING_MAX_S = env.float("LEASEBOT_PACING_MAX_S", default=2.0)
 LEASEBOT_CIRCUIT_FAILURES = env.int("LEASEBOT_CIRCUIT_FAILURES", default=3)  # Errors before the circuit opens.
 LEASEBOT_CIRCUIT_COOLDOWN_S = env.int("LEASEBOT_CIRCUIT_COOLDOWN_S", default=900)  # Open -> half-open.
+LEASEBOT_GUARD_MAX_RETRIES = env.int("LEASEBOT_GUARD_MAX_RETRIES", default=2)  # In-action retries before the job fails.
+LEASEBOT_GUARD_MAX_WAIT_S = env.int(
+    "LEASEBOT_GUARD_MAX_WAIT_S", default=30
+)  # Longest in-action wait (else the task retries).
+LEASEBOT_GUARD_DEFAULT_RETRY_AFTER_S = env.int(
+    "LEASEBOT_GUARD_DEFAULT_RETRY_AFTER_S", default=30
+)  # 429 without Retry-After.
+LEASEBOT_NAV_TIMEOUT_S = env.int("LEASEBOT_NAV_TIMEOUT_S", default=30)  # Page loads.
+LEASEBOT_ACTION_TIMEOUT_S = env.int("LEASEBOT_ACTION_TIMEOUT_S", default=10)  # Clicks and fills.
+LEASEBOT_LOCATOR_WAIT_S = env.int("LEASEBOT_LOCATOR_WAIT_S", default=2)  # Per fallback locator.
+LEASEBOT_ROOMIES_CONFIRM_TIMEOUT_S = env.int(
+    "LEASEBOT_ROOMIES_CONFIRM_TIMEOUT_S", default=15
+)  # Roomies shows replies late.
+LEASEBOT_ROOMIES_CONFIRM_POLL_S = env.float("LEASEBOT_ROOMIES_CONFIRM_POLL_S", default=1.0)
+LEASEBOT_LOGIN_CODE_TIMEOUT_S = env.int("LEASEBOT_LOGIN_CODE_TIMEOUT_S", default=60)  # Waiting for an e-mailed code.
 
 # --- Dispatch ---
 LEASEBOT_SENDING_LEASE_S = env.int("LEASEBOT_SENDING_LEASE_S", default=600)  # A `sending` row older is reconciled.

@@ -207,6 +207,13 @@ def ingest_account_run(*, account_id: int) -> IngestSummary:
                 summary.human_replies += 1
             lock.extend()
         PlatformAccount.objects.filter(pk=account_id).update(ingest_cursor=newest)
+        if summary.new_inbound or summary.human_replies:
+            logger.info(
+                "ingest: %d new inbound message(s), %d decided, %d agent repl(ies) seen on the platform",
+                summary.new_inbound,
+                summary.decided,
+                summary.human_replies,
+            )
         attempt_record(
             account=account,
             stage=Stage.INGEST,

@@ -7,6 +7,7 @@ Every text, the bot's or an agent's, passes the guardrails here on the server. A
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from inbox.models import Conversation, Decision, Message
 
 Actor = AbstractBaseUser | AnonymousUser | None
+
+logger = logging.getLogger(__name__)
 
 MAX_BODY = 4000
 HUMAN_REPLIED = "human_replied_on_platform"
@@ -142,6 +145,13 @@ def outbound_create(
         # Lost a race with the same cause: the other row is the one.
         return OutboundMessage.objects.get(dispatch_key=dispatch_key)
     metrics.inc("leasebot_outbound_total", platform=conversation.account.platform.slug, status=status)
+    logger.info(
+        "outbound %s (%s) is %s%s",
+        row.pk,
+        purpose,
+        status,
+        f": {', '.join(r.split(':')[0] if r.startswith('guardrail') else r for r in reasons)}" if reasons else "",
+    )
     for reason in reasons:
         if reason.startswith("guardrail:"):
             metrics.inc("leasebot_guardrail_holds_total", category=reason.split(":")[1])

@@ -250,6 +250,7 @@ def _send_one(row: OutboundMessage, account: PlatformAccount, connector: Connect
             )
             account_record_success(account_id=account.pk, stage=Stage.SEND)
             metrics.inc("leasebot_outbound_total", platform=platform, status=OutboundStatus.SENT)
+            logger.info("sent outbound %s as platform message %s", row.pk, receipt.message_ref)
             summary.sent += 1
 
 

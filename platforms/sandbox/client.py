@@ -162,7 +162,7 @@ class SandboxClient:
         retry_after: int | None = None,
         delay: float | None = None,
     ) -> dict[str, Any]:
-        """Switch a fault on: captcha, block, rate_limit, session_expired, slow, drift, send_unknown, send_reject.
+        """Switch a fault on: captcha, block, rate_limit, session_expired, slow, drift, send_unknown, send_reject, send_stall.
 
         ``count`` is how many requests it hits (``None``: until cleared; default: the fault's own).
         """

@@ -29,6 +29,7 @@ FAULT_DEFAULT_COUNTS: dict[str, int | None] = {
     "drift": None,  # Inbox and thread pages render a changed DOM.
     "send_unknown": 1,  # A reply is recorded, but the confirmation page fails (HTTP 500).
     "send_reject": 1,  # A reply is refused by the site (e.g. the thread was closed).
+    "send_stall": 1,  # A reply is recorded, then the answer hangs ``delay`` seconds (a crash window).
 }
 
 # Distinct id ranges per platform so ids look like each site's and never collide in tests.

@@ -157,6 +157,7 @@ class Figures:
     inbound_lost: int = 0
     inbound_in_dead_letters: int = 0
     outbound_rows: int = 0
+    agent_rows: int = 0
     sent_rows: int = 0
     platform_sends: int = 0
     duplicates: int = 0
@@ -213,6 +214,8 @@ class Rig:
             "LEASEBOT_RATE_BURST": "1000",
             # A short cooldown, so a storm's circuit half-opens within the scenario.
             "LEASEBOT_CIRCUIT_COOLDOWN_S": "5",
+            # A dead holder's account lock lapses after this (120 s by default); jobs extend it while working.
+            "LEASEBOT_ACCOUNT_LOCK_TTL_S": "15",
             "LOG_LEVEL": "INFO",
         }
         # Celery reads CELERY_BROKER_URL from the environment before a ``broker=`` argument,
@@ -416,10 +419,18 @@ class Rig:
 
         return wait_until(settled, timeout=timeout, interval=0.3)
 
+    def expire_account_locks(self) -> int:
+        """Drop the account locks a killed worker left behind (stands in for their TTL passing)."""
+        assert all(w.proc.poll() is not None for w in self.workers), "expire locks only with every worker stopped"
+        client = self.redis.client(0)
+        keys = list(client.scan_iter("leasebot:lock:account:*"))
+        return int(client.delete(*keys)) if keys else 0
+
     def recover(self, *, name: str = "restarted", concurrency: int = 1) -> WorkerProcess:
-        """After a crash: with the fleet stopped, let the lease pass, start a fresh worker, sweep."""
+        """After a crash: with the fleet stopped, let the lease and the lock TTL pass, start a fresh worker, sweep."""
         self.kill_workers()
         self.age_sending_rows()
+        self.expire_account_locks()
         worker = self.start_worker(name=name, concurrency=concurrency)
         self.sweep()
         return worker
@@ -434,10 +445,11 @@ class Rig:
         fig = Figures(scenario=scenario, extra=extra)
         rows = list(
             OutboundMessage.objects.filter(account_id__in=ids).values(
-                "pk", "account_id", "conversation__thread_ref", "body", "status"
+                "pk", "account_id", "conversation__thread_ref", "body", "status", "source"
             )
         )
         fig.outbound_rows = len(rows)
+        fig.agent_rows = sum(1 for r in rows if r["source"] == "agent")
         statuses = collections.Counter(r["status"] for r in rows)
         fig.sent_rows = statuses["sent"]
         fig.dead = statuses["dead"]

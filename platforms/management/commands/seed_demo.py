@@ -11,13 +11,15 @@ from __future__ import annotations
 import os
 import random
 import secrets
-from datetime import time
+from datetime import time, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from dispatch.models import DeadLetter, DispatchAttempt, OutboundMessage
 from inbox.models import AvailabilityRule, Conversation, Listing, ListingRef, Unit, UnitAssignment
@@ -138,6 +140,7 @@ class Command(BaseCommand):
                 account_grant(user=users["agent"], account=account)
             self._listings(users["agent"])
             settings_update(actor=None, default_send_mode=opts["send_mode"], rollout_stage="full", reason="demo set-up")
+            self._demo_pacing()
         for i in range(opts["inquiries"]):
             feed_one(opts["sandbox_url"], i)
         self.stdout.write(
@@ -145,6 +148,12 @@ class Command(BaseCommand):
                 f"demo ready: {len(accounts)} sandbox accounts, send mode {opts['send_mode']}, stage full"
             )
         )
+
+    def _demo_pacing(self) -> None:
+        """Ingest every 10 s and send every 5 s, so the demo shows the loop within a minute."""
+        for task, seconds in (("dispatch.ingest_platform", 10), ("dispatch.send_platform", 5)):
+            every, _ = IntervalSchedule.objects.get_or_create(every=seconds, period="seconds")
+            PeriodicTask.objects.filter(task=task).update(interval=every, expire_seconds=seconds * 2)
 
     def _users(self, password: str) -> dict[str, Any]:
         user_model = get_user_model()
@@ -203,10 +212,14 @@ class Command(BaseCommand):
                 defaults={
                     "address": spec["address"],
                     "rent": spec["rent"],
+                    "deposit": spec["deposit"],
+                    "available_from": timezone.localdate() + timedelta(days=14),
                     "pets_policy": spec["pets"],
                     "parking": spec["parking"],
                     "timezone": "America/New_York",
                     "min_lease_months": 3,
+                    "bedrooms": 1,
+                    "application_url": f"https://apply.example.test/{spec['ref'].lower()}",
                 },
             )
             for platform in platforms:

@@ -137,7 +137,12 @@ class Replica:
         if self.state.take_fault(account, "send_unknown") is not None:
             message = self.state.record_reply(account, thread, raw_body, confirmed=False)
             return self.error_page("Something went wrong. Please try again later.", 500), message
-        return None, self.state.record_reply(account, thread, raw_body, confirmed=True)
+        stall = self.state.take_fault(account, "send_stall")
+        message = self.state.record_reply(account, thread, raw_body, confirmed=True)
+        if stall is not None and stall.delay > 0:
+            # Recorded, but the confirmation takes its time: the window a worker can die in.
+            time.sleep(stall.delay)
+        return None, message
 
     def error_page(self, text: str, status: int) -> Response:
         return page(

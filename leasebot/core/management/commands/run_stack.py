@@ -27,7 +27,24 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 COLORS = {"sandbox": 35, "web": 32, "worker-rpa": 36, "worker-default": 34, "beat": 33, "flower": 90, "bot": 1}
-NOISY = ("GET /static/", "GET /__control__/", "celery.worker.strategy", "succeeded in", "Scheduler: Sending due task")
+NOISY = (
+    "GET /static/",
+    "GET /__control__/",
+    "celery.worker.strategy",
+    "succeeded in",
+    "Scheduler: Sending due task",
+    "SecurityWarning",
+    "absolutely not recommended",
+    "--uid option",
+    "User information: uid",
+    "_warn_or_raise_security_error",
+    "mingle:",
+    "Events of group",
+    "DeprecationWarning",
+    "warnings.warn(",
+    ".env not found",
+)
+QUIET_WORKER = ("--without-mingle", "--without-gossip")
 
 
 def _die_with_parent() -> None:
@@ -104,59 +121,28 @@ class Command(BaseCommand):
             # seed_demo may add references (the Furnished Finder mailbox): pass them on.
             env.update({k: v for k, v in os.environ.items() if k.startswith("SANDBOX_")})
             self._start("web", ["manage.py", "runserver", "--noreload", f"127.0.0.1:{opts['web_port']}"], env)
+            celery = ["-m", "celery", "-A", "leasebot", "--quiet"]
             self._start(
                 "worker-rpa",
-                ["-m", "celery", "-A", "leasebot", "worker", "-Q", "rpa", "-c", "2", "-n", "rpa@%h", "-l", "INFO"],
+                [*celery, "worker", "-Q", "rpa", "-c", "2", "-n", "rpa@%h", "-l", "INFO", *QUIET_WORKER],
                 env,
             )
             self._start(
                 "worker-default",
-                [
-                    "-m",
-                    "celery",
-                    "-A",
-                    "leasebot",
-                    "worker",
-                    "-Q",
-                    "default",
-                    "-c",
-                    "1",
-                    "-n",
-                    "default@%h",
-                    "-l",
-                    "INFO",
-                ],
+                [*celery, "worker", "-Q", "default", "-c", "1", "-n", "default@%h", "-l", "WARNING", *QUIET_WORKER],
                 env,
             )
-            self._start(
-                "beat",
-                [
-                    "-m",
-                    "celery",
-                    "-A",
-                    "leasebot",
-                    "beat",
-                    "-l",
-                    "INFO",
-                    "-s",
-                    str(Path(settings.BASE_DIR) / "var" / "celerybeat-schedule"),
-                ],
-                env,
-            )
+            schedule = str(Path(settings.BASE_DIR) / "var" / "celerybeat-schedule")
+            self._start("beat", [*celery, "beat", "-l", "WARNING", "-s", schedule], env)
             if not opts["no_flower"]:
-                self._start(
+                flower = [
+                    *celery,
                     "flower",
-                    [
-                        "-m",
-                        "celery",
-                        "-A",
-                        "leasebot",
-                        "flower",
-                        f"--port={opts['flower_port']}",
-                        "--address=127.0.0.1",
-                    ],
-                    env,
-                )
+                    f"--port={opts['flower_port']}",
+                    "--address=127.0.0.1",
+                    "--logging=warning",
+                ]
+                self._start("flower", flower, env)
             _wait_port(opts["web_port"])
             self._banner(opts, web_password)
             if opts["feed_every"] > 0:

@@ -1,0 +1,58 @@
+"""A captcha storm, a 429 storm and selector drift on one platform while the other platforms run."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from dispatch.models import DeadLetter, DispatchAttempt
+from platforms.models import PlatformAccount
+from tests.chaos.conftest import FULL, Rig
+
+pytestmark = [pytest.mark.chaos, pytest.mark.worker, pytest.mark.browser, pytest.mark.slow]
+
+#: (threads per account, replies per thread)
+SIZE = (6, 3) if FULL else (2, 2)
+
+
+def test_storms_on_one_platform_leave_the_others_unaffected(rig: Rig) -> None:
+    threads, per_thread = SIZE
+    # given: three SpareRoom accounts in a storm each, and healthy accounts on two other platforms
+    captcha, limited, drifted = (rig.add_account("spareroom") for _ in range(3))
+    healthy = [rig.add_account("leasebreak"), rig.add_account("renthop")]
+    rig.client.set_fault(captcha.platform, captcha.username, "captcha", count=None)
+    rig.client.set_fault(limited.platform, limited.username, "rate_limit", count=None, retry_after=1)
+    rig.client.set_fault(drifted.platform, drifted.username, "drift", count=None)
+    for account in rig.accounts:
+        rig.queue_replies(account, threads=threads, per_thread=per_thread)
+    healthy_total = rig.open_rows(healthy)
+    rig.start_worker(name="w", concurrency=2)
+    started = time.monotonic()
+    # when: the fleet runs through the storms
+    rig.send_jobs()
+    rig.ingest_jobs()
+    healthy_done = rig.drain(timeout=150 if FULL else 75, accounts=healthy)
+    healthy_seconds = round(time.monotonic() - started, 1)
+    # ... and the 429 storm passes (a captcha needs a person; drift needs a locator fix)
+    rig.client.clear_faults(limited.platform, limited.username)
+    settled = rig.drain(timeout=120 if FULL else 60, accounts=[captcha, limited, drifted], inbound=False)
+    # then: the healthy platforms did all their work, untouched
+    healthy_fig = rig.figures("storms:healthy_platforms", accounts=healthy, seconds=healthy_seconds)
+    storm_fig = rig.figures("storms:spareroom_in_storm", accounts=[captcha, limited, drifted])
+    assert healthy_done, rig.worker_logs()
+    rig.assert_bar(healthy_fig)
+    assert healthy_fig.sent_rows == healthy_total
+    for account in PlatformAccount.objects.filter(pk__in=rig.account_ids(healthy)):
+        assert (account.is_active, account.circuit_state, account.disabled_reason) == (True, "closed", "")
+    assert not DeadLetter.objects.filter(account_id__in=rig.account_ids(healthy)).exists()
+    # and the storm platform's items are each sent, held for review or dead-lettered; none twice
+    assert settled, rig.worker_logs()
+    rig.assert_bar(storm_fig)
+    captcha_row = PlatformAccount.objects.get(pk=captcha.pk)
+    assert not captcha_row.is_active
+    assert captcha_row.disabled_reason.startswith("CaptchaRequired")
+    assert rig.client.sent(captcha.platform, captcha.username) == []
+    assert DeadLetter.objects.filter(account_id=drifted.pk, error_class="SelectorDrift").exists()
+    assert rig.client.sent(drifted.platform, drifted.username) == []
+    assert DispatchAttempt.objects.filter(account_id=limited.pk, error_class="RateLimited").exists()
