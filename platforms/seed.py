@@ -7,6 +7,7 @@ truncates the tables never leaves the next test without its platforms or roles.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 PLATFORMS = (
@@ -49,7 +50,9 @@ def seed_reference_data(apps: Any) -> None:
         platform_model.objects.get_or_create(slug=slug, defaults={"name": name})
     settings_model = apps.get_model("platforms", "BotSettings")
     if not settings_model.objects.filter(id=1).exists():
-        settings_model.objects.bulk_create([settings_model(id=1, default_send_mode="draft_only", rollout_stage="shadow")])
+        settings_model.objects.bulk_create(
+            [settings_model(id=1, default_send_mode="draft_only", rollout_stage="shadow")]
+        )
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     for role, perms in ROLE_PERMISSIONS.items():
@@ -61,6 +64,7 @@ def seed_reference_data(apps: Any) -> None:
                 content_type__app_label__in={a for a, _ in perms}, codename__in={c for _, c in perms}
             )
         group.permissions.add(*wanted)
+    _seed_reply_templates(apps)
     from dispatch.schedules import ensure_schedules
 
     ensure_schedules(
@@ -77,6 +81,24 @@ def on_post_migrate(sender: Any, **kwargs: Any) -> None:
 
     connection = connections[kwargs.get("using") or "default"]
     tables = set(connection.introspection.table_names())
-    if not {"platforms_platform", "platforms_botsettings", "django_celery_beat_periodictask"} <= tables:
+    if (
+        not {"platforms_platform", "platforms_botsettings", "django_celery_beat_periodictask", "inbox_replytemplate"}
+        <= tables
+    ):
         return  # Migrated backwards past the tables: nothing to seed.
     seed_reference_data(global_apps)
+
+
+def _seed_reply_templates(apps: Any) -> None:
+    """Restore the default reply templates (version 1) where none is active for a key.
+
+    The texts stay frozen in their data migration; this only re-creates what a flush removed.
+    """
+    texts = importlib.import_module("inbox.migrations.0004_seed_reply_templates_and_follow_up_schedule").TEMPLATES
+    template_model = apps.get_model("inbox", "ReplyTemplate")
+    version_model = apps.get_model("inbox", "ReplyTemplateVersion")
+    for key, body in texts.items():
+        if template_model.objects.filter(key=key, platform__isnull=True, account__isnull=True, is_active=True).exists():
+            continue
+        template = template_model.objects.create(key=key, body=body, version=1, is_active=True, auto_send=True)
+        version_model.objects.create(template=template, version=1, body=body)

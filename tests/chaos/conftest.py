@@ -38,9 +38,9 @@ from typing import Any
 import pytest
 import redis
 from celery import Celery
-from kombu import Connection
 from django.db import connection
 from django.utils import timezone
+from kombu import Connection
 
 from tests.conftest import ROOT, WorkerProcess, worker_env
 
@@ -344,7 +344,8 @@ class Rig:
                 row, created = outbound_reply_manual(
                     conversation=conversation, actor=self.agent(), body=body, idempotency_key=f"chaos-{n}"
                 )
-                assert created and row.status == "queued", (row.status, row.hold_reasons)
+                assert created
+                assert row.status == "queued", (row.status, row.hold_reasons)
                 ids.append(row.pk)
         return ids
 
@@ -401,7 +402,9 @@ class Rig:
             )
         )
         return [
-            (a.pk, thread, ref) for a, thread, ref in self.seeded if a.pk in wanted and (a.pk, thread, ref) not in stored
+            (a.pk, thread, ref)
+            for a, thread, ref in self.seeded
+            if a.pk in wanted and (a.pk, thread, ref) not in stored
         ]
 
     def drain(self, *, timeout: float, accounts: Iterable[ChaosAccount] | None = None, inbound: bool = True) -> bool:
@@ -527,8 +530,9 @@ def rig(
     celery_worker_factory: Callable[..., WorkerProcess],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
 ) -> Iterator[Rig]:
-    """A chaos rig; the services' enqueue calls go to the private broker, as in production."""
+    """A chaos rig; the services' enqueue calls (and this process's Redis) go to the private server."""
     from dispatch import enqueue
     from platforms.models import Platform
 
@@ -536,6 +540,9 @@ def rig(
     the_rig = Rig(
         sandbox=chaos_sandbox, private_redis=private_redis, worker_factory=celery_worker_factory, tmp_path=tmp_path
     )
+    # Locks, circuits and metrics this process touches (an admin re-enabling an account resets
+    # its circuit) must be the workers' ones.
+    settings.REDIS_URL = private_redis.url(0)
     monkeypatch.setattr(enqueue, "send", lambda account_id: the_rig.send_task("dispatch.send_account", account_id))
     monkeypatch.setattr(enqueue, "ingest", lambda account_id: the_rig.send_task("dispatch.ingest_account", account_id))
     random.seed(os.environ.get("LEASEBOT_CHAOS_SEED", str(time.time_ns())))

@@ -16,6 +16,9 @@ def test_a_transactional_test_sees_the_reference_data() -> None:
     assert set(Group.objects.values_list("name", flat=True)) >= {"admin", "agent", "ops"}
     assert Group.objects.get(name="admin").permissions.filter(codename="change_platformaccount").exists()
     assert PeriodicTask.objects.filter(task="dispatch.send_platform").count() == 5
+    from inbox.models import ReplyTemplate
+
+    assert ReplyTemplate.objects.filter(key="availability", is_active=True).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,213 @@
+"""The worker fleet's promises, proven with real Celery workers, real Chromium and the sandbox.
+
+Each test starts the sandbox in this process (workers reach it over loopback), a real
+``celery worker`` subprocess bound to the test database, and drives the real send path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import signal
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from dispatch import services
+from dispatch.models import DispatchAttempt, OutboundMessage
+from dispatch.tasks import ingest_account, send_account
+from inbox.models import Conversation
+from platforms.models import BotSettings, PlatformAccount
+from platforms.sandbox.client import SandboxClient
+from platforms.sandbox.server import SandboxServer
+from platforms.services import account_update_policy
+from tests.factories import PlatformAccountFactory
+
+pytestmark = [pytest.mark.worker, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PLATFORM = "spareroom"
+
+
+@dataclasses.dataclass
+class World:
+    """A sandbox account, its database twin, and the environment a worker needs to log in."""
+
+    client: SandboxClient
+    account: PlatformAccount
+    username: str
+    env: dict[str, str]
+
+    def queue_reply(self, body: str, renter: str = "Dana") -> OutboundMessage:
+        seeded = self.client.seed_message(
+            PLATFORM, self.username, renter_name=renter, body="Is the room still available?"
+        )
+        conversation = Conversation.objects.create(
+            account=self.account, thread_ref=str(seeded["thread_id"]), renter_name=renter
+        )
+        row = services.outbound_create(
+            conversation=conversation, body=body, purpose="reply", dispatch_key=f"test:{conversation.pk}"
+        )
+        assert row.status == "queued"
+        return row
+
+    def sent_bodies(self) -> list[str]:
+        return [s["body"].replace("\r\n", "\n") for s in self.client.sent(PLATFORM, self.username)]
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
+    client = SandboxClient(server.url)
+    username = f"leasing-{secrets.token_hex(3)}@example.test"
+    password = secrets.token_urlsafe(12)
+    client.create_account(PLATFORM, username, password)
+    account = PlatformAccountFactory(
+        username=username, base_url=client.base_url(PLATFORM), credential_ref="env:RELIABILITY_SANDBOX_PASSWORD"
+    )
+    BotSettings.objects.filter(pk=1).update(default_send_mode="auto_send", rollout_stage="full")
+    env = {
+        "RELIABILITY_SANDBOX_PASSWORD": password,
+        "LEASEBOT_PACING_MIN_S": "0",
+        "LEASEBOT_PACING_MAX_S": "0",
+        "LEASEBOT_RATE_PER_MINUTE": "60000",
+        "LEASEBOT_RATE_BURST": "1000",
+        "LEASEBOT_GUARD_MAX_WAIT_S": "5",
+        # A killed worker's account lock lapses after its TTL (120 s in production); short here.
+        "LEASEBOT_ACCOUNT_LOCK_TTL_S": "3",
+        "LEASEBOT_STATE_DIR": str(tmp_path / "state"),
+    }
+    yield World(client, account, username, env)
+    server.stop()
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def status_of(row: OutboundMessage) -> str:
+    return OutboundMessage.objects.values_list("status", flat=True).get(pk=row.pk)
+
+
+def test_same_outbound_enqueued_many_times_at_once_is_sent_once(
+    world: World, celery_worker_factory, purge_broker
+) -> None:  # type: ignore[no-untyped-def]
+    # given: one queued reply and a worker with two processes
+    row = world.queue_reply("Yes, it is available from June 1. Viewing Tuesday 6pm?")
+    celery_worker_factory(queues="default,rpa", concurrency=2, env=world.env)
+    # when: the send job is delivered five times at once, and twice more after
+    for _ in range(5):
+        send_account.delay(world.account.pk)
+    wait_for(lambda: status_of(row) == "sent", what="the reply to be sent")
+    send_account.delay(world.account.pk)
+    send_account.delay(world.account.pk)
+    time.sleep(3)
+    # then: the platform received it exactly once
+    assert world.sent_bodies().count(row.body) == 1
+    assert OutboundMessage.objects.get(pk=row.pk).platform_message_ref
+
+
+def test_worker_killed_between_click_and_commit_is_reconciled_not_resent(
+    world: World, celery_worker_factory, purge_broker, settings
+) -> None:  # type: ignore[no-untyped-def]
+    # given: the platform records the reply and then stalls its confirmation
+    row = world.queue_reply("Hi Dana, the room is free from June 1.")
+    world.client.set_fault(PLATFORM, world.username, "send_stall", delay=8)
+    worker = celery_worker_factory(queues="default,rpa", env=world.env, name="doomed")
+    send_account.delay(world.account.pk)
+    # when: the reply reaches the platform, the worker is SIGKILLed before it can commit
+    wait_for(lambda: row.body in world.sent_bodies(), what="the click to land")
+    worker.kill(signal.SIGKILL)
+    assert status_of(row) == "sending"
+    time.sleep(3.5)  # The dead worker's account lock lapses (TTL above).
+    # ... and later (its lease has passed) a new worker runs the send job again
+    OutboundMessage.objects.filter(pk=row.pk).update(
+        sending_started_at=timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S + 1)
+    )
+    celery_worker_factory(queues="default,rpa", env=world.env, name="heir")
+    send_account.delay(world.account.pk)
+    wait_for(lambda: status_of(row) == "sent", what="reconciliation")
+    # then: reconciled by read-back, never sent a second time
+    assert world.sent_bodies().count(row.body) == 1
+    assert DispatchAttempt.objects.filter(outbound_id=row.pk, stage="reconcile", outcome="reconciled").exists()
+
+
+def test_worker_killed_before_the_click_sends_once(world: World, celery_worker_factory, purge_broker, settings) -> None:  # type: ignore[no-untyped-def]
+    # given: every page of the platform is slow, so the worker is still loading when it dies
+    row = world.queue_reply("Hello Dana, viewings are open this week.")
+    world.client.set_fault(PLATFORM, world.username, "slow", delay=2, count=None)
+    worker = celery_worker_factory(queues="default,rpa", env=world.env, name="doomed")
+    send_account.delay(world.account.pk)
+    wait_for(lambda: status_of(row) == "sending", what="the row to be claimed")
+    worker.kill(signal.SIGKILL)
+    assert world.sent_bodies() == []
+    time.sleep(3.5)  # The dead worker's account lock lapses (TTL above).
+    # when: the platform recovers and, past the lease, a new worker runs the job
+    world.client.clear_faults(PLATFORM, world.username)
+    OutboundMessage.objects.filter(pk=row.pk).update(
+        sending_started_at=timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S + 1)
+    )
+    celery_worker_factory(queues="default,rpa", env=world.env, name="heir")
+    send_account.delay(world.account.pk)
+    wait_for(lambda: status_of(row) == "sent", timeout=90, what="the resend")
+    # then: read back (not found), requeued, sent exactly once
+    assert world.sent_bodies().count(row.body) == 1
+    assert OutboundMessage.objects.get(pk=row.pk).lost_worker_redeliveries == 1
+
+
+def test_inactive_account_gets_no_browser_traffic(world: World, celery_worker_factory, purge_broker) -> None:  # type: ignore[no-untyped-def]
+    row = world.queue_reply("Hi Dana!")
+    account_update_policy(account_id=world.account.pk, actor=None, is_active=False, reason="test")
+    before = world.client.request_count(PLATFORM, world.username)
+    celery_worker_factory(queues="default,rpa", env=world.env)
+    ingest_account.delay(world.account.pk)
+    send_account.delay(world.account.pk)
+    wait_for(lambda: status_of(row) == "pending_review", what="the row to go back to review")
+    time.sleep(2)
+    assert world.client.request_count(PLATFORM, world.username) == before
+    assert world.sent_bodies() == []
+
+
+def test_mode_change_to_draft_only_stops_a_queued_send(world: World, celery_worker_factory, purge_broker) -> None:  # type: ignore[no-untyped-def]
+    row = world.queue_reply("Hi Dana, here are some times.")
+    account_update_policy(account_id=world.account.pk, actor=None, send_mode="draft_only", reason="test")
+    celery_worker_factory(queues="default,rpa", env=world.env)
+    send_account.delay(world.account.pk)
+    wait_for(lambda: status_of(row) == "draft", what="the row to go back to draft")
+    assert world.sent_bodies() == []
+
+
+def test_ingest_then_send_end_to_end_on_a_real_worker(world: World, celery_worker_factory, purge_broker) -> None:  # type: ignore[no-untyped-def]
+    # given: two renters write on the platform
+    world.client.seed_message(PLATFORM, world.username, renter_name="Priya", body="Hi! Do you allow cats?")
+    world.client.seed_message(PLATFORM, world.username, renter_name="Marco", body="Is there parking?")
+    worker = celery_worker_factory(queues="default,rpa", env=world.env)
+    # when: ingest runs twice (a beat tick and its duplicate)
+    ingest_account.delay(world.account.pk)
+    ingest_account.delay(world.account.pk)
+    try:
+        wait_for(lambda: OutboundMessage.objects.filter(account=world.account).count() >= 2, what="two replies")
+    except AssertionError:
+        print(list(Conversation.objects.filter(account=world.account).values("human_reason", "linkage_status")))
+        print(worker.output()[-4000:])
+        raise
+    time.sleep(2)  # Let the duplicate job finish too.
+    # then: each message is stored once and answered by at most one outbound row
+    assert (
+        Conversation.objects.get(account=world.account, renter_name="Priya").messages.filter(direction="in").count()
+        == 1
+    )
+    reasons = list(Conversation.objects.filter(account=world.account).values_list("human_reason", flat=True))
+    assert OutboundMessage.objects.filter(account=world.account).count() == 2, (reasons, worker.output()[-3000:])
+    account = PlatformAccount.objects.get(pk=world.account.pk)
+    assert account.last_ingest_success_at is not None
