@@ -85,7 +85,10 @@ WRITES = [
     ("post", "/api/v1/dead-letters/{letter}/discard/"),
 ]
 LISTS = [
-    ("/api/v1/conversations/", ("platform", "account", "status", "human_required", "taken_over", "assigned", "search", "page", "page_size")),
+    (
+        "/api/v1/conversations/",
+        ("platform", "account", "status", "human_required", "taken_over", "assigned", "search", "page", "page_size"),
+    ),
     ("/api/v1/outbound/", ("status", "conversation", "account", "platform", "page")),
     ("/api/v1/dead-letters/", ("status", "stage", "account", "platform", "page")),
     ("/api/v1/platform-accounts/", ("platform",)),
@@ -143,7 +146,9 @@ def test_write_bodies_that_are_not_json_never_500(world: World, method: str, pat
 @FUZZ
 @given(data=st.data())
 def test_list_filters_never_500(world: World, path: str, names: tuple[str, ...], data: Any) -> None:
-    params = data.draw(st.dictionaries(st.sampled_from(names), ODD_TEXT.map(lambda t: t.replace("\x00", "")), max_size=4))
+    params = data.draw(
+        st.dictionaries(st.sampled_from(names), ODD_TEXT.map(lambda t: t.replace("\x00", "")), max_size=4)
+    )
     role = "ops" if path.startswith(("/api/v1/observability", "/api/v1/reports")) else "admin"
     response = _client(world.users[role]).get(path, params)
     _assert_answered(response, f"GET {path} {params}")
@@ -153,7 +158,12 @@ def test_list_filters_never_500(world: World, path: str, names: tuple[str, ...],
 @given(pk=st.one_of(st.integers(min_value=-(2**70), max_value=2**70), ODD_TEXT))
 def test_object_ids_of_any_shape_never_500(world: World, pk: Any) -> None:
     client = _client(world.users["admin"])
-    for path in ("/api/v1/conversations/{}/", "/api/v1/outbound/{}/", "/api/v1/dead-letters/{}/", "/api/v1/platform-accounts/{}/"):
+    for path in (
+        "/api/v1/conversations/{}/",
+        "/api/v1/outbound/{}/",
+        "/api/v1/dead-letters/{}/",
+        "/api/v1/platform-accounts/{}/",
+    ):
         text = str(pk).replace("/", "").replace("?", "").replace("#", "").replace("\x00", "")
         response = client.get(path.format(text))
         assert response.status_code < 500, (path, pk, response.status_code)

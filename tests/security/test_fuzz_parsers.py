@@ -133,7 +133,16 @@ def replica_pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[di
 
     from django.conf import settings as dj
 
-    saved = {k: getattr(dj, k, None) for k in ("LEASEBOT_PACING_MIN_S", "LEASEBOT_PACING_MAX_S", "LEASEBOT_RATE_PER_MINUTE", "LEASEBOT_RATE_BURST", "LEASEBOT_LOCATOR_WAIT_S")}
+    saved = {
+        k: getattr(dj, k, None)
+        for k in (
+            "LEASEBOT_PACING_MIN_S",
+            "LEASEBOT_PACING_MAX_S",
+            "LEASEBOT_RATE_PER_MINUTE",
+            "LEASEBOT_RATE_BURST",
+            "LEASEBOT_LOCATOR_WAIT_S",
+        )
+    }
     dj.LEASEBOT_PACING_MIN_S = dj.LEASEBOT_PACING_MAX_S = 0
     dj.LEASEBOT_RATE_PER_MINUTE, dj.LEASEBOT_RATE_BURST = 60_000, 1_000
     dj.LEASEBOT_LOCATOR_WAIT_S = 0.2
@@ -164,7 +173,9 @@ def replica_pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[di
                 login_method="email_code" if platform == "furnishedfinder" else "password",
                 mailbox_ref=mailbox,
             )
-            seeded = client.seed_message(platform, username, renter_name="Dana <b>Renter</b>", body="Is it free? <i>x</i>")
+            seeded = client.seed_message(
+                platform, username, renter_name="Dana <b>Renter</b>", body="Is it free? <i>x</i>"
+            )
             client.add_outbound(platform, username, thread_id=seeded["thread_id"], body="Yes, it is.")
             client.seed_message(platform, username, renter_name="Lee", body="Second thread")
             connector = build_connector(config, runtime=runtime, guard=Guard(account_id=account_id, platform=platform))
@@ -200,7 +211,9 @@ MUTATION = st.one_of(
     st.tuples(st.just("set_attr"), st.integers(min_value=0, max_value=10_000), ODD),
     st.tuples(st.just("drop_tag"), st.integers(min_value=0, max_value=10_000), st.just("")),
     st.tuples(st.just("set_text"), st.integers(min_value=0, max_value=10_000), ODD),
-    st.tuples(st.just("insert"), st.integers(min_value=0, max_value=10_000), st.text(alphabet="<>/=\"' abcdiv", max_size=30)),
+    st.tuples(
+        st.just("insert"), st.integers(min_value=0, max_value=10_000), st.text(alphabet="<>/=\"' abcdiv", max_size=30)
+    ),
     st.tuples(st.just("truncate"), st.integers(min_value=0, max_value=10_000), st.just("")),
 )
 
@@ -244,8 +257,12 @@ def _valid(item: Inbound | ThreadRow) -> None:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("platform", PLATFORMS)
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(inbox_damage=st.lists(MUTATION, min_size=1, max_size=4), thread_damage=st.lists(MUTATION, min_size=1, max_size=4))
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    inbox_damage=st.lists(MUTATION, min_size=1, max_size=4), thread_damage=st.lists(MUTATION, min_size=1, max_size=4)
+)
 def test_page_readers_on_mangled_pages_give_a_result_or_a_typed_error(
     replica_pages: tuple[dict[str, Captured], BrowserRuntime],
     platform: str,

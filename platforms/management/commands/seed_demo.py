@@ -38,6 +38,7 @@ LISTINGS: list[dict[str, Any]] = [
         "ref": "L1001",
         "unit": "Room A",
         "rent": 1650,
+        "deposit": 1650,
         "pets": "Cats allowed, no dogs",
         "parking": "Street parking only",
     },
@@ -47,6 +48,7 @@ LISTINGS: list[dict[str, Any]] = [
         "ref": "L1002",
         "unit": "Studio 4B",
         "rent": 2400,
+        "deposit": 2400,
         "pets": "No pets",
         "parking": "Garage nearby, $250/month",
     },
@@ -56,6 +58,7 @@ LISTINGS: list[dict[str, Any]] = [
         "ref": "L1003",
         "unit": "Apt 2F",
         "rent": 2950,
+        "deposit": 2950,
         "pets": "Pets welcome with deposit",
         "parking": "One driveway spot included",
     },
@@ -172,7 +175,11 @@ class Command(BaseCommand):
         accounts = []
         for slug in PlatformSlug.values:
             username = demo_username(slug)
-            answer = client.create_account(slug, username, _platform_password(slug), display_name="Demo Leasing")
+            try:
+                answer = client.create_account(slug, username, _platform_password(slug), display_name="Demo Leasing")
+            except SandboxClientError:
+                # Seeded before on this sandbox: keep its account (and its password in our env).
+                answer = client.account(slug, username)
             fields: dict[str, Any] = {
                 "username": username,
                 "credential_ref": f"env:SANDBOX_{slug.upper()}_PASSWORD",

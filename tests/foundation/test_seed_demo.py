@@ -1,0 +1,51 @@
+"""``seed_demo`` (the set-up step of ``make run``) against an in-process sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django_celery_beat.models import PeriodicTask
+
+from inbox.models import Unit
+from platforms.models import BotSettings, PlatformAccount
+from platforms.roles import accounts_for_user
+from platforms.sandbox.client import SandboxClient
+from platforms.sandbox.server import SandboxServer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sandbox_url() -> Iterator[str]:
+    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
+    yield server.url
+    server.stop()
+
+
+def test_seed_demo_is_idempotent_and_complete(sandbox_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SANDBOX_FURNISHEDFINDER_MAILBOX", raising=False)
+    call_command("seed_demo", sandbox_url=sandbox_url, password="a-demo-password", inquiries=2)
+    call_command("seed_demo", sandbox_url=sandbox_url, password="a-demo-password", inquiries=0)
+    accounts = PlatformAccount.objects.filter(label="demo")
+    assert accounts.count() == 5
+    assert all(a.credential_ref.startswith("env:") or a.mailbox_ref.startswith("env:") for a in accounts)
+    ff = accounts.get(platform__slug="furnishedfinder")
+    assert ff.login_method == "email_code" and ff.mailbox_ref == "env:SANDBOX_FURNISHEDFINDER_MAILBOX"
+    agent = get_user_model().objects.get(username="agent")
+    assert agent.check_password("a-demo-password") and set(accounts_for_user(agent)) == set(accounts)
+    unit = Unit.objects.get(name="Room A")
+    assert unit.rent and unit.deposit and unit.available_from and unit.application_url
+    assert BotSettings.load().rollout_stage == "full"
+    assert PeriodicTask.objects.get(name="dispatch.ingest_platform:spareroom").interval.every == 10
+    threads = SandboxClient(sandbox_url).threads("spareroom", "leasing@spareroom.demo.test")
+    assert len(threads) == 1  # Two inquiries round-robin over five platforms: one here.
+
+
+def test_seed_demo_refuses_a_dead_sandbox_and_a_short_password(sandbox_url: str) -> None:
+    with pytest.raises(CommandError, match="does not answer"):
+        call_command("seed_demo", sandbox_url="http://127.0.0.1:1", password="a-demo-password")
+    with pytest.raises(CommandError, match="10 characters"):
+        call_command("seed_demo", sandbox_url=sandbox_url, password="short")
