@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 TEST_ENV := DJANGO_ENV=test REDIS_URL=redis://127.0.0.1:6379/1 CELERY_BROKER_URL=redis://127.0.0.1:6379/2 \
 	CELERY_RESULT_BACKEND=redis://127.0.0.1:6379/2 LEASEBOT_STATE_DIR=$(CURDIR)/var/test-state
 
-.PHONY: install browser db run test lint smoke chaos bench clean help
+.PHONY: install browser db run test lint smoke chaos bench clean help test-api test-worker test-connectors test-e2e
 
 help:
 	@echo "make run    - install everything, prepare the database, run the bot against the local sandbox"
@@ -56,6 +56,19 @@ lint: $(STAMP)
 test: $(STAMP) browser
 	$(MAKE) --no-print-directory lint
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# The critical gates one by one (CI runs them as separate steps; `make test` runs them all).
+test-api: $(STAMP)
+	$(TEST_ENV) $(PY) -m pytest tests/foundation tests/api tests/security tests/inbox tests/ops tests/rollout $(PYTEST_ARGS)
+
+test-worker: $(STAMP) browser
+	$(TEST_ENV) $(PY) -m pytest tests/core tests/dispatch $(PYTEST_ARGS)
+
+test-connectors: $(STAMP) browser
+	$(TEST_ENV) $(PY) -m pytest tests/platforms $(PYTEST_ARGS)
+
+test-e2e: $(STAMP) browser
+	$(TEST_ENV) $(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 smoke: $(STAMP)
 	$(TEST_ENV) $(PY) -m pytest tests/smoke -q

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -70,7 +71,9 @@ class Unit(models.Model):
     showing_group_size = models.PositiveSmallIntegerField(
         default=1, help_text="How many renters may book the same showing of this unit (1: private showings)."
     )
-    agents = models.ManyToManyField(settings.AUTH_USER_MODEL, through="UnitAssignment", related_name="units")
+    agents: models.ManyToManyField[Any, Any] = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="UnitAssignment", related_name="units"
+    )
 
     class Meta:
         ordering = ("listing__title", "name")

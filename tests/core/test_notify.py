@@ -6,7 +6,6 @@ import pytest
 from django.core import mail
 
 from dispatch import services
-from tests.core.test_alerts import webhook  # noqa: F401 - the fixture.
 from tests.factories import ConversationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,10 +24,13 @@ def test_held_reply_notifies_agent_by_webhook_and_email(webhook, settings, djang
         services.outbound_create(conversation=conversation, body=RISKY + " Thanks", purpose="reply", dispatch_key="r:2")
     assert len(webhook) == 1  # Once per quiet period.
     notice = webhook[0]
-    assert notice["kind"] == "human_needed" and notice["conversation"] == conversation.pk
+    assert notice["kind"] == "human_needed"
+    assert notice["conversation"] == conversation.pk
     assert f"/review/conversations/{conversation.pk}/" in str(notice["url"])
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["sam@leasing.test"]
-    assert "Dana" not in mail.outbox[0].body and "Western" not in mail.outbox[0].body  # No renter data.
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["sam@leasing.test"]
+    assert "Dana" not in mail.outbox[0].body
+    assert "Western" not in mail.outbox[0].body
 
 
 def test_no_notice_configured_sends_nothing(settings, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]

@@ -33,11 +33,16 @@ def test_seed_demo_is_idempotent_and_complete(sandbox_url: str, monkeypatch: pyt
     assert accounts.count() == 5
     assert all(a.credential_ref.startswith("env:") or a.mailbox_ref.startswith("env:") for a in accounts)
     ff = accounts.get(platform__slug="furnishedfinder")
-    assert ff.login_method == "email_code" and ff.mailbox_ref == "env:SANDBOX_FURNISHEDFINDER_MAILBOX"
+    assert ff.login_method == "email_code"
+    assert ff.mailbox_ref == "env:SANDBOX_FURNISHEDFINDER_MAILBOX"
     agent = get_user_model().objects.get(username="agent")
-    assert agent.check_password("a-demo-password") and set(accounts_for_user(agent)) == set(accounts)
+    assert agent.check_password("a-demo-password")
+    assert set(accounts_for_user(agent)) == set(accounts)
     unit = Unit.objects.get(name="Room A")
-    assert unit.rent and unit.deposit and unit.available_from and unit.application_url
+    assert unit.rent
+    assert unit.deposit
+    assert unit.available_from
+    assert unit.application_url
     assert BotSettings.load().rollout_stage == "full"
     assert PeriodicTask.objects.get(name="dispatch.ingest_platform:spareroom").interval.every == 10
     threads = SandboxClient(sandbox_url).threads("spareroom", "leasing@spareroom.demo.test")

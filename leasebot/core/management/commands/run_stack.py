@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import io
 import os
 import random
 import secrets
@@ -116,7 +117,11 @@ class Command(BaseCommand):
                 sandbox_url=sandbox_url,
                 password=web_password,
                 send_mode=opts["send_mode"],
-                stdout=self.stdout,
+                inquiries=3,
+                stdout=io.StringIO(),
+            )
+            self._say(
+                "bot", f"demo accounts, listings and users seeded; send mode {opts['send_mode']}, rollout stage full"
             )
             # seed_demo may add references (the Furnished Finder mailbox): pass them on.
             env.update({k: v for k, v in os.environ.items() if k.startswith("SANDBOX_")})
