@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "leasebot.throttle.LoginThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -105,6 +106,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
+# Login throttling (leasebot/throttle.py): failures counted per address and per user name.
+LEASEBOT_LOGIN_WINDOW_S = env.int("LEASEBOT_LOGIN_WINDOW_S", default=900)
+LEASEBOT_LOGIN_MAX_FAILURES_PER_USER = env.int("LEASEBOT_LOGIN_MAX_FAILURES_PER_USER", default=5)
+LEASEBOT_LOGIN_MAX_FAILURES_PER_IP = env.int("LEASEBOT_LOGIN_MAX_FAILURES_PER_IP", default=20)
 LOGIN_REDIRECT_URL = "/review/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 # Guardian's anonymous user is not used: every screen needs a login.

@@ -165,6 +165,20 @@ def outbound_mark_sent(*, outbound_id: int, receipt: Receipt, reconciled: bool =
     return True
 
 
+def _dead_letter(row: OutboundMessage, account: PlatformAccount, error_class: str, message: str) -> None:
+    """Keep a dead outbound row as a dead letter whose payload is enough to retry it."""
+    deadletter_create(
+        account=account,
+        platform=account.platform.slug,
+        stage=Stage.SEND,
+        error_class=error_class,
+        error_message=message,
+        attempts=row.attempts,
+        outbound=row,
+        payload={"outbound_id": row.pk, "dispatch_key": row.dispatch_key, "account_id": account.pk},
+    )
+
+
 def _fail_row(row: OutboundMessage, account: PlatformAccount, error: ConnectorError, summary: SendSummary) -> None:
     """Book a failed attempt: retry within budget, else dead-letter; the account pays where due."""
     platform = account.platform.slug
@@ -182,16 +196,7 @@ def _fail_row(row: OutboundMessage, account: PlatformAccount, error: ConnectorEr
             summary.dead += 1
         locked.save(update_fields=["status", "last_error_class", "last_error", "updated_at"])
         if locked.status == OutboundStatus.DEAD:
-            deadletter_create(
-                account=account,
-                platform=platform,
-                stage=Stage.SEND,
-                error_class=error.error_class,
-                error_message=error.message,
-                attempts=locked.attempts,
-                outbound=locked,
-                payload={"outbound_id": locked.pk, "dispatch_key": locked.dispatch_key, "account_id": account.pk},
-            )
+            _dead_letter(locked, account, error.error_class, error.message)
     outcome = AttemptOutcome.RETRY if locked.status == OutboundStatus.FAILED else AttemptOutcome.FAIL
     attempt_record(
         account=account,
@@ -341,16 +346,7 @@ def _requeue_lost(pk: int, account: PlatformAccount, summary: SendSummary, start
             row.save(
                 update_fields=["status", "lost_worker_redeliveries", "last_error_class", "last_error", "updated_at"]
             )
-            deadletter_create(
-                account=account,
-                platform=account.platform.slug,
-                stage=Stage.SEND,
-                error_class="WorkerLost",
-                error_message=row.last_error,
-                attempts=row.attempts,
-                outbound=row,
-                payload={"outbound_id": row.pk, "dispatch_key": row.dispatch_key, "account_id": account.pk},
-            )
+            _dead_letter(row, account, "WorkerLost", row.last_error)
             summary.dead += 1
         else:
             row.status = OutboundStatus.QUEUED

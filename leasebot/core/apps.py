@@ -9,3 +9,7 @@ class CoreConfig(AppConfig):
     name = "leasebot.core"
     label = "core"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Connect the login-throttle signal receivers.
+        from leasebot import throttle  # noqa: F401

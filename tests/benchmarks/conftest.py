@@ -36,9 +36,15 @@ def pytest_ignore_collect(collection_path: Path, config: Any) -> bool | None:
     return None
 
 
-def record(name: str, title: str, figures: dict[str, Any], *, goal: str = "", met: bool | None = None, notes: str = "") -> None:
+def record(
+    name: str, title: str, figures: dict[str, Any], *, goal: str = "", met: bool | None = None, notes: str = ""
+) -> None:
     RESULTS[name] = {"title": title, "figures": figures, "goal": goal, "met": met, "notes": notes}
-    print(f"\n[bench] {title}: " + ", ".join(f"{k}={v}" for k, v in figures.items()) + (f" | goal {goal}: {'met' if met else 'MISSED'}" if goal else ""))
+    print(
+        f"\n[bench] {title}: "
+        + ", ".join(f"{k}={v}" for k, v in figures.items())
+        + (f" | goal {goal}: {'met' if met else 'MISSED'}" if goal else "")
+    )
 
 
 def _machine() -> dict[str, str]:
@@ -53,10 +59,12 @@ def _machine() -> dict[str, str]:
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             pg = cursor.fetchone()[0]
-    except Exception:  # noqa: BLE001 - the report still gets written.
+    except Exception:
         pg = "unknown"
     try:
-        chromium = subprocess.run(["/usr/lib/chromium/chromium", "--version"], capture_output=True, text=True, timeout=20).stdout.strip()
+        chromium = subprocess.run(
+            ["/usr/lib/chromium/chromium", "--version"], capture_output=True, text=True, timeout=20
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         chromium = "unknown"
     cpu = ""

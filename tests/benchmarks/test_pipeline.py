@@ -63,7 +63,9 @@ def test_pipeline_throughput_against_raw_inserts(monkeypatch: pytest.MonkeyPatch
     listing = ListingFactory(title="Sunny room in Bushwick")
     for t in range(THREADS):
         for m in range(PER_THREAD):
-            platform.inbound(f"bench-{t}", BODIES[(t + m) % len(BODIES)], sender=f"Renter {t}", listing_ref=str(listing.pk))
+            platform.inbound(
+                f"bench-{t}", BODIES[(t + m) % len(BODIES)], sender=f"Renter {t}", listing_ref=str(listing.pk)
+            )
     total = THREADS * PER_THREAD
     try:
         # when: one ingest job reads them all (storing, linking, deciding, drafting)
@@ -82,7 +84,9 @@ def test_pipeline_throughput_against_raw_inserts(monkeypatch: pytest.MonkeyPatch
     other = PlatformAccountFactory(label="bench-raw")
     conversations = list(Conversation.objects.filter(account=account).values())
     n_conv, conv_s, conv_ids = _reinsert(
-        Conversation, conversations, {"account_id": lambda r: other.pk, "thread_ref": lambda r: r["thread_ref"] + "-raw"}
+        Conversation,
+        conversations,
+        {"account_id": lambda r: other.pk, "thread_ref": lambda r: r["thread_ref"] + "-raw"},
     )
     messages = list(Message.objects.filter(conversation__account=account).values())
     n_msg, msg_s, msg_ids = _reinsert(Message, messages, {"conversation_id": lambda r: conv_ids[r["conversation_id"]]})

@@ -1,0 +1,95 @@
+"""Memory per browser context (Chromium's whole process tree, RSS from /proc) and per idle worker process."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from platforms.browser import BrowserRuntime
+from platforms.connectors.base import AccountConfig
+from platforms.connectors.registry import build_connector
+from platforms.guard import Guard
+from platforms.sandbox.client import SandboxClient
+from tests.benchmarks.conftest import record
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CONTEXTS = 10
+
+
+def rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return 0
+    return 0
+
+
+def descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        for child in children.get(pid, []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def tree_rss_mb(root: int, *, include_root: bool = False) -> float:
+    pids = descendants(root) + ([root] if include_root else [])
+    return sum(rss_kb(p) for p in pids) / 1024
+
+
+def test_memory_per_browser_context(
+    chaos_sandbox: Any, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.LEASEBOT_PACING_MIN_S = settings.LEASEBOT_PACING_MAX_S = 0
+    settings.LEASEBOT_RATE_PER_MINUTE, settings.LEASEBOT_RATE_BURST = 60_000, 1_000
+    client = SandboxClient(chaos_sandbox.url)
+    runtime = BrowserRuntime(state_dir=tmp_path / "state", headless=True)
+    try:
+        _ = runtime.browser  # Launch Chromium: the per-worker fixed cost.
+        browser_only = tree_rss_mb(os.getpid())
+        per_step = []
+        for n in range(CONTEXTS):
+            platform = ("spareroom", "leasebreak", "renthop", "roomies")[n % 4]
+            username, password = f"mem-{secrets.token_hex(4)}@example.com", secrets.token_hex(8)
+            client.create_account(platform, username, password)
+            client.seed_message(platform, username, renter_name="Dana", body="Is it free?")
+            var = f"MEM_PW_{n}"
+            monkeypatch.setenv(var, password)
+            config = AccountConfig(n + 1, platform, client.base_url(platform), username, f"env:{var}")
+            connector = build_connector(config, runtime=runtime, guard=Guard(account_id=900_000 + n, platform=platform))
+            before = tree_rss_mb(os.getpid())
+            connector.fetch_new_messages(None)
+            per_step.append(tree_rss_mb(os.getpid()) - before)
+        total = tree_rss_mb(os.getpid())
+    finally:
+        runtime.close()
+    per_context = (total - browser_only) / CONTEXTS
+    record(
+        "memory_contexts",
+        "Memory per browser context",
+        {
+            "Chromium + Playwright driver, no context (MB RSS)": round(browser_only, 1),
+            f"after {CONTEXTS} account contexts, each having read its inbox and thread (MB RSS)": round(total, 1),
+            "per context, average (MB)": round(per_context, 1),
+            "per context, largest step (MB)": round(max(per_step), 1),
+        },
+        notes="RSS sums the whole process tree under the test process (Playwright's driver and every Chromium process); shared pages count in each process, so the sum overstates a little.",
+    )
