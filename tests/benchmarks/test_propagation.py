@@ -23,11 +23,11 @@ ROUNDS = 3
 
 def test_toggle_reaches_a_running_worker(rig: Rig, admin_user: object) -> None:
     samples, late_sends = [], []
-    for n in range(ROUNDS):
-        account = rig.add_account(("spareroom", "leasebreak", "renthop")[n % 3])
+    # Accounts first: a worker reads the credential references from its own environment at start.
+    accounts = [rig.add_account(("spareroom", "leasebreak", "renthop")[n % 3]) for n in range(ROUNDS)]
+    rig.start_worker(name="prop", concurrency=1)
+    for account in accounts:
         rig.queue_replies(account, threads=4, per_thread=10)
-        if not rig.workers:
-            rig.start_worker(name="prop", concurrency=1)
         rig.send_jobs([account])
         assert wait_until(lambda a=account: rig.platform_sends([a]) >= 3, timeout=90), rig.worker_logs()  # type: ignore[misc]
         # when: an admin switches the account off mid-queue
