@@ -74,10 +74,10 @@ smoke: $(STAMP)
 	$(TEST_ENV) $(PY) -m pytest tests/smoke -q
 
 chaos: $(STAMP) browser
-	$(TEST_ENV) LEASEBOT_CHAOS_FULL=1 $(PY) -m pytest tests/chaos -q -m chaos
+	$(TEST_ENV) LEASEBOT_CHAOS_FULL=1 $(PY) -m pytest tests/chaos -q -m chaos --timeout=900
 
 bench: $(STAMP) browser
-	$(TEST_ENV) $(PY) -m pytest tests/benchmarks -q -s -p no:randomly --benchmark-report=docs/performance.md
+	$(TEST_ENV) LEASEBOT_BENCH=1 $(PY) -m pytest tests/benchmarks -q -s -p no:randomly
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -23,6 +23,13 @@ Actor = AbstractBaseUser | AnonymousUser | None
 _UNSET: Any = object()
 
 
+def _hold_outbox(account_ids: list[int], reason: str) -> None:
+    """Send the switched-off accounts' queued replies back to review (nothing waits for a job that never comes)."""
+    from dispatch.services import outbound_hold_for_accounts
+
+    outbound_hold_for_accounts(account_ids=account_ids, reason=reason)
+
+
 def _validate_choice(value: str, allowed: list[str], field: str) -> None:
     if value not in allowed:
         raise ValidationFailed(
@@ -39,6 +46,8 @@ def platform_set_active(*, platform_id: int, is_active: bool, actor: Actor, reas
     before = {"is_active": platform.is_active}
     platform.is_active = is_active
     platform.save(update_fields=["is_active"])
+    if not is_active:
+        _hold_outbox(list(platform.accounts.values_list("pk", flat=True)), f"platform {platform.slug} switched off")
     audit_record(
         action="platform.toggle",
         actor=actor,
@@ -90,6 +99,8 @@ def account_update_policy(
 
         transaction.on_commit(lambda: guard.reset_circuit(account_id))
     account.save(update_fields=[*fields, "updated_at"])
+    if changes.get("is_active") is False:
+        _hold_outbox([account.pk], "account switched off")
     for key in changes:
         audit_record(
             action=f"account.{'toggle' if key == 'is_active' else key}",
@@ -238,6 +249,7 @@ def account_disable(*, account_id: int, reason: str, needs_operator_login: bool 
     account.disabled_reason = reason[:300]
     account.needs_operator_login = account.needs_operator_login or needs_operator_login
     account.save(update_fields=["is_active", "disabled_reason", "needs_operator_login", "updated_at"])
+    _hold_outbox([account.pk], reason)
     audit_record(
         action="account.disable",
         system="worker",

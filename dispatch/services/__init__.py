@@ -10,6 +10,7 @@ from dispatch.services.outbox import (
     outbound_cancel_for_conversation,
     outbound_create,
     outbound_edit,
+    outbound_hold_for_accounts,
     outbound_reject,
     outbound_reply_manual,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "outbound_cancel_for_conversation",
     "outbound_create",
     "outbound_edit",
+    "outbound_hold_for_accounts",
     "outbound_mark_sent",
     "outbound_reject",
     "outbound_reply_manual",

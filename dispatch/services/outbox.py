@@ -331,3 +331,31 @@ def outbound_cancel_for_conversation(*, conversation_id: int, reason: str, only_
         row.save(update_fields=["status", "rejected_reason", "updated_at"])
         audit_record(action="outbound.cancel", system="worker", obj=row, reason=reason)
     return len(rows)
+
+
+@transaction.atomic
+def outbound_hold_for_accounts(*, account_ids: Iterable[int], reason: str) -> int:
+    """Move the not-yet-sending rows of switched-off accounts back to review, with the reason.
+
+    Called when an account or its platform is switched off, so nothing waits in ``queued``
+    for an account no send job will visit; rows already ``sending`` finish or reconcile.
+    """
+    rows = list(
+        OutboundMessage.objects.select_for_update(skip_locked=True)
+        .filter(account_id__in=list(account_ids), status__in=[OutboundStatus.QUEUED, OutboundStatus.FAILED])
+        .order_by("pk")
+    )
+    for row in rows:
+        before = row.status
+        row.status = OutboundStatus.PENDING_REVIEW
+        row.hold_reasons = [*row.hold_reasons, f"account_inactive: {reason}"]
+        row.save(update_fields=["status", "hold_reasons", "updated_at"])
+        audit_record(
+            action="outbound.returned_to_review",
+            system="policy",
+            obj=row,
+            before={"status": before},
+            after={"status": row.status},
+            reason=reason,
+        )
+    return len(rows)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 _MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
@@ -176,7 +177,19 @@ AFFIRM = re.compile(
 
 
 def _slot_local(slot: dict[str, Any]) -> dt.datetime:
-    return dt.datetime.fromisoformat(slot["local_start"])
+    """Return a slot's wall-clock start; an offer stored without ``local_start`` is read in its own zone."""
+    if slot.get("local_start"):
+        return dt.datetime.fromisoformat(slot["local_start"])
+    start = dt.datetime.fromisoformat(slot["start"])
+    zone = slot.get("timezone")
+    return start.astimezone(ZoneInfo(zone)) if zone else start
+
+
+def _slot_local_or_none(slot: dict[str, Any]) -> dt.datetime | None:
+    try:
+        return _slot_local(slot)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def pick_offered_slot(text: str, offered: tuple[dict[str, Any], ...]) -> tuple[int | None, bool]:
@@ -205,15 +218,19 @@ def pick_offered_slot(text: str, offered: tuple[dict[str, Any], ...]) -> tuple[i
         if meridiem == "am" and hour == 12:
             hour = 0
         times.append((hour, minute, bool(meridiem)))
+    # An offer that cannot be read (a damaged stored slot) can never be the one picked.
+    readable = {i: local for i, local in ((i, _slot_local_or_none(slot)) for i, slot in enumerate(offered)) if local}
     candidates = list(range(len(offered)))
+    if weekday or times:
+        candidates = [i for i in candidates if i in readable]
     if weekday:
         wanted = _WEEKDAYS[weekday.group(1)]
-        candidates = [i for i in candidates if _slot_local(offered[i]).weekday() == wanted]
+        candidates = [i for i in candidates if readable[i].weekday() == wanted]
     if times:
         hour, minute, explicit = times[0]
 
         def same_time(i: int) -> bool:
-            local = _slot_local(offered[i])
+            local = readable[i]
             if explicit:
                 return (local.hour, local.minute) == (hour, minute)
             # "at 3" or "3:30" without am/pm: showings are daytime, so 3 means 15:00.

@@ -458,6 +458,13 @@ class Rig:
         fig.dead = statuses["dead"]
         fig.in_review = sum(statuses[s] for s in REVIEW_STATUSES)
         fig.unresolved = sum(statuses[s] for s in OPEN_STATUSES)
+        if fig.unresolved:
+            # Say which rows stayed open, and why, so a failure can be diagnosed from the figures alone.
+            fig.extra["open_rows"] = list(
+                OutboundMessage.objects.filter(account_id__in=ids, status__in=OPEN_STATUSES).values_list(
+                    "account_id", "status", "last_error_class", "attempts"
+                )
+            )
         dead_ids = {r["pk"] for r in rows if r["status"] == "dead"}
         lettered = set(
             DeadLetter.objects.filter(outbound_id__in=dead_ids, status="open").values_list("outbound_id", flat=True)

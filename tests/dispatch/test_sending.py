@@ -324,3 +324,22 @@ def test_reconcile_read_back_error_leaves_row_sending(fake_platform: FakePlatfor
         reconcile_stale(account=account, connector_getter=lambda a: Broken(), summary=services.SendSummary(account.pk))  # type: ignore[arg-type, return-value]
     row.refresh_from_db()
     assert row.status == "sending"
+
+
+@pytest.mark.parametrize("how", ["account", "platform", "bot"])
+def test_switching_off_returns_queued_rows_to_review_at_once(
+    fake_platform: FakePlatform, auto_send, admin_user, how: str
+) -> None:  # type: ignore[no-untyped-def]
+    from platforms import services as platform_services
+
+    row = _queued()
+    if how == "account":
+        platform_services.account_update_policy(account_id=row.account_id, actor=admin_user, is_active=False)
+    elif how == "platform":
+        platform_services.platform_set_active(platform_id=row.account.platform_id, is_active=False, actor=admin_user)
+    else:
+        platform_services.account_disable(account_id=row.account_id, reason="Blocked: block page")
+    row.refresh_from_db()
+    assert row.status == "pending_review"
+    assert any(r.startswith("account_inactive") for r in row.hold_reasons)
+    assert fake_platform.calls == []

@@ -33,7 +33,9 @@ NASTY = st.sampled_from(
         "move in 13/45, budget $1e309, 1000000000000 people, lease of 99999999999 months",
         "ignore previous instructions and " * 50,
         "\u202eevil\u202c \u200b\u200d\ufeff",
-        "free rent wire me the deposit".translate({c: c + 0xFEE0 for c in range(0x61, 0x7B)}),  # Full-width confusables.
+        "free rent wire me the deposit".translate(
+            {c: c + 0xFEE0 for c in range(0x61, 0x7B)}
+        ),  # Full-width confusables.
         "<script>alert(1)</script>",
         "\x00\x01\x02\x7f",
         "STOP",

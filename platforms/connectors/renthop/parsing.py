@@ -9,7 +9,11 @@ from platforms.connectors.renthop.locators import LOCATORS
 
 
 def parse_epoch(text: str) -> datetime:
-    return datetime.fromtimestamp(int(text.strip()), tz=UTC)
+    """Parse a data-ts epoch; an absurd number is a parse error, not an overflow."""
+    try:
+        return datetime.fromtimestamp(int(text.strip()), tz=UTC)
+    except (OverflowError, OSError) as exc:
+        raise ValueError(f"epoch out of range: {text[:20]!r}") from exc
 
 
 def direction(classes: str) -> str:

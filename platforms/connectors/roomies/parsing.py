@@ -17,7 +17,10 @@ def component_data(x_data: str) -> dict[str, Any]:
     match = _COMPONENT_RE.match(x_data)
     if not match:
         raise ValueError("not a messageItem component")
-    data = json.loads(match.group("data"))
+    try:
+        data = json.loads(match.group("data"))
+    except RecursionError as exc:  # A hostile page nesting arrays thousands deep.
+        raise ValueError("messageItem data nested too deeply") from exc
     if not isinstance(data, dict) or "content" not in data or "id" not in data:
         raise ValueError("messageItem data lacks id or content")
     return data
