@@ -15,7 +15,7 @@ from leasebot.alerts import alert
 from leasebot.core.services import audit_record
 from leasebot.exceptions import ValidationFailed
 from platforms.choices import CircuitState, RolloutStage, SendMode
-from platforms.connectors.errors import ConnectorError, NeedsOperatorLogin
+from platforms.connectors.errors import ConnectorError, NeedsOperatorLogin, SelectorDrift
 from platforms.models import BotSettings, Platform, PlatformAccount
 
 Actor = AbstractBaseUser | AnonymousUser | None
@@ -226,6 +226,10 @@ def account_record_failure(
         )
     elif error.disables_account:
         account_disable(account_id=account_id, reason=f"{error.error_class}: {error.message}"[:300])
+    elif isinstance(error, SelectorDrift):
+        # The page changed: no hot retry. The account's waiting replies go to a person now,
+        # rather than sit queued behind an open circuit until the locators are fixed.
+        _hold_outbox([account_id], f"SelectorDrift: {error.message}"[:200])
     if error.opens_circuit or circuit_state == CircuitState.OPEN:
         metrics.inc("leasebot_circuit_open_total", platform=slug)
         alert(

@@ -343,3 +343,15 @@ def test_switching_off_returns_queued_rows_to_review_at_once(
     assert row.status == "pending_review"
     assert any(r.startswith("account_inactive") for r in row.hold_reasons)
     assert fake_platform.calls == []
+
+
+def test_selector_drift_sends_the_accounts_waiting_replies_to_review(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
+    first = _queued()
+    second = _queued(ConversationFactory(account=first.account), key="reply:second")
+    fake_platform.send_errors.append(errors.SelectorDrift("textarea missing"))
+    services.send_account_run(account_id=first.account_id)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == "dead"  # The row that met the drift is dead-lettered...
+    assert second.status == "pending_review"  # ...the one behind it waits for a person, not a circuit.
+    assert PlatformAccount.objects.get(pk=first.account_id).is_active  # Drift does not disable.
