@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -18,6 +19,30 @@ from django.db import connection
 from tests.factories import PlatformAccountFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One real Chromium for every UI test of the session, chosen by LEASEBOT_BROWSER.
+
+    Playwright's sync API may run only once per thread, so the e2e and the security suites
+    share this one instead of starting their own.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from platforms.browser import launch_options
+
+    # The sync API keeps an event loop in this thread; Django's async guard must allow the
+    # test's own database calls (the standard arrangement with live_server).
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            **launch_options(settings.LEASEBOT_BROWSER, pw),
+        )
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(autouse=True)

@@ -14,35 +14,13 @@ from typing import Any
 
 import pytest
 from django.apps import apps as django_apps
-from playwright.sync_api import Browser, Dialog, Page, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM = "/usr/lib/chromium/chromium"
 PASSWORD = "correct-horse-battery"
-
-
-def _chromium_path() -> str | None:
-    from django.conf import settings
-
-    if Path(CHROMIUM).exists():
-        return CHROMIUM
-    return settings.find_system_chromium() if hasattr(settings, "find_system_chromium") else None
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """One real Chromium for the e2e session (Debian's build when present, else Playwright's)."""
-    with sync_playwright() as pw:
-        path = _chromium_path()
-        options: dict[str, Any] = {"executable_path": path} if path else {}
-        chromium = pw.chromium.launch(
-            headless=True, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"], **options
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -9,12 +9,10 @@ open a dialog; both are watched from before the first script of the page runs.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from dispatch.models import ConversationNote, DeadLetter
 from leasebot.core.services import audit_record
@@ -45,16 +43,6 @@ for (const name of ['alert', 'confirm', 'prompt']) {
   window[name] = (...args) => { window.__xss.push(name + ':' + args.join(',')); };
 }
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    path = "/usr/lib/chromium/chromium"
-    with sync_playwright() as pw:
-        options: dict[str, Any] = {"executable_path": path} if Path(path).exists() else {}
-        chromium = pw.chromium.launch(headless=True, args=["--no-sandbox", "--disable-gpu"], **options)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
