@@ -175,6 +175,9 @@ class Command(BaseCommand):
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,
+            # Own session: a terminal's Ctrl-C or `timeout` reaches only this supervisor, which
+            # then stops the children in order (Celery pool processes are never killed mid-task).
+            start_new_session=True,
         )
         self.procs.append((name, proc))
         threading.Thread(target=self._pump, args=(name, proc.stdout), daemon=True).start()
@@ -184,6 +187,8 @@ class Command(BaseCommand):
             return
         for raw in iter(stream.readline, b""):
             line = raw.decode(errors="replace").rstrip()
+            if name == "flower" and self.stopping.is_set():
+                continue  # Flower prints a KeyboardInterrupt traceback on every clean stop.
             if line and not any(n in line for n in NOISY):
                 self._say(name, line)
 
@@ -236,15 +241,20 @@ class Command(BaseCommand):
         self._say("bot", f"status: {inbound} inbound messages; replies: {parts}; open dead letters {dead}")
 
     def _shutdown(self) -> None:
+        """Stop the bot first (workers finish the job in hand), the sandbox platforms last."""
         self._say("bot", "stopping ...")
-        for _name, proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for name, proc in reversed(self.procs):
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                self._say("bot", f"{name} did not stop in time; killing it")
-                proc.kill()
+        bot = [(n, p) for n, p in self.procs if n != "sandbox"]
+        platforms = [(n, p) for n, p in self.procs if n == "sandbox"]
+        for group in (bot, platforms):
+            for _name, proc in group:
+                if proc.poll() is None:
+                    # SIGINT, as Ctrl-C would: Celery, beat, Flower and runserver all stop cleanly on it.
+                    proc.send_signal(signal.SIGINT)
+            deadline = time.monotonic() + 20
+            for name, proc in group:
+                try:
+                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    self._say("bot", f"{name} did not stop in time; killing it")
+                    proc.kill()
         self._say("bot", "stopped")
