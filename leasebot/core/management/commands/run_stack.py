@@ -74,13 +74,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--web-port", type=int, default=8000)
         parser.add_argument("--sandbox-port", type=int, default=8765)
+        parser.add_argument("--imap-port", type=int, default=8143, help="The sandbox's login-code mailbox.")
         parser.add_argument("--flower-port", type=int, default=5555)
         parser.add_argument("--feed-every", type=float, default=8.0, help="Seconds between demo inquiries (0: none).")
         parser.add_argument("--send-mode", choices=["auto_send", "draft_only"], default="auto_send")
         parser.add_argument("--no-flower", action="store_true")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        for port in (opts["web_port"], opts["sandbox_port"]):
+        for port in (opts["web_port"], opts["sandbox_port"], opts["imap_port"]):
             if not _port_free(port):
                 raise CommandError(f"port {port} is taken; stop what runs there or pass another port")
         self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -108,7 +109,11 @@ class Command(BaseCommand):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: self.stopping.set())
         try:
-            self._start("sandbox", ["manage.py", "sandbox", "--port", str(opts["sandbox_port"])], env)
+            self._start(
+                "sandbox",
+                ["manage.py", "sandbox", "--port", str(opts["sandbox_port"]), "--imap-port", str(opts["imap_port"])],
+                env,
+            )
             _wait_port(opts["sandbox_port"])
             self._say("bot", "sandbox replicas of the five platforms are up at " + sandbox_url)
             web_password = secrets.token_urlsafe(10)
