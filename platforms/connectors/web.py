@@ -18,6 +18,7 @@ Failure rules, all from DESIGN.md:
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import dataclasses
 import logging
@@ -416,13 +417,13 @@ class BrowserConnector(Connector):
         self.runtime.forget_session(self.platform, self.config.account_id)
         self._ensure_session()
 
+    @abc.abstractmethod
     def full_login(self, code_provider: Callable[[], str] | None = None) -> None:
         """Run the platform's login flow from its login page (each platform overrides).
 
         ``code_provider`` answers a one-time code prompt (platforms with e-mailed codes);
         password forms have none and ignore it.
         """
-        raise NotImplementedError
 
     def login_failed(self) -> None:
         """Raise the right error for a login that did not end logged in."""
@@ -528,15 +529,15 @@ class BrowserConnector(Connector):
         )
         return [self.thread_message(thread_ref, raw, context) for raw in found.rows]
 
+    @abc.abstractmethod
     def inbox_row(self, raw: Mapping[str, str | None]) -> ThreadRow:
         """Turn one extracted inbox row into a :class:`ThreadRow` (platforms override)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def thread_message(
         self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]
     ) -> Inbound:
         """Turn one extracted message into an :class:`Inbound` (platforms override)."""
-        raise NotImplementedError
 
     def parse_or_drift(self, parser: Callable[[str], T], value: str | None, locator: str) -> T:
         """Parse a value read from the page; a value in an unknown format is drift too."""

@@ -7,6 +7,7 @@ DataDome, Incapsula, Akamai), because that is what the guard has to recognise.
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import re
 import secrets
@@ -37,7 +38,7 @@ def route(method: str, pattern: str, handler: Handler, *, auth: bool = False, id
     return Route(method, re.compile(f"^{pattern}$"), handler, auth=auth, identify_by=identify_by)
 
 
-class Replica:
+class Replica(abc.ABC):
     """One platform's site: a router plus the common gate every request passes."""
 
     slug: ClassVar[str]
@@ -55,8 +56,9 @@ class Replica:
 
     # --- to be provided by each site --------------------------------------------------
 
+    @abc.abstractmethod
     def build_routes(self) -> list[Route]:
-        raise NotImplementedError
+        """Return this site's URL routes."""
 
     def not_found(self, req: Request) -> Response:
         return page("<!doctype html><title>Not found</title><h1>Page not found</h1>", 404)
