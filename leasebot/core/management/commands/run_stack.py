@@ -116,7 +116,8 @@ class Command(BaseCommand):
             )
             _wait_port(opts["sandbox_port"])
             self._say("bot", "sandbox replicas of the five platforms are up at " + sandbox_url)
-            web_password = secrets.token_urlsafe(10)
+            # A letter first: a token starting with "-" would read as an option to seed_demo.
+            web_password = "d" + secrets.token_urlsafe(10)
             call_command(
                 "seed_demo",
                 sandbox_url=sandbox_url,
