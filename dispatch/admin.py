@@ -10,8 +10,9 @@ from django.http import HttpRequest, HttpResponse
 
 from dispatch import services
 from dispatch.choices import DeadLetterStatus
-from dispatch.models import DeadLetter, DispatchAttempt, OutboundMessage
-from leasebot.exceptions import LeasebotError
+from dispatch.models import DeadLetter, DispatchAttempt
+from inbox.models import OutboundMessage
+from leasebot.core.exceptions import LeasebotError
 from platforms.admin import _confirm
 
 

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 import redis
 from django.conf import settings
 
+from leasebot.core.redis import client as redis_client
+
 logger = logging.getLogger(__name__)
 
 # Extend only if we still own the lock (compare-and-extend).
@@ -57,7 +59,7 @@ class AccountLock:
 
 
 def _client() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
+    return redis_client()
 
 
 @contextlib.contextmanager

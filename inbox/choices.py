@@ -152,3 +152,37 @@ class AllowListKind(models.TextChoices):
 
     RENTER = "renter", "Renter"
     LISTING = "listing", "Listing"
+
+
+class OutboundStatus(models.TextChoices):
+    """The outbox status flow: draft/pending_review -> queued -> sending -> sent, or failed -> dead."""
+
+    DRAFT = "draft", "Draft"
+    PENDING_REVIEW = "pending_review", "Held for review"
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    DEAD = "dead", "Dead letter"
+    BLOCKED = "blocked", "Blocked by guardrail"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+FINAL_STATUSES = frozenset({OutboundStatus.SENT, OutboundStatus.DEAD, OutboundStatus.BLOCKED, OutboundStatus.CANCELLED})
+REVIEWABLE_STATUSES = frozenset({OutboundStatus.DRAFT, OutboundStatus.PENDING_REVIEW, OutboundStatus.FAILED})
+
+
+class Purpose(models.TextChoices):
+    """Why an outbound exists; part of its dispatch key."""
+
+    REPLY = "reply", "Reply"
+    FOLLOW_UP = "follow_up", "Follow-up"
+    CONFIRMATION = "confirmation", "Showing confirmation"
+    MANUAL = "manual", "Agent reply"
+
+
+class Source(models.TextChoices):
+    """Who wrote the text."""
+
+    BOT = "bot", "Bot"
+    AGENT = "agent", "Agent"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leasebot.exceptions import Conflict
+from leasebot.core.exceptions import Conflict
 
 
 class SlotUnavailable(Conflict):

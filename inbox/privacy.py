@@ -29,8 +29,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from inbox import suppression
+from leasebot.core.exceptions import ValidationFailed
 from leasebot.core.services import audit_record
-from leasebot.exceptions import ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -107,9 +107,9 @@ def _suppress(platform_slug: str, handle: str, actor: Actor) -> bool:
 
 def _erase_one(conversation_id: int, *, suppress: bool, actor: Actor = None) -> ErasureResult:
     """Anonymise one conversation and everything hanging off it (inside the caller's transaction)."""
-    from dispatch.models import DeadLetter, DispatchAttempt, OutboundMessage
+    from dispatch.models import DeadLetter, DispatchAttempt
     from dispatch.services import outbound_cancel_for_conversation
-    from inbox.models import Conversation, Decision, Message, Showing
+    from inbox.models import Conversation, Decision, Message, OutboundMessage, Showing
 
     conversation = Conversation.objects.select_for_update().select_related("account__platform").get(pk=conversation_id)
     result = ErasureResult(conversations=1, conversation_ids=[conversation_id])
@@ -251,8 +251,7 @@ def erase_contact(*, platform_slug: str, handle: str, actor: Actor, reason: str 
 
 def expired_conversations(*, now: datetime | None = None, days: int | None = None) -> Any:
     """Return the conversations quiet for longer than the retention that still hold personal data."""
-    from dispatch.models import OutboundMessage
-    from inbox.models import Conversation, Message
+    from inbox.models import Conversation, Message, OutboundMessage
 
     days = retention_days() if days is None else days
     cutoff = (now or timezone.now()) - timedelta(days=days)

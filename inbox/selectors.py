@@ -87,8 +87,8 @@ def unit_facts(unit: Unit, *, today: dt.date, booked: bool = False) -> UnitFacts
 
 def llm_examples(*, limit: int = 4) -> tuple[tuple[str, str], ...]:
     """Return recent (renter message, agent-approved reply) pairs for the LLM prompt."""
-    from dispatch.choices import OutboundStatus
-    from dispatch.models import OutboundMessage
+    from inbox.choices import OutboundStatus
+    from inbox.models import OutboundMessage
 
     rows = (
         OutboundMessage.objects.filter(approved_by__isnull=False, status=OutboundStatus.SENT, in_reply_to__isnull=False)

@@ -35,6 +35,7 @@ from inbox.exceptions import SlotUnavailable
 from inbox.guardrails import check_text
 from inbox.linkage import conversation_link
 from inbox.models import Conversation, Decision, Message, ReplyTemplate, ReplyTemplateVersion, Showing
+from inbox.notify import notify_human_needed
 from inbox.selectors import last_offer, llm_examples, llm_playbook, templates_for_conversation, unit_facts
 from inbox.showings import showing_book, showing_cancel, showing_reschedule
 from inbox.slots import find_slots
@@ -47,10 +48,9 @@ from inbox.suppression import (
 )
 from inbox.templating import render_template, validate_template_body
 from inbox.workflow import transition
-from leasebot import metrics
+from leasebot.core import metrics
+from leasebot.core.exceptions import NotAllowed
 from leasebot.core.services import audit_record
-from leasebot.exceptions import NotAllowed
-from leasebot.notify import notify_human_needed
 from platforms.models import BotSettings
 
 logger = logging.getLogger(__name__)
@@ -417,8 +417,8 @@ def followups_due(*, now: dt.datetime | None = None) -> int:
 
 @transaction.atomic
 def _follow_up_one(conversation_id: int, *, now: dt.datetime) -> int:
-    from dispatch.choices import OutboundStatus, Source
     from dispatch.services import outbound_create
+    from inbox.choices import OutboundStatus, Source
 
     conversation = (
         Conversation.objects.select_for_update(skip_locked=True, of=("self",))

@@ -23,8 +23,8 @@ from inbox.lock_objects import BOOKING_LOCK_NAMESPACE
 from inbox.models import Conversation, Showing, Unit
 from inbox.slots import Slot, slot_is_open
 from inbox.workflow import transition
+from leasebot.core.exceptions import ValidationFailed
 from leasebot.core.services import audit_record
-from leasebot.exceptions import ValidationFailed
 
 
 def _lock_agents(agent_ids: set[int]) -> None:

@@ -18,8 +18,8 @@ from django.utils.crypto import salted_hmac
 
 from inbox.choices import AllowListKind
 from inbox.models import AllowListEntry, Conversation, Listing, SuppressionEntry
+from leasebot.core.exceptions import NotAllowed, ValidationFailed
 from leasebot.core.services import audit_record
-from leasebot.exceptions import NotAllowed, ValidationFailed
 
 _SALT = "leasebot.inbox.suppression"
 

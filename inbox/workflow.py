@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from inbox.choices import FollowUpStage, ShowingState, WorkflowOutcome
 from inbox.models import Conversation
-from leasebot import metrics
+from leasebot.core import metrics
 from leasebot.core.services import audit_record
 
 Out, S, F = WorkflowOutcome, ShowingState, FollowUpStage

@@ -7,12 +7,15 @@ from collections.abc import Iterable
 from django.db.models import Count, Min
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 
 def database_gauges() -> Iterable[GaugeMetricFamily]:
     """Yield the outbox, review-queue, dead-letter and account-health gauges."""
-    from dispatch.choices import DeadLetterStatus, OutboundStatus
-    from dispatch.models import DeadLetter, OutboundMessage
+    from dispatch.choices import DeadLetterStatus
+    from dispatch.models import DeadLetter
+    from inbox.choices import OutboundStatus
+    from inbox.models import OutboundMessage
     from platforms.models import PlatformAccount
 
     now = timezone.now()
@@ -58,3 +61,10 @@ def database_gauges() -> Iterable[GaugeMetricFamily]:
     yield circuit
     yield fresh
     yield active
+
+
+class DatabaseGauges(Collector):
+    """The gauges above as a Prometheus collector for ``/metrics``."""
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        yield from database_gauges()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import redis
-from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from leasebot.core.metrics import collect_text
+from leasebot.core.redis import client as redis_client
+from leasebot.gauges import DatabaseGauges
 
 
 @require_GET
@@ -27,7 +29,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # noqa: BLE001 - any failure means not ready; the class name is the reason.
         checks["database"] = f"error: {type(exc).__name__}"
     try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+        redis_client().ping()
         checks["redis"] = "ok"
     except Exception as exc:  # noqa: BLE001 - as above.
         checks["redis"] = f"error: {type(exc).__name__}"
@@ -38,9 +40,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
     """Expose the Prometheus registry (counters from workers are mirrored through Redis)."""
-    from leasebot.metrics import collect_text
-
-    return HttpResponse(collect_text(), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(collect_text(DatabaseGauges()), content_type=CONTENT_TYPE_LATEST)
 
 
 __all__ = ["generate_latest", "healthz", "metrics", "readyz"]

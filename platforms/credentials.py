@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
-from leasebot.exceptions import LeasebotError
+from leasebot.core.exceptions import LeasebotError
 
 # Kept in step with the CHECK constraint on PlatformAccount.
 REFERENCE_PATTERN = r"^(env:[A-Z_][A-Z0-9_]{0,127}|file:/[^\s]{1,255})$"

@@ -21,7 +21,6 @@ account's health (``platforms.services.account_set_circuit``).
 from __future__ import annotations
 
 import logging
-import os
 import random
 import re
 import time
@@ -32,6 +31,7 @@ from typing import Any, TypeVar
 import redis
 from django.conf import settings
 
+from leasebot.core.redis import client as redis_client
 from platforms.connectors.errors import (
     Blocked,
     CaptchaRequired,
@@ -125,18 +125,9 @@ def _safe_url(url: str) -> str:
 
 # --- Redis ------------------------------------------------------------------------------
 
-_clients: dict[tuple[int, str], redis.Redis] = {}
-
 
 def _redis() -> redis.Redis:
-    key = (os.getpid(), settings.REDIS_URL)
-    client = _clients.get(key)
-    if client is None:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=3, socket_timeout=5, decode_responses=True
-        )
-        _clients[key] = client
-    return client
+    return redis_client(decode=True)
 
 
 def _key(account_id: int, part: str) -> str:

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from leasebot.exceptions import ValidationFailed
+from leasebot.core.exceptions import ValidationFailed
 from platforms.choices import CircuitState, LoginMethod, PlatformSlug, RolloutStage, SendMode
 from platforms.credentials import REFERENCE_PATTERN, validate_credential_ref
 

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
+from leasebot.core.exceptions import ValidationFailed
 from leasebot.core.services import audit_record
-from leasebot.exceptions import ValidationFailed
 from platforms.models import PlatformAccount
 
 ROLES = ("admin", "agent", "ops")

@@ -10,10 +10,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from leasebot import metrics
-from leasebot.alerts import alert
+from leasebot.core import metrics
+from leasebot.core.alerts import alert
+from leasebot.core.exceptions import ValidationFailed
 from leasebot.core.services import audit_record
-from leasebot.exceptions import ValidationFailed
 from platforms.choices import CircuitState, RolloutStage, SendMode
 from platforms.connectors.errors import ConnectorError, NeedsOperatorLogin, SelectorDrift
 from platforms.models import BotSettings, Platform, PlatformAccount

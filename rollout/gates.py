@@ -21,8 +21,10 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from dispatch.choices import AttemptOutcome, OutboundStatus, Purpose, Source, Stage
-from dispatch.models import DeadLetter, DispatchAttempt, OutboundMessage
+from dispatch.choices import AttemptOutcome, Stage
+from dispatch.models import DeadLetter, DispatchAttempt
+from inbox.choices import OutboundStatus, Purpose, Source
+from inbox.models import OutboundMessage
 
 PASS = "pass"  # noqa: S105 - a verdict, not a password.
 FAIL = "fail"

@@ -17,9 +17,10 @@ from typing import Any
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from dispatch.choices import OutboundStatus
-from dispatch.models import DispatchAttempt, OutboundMessage
-from leasebot import metrics
+from dispatch.models import DispatchAttempt
+from inbox.choices import OutboundStatus
+from inbox.models import OutboundMessage
+from leasebot.core import metrics
 from leasebot.core.models import AuditLog
 from platforms.models import BotSettings
 from rollout.models import StageChange

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from leasebot.core.redis import client as redis_client
+
 OK = "ok"
 WARN = "warn"
 FAIL = "fail"
@@ -76,7 +78,6 @@ def check_settings() -> list[Finding]:
 
 def check_services() -> list[Finding]:
     """Database (and migrations), Redis and the broker answer."""
-    import redis
     from django.db import DEFAULT_DB_ALIAS, connections
     from django.db.migrations.executor import MigrationExecutor
 
@@ -94,7 +95,7 @@ def check_services() -> list[Finding]:
     except Exception as exc:  # noqa: BLE001 - any failure is the finding; the class name is the reason.
         out.append(Finding("database", FAIL, f"database unavailable: {type(exc).__name__}"))
     try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+        redis_client().ping()
         out.append(Finding("redis", OK, "redis answers"))
     except Exception as exc:  # noqa: BLE001 - as above.
         out.append(Finding("redis", FAIL, f"redis unavailable: {type(exc).__name__}"))

@@ -20,9 +20,9 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
-from leasebot.alerts import alert
+from leasebot.core.alerts import alert
+from leasebot.core.exceptions import NotAllowed, ValidationFailed
 from leasebot.core.services import audit_record
-from leasebot.exceptions import NotAllowed, ValidationFailed
 from platforms.choices import RolloutStage
 from platforms.models import BotSettings, PlatformAccount
 from platforms.services import account_update_policy, settings_update

@@ -9,8 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from dispatch.models import OutboundMessage
-from inbox.models import Conversation, Listing, Message, Unit
+from inbox.models import Conversation, Listing, Message, OutboundMessage, Unit
 from platforms.models import Platform, PlatformAccount
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dispatch.models import DeadLetter, OutboundMessage
+from dispatch.models import DeadLetter
+from inbox.models import OutboundMessage
 
 
 def split_reason(reason: str) -> dict[str, str]:

@@ -25,8 +25,10 @@ from dispatch.api.serializers import (
     OutboundRejectSerializer,
     OutboundSerializer,
 )
-from dispatch.choices import DeadLetterStatus, OutboundStatus, Stage
-from dispatch.models import DeadLetter, OutboundMessage
+from dispatch.choices import DeadLetterStatus, Stage
+from dispatch.models import DeadLetter
+from inbox.choices import OutboundStatus
+from inbox.models import OutboundMessage
 from platforms.api.params import choices_param, int_param, text_param
 from platforms.api.permissions import AnyRole, ReadAnyWriteReviewer, request_role, scope_to_accounts
 

@@ -10,9 +10,10 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from dispatch.choices import OutboundStatus, Stage
-from dispatch.models import OutboundMessage
-from leasebot import metrics
+from dispatch.choices import Stage
+from inbox.choices import OutboundStatus
+from inbox.models import OutboundMessage
+from leasebot.core import metrics
 from platforms.selectors import accounts_not_runnable, accounts_runnable
 
 

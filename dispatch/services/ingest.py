@@ -15,15 +15,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dispatch import connectors
-from dispatch.choices import AttemptOutcome, OutboundStatus, Stage
+from dispatch.choices import AttemptOutcome, Stage
 from dispatch.locks import account_lock
-from dispatch.models import OutboundMessage
 from dispatch.services.ledger import attempt_record, deadletter_create
 from dispatch.services.outbox import HUMAN_REPLIED, outbound_cancel_for_conversation
 from dispatch.services.sending import _after_error, outbound_mark_sent
-from leasebot import metrics
+from inbox.choices import OutboundStatus
+from inbox.models import OutboundMessage
+from leasebot.core import metrics
+from leasebot.core.logging import log_context
 from leasebot.core.services import audit_record
-from leasebot.logging import log_context
 from platforms.connectors.base import Inbound, Receipt
 from platforms.connectors.errors import ConnectorError
 from platforms.models import PlatformAccount

@@ -10,12 +10,14 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dispatch.choices import AttemptOutcome, DeadLetterStatus, OutboundStatus, Stage
-from dispatch.models import DeadLetter, DispatchAttempt, OutboundMessage
-from leasebot import metrics
-from leasebot.alerts import alert
+from dispatch.choices import AttemptOutcome, DeadLetterStatus, Stage
+from dispatch.models import DeadLetter, DispatchAttempt
+from inbox.choices import OutboundStatus
+from inbox.models import OutboundMessage
+from leasebot.core import metrics
+from leasebot.core.alerts import alert
+from leasebot.core.exceptions import NotAllowed
 from leasebot.core.services import audit_record
-from leasebot.exceptions import NotAllowed
 from platforms.models import PlatformAccount
 
 _HOST = socket.gethostname()

@@ -16,12 +16,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dispatch import enqueue
-from dispatch.choices import REVIEWABLE_STATUSES, OutboundStatus, Purpose, Source
-from dispatch.models import OutboundMessage
-from leasebot import metrics
+from inbox.choices import REVIEWABLE_STATUSES, OutboundStatus, Purpose, Source
+from inbox.models import OutboundMessage
+from inbox.notify import notify_human_needed
+from leasebot.core import metrics
+from leasebot.core.exceptions import Conflict, NotAllowed, ValidationFailed
 from leasebot.core.services import audit_record
-from leasebot.exceptions import Conflict, NotAllowed, ValidationFailed
-from leasebot.notify import notify_human_needed
 from platforms.policies import account_may_run, resolve_send_mode
 
 if TYPE_CHECKING:

@@ -22,14 +22,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from dispatch import connectors
-from dispatch.choices import AttemptOutcome, OutboundStatus, Source, Stage
+from dispatch.choices import AttemptOutcome, Stage
 from dispatch.locks import AccountLock, account_lock
-from dispatch.models import OutboundMessage
 from dispatch.retry import may_retry
 from dispatch.services.ledger import attempt_record, deadletter_create
 from dispatch.services.outbox import _bot_may_auto_send, guardrail_reasons
-from leasebot import metrics
-from leasebot.logging import log_context
+from inbox.choices import OutboundStatus, Source
+from inbox.models import OutboundMessage
+from leasebot.core import metrics
+from leasebot.core.logging import log_context
 from platforms.connectors.base import Connector, Receipt
 from platforms.connectors.errors import ConnectorError, OutcomeUnknown
 from platforms.models import PlatformAccount

@@ -14,9 +14,10 @@ from django.contrib.auth.models import AbstractUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from dispatch.choices import DeadLetterStatus, OutboundStatus, Source
-from dispatch.models import CannedReply, DeadLetter, OutboundMessage
-from inbox.models import Conversation, Message, UnitAssignment
+from dispatch.choices import DeadLetterStatus
+from dispatch.models import DeadLetter
+from inbox.choices import OutboundStatus, Source
+from inbox.models import CannedReply, Conversation, Message, OutboundMessage, UnitAssignment
 from platforms.api.permissions import scope_to_accounts
 
 WAITING_STATUSES = (OutboundStatus.DRAFT, OutboundStatus.PENDING_REVIEW)

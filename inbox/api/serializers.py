@@ -12,8 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dispatch.api.serializers import OutboundSerializer
-from dispatch.models import CannedReply, ConversationNote
-from inbox.models import Conversation, Decision, Message, Showing
+from inbox.models import CannedReply, Conversation, ConversationNote, Decision, Message, Showing
 
 
 class MessageSerializer(serializers.ModelSerializer[Message]):

@@ -14,11 +14,10 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from guardian.shortcuts import get_users_with_perms
 
-from dispatch.models import CannedReply, ConversationNote
 from inbox.guardrails import check_text
-from inbox.models import Conversation
+from inbox.models import CannedReply, Conversation, ConversationNote
+from leasebot.core.exceptions import Conflict, ValidationFailed
 from leasebot.core.services import audit_record
-from leasebot.exceptions import Conflict, ValidationFailed
 from platforms.models import PlatformAccount
 from platforms.roles import ACCESS_PERM, user_role
 

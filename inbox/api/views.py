@@ -21,7 +21,6 @@ from rest_framework.views import APIView
 
 from dispatch import services as dispatch_services
 from dispatch.api.serializers import GuardrailErrorSerializer, OutboundSerializer
-from dispatch.models import CannedReply, OutboundMessage
 from inbox import services as inbox_services
 from inbox.api import selectors, services
 from inbox.api.serializers import (
@@ -41,7 +40,7 @@ from inbox.api.serializers import (
 )
 from inbox.choices import WorkflowOutcome
 from inbox.guardrails import check_text
-from inbox.models import Conversation
+from inbox.models import CannedReply, Conversation, OutboundMessage
 from platforms.api.params import bool_param, choices_param, int_param, text_param
 from platforms.api.permissions import ReviewerRole, request_role
 

@@ -23,7 +23,7 @@ from django.conf import settings
 from inbox.choices import Intent
 from inbox.engine.base import Classification, DecisionContext
 from inbox.redaction import redact
-from leasebot.exceptions import LeasebotError
+from leasebot.core.exceptions import LeasebotError
 from platforms.credentials import CredentialUnavailable, resolve_credential
 
 _INTENTS = list(Intent.values)

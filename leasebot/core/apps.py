@@ -12,4 +12,4 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Connect the login-throttle signal receivers.
-        from leasebot import throttle  # noqa: F401
+        from leasebot.core import throttle  # noqa: F401

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 
-from leasebot.exceptions import NotAllowed
+from leasebot.core.exceptions import NotAllowed
 
 
 class AuditLogQuerySet(models.QuerySet["AuditLog"]):

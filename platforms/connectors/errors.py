@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from leasebot.exceptions import LeasebotError
+from leasebot.core.exceptions import LeasebotError
 
 
 class ConnectorError(LeasebotError):

@@ -2,7 +2,35 @@
 
 from django.db import migrations
 
-from platforms.seed import PLATFORMS, ROLE_PERMISSIONS
+# Frozen copies of the reference data as it stood when this migration was written; the
+# live definition (and the re-seed after every migrate) is leasebot/seed.py.
+PLATFORMS = (
+    ("spareroom", "SpareRoom"),
+    ("roomies", "Roomies"),
+    ("leasebreak", "Leasebreak"),
+    ("renthop", "RentHop"),
+    ("furnishedfinder", "Furnished Finder"),
+)
+ROLE_PERMISSIONS = {
+    "admin": "__all__",
+    "ops": [
+        ("platforms", "view_platform"),
+        ("platforms", "view_platformaccount"),
+        ("platforms", "view_botsettings"),
+        ("dispatch", "view_deadletter"),
+        ("dispatch", "view_dispatchattempt"),
+        ("dispatch", "view_outboundmessage"),
+        ("core", "view_auditlog"),
+    ],
+    "agent": [
+        ("platforms", "view_platform"),
+        ("inbox", "view_conversation"),
+        ("inbox", "view_message"),
+        ("inbox", "view_decision"),
+        ("inbox", "view_showing"),
+        ("dispatch", "view_outboundmessage"),
+    ],
+}
 
 
 def seed(apps, schema_editor):

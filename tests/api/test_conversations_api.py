@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from dispatch.models import OutboundMessage
-from inbox.models import Decision, UnitAssignment
+from inbox.models import Decision, OutboundMessage, UnitAssignment
 from platforms.roles import account_grant
 from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, UnitFactory, UserFactory
 

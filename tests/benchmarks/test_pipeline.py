@@ -18,9 +18,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dispatch import connectors, enqueue
-from dispatch.models import OutboundMessage
 from dispatch.services import ingest_account_run
-from inbox.models import Conversation, Decision, Message
+from inbox.models import Conversation, Decision, Message, OutboundMessage
 from tests.benchmarks.conftest import record
 from tests.dispatch.fakes import FakePlatform
 from tests.factories import ListingFactory, PlatformAccountFactory

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from dispatch.models import OutboundMessage
+from inbox.models import OutboundMessage
 from platforms.services import account_update_policy
 from tests.benchmarks.conftest import record
 from tests.chaos.conftest import Rig, wait_until

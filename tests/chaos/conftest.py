@@ -358,7 +358,7 @@ class Rig:
         the reconciliation path runs within the scenario; safe only with the fleet stopped,
         which :meth:`recover` makes sure of.
         """
-        from dispatch.models import OutboundMessage
+        from inbox.models import OutboundMessage
 
         assert all(w.proc.poll() is not None for w in self.workers), "age rows only with every worker stopped"
         return OutboundMessage.objects.filter(account_id__in=self.account_ids(), status="sending").update(
@@ -378,7 +378,7 @@ class Rig:
         return [a.pk for a in (accounts if accounts is not None else self.accounts)]
 
     def open_rows(self, accounts: Iterable[ChaosAccount] | None = None) -> int:
-        from dispatch.models import OutboundMessage
+        from inbox.models import OutboundMessage
 
         return OutboundMessage.objects.filter(
             account_id__in=self.account_ids(accounts), status__in=OPEN_STATUSES
@@ -441,7 +441,8 @@ class Rig:
     # --- the bar ----------------------------------------------------------------------
 
     def figures(self, scenario: str, accounts: Iterable[ChaosAccount] | None = None, **extra: Any) -> Figures:
-        from dispatch.models import DeadLetter, DispatchAttempt, OutboundMessage
+        from dispatch.models import DeadLetter, DispatchAttempt
+        from inbox.models import OutboundMessage
 
         chosen = list(accounts) if accounts is not None else list(self.accounts)
         ids = self.account_ids(chosen)

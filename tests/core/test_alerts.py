@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from leasebot import metrics
-from leasebot.alerts import alert
+from leasebot.core import metrics
+from leasebot.core.alerts import alert
 from platforms.connectors import errors
 from platforms.services import account_record_failure
 from tests.factories import PlatformAccountFactory

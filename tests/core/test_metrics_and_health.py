@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from leasebot import metrics
+from leasebot.core import metrics
 from tests.factories import OutboundFactory, PlatformAccountFactory
 
 pytestmark = pytest.mark.django_db

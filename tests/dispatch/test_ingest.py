@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from dispatch import services
-from dispatch.models import DispatchAttempt, OutboundMessage
-from inbox.models import Conversation, Decision, Message
-from leasebot import metrics
+from dispatch.models import DispatchAttempt
+from inbox.models import Conversation, Decision, Message, OutboundMessage
+from leasebot.core import metrics
 from platforms.connectors import errors
 from platforms.models import PlatformAccount
 from tests.dispatch.fakes import FakePlatform

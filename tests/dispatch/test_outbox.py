@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from dispatch import services
-from dispatch.models import OutboundMessage
+from inbox.models import OutboundMessage
+from leasebot.core.exceptions import Conflict, NotAllowed, ValidationFailed
 from leasebot.core.models import AuditLog
-from leasebot.exceptions import Conflict, NotAllowed, ValidationFailed
 from platforms.models import BotSettings
 from tests.factories import ConversationFactory, MessageFactory
 

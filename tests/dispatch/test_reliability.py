@@ -19,9 +19,9 @@ import pytest
 from django.utils import timezone
 
 from dispatch import services
-from dispatch.models import DispatchAttempt, OutboundMessage
+from dispatch.models import DispatchAttempt
 from dispatch.tasks import ingest_account, send_account
-from inbox.models import Conversation
+from inbox.models import Conversation, OutboundMessage
 from platforms.models import BotSettings, PlatformAccount
 from platforms.sandbox.client import SandboxClient
 from platforms.sandbox.server import SandboxServer

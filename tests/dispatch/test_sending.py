@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from dispatch import services
 from dispatch.locks import account_lock
-from dispatch.models import DeadLetter, DispatchAttempt, OutboundMessage
+from dispatch.models import DeadLetter, DispatchAttempt
 from dispatch.services.sending import reconcile_stale
-from inbox.models import Conversation, Message
-from leasebot import metrics
+from inbox.models import Conversation, Message, OutboundMessage
+from leasebot.core import metrics
+from leasebot.core.exceptions import NotAllowed
 from leasebot.core.models import AuditLog
-from leasebot.exceptions import NotAllowed
 from platforms.connectors import errors
 from platforms.models import BotSettings, Platform, PlatformAccount
 from tests.dispatch.fakes import FakePlatform

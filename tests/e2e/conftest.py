@@ -26,7 +26,7 @@ PASSWORD = "correct-horse-battery"
 @pytest.fixture
 def seeded(transactional_db: Any) -> None:
     """Make sure the reference data (platforms, settings row, roles) is there; post_migrate re-seeds after flushes."""
-    from platforms.seed import seed_reference_data
+    from leasebot.seed import seed_reference_data
 
     seed_reference_data(django_apps)
 

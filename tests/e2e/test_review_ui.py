@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 from playwright.sync_api import Page, expect
 
-from dispatch.models import OutboundMessage
 from dispatch.services import outbound_create
+from inbox.models import OutboundMessage
 from leasebot.core.models import AuditLog
 from platforms.models import BotSettings
 from platforms.policies import resolve_send_mode

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from leasebot.core.exceptions import NotAllowed, ValidationFailed
 from leasebot.core.models import AuditLog
 from leasebot.core.services import audit_record
-from leasebot.exceptions import NotAllowed, ValidationFailed
 from platforms import services
 from platforms.models import BotSettings, Platform
 from tests.factories import PlatformAccountFactory

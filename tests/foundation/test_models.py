@@ -6,9 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from dispatch.models import OutboundMessage
-from inbox.models import Conversation, Message
-from leasebot.exceptions import ValidationFailed
+from inbox.models import Conversation, Message, OutboundMessage
+from leasebot.core.exceptions import ValidationFailed
 from platforms.models import BotSettings, Platform, PlatformAccount
 from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, PlatformAccountFactory
 

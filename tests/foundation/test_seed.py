@@ -30,7 +30,7 @@ def test_and_so_does_the_next_one() -> None:
 def test_seed_keeps_an_admins_schedule_change() -> None:
     from django.apps import apps
 
-    from platforms.seed import seed_reference_data
+    from leasebot.seed import seed_reference_data
 
     PeriodicTask.objects.filter(name="dispatch.send_platform:roomies").update(enabled=False)
     seed_reference_data(apps)

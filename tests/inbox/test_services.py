@@ -8,12 +8,12 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from dispatch.models import OutboundMessage
 from inbox.choices import FollowUpStage, LinkageStatus
 from inbox.models import (
     Conversation,
     Decision,
     ListingRef,
+    OutboundMessage,
     ReplyTemplate,
     ReplyTemplateVersion,
     Showing,

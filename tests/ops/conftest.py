@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from dispatch.choices import OutboundStatus
 from dispatch.models import DispatchAttempt
+from inbox.choices import OutboundStatus
 from inbox.models import Conversation, Decision, Showing
-from leasebot import metrics
+from leasebot.core import metrics
 from leasebot.core.services import audit_record
 from platforms.models import Platform
 from rollout.models import StageChange

@@ -7,8 +7,8 @@ import re
 import pytest
 import yaml
 
+from leasebot.core.metrics import METRICS
 from leasebot.gauges import database_gauges
-from leasebot.metrics import METRICS
 from tests.conftest import ROOT
 
 DOCS = ROOT / "docs"

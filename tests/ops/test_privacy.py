@@ -12,10 +12,10 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
-from dispatch.choices import OutboundStatus
-from dispatch.models import DeadLetter, DispatchAttempt, OutboundMessage
+from dispatch.models import DeadLetter, DispatchAttempt
 from inbox import privacy
-from inbox.models import AllowListEntry, Conversation, Decision, Message, SuppressionEntry
+from inbox.choices import OutboundStatus
+from inbox.models import AllowListEntry, Conversation, Decision, Message, OutboundMessage, SuppressionEntry
 from leasebot.core.models import AuditLog
 from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, PlatformAccountFactory
 

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from dispatch.choices import AttemptOutcome, OutboundStatus, Stage
-from dispatch.models import OutboundMessage
+from dispatch.choices import AttemptOutcome, Stage
 from dispatch.services import attempt_record, deadletter_create
-from inbox.models import Conversation, Message
+from inbox.choices import OutboundStatus
+from inbox.models import Conversation, Message, OutboundMessage
 from platforms.connectors.errors import Blocked, CaptchaRequired, Permanent, Transient
 from platforms.models import PlatformAccount
 from tests.factories import ConversationFactory, MessageFactory, OutboundFactory

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from leasebot import metrics
+from leasebot.core import metrics
 from leasebot.core.models import AuditLog
 from platforms.choices import RolloutStage
 from platforms.models import BotSettings

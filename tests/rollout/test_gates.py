@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from dispatch.choices import AttemptOutcome, OutboundStatus, Stage
-from dispatch.models import OutboundMessage
+from dispatch.choices import AttemptOutcome, Stage
 from dispatch.services import attempt_record
-from inbox.models import Message
+from inbox.choices import OutboundStatus
+from inbox.models import Message, OutboundMessage
 from rollout.gates import FAIL, HOLD, PASS, duplicate_send_count, gates_evaluate
 from tests.rollout import scenario
 

@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from dispatch.choices import OutboundStatus
 from dispatch.services import outbound_create
+from inbox.choices import OutboundStatus
+from leasebot.core.exceptions import NotAllowed, ValidationFailed
 from leasebot.core.models import AuditLog
-from leasebot.exceptions import NotAllowed, ValidationFailed
 from platforms.choices import RolloutStage, SendMode
 from platforms.models import BotSettings, PlatformAccount
 from platforms.policies import resolve_send_mode

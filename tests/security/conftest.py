@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from dispatch.models import CannedReply, DeadLetter
+from dispatch.models import DeadLetter
+from inbox.models import CannedReply
 from platforms.models import Platform
 from platforms.roles import account_grant
 from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, PlatformAccountFactory, UserFactory

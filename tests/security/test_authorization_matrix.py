@@ -227,7 +227,7 @@ OPS_VIEW = {
     "platforms.view_botsettings",
     "dispatch.view_deadletter",
     "dispatch.view_dispatchattempt",
-    "dispatch.view_outboundmessage",
+    "inbox.view_outboundmessage",
     "core.view_auditlog",
 }
 

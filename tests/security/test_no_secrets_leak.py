@@ -18,9 +18,9 @@ import pytest
 from django.test import Client
 
 from dispatch import connectors, enqueue
-from dispatch.models import DeadLetter, DispatchAttempt, OutboundMessage
+from dispatch.models import DeadLetter, DispatchAttempt
 from dispatch.services import ingest_account_run, ingest_deadletter, outbound_reply_manual, send_account_run
-from inbox.models import Conversation
+from inbox.models import Conversation, OutboundMessage
 from leasebot.core.models import AuditLog
 from platforms.browser import BrowserRuntime
 from platforms.connectors.errors import ConnectorError

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
-from dispatch.models import ConversationNote, DeadLetter
+from dispatch.models import DeadLetter
+from inbox.models import ConversationNote
 from leasebot.core.services import audit_record
 from platforms.roles import account_grant
 from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, PlatformAccountFactory, UserFactory

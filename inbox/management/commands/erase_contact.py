@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from inbox import privacy
-from leasebot.exceptions import LeasebotError
+from leasebot.core.exceptions import LeasebotError
 
 
 class Command(BaseCommand):

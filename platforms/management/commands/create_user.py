@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from leasebot.exceptions import ValidationFailed
+from leasebot.core.exceptions import ValidationFailed
 from platforms.models import PlatformAccount
 from platforms.roles import ROLES, account_grant, user_create
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from leasebot.exceptions import LeasebotError
+from leasebot.core.exceptions import LeasebotError
 from rollout import selectors, services
 from rollout.gates import GateReport, gates_evaluate
 

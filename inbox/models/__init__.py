@@ -1,4 +1,4 @@
-"""Listings, units, agents' availability, conversations, messages, decisions, showings."""
+"""Listings, units, agents' availability, conversations, messages, decisions, showings; the outbox."""
 
 from __future__ import annotations
 
@@ -478,3 +478,27 @@ class AllowListEntry(models.Model):
         if self.kind == AllowListKind.LISTING:
             return f"allow listing {self.listing_id}"
         return f"allow renter {self.platform}:{self.contact_hash[:12]}..."
+
+
+# The outbox lives in its own module; imported here so Django registers it with the app.
+from inbox.models.outbox import CannedReply, ConversationNote, OutboundMessage  # noqa: E402
+
+__all__ = [
+    "AgentProfile",
+    "AllowListEntry",
+    "AvailabilityRule",
+    "CannedReply",
+    "Conversation",
+    "ConversationNote",
+    "Decision",
+    "Listing",
+    "ListingRef",
+    "Message",
+    "OutboundMessage",
+    "ReplyTemplate",
+    "ReplyTemplateVersion",
+    "Showing",
+    "SuppressionEntry",
+    "Unit",
+    "UnitAssignment",
+]

@@ -16,9 +16,10 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
-from leasebot import metrics
+from leasebot.core import metrics
+from leasebot.core.redis import client as redis_client
 
-logger = logging.getLogger("leasebot.alerts")
+logger = logging.getLogger("leasebot.core.alerts")
 
 QUIET_PERIOD_S = 600
 
@@ -27,7 +28,7 @@ def alert(kind: str, message: str, *, key: str = "", **facts: Any) -> bool:
     """Raise an alert; return whether it went out (False when inside the quiet period)."""
     dedup = f"leasebot:alert:{kind}:{key}"
     try:
-        fresh = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).set(dedup, "1", nx=True, ex=QUIET_PERIOD_S)
+        fresh = redis_client().set(dedup, "1", nx=True, ex=QUIET_PERIOD_S)
     except redis.RedisError:
         fresh = True  # Better a repeated alert than a lost one.
     if not fresh:

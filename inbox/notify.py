@@ -16,7 +16,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 
-logger = logging.getLogger("leasebot.notify")
+from leasebot.core.redis import client as redis_client
+
+logger = logging.getLogger("inbox.notify")
 
 QUIET_PERIOD_S = 900
 
@@ -32,9 +34,7 @@ def _send(conversation_id: int, reason: str) -> bool:
     if not webhook and not email_on:
         return False
     try:
-        fresh = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).set(
-            f"leasebot:notify:conversation:{conversation_id}", "1", nx=True, ex=QUIET_PERIOD_S
-        )
+        fresh = redis_client().set(f"leasebot:notify:conversation:{conversation_id}", "1", nx=True, ex=QUIET_PERIOD_S)
     except redis.RedisError:
         fresh = True
     if not fresh:

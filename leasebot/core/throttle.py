@@ -19,13 +19,15 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
+from leasebot.core.redis import client as redis_client
+
 logger = logging.getLogger(__name__)
 
 LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
 
 
 def _client() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    return redis_client()
 
 
 def _limited_keys(request: HttpRequest | None, username: str) -> list[tuple[str, int]]:
@@ -49,7 +51,7 @@ def _keys(request: HttpRequest | None, username: str) -> list[str]:
     return [key for key, _ in _limited_keys(request, username)]
 
 
-@receiver(user_login_failed, dispatch_uid="leasebot.throttle.count_failure")
+@receiver(user_login_failed, dispatch_uid="leasebot.core.throttle.count_failure")
 def _count_failure(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **_: Any) -> None:
     try:
         pipe = _client().pipeline()
@@ -61,7 +63,7 @@ def _count_failure(sender: Any, credentials: dict[str, Any], request: HttpReques
         logger.warning("login throttle: redis unavailable, failure not counted")
 
 
-@receiver(user_logged_in, dispatch_uid="leasebot.throttle.clear_user")
+@receiver(user_logged_in, dispatch_uid="leasebot.core.throttle.clear_user")
 def _clear_user(sender: Any, request: HttpRequest | None, user: Any, **_: Any) -> None:
     try:
         _client().delete(*_keys(None, user.get_username()))

@@ -220,7 +220,7 @@ class Command(BaseCommand):
             self._say("bot", line)
 
     def _feed(self, sandbox_url: str, every: float) -> None:
-        from platforms.management.commands.seed_demo import feed_one
+        from leasebot.management.commands.seed_demo import feed_one
 
         n = 0
         while not self.stopping.is_set():
@@ -234,8 +234,8 @@ class Command(BaseCommand):
         from django.db import connection
         from django.db.models import Count
 
-        from dispatch.models import DeadLetter, OutboundMessage
-        from inbox.models import Message
+        from dispatch.models import DeadLetter
+        from inbox.models import Message, OutboundMessage
 
         try:
             inbound = Message.objects.filter(direction="in").count()

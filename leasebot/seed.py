@@ -1,5 +1,8 @@
 """Reference data every installation has: the five platforms, the settings row, the roles, the schedules.
 
+Part of the composition root: it knows every app (platforms, inbox templates, dispatch
+schedules), so no app below has to know the ones above it.
+
 Written by a data migration once, and again (idempotently) after every ``migrate`` and
 every test-database flush through ``post_migrate``, so a ``TransactionTestCase`` that
 truncates the tables never leaves the next test without its platforms or roles.
@@ -9,6 +12,11 @@ from __future__ import annotations
 
 import importlib
 from typing import Any
+
+from django.apps import apps as global_apps
+from django.db import connections
+
+from dispatch.schedules import ensure_schedules
 
 PLATFORMS = (
     ("spareroom", "SpareRoom"),
@@ -28,7 +36,7 @@ ROLE_PERMISSIONS: dict[str, Any] = {
         ("platforms", "view_botsettings"),
         ("dispatch", "view_deadletter"),
         ("dispatch", "view_dispatchattempt"),
-        ("dispatch", "view_outboundmessage"),
+        ("inbox", "view_outboundmessage"),
         ("core", "view_auditlog"),
     ],
     "agent": [
@@ -37,7 +45,7 @@ ROLE_PERMISSIONS: dict[str, Any] = {
         ("inbox", "view_message"),
         ("inbox", "view_decision"),
         ("inbox", "view_showing"),
-        ("dispatch", "view_outboundmessage"),
+        ("inbox", "view_outboundmessage"),
     ],
 }
 ADMIN_APPS = ("platforms", "inbox", "dispatch", "rollout", "core", "auth")
@@ -65,8 +73,6 @@ def seed_reference_data(apps: Any) -> None:
             )
         group.permissions.add(*wanted)
     _seed_reply_templates(apps)
-    from dispatch.schedules import ensure_schedules
-
     ensure_schedules(
         apps.get_model("django_celery_beat", "PeriodicTask"),
         apps.get_model("django_celery_beat", "IntervalSchedule"),
@@ -76,9 +82,6 @@ def seed_reference_data(apps: Any) -> None:
 
 def on_post_migrate(sender: Any, **kwargs: Any) -> None:
     """Re-seed after migrate or flush; it runs once per app, and the last run sees every permission."""
-    from django.apps import apps as global_apps
-    from django.db import connections
-
     connection = connections[kwargs.get("using") or "default"]
     tables = set(connection.introspection.table_names())
     if (

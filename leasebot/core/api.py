@@ -10,7 +10,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from leasebot.exceptions import Conflict, LeasebotError, NotAllowed, ValidationFailed
+from leasebot.core.exceptions import Conflict, LeasebotError, NotAllowed, ValidationFailed
 
 _STATUS: dict[type[LeasebotError], int] = {
     ValidationFailed: status.HTTP_400_BAD_REQUEST,

@@ -21,8 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from dispatch.models import DeadLetter, DispatchAttempt, OutboundMessage
-from inbox.models import AvailabilityRule, Conversation, Listing, ListingRef, Unit, UnitAssignment
+from dispatch.models import DeadLetter, DispatchAttempt
+from inbox.models import AvailabilityRule, Conversation, Listing, ListingRef, OutboundMessage, Unit, UnitAssignment
 from platforms.choices import PlatformSlug
 from platforms.models import Platform, PlatformAccount
 from platforms.roles import account_grant

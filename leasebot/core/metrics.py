@@ -12,10 +12,11 @@ import logging
 from collections.abc import Iterable, Sequence
 
 import redis
-from django.conf import settings
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
+
+from leasebot.core.redis import client as redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ METRICS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 
 
 def _client() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    return redis_client()
 
 
 def _field(name: str, labels: dict[str, str], suffix: str = "") -> str:
@@ -125,7 +126,6 @@ class RedisCollector(Collector):
                 for series in _histogram_series(name, samples, label_names):
                     fam_h.add_metric(*series)
                 yield fam_h
-        yield from _database_gauges()
 
 
 def _histogram_series(
@@ -141,14 +141,13 @@ def _histogram_series(
         yield [d.get(n, "") for n in label_names], buckets, samples.get((name + "_sum", labels), 0.0)
 
 
-def _database_gauges() -> Iterable[GaugeMetricFamily]:
-    from leasebot.gauges import database_gauges
+def collect_text(*extra: Collector) -> bytes:
+    """Return the exposition text for ``/metrics``: the Redis-held samples plus ``extra`` collectors.
 
-    yield from database_gauges()
-
-
-def collect_text() -> bytes:
-    """Return the exposition text for ``/metrics``."""
+    The kernel knows no app's tables; the composition root passes the database gauges.
+    """
     registry = CollectorRegistry()
     registry.register(RedisCollector())
+    for collector in extra:
+        registry.register(collector)
     return generate_latest(registry)
