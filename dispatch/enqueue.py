@@ -1,32 +1,35 @@
-"""Enqueue helpers: the only place services hand work to Celery.
+"""Enqueue helpers: the only place dispatch's services hand work to Celery, by task name.
 
 Always called through ``transaction.on_commit`` by services, so a job never runs before
 the rows it needs are committed. A lost enqueue (cold shutdown) is harmless: ``queued``
-rows are the outbox, and the periodic send sweep finds them.
+rows are the outbox, and the periodic send sweep finds them. Tasks are named rather than
+imported, so services never import the task module that imports them.
 """
 
 from __future__ import annotations
 
 import logging
 
+from celery import current_app
+
 logger = logging.getLogger(__name__)
+
+SEND_TASK = "dispatch.send_account"
+INGEST_TASK = "dispatch.ingest_account"
+
+
+def _send_task(name: str, account_id: int) -> None:
+    try:
+        current_app.send_task(name, args=[account_id])
+    except Exception:
+        logger.warning("could not enqueue %s for account %s; the periodic sweep will", name, account_id, exc_info=True)
 
 
 def send(account_id: int) -> None:
     """Ask a worker to run the account's send job now."""
-    from dispatch.tasks import send_account
-
-    try:
-        send_account.delay(account_id)
-    except Exception:
-        logger.warning("could not enqueue send for account %s; the periodic sweep will", account_id, exc_info=True)
+    _send_task(SEND_TASK, account_id)
 
 
 def ingest(account_id: int) -> None:
     """Ask a worker to run the account's ingest job now."""
-    from dispatch.tasks import ingest_account
-
-    try:
-        ingest_account.delay(account_id)
-    except Exception:
-        logger.warning("could not enqueue ingest for account %s; the periodic sweep will", account_id, exc_info=True)
+    _send_task(INGEST_TASK, account_id)

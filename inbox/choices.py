@@ -116,6 +116,15 @@ class ReasonCode(models.TextChoices):
     STALE_INBOUND = "stale_inbound", "First-live safety: inbound too old to auto-send"
     HUMAN_REVIEW_OPEN = "human_review_open", "The conversation already waits for a human"
     LLM_DRAFT = "llm_draft", "Free text written by the LLM"
+    # Held or escalated by the outbox, the worker or a person rather than by the decision:
+    HUMAN_REPLIED = "human_replied_on_platform", "A person replied on the platform"
+    HUMAN_REQUIRED = "human_required", "The conversation waits for a human"
+    TAKEN_OVER = "taken_over", "An agent took the conversation over"
+    ACCOUNT_INACTIVE = "account_inactive", "The account may not run"
+    SEND_MODE_CHANGED = "send_mode_changed", "The send mode changed before sending"
+    DECISION_FAILED = "decision_failed", "The decision step failed"
+    DEAD_LETTER = "dead_letter", "A send failed for good"
+    OUTCOME_UNKNOWN = "outcome_unknown", "Not known whether the reply reached the platform"
 
 
 class TemplateKey(models.TextChoices):

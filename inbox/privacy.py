@@ -28,9 +28,13 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from inbox import suppression
+from inbox import holds, suppression
+from inbox.events import outbound_erased
+from inbox.models import AllowListEntry, Conversation, Decision, Message, OutboundMessage, Showing
+from inbox.services.outbox import outbound_cancel_for_conversation
 from leasebot.core.exceptions import ValidationFailed
 from leasebot.core.services import audit_record
+from platforms.models import Platform
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +43,6 @@ Actor = AbstractBaseUser | AnonymousUser | None
 ERASED = "[erased]"
 #: Marks a draft an agent had edited before the erasure, so shadow agreement keeps its fact.
 ERASED_EDITED = "[erased: edited by an agent]"
-DEFAULT_RETENTION_DAYS = 365
-DEAD_LETTER_KEEP = ("outbound_id", "dispatch_key", "account_id")
 
 
 @dataclasses.dataclass
@@ -79,7 +81,7 @@ class ErasureResult:
 
 def retention_days() -> int:
     """Return how long renters' data is kept (``LEASEBOT_RENTER_DATA_RETENTION_DAYS``; 0 keeps it for ever)."""
-    return int(getattr(settings, "LEASEBOT_RENTER_DATA_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+    return int(settings.LEASEBOT_RENTER_DATA_RETENTION_DAYS)
 
 
 def contact_hash(platform_slug: str, handle: str) -> str:
@@ -87,19 +89,13 @@ def contact_hash(platform_slug: str, handle: str) -> str:
     return suppression.contact_hash(platform_slug, handle)
 
 
-def _scrub_hold_reasons(reasons: list[Any]) -> list[str]:
-    """Keep each hold reason's code (``guardrail:<category>``, ``opt_out`` ...) and drop any quoted text."""
-    kept = []
-    for reason in reasons or []:
-        parts = str(reason).split(":")
-        kept.append(":".join(p.strip() for p in parts[:2]) if parts[0] == "guardrail" else parts[0].strip())
-    return kept
+def _scrub_hold_reasons(reasons: Any) -> list[dict[str, str]]:
+    """Keep each hold reason's code and category and drop its detail, which may quote the renter."""
+    return holds.dump(holds.HoldReason.of(r.code, category=r.category) for r in holds.load(reasons))
 
 
 def _suppress(platform_slug: str, handle: str, actor: Actor) -> bool:
     """Keep the contact from being written to again (hash only), and drop them from the allow-list."""
-    from inbox.models import AllowListEntry
-
     suppression.suppression_add(platform=platform_slug, handle=handle, reason="erasure", actor=actor)
     AllowListEntry.objects.filter(contact_hash__in=suppression.contact_hashes(platform_slug, handle)).delete()
     return True
@@ -107,10 +103,6 @@ def _suppress(platform_slug: str, handle: str, actor: Actor) -> bool:
 
 def _erase_one(conversation_id: int, *, suppress: bool, actor: Actor = None) -> ErasureResult:
     """Anonymise one conversation and everything hanging off it (inside the caller's transaction)."""
-    from dispatch.models import DeadLetter, DispatchAttempt
-    from dispatch.services import outbound_cancel_for_conversation
-    from inbox.models import Conversation, Decision, Message, OutboundMessage, Showing
-
     conversation = Conversation.objects.select_for_update().select_related("account__platform").get(pk=conversation_id)
     result = ErasureResult(conversations=1, conversation_ids=[conversation_id])
     if suppress:
@@ -150,14 +142,11 @@ def _erase_one(conversation_id: int, *, suppress: bool, actor: Actor = None) -> 
     result.showings = (
         Showing.objects.filter(conversation_id=conversation_id).exclude(cancel_reason="").update(cancel_reason="")
     )
-    for letter in DeadLetter.objects.select_for_update().filter(outbound_id__in=outbound_ids):
-        letter.payload = {k: v for k, v in (letter.payload or {}).items() if k in DEAD_LETTER_KEEP}
-        letter.error_message = ""
-        letter.save(update_fields=["payload", "error_message"])
-        result.dead_letters += 1
-    result.attempts = (
-        DispatchAttempt.objects.filter(outbound_id__in=outbound_ids).exclude(error_message="").update(error_message="")
-    )
+    # The worker layer scrubs its own rows (dead letters, the attempt ledger) and says how many.
+    for _receiver, scrubbed in outbound_erased.send(sender=OutboundMessage, outbound_ids=outbound_ids):
+        counts: dict[str, Any] = scrubbed if isinstance(scrubbed, dict) else {}
+        result.dead_letters += int(counts.get("dead_letters", 0))
+        result.attempts += int(counts.get("attempts", 0))
 
     conversation.renter_name = ""
     conversation.renter_handle = ""
@@ -196,7 +185,6 @@ def _record(
 @transaction.atomic
 def erase_conversation(*, conversation_id: int, actor: Actor, reason: str = "", suppress: bool = True) -> ErasureResult:
     """Erase one conversation's personal data (on request: also suppress the contact), audited."""
-    from inbox.models import Conversation
 
     conversation = Conversation.objects.select_related("account__platform").filter(pk=conversation_id).first()
     if conversation is None:
@@ -221,8 +209,6 @@ def erase_contact(*, platform_slug: str, handle: str, actor: Actor, reason: str 
     so a future message from them is never answered. The audit row carries the
     suppression hash's prefix, never the handle.
     """
-    from inbox.models import Conversation
-    from platforms.models import Platform
 
     handle = (handle or "").strip()
     if not handle:
@@ -251,7 +237,6 @@ def erase_contact(*, platform_slug: str, handle: str, actor: Actor, reason: str 
 
 def expired_conversations(*, now: datetime | None = None, days: int | None = None) -> Any:
     """Return the conversations quiet for longer than the retention that still hold personal data."""
-    from inbox.models import Conversation, Message, OutboundMessage
 
     days = retention_days() if days is None else days
     cutoff = (now or timezone.now()) - timedelta(days=days)
@@ -285,8 +270,6 @@ def purge_expired(*, now: datetime | None = None, days: int | None = None, limit
     for pk in list(expired_conversations(now=now, days=days).values_list("pk", flat=True)[:limit]):
         with transaction.atomic():
             one = _erase_one(pk, suppress=False)
-            from inbox.models import Conversation
-
             conversation = Conversation.objects.select_related("account__platform").get(pk=pk)
             _record(
                 one,

@@ -27,7 +27,6 @@ from inbox.choices import AvailabilityKind, ShowingStatus
 from inbox.models import AgentProfile, AvailabilityRule, Showing, Unit, UnitAssignment
 
 #: Earliest a slot may start, from now: a renter cannot be shown a unit in ten minutes.
-MIN_NOTICE = dt.timedelta(minutes=getattr(settings, "LEASEBOT_SHOWING_MIN_NOTICE_MINUTES", 60))
 #: Slot starts are aligned to this grid in the unit's local time.
 GRID_MINUTES = 15
 
@@ -191,7 +190,7 @@ def candidate_slots(
         ).values("agent_id", "unit_id", "starts_at", "ends_at", "unit__showing_buffer_minutes")
     )
     unit_open = owner_intervals([r for r in rules if r.unit_id == unit.pk], unit_tz, local_days, "unit")
-    earliest = max(start, now + MIN_NOTICE)
+    earliest = max(start, now + dt.timedelta(minutes=settings.LEASEBOT_SHOWING_MIN_NOTICE_MINUTES))
     slots: list[Slot] = []
     for assignment in assignments:
         agent_tz = zoneinfo.ZoneInfo(zones.get(assignment.agent_id) or unit.timezone)

@@ -1,8 +1,9 @@
 """Opt-out suppression and the first-live allow-list, keyed by a hash of platform + handle.
 
 Only ``contact_hash`` is stored: an HMAC-SHA256 of "platform:handle" under a server-side
-key (``LEASEBOT_SUPPRESSION_KEY`` when set, else ``SECRET_KEY``; ``SECRET_KEY_FALLBACKS``
-are tried too so a key rotation does not forget who opted out). Erasing a renter's data
+key (``LEASEBOT_SUPPRESSION_KEY``, required in production; the keys in
+``LEASEBOT_SUPPRESSION_KEY_FALLBACKS`` are tried too so a key rotation does not forget who
+opted out). Erasing a renter's data
 removes the handle from conversations and messages; the hash stays, so a renter who said
 "stop" is never written to again, and nothing left identifies them without the key.
 """
@@ -25,8 +26,7 @@ _SALT = "leasebot.inbox.suppression"
 
 
 def _keys() -> list[str]:
-    primary = getattr(settings, "LEASEBOT_SUPPRESSION_KEY", "") or settings.SECRET_KEY
-    return [primary, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [settings.LEASEBOT_SUPPRESSION_KEY, *settings.LEASEBOT_SUPPRESSION_KEY_FALLBACKS]
 
 
 def _normalise(platform: str, handle: str) -> str:

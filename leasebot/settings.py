@@ -191,16 +191,15 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 # Above the longest task (hard limit) so Redis never redelivers a task that is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# The jobs that drive a browser run on the `rpa` queue; everything else on the default queue.
 CELERY_TASK_ROUTES = {
-    "platforms.*": {"queue": "rpa"},
     "dispatch.send_account": {"queue": "rpa"},
-    "dispatch.reconcile_account": {"queue": "rpa"},
     "dispatch.ingest_account": {"queue": "rpa"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# Any countdown must stay below the visibility timeout (DESIGN.md's Redis trap).
+# Any countdown must stay below the visibility timeout, or Redis redelivers a job still waiting.
 LEASEBOT_MAX_COUNTDOWN_SECONDS = min(900, CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] // 2)
 
 # --- Browser runtime ---
@@ -286,6 +285,22 @@ LEASEBOT_GATE_MIN_DRAFTS = env.int("LEASEBOT_GATE_MIN_DRAFTS", default=20)
 LEASEBOT_GATE_MIN_REVIEWED = env.int("LEASEBOT_GATE_MIN_REVIEWED", default=20)
 # Renters' personal data is erased this many days after a conversation's last message (0: keep).
 LEASEBOT_RENTER_DATA_RETENTION_DAYS = env.int("LEASEBOT_RENTER_DATA_RETENTION_DAYS", default=365)
+# The key of the suppression list's keyed hashes (opted-out and erased renters, the allow-list):
+# required in production and never the same as SECRET_KEY, so rotating one never forgets the
+# other. Old keys stay in the fallbacks while hashes made with them must still match.
+if IS_PRODUCTION:
+    LEASEBOT_SUPPRESSION_KEY = env.str("LEASEBOT_SUPPRESSION_KEY")  # Required: ImproperlyConfigured when missing.
+else:
+    LEASEBOT_SUPPRESSION_KEY = env.str("LEASEBOT_SUPPRESSION_KEY", default="local-development-only-suppression-key")
+LEASEBOT_SUPPRESSION_KEY_FALLBACKS = env.list("LEASEBOT_SUPPRESSION_KEY_FALLBACKS", default=[])
+
+# --- The leasing conversation ---
+# Hours of silence before each follow-up stage (after our last reply or the previous follow-up).
+LEASEBOT_FOLLOW_UP_DELAYS_HOURS: dict[str, int] = env.json(
+    "LEASEBOT_FOLLOW_UP_DELAYS_HOURS", default={"first": 24, "second": 72, "final": 168}
+)
+# A showing slot is offered only this long ahead of now at the earliest.
+LEASEBOT_SHOWING_MIN_NOTICE_MINUTES = env.int("LEASEBOT_SHOWING_MIN_NOTICE_MINUTES", default=60)
 
 # --- Optional LLM engine (OpenAI-compatible); off unless a base URL is set ---
 LEASEBOT_LLM_BASE_URL = env.str("LEASEBOT_LLM_BASE_URL", default="")

@@ -16,6 +16,7 @@ from leasebot.core.exceptions import ValidationFailed
 from leasebot.core.services import audit_record
 from platforms.choices import CircuitState, RolloutStage, SendMode
 from platforms.connectors.errors import ConnectorError, NeedsOperatorLogin, SelectorDrift
+from platforms.events import accounts_stopped
 from platforms.models import BotSettings, Platform, PlatformAccount
 
 Actor = AbstractBaseUser | AnonymousUser | None
@@ -23,11 +24,9 @@ Actor = AbstractBaseUser | AnonymousUser | None
 _UNSET: Any = object()
 
 
-def _hold_outbox(account_ids: list[int], reason: str) -> None:
-    """Send the switched-off accounts' queued replies back to review (nothing waits for a job that never comes)."""
-    from dispatch.services import outbound_hold_for_accounts
-
-    outbound_hold_for_accounts(account_ids=account_ids, reason=reason)
+def _announce_stopped(account_ids: list[int], reason: str) -> None:
+    """Tell the layers above that these accounts stopped (the inbox holds their queued replies)."""
+    accounts_stopped.send(sender=PlatformAccount, account_ids=account_ids, reason=reason)
 
 
 def _validate_choice(value: str, allowed: list[str], field: str) -> None:
@@ -47,7 +46,9 @@ def platform_set_active(*, platform_id: int, is_active: bool, actor: Actor, reas
     platform.is_active = is_active
     platform.save(update_fields=["is_active"])
     if not is_active:
-        _hold_outbox(list(platform.accounts.values_list("pk", flat=True)), f"platform {platform.slug} switched off")
+        _announce_stopped(
+            list(platform.accounts.values_list("pk", flat=True)), f"platform {platform.slug} switched off"
+        )
     audit_record(
         action="platform.toggle",
         actor=actor,
@@ -100,7 +101,7 @@ def account_update_policy(
         transaction.on_commit(lambda: guard.reset_circuit(account_id))
     account.save(update_fields=[*fields, "updated_at"])
     if changes.get("is_active") is False:
-        _hold_outbox([account.pk], "account switched off")
+        _announce_stopped([account.pk], "account switched off")
     for key in changes:
         audit_record(
             action=f"account.{'toggle' if key == 'is_active' else key}",
@@ -229,7 +230,7 @@ def account_record_failure(
     elif isinstance(error, SelectorDrift):
         # The page changed: no hot retry. The account's waiting replies go to a person now,
         # rather than sit queued behind an open circuit until the locators are fixed.
-        _hold_outbox([account_id], f"SelectorDrift: {error.message}"[:200])
+        _announce_stopped([account_id], f"SelectorDrift: {error.message}"[:200])
     if error.opens_circuit or circuit_state == CircuitState.OPEN:
         metrics.inc("leasebot_circuit_open_total", platform=slug)
         alert(
@@ -253,7 +254,7 @@ def account_disable(*, account_id: int, reason: str, needs_operator_login: bool 
     account.disabled_reason = reason[:300]
     account.needs_operator_login = account.needs_operator_login or needs_operator_login
     account.save(update_fields=["is_active", "disabled_reason", "needs_operator_login", "updated_at"])
-    _hold_outbox([account.pk], reason)
+    _announce_stopped([account.pk], reason)
     audit_record(
         action="account.disable",
         system="worker",

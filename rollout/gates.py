@@ -23,36 +23,39 @@ from django.utils import timezone
 
 from dispatch.choices import AttemptOutcome, Stage
 from dispatch.models import DeadLetter, DispatchAttempt
-from inbox.choices import OutboundStatus, Purpose, Source
+from inbox import holds
+from inbox.choices import OutboundStatus, Purpose, ReasonCode, Source
 from inbox.models import OutboundMessage
 
 PASS = "pass"  # noqa: S105 - a verdict, not a password.
 FAIL = "fail"
 HOLD = "hold"
 
-#: Error classes that count as a captcha or block page (DESIGN.md's taxonomy).
+#: Error classes that count as a captcha or block page (platforms/connectors/errors.py).
 CAPTCHA_BLOCK_CLASSES = ("CaptchaRequired", "Blocked")
 
-#: Every setting a gate reads, with its default.
-DEFAULTS: dict[str, float | int] = {
-    "LEASEBOT_ROLLOUT_GATE_WINDOW_HOURS": 24,
-    "LEASEBOT_ROLLOUT_AUTO_ROLLBACK_WINDOW_MINUTES": 60,
-    "LEASEBOT_GATE_DISPATCH_SUCCESS_MIN": 0.98,
-    "LEASEBOT_GATE_DUPLICATE_SENDS_MAX": 0,
-    "LEASEBOT_GATE_DEAD_LETTER_RATE_MAX": 0.02,
-    "LEASEBOT_GATE_CAPTCHA_BLOCK_RATE_MAX": 0.02,
-    "LEASEBOT_GATE_GUARDRAIL_HOLD_RATE_MAX": 0.15,
-    "LEASEBOT_GATE_SHADOW_AGREEMENT_MIN": 0.80,
-    "LEASEBOT_GATE_MIN_SENDS": 20,
-    "LEASEBOT_GATE_MIN_ATTEMPTS": 50,
-    "LEASEBOT_GATE_MIN_DRAFTS": 20,
-    "LEASEBOT_GATE_MIN_REVIEWED": 20,
-}
+#: Every setting a gate reads (each defined once, with its default, in settings.py).
+GATE_SETTINGS = (
+    "LEASEBOT_ROLLOUT_GATE_WINDOW_HOURS",
+    "LEASEBOT_ROLLOUT_AUTO_ROLLBACK_WINDOW_MINUTES",
+    "LEASEBOT_GATE_DISPATCH_SUCCESS_MIN",
+    "LEASEBOT_GATE_DUPLICATE_SENDS_MAX",
+    "LEASEBOT_GATE_DEAD_LETTER_RATE_MAX",
+    "LEASEBOT_GATE_CAPTCHA_BLOCK_RATE_MAX",
+    "LEASEBOT_GATE_GUARDRAIL_HOLD_RATE_MAX",
+    "LEASEBOT_GATE_SHADOW_AGREEMENT_MIN",
+    "LEASEBOT_GATE_MIN_SENDS",
+    "LEASEBOT_GATE_MIN_ATTEMPTS",
+    "LEASEBOT_GATE_MIN_DRAFTS",
+    "LEASEBOT_GATE_MIN_REVIEWED",
+)
 
 
 def setting(name: str) -> Any:
-    """Return a gate setting: the project's value when set, else this module's default."""
-    return getattr(settings, name, DEFAULTS[name])
+    """Return a gate setting as it stands now (read at every call, so a test or operator may change it)."""
+    if name not in GATE_SETTINGS:
+        raise KeyError(f"{name} is not a gate setting")
+    return getattr(settings, name)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -297,7 +300,9 @@ def gate_guardrail_hold_rate(start: datetime, end: datetime, account_ids: Sequen
     """Bot replies written in the window that a guardrail held (or blocked at send time)."""
     qs = _outbound(account_ids).filter(created_at__gte=start, created_at__lt=end, source=Source.BOT)
     total = qs.count()
-    held = qs.filter(Q(hold_reasons__icontains="guardrail:") | Q(status=OutboundStatus.BLOCKED)).count()
+    held = qs.filter(
+        Q(hold_reasons__contains=holds.contains_code(ReasonCode.GUARDRAIL)) | Q(status=OutboundStatus.BLOCKED)
+    ).count()
     return _judge_max(
         "guardrail_hold_rate",
         held,

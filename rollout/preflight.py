@@ -13,9 +13,11 @@ import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 
 from leasebot.core.redis import client as redis_client
+from rollout.gates import GATE_SETTINGS, setting
 
 OK = "ok"
 WARN = "warn"
@@ -36,11 +38,9 @@ class Finding:
 
 def check_settings() -> list[Finding]:
     """Production safety and sane thresholds."""
-    from rollout.gates import DEFAULTS, setting
-
     out: list[Finding] = []
-    production = getattr(settings, "IS_PRODUCTION", False)
-    runtime = getattr(settings, "LEASEBOT_RUNTIME", "")
+    production = settings.IS_PRODUCTION
+    runtime = settings.LEASEBOT_RUNTIME
     if production:
         if runtime != "playwright":
             out.append(Finding("settings", FAIL, f"LEASEBOT_RUNTIME is {runtime!r}; production needs 'playwright'"))
@@ -50,15 +50,15 @@ def check_settings() -> list[Finding]:
             out.append(Finding("settings", FAIL, "SECRET_KEY is the development key or shorter than 50 characters"))
         if not settings.ALLOWED_HOSTS:
             out.append(Finding("settings", FAIL, "ALLOWED_HOSTS is empty"))
-        if not getattr(settings, "SENTRY_DSN", ""):
+        if not settings.SENTRY_DSN:
             out.append(Finding("settings", WARN, "SENTRY_DSN is not set: errors reach no one but the logs"))
-        if not getattr(settings, "LEASEBOT_ALERT_WEBHOOK_URL", ""):
+        if not settings.LEASEBOT_ALERT_WEBHOOK_URL:
             out.append(Finding("settings", WARN, "LEASEBOT_ALERT_WEBHOOK_URL is not set: alerts go to the log only"))
     elif runtime != "playwright":
         out.append(
             Finding("settings", WARN, f"LEASEBOT_RUNTIME is {runtime!r} (fine for tests, refused in production)")
         )
-    for name in DEFAULTS:
+    for name in GATE_SETTINGS:
         value = setting(name)
         if not isinstance(value, int | float) or value < 0:
             out.append(Finding("settings", FAIL, f"{name} must be a number >= 0, not {value!r}"))
@@ -100,9 +100,7 @@ def check_services() -> list[Finding]:
     except Exception as exc:  # noqa: BLE001 - as above.
         out.append(Finding("redis", FAIL, f"redis unavailable: {type(exc).__name__}"))
     try:
-        from leasebot.celery import app
-
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.5, timeout=3)
         out.append(Finding("broker", OK, f"broker answers ({conn.transport_cls})"))
     except Exception as exc:  # noqa: BLE001 - as above.
@@ -149,7 +147,7 @@ def settings_find_system_chromium() -> str | None:
 
 def check_browser() -> list[Finding]:
     """A Chromium binary resolves the way ``LEASEBOT_BROWSER`` says."""
-    choice = getattr(settings, "LEASEBOT_BROWSER", "auto")
+    choice = settings.LEASEBOT_BROWSER
     binary, how = resolve_browser(choice)
     if binary is None:
         return [Finding("browser", FAIL, f"LEASEBOT_BROWSER={choice!r}: no Chromium found ({how}); run make browser")]
@@ -190,8 +188,8 @@ def check_schedules() -> list[Finding]:
     from django_celery_beat.models import PeriodicTask
 
     from dispatch.schedules import PLATFORM_SLUGS, SCHEDULES
-    from leasebot.celery import app
 
+    app = current_app
     out: list[Finding] = []
     if settings.CELERY_BEAT_SCHEDULER != "django_celery_beat.schedulers:DatabaseScheduler":
         out.append(Finding("schedules", FAIL, f"CELERY_BEAT_SCHEDULER is {settings.CELERY_BEAT_SCHEDULER}"))

@@ -13,6 +13,7 @@ from django.utils import timezone
 from dispatch.choices import Stage
 from inbox.choices import OutboundStatus
 from inbox.models import OutboundMessage
+from inbox.services import outbound_hold_for_accounts
 from leasebot.core import metrics
 from platforms.selectors import accounts_not_runnable, accounts_runnable
 
@@ -32,10 +33,15 @@ def fanout(*, platform_slug: str, stage: str, enqueue: Callable[[int], object]) 
     """Enqueue one job per runnable account of a platform.
 
     Send jobs go only to accounts with something to send (sendable rows or a stale
-    ``sending`` row to reconcile), so an idle account costs no browser work.
+    ``sending`` row to reconcile), so an idle account costs no browser work. The send
+    sweep also returns to review any reply still queued on an account that may not run:
+    no job will come for it (switching an account off does this at once; this is the net).
     """
     runnable = accounts_runnable(platform_slug=platform_slug)
-    skipped_inactive = accounts_not_runnable(platform_slug=platform_slug).count()
+    stopped = list(accounts_not_runnable(platform_slug=platform_slug).values_list("pk", flat=True))
+    skipped_inactive = len(stopped)
+    if stage == Stage.SEND and stopped:
+        outbound_hold_for_accounts(account_ids=stopped, reason="the account may not run")
     ids = list(runnable.values_list("pk", flat=True))
     skipped_idle = 0
     if stage == Stage.SEND and ids:

@@ -1,8 +1,10 @@
-"""The ingest job: read new messages, store each exactly once, decide on the new ones.
+"""The ingest job: read new messages, have the inbox store each exactly once, decide on the new ones.
 
-Each inbound message is stored in its own transaction (the unique key on conversation
-and platform message ref makes a re-read a no-op), so one bad message never costs the
-others, and a message is never lost for a failure that comes after it was stored.
+Each message is stored in its own transaction by ``inbox.services.message_store`` (the
+unique key on conversation and platform message ref makes a re-read a no-op), so one bad
+message never costs the others, and a message is never lost for a failure that comes after
+it was stored. This module owns the job's frame: the lock, the policy check, the connector,
+the cursor, the ledger and health.
 """
 
 from __future__ import annotations
@@ -11,21 +13,18 @@ import dataclasses
 import logging
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from dispatch import connectors
 from dispatch.choices import AttemptOutcome, Stage
 from dispatch.locks import account_lock
 from dispatch.services.ledger import attempt_record, deadletter_create
-from dispatch.services.outbox import HUMAN_REPLIED, outbound_cancel_for_conversation
-from dispatch.services.sending import _after_error, outbound_mark_sent
-from inbox.choices import OutboundStatus
-from inbox.models import OutboundMessage
+from dispatch.services.sending import after_error
+from inbox import services as inbox_services
+from inbox.choices import Direction
 from leasebot.core import metrics
 from leasebot.core.logging import log_context
-from leasebot.core.services import audit_record
-from platforms.connectors.base import Inbound, Receipt
 from platforms.connectors.errors import ConnectorError
 from platforms.models import PlatformAccount
 from platforms.policies import account_may_run
@@ -51,115 +50,17 @@ class IngestSummary:
     decision_failures: int = 0
 
 
-def _store(account: PlatformAccount, item: Inbound) -> tuple[int, int, bool]:
-    """Upsert the conversation and insert the message; return (conversation id, message id, created)."""
-    from inbox.models import Conversation, Message
-
-    with transaction.atomic():
-        conversation, _ = Conversation.objects.get_or_create(
-            account=account,
-            thread_ref=item.thread_ref,
-            defaults={
-                "renter_name": item.sender_name if item.direction == "in" else "",
-                "renter_handle": item.sender_handle,
-                "listing_ref_seen": item.listing_ref or item.listing_url,
-            },
-        )
-        updates: dict[str, object] = {}
-        if item.direction == "in" and not conversation.renter_name and item.sender_name:
-            updates["renter_name"] = item.sender_name
-        if not conversation.listing_ref_seen and (item.listing_ref or item.listing_url):
-            updates["listing_ref_seen"] = item.listing_ref or item.listing_url
-        try:
-            with transaction.atomic():
-                message = Message.objects.create(
-                    conversation=conversation,
-                    direction=item.direction,
-                    platform_message_ref=item.message_ref,
-                    sender_name=item.sender_name,
-                    body=item.body,
-                    sent_at=item.sent_at,
-                )
-        except IntegrityError:
-            existing = Message.objects.get(conversation=conversation, platform_message_ref=item.message_ref)
-            return conversation.pk, existing.pk, False
-        if item.direction == "in":
-            newest = conversation.last_inbound_at
-            if newest is None or item.sent_at > newest:
-                updates["last_inbound_at"] = item.sent_at
-        if updates:
-            Conversation.objects.filter(pk=conversation.pk).update(**updates)
-        return conversation.pk, message.pk, True
-
-
-def _classify_outbound(account: PlatformAccount, conversation_id: int, message_id: int, item: Inbound) -> bool:
-    """Return True if an outbound message seen on the platform is ours; else hand the conversation to humans.
-
-    Ours means a row with that platform ref, or a row still ``sending`` with the same text
-    (which this read-back also reconciles). Anything else an agent typed on the platform
-    itself: a human reply wins, the bot goes silent there.
-    """
-    from inbox.models import Conversation, Message
-
-    ours = OutboundMessage.objects.filter(
-        conversation_id=conversation_id, platform_message_ref=item.message_ref
-    ).exists()
-    if not ours:
-        pending = (
-            OutboundMessage.objects.filter(
-                conversation_id=conversation_id, status=OutboundStatus.SENDING, body=item.body.strip()
-            )
-            .order_by("pk")
-            .first()
-        )
-        if pending is not None:
-            ours = (
-                outbound_mark_sent(
-                    outbound_id=pending.pk,
-                    receipt=Receipt(item.thread_ref, item.message_ref, item.sent_at),
-                    reconciled=True,
-                )
-                or True
-            )
-        else:
-            ours = OutboundMessage.objects.filter(
-                conversation_id=conversation_id, status=OutboundStatus.SENT, body=item.body.strip()
-            ).exists()
-    if ours:
-        Message.objects.filter(pk=message_id).update(sent_by_bot=True)
-        return True
-    with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
-        if not (conversation.human_required and conversation.human_reason == HUMAN_REPLIED):
-            conversation.human_required = True
-            conversation.human_reason = HUMAN_REPLIED
-            conversation.human_required_since = timezone.now()
-            conversation.save(update_fields=["human_required", "human_reason", "human_required_since", "updated_at"])
-            audit_record(
-                action="conversation.human_replied", system="ingest", obj=conversation, platform=account.platform.slug
-            )
-        outbound_cancel_for_conversation(conversation_id=conversation_id, reason=HUMAN_REPLIED)
-    return False
-
-
-def _decide(message_id: int, conversation_id: int, summary: IngestSummary) -> None:
+def _decide(stored: inbox_services.Stored, summary: IngestSummary) -> None:
     """Run the decision step; a failure escalates the conversation, the message stays stored."""
-    from inbox.models import Conversation
-    from inbox.services import inbound_decide
-
     try:
         with transaction.atomic():
-            decision = inbound_decide(message_id=message_id)
+            decision = inbox_services.inbound_decide(message_id=stored.message_id)
         if decision is not None:
             summary.decided += 1
     except Exception as exc:
-        logger.exception("decision failed for message %s", message_id)
+        logger.exception("decision failed for message %s", stored.message_id)
         summary.decision_failures += 1
-        Conversation.objects.filter(pk=conversation_id).update(
-            human_required=True,
-            human_reason=f"decision_failed:{type(exc).__name__}",
-            human_required_since=timezone.now(),
-        )
+        inbox_services.decision_failed(conversation_id=stored.conversation_id, error=exc)
 
 
 def ingest_account_run(*, account_id: int) -> IngestSummary:
@@ -189,20 +90,20 @@ def ingest_account_run(*, account_id: int) -> IngestSummary:
                 started_at=started,
                 error=exc,
             )
-            _after_error(account, Stage.INGEST, exc)
+            after_error(account, Stage.INGEST, exc)
             raise
         newest = account.ingest_cursor
         for item in items:
             summary.seen += 1
-            conversation_id, message_id, created = _store(account, item)
+            stored = inbox_services.message_store(account=account, item=item)
             newest = item.sent_at if newest is None or item.sent_at > newest else newest
-            if not created:
+            if not stored.created:
                 continue
-            if item.direction == "in":
+            if item.direction == Direction.INBOUND:
                 summary.new_inbound += 1
                 metrics.inc("leasebot_messages_ingested_total", platform=platform)
-                _decide(message_id, conversation_id, summary)
-            elif _classify_outbound(account, conversation_id, message_id, item):
+                _decide(stored, summary)
+            elif inbox_services.outbound_seen(stored=stored, item=item):
                 summary.new_outbound_ours += 1
             else:
                 summary.human_replies += 1

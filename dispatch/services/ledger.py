@@ -10,10 +10,13 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dispatch import enqueue
 from dispatch.choices import AttemptOutcome, DeadLetterStatus, Stage
 from dispatch.models import DeadLetter, DispatchAttempt
-from inbox.choices import OutboundStatus
+from inbox.choices import OutboundStatus, ReasonCode
+from inbox.holds import HoldReason
 from inbox.models import OutboundMessage
+from inbox.services import conversation_escalate
 from leasebot.core import metrics
 from leasebot.core.alerts import alert
 from leasebot.core.exceptions import NotAllowed
@@ -95,10 +98,10 @@ def deadletter_create(
         # A redelivered failure of the same outbound: the open dead letter already stands.
         return DeadLetter.objects.get(outbound=outbound, status=DeadLetterStatus.OPEN)
     if outbound is not None:
-        from inbox.models import Conversation
-
-        Conversation.objects.filter(pk=outbound.conversation_id).update(
-            human_required=True, human_reason=f"dead_letter:{error_class}", human_required_since=timezone.now()
+        conversation_escalate(
+            conversation_id=outbound.conversation_id,
+            reasons=[HoldReason.of(ReasonCode.DEAD_LETTER, f"{stage}: {error_class}")],
+            system="worker",
         )
     audit_record(
         action="deadletter.create",
@@ -128,8 +131,6 @@ def deadletter_retry(*, deadletter_id: int, actor: AbstractBaseUser | AnonymousU
     A dead outbound goes back to ``queued`` (only from ``dead``: a row that is sent, or
     being sent, is never requeued); an ingest or account job is simply enqueued again.
     """
-    from dispatch import enqueue
-
     letter = DeadLetter.objects.select_for_update().get(pk=deadletter_id)
     if letter.status != DeadLetterStatus.OPEN:
         raise NotAllowed(f"dead letter {letter.pk} is {letter.status}, not open", status=letter.status)

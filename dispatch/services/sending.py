@@ -1,6 +1,6 @@
 """The send job: exactly-once effect on the platform.
 
-The order of operations is the whole promise (DESIGN.md, Dispatch):
+The order of operations is the whole promise (docs/architecture.md, "The two promises"):
 
 1. claim one ``queued``/``failed`` row with ``SELECT ... FOR UPDATE SKIP LOCKED``, re-check
    every policy, commit ``sending`` with the attempt's start time (the lease);
@@ -26,9 +26,10 @@ from dispatch.choices import AttemptOutcome, Stage
 from dispatch.locks import AccountLock, account_lock
 from dispatch.retry import may_retry
 from dispatch.services.ledger import attempt_record, deadletter_create
-from dispatch.services.outbox import _bot_may_auto_send, guardrail_reasons
-from inbox.choices import OutboundStatus, Source
+from inbox.choices import OutboundStatus, ReasonCode, Source
+from inbox.holds import HoldReason
 from inbox.models import OutboundMessage
+from inbox.services import bot_may_auto_send, guardrail_reasons, outbound_mark_sent, outbound_return_to_review
 from leasebot.core import metrics
 from leasebot.core.logging import log_context
 from platforms.connectors.base import Connector, Receipt
@@ -59,47 +60,30 @@ class SendSummary:
 SENDABLE = (OutboundStatus.QUEUED, OutboundStatus.FAILED)
 
 
-def _return_to_review(row: OutboundMessage, reason: str, *, status: str = OutboundStatus.PENDING_REVIEW) -> None:
-    from leasebot.core.services import audit_record
-
-    before = row.status
-    row.status = status
-    row.hold_reasons = [*row.hold_reasons, reason]
-    row.save(update_fields=["status", "hold_reasons", "updated_at"])
-    audit_record(
-        action="outbound.returned_to_review",
-        system="worker",
-        obj=row,
-        before={"status": before},
-        after={"status": status},
-        reason=reason,
-    )
-
-
-def _policy_verdict(row: OutboundMessage) -> tuple[str, str]:
-    """Re-check every policy right before a send: return (new status or "", reason)."""
+def _policy_verdict(row: OutboundMessage) -> tuple[str, HoldReason | None]:
+    """Re-check every policy right before a send: return (new status or "", the reason)."""
     permission = account_may_run(row.account_id)
     if not permission.allowed:
-        return OutboundStatus.PENDING_REVIEW, f"account_inactive: {permission.reason}"
+        return OutboundStatus.PENDING_REVIEW, HoldReason.of(ReasonCode.ACCOUNT_INACTIVE, permission.reason)
     conversation = row.conversation
     if conversation.opted_out:
-        return OutboundStatus.CANCELLED, "opt_out"
+        return OutboundStatus.CANCELLED, HoldReason.of(ReasonCode.OPT_OUT)
     human_approved = row.approved_by_id is not None or row.source == Source.AGENT
     if not human_approved:
         if conversation.taken_over_by_id is not None:
-            return OutboundStatus.CANCELLED, "taken_over"
-        may_auto, why_not = _bot_may_auto_send(conversation, row.in_reply_to)
-        if not may_auto:
+            return OutboundStatus.CANCELLED, HoldReason.of(ReasonCode.TAKEN_OVER)
+        why_not = bot_may_auto_send(conversation, row.in_reply_to)
+        if why_not is not None:
             return OutboundStatus.PENDING_REVIEW, why_not
         mode = resolve_send_mode(row.account_id, conversation_key=str(conversation.pk))
         if not mode.auto_send:
-            return OutboundStatus.DRAFT, f"send_mode_changed: now {mode.effective}" + (
-                f" (capped by {mode.capped_by})" if mode.capped_by else ""
-            )
+            capped = f" (capped by {mode.capped_by})" if mode.capped_by else ""
+            return OutboundStatus.DRAFT, HoldReason.of(ReasonCode.SEND_MODE_CHANGED, f"now {mode.effective}{capped}")
     inbound = row.in_reply_to.body if row.in_reply_to is not None else ""
-    if guardrail_reasons(row.body, inbound_text=inbound):
-        return OutboundStatus.BLOCKED, "guardrail at send time"
-    return "", ""
+    flags = guardrail_reasons(row.body, inbound_text=inbound)
+    if flags:
+        return OutboundStatus.BLOCKED, HoldReason.of(ReasonCode.GUARDRAIL, "at send time", category=flags[0].category)
+    return "", None
 
 
 def _claim_next(account_id: int) -> tuple[OutboundMessage | None, int]:
@@ -117,8 +101,8 @@ def _claim_next(account_id: int) -> tuple[OutboundMessage | None, int]:
             if row is None:
                 return None, diverted
             new_status, reason = _policy_verdict(row)
-            if new_status:
-                _return_to_review(row, reason, status=new_status)
+            if new_status and reason is not None:
+                outbound_return_to_review(row, reason, status=new_status)
                 diverted += 1
                 continue
             row.status = OutboundStatus.SENDING
@@ -126,44 +110,6 @@ def _claim_next(account_id: int) -> tuple[OutboundMessage | None, int]:
             row.attempts += 1
             row.save(update_fields=["status", "sending_started_at", "attempts", "updated_at"])
             return row, diverted
-
-
-@transaction.atomic
-def outbound_mark_sent(*, outbound_id: int, receipt: Receipt, reconciled: bool = False) -> bool:
-    """Commit ``sent`` with the receipt if the row is still ``sending``; record the message. Idempotent."""
-    from inbox.models import Conversation, Message
-
-    row = OutboundMessage.objects.select_for_update().get(pk=outbound_id)
-    if row.status == OutboundStatus.SENT:
-        return False
-    if row.status != OutboundStatus.SENDING:
-        logger.error("outbound %s is %s, not sending: receipt %s not applied", row.pk, row.status, receipt.message_ref)
-        return False
-    row.status = OutboundStatus.SENT
-    row.sent_at = receipt.sent_at or timezone.now()
-    row.platform_message_ref = receipt.message_ref
-    row.save(update_fields=["status", "sent_at", "platform_message_ref", "updated_at"])
-    Message.objects.get_or_create(
-        conversation_id=row.conversation_id,
-        platform_message_ref=receipt.message_ref,
-        defaults={
-            "direction": "out",
-            "body": row.body,
-            "sent_at": row.sent_at,
-            "sent_by_bot": True,
-            "sender_name": "lease-bot",
-        },
-    )
-    Conversation.objects.filter(pk=row.conversation_id).update(last_outbound_at=row.sent_at)
-    from leasebot.core.services import audit_record
-
-    audit_record(
-        action="outbound.sent",
-        system="worker",
-        obj=row,
-        after={"platform_message_ref": receipt.message_ref, "reconciled": reconciled},
-    )
-    return True
 
 
 def _dead_letter(row: OutboundMessage, account: PlatformAccount, error_class: str, message: str) -> None:
@@ -243,7 +189,7 @@ def _send_one(row: OutboundMessage, account: PlatformAccount, connector: Connect
             return
         except ConnectorError as exc:
             _fail_row(row, account, exc, summary)
-            _after_error(account, Stage.SEND, exc)
+            after_error(account, Stage.SEND, exc)
             raise
         if outbound_mark_sent(outbound_id=row.pk, receipt=receipt):
             attempt_record(
@@ -269,7 +215,7 @@ def _safe_find_sent(connector: Connector, row: OutboundMessage) -> Receipt | Non
         return None
 
 
-def _after_error(account: PlatformAccount, stage: str, error: ConnectorError) -> None:
+def after_error(account: PlatformAccount, stage: str, error: ConnectorError) -> None:
     try:
         state = connectors.circuit_state(account.pk)
     except Exception:  # noqa: BLE001 - health mirroring must not hide the real error.
@@ -315,7 +261,7 @@ def reconcile_stale(
                 outbound=row,
                 error=exc,
             )
-            _after_error(account, Stage.RECONCILE, exc)
+            after_error(account, Stage.RECONCILE, exc)
             raise
         if found is not None:
             if outbound_mark_sent(outbound_id=pk, receipt=found, reconciled=True):

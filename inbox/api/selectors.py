@@ -14,11 +14,11 @@ from django.contrib.auth.models import AbstractUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from dispatch.choices import DeadLetterStatus
-from dispatch.models import DeadLetter
-from inbox.choices import OutboundStatus, Source
-from inbox.models import CannedReply, Conversation, Message, OutboundMessage, UnitAssignment
+from inbox import holds
+from inbox.choices import OutboundStatus, ReasonCode, Source
+from inbox.models import AgentProfile, CannedReply, Conversation, Message, OutboundMessage, UnitAssignment
 from platforms.api.permissions import scope_to_accounts
+from platforms.roles import user_role
 
 WAITING_STATUSES = (OutboundStatus.DRAFT, OutboundStatus.PENDING_REVIEW)
 QUEUE_LIMIT = 300
@@ -118,10 +118,11 @@ def _scoped_filters(qs: QuerySet[Any], *, platform: str, account: int | None, pl
 def review_queue(
     *, user: AbstractUser, platform: str = "", account: int | None = None, limit: int = QUEUE_LIMIT
 ) -> dict[str, Any]:
-    """Return what waits for a human, most urgent kind first, oldest first within a kind, with counts.
+    """Return the inbox's part of what waits for a human, most urgent kind first, with counts.
 
     Guardrail holds, then drafts (and other held replies), then escalated conversations
-    without a waiting reply, then open dead letters. Three queries, whatever the size.
+    without a waiting reply; two queries, whatever the size. The worker layer adds its
+    dead letters with :func:`queue_merge` (dispatch owns them).
     """
     waiting = (
         _scoped_filters(
@@ -137,7 +138,8 @@ def review_queue(
     counts = dict.fromkeys(KIND_ORDER, 0)
     waiting_conversations: set[int] = set()
     for row in waiting[: limit * 2]:
-        guardrail = any(str(r).startswith("guardrail:") for r in row.hold_reasons or [])
+        reasons = holds.load(row.hold_reasons)
+        guardrail = any(r.code == ReasonCode.GUARDRAIL for r in reasons)
         kind = KIND_GUARDRAIL if guardrail else KIND_DRAFT
         counts[kind] += 1
         waiting_conversations.add(row.conversation_id)
@@ -153,7 +155,7 @@ def review_queue(
                 "account_label": row.account.label,
                 "renter_name": row.conversation.renter_name,
                 "preview": row.body[:280],
-                "reasons": [str(r) for r in row.hold_reasons or []],
+                "reasons": [r.label for r in reasons],
                 "status": row.status,
                 "waiting_since": row.created_at,
             }
@@ -180,51 +182,32 @@ def review_queue(
                 "account_label": conv.account.label,
                 "renter_name": conv.renter_name,
                 "preview": (conv.last_inbound_body or "")[:280],
-                "reasons": [conv.human_reason or "escalated"],
+                "reasons": [r.label for r in holds.load(conv.human_reasons)] or ["escalated"],
                 "status": "human_required",
                 "waiting_since": conv.human_required_since or conv.updated_at,
             }
         )
-    letters = (
-        _scoped_filters(
-            scope_to_accounts(DeadLetter.objects.filter(status=DeadLetterStatus.OPEN), user),
-            platform=platform,
-            account=account,
-            platform_field="platform",
-        )
-        .select_related("account", "outbound__conversation")
-        .order_by("created_at", "id")
-    )
-    for letter in letters[:limit]:
-        counts[KIND_DEAD_LETTER] += 1
-        conv = letter.outbound.conversation if letter.outbound is not None else None
-        items.append(
-            {
-                "kind": KIND_DEAD_LETTER,
-                "key": f"dead-letter-{letter.pk}",
-                "conversation": conv.pk if conv else None,
-                "outbound": letter.outbound_id,
-                "dead_letter": letter.pk,
-                "platform": letter.platform,
-                "account": letter.account_id,
-                "account_label": letter.account.label if letter.account else "",
-                "renter_name": conv.renter_name if conv else "",
-                "preview": letter.error_message[:280],
-                "reasons": [f"{letter.stage}: {letter.error_class}"],
-                "status": letter.status,
-                "waiting_since": letter.created_at,
-            }
-        )
+    return _ordered(items, counts, limit)
+
+
+def _ordered(items: list[dict[str, Any]], counts: dict[str, int], limit: int) -> dict[str, Any]:
     items.sort(key=lambda item: (KIND_ORDER.index(item["kind"]), item["waiting_since"]))
-    counts_out = {**counts, "total": sum(counts.values())}
-    return {"counts": counts_out, "items": items[:limit]}
+    counts_out = {**{k: v for k, v in counts.items() if k != "total"}}
+    return {"counts": {**counts_out, "total": sum(counts_out.values())}, "items": items[:limit]}
+
+
+def queue_merge(queue: dict[str, Any], items: list[dict[str, Any]], *, limit: int = QUEUE_LIMIT) -> dict[str, Any]:
+    """Add another layer's queue items (each with a ``kind`` of KIND_ORDER) to an inbox queue."""
+    counts = dict(queue["counts"])
+    for item in items:
+        counts[item["kind"]] = counts.get(item["kind"], 0) + 1
+    return _ordered([*queue["items"], *items], counts, limit)
 
 
 def review_counts(*, user: AbstractUser) -> dict[str, Any]:
-    """Return the badge figures: what needs a human in scope, what is the caller's, and hold-to-answer times."""
+    """Return the badge figures of the inbox: what needs a human in scope, what is the caller's, hold-to-answer times."""
     waiting = scope_to_accounts(OutboundMessage.objects.filter(status__in=WAITING_STATUSES), user)
     escalated = scope_to_accounts(Conversation.objects.filter(human_required=True), user)
-    letters = scope_to_accounts(DeadLetter.objects.filter(status=DeadLetterStatus.OPEN), user)
     mine_q = Q(conversation__assigned_agent_id=user.pk) | Q(
         conversation__assigned_agent__isnull=True,
         conversation__unit__assignments__agent_id=user.pk,
@@ -233,12 +216,11 @@ def review_counts(*, user: AbstractUser) -> dict[str, Any]:
     waiting_total = waiting.count()
     waiting_mine = waiting.filter(mine_q).values("pk").distinct().count()
     escalated_total = escalated.exclude(outbound__status__in=WAITING_STATUSES).values("pk").distinct().count()
-    letters_total = letters.count()
     return {
-        "needs_human": waiting_total + escalated_total + letters_total,
+        "needs_human": waiting_total + escalated_total,
         "waiting_replies": waiting_total,
         "escalations": escalated_total,
-        "dead_letters": letters_total,
+        "dead_letters": 0,  # The worker layer adds its own (dispatch.api).
         "mine": waiting_mine,
         "hold_to_answer": hold_to_answer_stats(user=user),
     }
@@ -268,3 +250,9 @@ def canned_replies_for_user(
     if account is not None:
         qs = qs.filter(Q(account__isnull=True) | Q(account_id=account))
     return qs.order_by("title", "id")
+
+
+def user_profile(*, user: AbstractUser) -> dict[str, Any]:
+    """Return the caller's id, name, role and display time zone (None: use the browser's)."""
+    tz = AgentProfile.objects.filter(user_id=user.pk).values_list("timezone", flat=True).first()
+    return {"id": user.pk, "username": user.get_username(), "role": user_role(user), "timezone": tz}

@@ -1,5 +1,7 @@
 """Serializers of conversations (list and detail), notes, canned replies and review figures.
 
+The outbox's serializers and views are in ``inbox.api.outbox``.
+
 Renter text goes out as plain JSON strings; the UI puts it on the page with
 ``textContent`` only, so no renter markup is ever interpreted.
 """
@@ -11,7 +13,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dispatch.api.serializers import OutboundSerializer
+from inbox.api.outbox import OutboundSerializer
 from inbox.models import CannedReply, Conversation, ConversationNote, Decision, Message, Showing
 
 

@@ -1,17 +1,17 @@
-"""Routes of the inbox app under /api/v1/: conversations and the review desk."""
+"""Routes of the inbox app under /api/v1/: conversations, the outbox and the review desk."""
 
 from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
-from inbox.api import views
+from inbox.api import outbox, views
 
 router = SimpleRouter()
 router.register("conversations", views.ConversationViewSet, basename="conversation")
 router.register("canned-replies", views.CannedReplyViewSet, basename="canned-reply")
+router.register("outbound", outbox.OutboundViewSet, basename="outbound")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("guardrails/check/", views.GuardrailCheckView.as_view(), name="guardrail-check"),
-    path("review/queue/", views.ReviewQueueView.as_view(), name="review-queue"),
-    path("review/counts/", views.ReviewCountsView.as_view(), name="review-counts"),
+    path("me/", views.MeView.as_view(), name="me"),
     *router.urls,
 ]

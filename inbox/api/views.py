@@ -19,10 +19,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dispatch import services as dispatch_services
-from dispatch.api.serializers import GuardrailErrorSerializer, OutboundSerializer
-from inbox import services as inbox_services
-from inbox.api import selectors, services
+from inbox import services
+from inbox.api import selectors
+from inbox.api.outbox import GuardrailErrorSerializer, OutboundSerializer
 from inbox.api.serializers import (
     AgentSerializer,
     AssignSerializer,
@@ -34,15 +33,14 @@ from inbox.api.serializers import (
     GuardrailCheckSerializer,
     GuardrailVerdictSerializer,
     NoteSerializer,
-    QueueSerializer,
     ReplySerializer,
-    ReviewCountsSerializer,
 )
 from inbox.choices import WorkflowOutcome
 from inbox.guardrails import check_text
 from inbox.models import CannedReply, Conversation, OutboundMessage
 from platforms.api.params import bool_param, choices_param, int_param, text_param
-from platforms.api.permissions import ReviewerRole, request_role
+from platforms.api.permissions import AnyRole, ReviewerRole, request_role
+from platforms.api.serializers import MeSerializer
 
 ID_REGEX = r"[0-9]{1,18}"
 
@@ -130,7 +128,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         conversation = self._conversation()
         data = ReplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        row, created = dispatch_services.outbound_reply_manual(
+        row, created = services.outbound_reply_manual(
             conversation=conversation,
             actor=request.user,
             body=data.validated_data["body"],
@@ -144,7 +142,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def take_over(self, request: Request, pk: str | None = None) -> Response:
         """Take the conversation over: the bot stays silent here until it is handed back."""
         conversation = self._conversation()
-        inbox_services.conversation_take_over(conversation_id=conversation.pk, agent=request.user)
+        services.conversation_take_over(conversation_id=conversation.pk, agent=request.user)
         return Response(ConversationListSerializer(self.get_queryset().get(pk=conversation.pk)).data)
 
     @extend_schema(request=None, responses={200: ConversationListSerializer, 409: GuardrailErrorSerializer})
@@ -152,7 +150,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def hand_back(self, request: Request, pk: str | None = None) -> Response:
         """Give the conversation back to the bot."""
         conversation = self._conversation()
-        inbox_services.conversation_hand_back(conversation_id=conversation.pk, agent=request.user)
+        services.conversation_hand_back(conversation_id=conversation.pk, agent=request.user)
         return Response(ConversationListSerializer(self.get_queryset().get(pk=conversation.pk)).data)
 
     @extend_schema(methods=["GET"], responses=NoteSerializer(many=True))
@@ -269,29 +267,11 @@ class CannedReplyViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ReviewQueueView(APIView):
-    """What waits for a human, most urgent first: guardrail holds, drafts, escalations, dead letters."""
+class MeView(APIView):
+    """The caller's name, role and display time zone (the UI shows times in it)."""
 
-    permission_classes = (ReviewerRole,)
+    permission_classes = (AnyRole,)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("platform", OpenApiTypes.STR), OpenApiParameter("account", OpenApiTypes.INT)],
-        responses=QueueSerializer,
-    )
+    @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
-        queue = selectors.review_queue(
-            user=request.user,  # type: ignore[arg-type]
-            platform=text_param(request, "platform", max_length=32),
-            account=int_param(request, "account"),
-        )
-        return Response(QueueSerializer(queue).data)
-
-
-class ReviewCountsView(APIView):
-    """The badge: how much needs a human (and how much is mine), and the hold-to-answer times."""
-
-    permission_classes = (ReviewerRole,)
-
-    @extend_schema(responses=ReviewCountsSerializer)
-    def get(self, request: Request) -> Response:
-        return Response(ReviewCountsSerializer(selectors.review_counts(user=request.user)).data)  # type: ignore[arg-type]
+        return Response(MeSerializer(selectors.user_profile(user=request.user)).data)  # type: ignore[arg-type]

@@ -28,6 +28,8 @@ class Migration(migrations.Migration):
         ('inbox', '0004_seed_reply_templates_and_follow_up_schedule'),
         ('dispatch', '0003_review_notes_canned_replies'),
         ('contenttypes', '0002_remove_content_type_name'),
+        # The roles' permissions on these models are granted there first, then renamed here with them.
+        ('platforms', '0002_seed_platforms_settings_roles'),
         ('platforms', '0003_account_ingest_cursor'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q
 
+from inbox import holds
 from inbox.choices import (
     AllowListKind,
     AvailabilityKind,
@@ -185,7 +186,9 @@ class Conversation(models.Model):
     showing_state = models.CharField(max_length=20, choices=ShowingState.choices, default=ShowingState.NONE)
     follow_up_stage = models.CharField(max_length=20, choices=FollowUpStage.choices, default=FollowUpStage.NONE)
     human_required = models.BooleanField(default=False, db_index=True)
-    human_reason = models.CharField(max_length=300, blank=True)
+    human_reasons = models.JSONField(
+        default=list, blank=True, help_text="Why a person is needed: typed reasons (inbox.holds), first one first."
+    )
     human_required_since = models.DateTimeField(null=True, blank=True)
     assigned_agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -217,6 +220,11 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"conversation {self.pk} ({self.account_id}:{self.thread_ref})"
+
+    @property
+    def human_reason(self) -> str:
+        """The reasons a person is needed, in words (empty when none)."""
+        return "; ".join(r.label for r in holds.load(self.human_reasons))
 
 
 class Message(models.Model):

@@ -38,6 +38,7 @@ METRICS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "leasebot_fanout_skipped_total": ("counter", "Account jobs skipped at fan-out.", ("platform", "stage", "reason")),
     "leasebot_guardrail_holds_total": ("counter", "Replies held by a guardrail.", ("category",)),
     "leasebot_decisions_total": ("counter", "Decisions by intent.", ("intent",)),
+    "leasebot_escalations_total": ("counter", "Reasons a conversation was put in front of a person.", ("code",)),
     "leasebot_workflow_transitions_total": ("counter", "Workflow transitions.", ("field", "outcome")),
     "leasebot_alerts_total": ("counter", "Alerts raised.", ("kind",)),
     "leasebot_circuit_open_total": ("counter", "Circuit breaker openings.", ("platform",)),

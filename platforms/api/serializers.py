@@ -141,7 +141,6 @@ class PlatformHealthSerializer(serializers.Serializer[Any]):
     open_circuits = serializers.IntegerField()
     accounts_needing_login = serializers.IntegerField()
     accounts_disabled = serializers.IntegerField()
-    open_dead_letters = serializers.IntegerField()
     accounts = AccountHealthSerializer(many=True)
 
 

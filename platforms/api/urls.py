@@ -11,7 +11,5 @@ router.register("platform-accounts", views.PlatformAccountViewSet, basename="pla
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/", views.SettingsView.as_view(), name="settings"),
-    path("health/platforms/", views.PlatformHealthView.as_view(), name="health-platforms"),
-    path("me/", views.MeView.as_view(), name="me"),
     *router.urls,
 ]

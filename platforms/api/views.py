@@ -1,4 +1,4 @@
-"""Platforms, accounts, global settings, health and the caller's profile.
+"""Platforms, accounts and global settings (health is served by dispatch.api, /me by inbox.api).
 
 Every write goes through ``platforms.services`` (which audits); views only parse,
 scope and present.
@@ -17,15 +17,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from platforms import services
-from platforms.api import selectors
 from platforms.api.permissions import AnyRole, ReadAnyWriteAdmin, request_role
 from platforms.api.serializers import (
     BotSettingsSerializer,
     BotSettingsUpdateSerializer,
-    MeSerializer,
     PlatformAccountPolicySerializer,
     PlatformAccountSerializer,
-    PlatformHealthSerializer,
     PlatformSerializer,
     PlatformToggleSerializer,
 )
@@ -106,24 +103,3 @@ class SettingsView(APIView):
         BotSettings.load()  # The row exists from the migration; this only guards a wiped table.
         row = services.settings_update(actor=request.user, **data.validated_data)
         return Response(BotSettingsSerializer(row).data)
-
-
-class PlatformHealthView(APIView):
-    """Per platform and account: last ingest and send success, error counts, disable reason, circuit."""
-
-    permission_classes = (AnyRole,)
-
-    @extend_schema(responses=PlatformHealthSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        rows = selectors.platform_health(user=request.user)  # type: ignore[arg-type]
-        return Response(PlatformHealthSerializer(rows, many=True).data)
-
-
-class MeView(APIView):
-    """The caller's name, role and display time zone (the UI shows times in it)."""
-
-    permission_classes = (AnyRole,)
-
-    @extend_schema(responses=MeSerializer)
-    def get(self, request: Request) -> Response:
-        return Response(MeSerializer(selectors.user_profile(user=request.user)).data)  # type: ignore[arg-type]

@@ -38,7 +38,8 @@ def seed(apps, schema_editor):
 
     for app_config in apps.get_app_configs():
         app_config.models_module = True
-        create_permissions(app_config, verbosity=0)
+        # The historical models (apps=apps): the outbox was still dispatch's when this ran first.
+        create_permissions(app_config, verbosity=0, apps=apps)
         app_config.models_module = None
 
     Platform = apps.get_model("platforms", "Platform")
@@ -79,3 +80,4 @@ class Migration(migrations.Migration):
     ]
 
     operations = [migrations.RunPython(seed, unseed)]
+

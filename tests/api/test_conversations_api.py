@@ -242,8 +242,14 @@ def test_review_queue_orders_kinds_and_counts(
     agent_client: Any, conversation: Any, granted: Any, foreign_draft: Any, django_assert_max_num_queries: Any
 ) -> None:
     OutboundFactory(conversation=conversation, status="draft")
-    OutboundFactory(conversation=conversation, status="pending_review", hold_reasons=["guardrail:fair_housing: no"])
-    escalated = ConversationFactory(account=granted, human_required=True, human_reason="abusive")
+    OutboundFactory(
+        conversation=conversation,
+        status="pending_review",
+        hold_reasons=[{"code": "guardrail", "category": "fair_housing", "detail": "no"}],
+    )
+    escalated = ConversationFactory(
+        account=granted, human_required=True, human_reasons=[{"code": "abusive", "category": "", "detail": ""}]
+    )
     MessageFactory(conversation=escalated, body="<b>angry</b>")
     with django_assert_max_num_queries(8):
         queue = agent_client.get("/api/v1/review/queue/").json()

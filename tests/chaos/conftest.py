@@ -329,8 +329,8 @@ class Rig:
 
     def queue_replies(self, account: ChaosAccount, *, threads: int, per_thread: int) -> list[int]:
         """Seed ``threads`` renter threads and queue ``per_thread`` agent replies in each (outbox rows)."""
-        from dispatch.services import outbound_reply_manual
         from inbox.models import Conversation
+        from inbox.services import outbound_reply_manual
 
         ids = []
         for _ in range(threads):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from dispatch import services
+from inbox import services
 from tests.factories import ConversationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from dispatch import services
 from dispatch.models import DeadLetter
+from inbox import services as inbox_services
 from platforms.connectors import errors
 from tests.dispatch.fakes import FakePlatform
 from tests.factories import ConversationFactory
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def test_admin_retry_action_requeues_once(fake_platform: FakePlatform, auto_send, admin_user, ops_user) -> None:  # type: ignore[no-untyped-def]
     conv = ConversationFactory()
-    row = services.outbound_create(
+    row = inbox_services.outbound_create(
         conversation=conv, body="Hello there, still available.", purpose="reply", dispatch_key="r:1"
     )
     fake_platform.send_errors.append(errors.Permanent("rejected"))

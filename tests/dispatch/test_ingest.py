@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from dispatch import services
 from dispatch.models import DispatchAttempt
+from inbox import holds
+from inbox.choices import ReasonCode
 from inbox.models import Conversation, Decision, Message, OutboundMessage
 from leasebot.core import metrics
 from platforms.connectors import errors
@@ -61,7 +63,8 @@ def test_ingest_human_reply_on_platform_silences_the_bot(fake_platform: FakePlat
     draft.refresh_from_db()
     assert summary.human_replies == 1
     assert conversation.human_required
-    assert conversation.human_reason == "human_replied_on_platform"
+    # The earlier reason stays first (nothing overwritten); a human reply is added to it.
+    assert holds.codes(conversation.human_reasons) == ["unlinked", "human_replied_on_platform"]
     assert draft.status == "cancelled"
     # The renter writes again: the bot stays silent there.
     fake_platform.inbound("t1", "Great, can I see it tomorrow?")
@@ -77,7 +80,7 @@ def test_ingest_own_sent_message_is_not_a_human_reply(fake_platform: FakePlatfor
     summary = services.ingest_account_run(account_id=account.pk)
     conversation = Conversation.objects.get(account=account, thread_ref="t1")
     assert summary.human_replies == 0
-    assert conversation.human_reason != "human_replied_on_platform"
+    assert not holds.has(conversation.human_reasons, ReasonCode.HUMAN_REPLIED)
 
 
 def test_ingest_reconciles_a_sending_row_it_sees_on_the_platform(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
@@ -106,7 +109,7 @@ def test_ingest_decision_failure_keeps_message_and_escalates(fake_platform: Fake
     assert summary.decision_failures == 1
     assert Message.objects.filter(conversation=conversation).count() == 1
     assert conversation.human_required
-    assert conversation.human_reason.startswith("decision_failed")
+    assert holds.codes(conversation.human_reasons) == ["decision_failed"]
 
 
 @pytest.mark.parametrize(

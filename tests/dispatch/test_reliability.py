@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from dispatch import services
 from dispatch.models import DispatchAttempt
 from dispatch.tasks import ingest_account, send_account
+from inbox import services
 from inbox.models import Conversation, OutboundMessage
 from platforms.models import BotSettings, PlatformAccount
 from platforms.sandbox.client import SandboxClient
@@ -198,7 +198,7 @@ def test_ingest_then_send_end_to_end_on_a_real_worker(world: World, celery_worke
     try:
         wait_for(lambda: OutboundMessage.objects.filter(account=world.account).count() >= 2, what="two replies")
     except AssertionError:
-        print(list(Conversation.objects.filter(account=world.account).values("human_reason", "linkage_status")))
+        print(list(Conversation.objects.filter(account=world.account).values("human_reasons", "linkage_status")))
         print(worker.output()[-4000:])
         raise
     time.sleep(2)  # Let the duplicate job finish too.
@@ -207,7 +207,7 @@ def test_ingest_then_send_end_to_end_on_a_real_worker(world: World, celery_worke
         Conversation.objects.get(account=world.account, renter_name="Priya").messages.filter(direction="in").count()
         == 1
     )
-    reasons = list(Conversation.objects.filter(account=world.account).values_list("human_reason", flat=True))
+    reasons = list(Conversation.objects.filter(account=world.account).values_list("human_reasons", flat=True))
     assert OutboundMessage.objects.filter(account=world.account).count() == 2, (reasons, worker.output()[-3000:])
     account = PlatformAccount.objects.get(pk=world.account.pk)
     assert account.last_ingest_success_at is not None

@@ -13,6 +13,9 @@ from dispatch import services
 from dispatch.locks import account_lock
 from dispatch.models import DeadLetter, DispatchAttempt
 from dispatch.services.sending import reconcile_stale
+from inbox import holds
+from inbox import services as inbox_services
+from inbox.choices import ReasonCode
 from inbox.models import Conversation, Message, OutboundMessage
 from leasebot.core import metrics
 from leasebot.core.exceptions import NotAllowed
@@ -29,7 +32,7 @@ BODY = "Hi Jamie, the room is available from June 1."
 
 def _queued(conversation=None, body=BODY, key=None):  # type: ignore[no-untyped-def]
     conversation = conversation or ConversationFactory()
-    row = services.outbound_create(
+    row = inbox_services.outbound_create(
         conversation=conversation, body=body, purpose="reply", dispatch_key=key or f"reply:{conversation.pk}"
     )
     assert row.status == "queued"
@@ -109,7 +112,7 @@ def test_send_mode_changed_to_draft_only_after_queue_goes_back_to_draft(fake_pla
     summary = services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
     assert row.status == "draft"
-    assert any("send_mode_changed" in r for r in row.hold_reasons)
+    assert "send_mode_changed" in holds.codes(row.hold_reasons)
     assert summary.returned_to_review == 1
     assert fake_platform.sent == []
 
@@ -125,9 +128,9 @@ def test_send_rollback_to_shadow_after_queue_sends_nothing(fake_platform: FakePl
 
 def test_send_human_approved_row_ignores_draft_only(fake_platform: FakePlatform, agent_user) -> None:  # type: ignore[no-untyped-def]
     conv = ConversationFactory()
-    row = services.outbound_create(conversation=conv, body=BODY, purpose="reply", dispatch_key="reply:x")
+    row = inbox_services.outbound_create(conversation=conv, body=BODY, purpose="reply", dispatch_key="reply:x")
     assert row.status == "draft"
-    services.outbound_approve(outbound_id=row.pk, actor=agent_user)
+    inbox_services.outbound_approve(outbound_id=row.pk, actor=agent_user)
     services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
     assert row.status == "sent"
@@ -245,7 +248,7 @@ def test_transient_retries_within_budget_then_dead_letters(fake_platform: FakePl
     assert letter.payload["dispatch_key"] == row.dispatch_key
     conv = Conversation.objects.get(pk=row.conversation_id)
     assert conv.human_required
-    assert "dead_letter" in conv.human_reason
+    assert holds.has(conv.human_reasons, ReasonCode.DEAD_LETTER)
     assert list(DispatchAttempt.objects.filter(outbound=row).order_by("pk").values_list("outcome", flat=True)) == [
         "retry",
         "retry",
@@ -341,7 +344,7 @@ def test_switching_off_returns_queued_rows_to_review_at_once(
         platform_services.account_disable(account_id=row.account_id, reason="Blocked: block page")
     row.refresh_from_db()
     assert row.status == "pending_review"
-    assert any(r.startswith("account_inactive") for r in row.hold_reasons)
+    assert "account_inactive" in holds.codes(row.hold_reasons)
     assert fake_platform.calls == []
 
 

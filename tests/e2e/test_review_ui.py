@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 from playwright.sync_api import Page, expect
 
-from dispatch.services import outbound_create
 from inbox.models import OutboundMessage
+from inbox.services import outbound_create
 from leasebot.core.models import AuditLog
 from platforms.models import BotSettings
 from platforms.policies import resolve_send_mode
@@ -112,7 +112,10 @@ def test_agent_edits_and_approves_draft_and_it_is_sent_once(
         conversation=conversation, platform_message_ref=str(seeded["message_id"]), body="Hi! Is the room still free?"
     )
     draft = OutboundFactory(
-        conversation=conversation, status="pending_review", hold_reasons=["low_confidence"], body="Hello, yes."
+        conversation=conversation,
+        status="pending_review",
+        hold_reasons=[{"code": "low_confidence", "category": "", "detail": ""}],
+        body="Hello, yes.",
     )
 
     # when: the agent opens the queue, then the conversation, edits and approves the draft
@@ -255,7 +258,10 @@ def test_renter_html_and_script_show_as_text(pages: Any, shot: Callable[[Page, s
     account_grant(user=agent, account=account)
     evil = "<script>alert('xss-script')</script> hello <img src=x onerror=\"alert('xss-img')\">"
     conversation = ConversationFactory(
-        account=account, renter_name="<b>Mallory</b>", human_required=True, human_reason="risky"
+        account=account,
+        renter_name="<b>Mallory</b>",
+        human_required=True,
+        human_reasons=[{"code": "high_risk", "category": "", "detail": "risky"}],
     )
     MessageFactory(conversation=conversation, body=evil)
 

@@ -67,7 +67,7 @@ def renter(db):  # type: ignore[no-untyped-def]
         body=f"Dear {NAME}",
         original_body=f"Dear {NAME}",
         status=OutboundStatus.PENDING_REVIEW,
-        hold_reasons=[f"guardrail:personal_data: quotes {SECRET_TEXT}"],
+        hold_reasons=[{"code": "guardrail", "category": "personal_data", "detail": f"quotes {SECRET_TEXT}"}],
         dispatch_key="reply:2",
     )
     dead = OutboundFactory(
@@ -135,7 +135,7 @@ def test_erase_contact_keeps_the_facts(renter):
     assert sent.original_body == privacy.ERASED_EDITED  # The agent's edit stays a fact.
     draft = OutboundMessage.objects.get(pk=renter["draft"].pk)
     assert draft.status == OutboundStatus.CANCELLED
-    assert draft.hold_reasons == ["guardrail:personal_data"]
+    assert draft.hold_reasons == [{"code": "guardrail", "category": "personal_data", "detail": ""}]
     letter = DeadLetter.objects.get(outbound=renter["dead"])
     assert letter.payload == {"outbound_id": renter["dead"].pk, "dispatch_key": "fu:1"}
     decision = Decision.objects.get(conversation=conversation)

@@ -56,8 +56,24 @@ def test_production_without_runtime_refuses_too() -> None:
     assert "LEASEBOT_RUNTIME must be 'playwright' in production" in result.stderr
 
 
-def test_production_with_playwright_starts() -> None:
+def test_production_without_a_suppression_key_refuses() -> None:
+    # given: production settings complete but for the key of the opt-out hashes
     env = _env(DJANGO_ENV="production", SECRET_KEY="x" * 50, ALLOWED_HOSTS="example.com", LEASEBOT_RUNTIME="playwright")
+    # when
+    result = _run(["-c", "import django; django.setup()"], env)
+    # then: start-up fails and names the variable
+    assert result.returncode != 0
+    assert "LEASEBOT_SUPPRESSION_KEY" in result.stderr
+
+
+def test_production_with_playwright_starts() -> None:
+    env = _env(
+        DJANGO_ENV="production",
+        SECRET_KEY="x" * 50,
+        LEASEBOT_SUPPRESSION_KEY="s" * 50,
+        ALLOWED_HOSTS="example.com",
+        LEASEBOT_RUNTIME="playwright",
+    )
     result = _run(
         ["-c", "import django; django.setup(); from django.conf import settings; print(settings.LEASEBOT_RUNTIME)"], env
     )
@@ -68,7 +84,13 @@ def test_production_with_playwright_starts() -> None:
 def test_check_deploy_is_clean_with_production_settings() -> None:
     alphabet = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
     key = "".join(secrets.choice(alphabet) for _ in range(50))
-    env = _env(DJANGO_ENV="production", SECRET_KEY=key, ALLOWED_HOSTS="example.com", LEASEBOT_RUNTIME="playwright")
+    env = _env(
+        DJANGO_ENV="production",
+        SECRET_KEY=key,
+        LEASEBOT_SUPPRESSION_KEY=key[::-1],
+        ALLOWED_HOSTS="example.com",
+        LEASEBOT_RUNTIME="playwright",
+    )
     result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

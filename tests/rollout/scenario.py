@@ -137,7 +137,11 @@ def drafts(account: PlatformAccount, n: int, *, held: int = 0) -> list[OutboundM
     rows = []
     for i in range(n):
         message = inbound(account)
-        reasons = ["guardrail:payment_off_platform: asks for a wire transfer"] if i < held else []
+        reasons = (
+            [{"code": "guardrail", "category": "payment_off_platform", "detail": "asks for a wire transfer"}]
+            if i < held
+            else []
+        )
         rows.append(
             OutboundFactory(
                 conversation=message.conversation,

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from dispatch.services import outbound_create
 from inbox.choices import OutboundStatus
+from inbox.services import outbound_create
 from leasebot.core.exceptions import NotAllowed, ValidationFailed
 from leasebot.core.models import AuditLog
 from platforms.choices import RolloutStage, SendMode

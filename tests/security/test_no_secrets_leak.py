@@ -19,8 +19,9 @@ from django.test import Client
 
 from dispatch import connectors, enqueue
 from dispatch.models import DeadLetter, DispatchAttempt
-from dispatch.services import ingest_account_run, ingest_deadletter, outbound_reply_manual, send_account_run
+from dispatch.services import ingest_account_run, ingest_deadletter, send_account_run
 from inbox.models import Conversation, OutboundMessage
+from inbox.services import outbound_reply_manual
 from leasebot.core.models import AuditLog
 from platforms.browser import BrowserRuntime
 from platforms.connectors.errors import ConnectorError

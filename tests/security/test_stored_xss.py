@@ -61,7 +61,7 @@ def evil_world(transactional_db: Any) -> dict[str, Any]:
     message = MessageFactory(conversation=conversation, sender_name=PAYLOADS[3], body="Hi! " + EVIL)
     MessageFactory(conversation=conversation, direction="out", sender_name="lease-bot", body="Echo: " + EVIL)
     draft = OutboundFactory(conversation=conversation, body="Draft " + EVIL, status="pending_review")
-    draft.hold_reasons = ["guardrail:prompt_injection: " + PAYLOADS[4]]
+    draft.hold_reasons = [{"code": "guardrail", "category": "prompt_injection", "detail": PAYLOADS[4]}]
     draft.save(update_fields=["hold_reasons"])
     ConversationNote.objects.create(conversation=conversation, author=agent, body="Note " + EVIL)
     letter = DeadLetter.objects.create(

@@ -1,7 +1,9 @@
-"""The outbox's life: create, edit, approve, reject, manual replies.
+"""The outbox's life: create, edit, approve, reject, manual replies, sent, back to review.
 
-Every text, the bot's or an agent's, passes the guardrails here on the server. A row's
-``dispatch_key`` makes creation idempotent: the same cause returns the same row.
+The one door for every write to an outbound row except the send job's own lease (claim,
+fail, requeue), which the worker layer keeps. Every text, the bot's or an agent's, passes
+the guardrails here on the server. A row's ``dispatch_key`` makes creation idempotent: the
+same cause returns the same row.
 """
 
 from __future__ import annotations
@@ -9,30 +11,30 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dispatch import enqueue
-from inbox.choices import REVIEWABLE_STATUSES, OutboundStatus, Purpose, Source
-from inbox.models import OutboundMessage
+from inbox import enqueue, holds
+from inbox.choices import REVIEWABLE_STATUSES, Direction, OutboundStatus, Purpose, ReasonCode, Source
+from inbox.guardrails import check_text
+from inbox.holds import HoldReason
+from inbox.models import Conversation, Decision, Message, OutboundMessage
 from inbox.notify import notify_human_needed
 from leasebot.core import metrics
 from leasebot.core.exceptions import Conflict, NotAllowed, ValidationFailed
 from leasebot.core.services import audit_record
+from platforms.connectors.base import Receipt
+from platforms.models import BotSettings
 from platforms.policies import account_may_run, resolve_send_mode
-
-if TYPE_CHECKING:
-    from inbox.models import Conversation, Decision, Message
 
 Actor = AbstractBaseUser | AnonymousUser | None
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 4000
-HUMAN_REPLIED = "human_replied_on_platform"
 
 
 def body_hash(body: str) -> str:
@@ -40,12 +42,10 @@ def body_hash(body: str) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def guardrail_reasons(body: str, *, inbound_text: str = "") -> list[str]:
-    """Return the guardrail flags of a text as ``category: reason`` strings (empty when clean)."""
-    from inbox.guardrails import check_text
-
+def guardrail_reasons(body: str, *, inbound_text: str = "") -> list[HoldReason]:
+    """Return the guardrail flags of a text as typed reasons (empty when clean)."""
     result = check_text(body, inbound_text=inbound_text)
-    return [f"guardrail:{flag.category}: {flag.reason}" for flag in result.flags]
+    return [HoldReason.of(ReasonCode.GUARDRAIL, flag.reason, category=flag.category) for flag in result.flags]
 
 
 def _clean_body(body: str) -> str:
@@ -61,20 +61,18 @@ def _actor_or_none(actor: Actor) -> Any:
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
-def _bot_may_auto_send(conversation: Conversation, in_reply_to: Message | None) -> tuple[bool, str]:
-    """Return whether the bot may send on its own here (policy aside), and why not."""
-    from platforms.models import BotSettings
-
+def bot_may_auto_send(conversation: Conversation, in_reply_to: Message | None) -> HoldReason | None:
+    """Return why the bot may not send on its own here (policy aside), or None when it may."""
     if conversation.opted_out:
-        return False, "opt_out"
+        return HoldReason.of(ReasonCode.OPT_OUT)
     if conversation.taken_over_by_id is not None:
-        return False, "taken_over"
+        return HoldReason.of(ReasonCode.TAKEN_OVER)
     if conversation.human_required:
-        return False, f"human_required:{conversation.human_reason or 'escalated'}"
+        return HoldReason.of(ReasonCode.HUMAN_REQUIRED, holds.summary(conversation.human_reasons))
     limit = BotSettings.load().max_auto_send_age_minutes
     if limit and in_reply_to is not None and (timezone.now() - in_reply_to.sent_at).total_seconds() > limit * 60:
-        return False, "inbound_too_old"
-    return True, ""
+        return HoldReason.of(ReasonCode.STALE_INBOUND, f"older than {limit} minutes")
+    return None
 
 
 def outbound_create(
@@ -85,7 +83,7 @@ def outbound_create(
     dispatch_key: str,
     decision: Decision | None = None,
     in_reply_to: Message | None = None,
-    hold_reasons: Iterable[str] = (),
+    hold_reasons: Iterable[HoldReason] = (),
     source: str = Source.BOT,
     actor: Actor = None,
 ) -> OutboundMessage:
@@ -104,14 +102,14 @@ def outbound_create(
     account_id = conversation.account_id
     mode = resolve_send_mode(account_id, conversation_key=str(conversation.pk))
     may_run = account_may_run(account_id)
-    may_auto, why_not = _bot_may_auto_send(conversation, in_reply_to)
+    why_not = bot_may_auto_send(conversation, in_reply_to)
     if reasons:
         status = OutboundStatus.PENDING_REVIEW
-    elif mode.auto_send and may_run.allowed and may_auto:
+    elif mode.auto_send and may_run.allowed and why_not is None:
         status = OutboundStatus.QUEUED
     else:
         status = OutboundStatus.DRAFT
-        if not may_auto:
+        if why_not is not None:
             reasons.append(why_not)
     now = timezone.now()
     row = OutboundMessage(
@@ -126,8 +124,8 @@ def outbound_create(
         original_body=text,
         body_hash=body_hash(text),
         status=status,
-        hold_reasons=reasons,
-        shadow_would_send=mode.shadow_would_send and not reasons and may_auto,
+        hold_reasons=holds.dump(reasons),
+        shadow_would_send=mode.shadow_would_send and not reasons and why_not is None,
         created_by=_actor_or_none(actor),
         queued_at=now if status == OutboundStatus.QUEUED else None,
     )
@@ -145,23 +143,15 @@ def outbound_create(
         # Lost a race with the same cause: the other row is the one.
         return OutboundMessage.objects.get(dispatch_key=dispatch_key)
     metrics.inc("leasebot_outbound_total", platform=conversation.account.platform.slug, status=status)
-    logger.info(
-        "outbound %s (%s) is %s%s",
-        row.pk,
-        purpose,
-        status,
-        f": {', '.join(r.split(':')[0] if r.startswith('guardrail') else r for r in reasons)}" if reasons else "",
-    )
+    held = holds.summary(row.hold_reasons)
+    logger.info("outbound %s (%s) is %s%s", row.pk, purpose, status, f": {held}" if held else "")
     for reason in reasons:
-        if reason.startswith("guardrail:"):
-            metrics.inc("leasebot_guardrail_holds_total", category=reason.split(":")[1])
+        if reason.code == ReasonCode.GUARDRAIL:
+            metrics.inc("leasebot_guardrail_holds_total", category=reason.category)
     if status == OutboundStatus.QUEUED:
         transaction.on_commit(lambda: enqueue.send(account_id))
     elif status == OutboundStatus.PENDING_REVIEW:
-        notify_human_needed(
-            conversation_id=conversation.pk,
-            reason=", ".join(r.split(":")[0] if r.startswith("guardrail") else r for r in reasons)[:200],
-        )
+        notify_human_needed(conversation_id=conversation.pk, reason=held)
     return row
 
 
@@ -187,8 +177,8 @@ def outbound_edit(*, outbound_id: int, actor: Actor, body: str) -> OutboundMessa
     row.body = text
     row.body_hash = body_hash(text)
     inbound = row.in_reply_to.body if row.in_reply_to is not None else ""
-    row.hold_reasons = [r for r in row.hold_reasons if not r.startswith("guardrail:")] + guardrail_reasons(
-        text, inbound_text=inbound
+    row.hold_reasons = holds.merged(
+        holds.without(row.hold_reasons, ReasonCode.GUARDRAIL), guardrail_reasons(text, inbound_text=inbound)
     )
     row.save(update_fields=["body", "body_hash", "hold_reasons", "updated_at"])
     audit_record(action="outbound.edit", actor=actor, obj=row, before=before, after={"body_hash": row.body_hash})
@@ -207,7 +197,9 @@ def outbound_approve(*, outbound_id: int, actor: Actor, body: str | None = None)
     inbound = row.in_reply_to.body if row.in_reply_to is not None else ""
     flags = guardrail_reasons(text, inbound_text=inbound)
     if flags:
-        raise ValidationFailed("the reply breaks a guardrail and cannot be sent", field="body", reasons=flags)
+        raise ValidationFailed(
+            "the reply breaks a guardrail and cannot be sent", field="body", reasons=[f.label for f in flags]
+        )
     permission = account_may_run(row.account_id)
     if not permission.allowed:
         raise NotAllowed(f"cannot send: {permission.reason}", status=row.status)
@@ -275,11 +267,12 @@ def outbound_reply_manual(
         if existing.body_hash != body_hash(text):
             raise Conflict("this Idempotency-Key was used with a different body", field="Idempotency-Key")
         return existing, False
-    last_inbound = conversation.messages.filter(direction="in").order_by("-sent_at").first()
+    last_inbound = conversation.messages.filter(direction=Direction.INBOUND).order_by("-sent_at").first()
     flags = guardrail_reasons(text, inbound_text=last_inbound.body if last_inbound else "")
     if flags:
-        audit_record(action="outbound.manual_refused", actor=actor, obj=conversation, reason="; ".join(flags))
-        raise ValidationFailed("the reply breaks a guardrail and was not sent", field="body", reasons=flags)
+        labels = [f.label for f in flags]
+        audit_record(action="outbound.manual_refused", actor=actor, obj=conversation, reason="; ".join(labels))
+        raise ValidationFailed("the reply breaks a guardrail and was not sent", field="body", reasons=labels)
     permission = account_may_run(conversation.account_id)
     if not permission.allowed:
         raise NotAllowed(f"cannot send: {permission.reason}")
@@ -348,7 +341,7 @@ def outbound_hold_for_accounts(*, account_ids: Iterable[int], reason: str) -> in
     for row in rows:
         before = row.status
         row.status = OutboundStatus.PENDING_REVIEW
-        row.hold_reasons = [*row.hold_reasons, f"account_inactive: {reason}"]
+        row.hold_reasons = holds.merged(row.hold_reasons, [HoldReason.of(ReasonCode.ACCOUNT_INACTIVE, reason)])
         row.save(update_fields=["status", "hold_reasons", "updated_at"])
         audit_record(
             action="outbound.returned_to_review",
@@ -359,3 +352,55 @@ def outbound_hold_for_accounts(*, account_ids: Iterable[int], reason: str) -> in
             reason=reason,
         )
     return len(rows)
+
+
+def outbound_return_to_review(
+    row: OutboundMessage, reason: HoldReason, *, status: str = OutboundStatus.PENDING_REVIEW, system: str = "worker"
+) -> None:
+    """Move a locked row out of the send path (to review, draft, cancelled or blocked) with the reason."""
+    before = row.status
+    row.status = status
+    row.hold_reasons = holds.merged(row.hold_reasons, [reason])
+    row.save(update_fields=["status", "hold_reasons", "updated_at"])
+    audit_record(
+        action="outbound.returned_to_review",
+        system=system,
+        obj=row,
+        before={"status": before},
+        after={"status": status},
+        reason=reason.label,
+    )
+
+
+@transaction.atomic
+def outbound_mark_sent(*, outbound_id: int, receipt: Receipt, reconciled: bool = False) -> bool:
+    """Commit ``sent`` with the receipt if the row is still ``sending``; record the message. Idempotent."""
+    row = OutboundMessage.objects.select_for_update().get(pk=outbound_id)
+    if row.status == OutboundStatus.SENT:
+        return False
+    if row.status != OutboundStatus.SENDING:
+        logger.error("outbound %s is %s, not sending: receipt %s not applied", row.pk, row.status, receipt.message_ref)
+        return False
+    row.status = OutboundStatus.SENT
+    row.sent_at = receipt.sent_at or timezone.now()
+    row.platform_message_ref = receipt.message_ref
+    row.save(update_fields=["status", "sent_at", "platform_message_ref", "updated_at"])
+    Message.objects.get_or_create(
+        conversation_id=row.conversation_id,
+        platform_message_ref=receipt.message_ref,
+        defaults={
+            "direction": Direction.OUTBOUND,
+            "body": row.body,
+            "sent_at": row.sent_at,
+            "sent_by_bot": True,
+            "sender_name": "lease-bot",
+        },
+    )
+    Conversation.objects.filter(pk=row.conversation_id).update(last_outbound_at=row.sent_at)
+    audit_record(
+        action="outbound.sent",
+        system="worker",
+        obj=row,
+        after={"platform_message_ref": receipt.message_ref, "reconciled": reconciled},
+    )
+    return True

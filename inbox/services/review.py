@@ -1,9 +1,4 @@
-"""Writes of the review desk: private notes, assignment, canned replies. Every one is audited.
-
-These rows belong to the review desk (the API and UI this package serves), so their
-writes live beside it; the workflow's own writes (take over, hand back, showings) stay in
-``inbox.services``. See docs/decisions/0071-review-desk-models.md.
-"""
+"""Writes of the review desk: private notes, assignment, canned replies. Every one is audited."""
 
 from __future__ import annotations
 

@@ -1,0 +1,25 @@
+"""Hand a send to the worker layer by task name: the inbox never imports the layer above it.
+
+Called through ``transaction.on_commit`` by the outbox, so a job never runs before its rows
+are committed. A lost enqueue (a broker outage, a cold shutdown) is harmless: ``queued`` rows
+are the outbox, and the periodic send sweep finds them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import current_app
+
+logger = logging.getLogger(__name__)
+
+#: The worker layer's send job (dispatch.tasks.send_account); routed to the browser queue by settings.
+SEND_TASK = "dispatch.send_account"
+
+
+def send(account_id: int) -> None:
+    """Ask a worker to run the account's send job now."""
+    try:
+        current_app.send_task(SEND_TASK, args=[account_id])
+    except Exception:
+        logger.warning("could not enqueue send for account %s; the periodic sweep will", account_id, exc_info=True)

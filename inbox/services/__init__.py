@@ -1,0 +1,87 @@
+"""Every write about a conversation, one module per seam, gathered here so callers import one name.
+
+- ``store``: what ingest read, stored before anything is decided; our own messages recognised.
+- ``decide``: one decision and at most one reply per inbound message.
+- ``escalation``: the one door that puts a conversation in front of a person.
+- ``outbox``: the one door for outbound rows (create, review, approve, sent, back to review).
+- ``followups``: the bot's nudges after silence.
+- ``handover``: an agent takes a conversation over and gives it back.
+- ``templates``: versioned reply templates.
+- ``review``: the review desk's notes, assignment and canned replies.
+Showings live in ``inbox.showings`` and the suppression list in ``inbox.suppression``.
+"""
+
+from inbox.linkage import conversation_link
+from inbox.services.decide import inbound_decide
+from inbox.services.escalation import conversation_clear_escalation, conversation_escalate, conversation_is_silenced
+from inbox.services.followups import followups_due, schedule_follow_up
+from inbox.services.handover import conversation_hand_back, conversation_take_over
+from inbox.services.outbox import (
+    body_hash,
+    bot_may_auto_send,
+    guardrail_reasons,
+    outbound_approve,
+    outbound_cancel_for_conversation,
+    outbound_create,
+    outbound_edit,
+    outbound_hold_for_accounts,
+    outbound_mark_sent,
+    outbound_reject,
+    outbound_reply_manual,
+    outbound_return_to_review,
+)
+from inbox.services.review import (
+    agent_may_work_on,
+    assignable_agents,
+    canned_reply_create,
+    canned_reply_delete,
+    canned_reply_update,
+    conversation_assign,
+    note_create,
+)
+from inbox.services.store import Stored, decision_failed, message_store, outbound_seen
+from inbox.services.templates import reply_template_save, template_preview
+from inbox.showings import showing_book, showing_cancel, showing_reschedule
+from inbox.suppression import suppression_add, suppression_lift
+
+__all__ = [
+    "Stored",
+    "agent_may_work_on",
+    "assignable_agents",
+    "body_hash",
+    "bot_may_auto_send",
+    "canned_reply_create",
+    "canned_reply_delete",
+    "canned_reply_update",
+    "conversation_assign",
+    "conversation_clear_escalation",
+    "conversation_escalate",
+    "conversation_hand_back",
+    "conversation_is_silenced",
+    "conversation_link",
+    "conversation_take_over",
+    "decision_failed",
+    "followups_due",
+    "guardrail_reasons",
+    "inbound_decide",
+    "message_store",
+    "note_create",
+    "outbound_approve",
+    "outbound_cancel_for_conversation",
+    "outbound_create",
+    "outbound_edit",
+    "outbound_hold_for_accounts",
+    "outbound_mark_sent",
+    "outbound_reject",
+    "outbound_reply_manual",
+    "outbound_return_to_review",
+    "outbound_seen",
+    "reply_template_save",
+    "schedule_follow_up",
+    "showing_book",
+    "showing_cancel",
+    "showing_reschedule",
+    "suppression_add",
+    "suppression_lift",
+    "template_preview",
+]

@@ -1,0 +1,315 @@
+"""Deciding on one inbound message: at most one decision and one reply per message, ever.
+
+``inbound_decide`` is what the ingest job calls after the message is stored: link, skip when
+a person owns the thread or the renter opted out, classify, plan, book, apply the state
+machine, remember what the renter told, escalate through the one escalation door and
+create the reply through the one outbox door.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from inbox import engine
+from inbox.choices import (
+    Direction,
+    FollowUpStage,
+    Intent,
+    LinkageStatus,
+    Purpose,
+    ReasonCode,
+    ShowingState,
+    ShowingStatus,
+    TemplateKey,
+)
+from inbox.engine.base import DecisionContext
+from inbox.engine.planner import HUMAN_REASONS, Plan, format_slots, plan_reply, template_context
+from inbox.exceptions import SlotUnavailable
+from inbox.guardrails import check_text
+from inbox.holds import HoldReason
+from inbox.linkage import conversation_link
+from inbox.models import Conversation, Decision, Message, Showing
+from inbox.selectors import last_offer, llm_examples, llm_playbook, templates_for_conversation, unit_facts
+from inbox.services.escalation import conversation_escalate, conversation_is_silenced
+from inbox.services.followups import schedule_follow_up
+from inbox.services.outbox import outbound_cancel_for_conversation, outbound_create
+from inbox.showings import showing_book, showing_cancel
+from inbox.slots import find_slots
+from inbox.suppression import (
+    conversation_contact,
+    conversation_is_allowlisted,
+    conversation_is_suppressed,
+    suppression_add,
+)
+from inbox.templating import render_template
+from inbox.workflow import transition
+from leasebot.core import metrics
+from leasebot.core.services import audit_record
+from platforms.models import BotSettings
+
+
+def _escalate(conversation: Conversation, reasons: list[HoldReason]) -> None:
+    """Escalate through the one door and bring the locked row in memory up to date."""
+    if conversation_escalate(conversation_id=conversation.pk, reasons=reasons, system="decision"):
+        conversation.refresh_from_db(fields=["human_required", "human_reasons", "human_required_since"])
+
+
+def _skip(conversation: Conversation, message: Message, why: str) -> None:
+    audit_record(
+        action="decision.skipped",
+        system="decision",
+        obj=conversation,
+        platform=conversation.account.platform.slug,
+        after={"message_id": message.pk},
+        reason=why,
+    )
+
+
+def _context(conversation: Conversation, message: Message, *, now: dt.datetime) -> DecisionContext:
+    unit = conversation.unit
+    booked = (
+        Showing.objects.filter(conversation=conversation, status=ShowingStatus.BOOKED).order_by("starts_at").first()
+        if conversation.showing_state in {ShowingState.BOOKED, ShowingState.RESCHEDULING}
+        else None
+    )
+    templates = templates_for_conversation(conversation)
+    use_llm = bool(settings.LEASEBOT_LLM_BASE_URL)
+
+    def slots() -> list[dict[str, Any]]:
+        if unit is None:
+            return []
+        found = find_slots(unit, now=now)
+        if booked is not None:
+            found = [s for s in found if s.starts_at != booked.starts_at]
+        return [s.to_dict() for s in found]
+
+    booked_slot = None
+    if booked is not None:
+        booked_slot = {"label": booked.source.get("label") or f"{booked.starts_at:%a %b %d, %H:%M} UTC"}
+    return DecisionContext(
+        text=message.body,
+        renter_name=conversation.renter_name,
+        facts=unit_facts(unit, today=now.date(), booked=booked is not None) if unit is not None else None,
+        workflow_outcome=conversation.workflow_outcome,
+        showing_state=conversation.showing_state,
+        follow_up_stage=conversation.follow_up_stage,
+        lead_profile=dict(conversation.lead_profile or {}),
+        offered_slots=last_offer(conversation)
+        if conversation.showing_state in {ShowingState.OFFERED, ShowingState.RESCHEDULING}
+        else (),
+        booked_slot=booked_slot,
+        platform=conversation.account.platform.slug,
+        find_slots=slots,
+        template=templates.get,
+        examples=llm_examples() if use_llm else (),
+        playbook=llm_playbook() if use_llm else "",
+    )
+
+
+def _book(conversation: Conversation, plan: Plan, ctx: DecisionContext, *, now: dt.datetime) -> Plan:
+    """Book the slot the renter picked; when it was just taken, offer fresh slots instead."""
+    assert plan.book_slot is not None  # noqa: S101 - only called with a slot.
+    try:
+        with transaction.atomic():
+            showing_book(conversation_id=conversation.pk, slot=plan.book_slot, now=now)
+    except SlotUnavailable:
+        conversation.refresh_from_db()
+        slots = list(ctx.find_slots())
+        retry = Plan(
+            classification=plan.classification,
+            workflow_outcome=plan.workflow_outcome,
+            showing_state=conversation.showing_state,
+            follow_up_stage=plan.follow_up_stage,
+            offered_slots=slots,
+        )
+        template = ctx.template(TemplateKey.SHOWING_SLOT_TAKEN if slots else TemplateKey.NO_SLOT)
+        if template is None:
+            retry.hold(ReasonCode.NO_TEMPLATE)
+        else:
+            values = template_context(ctx, {**ctx.lead_profile, **plan.classification.extracted})
+            text, missing = render_template(
+                template.body, {**values, "slot": plan.book_slot.get("label", ""), "slots": format_slots(slots)}
+            )
+            retry.reply_text = text
+            retry.templates_used.append((template.key, template.version))
+            if missing:
+                retry.hold(ReasonCode.MISSING_FACT)
+        if slots:
+            retry.showing_state = ShowingState.OFFERED
+        else:
+            retry.hold(ReasonCode.NO_SLOT)
+        retry.hold(ReasonCode.SLOT_TAKEN)
+        return retry
+    conversation.refresh_from_db()
+    return plan
+
+
+def _cancel_booking(conversation: Conversation) -> None:
+    for showing in Showing.objects.filter(conversation=conversation, status=ShowingStatus.BOOKED).order_by("pk"):
+        showing_cancel(showing_id=showing.pk, reason="renter cancelled")
+    conversation.refresh_from_db()
+
+
+def _safety_holds(conversation: Conversation, message: Message, *, now: dt.datetime) -> list[str]:
+    """Return first-live safety holds: not allow-listed while allow-list-only, or inbound too old."""
+    bot = BotSettings.load()
+    holds: list[str] = []
+    if bot.allowlist_only and not conversation_is_allowlisted(conversation):
+        holds.append(ReasonCode.NOT_ALLOWLISTED)
+    if bot.max_auto_send_age_minutes and now - message.sent_at > dt.timedelta(minutes=bot.max_auto_send_age_minutes):
+        holds.append(ReasonCode.STALE_INBOUND)
+    return holds
+
+
+def _remember(conversation: Conversation, extracted: dict[str, Any]) -> None:
+    profile = dict(conversation.lead_profile or {})
+    changed = {k: v for k, v in extracted.items() if k != "affirmed" and v not in (None, "") and profile.get(k) != v}
+    if changed:
+        profile.update(changed)
+        conversation.lead_profile = profile
+        conversation.save(update_fields=["lead_profile", "updated_at"])
+
+
+def _apply_states(conversation: Conversation, plan: Plan) -> list[str]:
+    refused = []
+    for field in ("workflow_outcome", "showing_state", "follow_up_stage"):
+        target = getattr(plan, field)
+        if not transition(conversation, field=field, to=target, reason=f"decision: {plan.classification.intent}"):
+            refused.append(field)
+    return refused
+
+
+@transaction.atomic
+def inbound_decide(*, message_id: int) -> Decision | None:
+    """Decide on one new inbound message: at most one decision and one reply per message, ever.
+
+    Returns the decision, or None when the bot stays out (agent took over, a human reply
+    won, the renter is suppressed, or the message is not an inbound one); skips are audited.
+    """
+    message = Message.objects.get(pk=message_id)
+    if message.direction != Direction.INBOUND:
+        return None
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("account__platform", "unit__listing", "listing")
+        .get(pk=message.conversation_id)
+    )
+    existing = Decision.objects.filter(message=message).order_by("pk").first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    if conversation.linkage_status == LinkageStatus.PENDING:
+        conversation_link(conversation=conversation, message=message)
+        conversation = Conversation.objects.select_related("account__platform", "unit__listing", "listing").get(
+            pk=conversation.pk
+        )
+    if conversation.taken_over_by_id is not None:
+        _skip(conversation, message, f"taken over by agent {conversation.taken_over_by_id}")
+        return None
+    if conversation_is_silenced(conversation):
+        _skip(conversation, message, "a human reply wins: an agent answered on the platform")
+        return None
+    if conversation_is_suppressed(conversation):
+        _suppressed_wrote(conversation, message, now=now)
+        return None
+
+    ctx = _context(conversation, message, now=now)
+    classification = engine.classify(ctx, use_llm=bool(settings.LEASEBOT_LLM_BASE_URL))
+    plan = plan_reply(ctx, classification)
+    if plan.cancel_booking:
+        _cancel_booking(conversation)
+    if plan.book_slot is not None:
+        plan = _book(conversation, plan, ctx, now=now)
+    reasons = list(plan.reason_codes)
+    risk = list(classification.risk_flags)
+    if plan.reply_text:
+        verdict = check_text(plan.reply_text, inbound_text=message.body)
+        if not verdict.ok:
+            reasons.append(ReasonCode.GUARDRAIL)
+            risk += [f"guardrail:{c}" for c in verdict.categories]
+        if conversation.human_required:
+            reasons.append(ReasonCode.HUMAN_REVIEW_OPEN)
+        reasons += _safety_holds(conversation, message, now=now)
+    refused = _apply_states(conversation, plan)
+    if refused:
+        reasons.append(ReasonCode.WORKFLOW_REFUSED)
+    reasons = list(dict.fromkeys(reasons))
+    primary = plan.templates_used[0] if plan.templates_used else ("", None)
+    decision = Decision.objects.create(
+        conversation=conversation,
+        message=message,
+        engine=classification.engine,
+        engine_detail=classification.engine_detail[:300],
+        intent=classification.intent,
+        intents=list(classification.intents),
+        confidence=max(0.0, min(1.0, classification.confidence)),
+        workflow_outcome=plan.workflow_outcome,
+        showing_state=plan.showing_state,
+        follow_up_stage=plan.follow_up_stage,
+        reply_text=plan.reply_text,
+        risk_flags=risk,
+        reason_codes=reasons,
+        offered_slots=plan.offered_slots,
+        template_key=primary[0],
+        template_version=primary[1],
+        templates_used=[list(t) for t in plan.templates_used],
+        extracted=dict(classification.extracted),
+    )
+    _remember(conversation, classification.extracted)
+    if plan.suppress:
+        _opt_out(conversation, reason=classification.intent)
+    human = [r for r in reasons if r in HUMAN_REASONS | {ReasonCode.GUARDRAIL}]
+    if human:
+        _escalate(conversation, [HoldReason.of(code) for code in human])
+    if plan.reply_text:
+        outbound_create(
+            conversation=conversation,
+            body=plan.reply_text,
+            purpose=Purpose.REPLY,
+            dispatch_key=f"reply:{message_id}",
+            decision=decision,
+            in_reply_to=message,
+            # The outbox judges the text itself and names each guardrail flag; the plain code adds nothing.
+            hold_reasons=[HoldReason.of(code) for code in reasons if code != ReasonCode.GUARDRAIL],
+        )
+    schedule_follow_up(conversation, replied=bool(plan.reply_text), now=now)
+    metrics.inc("leasebot_decisions_total", intent=classification.intent)
+    audit_record(
+        action="decision.create",
+        system="decision",
+        obj=decision,
+        platform=conversation.account.platform.slug,
+        after={
+            "intent": decision.intent,
+            "engine": decision.engine,
+            "reasons": reasons,
+            "templates": decision.templates_used,
+        },
+    )
+    return decision
+
+
+def _suppressed_wrote(conversation: Conversation, message: Message, *, now: dt.datetime) -> None:
+    """A suppressed renter wrote again: stay silent; show an agent unless it is another "stop"."""
+    if not conversation.opted_out:
+        conversation.opted_out = True
+        conversation.save(update_fields=["opted_out", "updated_at"])
+    transition(conversation, field="follow_up_stage", to=FollowUpStage.STOPPED, reason="suppressed contact")
+    again = engine.RulesEngine().classify(DecisionContext(text=message.body)).intent
+    if again not in {Intent.OPT_OUT, Intent.NOT_INTERESTED, Intent.SPAM_SCAM}:
+        _escalate(conversation, [HoldReason.of(ReasonCode.OPT_OUT, "the suppressed contact wrote again")])
+    _skip(conversation, message, "opted out: the contact is on the suppression list")
+
+
+def _opt_out(conversation: Conversation, *, reason: str) -> None:
+    platform, handle = conversation_contact(conversation)
+    suppression_add(platform=platform, handle=handle, reason=reason)
+    conversation.opted_out = True
+    conversation.next_follow_up_at = None
+    conversation.save(update_fields=["opted_out", "next_follow_up_at", "updated_at"])
+    outbound_cancel_for_conversation(conversation_id=conversation.pk, reason=str(ReasonCode.OPT_OUT))

@@ -1,0 +1,122 @@
+"""Storing what ingest read: each message committed before anything is decided about it.
+
+The worker layer's ingest job calls :func:`message_store` for every message the connector
+returned and, for our side's messages, :func:`outbound_seen`, which tells the bot's own
+replies (and reconciles one still ``sending``) from a person's reply typed on the platform.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.db import IntegrityError, transaction
+
+from inbox.choices import Direction, OutboundStatus, ReasonCode
+from inbox.holds import HoldReason
+from inbox.models import Conversation, Message, OutboundMessage
+from inbox.services.escalation import conversation_escalate
+from inbox.services.outbox import outbound_cancel_for_conversation, outbound_mark_sent
+from platforms.connectors.base import Inbound, Receipt
+from platforms.models import PlatformAccount
+
+
+@dataclasses.dataclass(frozen=True)
+class Stored:
+    """Where a fetched message landed: its conversation and row, and whether the row is new."""
+
+    conversation_id: int
+    message_id: int
+    created: bool
+
+
+def message_store(*, account: PlatformAccount, item: Inbound) -> Stored:
+    """Upsert the conversation and insert the message in one transaction; a re-read is a no-op."""
+    with transaction.atomic():
+        conversation, _ = Conversation.objects.get_or_create(
+            account=account,
+            thread_ref=item.thread_ref,
+            defaults={
+                "renter_name": item.sender_name if item.direction == Direction.INBOUND else "",
+                "renter_handle": item.sender_handle,
+                "listing_ref_seen": item.listing_ref or item.listing_url,
+            },
+        )
+        updates: dict[str, object] = {}
+        if item.direction == Direction.INBOUND and not conversation.renter_name and item.sender_name:
+            updates["renter_name"] = item.sender_name
+        if item.direction == Direction.INBOUND and not conversation.renter_handle and item.sender_handle:
+            updates["renter_handle"] = item.sender_handle
+        if not conversation.listing_ref_seen and (item.listing_ref or item.listing_url):
+            updates["listing_ref_seen"] = item.listing_ref or item.listing_url
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(
+                    conversation=conversation,
+                    direction=item.direction,
+                    platform_message_ref=item.message_ref,
+                    sender_name=item.sender_name,
+                    body=item.body,
+                    sent_at=item.sent_at,
+                )
+        except IntegrityError:
+            existing = Message.objects.get(conversation=conversation, platform_message_ref=item.message_ref)
+            return Stored(conversation.pk, existing.pk, created=False)
+        if item.direction == Direction.INBOUND:
+            newest = conversation.last_inbound_at
+            if newest is None or item.sent_at > newest:
+                updates["last_inbound_at"] = item.sent_at
+        if updates:
+            Conversation.objects.filter(pk=conversation.pk).update(**updates)
+        return Stored(conversation.pk, message.pk, created=True)
+
+
+def outbound_seen(*, stored: Stored, item: Inbound) -> bool:
+    """Return True if an outbound message seen on the platform is ours; else hand the conversation to people.
+
+    Ours means a row with that platform ref, or a row still ``sending`` with the same text
+    (which this read-back also reconciles), or a sent row with the same text. Anything else
+    a person typed on the platform itself: a human reply wins, the bot goes silent there.
+    """
+    conversation_id = stored.conversation_id
+    ours = OutboundMessage.objects.filter(
+        conversation_id=conversation_id, platform_message_ref=item.message_ref
+    ).exists()
+    if not ours:
+        pending = (
+            OutboundMessage.objects.filter(
+                conversation_id=conversation_id, status=OutboundStatus.SENDING, body=item.body.strip()
+            )
+            .order_by("pk")
+            .first()
+        )
+        if pending is not None:
+            outbound_mark_sent(
+                outbound_id=pending.pk,
+                receipt=Receipt(item.thread_ref, item.message_ref, item.sent_at),
+                reconciled=True,
+            )
+            ours = True
+        else:
+            ours = OutboundMessage.objects.filter(
+                conversation_id=conversation_id, status=OutboundStatus.SENT, body=item.body.strip()
+            ).exists()
+    if ours:
+        Message.objects.filter(pk=stored.message_id).update(sent_by_bot=True)
+        return True
+    with transaction.atomic():
+        conversation_escalate(
+            conversation_id=conversation_id,
+            reasons=[HoldReason.of(ReasonCode.HUMAN_REPLIED, "a person answered on the platform itself")],
+            system="ingest",
+        )
+        outbound_cancel_for_conversation(conversation_id=conversation_id, reason=str(ReasonCode.HUMAN_REPLIED))
+    return False
+
+
+def decision_failed(*, conversation_id: int, error: BaseException) -> None:
+    """The decision step failed for a stored message: the message stays, a person is asked to look."""
+    conversation_escalate(
+        conversation_id=conversation_id,
+        reasons=[HoldReason.of(ReasonCode.DECISION_FAILED, type(error).__name__)],
+        system="ingest",
+    )
