@@ -2,10 +2,11 @@
 
 Off unless ``LEASEBOT_LLM_BASE_URL`` is set. It only classifies and extracts (and may
 suggest a draft where no template exists); the planner still writes replies from the
-admins' templates and the unit's facts. Every failure (network, timeout, 4xx/5xx, bad
-JSON, schema violation, unknown intent) raises ``LLMError`` and the caller falls back to
-the rules engine. The renter's text is redacted (e-mail addresses, phone numbers, card
-and social security numbers, their name) before it leaves.
+admins' templates and the unit's facts. The answer is validated by ``LLMAnswer``, a
+pydantic model; every failure (network, timeout, 4xx/5xx, bad JSON, schema violation,
+unknown intent) raises ``LLMError`` and the caller falls back to the rules engine. The
+renter's text is redacted (e-mail addresses, phone numbers, card and social security
+numbers, their name) before it leaves.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal, get_args, get_type_hints
 
 from django.conf import settings
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator, with_config
+from typing_extensions import TypedDict
 
 from inbox.choices import Intent
 from inbox.engine.base import Classification, DecisionContext
@@ -27,37 +30,79 @@ from leasebot.core.exceptions import LeasebotError
 from platforms.credentials import CredentialUnavailable, resolve_credential
 
 _INTENTS = list(Intent.values)
-_PROFILE_KEYS = {
-    "move_in_date": str,
-    "budget": int,
-    "occupants": int,
-    "pets": str,
-    "lease_months": int,
-    "employment": str,
-    "voucher": str,
-}
-#: The JSON schema sent to the model (strict mode) and enforced here, whatever the server claims.
+#: The risk flags the model may raise (the rules engine raises the same ones).
+RiskFlag = Literal["high_risk_topic", "prompt_injection", "personal_data"]
+RISK_FLAGS: tuple[str, ...] = get_args(RiskFlag)
+MAX_INTENTS = 8
+MAX_REPLY_CHARS = 2000
+#: The longest text fact (move-in date, pets, employment, voucher) the model may extract.
+MAX_PROFILE_CHARS = 200
+_ProfileText = Annotated[str, Field(max_length=MAX_PROFILE_CHARS)]
+
+
+@with_config(ConfigDict(strict=True, extra="forbid"))
+class ExtractedProfile(TypedDict, total=False):
+    """The lead-profile facts the model may extract: each one optional, never null, nothing else."""
+
+    move_in_date: _ProfileText
+    budget: int
+    occupants: int
+    pets: _ProfileText
+    lease_months: int
+    employment: _ProfileText
+    voucher: _ProfileText
+
+
+class LLMAnswer(BaseModel):
+    """The model's answer, checked whatever the server claims about strict mode.
+
+    Strict types (no "1" for 1, no true for 1, no 1.0 for an integer), every key required,
+    unknown keys refused, the intents limited to ``Intent``, lengths and ranges bounded.
+    ``picked_slot`` is 1-based, as the renter reads the slots.
+    """
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, use_enum_values=True)
+
+    intent: Intent
+    intents: Annotated[list[Intent], Field(max_length=MAX_INTENTS)]
+    confidence: Annotated[float, Field(ge=0, le=1)]
+    extracted: ExtractedProfile
+    risk_flags: Annotated[list[RiskFlag], Field(max_length=len(RISK_FLAGS))]
+    picked_slot: Annotated[int, Field(ge=1)] | None
+    reply: Annotated[str, Field(max_length=MAX_REPLY_CHARS)]
+
+    @model_validator(mode="after")
+    def _pick_names_a_slot(self) -> LLMAnswer:
+        if self.intent == Intent.PICK_SLOT and self.picked_slot is None:
+            raise ValueError("pick_slot without a slot")
+        return self
+
+
+_PROFILE_KEYS: dict[str, type] = get_type_hints(ExtractedProfile)
+#: The JSON schema sent to the model (strict mode); ``LLMAnswer`` enforces the same rules here.
 RESPONSE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["intent", "intents", "confidence", "extracted", "risk_flags", "picked_slot", "reply"],
     "properties": {
         "intent": {"type": "string", "enum": _INTENTS},
-        "intents": {"type": "array", "items": {"type": "string", "enum": _INTENTS}, "maxItems": 8},
+        "intents": {"type": "array", "items": {"type": "string", "enum": _INTENTS}, "maxItems": MAX_INTENTS},
         "confidence": {"type": "number", "minimum": 0, "maximum": 1},
         "extracted": {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                key: {"type": ["integer"] if kind is int else ["string"]} for key, kind in _PROFILE_KEYS.items()
+                key: {"type": ["integer"]} if kind is int else {"type": ["string"], "maxLength": MAX_PROFILE_CHARS}
+                for key, kind in _PROFILE_KEYS.items()
             },
         },
         "risk_flags": {
             "type": "array",
-            "items": {"type": "string", "enum": ["high_risk_topic", "prompt_injection", "personal_data"]},
+            "items": {"type": "string", "enum": list(RISK_FLAGS)},
+            "maxItems": len(RISK_FLAGS),
         },
         "picked_slot": {"type": ["integer", "null"], "minimum": 1},
-        "reply": {"type": "string", "maxLength": 2000},
+        "reply": {"type": "string", "maxLength": MAX_REPLY_CHARS},
     },
 }
 _MAX_RESPONSE_BYTES = 256 * 1024
@@ -110,48 +155,25 @@ class LLMConfig:
         )
 
 
-def _check_type(value: Any, types: list[str] | str) -> bool:
-    kinds = [types] if isinstance(types, str) else types
-    checks = {
-        "string": lambda v: isinstance(v, str),
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "array": lambda v: isinstance(v, list),
-        "object": lambda v: isinstance(v, dict),
-        "null": lambda v: v is None,
-    }
-    return any(checks[kind](value) for kind in kinds)
+def _schema_error(exc: ValidationError) -> LLMError:
+    """Return the ``LLMError`` for an answer ``LLMAnswer`` refused.
 
-
-def validate(value: Any, schema: dict[str, Any], path: str = "$") -> None:
-    """Raise ``LLMError`` unless ``value`` fits the (small) JSON-schema subset used here."""
-    if "type" in schema and not _check_type(value, schema["type"]):
-        raise LLMError(f"schema: {path} has the wrong type", path=path)
-    if "enum" in schema and value not in schema["enum"]:
-        raise LLMError(f"schema: {path} is not an allowed value", path=path)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            raise LLMError(f"schema: {path} is below the minimum", path=path)
-        if "maximum" in schema and value > schema["maximum"]:
-            raise LLMError(f"schema: {path} is above the maximum", path=path)
-    if isinstance(value, str) and len(value) > schema.get("maxLength", len(value)):
-        raise LLMError(f"schema: {path} is too long", path=path)
-    if isinstance(value, list):
-        if len(value) > schema.get("maxItems", len(value)):
-            raise LLMError(f"schema: {path} has too many items", path=path)
-        for i, item in enumerate(value):
-            validate(item, schema.get("items", {}), f"{path}[{i}]")
-    if isinstance(value, dict):
-        props = schema.get("properties", {})
-        for key in schema.get("required", []):
-            if key not in value:
-                raise LLMError(f"schema: {path}.{key} is missing", path=path)
-        for key, item in value.items():
-            if key not in props:
-                if schema.get("additionalProperties", True) is False:
-                    raise LLMError(f"schema: {path}.{key} is not allowed", path=path)
-                continue
-            validate(item, props[key], f"{path}.{key}")
+    It names the first problem by where it is and what is wrong, never by the value: the
+    model may have echoed the renter's personal data, and the message is logged and stored.
+    """
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    first = errors[0]
+    if first["type"] == "json_invalid":
+        return LLMError("bad json in the model's answer")
+    loc, problem = first["loc"], first["msg"]
+    if first["type"] == "extra_forbidden":
+        # The unknown key is the model's text, not ours: say where it is, not what it says.
+        loc, problem = loc[:-1], "has a key that is not allowed"
+    elif first["type"] in {"enum", "literal_error"}:
+        problem = "is not an allowed value"
+    path = "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return LLMError(f"schema: {path}: {problem}{more}", path=path, errors=len(errors))
 
 
 class LLMEngine:
@@ -239,24 +261,20 @@ class LLMEngine:
         if content.startswith("```"):
             content = content.strip("`").removeprefix("json").strip()
         try:
-            answer = json.loads(content)
-        except ValueError as exc:
-            raise LLMError("bad json in the model's answer") from exc
-        validate(answer, RESPONSE_SCHEMA)
-        intents = tuple(dict.fromkeys([answer["intent"], *answer["intents"]]))
-        picked = answer["picked_slot"]
+            answer = LLMAnswer.model_validate_json(content)
+        except ValidationError as exc:
+            raise _schema_error(exc) from exc
+        picked = answer.picked_slot
         if picked is not None and not 1 <= picked <= len(ctx.offered_slots):
             raise LLMError("schema: picked_slot is not one of the offered slots")
-        if answer["intent"] == Intent.PICK_SLOT and picked is None:
-            raise LLMError("schema: pick_slot without a slot")
         return Classification(
-            intent=answer["intent"],
-            intents=intents,
-            confidence=float(answer["confidence"]),
-            extracted=dict(answer["extracted"]),
-            risk_flags=tuple(answer["risk_flags"]),
+            intent=answer.intent,
+            intents=tuple(dict.fromkeys([answer.intent, *answer.intents])),
+            confidence=answer.confidence,
+            extracted=dict(answer.extracted),
+            risk_flags=tuple(answer.risk_flags),
             picked_slot=picked - 1 if picked is not None else None,
             engine=self.name,
             engine_detail=f"model {self.config.model}",
-            reply_suggestion=answer["reply"],
+            reply_suggestion=answer.reply,
         )

@@ -11,8 +11,10 @@ from typing import Any, ClassVar
 
 import pytest
 
+from inbox.choices import Intent
 from inbox.engine import LLMConfig, classify
 from inbox.engine.base import DecisionContext
+from inbox.engine.llm import RESPONSE_SCHEMA, ExtractedProfile, LLMAnswer
 from inbox.services import inbound_decide
 
 GOOD = {
@@ -126,6 +128,78 @@ def test_llm_engine_failure_falls_back_to_rules(llm_server: str, mode: str) -> N
     assert result.engine_detail.startswith("llm fallback:")
     assert result.intent == "price"  # The rules engine's own reading.
     assert time.monotonic() - started < 1.4  # The timeout, not the slow server, decides.
+
+
+def without(key: str) -> dict[str, Any]:
+    return {k: v for k, v in GOOD.items() if k != key}
+
+
+@pytest.mark.parametrize(
+    ("answer", "where"),
+    [
+        pytest.param({**GOOD, "confidence": "0.93"}, "$.confidence", id="confidence-as-text"),
+        pytest.param({**GOOD, "confidence": True}, "$.confidence", id="confidence-as-bool"),
+        pytest.param({**GOOD, "confidence": 1.01}, "$.confidence", id="confidence-above-1"),
+        pytest.param({**GOOD, "confidence": -0.1}, "$.confidence", id="confidence-below-0"),
+        pytest.param({**GOOD, "confidence": float("nan")}, "$.confidence", id="confidence-nan"),
+        pytest.param({**GOOD, "intent": 3}, "$.intent", id="intent-as-number"),
+        pytest.param({**GOOD, "intents": ["price", "buy_a_boat"]}, "$.intents[1]", id="unknown-secondary-intent"),
+        pytest.param({**GOOD, "intents": "price"}, "$.intents", id="intents-not-a-list"),
+        pytest.param({**GOOD, "intents": ["price"] * 9}, "$.intents", id="too-many-intents"),
+        pytest.param({**GOOD, "extracted": {"budget": "2400"}}, "$.extracted.budget", id="budget-as-text"),
+        pytest.param({**GOOD, "extracted": {"budget": 2400.0}}, "$.extracted.budget", id="budget-as-float"),
+        pytest.param({**GOOD, "extracted": {"pets": None}}, "$.extracted.pets", id="profile-null"),
+        pytest.param({**GOOD, "extracted": {"pets": "cat " * 60}}, "$.extracted.pets", id="profile-text-too-long"),
+        pytest.param({**GOOD, "extracted": []}, "$.extracted", id="extracted-not-an-object"),
+        pytest.param({**GOOD, "risk_flags": ["bored"]}, "$.risk_flags[0]", id="unknown-risk-flag"),
+        pytest.param({**GOOD, "risk_flags": ["personal_data"] * 4}, "$.risk_flags", id="too-many-risk-flags"),
+        pytest.param({**GOOD, "picked_slot": 0}, "$.picked_slot", id="picked-slot-zero"),
+        pytest.param({**GOOD, "picked_slot": "1"}, "$.picked_slot", id="picked-slot-as-text"),
+        pytest.param({**GOOD, "reply": None}, "$.reply", id="reply-null"),
+        pytest.param({**GOOD, "reply": "x" * 2001}, "$.reply", id="reply-too-long"),
+        pytest.param({**GOOD, "intent": "pick_slot", "picked_slot": None}, "$", id="pick-without-a-slot"),
+        *(pytest.param(without(key), f"$.{key}", id=f"missing-{key}") for key in GOOD),
+    ],
+)
+def test_llm_engine_malformed_answer_falls_back_saying_where(
+    llm_server: str, answer: dict[str, Any], where: str
+) -> None:
+    FakeLLM.answer = answer
+
+    result = classify(CTX, llm=config(llm_server))
+
+    assert result.engine == "rules"
+    assert result.intent == "price"  # The rules engine's own reading.
+    assert result.engine_detail.startswith(f"llm fallback: schema: {where}: "), result.engine_detail
+
+
+def test_llm_engine_schema_error_never_repeats_the_model_text(llm_server: str) -> None:
+    FakeLLM.answer = {**GOOD, "extracted": {"ssn 123-45-6789": 1}}
+
+    result = classify(CTX, llm=config(llm_server))
+
+    assert result.engine_detail == "llm fallback: schema: $.extracted: has a key that is not allowed"
+
+
+def test_llm_engine_accepts_an_integer_confidence_and_a_pick_from_the_offer(llm_server: str) -> None:
+    FakeLLM.answer = {**GOOD, "intent": "pick_slot", "intents": [], "confidence": 1, "picked_slot": 2}
+
+    result = classify(
+        DecisionContext(text="2 please", offered_slots=({"label": "Tue"}, {"label": "Wed"}), showing_state="offered"),
+        llm=config(llm_server),
+    )
+
+    assert result.engine == "llm"
+    assert (result.intent, result.intents, result.picked_slot) == ("pick_slot", ("pick_slot",), 1)
+    assert result.confidence == 1.0
+
+
+def test_the_schema_sent_to_the_model_matches_the_validation() -> None:
+    props = RESPONSE_SCHEMA["properties"]
+
+    assert set(RESPONSE_SCHEMA["required"]) == set(props) == set(LLMAnswer.model_fields)
+    assert props["intent"]["enum"] == props["intents"]["items"]["enum"] == list(Intent.values)
+    assert set(props["extracted"]["properties"]) == set(ExtractedProfile.__annotations__)
 
 
 def test_llm_engine_unreachable_server_falls_back() -> None:

@@ -1,0 +1,210 @@
+"""One handler per intent: what the bot decides and writes for each thing a renter may want.
+
+``HANDLERS`` maps every intent to its handler; ``plan_reply`` (``inbox.engine.planner``) runs
+the frame common to all of them (reviving the conversation, the hold rules, the sign-off). A
+handler takes the context, the classification and the draft of the plan, and fills the draft:
+states, reason codes and template parts, in the order the renter reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from inbox.choices import Intent, ReasonCode, ShowingState, TemplateKey, WorkflowOutcome
+from inbox.engine.base import Classification, DecisionContext
+from inbox.engine.plan import Draft, format_slots
+
+#: What a handler is: it fills the draft for one classified message.
+Handler = Callable[[DecisionContext, Classification, Draft], None]
+
+#: The template that answers each informational intent.
+INTENT_TEMPLATE: dict[str, str] = {
+    Intent.AVAILABILITY: TemplateKey.AVAILABILITY,
+    Intent.PRICE: TemplateKey.PRICE,
+    Intent.APPLICATION: TemplateKey.APPLICATION,
+    Intent.PETS: TemplateKey.PETS,
+    Intent.PARKING: TemplateKey.PARKING,
+    Intent.MOVE_IN_DATE: TemplateKey.MOVE_IN_DATE,
+    Intent.LEASE_TERMS: TemplateKey.LEASE_TERMS,
+}
+INFORMATIONAL_ANSWERS = frozenset({*INTENT_TEMPLATE, Intent.SHOWING_REQUEST})
+#: After these answers the bot also offers showing slots when none are offered or booked yet.
+OFFER_AFTER = frozenset(
+    {
+        Intent.AVAILABILITY,
+        Intent.PRICE,
+        Intent.PETS,
+        Intent.PARKING,
+        Intent.MOVE_IN_DATE,
+        Intent.LEASE_TERMS,
+        Intent.GREETING,
+    }
+)
+#: Showing states in which nothing is offered or booked, so slots may be offered.
+_NOTHING_OFFERED = frozenset({ShowingState.NONE, ShowingState.CANCELLED})
+
+
+def _offer(ctx: DecisionContext, draft: Draft) -> None:
+    """Offer the free showing slots, or say none is free and hold (``no_slot``)."""
+    plan = draft.plan
+    slots = list(ctx.find_slots())
+    if slots:
+        plan.offered_slots = slots
+        plan.showing_state = (
+            ShowingState.RESCHEDULING if ctx.showing_state == ShowingState.BOOKED else ShowingState.OFFERED
+        )
+        draft.add(TemplateKey.SHOWING_OFFER, slots=format_slots(slots))
+    else:
+        plan.hold(ReasonCode.NO_SLOT)
+        draft.add(TemplateKey.NO_SLOT)
+
+
+def _answer_questions(ctx: DecisionContext, classification: Classification, draft: Draft, *, opener: bool) -> None:
+    """Answer every informational intent of the message from its template, the opener first when asked."""
+    answered = 0
+    for extra in classification.intents:
+        if extra in INTENT_TEMPLATE:
+            if answered == 0 and opener:
+                draft.add(TemplateKey.OPENER)
+            draft.add(INTENT_TEMPLATE[extra])
+            answered += 1
+            if extra == Intent.APPLICATION and ctx.facts is not None and ctx.facts.application_url:
+                draft.plan.workflow_outcome = WorkflowOutcome.APPLICATION
+
+
+def _ask_move_in(classification: Classification, draft: Draft) -> None:
+    """Ask for the move-in date unless the renter already gave it (or is asking about it)."""
+    if not draft.profile.get("move_in_date") and classification.intent != Intent.MOVE_IN_DATE:
+        draft.add(TemplateKey.ASK_MOVE_IN)
+
+
+# --- Silent intents: no reply (``plan_reply`` stops the follow-ups and withdraws an open offer) ---
+
+
+def _opt_out(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """The renter asked to stop: never write again."""
+    draft.plan.workflow_outcome, draft.plan.suppress = WorkflowOutcome.OPTED_OUT, True
+    draft.plan.hold(ReasonCode.OPT_OUT)
+
+
+def _not_interested(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """The renter has moved on: close the conversation and write no more."""
+    draft.plan.workflow_outcome, draft.plan.suppress = WorkflowOutcome.NOT_INTERESTED, True
+    draft.plan.hold(ReasonCode.OPT_OUT)
+
+
+def _spam(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """Spam or a scam: mark the conversation, answer nothing."""
+    draft.plan.workflow_outcome = WorkflowOutcome.SPAM
+
+
+def _abusive(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """Abuse: answer nothing and put the conversation in front of a human."""
+    draft.plan.hold(ReasonCode.ABUSIVE)
+
+
+# --- Intents that get a reply ---
+
+
+def _unknown(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """Nothing recognised: a holding answer, for a human to review."""
+    draft.plan.hold(ReasonCode.UNKNOWN_INTENT)
+    draft.add(TemplateKey.OPENER)
+    draft.add(TemplateKey.UNKNOWN)
+
+
+def _off_topic(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """Not about the rental: the off-topic template alone."""
+    draft.add(TemplateKey.OFF_TOPIC)
+
+
+def _greeting(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """Hello back, slots when nothing is offered yet, answers to any question asked with it."""
+    plan = draft.plan
+    draft.add(TemplateKey.GREETING)
+    if ctx.showing_state in _NOTHING_OFFERED:
+        _offer(ctx, draft)
+        if ReasonCode.NO_SLOT in plan.reason_codes:
+            # A greeting needs no slot: say hello and let the renter ask.
+            plan.reason_codes.remove(ReasonCode.NO_SLOT)
+            draft.parts.pop()
+            plan.templates_used.pop()
+    _answer_questions(ctx, classification, draft, opener=False)
+    _ask_move_in(classification, draft)
+
+
+def _cancel_showing(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """Cancel the booked showing and confirm it."""
+    draft.plan.cancel_booking = True
+    draft.plan.showing_state = ShowingState.CANCELLED
+    draft.add(TemplateKey.SHOWING_CANCELLED)
+
+
+def _pick_slot(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """Book the offered slot the renter picked, or list the slots again when the pick is unclear."""
+    plan = draft.plan
+    if classification.picked_slot is not None and 0 <= classification.picked_slot < len(ctx.offered_slots):
+        plan.book_slot = ctx.offered_slots[classification.picked_slot]
+        plan.showing_state = ShowingState.BOOKED
+        if plan.workflow_outcome in {WorkflowOutcome.NEW, WorkflowOutcome.ENGAGED}:
+            plan.workflow_outcome = WorkflowOutcome.QUALIFIED
+        draft.add(
+            TemplateKey.SHOWING_CONFIRMED,
+            slot=plan.book_slot.get("label", ""),
+            address=ctx.facts.booked_address if ctx.facts is not None else "",
+        )
+    else:
+        plan.hold(ReasonCode.AMBIGUOUS)
+        plan.offered_slots = list(ctx.offered_slots)
+        draft.add(TemplateKey.SHOWING_PICK_UNCLEAR, slots=format_slots(list(ctx.offered_slots)))
+
+
+def _showing_request(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """Confirm a booked showing again, or offer slots; then answer any question asked with it."""
+    if ctx.showing_state == ShowingState.BOOKED:
+        draft.add(TemplateKey.SHOWING_CONFIRMED, address=ctx.facts.booked_address if ctx.facts is not None else "")
+    else:
+        draft.add(TemplateKey.OPENER)
+        _offer(ctx, draft)
+    _answer_questions(ctx, classification, draft, opener=False)
+    _ask_move_in(classification, draft)
+
+
+def _reschedule(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """Offer slots again (the showing state becomes ``rescheduling`` when one is booked)."""
+    draft.add(TemplateKey.OPENER)
+    _offer(ctx, draft)
+
+
+def _answer(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """An informational question: every question asked answered, then slots and the move-in question."""
+    plan = draft.plan
+    _answer_questions(ctx, classification, draft, opener=True)
+    if (
+        classification.intent in OFFER_AFTER
+        and Intent.SHOWING_REQUEST not in classification.intents
+        and ctx.showing_state in _NOTHING_OFFERED
+    ):
+        slots = list(ctx.find_slots())
+        if slots:
+            plan.offered_slots = slots
+            plan.showing_state = ShowingState.OFFERED
+            draft.add(TemplateKey.SHOWING_OFFER, slots=format_slots(slots))
+    _ask_move_in(classification, draft)
+
+
+#: The handler of each intent.
+HANDLERS: dict[str, Handler] = {
+    Intent.OPT_OUT: _opt_out,
+    Intent.NOT_INTERESTED: _not_interested,
+    Intent.SPAM_SCAM: _spam,
+    Intent.ABUSIVE: _abusive,
+    Intent.UNKNOWN: _unknown,
+    Intent.OFF_TOPIC: _off_topic,
+    Intent.GREETING: _greeting,
+    Intent.CANCEL_SHOWING: _cancel_showing,
+    Intent.PICK_SLOT: _pick_slot,
+    Intent.SHOWING_REQUEST: _showing_request,
+    Intent.RESCHEDULE: _reschedule,
+    **dict.fromkeys(INTENT_TEMPLATE, _answer),
+}

@@ -1,0 +1,122 @@
+"""The plan for one message, and the draft that builds it: what the planner and its handlers share.
+
+``Plan`` is what the service applies (states, reply text, reason codes); ``Draft`` is the plan
+while it is being written: the reply parts so far, with the template values of the conversation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Any
+
+from inbox.choices import ReasonCode
+from inbox.engine.base import Classification, DecisionContext, ResolvedTemplate
+from inbox.templating import render_template
+
+#: Reason codes that put the conversation in front of a human (the rest only hold one reply).
+HUMAN_REASONS = frozenset(
+    {
+        ReasonCode.HIGH_RISK,
+        ReasonCode.ABUSIVE,
+        ReasonCode.AMBIGUOUS,
+        ReasonCode.UNKNOWN_INTENT,
+        ReasonCode.UNLINKED,
+        ReasonCode.NO_SLOT,
+        ReasonCode.NO_TEMPLATE,
+        ReasonCode.MISSING_FACT,
+        ReasonCode.LOW_CONFIDENCE,
+        ReasonCode.SLOT_TAKEN,
+        ReasonCode.WORKFLOW_REFUSED,
+    }
+)
+
+
+@dataclasses.dataclass
+class Plan:
+    """The engine's full answer for one message, before the service applies it."""
+
+    classification: Classification
+    workflow_outcome: str
+    showing_state: str
+    follow_up_stage: str
+    reply_text: str = ""
+    templates_used: list[tuple[str, int]] = dataclasses.field(default_factory=list)
+    reason_codes: list[str] = dataclasses.field(default_factory=list)
+    offered_slots: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    book_slot: dict[str, Any] | None = None
+    cancel_booking: bool = False
+    suppress: bool = False
+
+    def hold(self, code: str) -> None:
+        """Add a reason code once."""
+        if code not in self.reason_codes:
+            self.reason_codes.append(code)
+
+    @property
+    def human_required(self) -> bool:
+        return any(code in HUMAN_REASONS for code in self.reason_codes)
+
+
+def _first_name(name: str) -> str:
+    parts = name.strip().split()
+    return parts[0].capitalize() if parts and parts[0].isalpha() else "there"
+
+
+def format_slots(slots: list[dict[str, Any]]) -> str:
+    """Return the numbered lines renters answer with a number."""
+    return "\n".join(f"{i}) {slot['label']}" for i, slot in enumerate(slots, 1))
+
+
+def template_context(ctx: DecisionContext, profile: dict[str, Any]) -> dict[str, str]:
+    """Return every template variable's value for this conversation ('' where unknown)."""
+    values: dict[str, str] = {
+        "renter_name": ctx.renter_name.strip() or "there",
+        "first_name": _first_name(ctx.renter_name),
+        "move_in_date": str(profile.get("move_in_date", "")),
+        "pets_mentioned": "" if profile.get("pets") in (None, "none") else str(profile.get("pets", "")),
+    }
+    if ctx.facts is not None:
+        values.update(
+            {f.name: getattr(ctx.facts, f.name) for f in dataclasses.fields(ctx.facts) if f.name != "booked_address"}
+        )
+    if ctx.booked_slot:
+        values["slot"] = ctx.booked_slot.get("label", "")
+    return values
+
+
+class Draft:
+    """A plan being written: template parts collected into one reply, with the templates (and versions) used.
+
+    ``profile`` is the lead profile with what this message added; the template values are
+    worked out on first use, so a message that gets no reply never renders anything.
+    """
+
+    def __init__(self, ctx: DecisionContext, plan: Plan, profile: dict[str, Any]) -> None:
+        self.ctx, self.plan, self.profile = ctx, plan, profile
+        self.parts: list[str] = []
+
+    @functools.cached_property
+    def values(self) -> dict[str, str]:
+        """Return the template variables' values for this conversation."""
+        return template_context(self.ctx, self.profile)
+
+    def add(self, key: str, **extra: str) -> bool:
+        """Render the template ``key`` into the reply; hold the plan when it is missing, incomplete or reviewed."""
+        template: ResolvedTemplate | None = self.ctx.template(key)
+        if template is None:
+            self.plan.hold(ReasonCode.NO_TEMPLATE)
+            return False
+        text, missing = render_template(template.body, {**self.values, **extra})
+        if missing:
+            self.plan.hold(ReasonCode.MISSING_FACT)
+        if not template.auto_send:
+            self.plan.hold(ReasonCode.TEMPLATE_REVIEW)
+        self.plan.templates_used.append((template.key, template.version))
+        if text:
+            self.parts.append(text)
+        return True
+
+    def text(self) -> str:
+        """Return the reply written so far."""
+        return "\n\n".join(part for part in self.parts if part)
