@@ -137,11 +137,11 @@ class LLMConfig:
     @classmethod
     def from_settings(cls) -> LLMConfig | None:
         """Return the configuration from settings, or None when the LLM engine is off."""
-        base_url = getattr(settings, "LEASEBOT_LLM_BASE_URL", "")
+        base_url = settings.LEASEBOT_LLM_BASE_URL
         if not base_url:
             return None
         api_key = ""
-        ref = getattr(settings, "LEASEBOT_LLM_API_KEY_REF", "")
+        ref = settings.LEASEBOT_LLM_API_KEY_REF
         if ref:
             try:
                 api_key = resolve_credential(ref)
@@ -149,9 +149,9 @@ class LLMConfig:
                 api_key = ""
         return cls(
             base_url=base_url.rstrip("/"),
-            model=getattr(settings, "LEASEBOT_LLM_MODEL", "") or "default",
+            model=settings.LEASEBOT_LLM_MODEL or "default",
             api_key=api_key,
-            timeout_s=float(getattr(settings, "LEASEBOT_LLM_TIMEOUT_S", 10.0)),
+            timeout_s=float(settings.LEASEBOT_LLM_TIMEOUT_S),
         )
 
 
