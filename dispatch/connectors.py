@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from platforms import guard
 from platforms.connectors.base import Connector
+from platforms.connectors.registry import build_connector
 from platforms.models import PlatformAccount
 from platforms.selectors import account_config
 
@@ -19,7 +21,6 @@ _factory: ConnectorFactory | None = None
 
 
 def _default_factory(account: PlatformAccount) -> Connector:
-    from platforms.connectors.registry import build_connector
 
     return build_connector(account_config(account))
 
@@ -37,6 +38,5 @@ def connector_for(account: PlatformAccount) -> Connector:
 
 def circuit_state(account_id: int) -> str:
     """Return the guard's circuit state for an account (shared through Redis)."""
-    from platforms import guard
 
     return guard.circuit_state(account_id)

@@ -13,7 +13,7 @@ from celery import Task, shared_task
 
 from dispatch import retry, services
 from dispatch.choices import Stage
-from platforms.connectors.errors import CircuitOpen, RateLimited, SessionExpired, Transient
+from platforms.connectors.errors import CircuitOpen, ConnectorError, RateLimited, SessionExpired, Transient
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,6 @@ class AccountJob(Task):
     """Dead-letter an ingest job that exhausted its retries (send rows dead-letter themselves)."""
 
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
-        from platforms.connectors.errors import ConnectorError
 
         if self.name == "dispatch.ingest_account" and isinstance(exc, ConnectorError) and args:
             services.ingest_deadletter(account_id=int(args[0]), error=exc, attempts=self.request.retries + 1)

@@ -31,7 +31,9 @@ from inbox.models import (
     Unit,
     UnitAssignment,
 )
+from inbox.privacy import erase_conversation
 from inbox.templating import TEMPLATE_VARIABLES
+from platforms.admin import _confirm
 from platforms.choices import PlatformSlug
 
 
@@ -285,8 +287,6 @@ class ConversationAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Erase the renter's personal data (and suppress the contact)", permissions=["erase"])
     def erase_renter_data(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> HttpResponse | None:
-        from inbox.privacy import erase_conversation
-        from platforms.admin import _confirm
 
         page = _confirm(
             self, request, queryset, "erase_renter_data", "Erase these renters' personal data? This cannot be undone."

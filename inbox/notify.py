@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 
+from inbox.models import Conversation
 from leasebot.core.redis import client as redis_client
 
 logger = logging.getLogger("inbox.notify")
@@ -39,7 +40,6 @@ def _send(conversation_id: int, reason: str) -> bool:
         fresh = True
     if not fresh:
         return False
-    from inbox.models import Conversation
 
     conversation = (
         Conversation.objects.select_related("account__platform", "assigned_agent").filter(pk=conversation_id).first()

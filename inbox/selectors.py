@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from inbox.choices import TemplateKey
+from inbox.choices import OutboundStatus, TemplateKey
 from inbox.engine.base import ResolvedTemplate, UnitFacts
-from inbox.models import Conversation, Decision, ReplyTemplate, Unit
+from inbox.models import Conversation, Decision, OutboundMessage, ReplyTemplate, Unit
 
 
 def reply_template_for(*, key: str, platform_id: int | None, account_id: int | None) -> ResolvedTemplate | None:
@@ -87,8 +87,6 @@ def unit_facts(unit: Unit, *, today: dt.date, booked: bool = False) -> UnitFacts
 
 def llm_examples(*, limit: int = 4) -> tuple[tuple[str, str], ...]:
     """Return recent (renter message, agent-approved reply) pairs for the LLM prompt."""
-    from inbox.choices import OutboundStatus
-    from inbox.models import OutboundMessage
 
     rows = (
         OutboundMessage.objects.filter(approved_by__isnull=False, status=OutboundStatus.SENT, in_reply_to__isnull=False)

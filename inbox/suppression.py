@@ -19,6 +19,7 @@ from django.utils.crypto import salted_hmac
 
 from inbox.choices import AllowListKind
 from inbox.models import AllowListEntry, Conversation, Listing, SuppressionEntry
+from inbox.workflow import transition
 from leasebot.core.exceptions import NotAllowed, ValidationFailed
 from leasebot.core.services import audit_record
 
@@ -94,7 +95,6 @@ def suppression_lift(
 
     Returns the lifted entry, or None when the conversation's contact was only flagged.
     """
-    from inbox.workflow import transition
 
     if (conversation_id is None) == (entry_id is None):
         raise ValidationFailed("give a conversation_id or an entry_id")

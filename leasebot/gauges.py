@@ -9,14 +9,15 @@ from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from dispatch.choices import DeadLetterStatus
+from dispatch.models import DeadLetter
+from inbox.choices import OutboundStatus
+from inbox.models import OutboundMessage
+from platforms.models import PlatformAccount
+
 
 def database_gauges() -> Iterable[GaugeMetricFamily]:
     """Yield the outbox, review-queue, dead-letter and account-health gauges."""
-    from dispatch.choices import DeadLetterStatus
-    from dispatch.models import DeadLetter
-    from inbox.choices import OutboundStatus
-    from inbox.models import OutboundMessage
-    from platforms.models import PlatformAccount
 
     now = timezone.now()
     outbox = GaugeMetricFamily(

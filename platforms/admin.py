@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from guardian.admin import GuardedModelAdminMixin
 
+from leasebot.core.services import audit_record
 from platforms import services
 from platforms.forms import PlatformAccountForm
 from platforms.models import BotSettings, Platform, PlatformAccount
@@ -131,7 +132,6 @@ class PlatformAccountAdmin(GuardedModelAdminMixin, admin.ModelAdmin):  # type: i
     def save_model(self, request: HttpRequest, obj: PlatformAccount, form: Any, change: bool) -> None:
         if not change:
             obj.save()
-            from leasebot.core.services import audit_record
 
             audit_record(
                 action="account.create",

@@ -4,7 +4,7 @@ from django.db import models
 
 
 class PlatformSlug(models.TextChoices):
-    """The five platforms, slugs exactly as DESIGN.md names them."""
+    """The five platforms; the slugs are the keys of connectors, replicas, locators and metrics."""
 
     SPAREROOM = "spareroom", "SpareRoom"
     ROOMIES = "roomies", "Roomies"

@@ -1,8 +1,8 @@
 """The single source of truth for "may this account run?" and "how does it send?".
 
 Both functions read the database every time they are called (two indexed queries): a
-toggle in the admin or the API is obeyed by the very next check, well inside DESIGN.md's
-five-second promise. Nothing else in the project decides these questions.
+toggle in the admin or the API is obeyed by the very next check, well inside the
+five-second propagation promise (docs/architecture.md, Policies). Nothing else in the project decides these questions.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from leasebot.core import metrics
 from leasebot.core.alerts import alert
 from leasebot.core.exceptions import ValidationFailed
 from leasebot.core.services import audit_record
+from platforms import guard
 from platforms.choices import CircuitState, RolloutStage, SendMode
 from platforms.connectors.errors import ConnectorError, NeedsOperatorLogin, SelectorDrift
 from platforms.events import accounts_stopped
@@ -96,7 +97,6 @@ def account_update_policy(
         account.circuit_state = CircuitState.CLOSED
         fields += ["disabled_reason", "needs_operator_login", "consecutive_failures", "circuit_state"]
         # A person looked and switched it back on: the breaker starts closed again.
-        from platforms import guard
 
         transaction.on_commit(lambda: guard.reset_circuit(account_id))
     account.save(update_fields=[*fields, "updated_at"])

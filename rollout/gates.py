@@ -25,7 +25,7 @@ from dispatch.choices import AttemptOutcome, Stage
 from dispatch.models import DeadLetter, DispatchAttempt
 from inbox import holds
 from inbox.choices import OutboundStatus, Purpose, ReasonCode, Source
-from inbox.models import OutboundMessage
+from inbox.models import Message, OutboundMessage
 
 PASS = "pass"  # noqa: S105 - a verdict, not a password.
 FAIL = "fail"
@@ -230,8 +230,6 @@ def duplicate_send_count(start: datetime, end: datetime, account_ids: Sequence[i
             in_reply_to_id=cause["in_reply_to_id"], purpose=Purpose.REPLY, source=Source.BOT, status=OutboundStatus.SENT
         ).count()
         same_cause += max(0, n - 1)
-
-    from inbox.models import Message
 
     platform = 0
     conversation_ids = set(sent_in_window.values_list("conversation_id", flat=True))

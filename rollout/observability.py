@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from dispatch.models import DispatchAttempt
 from inbox.choices import OutboundStatus
-from inbox.models import OutboundMessage
+from inbox.models import Conversation, Decision, OutboundMessage, Showing
 from leasebot.core import metrics
 from leasebot.core.models import AuditLog
 from platforms.models import BotSettings
@@ -52,7 +52,6 @@ def workflow_transitions(start: datetime, end: datetime) -> dict[str, Any]:
         .annotate(n=Count("id"))
         .order_by("action")
     )
-    from inbox.models import Decision
 
     decided: dict[str, dict[str, int]] = {}
     window = Decision.objects.filter(created_at__gte=start, created_at__lt=end)
@@ -67,7 +66,6 @@ def workflow_transitions(start: datetime, end: datetime) -> dict[str, Any]:
 
 def review_queue(now: datetime) -> dict[str, Any]:
     """Return the human-review queue now: drafts and held replies, and conversations waiting for a person."""
-    from inbox.models import Conversation
 
     rows = list(
         OutboundMessage.objects.filter(status__in=REVIEW_STATUSES).values_list(
@@ -111,7 +109,6 @@ def _source_kinds(source: dict[str, Any]) -> list[str]:
 
 def slot_sources(start: datetime, end: datetime) -> dict[str, Any]:
     """Count the sources of slots offered (on decisions) and booked (showings) in the window."""
-    from inbox.models import Decision, Showing
 
     offered: Counter[str] = Counter()
     offered_total = 0
@@ -140,7 +137,6 @@ def ingest_linkage(start: datetime, end: datetime) -> dict[str, Any]:
     ``rate`` is linked / judged, where judged leaves out conversations whose linkage was
     not tried yet (``pending``); ``None`` when nothing was judged.
     """
-    from inbox.models import Conversation
 
     counts = dict(
         Conversation.objects.filter(created_at__gte=start, created_at__lt=end)

@@ -16,7 +16,11 @@ from pathlib import Path
 from celery import current_app
 from django.conf import settings
 
+from dispatch.schedules import PLATFORM_SLUGS, SCHEDULES
 from leasebot.core.redis import client as redis_client
+from platforms.choices import LoginMethod
+from platforms.credentials import reference_is_resolvable
+from platforms.models import PlatformAccount
 from rollout.gates import GATE_SETTINGS, setting
 
 OK = "ok"
@@ -156,9 +160,6 @@ def check_browser() -> list[Finding]:
 
 def check_credentials() -> list[Finding]:
     """Every active account's credential references resolve now (values never shown)."""
-    from platforms.choices import LoginMethod
-    from platforms.credentials import reference_is_resolvable
-    from platforms.models import PlatformAccount
 
     out: list[Finding] = []
     accounts = PlatformAccount.objects.filter(is_active=True, platform__is_active=True).select_related("platform")
@@ -186,8 +187,6 @@ def check_credentials() -> list[Finding]:
 def check_schedules() -> list[Finding]:
     """Every beat schedule exists and is enabled, and each names a task the workers know."""
     from django_celery_beat.models import PeriodicTask
-
-    from dispatch.schedules import PLATFORM_SLUGS, SCHEDULES
 
     app = current_app
     out: list[Finding] = []

@@ -23,6 +23,9 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Subquery
 
+from inbox.choices import Direction, ShowingStatus, WorkflowOutcome
+from inbox.models import Conversation, Decision, Message, Showing
+
 GROUPS = ("platform", "account", "unit")
 WITHIN_SECONDS = 60
 
@@ -53,8 +56,6 @@ def _share(part: int, whole: int) -> float | None:
 
 def lead_rows(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Return one row per lead of the period with its first reply and funnel facts."""
-    from inbox.choices import Direction, ShowingStatus, WorkflowOutcome
-    from inbox.models import Conversation, Decision, Message, Showing
 
     first_reply = Message.objects.filter(
         conversation=OuterRef("pk"), direction=Direction.OUTBOUND, sent_at__gte=OuterRef("first_in")

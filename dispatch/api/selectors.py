@@ -9,7 +9,7 @@ from django.db.models import Count
 
 from dispatch.choices import DeadLetterStatus
 from dispatch.models import DeadLetter
-from inbox.api.selectors import KIND_DEAD_LETTER, QUEUE_LIMIT
+from inbox.api.selectors import KIND_DEAD_LETTER, QUEUE_LIMIT, queue_item
 from platforms.api.permissions import scope_to_accounts
 
 
@@ -30,21 +30,20 @@ def dead_letter_queue_items(
     for letter in letters.select_related("account", "outbound__conversation").order_by("created_at", "id")[:limit]:
         conv = letter.outbound.conversation if letter.outbound is not None else None
         items.append(
-            {
-                "kind": KIND_DEAD_LETTER,
-                "key": f"dead-letter-{letter.pk}",
-                "conversation": conv.pk if conv else None,
-                "outbound": letter.outbound_id,
-                "dead_letter": letter.pk,
-                "platform": letter.platform,
-                "account": letter.account_id,
-                "account_label": letter.account.label if letter.account else "",
-                "renter_name": conv.renter_name if conv else "",
-                "preview": letter.error_message[:280],
-                "reasons": [f"{letter.stage}: {letter.error_class}"],
-                "status": letter.status,
-                "waiting_since": letter.created_at,
-            }
+            queue_item(
+                kind=KIND_DEAD_LETTER,
+                key=f"dead-letter-{letter.pk}",
+                conversation=conv.pk if conv else None,
+                outbound=letter.outbound_id,
+                dead_letter=letter.pk,
+                platform=letter.platform,
+                account=letter.account,
+                renter_name=conv.renter_name if conv else "",
+                preview=letter.error_message,
+                reasons=[f"{letter.stage}: {letter.error_class}"],
+                status=letter.status,
+                waiting_since=letter.created_at,
+            )
         )
     return items
 

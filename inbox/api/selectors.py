@@ -18,10 +18,12 @@ from inbox import holds
 from inbox.choices import OutboundStatus, ReasonCode, Source
 from inbox.models import AgentProfile, CannedReply, Conversation, Message, OutboundMessage, UnitAssignment
 from platforms.api.permissions import scope_to_accounts
+from platforms.models import PlatformAccount
 from platforms.roles import user_role
 
 WAITING_STATUSES = (OutboundStatus.DRAFT, OutboundStatus.PENDING_REVIEW)
 QUEUE_LIMIT = 300
+PREVIEW_CHARS = 280
 
 KIND_GUARDRAIL = "guardrail_hold"
 KIND_DRAFT = "draft"
@@ -115,6 +117,41 @@ def _scoped_filters(qs: QuerySet[Any], *, platform: str, account: int | None, pl
     return qs
 
 
+def queue_item(
+    *,
+    kind: str,
+    key: str,
+    account: PlatformAccount | None,
+    reasons: list[str],
+    status: str,
+    waiting_since: datetime,
+    conversation: int | None = None,
+    outbound: int | None = None,
+    dead_letter: int | None = None,
+    platform: str = "",
+    renter_name: str = "",
+    preview: str = "",
+) -> dict[str, Any]:
+    """One row of the review queue, the same shape for every kind (QueueItemSerializer)."""
+    if kind not in KIND_ORDER:
+        raise ValueError(f"unknown queue kind {kind!r}")
+    return {
+        "kind": kind,
+        "key": key,
+        "conversation": conversation,
+        "outbound": outbound,
+        "dead_letter": dead_letter,
+        "platform": platform or (account.platform.slug if account is not None else ""),
+        "account": account.pk if account is not None else None,
+        "account_label": account.label if account is not None else "",
+        "renter_name": renter_name,
+        "preview": preview[:PREVIEW_CHARS],
+        "reasons": reasons,
+        "status": status,
+        "waiting_since": waiting_since,
+    }
+
+
 def review_queue(
     *, user: AbstractUser, platform: str = "", account: int | None = None, limit: int = QUEUE_LIMIT
 ) -> dict[str, Any]:
@@ -144,21 +181,18 @@ def review_queue(
         counts[kind] += 1
         waiting_conversations.add(row.conversation_id)
         items.append(
-            {
-                "kind": kind,
-                "key": f"outbound-{row.pk}",
-                "conversation": row.conversation_id,
-                "outbound": row.pk,
-                "dead_letter": None,
-                "platform": row.account.platform.slug,
-                "account": row.account_id,
-                "account_label": row.account.label,
-                "renter_name": row.conversation.renter_name,
-                "preview": row.body[:280],
-                "reasons": [r.label for r in reasons],
-                "status": row.status,
-                "waiting_since": row.created_at,
-            }
+            queue_item(
+                kind=kind,
+                key=f"outbound-{row.pk}",
+                conversation=row.conversation_id,
+                outbound=row.pk,
+                account=row.account,
+                renter_name=row.conversation.renter_name,
+                preview=row.body,
+                reasons=[r.label for r in reasons],
+                status=row.status,
+                waiting_since=row.created_at,
+            )
         )
     escalated = _scoped_filters(
         conversations_for_user(user).filter(human_required=True),
@@ -171,21 +205,17 @@ def review_queue(
             continue
         counts[KIND_ESCALATION] += 1
         items.append(
-            {
-                "kind": KIND_ESCALATION,
-                "key": f"conversation-{conv.pk}",
-                "conversation": conv.pk,
-                "outbound": None,
-                "dead_letter": None,
-                "platform": conv.account.platform.slug,
-                "account": conv.account_id,
-                "account_label": conv.account.label,
-                "renter_name": conv.renter_name,
-                "preview": (conv.last_inbound_body or "")[:280],
-                "reasons": [r.label for r in holds.load(conv.human_reasons)] or ["escalated"],
-                "status": "human_required",
-                "waiting_since": conv.human_required_since or conv.updated_at,
-            }
+            queue_item(
+                kind=KIND_ESCALATION,
+                key=f"conversation-{conv.pk}",
+                conversation=conv.pk,
+                account=conv.account,
+                renter_name=conv.renter_name,
+                preview=conv.last_inbound_body or "",
+                reasons=[r.label for r in holds.load(conv.human_reasons)] or ["escalated"],
+                status="human_required",
+                waiting_since=conv.human_required_since or conv.updated_at,
+            )
         )
     return _ordered(items, counts, limit)
 

@@ -41,6 +41,7 @@ from inbox.models import CannedReply, Conversation, OutboundMessage
 from platforms.api.params import bool_param, choices_param, int_param, text_param
 from platforms.api.permissions import AnyRole, ReviewerRole, request_role
 from platforms.api.serializers import MeSerializer
+from platforms.models import PlatformAccount
 
 ID_REGEX = r"[0-9]{1,18}"
 
@@ -239,8 +240,6 @@ class CannedReplyViewSet(
         account = None
         account_id = data.validated_data.get("account")
         if account_id is not None:
-            from platforms.models import PlatformAccount
-
             account = PlatformAccount.objects.filter(pk=account_id).first()
             if account is None:
                 from rest_framework.exceptions import ValidationError

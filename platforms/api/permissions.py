@@ -12,7 +12,7 @@ from typing import Any
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
-from platforms.roles import user_role
+from platforms.roles import accounts_for_user, user_role
 
 
 def request_role(request: Request) -> str:
@@ -83,7 +83,6 @@ def cached_role(user: Any) -> str:
 
 def granted_account_ids(user: Any) -> list[int]:
     """Return the ids of the accounts an agent is granted, memoised on the user object for the request."""
-    from platforms.roles import accounts_for_user
 
     ids = getattr(user, "_leasebot_account_ids", None)
     if ids is None:

@@ -1,4 +1,4 @@
-"""The connector error taxonomy of DESIGN.md.
+"""The connector error taxonomy (docs/architecture.md, Errors).
 
 Retries, health, audit and metrics all branch on these classes, so a connector must
 raise exactly one of them for every failure: never a bare exception, never a silent

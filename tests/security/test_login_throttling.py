@@ -1,6 +1,6 @@
 """Password guessing against the login forms must be slowed down.
 
-DESIGN.md puts the review UI and the admin behind a login; settings.py declares a
+The review UI and the admin sit behind a login; settings.py declares a
 ``login`` throttle rate ("10/min") for DRF, but the login forms are Django's own views,
 which DRF throttles never see. These tests guess passwords as an attacker would and
 expect to be stopped; they fail until the forms are throttled (see docs/security.md).

@@ -27,6 +27,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dispatch.models import DeadLetter
+from inbox.models import Message, OutboundMessage
+from leasebot.management.commands.seed_demo import feed_one
+from platforms.choices import PlatformSlug
+
 COLORS = {"sandbox": 35, "web": 32, "worker-rpa": 36, "worker-default": 34, "beat": 33, "flower": 90, "bot": 1}
 NOISY = (
     "GET /static/",
@@ -100,7 +105,6 @@ class Command(BaseCommand):
             }
         )
         # Demo passwords for the sandbox's fake accounts: random per run, passed by env reference.
-        from platforms.choices import PlatformSlug
 
         for slug in PlatformSlug.values:
             env.setdefault(f"SANDBOX_{slug.upper()}_PASSWORD", secrets.token_urlsafe(12))
@@ -220,7 +224,6 @@ class Command(BaseCommand):
             self._say("bot", line)
 
     def _feed(self, sandbox_url: str, every: float) -> None:
-        from leasebot.management.commands.seed_demo import feed_one
 
         n = 0
         while not self.stopping.is_set():
@@ -233,9 +236,6 @@ class Command(BaseCommand):
     def _status(self) -> None:
         from django.db import connection
         from django.db.models import Count
-
-        from dispatch.models import DeadLetter
-        from inbox.models import Message, OutboundMessage
 
         try:
             inbound = Message.objects.filter(direction="in").count()

@@ -24,6 +24,7 @@ from platforms.connectors.errors import ConnectorError
 from platforms.connectors.registry import connector_classes
 from platforms.guard import Guard
 from platforms.management.commands._accounts import find_account
+from platforms.services import account_update_policy
 
 
 class Command(BaseCommand):
@@ -68,8 +69,6 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"LOGGED IN. Session saved to {path} (mode 0600); the workers will reuse it.")
         )
         if opts["reactivate"]:
-            from platforms.services import account_update_policy
-
             account_update_policy(account_id=account.pk, actor=None, is_active=True, reason="operator login completed")
             self.stdout.write("The account is switched on again.")
         elif not account.is_active or account.needs_operator_login:
