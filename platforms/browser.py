@@ -414,5 +414,5 @@ def close_runtime() -> None:
     _local.runtime = None
 
 
-# Celery workers close it on ``worker_process_shutdown`` (leasebot/celery.py); plain processes here.
+# Celery workers close it on ``worker_process_shutdown`` (platforms/signals.py); plain processes here.
 atexit.register(close_runtime)
