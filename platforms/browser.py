@@ -285,8 +285,8 @@ class BrowserRuntime:
                 logger.warning("browser: unreadable session state for %s/%s, starting clean", platform, account_id)
                 path.unlink(missing_ok=True)
         context = self.browser.new_context(**options)
-        context.set_default_timeout(float(getattr(settings, "LEASEBOT_ACTION_TIMEOUT_S", 10.0)) * 1000)
-        context.set_default_navigation_timeout(float(getattr(settings, "LEASEBOT_NAV_TIMEOUT_S", 30.0)) * 1000)
+        context.set_default_timeout(float(settings.LEASEBOT_ACTION_TIMEOUT_S) * 1000)
+        context.set_default_navigation_timeout(float(settings.LEASEBOT_NAV_TIMEOUT_S) * 1000)
         self._contexts[key] = context
         return context
 

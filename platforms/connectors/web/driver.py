@@ -35,7 +35,7 @@ class PageDriver(Connector):
         self.config = config
         self.runtime = runtime
         self.guard = guard
-        self.locator_wait_s = float(getattr(settings, "LEASEBOT_LOCATOR_WAIT_S", 2.0))
+        self.locator_wait_s = float(settings.LEASEBOT_LOCATOR_WAIT_S)
         #: Locator name -> the candidate that matched last (``connector_check`` reports it).
         self.matches: dict[str, str] = {}
         #: Locator names that matched nothing when last tried.
