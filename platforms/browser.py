@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -39,8 +40,6 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
-
-from leasebot.settings import find_system_chromium
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +62,14 @@ _TOKEN_VALUE_RE = re.compile(
     r"""(name=['"](?:[^'"]*(?:token|csrf|xsrf|verification|authenticity)[^'"]*)['"][^>]*?(?:value|content)=['"])[^'"]*(['"])""",
     re.I,
 )
+
+
+def find_system_chromium() -> str | None:
+    """Return the Debian chromium binary (the real one, not the wrapper script), if any."""
+    for candidate in ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if Path(candidate).exists():
+            return candidate
+    return shutil.which("chromium")
 
 
 def launch_options(choice: str, playwright: Playwright | None = None) -> dict[str, Any]:
@@ -278,8 +285,8 @@ class BrowserRuntime:
                 logger.warning("browser: unreadable session state for %s/%s, starting clean", platform, account_id)
                 path.unlink(missing_ok=True)
         context = self.browser.new_context(**options)
-        context.set_default_timeout(float(getattr(settings, "LEASEBOT_ACTION_TIMEOUT_S", 10.0)) * 1000)
-        context.set_default_navigation_timeout(float(getattr(settings, "LEASEBOT_NAV_TIMEOUT_S", 30.0)) * 1000)
+        context.set_default_timeout(float(settings.LEASEBOT_ACTION_TIMEOUT_S) * 1000)
+        context.set_default_navigation_timeout(float(settings.LEASEBOT_NAV_TIMEOUT_S) * 1000)
         self._contexts[key] = context
         return context
 
@@ -407,5 +414,5 @@ def close_runtime() -> None:
     _local.runtime = None
 
 
-# Celery workers close it on ``worker_process_shutdown`` (leasebot/celery.py); plain processes here.
+# Celery workers close it on ``worker_process_shutdown`` (platforms/signals.py); plain processes here.
 atexit.register(close_runtime)

@@ -245,12 +245,8 @@ class Guard:
         self.circuit_failures = int(
             circuit_failures if circuit_failures is not None else settings.LEASEBOT_CIRCUIT_FAILURES
         )
-        self.max_retries = int(
-            max_retries if max_retries is not None else getattr(settings, "LEASEBOT_GUARD_MAX_RETRIES", 2)
-        )
-        self.max_wait_s = float(
-            max_wait_s if max_wait_s is not None else getattr(settings, "LEASEBOT_GUARD_MAX_WAIT_S", 30.0)
-        )
+        self.max_retries = int(max_retries if max_retries is not None else settings.LEASEBOT_GUARD_MAX_RETRIES)
+        self.max_wait_s = float(max_wait_s if max_wait_s is not None else settings.LEASEBOT_GUARD_MAX_WAIT_S)
         self._sleep = sleep
         self.redis = _redis()
         self._bucket = self.redis.register_script(_BUCKET_LUA)
@@ -318,11 +314,7 @@ class Guard:
 
     def note_rate_limited(self, retry_after: float | None) -> float:
         """Store the platform's delay for every process and slow pacing down for ten minutes."""
-        delay = (
-            float(retry_after)
-            if retry_after is not None
-            else float(getattr(settings, "LEASEBOT_GUARD_DEFAULT_RETRY_AFTER_S", 30.0))
-        )
+        delay = float(retry_after) if retry_after is not None else float(settings.LEASEBOT_GUARD_DEFAULT_RETRY_AFTER_S)
         until = _now(self.redis) + delay
         pipe = self.redis.pipeline()
         pipe.set(_key(self.account_id, "backoff"), f"{until:.6f}", ex=max(1, int(delay) + 5))

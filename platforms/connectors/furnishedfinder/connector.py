@@ -43,7 +43,7 @@ class FurnishedFinderConnector(BrowserConnector):
                 sent_after=requested_at,
                 sender_contains=self.locators.facts["code_sender"],
                 code_pattern=self.locators.facts["code_pattern"],
-                timeout=float(getattr(settings, "LEASEBOT_LOGIN_CODE_TIMEOUT_S", 60.0)),
+                timeout=float(settings.LEASEBOT_LOGIN_CODE_TIMEOUT_S),
                 poll=0.5,
             )
         self._secrets = (*self._secrets, code)

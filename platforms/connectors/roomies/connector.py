@@ -48,8 +48,8 @@ class RoomiesConnector(BrowserConnector):
 
     def confirm_sent(self, thread_ref: str, body: str, before: set[str]) -> Receipt:
         """Poll the thread: Roomies shows a sent reply only after a delay; not seen is unknown, not failed."""
-        timeout = float(getattr(settings, "LEASEBOT_ROOMIES_CONFIRM_TIMEOUT_S", 15.0))
-        interval = float(getattr(settings, "LEASEBOT_ROOMIES_CONFIRM_POLL_S", 1.0))
+        timeout = float(settings.LEASEBOT_ROOMIES_CONFIRM_TIMEOUT_S)
+        interval = float(settings.LEASEBOT_ROOMIES_CONFIRM_POLL_S)
         deadline = time.monotonic() + timeout
         while True:
             if not self.page.url.split("#")[0].endswith(f"/inbox/{thread_ref}"):

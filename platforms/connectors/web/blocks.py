@@ -1,0 +1,115 @@
+"""Block detection: every page the connector opens goes through the guard and is checked on arrival.
+
+:class:`GuardedPage` is the only way the upper layers navigate, submit, type or click:
+each action waits for the guard's pacing and token, and each page that comes back is
+handed to :meth:`Guard.inspect <platforms.guard.Guard.inspect>` (captcha, block page,
+HTTP 429 and its ``Retry-After``) before anything reads it. Playwright's own errors
+become :class:`~platforms.connectors.errors.Transient` with a message cleaned of call
+logs and secrets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator
+from playwright.sync_api import Response as PlaywrightResponse
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from platforms.connectors.errors import ConnectorError, SessionExpired, Transient
+from platforms.connectors.web.driver import PageDriver
+
+
+def clean_error(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
+    """Return a Playwright error's first line without its call log or any secret."""
+    text = str(exc).split("Call log:", 1)[0].strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return text[:300]
+
+
+def redirect_chain(response: PlaywrightResponse | None) -> list[str]:
+    """Return the URLs a navigation went through, first request to final page."""
+    if response is None:
+        return []
+    chain = [response.url]
+    request = response.request.redirected_from
+    while request is not None:
+        chain.append(request.url)
+        request = request.redirected_from
+    return list(reversed(chain))
+
+
+class GuardedPage(PageDriver):
+    """Navigation and input through the guard, with every arriving page checked for blocks."""
+
+    @contextlib.contextmanager
+    def _browser_errors(self, action: str) -> Iterator[None]:
+        """Turn Playwright's errors into the taxonomy (message cleaned of call logs and secrets)."""
+        try:
+            yield
+        except ConnectorError:
+            raise
+        except PlaywrightTimeoutError:
+            raise Transient(f"{self.platform}: {action} timed out", **self._extra(action=action)) from None
+        except PlaywrightError as exc:
+            raise Transient(
+                f"{self.platform}: {action} failed: {clean_error(exc, self._secrets)}", **self._extra(action=action)
+            ) from None
+
+    def _inspect(self, response: PlaywrightResponse | None, *, allow_login: bool) -> None:
+        """Let the guard judge the page on screen (captcha, block, 429); a login page is an expired session."""
+        page = self.page
+        status = response.status if response is not None else None
+        headers = response.headers if response is not None else {}
+        try:
+            html = page.content()
+            title = page.title()
+        except PlaywrightError as exc:
+            raise Transient(f"{self.platform}: page unreadable: {clean_error(exc)}", **self._extra()) from None
+        try:
+            self.guard.inspect(status=status, headers=headers, title=title, html=html, url=page.url)
+        except ConnectorError as exc:
+            if not isinstance(exc, Transient):
+                self._save_failure(exc.error_class)
+            exc.extra.update(self._extra())
+            raise
+        if not allow_login and self.is_login_url(page.url):
+            raise SessionExpired(f"{self.platform}: sent back to the login page", **self._extra())
+
+    def goto(self, url: str, *, allow_login: bool = False) -> PlaywrightResponse | None:
+        """Open a URL through the guard and check what came back."""
+        self.guard.before_action(request=True)
+        with self._browser_errors("navigation"):
+            response = self.page.goto(url, wait_until="domcontentloaded")
+        self._inspect(response, allow_login=allow_login)
+        return response
+
+    def submit(
+        self, target: Locator, *, allow_login: bool = False, action: str = "submit"
+    ) -> PlaywrightResponse | None:
+        """Click something that navigates (a form's submit), through the guard, and check the result."""
+        self.guard.before_action(request=True)
+        with self._browser_errors(action), self.page.expect_navigation(wait_until="domcontentloaded") as navigation:
+            target.click()
+        response = navigation.value
+        self._last_chain = redirect_chain(response)
+        self._inspect(response, allow_login=allow_login)
+        return response
+
+    def fill(self, target: Locator, value: str, *, secret: bool = False) -> None:
+        """Type into a field through the guard's pacing (no request, so no token)."""
+        self.guard.before_action(request=False)
+        try:
+            target.fill(value)
+        except PlaywrightError:
+            what = "a secret field" if secret else "a field"
+            raise Transient(f"{self.platform}: could not fill {what}", **self._extra()) from None
+
+    def click(self, target: Locator, *, action: str = "click") -> None:
+        self.guard.before_action(request=False)
+        with self._browser_errors(action):
+            target.click()
