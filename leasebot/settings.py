@@ -6,7 +6,6 @@ and stop start-up when missing in production.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import environ
@@ -345,11 +344,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "celery": {"level": "INFO"}},
 }
-
-
-def find_system_chromium() -> str | None:
-    """Return the Debian chromium binary (the real one, not the wrapper script), if any."""
-    for candidate in ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"):
-        if Path(candidate).exists():
-            return candidate
-    return shutil.which("chromium")

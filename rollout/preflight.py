@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from django.conf import settings
 
 from dispatch.schedules import PLATFORM_SLUGS, SCHEDULES
 from leasebot.core.redis import client as redis_client
+from platforms.browser import find_system_chromium
 from platforms.choices import LoginMethod
 from platforms.credentials import reference_is_resolvable
 from platforms.models import PlatformAccount
@@ -134,19 +134,9 @@ def resolve_browser(
         own = playwright_path()
         if own:
             return own, "Playwright's own Chromium"
-        return settings_find_system_chromium(), "the system chromium package"
+        return find_system_chromium(), "the system chromium package"
     path = Path(choice)
     return (str(path) if path.is_file() and os.access(path, os.X_OK) else None), f"the path {choice}"
-
-
-def settings_find_system_chromium() -> str | None:
-    finder = getattr(settings, "find_system_chromium", None)
-    if callable(finder):
-        return finder()
-    for candidate in ("/usr/lib/chromium/chromium", "/usr/bin/chromium"):
-        if Path(candidate).exists():
-            return candidate
-    return shutil.which("chromium")
 
 
 def check_browser() -> list[Finding]:

@@ -6,7 +6,7 @@ its rows and messages; everything else (session reuse, pagination, drift detecti
 the send's point of no return, read-back) lives here once, one concern per module
 (:mod:`~platforms.connectors.web.connector` lists them).
 
-Failure rules, all from DESIGN.md:
+Failure rules (docs/architecture.md, Errors):
 
 - every failure is one of :mod:`platforms.connectors.errors`, never a bare exception;
 - an inbox with neither rows nor its "no messages" marker is :class:`SelectorDrift`,
