@@ -6,7 +6,7 @@ import random
 
 from django.conf import settings
 
-from platforms.connectors.errors import ConnectorError, RateLimited
+from platforms.connectors.errors import CircuitOpen, ConnectorError, RateLimited
 
 
 def budget(platform: str, error: ConnectorError | str) -> int:
@@ -21,6 +21,35 @@ def budget(platform: str, error: ConnectorError | str) -> int:
 def may_retry(platform: str, error: ConnectorError, attempts: int) -> bool:
     """Return whether a job that failed with ``error`` after ``attempts`` tries may run again."""
     return error.retryable and attempts <= budget(platform, error)
+
+
+def spends_attempt(error: ConnectorError) -> bool:
+    """Whether a failure counts against a row's budget: not when nothing reached the platform.
+
+    An open circuit, or our own token bucket or back-off, refuses before any request
+    leaves; counting those would turn a short outage into dead letters.
+    """
+    if isinstance(error, CircuitOpen):
+        return False
+    return not (isinstance(error, RateLimited) and error.extra.get("source") in {"bucket", "backoff"})
+
+
+def retry_delay(platform: str, error: ConnectorError, attempts: int) -> float:
+    """Seconds before a failed row may be claimed again.
+
+    The platform's Retry-After (or the circuit's time to half-open) when known; else
+    exponential backoff with full jitter from ``LEASEBOT_RETRY_BACKOFF_S`` for the error type,
+    overridable per platform.
+    """
+    known = getattr(error, "retry_after", None)
+    if isinstance(error, RateLimited | CircuitOpen) and known:
+        return float(known)
+    name = error.error_class
+    per_platform = settings.LEASEBOT_RETRY_BACKOFF_PER_PLATFORM.get(platform, {})
+    table = settings.LEASEBOT_RETRY_BACKOFF_S
+    base, cap = per_platform.get(name) or table.get(name) or table["default"]
+    ceiling = min(float(cap), float(base) * 2.0 ** max(0, attempts - 1))
+    return random.uniform(ceiling / 2, ceiling)
 
 
 def countdown(error: ConnectorError, retries: int) -> float:

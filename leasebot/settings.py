@@ -256,6 +256,16 @@ LEASEBOT_RETRY_BUDGETS = {"Transient": 5, "RateLimited": 5, "SessionExpired": 1,
 LEASEBOT_RETRY_BUDGETS_PER_PLATFORM: dict[str, dict[str, int]] = env.json(
     "LEASEBOT_RETRY_BUDGETS_PER_PLATFORM", default={}
 )
+# When a failed reply may be tried again: [base, cap] seconds of exponential backoff with full
+# jitter per error type ("default" for the rest), overridable per platform like the budgets.
+# A platform's Retry-After (and an open circuit's cool-down) is honoured instead when known.
+LEASEBOT_RETRY_BACKOFF_S: dict[str, list[float]] = env.json(
+    "LEASEBOT_RETRY_BACKOFF_S",
+    default={"default": [15, 900], "RateLimited": [60, 1800], "SessionExpired": [5, 120], "CircuitOpen": [60, 900]},
+)
+LEASEBOT_RETRY_BACKOFF_PER_PLATFORM: dict[str, dict[str, list[float]]] = env.json(
+    "LEASEBOT_RETRY_BACKOFF_PER_PLATFORM", default={}
+)
 LEASEBOT_ALERT_WEBHOOK_URL = env.str("LEASEBOT_ALERT_WEBHOOK_URL", default="")
 # Agents are told when a conversation needs them: a webhook (e.g. a chat channel) and/or e-mail.
 LEASEBOT_AGENT_WEBHOOK_URL = env.str("LEASEBOT_AGENT_WEBHOOK_URL", default="")

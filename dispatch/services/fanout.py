@@ -49,7 +49,10 @@ def fanout(*, platform_slug: str, stage: str, enqueue: Callable[[int], object]) 
         busy = set(
             OutboundMessage.objects.filter(account_id__in=ids)
             .filter(
-                Q(status__in=[OutboundStatus.QUEUED, OutboundStatus.FAILED])
+                (
+                    Q(status__in=[OutboundStatus.QUEUED, OutboundStatus.FAILED])
+                    & (Q(not_before__isnull=True) | Q(not_before__lte=timezone.now()))
+                )
                 | Q(status=OutboundStatus.SENDING, sending_started_at__lt=stale)
             )
             .values_list("account_id", flat=True)

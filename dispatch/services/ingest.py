@@ -19,13 +19,15 @@ from django.utils import timezone
 from dispatch import connectors
 from dispatch.choices import AttemptOutcome, Stage
 from dispatch.locks import account_lock
+from dispatch.retry import spends_attempt
 from dispatch.services.ledger import attempt_record, deadletter_create
 from dispatch.services.sending import after_error
 from inbox import services as inbox_services
 from inbox.choices import Direction
 from leasebot.core import metrics
 from leasebot.core.logging import log_context
-from platforms.connectors.errors import ConnectorError
+from platforms.choices import CircuitState
+from platforms.connectors.errors import CircuitOpen, ConnectorError
 from platforms.models import PlatformAccount
 from platforms.policies import account_may_run
 from platforms.services import account_record_success, account_set_circuit
@@ -77,12 +79,24 @@ def ingest_account_run(*, account_id: int) -> IngestSummary:
             summary.skipped = "inactive"
             metrics.inc("leasebot_fanout_skipped_total", platform=platform, stage=Stage.INGEST, reason="inactive")
             return summary
+        if connectors.circuit_state(account_id) == CircuitState.OPEN:
+            # Nothing would leave; the next tick reads again. Not a failure: no retry, no dead letter.
+            summary.skipped = "circuit_open"
+            metrics.inc("leasebot_fanout_skipped_total", platform=platform, stage=Stage.INGEST, reason="circuit_open")
+            return summary
         started = timezone.now()
         since = account.ingest_cursor - CURSOR_OVERLAP if account.ingest_cursor else None
         try:
             connector = connectors.connector_for(account)
             items = connector.fetch_new_messages(since)
         except ConnectorError as exc:
+            if not spends_attempt(exc):
+                # Refused before any request left (the circuit opened meanwhile, our own limit).
+                attempt_record(
+                    account=account, stage=Stage.INGEST, outcome=AttemptOutcome.SKIPPED, started_at=started, error=exc
+                )
+                summary.skipped = "circuit_open" if isinstance(exc, CircuitOpen) else "rate_limited"
+                return summary
             attempt_record(
                 account=account,
                 stage=Stage.INGEST,

@@ -140,6 +140,7 @@ def deadletter_retry(*, deadletter_id: int, actor: AbstractBaseUser | AnonymousU
             raise NotAllowed(f"outbound {row.pk} is {row.status}; only a dead outbound is retried", status=row.status)
         row.status = OutboundStatus.QUEUED
         row.queued_at = timezone.now()
+        row.not_before = None
         row.attempts = 0
         row.lost_worker_redeliveries = 0
         # The retry is a person's decision to send this text: it counts as an approval, so
@@ -151,6 +152,7 @@ def deadletter_retry(*, deadletter_id: int, actor: AbstractBaseUser | AnonymousU
             update_fields=[
                 "status",
                 "queued_at",
+                "not_before",
                 "attempts",
                 "lost_worker_redeliveries",
                 "approved_by",

@@ -19,19 +19,27 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dispatch import connectors
 from dispatch.choices import AttemptOutcome, Stage
 from dispatch.locks import AccountLock, account_lock
-from dispatch.retry import may_retry
+from dispatch.retry import may_retry, retry_delay, spends_attempt
 from dispatch.services.ledger import attempt_record, deadletter_create
 from inbox.choices import OutboundStatus, ReasonCode, Source
 from inbox.holds import HoldReason
 from inbox.models import OutboundMessage
-from inbox.services import bot_may_auto_send, guardrail_reasons, outbound_mark_sent, outbound_return_to_review
+from inbox.services import (
+    bot_may_auto_send,
+    guardrail_reasons,
+    outbound_hold_for_accounts,
+    outbound_mark_sent,
+    outbound_return_to_review,
+)
 from leasebot.core import metrics
 from leasebot.core.logging import log_context
+from platforms.choices import CircuitState
 from platforms.connectors.base import Connector, Receipt
 from platforms.connectors.errors import ConnectorError, OutcomeUnknown
 from platforms.models import PlatformAccount
@@ -95,6 +103,7 @@ def _claim_next(account_id: int) -> tuple[OutboundMessage | None, int]:
                 OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("conversation", "in_reply_to")
                 .filter(account_id=account_id, status__in=SENDABLE)
+                .filter(Q(not_before__isnull=True) | Q(not_before__lte=timezone.now()))
                 .order_by("pk")
                 .first()
             )
@@ -127,7 +136,11 @@ def _dead_letter(row: OutboundMessage, account: PlatformAccount, error_class: st
 
 
 def _fail_row(row: OutboundMessage, account: PlatformAccount, error: ConnectorError, summary: SendSummary) -> None:
-    """Book a failed attempt: retry within budget, else dead-letter; the account pays where due."""
+    """Book a failed attempt: retry within budget at its scheduled time, else dead-letter.
+
+    A failure that never reached the platform (an open circuit, our own rate limit) gives
+    the attempt back: only the platform's answers spend a row's budget.
+    """
     platform = account.platform.slug
     with transaction.atomic():
         locked = OutboundMessage.objects.select_for_update().get(pk=row.pk)
@@ -135,13 +148,17 @@ def _fail_row(row: OutboundMessage, account: PlatformAccount, error: ConnectorEr
             return
         locked.last_error_class = error.error_class
         locked.last_error = error.message[:500]
-        if may_retry(platform, error, locked.attempts):
+        if not spends_attempt(error):
+            locked.attempts = max(0, locked.attempts - 1)
+        if not spends_attempt(error) or may_retry(platform, error, locked.attempts):
             locked.status = OutboundStatus.FAILED
+            locked.not_before = timezone.now() + timedelta(seconds=retry_delay(platform, error, locked.attempts))
             summary.failed += 1
         else:
             locked.status = OutboundStatus.DEAD
+            locked.not_before = None
             summary.dead += 1
-        locked.save(update_fields=["status", "last_error_class", "last_error", "updated_at"])
+        locked.save(update_fields=["status", "attempts", "not_before", "last_error_class", "last_error", "updated_at"])
         if locked.status == OutboundStatus.DEAD:
             _dead_letter(locked, account, error.error_class, error.message)
     outcome = AttemptOutcome.RETRY if locked.status == OutboundStatus.FAILED else AttemptOutcome.FAIL
@@ -298,7 +315,10 @@ def _requeue_lost(pk: int, account: PlatformAccount, summary: SendSummary, start
         else:
             row.status = OutboundStatus.QUEUED
             row.sending_started_at = None
-            row.save(update_fields=["status", "sending_started_at", "lost_worker_redeliveries", "updated_at"])
+            row.not_before = None
+            row.save(
+                update_fields=["status", "sending_started_at", "not_before", "lost_worker_redeliveries", "updated_at"]
+            )
             summary.requeued += 1
     attempt_record(
         account=account,
@@ -327,10 +347,14 @@ def send_account_run(*, account_id: int, max_rows: int = 50) -> SendSummary:
         permission = account_may_run(account_id)
         if not permission.allowed:
             # No browser traffic at all; queued rows go back to review.
-            _row, diverted = _claim_next(account_id)
-            summary.returned_to_review = diverted
+            summary.returned_to_review = outbound_hold_for_accounts(account_ids=[account_id], reason=permission.reason)
             summary.skipped = "inactive"
             metrics.inc("leasebot_fanout_skipped_total", platform=platform, stage=Stage.SEND, reason="inactive")
+            return summary
+        if connectors.circuit_state(account_id) == CircuitState.OPEN:
+            # Nothing would leave: claim nothing, spend no attempt; the sweep comes back.
+            summary.skipped = "circuit_open"
+            metrics.inc("leasebot_fanout_skipped_total", platform=platform, stage=Stage.SEND, reason="circuit_open")
             return summary
         cache: dict[int, Connector] = {}
 
@@ -348,7 +372,8 @@ def send_account_run(*, account_id: int, max_rows: int = 50) -> SendSummary:
             try:
                 _send_one(row, account, getter(account), summary)
             except ConnectorError as exc:
-                summary.retry_error = exc if exc.retryable else None
+                # Each row keeps its own retry time; an open circuit is waited out by the sweep.
+                summary.retry_error = exc if exc.retryable and spends_attempt(exc) else None
                 break
             lock.extend()
         try:

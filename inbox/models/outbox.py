@@ -52,6 +52,9 @@ class OutboundMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     platform_message_ref = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    not_before = models.DateTimeField(
+        null=True, blank=True, help_text="A failed row is not claimed again before this time (its retry schedule)."
+    )
     lost_worker_redeliveries = models.PositiveIntegerField(default=0)
     last_error_class = models.CharField(max_length=64, blank=True)
     last_error = models.CharField(max_length=500, blank=True)

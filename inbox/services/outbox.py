@@ -210,6 +210,7 @@ def outbound_approve(*, outbound_id: int, actor: Actor, body: str | None = None)
         row.body = text
         row.body_hash = body_hash(text)
     row.status = OutboundStatus.QUEUED
+    row.not_before = None
     row.approved_by = _actor_or_none(actor)
     row.approved_at = timezone.now()
     row.queued_at = row.approved_at
@@ -222,6 +223,7 @@ def outbound_approve(*, outbound_id: int, actor: Actor, body: str | None = None)
             "approved_by",
             "approved_at",
             "queued_at",
+            "not_before",
             "hold_reasons",
             "updated_at",
         ]

@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.utils import timezone
 
@@ -232,14 +233,17 @@ def test_transient_retries_within_budget_then_dead_letters(fake_platform: FakePl
     row = _queued()
     for _ in range(3):
         fake_platform.send_errors.append(errors.Transient("timeout"))
-    s1 = services.send_account_run(account_id=row.account_id)
-    row.refresh_from_db()
-    assert row.status == "failed"
-    assert isinstance(s1.retry_error, errors.Transient)
-    services.send_account_run(account_id=row.account_id)
-    row.refresh_from_db()
-    assert row.status == "failed"
-    services.send_account_run(account_id=row.account_id)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        s1 = services.send_account_run(account_id=row.account_id)
+        row.refresh_from_db()
+        assert row.status == "failed"
+        assert isinstance(s1.retry_error, errors.Transient)
+        clock.move_to(row.not_before)  # Each retry waits for the row's own retry time.
+        services.send_account_run(account_id=row.account_id)
+        row.refresh_from_db()
+        assert row.status == "failed"
+        clock.move_to(row.not_before)
+        services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
     assert row.status == "dead"
     assert row.attempts == 3
@@ -259,8 +263,11 @@ def test_transient_retries_within_budget_then_dead_letters(fake_platform: FakePl
 def test_transient_then_success_sends_once(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
     row = _queued()
     fake_platform.send_errors.append(errors.Transient("502"))
-    services.send_account_run(account_id=row.account_id)
-    services.send_account_run(account_id=row.account_id)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        services.send_account_run(account_id=row.account_id)
+        row.refresh_from_db()
+        clock.move_to(row.not_before)
+        services.send_account_run(account_id=row.account_id)
     row.refresh_from_db()
     assert row.status == "sent"
     assert len(fake_platform.sent) == 1
