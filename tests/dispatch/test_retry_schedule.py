@@ -39,7 +39,8 @@ def test_a_failed_row_waits_for_its_retry_time(fake_platform: FakePlatform, auto
         row.refresh_from_db()
         assert row.status == "failed"
         assert row.attempts == 1
-        assert row.not_before is not None and row.not_before > timezone.now()
+        assert row.not_before is not None
+        assert row.not_before > timezone.now()
         # when: the sweep comes back before the row is due
         early = services.send_account_run(account_id=row.account_id)
         # then: nothing is claimed and nothing leaves
@@ -124,9 +125,7 @@ def test_a_two_minute_circuit_ends_with_every_reply_sent_and_no_dead_letter(
 ) -> None:  # type: ignore[no-untyped-def]
     # given: ten queued replies on one account
     first = _queued(body=f"{BODY} (#0)")
-    rows = [first] + [
-        _queued(ConversationFactory(account=first.account), body=f"{BODY} (#{i})") for i in range(1, 10)
-    ]
+    rows = [first] + [_queued(ConversationFactory(account=first.account), body=f"{BODY} (#{i})") for i in range(1, 10)]
     start = timezone.now()
     # A small model of the guard: three timeouts in a row open the circuit for two minutes;
     # while open every call is refused before it leaves, and the shared state says so a
