@@ -20,6 +20,47 @@ from tests.factories import PlatformAccountFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: The critical gates (``make test-api``, ``test-worker``, ``test-connectors``, ``test-e2e``; CI runs
+#: them one by one) select by these markers. A test module that already carries a gate's marker
+#: (``worker``: it starts real Celery workers; ``e2e``: it drives the review UI in Chromium) is in
+#: that gate wherever its file lives; every other test is in its top folder's gate, given below.
+GATES = ("api", "worker", "connectors", "e2e")
+GATE_OF_FOLDER: dict[str, str | None] = {
+    "foundation": "api",
+    "api": "api",
+    "security": "api",
+    "inbox": "api",
+    "ops": "api",
+    "rollout": "api",
+    "core": "worker",
+    "dispatch": "worker",
+    "platforms": "connectors",
+    "e2e": "e2e",
+    # In no gate: they have targets of their own (make chaos, make smoke, make bench).
+    "chaos": None,
+    "smoke": None,
+    "benchmarks": None,
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put every collected test in exactly one gate (see ``GATE_OF_FOLDER``); refuse a folder in none."""
+    tests_dir = Path(__file__).resolve().parent
+    for item in items:
+        try:
+            parts = item.path.resolve().relative_to(tests_dir).parts
+        except ValueError:
+            continue  # Not one of ours.
+        folder = parts[0] if len(parts) > 1 else ""
+        if folder not in GATE_OF_FOLDER:
+            raise pytest.UsageError(
+                f"tests/{folder}/ is in no test gate: add it to GATE_OF_FOLDER in tests/conftest.py ({item.nodeid})"
+            )
+        gate = GATE_OF_FOLDER[folder]
+        if gate is not None and not any(item.get_closest_marker(name) for name in GATES):
+            item.add_marker(gate)
+
+
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
