@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.factories import PlatformAccountFactory, UserFactory
+from tests.support import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,7 +59,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         gate = GATE_OF_FOLDER[folder]
         if gate is not None and not any(item.get_closest_marker(name) for name in GATES):
             item.add_marker(gate)
-
 
 
 @pytest.fixture(scope="session")
@@ -199,14 +198,16 @@ def celery_worker_factory(tmp_path: Path) -> Iterator[Callable[..., WorkerProces
         )
         worker = WorkerProcess(proc, log)
         started.append(worker)
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
+
+        def ready() -> bool:
             if "ready." in worker.output():
-                return worker
+                return True
             if proc.poll() is not None:
                 raise RuntimeError(f"worker exited early:\n{worker.output()}")
-            time.sleep(0.2)
-        raise RuntimeError(f"worker not ready in {wait}s:\n{worker.output()}")
+            return False
+
+        eventually(ready, f"worker {name!r} to be ready", timeout=wait, interval=0.2, detail=worker.output)
+        return worker
 
     yield start
     for worker in started:
