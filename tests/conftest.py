@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,49 @@ from django.conf import settings
 from django.db import connection
 
 from tests.factories import PlatformAccountFactory, UserFactory
+from tests.support import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: The critical gates (``make test-api``, ``test-worker``, ``test-connectors``, ``test-e2e``; CI runs
+#: them one by one) select by these markers. A test module that already carries a gate's marker
+#: (``worker``: it starts real Celery workers; ``e2e``: it drives the review UI in Chromium) is in
+#: that gate wherever its file lives; every other test is in its top folder's gate, given below.
+GATES = ("api", "worker", "connectors", "e2e")
+GATE_OF_FOLDER: dict[str, str | None] = {
+    "foundation": "api",
+    "api": "api",
+    "security": "api",
+    "inbox": "api",
+    "ops": "api",
+    "rollout": "api",
+    "core": "worker",
+    "dispatch": "worker",
+    "platforms": "connectors",
+    "e2e": "e2e",
+    # In no gate: they have targets of their own (make chaos, make smoke, make bench).
+    "chaos": None,
+    "smoke": None,
+    "benchmarks": None,
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put every collected test in exactly one gate (see ``GATE_OF_FOLDER``); refuse a folder in none."""
+    tests_dir = Path(__file__).resolve().parent
+    for item in items:
+        try:
+            parts = item.path.resolve().relative_to(tests_dir).parts
+        except ValueError:
+            continue  # Not one of ours.
+        folder = parts[0] if len(parts) > 1 else ""
+        if folder not in GATE_OF_FOLDER:
+            raise pytest.UsageError(
+                f"tests/{folder}/ is in no test gate: add it to GATE_OF_FOLDER in tests/conftest.py ({item.nodeid})"
+            )
+        gate = GATE_OF_FOLDER[folder]
+        if gate is not None and not any(item.get_closest_marker(name) for name in GATES):
+            item.add_marker(gate)
 
 
 @pytest.fixture(scope="session")
@@ -158,14 +198,16 @@ def celery_worker_factory(tmp_path: Path) -> Iterator[Callable[..., WorkerProces
         )
         worker = WorkerProcess(proc, log)
         started.append(worker)
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
+
+        def ready() -> bool:
             if "ready." in worker.output():
-                return worker
+                return True
             if proc.poll() is not None:
                 raise RuntimeError(f"worker exited early:\n{worker.output()}")
-            time.sleep(0.2)
-        raise RuntimeError(f"worker not ready in {wait}s:\n{worker.output()}")
+            return False
+
+        eventually(ready, f"worker {name!r} to be ready", timeout=wait, interval=0.2, detail=worker.output)
+        return worker
 
     yield start
     for worker in started:

@@ -1,8 +1,10 @@
-"""The benchmark harness: skipped unless ``LEASEBOT_BENCH=1`` (``make bench``); writes docs/performance.md.
+"""The benchmark harness: skipped unless ``LEASEBOT_BENCH=1`` (``make bench``); writes the performance report.
 
 Each benchmark records its figures with :func:`record`; at the end of the session the
 results, the goals and the machine (nproc, memory, Python, PostgreSQL, Chromium) are
-written to ``docs/performance.md`` by the run itself. Benchmarks fail only on
+written by the run itself: to ``docs/performance.md`` under ``make bench`` (which sets
+LEASEBOT_BENCH_REPORT), else to ``var/performance.md``, so that running one benchmark by
+hand neither dirties the work tree nor replaces the report with a partial one. Benchmarks fail only on
 correctness, never on a timing: a missed goal is reported, not asserted.
 """
 
@@ -23,7 +25,7 @@ from tests.chaos.conftest import chaos_sandbox, private_redis, rig  # noqa: F401
 
 ENABLED = os.environ.get("LEASEBOT_BENCH") == "1"
 ROOT = Path(__file__).resolve().parents[2]
-REPORT = Path(os.environ.get("LEASEBOT_BENCH_REPORT", ROOT / "docs" / "performance.md"))
+REPORT = Path(os.environ.get("LEASEBOT_BENCH_REPORT") or ROOT / "var" / "performance.md")
 
 #: name -> {"title", "figures": {label: value}, "goal", "met", "notes"}
 RESULTS: dict[str, dict[str, Any]] = {}
@@ -136,4 +138,5 @@ def _write_report(django_db_setup: Any, django_db_blocker: Any) -> Any:
             lines += ["", f"Goal: {result['goal']}: **{'met' if result['met'] else 'missed'}**."]
         if result["notes"]:
             lines += ["", result["notes"]]
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("\n".join(lines) + "\n")

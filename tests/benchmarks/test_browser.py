@@ -27,7 +27,8 @@ from platforms.guard import Guard
 from platforms.sandbox.client import SandboxClient
 from tests.benchmarks.conftest import record
 from tests.benchmarks.test_memory import pss_kb, tree_pss_mb
-from tests.chaos.conftest import Rig, wait_until
+from tests.chaos.conftest import Rig
+from tests.support import eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -127,7 +128,7 @@ def test_account_cycles_per_minute_on_one_worker(rig: Rig) -> None:
         rig.seed_inbound(account)
     worker = rig.start_worker(name="bench", concurrency=2)
     rig.ingest_jobs()
-    assert wait_until(rig.all_inbound_stored, timeout=120), rig.worker_logs()  # Logins and first reads done.
+    eventually(rig.all_inbound_stored, "the logins and first reads", timeout=120, detail=rig.worker_logs)
     window = 40.0
     started = time.monotonic()
     from django.utils import timezone

@@ -14,7 +14,8 @@ import pytest
 from inbox.models import OutboundMessage
 from platforms.services import account_update_policy
 from tests.benchmarks.conftest import record
-from tests.chaos.conftest import Rig, wait_until
+from tests.chaos.conftest import Rig
+from tests.support import eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.worker]
 
@@ -29,7 +30,12 @@ def test_toggle_reaches_a_running_worker(rig: Rig, admin_user: object) -> None:
     for account in accounts:
         rig.queue_replies(account, threads=4, per_thread=10)
         rig.send_jobs([account])
-        assert wait_until(lambda a=account: rig.platform_sends([a]) >= 3, timeout=90), rig.worker_logs()  # type: ignore[misc]
+        eventually(
+            lambda a=account: rig.platform_sends([a]) >= 3,  # type: ignore[misc]
+            "three sends before the toggle",
+            timeout=90,
+            detail=rig.worker_logs,
+        )
         # when: an admin switches the account off mid-queue
         sends_at_toggle = rig.platform_sends([account])
         toggled = time.monotonic()
@@ -38,7 +44,7 @@ def test_toggle_reaches_a_running_worker(rig: Rig, admin_user: object) -> None:
         def obeyed(a=account) -> bool:  # type: ignore[no-untyped-def]
             return OutboundMessage.objects.filter(account_id=a.pk, status="pending_review").exists()
 
-        assert wait_until(obeyed, timeout=30, interval=0.01), rig.worker_logs()
+        eventually(obeyed, "the worker to divert a row to review", timeout=30, interval=0.01, detail=rig.worker_logs)
         samples.append(time.monotonic() - toggled)
         late_sends.append(rig.platform_sends([account]) - sends_at_toggle)
         assert late_sends[-1] <= 1  # At most the send already past its last check.

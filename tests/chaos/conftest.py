@@ -3,7 +3,9 @@
 Every scenario runs against real PostgreSQL (the test database), a ``redis-server`` this
 rig starts on a free loopback port (so a restart or a flush never touches the machine's
 shared Redis), real ``celery worker`` (and ``celery beat``) subprocesses bound to both,
-and the five sandbox replicas served from this process on another free loopback port.
+and the five sandbox replicas served from this process on a port it bound itself.
+``redis-server`` cannot bind port 0 and report it, so its port is picked just before it
+starts; the rig then checks that what answers there is its own server.
 
 The workers' broker, locks, token buckets, circuits and metrics all live in the private
 Redis; the test process talks to it through a Celery client app of its own
@@ -24,9 +26,9 @@ import itertools
 import json
 import os
 import random
+import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -43,6 +45,7 @@ from django.utils import timezone
 from kombu import Connection
 
 from tests.conftest import ROOT, WorkerProcess, worker_env
+from tests.support import eventually, free_ports, poll
 
 #: ``make chaos`` sets this: the long scenarios (hundreds of messages, more kills).
 FULL = os.environ.get("LEASEBOT_CHAOS_FULL") == "1"
@@ -60,29 +63,11 @@ OPEN_STATUSES = ("queued", "sending", "failed")
 REVIEW_STATUSES = ("draft", "pending_review")
 
 
-def free_port() -> int:
-    """Return a TCP port free on the loopback interface right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until(predicate: Callable[[], bool], *, timeout: float, interval: float = 0.2) -> bool:
-    """Poll ``predicate`` until it holds or ``timeout`` passes; return whether it held."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if predicate():
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(interval)
-
-
 class PrivateRedis:
     """A ``redis-server`` of this test only: no persistence, loopback only, restartable on its port."""
 
     def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
+        self.port = free_ports(1)[0]  # Racy (see tests/support.py), and kept across restarts.
         self.workdir = workdir
         self.proc: subprocess.Popen[bytes] | None = None
         self.restarts = 0
@@ -114,14 +99,18 @@ class PrivateRedis:
             stderr=subprocess.STDOUT,
         )
 
+        proc = self.proc
+
         def up() -> bool:
+            # Ours, not a server that took the port first (ours then exits: it cannot bind).
+            if proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited on port {self.port}: see {self.workdir / 'redis.log'}")
             try:
-                return bool(self.client().ping())
+                return int(self.client().info("server")["process_id"]) == proc.pid
             except redis.RedisError:
                 return False
 
-        if not wait_until(up, timeout=15, interval=0.05):
-            raise RuntimeError(f"private redis-server did not start on port {self.port}")
+        eventually(up, f"the private redis-server to answer on port {self.port}", timeout=15, interval=0.05)
         return self
 
     def kill(self) -> None:
@@ -420,7 +409,7 @@ class Rig:
                 self.sweep()
             return done
 
-        return wait_until(settled, timeout=timeout, interval=0.3)
+        return bool(poll(settled, timeout=timeout, interval=0.3))
 
     def expire_account_locks(self) -> int:
         """Drop the account locks a killed worker left behind (stands in for their TTL passing)."""
@@ -505,6 +494,22 @@ class Rig:
         assert fig.inbound_lost == 0, f"lost inbound messages: {fig.line()}"
         assert fig.unresolved == 0, f"rows neither sent, in review nor dead-lettered: {fig.line()}"
         assert fig.dead_without_letter == 0, f"dead rows without a dead letter: {fig.line()}"
+
+    def deliveries(self, task_id: str) -> tuple[int, int]:
+        """Return how many deliveries of ``task_id`` the workers received, and how many of those they finished.
+
+        Read from the workers' logs (Celery logs both at INFO); a retry finishes its delivery
+        (the retry is a new delivery, received again).
+        """
+        ident = re.escape(f"[{task_id}]")
+        logs = "\n".join(w.output() for w in self.workers)
+        received = len(re.findall(rf"Task [\w.]+{ident} received", logs))
+        finished = len(
+            re.findall(
+                rf"Task [\w.]+{ident} (?:succeeded in|raised (?:un)?expected|retry:|INTERNAL ERROR|ignored)", logs
+            )
+        )
+        return received, finished
 
     def worker_logs(self) -> str:
         return "\n".join(f"--- {w.log.name}\n{w.output()[-4000:]}" for w in self.workers)

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from tests.chaos.conftest import FULL, Rig, wait_until
+from tests.chaos.conftest import FULL, Rig
+from tests.support import poll
 
 pytestmark = [pytest.mark.chaos, pytest.mark.worker, pytest.mark.browser, pytest.mark.slow]
 
@@ -30,8 +31,9 @@ def test_db_connections_dropped_mid_run_lose_nothing_and_send_nothing_twice(rig:
     # when: every other backend of the test database is terminated, at random points, several times
     for _ in range(drops):
         target = rig.platform_sends() + random.randint(1, max(1, total // (2 * drops)))
-        wait_until(lambda t=target: rig.platform_sends() >= t, timeout=60, interval=0.05)  # type: ignore[misc]
-        time.sleep(random.uniform(0, 0.3))
+        # Soft on purpose: the fault lands wherever the fleet has got to by then.
+        poll(lambda t=target: rig.platform_sends() >= t, timeout=60, interval=0.05)  # type: ignore[misc]
+        time.sleep(random.uniform(0, 0.3))  # Part of the fault: drop the connections at a random point.
         terminated += rig.terminate_db_connections()
         rig.send_jobs()
     sends_after_drops = rig.platform_sends()

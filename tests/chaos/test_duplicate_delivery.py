@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from tests.chaos.conftest import FULL, Rig
+from tests.support import eventually
 
 pytestmark = [pytest.mark.chaos, pytest.mark.worker, pytest.mark.browser, pytest.mark.slow]
 
@@ -49,7 +50,12 @@ def test_same_task_delivered_many_times_at_once_sends_once(rig: Rig) -> None:
         # and again once everything is done: a late redelivery finds nothing to do
         for _ in range(copies):
             rig.send_task("dispatch.send_account", account.pk, task_id=send_id)
-        rig.drain(timeout=20)
+
+        def all_run() -> bool:
+            received, finished = rig.deliveries(send_id)
+            return received >= 2 * copies and finished == received
+
+        eventually(all_run, f"the workers to run all {2 * copies} send deliveries", detail=rig.worker_logs)
     finally:
         stop.set()
         thread.join(timeout=5)

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from tests.chaos.conftest import FULL, Rig, wait_until
+from tests.chaos.conftest import FULL, Rig
+from tests.support import poll
 
 pytestmark = [pytest.mark.chaos, pytest.mark.worker, pytest.mark.browser, pytest.mark.slow]
 
@@ -28,7 +29,8 @@ def test_redis_restart_mid_run_loses_no_message_and_sends_none_twice(rig: Rig) -
     # when: Redis is killed and started again (empty) while sends are under way, more than once
     for n in range(restarts):
         target = rig.platform_sends() + max(1, total // (3 * restarts))
-        wait_until(lambda t=target: rig.platform_sends() >= t, timeout=60, interval=0.05)  # type: ignore[misc]
+        # Soft on purpose: the fault lands wherever the fleet has got to by then.
+        poll(lambda t=target: rig.platform_sends() >= t, timeout=60, interval=0.05)  # type: ignore[misc]
         rig.redis.restart()
         # Renters keep writing while the broker is empty again.
         for account in accounts:

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from tests.chaos.conftest import FULL, Rig, wait_until
+from tests.chaos.conftest import FULL, Rig
+from tests.support import poll
 
 pytestmark = [pytest.mark.chaos, pytest.mark.worker, pytest.mark.browser, pytest.mark.slow]
 
@@ -31,7 +32,8 @@ def test_sigkill_during_sends_never_duplicates_nor_loses(rig: Rig) -> None:
     for round_no in range(kills):
         before = rig.platform_sends()
         target = before + random.randint(1, max(2, (total - before) // (kills - round_no + 1)))
-        wait_until(lambda t=target: rig.platform_sends() >= t, timeout=60, interval=0.05)  # type: ignore[misc]
+        # Soft on purpose: the fault lands wherever the fleet has got to by then.
+        poll(lambda t=target: rig.platform_sends() >= t, timeout=60, interval=0.05)  # type: ignore[misc]
         time.sleep(random.uniform(0, 0.4))  # Land anywhere: before the click, between click and commit, after.
         rig.kill_workers()
         killed_at.append(rig.platform_sends())

@@ -9,13 +9,14 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import signal
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
+import redis
+from celery.result import AsyncResult
+from django.conf import settings as django_settings
 from django.utils import timezone
 
 from dispatch.models import DispatchAttempt
@@ -27,6 +28,7 @@ from platforms.sandbox.client import SandboxClient
 from platforms.sandbox.server import SandboxServer
 from platforms.services import account_update_policy
 from tests.factories import PlatformAccountFactory
+from tests.support import eventually
 
 pytestmark = [pytest.mark.worker, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,18 +87,26 @@ def world(tmp_path: Path) -> Iterator[World]:
     server.stop()
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 def status_of(row: OutboundMessage) -> str:
     return OutboundMessage.objects.values_list("status", flat=True).get(pk=row.pk)
+
+
+def all_done(*jobs: AsyncResult) -> None:
+    """Wait until the worker has reported every job finished (its retries included)."""
+    eventually(
+        lambda: all(job.ready() for job in jobs),
+        f"{len(jobs)} job(s) to finish",
+        timeout=90,
+        detail=lambda: [job.state for job in jobs],
+    )
+
+
+def account_lock_lapsed(account: PlatformAccount) -> None:
+    """Wait until a killed worker's account lock has expired by its TTL (the fixture's 3 s)."""
+    client = redis.Redis.from_url(django_settings.REDIS_URL)
+    eventually(
+        lambda: not client.exists(f"leasebot:lock:account:{account.pk}"), "the dead worker's account lock to lapse"
+    )
 
 
 def test_same_outbound_enqueued_many_times_at_once_is_sent_once(
@@ -106,12 +116,10 @@ def test_same_outbound_enqueued_many_times_at_once_is_sent_once(
     row = world.queue_reply("Yes, it is available from June 1. Viewing Tuesday 6pm?")
     celery_worker_factory(queues="default,rpa", concurrency=2, env=world.env)
     # when: the send job is delivered five times at once, and twice more after
-    for _ in range(5):
-        send_account.delay(world.account.pk)
-    wait_for(lambda: status_of(row) == "sent", what="the reply to be sent")
-    send_account.delay(world.account.pk)
-    send_account.delay(world.account.pk)
-    time.sleep(3)
+    jobs = [send_account.delay(world.account.pk) for _ in range(5)]
+    eventually(lambda: status_of(row) == "sent", "the reply to be sent")
+    jobs += [send_account.delay(world.account.pk), send_account.delay(world.account.pk)]
+    all_done(*jobs)
     # then: the platform received it exactly once
     assert world.sent_bodies().count(row.body) == 1
     assert OutboundMessage.objects.get(pk=row.pk).platform_message_ref
@@ -126,17 +134,17 @@ def test_worker_killed_between_click_and_commit_is_reconciled_not_resent(
     worker = celery_worker_factory(queues="default,rpa", env=world.env, name="doomed")
     send_account.delay(world.account.pk)
     # when: the reply reaches the platform, the worker is SIGKILLed before it can commit
-    wait_for(lambda: row.body in world.sent_bodies(), what="the click to land")
+    eventually(lambda: row.body in world.sent_bodies(), "the click to land")
     worker.kill(signal.SIGKILL)
     assert status_of(row) == "sending"
-    time.sleep(3.5)  # The dead worker's account lock lapses (TTL above).
+    account_lock_lapsed(world.account)
     # ... and later (its lease has passed) a new worker runs the send job again
     OutboundMessage.objects.filter(pk=row.pk).update(
         sending_started_at=timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S + 1)
     )
     celery_worker_factory(queues="default,rpa", env=world.env, name="heir")
     send_account.delay(world.account.pk)
-    wait_for(lambda: status_of(row) == "sent", what="reconciliation")
+    eventually(lambda: status_of(row) == "sent", "reconciliation")
     # then: reconciled by read-back, never sent a second time
     assert world.sent_bodies().count(row.body) == 1
     assert DispatchAttempt.objects.filter(outbound_id=row.pk, stage="reconcile", outcome="reconciled").exists()
@@ -148,10 +156,10 @@ def test_worker_killed_before_the_click_sends_once(world: World, celery_worker_f
     world.client.set_fault(PLATFORM, world.username, "slow", delay=2, count=None)
     worker = celery_worker_factory(queues="default,rpa", env=world.env, name="doomed")
     send_account.delay(world.account.pk)
-    wait_for(lambda: status_of(row) == "sending", what="the row to be claimed")
+    eventually(lambda: status_of(row) == "sending", "the row to be claimed")
     worker.kill(signal.SIGKILL)
     assert world.sent_bodies() == []
-    time.sleep(3.5)  # The dead worker's account lock lapses (TTL above).
+    account_lock_lapsed(world.account)
     # when: the platform recovers and, past the lease, a new worker runs the job
     world.client.clear_faults(PLATFORM, world.username)
     OutboundMessage.objects.filter(pk=row.pk).update(
@@ -159,7 +167,7 @@ def test_worker_killed_before_the_click_sends_once(world: World, celery_worker_f
     )
     celery_worker_factory(queues="default,rpa", env=world.env, name="heir")
     send_account.delay(world.account.pk)
-    wait_for(lambda: status_of(row) == "sent", timeout=90, what="the resend")
+    eventually(lambda: status_of(row) == "sent", "the resend", timeout=90)
     # then: read back (not found), requeued, sent exactly once
     assert world.sent_bodies().count(row.body) == 1
     assert OutboundMessage.objects.get(pk=row.pk).lost_worker_redeliveries == 1
@@ -170,10 +178,9 @@ def test_inactive_account_gets_no_browser_traffic(world: World, celery_worker_fa
     account_update_policy(account_id=world.account.pk, actor=None, is_active=False, reason="test")
     before = world.client.request_count(PLATFORM, world.username)
     celery_worker_factory(queues="default,rpa", env=world.env)
-    ingest_account.delay(world.account.pk)
-    send_account.delay(world.account.pk)
-    wait_for(lambda: status_of(row) == "pending_review", what="the row to go back to review")
-    time.sleep(2)
+    jobs = [ingest_account.delay(world.account.pk), send_account.delay(world.account.pk)]
+    eventually(lambda: status_of(row) == "pending_review", "the row to go back to review")
+    all_done(*jobs)
     assert world.client.request_count(PLATFORM, world.username) == before
     assert world.sent_bodies() == []
 
@@ -183,7 +190,7 @@ def test_mode_change_to_draft_only_stops_a_queued_send(world: World, celery_work
     account_update_policy(account_id=world.account.pk, actor=None, send_mode="draft_only", reason="test")
     celery_worker_factory(queues="default,rpa", env=world.env)
     send_account.delay(world.account.pk)
-    wait_for(lambda: status_of(row) == "draft", what="the row to go back to draft")
+    eventually(lambda: status_of(row) == "draft", "the row to go back to draft")
     assert world.sent_bodies() == []
 
 
@@ -193,15 +200,16 @@ def test_ingest_then_send_end_to_end_on_a_real_worker(world: World, celery_worke
     world.client.seed_message(PLATFORM, world.username, renter_name="Marco", body="Is there parking?")
     worker = celery_worker_factory(queues="default,rpa", env=world.env)
     # when: ingest runs twice (a beat tick and its duplicate)
-    ingest_account.delay(world.account.pk)
-    ingest_account.delay(world.account.pk)
-    try:
-        wait_for(lambda: OutboundMessage.objects.filter(account=world.account).count() >= 2, what="two replies")
-    except AssertionError:
-        print(list(Conversation.objects.filter(account=world.account).values("human_reasons", "linkage_status")))
-        print(worker.output()[-4000:])
-        raise
-    time.sleep(2)  # Let the duplicate job finish too.
+    jobs = [ingest_account.delay(world.account.pk), ingest_account.delay(world.account.pk)]
+    eventually(
+        lambda: OutboundMessage.objects.filter(account=world.account).count() >= 2,
+        "two replies",
+        detail=lambda: (
+            list(Conversation.objects.filter(account=world.account).values("human_reasons", "linkage_status")),
+            worker.output()[-4000:],
+        ),
+    )
+    all_done(*jobs)  # The duplicate job too.
     # then: each message is stored once and answered by at most one outbound row
     assert (
         Conversation.objects.get(account=world.account, renter_name="Priya").messages.filter(direction="in").count()

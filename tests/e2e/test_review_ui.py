@@ -19,6 +19,7 @@ from platforms.policies import resolve_send_mode
 from platforms.roles import account_grant
 from platforms.services import settings_update
 from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, PlatformAccountFactory, UserFactory
+from tests.support import settle_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -275,7 +276,7 @@ def test_renter_html_and_script_show_as_text(pages: Any, shot: Callable[[Page, s
     expect(body).to_have_text(evil)
     expect(page.locator("#c-title")).to_have_text("<b>Mallory</b>")
     assert page.locator("#c-thread img, #c-thread script, .queue img").count() == 0
-    page.wait_for_timeout(300)
+    settle_page(page)  # Every onerror/onload handler of an image or frame has had its chance to run.
     assert pages.dialogs == []
     assert pages.errors == []
     shot(page, "conversation-escaped-tablet")

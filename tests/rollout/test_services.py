@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from inbox.choices import OutboundStatus
@@ -110,7 +108,6 @@ def test_rollback_is_immediate_and_the_policy_obeys_on_the_next_call(canary_acco
     _set_stage(RolloutStage.FULL)
     assert resolve_send_mode(auto_account).effective == SendMode.AUTO_SEND
     # when
-    started = time.monotonic()
     change = rollout_rollback(actor=admin_user, reason="complaints")
     after_full = resolve_send_mode(auto_account)
     # then: back to canary; only the canary account still auto-sends
@@ -120,7 +117,7 @@ def test_rollback_is_immediate_and_the_policy_obeys_on_the_next_call(canary_acco
     assert resolve_send_mode(canary_account).effective == SendMode.AUTO_SEND
     rollout_rollback(actor=admin_user, reason="still bad")
     assert resolve_send_mode(canary_account).shadow_would_send is True
-    assert time.monotonic() - started < 5
+    assert _stage() == RolloutStage.SHADOW  # Stored when the call returns: nothing is left to happen later.
     assert AuditLog.objects.filter(action="rollout.rollback").count() == 2
 
 

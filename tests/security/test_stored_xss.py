@@ -19,6 +19,7 @@ from inbox.models import ConversationNote
 from leasebot.core.services import audit_record
 from platforms.roles import account_grant
 from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, PlatformAccountFactory, UserFactory
+from tests.support import settle_page
 
 # Playwright's sync API runs an event loop in this thread for the whole module; Django's
 # async-unsafe guard would refuse the test's own database calls (as in tests/e2e/conftest.py).
@@ -101,8 +102,7 @@ def _login(browser: Browser, base: str, username: str, *, admin_site: bool = Fal
 
 def _visit(page: Page, url: str) -> dict[str, Any]:
     response = page.goto(url)
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(300)  # Lets onerror/onload handlers of broken images and SVGs fire.
+    settle_page(page)  # Every onerror/onload handler of an image or frame has had its chance to run.
     return {
         "status": response.status if response else None,
         "hits": page.evaluate("window.__xss"),
@@ -142,8 +142,8 @@ def test_admin_shows_renter_payloads_as_text_and_runs_none(
         f"/admin/inbox/conversation/{w['conversation'].pk}/change/",
         "/admin/inbox/message/",
         f"/admin/inbox/message/{w['message'].pk}/change/",
-        "/admin/dispatch/outboundmessage/",
-        f"/admin/dispatch/outboundmessage/{w['draft'].pk}/change/",
+        "/admin/inbox/outboundmessage/",
+        f"/admin/inbox/outboundmessage/{w['draft'].pk}/change/",
         "/admin/dispatch/deadletter/",
         f"/admin/dispatch/deadletter/{w['letter'].pk}/change/",
         "/admin/core/auditlog/",
@@ -163,6 +163,6 @@ def test_the_watch_would_catch_a_payload_that_runs(browser: Browser) -> None:
     context.add_init_script(WATCH)
     page = context.new_page()
     page.set_content(f"<html><body>{EVIL}</body></html>")
-    page.wait_for_timeout(300)
+    settle_page(page)
     assert len(page.evaluate("window.__xss")) >= 3
     context.close()

@@ -21,6 +21,7 @@ from platforms.connectors.errors import (
     Transient,
 )
 from tests.platforms.conftest import PLATFORMS
+from tests.support import eventually
 
 pytestmark = pytest.mark.browser
 
@@ -177,7 +178,9 @@ def test_send_whose_confirmation_fails_is_unknown_and_find_sent_resolves_it_with
 
 
 def test_roomies_reply_not_visible_in_time_is_unknown_until_read_back(make_account, sandbox_config, settings):
-    sandbox_config(roomies_reply_delay_s=2.0)
+    # The fault: the platform shows a reply only 6 s after it took it; the connector stops looking after
+    # 0.5 s. The gap leaves the first read-back (which must not find it yet) room on a slow machine.
+    sandbox_config(roomies_reply_delay_s=6.0)
     settings.LEASEBOT_ROOMIES_CONFIRM_TIMEOUT_S = 0.5
     acct, seeded = _logged_in_with_one_thread(make_account, "roomies")
     started = datetime.now(tz=UTC)
@@ -186,9 +189,12 @@ def test_roomies_reply_not_visible_in_time_is_unknown_until_read_back(make_accou
         acct.connector.send_message(str(seeded["thread_id"]), "See you Tuesday")
     assert acct.connector.find_sent(str(seeded["thread_id"]), "See you Tuesday", started) is None
 
-    time.sleep(2.0)
-    receipt = acct.connector.find_sent(str(seeded["thread_id"]), "See you Tuesday", started)
-    assert receipt is not None
+    # ... until the platform shows it, when the read-back finds it
+    receipt = eventually(
+        lambda: acct.connector.find_sent(str(seeded["thread_id"]), "See you Tuesday", started),
+        "the read-back to find the reply once the platform shows it",
+        interval=0.25,
+    )
     assert receipt.message_ref == str(acct.sent()[0]["message_id"])
     assert len(acct.sent()) == 1
 
@@ -204,13 +210,14 @@ def test_send_the_platform_rejects_is_permanent_and_not_a_circuit_failure(make_a
 
 
 def test_slow_pages_within_the_timeout_are_read_and_beyond_it_are_transient(make_account, settings):
-    settings.LEASEBOT_NAV_TIMEOUT_S = 1.0
+    # Far apart on purpose: a loaded machine adds its own slowness to the 0.3 s page, never to the timeout.
+    settings.LEASEBOT_NAV_TIMEOUT_S = 4.0
     acct, seeded = _logged_in_with_one_thread(make_account, "spareroom", max_retries=0)
 
     acct.fault("slow", delay=0.3)
     assert [m.message_ref for m in acct.connector.fetch_new_messages(None)] == [str(seeded["message_id"])]
 
-    acct.fault("slow", delay=2.5)
+    acct.fault("slow", delay=6.0)
     with pytest.raises(Transient):
         acct.connector.fetch_new_messages(None)
     acct.client.clear_faults("spareroom", acct.username)
