@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +17,10 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
+from rest_framework.test import APIClient
 
-from tests.factories import PlatformAccountFactory, UserFactory
+from platforms.roles import account_grant
+from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, PlatformAccountFactory, UserFactory
 from tests.support import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,15 +31,15 @@ ROOT = Path(__file__).resolve().parent.parent
 #: that gate wherever its file lives; every other test is in its top folder's gate, given below.
 GATES = ("api", "worker", "connectors", "e2e")
 GATE_OF_FOLDER: dict[str, str | None] = {
-    "foundation": "api",
-    "api": "api",
-    "security": "api",
-    "inbox": "api",
-    "ops": "api",
-    "rollout": "api",
-    "core": "worker",
-    "dispatch": "worker",
+    # The layers: tests/<app>/ mirrors the code.
+    "leasebot": "api",
+    "core": "api",
     "platforms": "connectors",
+    "inbox": "api",
+    "dispatch": "worker",
+    "rollout": "api",
+    # The cross-cutting suites.
+    "security": "api",
     "e2e": "e2e",
     # In no gate: they have targets of their own (make chaos, make smoke, make bench).
     "chaos": None,
@@ -222,3 +227,87 @@ def purge_broker() -> Iterator[None]:
     app.control.purge()
     yield
     app.control.purge()
+
+
+# --- API clients per role, and an agent granted one account of two ---
+
+
+def client_for(user: Any) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def admin_client(admin_user: Any) -> APIClient:
+    return client_for(admin_user)
+
+
+@pytest.fixture
+def agent_client(agent_user: Any) -> APIClient:
+    return client_for(agent_user)
+
+
+@pytest.fixture
+def ops_client(ops_user: Any) -> APIClient:
+    return client_for(ops_user)
+
+
+@pytest.fixture
+def granted(agent_user: Any, account: Any) -> Any:
+    """The account the agent works on."""
+    account_grant(user=agent_user, account=account)
+    return account
+
+
+@pytest.fixture
+def foreign_account(db: Any) -> Any:
+    """An account the agent is not granted."""
+    return PlatformAccountFactory(label="someone-elses")
+
+
+@pytest.fixture
+def conversation(granted: Any) -> Any:
+    conv = ConversationFactory(account=granted, renter_name="Jamie Renter")
+    MessageFactory(conversation=conv, body="Hi, is the room still available?")
+    return conv
+
+
+@pytest.fixture
+def draft(conversation: Any) -> Any:
+    return OutboundFactory(conversation=conversation, body="Hello! Yes, the room is available from June 1.")
+
+
+@pytest.fixture
+def foreign_conversation(foreign_account: Any) -> Any:
+    conv = ConversationFactory(account=foreign_account, renter_name="Other Renter")
+    MessageFactory(conversation=conv, body="Hello there")
+    return conv
+
+
+@pytest.fixture
+def foreign_draft(foreign_conversation: Any) -> Any:
+    return OutboundFactory(conversation=foreign_conversation, body="A reply on someone else's account.")
+
+
+# --- A local webhook receiver (alerts, agent notices) ---
+
+
+@pytest.fixture
+def webhook(settings) -> Iterator[list[dict[str, object]]]:  # type: ignore[no-untyped-def]
+    received: list[dict[str, object]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.LEASEBOT_ALERT_WEBHOOK_URL = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    yield received
+    server.shutdown()

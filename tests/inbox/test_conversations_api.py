@@ -146,7 +146,7 @@ def test_take_over_and_hand_back(agent_client: Any, agent_user: Any, conversatio
 
 
 def test_take_over_by_second_agent_is_409(agent_client: Any, conversation: Any, granted: Any) -> None:
-    from tests.api.conftest import client_for
+    from tests.conftest import client_for
 
     other = UserFactory(username="carol-agent", role="agent")
     account_grant(user=other, account=granted)

@@ -135,7 +135,7 @@ def test_reports_api_since_until_dates(leads, admin_user):
     assert data["totals"]["leads"] == 5
 
 
-@pytest.mark.urls("tests.ops.urls")
+@pytest.mark.urls("tests.rollout.urls")
 def test_reports_page_renders_the_table(leads, admin_user, agent_user):
     client = Client()
     client.force_login(admin_user)
@@ -153,7 +153,7 @@ def test_reports_page_renders_the_table(leads, admin_user, agent_user):
     assert client.get("/reports/").status_code == 403
 
 
-@pytest.mark.urls("tests.ops.urls")
+@pytest.mark.urls("tests.rollout.urls")
 def test_reports_page_needs_a_login(db):
     response = Client().get("/reports/")
     assert response.status_code == 302
