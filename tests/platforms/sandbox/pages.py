@@ -10,8 +10,11 @@ Regenerate the snapshot (only when a change to the replicas' plain pages is inte
 
 from __future__ import annotations
 
+import html
 import importlib
 import itertools
+import json
+import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -84,6 +87,12 @@ class Site:
         headers = {"cookie": self.cookie, "content-type": "application/x-www-form-urlencoded"}
         return self.replica.handle(Request.build("POST", path, headers, form.encode())).status
 
+    def profile(self, name: str, seed: int = 0) -> None:
+        self.state.set_profile(self.account, name, self.replica.rendering, seed=seed)
+
+    def pin(self, trait: str, *, on: bool = True, **knobs: object) -> None:
+        self.state.pin_trait(self.account, self.replica.rendering, trait, on=on, **knobs)
+
     def inbox(self) -> str:
         return self.get(PATHS[self.slug][0])
 
@@ -133,3 +142,33 @@ def plain_pages(sites: dict[str, Site]) -> dict[str, str]:
             pages[f"{slug}/{variant}/thread-short"] = site.thread_page(short)
         site.state.clear_faults(site.account, "drift")
     return pages
+
+
+#: Where a message body sits on each replica's (normal) thread page.
+_BODY = {
+    "spareroom": r"<dd class='message_body'>(.*?)</dd>",
+    "leasebreak": r"<div class='message-body'>(.*?)</div>",
+    "renthop": r"<div class='bubble-text' style='white-space:pre-wrap'>(.*?)</div>",
+    "furnishedfinder": r"<div class='message-content' style='white-space:pre-wrap'>(.*?)</div>",
+}
+#: Where the last message's preview sits on each replica's (normal) inbox page.
+_PREVIEW = {
+    "spareroom": r"<span class='snippet'>(.*?)</span>",
+    "roomies": r"<div class='text-sm text-grey-dark truncate'>(.*?)</div>",
+    "leasebreak": r"<td class='subject'><a href='[^']*'>(.*?)</a></td>",
+    "renthop": r"<div class='lead-preview'>(.*?)</div>",
+    "furnishedfinder": r"<div class='tenant-msg-description'>(.*?)</div>",
+}
+
+
+def bodies(slug: str, page: str) -> list[str]:
+    """The message bodies of a thread page as the page carries them (HTML; Roomies: the script's text)."""
+    if slug == "roomies":
+        found = re.findall(r'x-data="messageItem\((.*?)\)"', page)
+        return [json.loads(html.unescape(raw))["content"] for raw in found]
+    return re.findall(_BODY[slug], page, re.S)
+
+
+def previews(slug: str, page: str) -> list[str]:
+    """The message previews of an inbox page (escaped HTML text)."""
+    return re.findall(_PREVIEW[slug], page, re.S)
