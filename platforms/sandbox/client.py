@@ -4,6 +4,8 @@ client = SandboxClient("http://127.0.0.1:8765")
 acct = client.create_account("spareroom", "agent@example.com", "s3cret-pass")
 client.seed_message("spareroom", "agent@example.com", renter_name="Dana", body="Is it free?")
 client.set_fault("spareroom", "agent@example.com", "captcha")
+client.set_profile("spareroom", "agent@example.com", "realistic", seed=7)
+client.pin_trait("spareroom", "agent@example.com", "delayed_visibility", seconds=0.5)
 """
 
 from __future__ import annotations
@@ -179,6 +181,28 @@ class SandboxClient:
 
     def clear_faults(self, platform: str, username: str, kind: str | None = None) -> None:
         self._call("POST", "clear-faults", {"platform": platform, "username": username, "kind": kind})
+
+    # --- rendering realism ------------------------------------------------------------
+
+    def set_profile(
+        self, platform: str, username: str, name: str = "realistic", *, seed: int | None = None
+    ) -> dict[str, Any]:
+        """Show the account's messages as ``plain`` (the default) or ``realistic`` (the site's traits, seeded)."""
+        return self._call("POST", "profile", {"platform": platform, "username": username, "name": name, "seed": seed})
+
+    def pin_trait(self, platform: str, username: str, trait: str, *, on: bool = True, **knobs: Any) -> dict[str, Any]:
+        """Switch one rendering trait on (with its knobs, e.g. ``seconds=0.5``) or off; returns the profile."""
+        return self._call(
+            "POST", "traits", {"platform": platform, "username": username, "trait": trait, "on": on, "knobs": knobs}
+        )
+
+    def profile(self, platform: str, username: str) -> dict[str, Any]:
+        """Return the account's profile (``name``, ``seed``, ``traits``, ``pinned``) and the replica's ``declared`` one."""
+        return self._call("GET", "profile", {"platform": platform, "username": username})
+
+    def traits(self) -> dict[str, Any]:
+        """Return every known trait with its knobs."""
+        return self._call("GET", "traits")["traits"]
 
     def login_codes(self, platform: str, username: str) -> list[dict[str, Any]]:
         """Return the one-time codes issued to an account (Furnished Finder), newest last."""

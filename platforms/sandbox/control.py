@@ -9,10 +9,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from platforms.sandbox.render import TRAITS, SiteRendering
+from platforms.sandbox.replicas import REPLICAS
 from platforms.sandbox.state import PLATFORMS, Account, SandboxError, SandboxState
 from platforms.sandbox.web import Request, Response, json_response
 
 PREFIX = "/__control__"
+
+#: What each replica declares about showing message text (for the realistic profile).
+RENDERINGS: dict[str, SiteRendering] = {cls.slug: cls.rendering for cls in REPLICAS}
 
 
 def _when(value: Any) -> datetime | None:
@@ -47,6 +52,12 @@ class ControlAPI:
 
     def _account(self, payload: dict[str, Any]) -> Account:
         return self.state.account(str(payload["platform"]), str(payload["username"]))
+
+    def _site(self, account: Account) -> SiteRendering:
+        return RENDERINGS[account.platform]
+
+    def _profile(self, account: Account) -> dict[str, Any]:
+        return {**account.profile.as_dict(), "declared": self._site(account).as_dict()}
 
     def _describe(self, account: Account) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -176,6 +187,45 @@ class ControlAPI:
         account = self._account(payload)
         self.state.clear_faults(account, payload.get("kind") or None)
         return {"ok": True}
+
+    def get_profile(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The account's rendering profile, and what its replica declares for the realistic one."""
+        account = self._account(payload)
+        with self.state.lock:
+            return self._profile(account)
+
+    def post_profile(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Set the whole profile: ``{"name": "plain" | "realistic", "seed": 0}``."""
+        account = self._account(payload)
+        seed = payload.get("seed")
+        self.state.set_profile(
+            account, str(payload.get("name") or "realistic"), self._site(account), seed=int(seed or 0)
+        )
+        return self._profile(account)
+
+    def post_traits(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Pin one trait: ``{"trait": "curly_quotes", "on": true, "knobs": {...}}``."""
+        account = self._account(payload)
+        knobs = payload.get("knobs") or {}
+        if not isinstance(knobs, dict):
+            raise SandboxError("knobs must be an object")
+        on = payload.get("on", True)
+        if not isinstance(on, bool):
+            raise SandboxError("on must be true or false")
+        self.state.pin_trait(account, self._site(account), str(payload["trait"]), on=on, **knobs)
+        return self._profile(account)
+
+    def get_traits(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Every trait the sandbox knows, with its knobs and their defaults."""
+        return {
+            "traits": {
+                t.name: {
+                    "doc": t.doc,
+                    "knobs": {k: {"default": v.default, "choices": list(v.choices)} for k, v in t.knobs.items()},
+                }
+                for t in TRAITS.values()
+            }
+        }
 
     def get_login_codes(self, payload: dict[str, Any]) -> dict[str, Any]:
         account = self._account(payload)

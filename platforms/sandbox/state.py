@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from platforms.sandbox.render import Profile, RenderError, SiteRendering, build_profile, pin_trait
+
 PLATFORMS = ("spareroom", "roomies", "leasebreak", "renthop", "furnishedfinder")
 
 #: Fault kinds the control API accepts, with the number of requests each affects by default
@@ -150,6 +152,8 @@ class Account:
     threads: dict[int, Thread] = dataclasses.field(default_factory=dict)
     sent: list[SentReply] = dataclasses.field(default_factory=list)
     faults: dict[str, Fault] = dataclasses.field(default_factory=dict)
+    #: How the replica shows this account's messages (plain unless a test or the demo asks for realism).
+    profile: Profile = dataclasses.field(default_factory=Profile)
     requests: int = 0
     logins: int = 0
     failed_logins: int = 0
@@ -329,9 +333,18 @@ class SandboxState:
             return message
 
     def record_reply(self, account: Account, thread: Thread, raw_body: str, *, confirmed: bool) -> Message:
-        """Store a reply typed into the site's form; the thread shows it with line breaks normalised."""
-        delay = float(self.config["roomies_reply_delay_s"]) if account.platform == "roomies" else 0.0
+        """Store a reply typed into the site's form; the thread shows it with line breaks normalised.
+
+        Roomies always shows a reply late; with the ``delayed_visibility`` trait on, every
+        replica does, after the profile's number of seconds.
+        """
         with self.lock:
+            if account.profile.on("delayed_visibility"):
+                delay = float(account.profile.knob("delayed_visibility", "seconds"))
+            elif account.platform == "roomies":
+                delay = float(self.config["roomies_reply_delay_s"])
+            else:
+                delay = 0.0
             message = self.add_message(
                 account,
                 thread,
@@ -358,6 +371,26 @@ class SandboxState:
         with self.lock:
             threads = [t for t in account.threads.values() if t.visible_messages(now)]
             return sorted(threads, key=lambda t: (t.last_activity(now), t.id), reverse=True)
+
+    # --- rendering profile ------------------------------------------------------------
+
+    def set_profile(self, account: Account, name: str, site: SiteRendering, *, seed: int = 0) -> Profile:
+        """Give the account a whole profile: ``plain`` or ``realistic`` (the site's traits, seeded)."""
+        try:
+            profile = build_profile(name, site, platform=account.platform, seed=seed)
+        except RenderError as exc:
+            raise SandboxError(str(exc)) from None
+        with self.lock:
+            account.profile = profile
+        return profile
+
+    def pin_trait(self, account: Account, site: SiteRendering, trait: str, *, on: bool = True, **knobs: Any) -> Profile:
+        """Switch one trait on (with its knobs) or off on top of the account's current profile."""
+        with self.lock:
+            try:
+                return pin_trait(account.profile, site, trait, on=on, **knobs)
+            except RenderError as exc:
+                raise SandboxError(str(exc)) from None
 
     # --- faults and traffic -----------------------------------------------------------
 

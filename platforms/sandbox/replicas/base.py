@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
+from platforms.sandbox.render import Renderer, SiteRendering
 from platforms.sandbox.state import Account, SandboxState, Thread
 from platforms.sandbox.web import Request, Response, esc, page, redirect
 
@@ -49,6 +50,8 @@ class Replica(abc.ABC):
     captcha_style: ClassVar[str] = "cloudflare"
     block_style: ClassVar[str] = "cloudflare"
     block_status: ClassVar[int] = 403
+    #: How this site shows message text: its plain markup and the traits the real site applies.
+    rendering: ClassVar[SiteRendering]
 
     def __init__(self, state: SandboxState) -> None:
         self.state = state
@@ -116,6 +119,10 @@ class Replica(abc.ABC):
     def open_session(self, account: Account, response: Response) -> Response:
         token = self.state.open_session(account)
         return response.set_cookie(self.session_cookie, token, path=f"/{self.slug}")
+
+    def renderer(self, account: Account) -> Renderer:
+        """Show this account's message bodies as its rendering profile says (plain by default)."""
+        return Renderer(self.rendering, account.profile)
 
     def drift(self, account: Account | None) -> bool:
         return self.state.has_fault(account, "drift")

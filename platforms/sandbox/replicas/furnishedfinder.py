@@ -18,6 +18,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
 from platforms.sandbox.web import Request, Response, esc, page, redirect
@@ -34,6 +35,19 @@ class FurnishedFinder(Replica):
     captcha_style = "datadome"
     block_style = "akamai"
     block_status = 200  # Served as a normal page: only its content says "blocked".
+    # Realistic: as a Stream Chat message list renders text (Markdown, links without their
+    # scheme, paragraphs with line breaks kept), an ellipsis preview, replies late.
+    rendering = SiteRendering(
+        markup="pre",
+        preview_chars=100,
+        realistic={
+            "linkify": {"display": ("no_scheme",)},
+            "paragraphs": {},
+            "markdown": {},
+            "preview": {},
+            "delayed_visibility": {"seconds": (1.0, 3.0)},
+        },
+    )
 
     def build_routes(self) -> list[Route]:
         return [
@@ -177,22 +191,24 @@ class FurnishedFinder(Replica):
         threads, more = self.paginate(account, page_no - 1)
         now = utcnow()
         drift = self.drift(account)
+        shows = self.renderer(account)
         cards = []
         for t in threads:
             last = t.visible_messages(now)[-1]
+            preview = shows.preview(last.body, last.direction)
             stamp = self.local(last.sent_at).strftime(TIME_FORMAT)
             href = req.url("/members/messages", threadId=t.id)
             if drift:
                 cards.append(
                     f"<div data-testid='conversation-card-{t.id}' class='rt-Card'><a href='#' data-conv='{t.id}'>{esc(t.renter_name)}</a>"
-                    f"<p>{esc(last.body[:100])}</p></div>"
+                    f"<p>{preview}</p></div>"
                 )
             else:
                 cards.append(
                     f"<div class='card' data-thread-id='{t.id}'><div class='card-body'>"
                     f"<div class='msg-username'><a href='{href}'>{esc(t.renter_name)}</a></div>"
                     f"<span class='OtimeSpan'>{stamp}</span>"
-                    f"<div class='tenant-msg-description'>{esc(last.body[:100])}</div>"
+                    f"<div class='tenant-msg-description'>{preview}</div>"
                     f"<div class='property-name'>{esc(t.listing_title)}</div></div></div>"
                 )
         if drift:
@@ -223,11 +239,13 @@ class FurnishedFinder(Replica):
 
     def render_thread(self, req: Request, account: Account, thread: Thread, *, notice: str = "") -> Response:
         drift = self.drift(account)
+        shows = self.renderer(account)
         wraps = []
         for m in thread.visible_messages(utcnow()):
             stamp = self.local(m.sent_at).strftime(TIME_FORMAT)
+            body = shows.body(m.body, m.direction)
             if drift:
-                wraps.append(f"<div data-testid='chat-message' data-id='{m.id}'><span>{esc(m.body)}</span></div>")
+                wraps.append(f"<div data-testid='chat-message' data-id='{m.id}'><span>{body}</span></div>")
             else:
                 side = "" if m.direction == "in" else " msg-right"
                 profile = (
@@ -236,7 +254,7 @@ class FurnishedFinder(Replica):
                 wraps.append(
                     f"<div class='msg-wrap{side}' data-msg-id='{m.id}'>"
                     f"<div class='uname'><a href='{profile}'>{esc(m.sender_name)}</a></div>"
-                    f"<div class='message-content' style='white-space:pre-wrap'>{esc(m.body)}</div>"
+                    f"<div class='message-content' style='white-space:pre-wrap'>{body}</div>"
                     f"<span class='m-time'>{stamp}</span></div>"
                 )
         history = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
 from platforms.sandbox.web import Request, Response, esc, page, redirect
@@ -18,11 +19,6 @@ from platforms.sandbox.web import Request, Response, esc, page, redirect
 
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "listing"
-
-
-def simple_format(text: str) -> str:
-    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
-    return "".join("<p>" + "<br>".join(esc(line) for line in p.split("\n")) + "</p>" for p in paragraphs)
 
 
 class Leasebreak(Replica):
@@ -33,6 +29,19 @@ class Leasebreak(Replica):
     timezone = "America/New_York"
     captcha_style = "perimeterx"
     block_style = "incapsula"
+    # Bodies through simple_format (plain too); realistic: auto_link, decomposed Unicode,
+    # non-breaking spaces after sentences, an ellipsis preview, replies late.
+    rendering = SiteRendering(
+        markup="paragraphs",
+        preview_chars=60,
+        realistic={
+            "linkify": {"display": ("as_typed",)},
+            "unicode_form": {"form": ("NFD",)},
+            "nbsp": {},
+            "preview": {},
+            "delayed_visibility": {"seconds": (2.0, 3.0)},
+        },
+    )
 
     def build_routes(self) -> list[Route]:
         return [
@@ -120,14 +129,16 @@ class Leasebreak(Replica):
         threads, more = self.paginate(account, page_no - 1)
         now = utcnow()
         drift = self.drift(account)
+        shows = self.renderer(account)
         rows = []
         for t in threads:
             last = t.visible_messages(now)[-1]
+            preview = shows.preview(last.body, last.direction)
             stamp = self.local(last.sent_at)
             if drift:
                 rows.append(
                     f"<div class='inbox-item' data-id='{t.id}'><strong>{esc(t.renter_name)}</strong>"
-                    f"<span>{esc(last.body[:60])}</span><span>{stamp:%b %d, %-I:%M %p}</span></div>"
+                    f"<span>{preview}</span><span>{stamp:%b %d, %-I:%M %p}</span></div>"
                 )
             else:
                 unread = " unread" if last.direction == "in" else ""
@@ -135,7 +146,7 @@ class Leasebreak(Replica):
                     f"<tr class='conversation{unread}' data-conversation-id='{t.id}'>"
                     f"<td class='sender'>{esc(t.renter_name)}</td>"
                     f"<td class='listing'><a href='{self.listing_url(req, t)}'>{esc(t.listing_title)}</a></td>"
-                    f"<td class='subject'><a href='{req.url(f'/messages/{t.id}')}'>{esc(last.body[:60])}</a></td>"
+                    f"<td class='subject'><a href='{req.url(f'/messages/{t.id}')}'>{preview}</a></td>"
                     f"<td class='updated'><time datetime='{stamp.isoformat()}'>{stamp:%b %d, %-I:%M %p}</time></td></tr>"
                 )
         if drift:
@@ -166,19 +177,20 @@ class Leasebreak(Replica):
                 404,
             )
         drift = self.drift(account)
+        shows = self.renderer(account)
         items = []
         for m in thread.visible_messages(utcnow()):
             stamp = self.local(m.sent_at)
             if drift:
                 items.append(
-                    f"<article class='msg' data-msg='{m.id}'><h6>{esc(m.sender_name)}</h6>{simple_format(m.body)}</article>"
+                    f"<article class='msg' data-msg='{m.id}'><h6>{esc(m.sender_name)}</h6>{shows.body(m.body, m.direction)}</article>"
                 )
             else:
                 side = "theirs" if m.direction == "in" else "mine"
                 items.append(
                     f"<div class='message message--{side}' id='message_{m.id}' data-message-id='{m.id}'>"
                     f"<div class='message-author'>{esc(m.sender_name)}</div>"
-                    f"<div class='message-body'>{simple_format(m.body)}</div>"
+                    f"<div class='message-body'>{shows.body(m.body, m.direction)}</div>"
                     f"<time datetime='{stamp.isoformat()}'>{stamp:%b %d, %Y %-I:%M %p}</time></div>"
                 )
         flash = "<div class='alert alert-success'>Message sent.</div>" if req.query.get("sent") else ""

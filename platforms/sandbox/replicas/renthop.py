@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 
+from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
 from platforms.sandbox.web import Request, Response, esc, page, redirect
@@ -25,6 +26,20 @@ class RentHop(Replica):
     timezone = "America/New_York"
     captcha_style = "perimeterx"
     block_style = "cloudflare"
+    # Modelled: smart quotes, links normalised (no scheme, www., trailing slash), a signature
+    # under the agent's replies, blank lines folded, an ellipsis preview, replies late.
+    rendering = SiteRendering(
+        markup="pre",
+        preview_chars=70,
+        realistic={
+            "curly_quotes": {},
+            "linkify": {"display": ("host_path",)},
+            "signature": {"text": ("--\nSent via RentHop",)},
+            "collapse_blank_lines": {},
+            "preview": {},
+            "delayed_visibility": {"seconds": (2.0, 5.0)},
+        },
+    )
 
     def build_routes(self) -> list[Route]:
         return [
@@ -111,13 +126,15 @@ class RentHop(Replica):
         threads, more = self.paginate(account, page_no - 1)
         now = utcnow()
         drift = self.drift(account)
+        shows = self.renderer(account)
         cards = []
         for t in threads:
             last = t.visible_messages(now)[-1]
+            preview = shows.preview(last.body, last.direction)
             stamp = self.local(last.sent_at)
             if drift:
                 cards.append(
-                    f"<li class='lead' data-lead='{t.id}'><span>{esc(t.renter_name)}</span><span>{esc(last.body[:70])}</span></li>"
+                    f"<li class='lead' data-lead='{t.id}'><span>{esc(t.renter_name)}</span><span>{preview}</span></li>"
                 )
             else:
                 cards.append(
@@ -125,7 +142,7 @@ class RentHop(Replica):
                     f"<div class='lead-head'><span class='lead-name'>{esc(t.renter_name)}</span> "
                     f"<span class='lead-time' data-ts='{int(last.sent_at.timestamp())}'>{stamp:%b %-d %-I:%M%p}</span></div>"
                     f"<div class='lead-listing'><a href='{self.listing_url(req, t)}'>{esc(t.listing_title)}</a></div>"
-                    f"<div class='lead-preview'>{esc(last.body[:70])}</div>"
+                    f"<div class='lead-preview'>{preview}</div>"
                     f"<a class='lead-open btn btn-sm' href='{req.url(f'/dashboard/leads/{t.id}')}'>Open</a></div>"
                 )
         if drift:
@@ -150,17 +167,19 @@ class RentHop(Replica):
             return page(self.layout(req, "Not found", "<div class='alert'>Lead not found.</div>", logged_in=True), 404)
         token, fresh = self.xsrf(req)
         drift = self.drift(account)
+        shows = self.renderer(account)
         bubbles = []
         for m in thread.visible_messages(utcnow()):
             stamp = self.local(m.sent_at)
+            body = shows.body(m.body, m.direction)
             if drift:
-                bubbles.append(f"<div class='bubble' data-id='{m.id}'><p>{esc(m.body)}</p></div>")
+                bubbles.append(f"<div class='bubble' data-id='{m.id}'><p>{body}</p></div>")
             else:
                 side = "from-renter" if m.direction == "in" else "from-agent"
                 bubbles.append(
                     f"<div class='chat-bubble {side}' data-msg-id='{m.id}'>"
                     f"<div class='bubble-author'>{esc(m.sender_name)}</div>"
-                    f"<div class='bubble-text' style='white-space:pre-wrap'>{esc(m.body)}</div>"
+                    f"<div class='bubble-text' style='white-space:pre-wrap'>{body}</div>"
                     f"<div class='bubble-time' data-ts='{int(m.sent_at.timestamp())}'>{stamp:%b %-d, %-I:%M %p}</div></div>"
                 )
         content = (

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
 from platforms.sandbox.web import Request, Response, esc, page, redirect
@@ -50,6 +51,19 @@ class Roomies(Replica):
     return_param = "intended"
     captcha_style = "cloudflare"
     block_style = "akamai"
+    # The text is set by script (x-text), so only text-level traits show: entities escaped on save,
+    # blank lines folded, non-breaking spaces; an ellipsis preview; replies late (observed).
+    rendering = SiteRendering(
+        markup="text",
+        preview_chars=80,
+        realistic={
+            "entities": {},
+            "collapse_blank_lines": {},
+            "nbsp": {},
+            "preview": {},
+            "delayed_visibility": {"seconds": (3.0, 5.0, 8.0)},
+        },
+    )
 
     def build_routes(self) -> list[Route]:
         return [
@@ -133,22 +147,24 @@ class Roomies(Replica):
         threads, more = self.paginate(account, page_no - 1)
         now = utcnow()
         drift = self.drift(account)
+        shows = self.renderer(account)
         rows = []
         for thread in threads:
             last = thread.visible_messages(now)[-1]
+            preview = shows.preview(last.body, last.direction)
             href = req.url(f"/inbox/{thread.id}")
             if drift:
                 rows.append(
                     f"<div role='listitem' class='conversation-row' @click=\"open('{href}')\">"
                     f"<span class='font-bold'>{esc(thread.renter_name)}</span>"
-                    f"<span class='text-sm'>{esc(last.body[:80])}</span></div>"
+                    f"<span class='text-sm'>{preview}</span></div>"
                 )
             else:
                 rows.append(
                     f"<a href='{href}' class='flex items-center px-4 py-3 border-b no-underline hover:bg-teal-lightest'>"
                     "<img class='w-12 h-12 rounded-full' src='data:,' alt=''>"
                     f"<div class='flex-1 ml-3'><div class='font-bold text-grey-darkest'>{esc(thread.renter_name)}</div>"
-                    f"<div class='text-sm text-grey-dark truncate'>{esc(last.body[:80])}</div></div>"
+                    f"<div class='text-sm text-grey-dark truncate'>{preview}</div></div>"
                     f"<div class='text-xs text-grey'>{ago(last.sent_at, now)}</div></a>"
                 )
         if rows:
@@ -177,11 +193,12 @@ class Roomies(Replica):
     def render_thread(self, req: Request, account: Account, thread: Thread, *, notice: str = "") -> Response:
         token = self.state.issue_token(self.slug)
         drift = self.drift(account)
+        shows = self.renderer(account)
         items = []
         for m in thread.visible_messages(utcnow()):
             data = {
                 "id": m.id,
-                "content": m.body,
+                "content": shows.text(m.body, m.direction),
                 "isSender": m.direction == "out",
                 "createdAt": m.sent_at.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
                 "user": {"name": m.sender_name},

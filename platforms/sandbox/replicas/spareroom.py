@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
 from platforms.sandbox.web import Request, Response, esc, page, redirect
@@ -30,6 +31,19 @@ class SpareRoom(Replica):
     timezone = "America/New_York"
     captcha_style = "cloudflare"
     block_style = "cloudflare"
+    # Realistic: smart quotes, links (as typed or shortened), emoji images, an ellipsis preview,
+    # replies shown late (anti-scam checks hold messages). See docs/platforms.md.
+    rendering = SiteRendering(
+        markup="br",
+        preview_chars=90,
+        realistic={
+            "curly_quotes": {},
+            "linkify": {"display": ("as_typed", "short")},
+            "emoji_images": {"alt": ("emoji", "none")},
+            "preview": {},
+            "delayed_visibility": {"seconds": (2.0, 4.0, 6.0)},
+        },
+    )
 
     def build_routes(self) -> list[Route]:
         return [
@@ -142,12 +156,13 @@ class SpareRoom(Replica):
         threads, more = self.paginate(account, offset // size)
         now = utcnow()
         drift = self.drift(account)
+        shows = self.renderer(account)
         rows = []
         for thread in threads:
             visible = thread.visible_messages(now)
             last = visible[-1]
             replied = " msg_row--replied" if last.direction == "out" else ""
-            snippet = esc(last.body[:90])
+            snippet = shows.preview(last.body, last.direction)
             if drift:
                 rows.append(
                     f"<article class='conversation-card' data-conv='{thread.id}' "
@@ -204,9 +219,10 @@ class SpareRoom(Replica):
         if req.query.get("sort") != "oldest":
             messages = list(reversed(messages))
         drift = self.drift(account)
+        shows = self.renderer(account)
         items = []
         for m in messages:
-            body = "<br>".join(esc(line) for line in m.body.split("\n"))
+            body = shows.body(m.body, m.direction)
             if drift:
                 items.append(
                     f"<div class='bubble bubble--{'left' if m.direction == 'in' else 'right'}' data-mid='{m.id}'>"
