@@ -170,6 +170,7 @@ class OutboundStatus(models.TextChoices):
     PENDING_REVIEW = "pending_review", "Held for review"
     QUEUED = "queued", "Queued"
     SENDING = "sending", "Sending"
+    UNKNOWN = "unknown", "Outcome unknown"  # Maybe sent: a person decides from the evidence, never a blind resend.
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     DEAD = "dead", "Dead letter"

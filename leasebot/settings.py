@@ -238,10 +238,10 @@ LEASEBOT_GUARD_DEFAULT_RETRY_AFTER_S = env.int(
 LEASEBOT_NAV_TIMEOUT_S = env.int("LEASEBOT_NAV_TIMEOUT_S", default=30)  # Page loads.
 LEASEBOT_ACTION_TIMEOUT_S = env.int("LEASEBOT_ACTION_TIMEOUT_S", default=10)  # Clicks and fills.
 LEASEBOT_LOCATOR_WAIT_S = env.int("LEASEBOT_LOCATOR_WAIT_S", default=2)  # Per fallback locator.
-LEASEBOT_ROOMIES_CONFIRM_TIMEOUT_S = env.int(
-    "LEASEBOT_ROOMIES_CONFIRM_TIMEOUT_S", default=15
-)  # Roomies shows replies late.
-LEASEBOT_ROOMIES_CONFIRM_POLL_S = env.float("LEASEBOT_ROOMIES_CONFIRM_POLL_S", default=1.0)
+LEASEBOT_SEND_CONFIRM_TIMEOUT_S = env.int(
+    "LEASEBOT_SEND_CONFIRM_TIMEOUT_S", default=15
+)  # How long to poll a thread for a just-sent reply (sites such as Roomies show it late).
+LEASEBOT_SEND_CONFIRM_POLL_S = env.float("LEASEBOT_SEND_CONFIRM_POLL_S", default=1.0)
 LEASEBOT_LOGIN_CODE_TIMEOUT_S = env.int("LEASEBOT_LOGIN_CODE_TIMEOUT_S", default=60)  # Waiting for an e-mailed code.
 
 # --- Dispatch ---

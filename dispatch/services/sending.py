@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -35,16 +36,18 @@ from inbox.services import (
     guardrail_reasons,
     outbound_hold_for_accounts,
     outbound_mark_sent,
+    outbound_mark_unknown,
     outbound_return_to_review,
 )
 from leasebot.core import metrics
 from leasebot.core.logging import log_context
 from platforms.choices import CircuitState
-from platforms.connectors.base import Connector, Receipt
+from platforms.connectors.base import Connector, ReadBack
 from platforms.connectors.errors import ConnectorError, OutcomeUnknown
 from platforms.models import PlatformAccount
 from platforms.policies import account_may_run, resolve_send_mode
 from platforms.services import account_record_failure, account_record_success, account_set_circuit
+from platforms.textmatch import Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -173,36 +176,53 @@ def _fail_row(row: OutboundMessage, account: PlatformAccount, error: ConnectorEr
     metrics.inc("leasebot_outbound_total", platform=platform, status=locked.status)
 
 
+def _keep_outbound_before(row: OutboundMessage) -> Callable[[int], None]:
+    """Remember, right before the click, how many outbound messages the thread showed (for a read-back after a crash)."""
+
+    def keep(count: int) -> None:
+        row.outbound_before = count
+        OutboundMessage.objects.filter(pk=row.pk, status=OutboundStatus.SENDING).update(outbound_before=count)
+
+    return keep
+
+
 def _send_one(row: OutboundMessage, account: PlatformAccount, connector: Connector, summary: SendSummary) -> None:
     started = row.sending_started_at or timezone.now()
     platform = account.platform.slug
     with log_context(dispatch_key=row.dispatch_key, conversation=row.conversation_id):
         try:
-            receipt = connector.send_message(row.conversation.thread_ref, row.body)
+            receipt = connector.send_message(
+                row.conversation.thread_ref, row.body, before_click=_keep_outbound_before(row)
+            )
         except OutcomeUnknown as exc:
-            # Maybe sent: never send again; read back now, else leave it to reconciliation.
-            found = _safe_find_sent(connector, row)
-            if found is not None and outbound_mark_sent(outbound_id=row.pk, receipt=found, reconciled=True):
-                attempt_record(
-                    account=account,
-                    stage=Stage.SEND,
-                    outcome=AttemptOutcome.RECONCILED,
-                    started_at=started,
-                    outbound=row,
-                    error=exc,
-                )
-                summary.reconciled += 1
-            else:
-                attempt_record(
-                    account=account,
-                    stage=Stage.SEND,
-                    outcome=AttemptOutcome.RETRY,
-                    started_at=started,
-                    outbound=row,
-                    error=exc,
-                    detail={"left": "sending"},
-                )
-                summary.unknown += 1
+            # Maybe sent: never send again. Read back now; absent (perhaps not shown yet) waits
+            # for the lease and a second look, anything doubtful goes to a person.
+            read = _safe_find_sent(connector, row)
+            verdict = read.verdict if read is not None else None
+            if read is not None and read.receipt is not None:
+                if outbound_mark_sent(outbound_id=row.pk, receipt=read.receipt, reconciled=True):
+                    attempt_record(
+                        account=account,
+                        stage=Stage.SEND,
+                        outcome=AttemptOutcome.RECONCILED,
+                        started_at=started,
+                        outbound=row,
+                        error=exc,
+                    )
+                    summary.reconciled += 1
+                return
+            if read is not None and verdict is Verdict.UNKNOWN:
+                outbound_mark_unknown(outbound_id=row.pk, evidence=read.evidence())
+            attempt_record(
+                account=account,
+                stage=Stage.SEND,
+                outcome=AttemptOutcome.RETRY,
+                started_at=started,
+                outbound=row,
+                error=exc,
+                detail={"left": "unknown" if verdict is Verdict.UNKNOWN else "sending"},
+            )
+            summary.unknown += 1
             return
         except ConnectorError as exc:
             _fail_row(row, account, exc, summary)
@@ -223,10 +243,15 @@ def _send_one(row: OutboundMessage, account: PlatformAccount, connector: Connect
             summary.sent += 1
 
 
-def _safe_find_sent(connector: Connector, row: OutboundMessage) -> Receipt | None:
-    after = (row.sending_started_at or timezone.now()) - timedelta(minutes=2)
+def _read_back(connector: Connector, row: OutboundMessage) -> ReadBack:
+    """Read the row's thread back and judge it with the pre-click count the send job kept."""
+    after = row.sending_started_at or timezone.now()
+    return connector.find_sent(row.conversation.thread_ref, row.body, after, outbound_before=row.outbound_before)
+
+
+def _safe_find_sent(connector: Connector, row: OutboundMessage) -> ReadBack | None:
     try:
-        return connector.find_sent(row.conversation.thread_ref, row.body, after)
+        return _read_back(connector, row)
     except ConnectorError:
         logger.warning("read-back failed for outbound %s; it stays in sending", row.pk)
         return None
@@ -249,9 +274,11 @@ def reconcile_stale(
 ) -> None:
     """Resolve rows stuck in ``sending`` past their lease by reading the thread back.
 
-    Found means ``sent``; not found means the click never landed, so the row is queued
-    again, except after too many lost-worker redeliveries, when it is dead-lettered
-    (a job that kills its worker must not loop for ever).
+    Confirmed means ``sent``; absent (nothing of ours arrived, and the thread's outbound
+    count did not move since before the click) means the click never landed, so the row is
+    queued again, except after too many lost-worker redeliveries, when it is dead-lettered
+    (a job that kills its worker must not loop for ever); anything doubtful becomes
+    ``unknown`` and waits for a person with the evidence, never for a blind resend.
     """
     cutoff = timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S)
     stale_ids = list(
@@ -266,9 +293,7 @@ def reconcile_stale(
         row = OutboundMessage.objects.select_related("conversation").get(pk=pk)
         started = timezone.now()
         try:
-            found = connector.find_sent(
-                row.conversation.thread_ref, row.body, (row.sending_started_at or started) - timedelta(minutes=2)
-            )
+            read = _read_back(connector, row)
         except ConnectorError as exc:
             attempt_record(
                 account=account,
@@ -280,17 +305,29 @@ def reconcile_stale(
             )
             after_error(account, Stage.RECONCILE, exc)
             raise
-        if found is not None:
-            if outbound_mark_sent(outbound_id=pk, receipt=found, reconciled=True):
+        if read.receipt is not None:
+            if outbound_mark_sent(outbound_id=pk, receipt=read.receipt, reconciled=True):
                 attempt_record(
                     account=account,
                     stage=Stage.RECONCILE,
                     outcome=AttemptOutcome.RECONCILED,
                     started_at=started,
                     outbound=row,
-                    detail={"found": True},
+                    detail={"found": True, "reason": read.check.reason},
                 )
                 summary.reconciled += 1
+        elif read.verdict is Verdict.UNKNOWN:
+            # Something may be our reply in a form we do not recognise: a person decides.
+            if outbound_mark_unknown(outbound_id=pk, evidence=read.evidence()):
+                attempt_record(
+                    account=account,
+                    stage=Stage.RECONCILE,
+                    outcome=AttemptOutcome.BLOCKED,
+                    started_at=started,
+                    outbound=row,
+                    detail={"found": "unknown", "reason": read.check.reason},
+                )
+                summary.unknown += 1
         else:
             _requeue_lost(pk, account, summary, started)
         if lock is not None:

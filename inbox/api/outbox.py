@@ -87,6 +87,7 @@ class OutboundSerializer(serializers.ModelSerializer[OutboundMessage]):
             "sent_at",
             "platform_message_ref",
             "attempts",
+            "outcome_evidence",
             "last_error_class",
             "last_error",
             "created_at",
@@ -115,6 +116,19 @@ class OutboundApproveSerializer(serializers.Serializer[Any]):
     """Approve as is, or with a last edit of the text."""
 
     body = serializers.CharField(max_length=4000, required=False, allow_blank=False, trim_whitespace=True)
+
+
+class OutboundResolveSerializer(serializers.Serializer[Any]):
+    """A person's decision on an unknown outcome: it was sent (optionally: this message) or send it now."""
+
+    sent = serializers.BooleanField()
+    message_ref = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict) and "sent" in data and not isinstance(data["sent"], bool):
+            raise serializers.ValidationError({"sent": ["must be true or false"]})
+        return super().to_internal_value(data)
 
 
 class OutboundRejectSerializer(serializers.Serializer[Any]):
@@ -199,6 +213,16 @@ class OutboundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data = OutboundRejectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         row = services.outbound_reject(outbound_id=row.pk, actor=request.user, reason=data.validated_data["reason"])
+        return Response(self.get_serializer(self._reload(row.pk)).data)
+
+    @extend_schema(request=OutboundResolveSerializer, responses={200: OutboundSerializer, **_REFUSED})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str | None = None) -> Response:
+        """Settle an unknown outcome from the evidence: it was sent, or it was not and goes out now (once)."""
+        row = self.get_object()
+        data = OutboundResolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = services.outbound_resolve_unknown(outbound_id=row.pk, actor=request.user, **data.validated_data)
         return Response(self.get_serializer(self._reload(row.pk)).data)
 
     def _reload(self, pk: int) -> OutboundMessage:

@@ -52,6 +52,14 @@ class OutboundMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     platform_message_ref = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    outbound_before = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Outbound messages the thread showed right before the send click."
+    )
+    outcome_evidence = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The read-back's verdict and candidate messages when the outcome is unknown.",
+    )
     not_before = models.DateTimeField(
         null=True, blank=True, help_text="A failed row is not claimed again before this time (its retry schedule)."
     )

@@ -26,8 +26,10 @@ from inbox.services.outbox import (
     outbound_edit,
     outbound_hold_for_accounts,
     outbound_mark_sent,
+    outbound_mark_unknown,
     outbound_reject,
     outbound_reply_manual,
+    outbound_resolve_unknown,
     outbound_return_to_review,
 )
 from inbox.services.review import (
@@ -72,8 +74,10 @@ __all__ = [
     "outbound_edit",
     "outbound_hold_for_accounts",
     "outbound_mark_sent",
+    "outbound_mark_unknown",
     "outbound_reject",
     "outbound_reply_manual",
+    "outbound_resolve_unknown",
     "outbound_return_to_review",
     "outbound_seen",
     "reply_template_save",

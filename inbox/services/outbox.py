@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from inbox import enqueue, holds
 from inbox.choices import REVIEWABLE_STATUSES, Direction, OutboundStatus, Purpose, ReasonCode, Source
@@ -23,6 +24,7 @@ from inbox.guardrails import check_text
 from inbox.holds import HoldReason
 from inbox.models import Conversation, Decision, Message, OutboundMessage
 from inbox.notify import notify_human_needed
+from inbox.services.escalation import conversation_escalate
 from leasebot.core import metrics
 from leasebot.core.exceptions import Conflict, NotAllowed, ValidationFailed
 from leasebot.core.services import audit_record
@@ -376,17 +378,19 @@ def outbound_return_to_review(
 
 @transaction.atomic
 def outbound_mark_sent(*, outbound_id: int, receipt: Receipt, reconciled: bool = False) -> bool:
-    """Commit ``sent`` with the receipt if the row is still ``sending``; record the message. Idempotent."""
+    """Commit ``sent`` with the receipt if the row is ``sending`` (or ``unknown``); record the message. Idempotent."""
     row = OutboundMessage.objects.select_for_update().get(pk=outbound_id)
     if row.status == OutboundStatus.SENT:
         return False
-    if row.status != OutboundStatus.SENDING:
+    if row.status not in (OutboundStatus.SENDING, OutboundStatus.UNKNOWN):
         logger.error("outbound %s is %s, not sending: receipt %s not applied", row.pk, row.status, receipt.message_ref)
         return False
+    if row.status == OutboundStatus.UNKNOWN:
+        row.hold_reasons = holds.without(row.hold_reasons, ReasonCode.OUTCOME_UNKNOWN)
     row.status = OutboundStatus.SENT
     row.sent_at = receipt.sent_at or timezone.now()
     row.platform_message_ref = receipt.message_ref
-    row.save(update_fields=["status", "sent_at", "platform_message_ref", "updated_at"])
+    row.save(update_fields=["status", "sent_at", "platform_message_ref", "hold_reasons", "updated_at"])
     Message.objects.get_or_create(
         conversation_id=row.conversation_id,
         platform_message_ref=receipt.message_ref,
@@ -406,3 +410,112 @@ def outbound_mark_sent(*, outbound_id: int, receipt: Receipt, reconciled: bool =
         after={"platform_message_ref": receipt.message_ref, "reconciled": reconciled},
     )
     return True
+
+
+@transaction.atomic
+def outbound_mark_unknown(*, outbound_id: int, evidence: dict[str, Any], system: str = "worker") -> bool:
+    """A reply that may have been sent but cannot be confirmed: hold it for a person with the evidence.
+
+    Only a ``sending`` row becomes ``unknown``; it is never queued again by the machine. The
+    conversation is escalated through the one door, so an agent looks at the thread.
+    """
+    row = OutboundMessage.objects.select_for_update().get(pk=outbound_id)
+    if row.status != OutboundStatus.SENDING:
+        return False
+    row.status = OutboundStatus.UNKNOWN
+    row.outcome_evidence = evidence
+    row.hold_reasons = holds.merged(
+        row.hold_reasons, [HoldReason.of(ReasonCode.OUTCOME_UNKNOWN, str(evidence.get("reason", "")))]
+    )
+    row.save(update_fields=["status", "outcome_evidence", "hold_reasons", "updated_at"])
+    audit_record(
+        action="outbound.outcome_unknown",
+        system=system,
+        obj=row,
+        before={"status": OutboundStatus.SENDING},
+        after={"status": row.status, "verdict": evidence.get("verdict", "")},
+        reason=str(evidence.get("reason", ""))[:200],
+    )
+    metrics.inc("leasebot_outbound_total", platform=row.account.platform.slug, status=row.status)
+    conversation_escalate(
+        conversation_id=row.conversation_id,
+        reasons=[HoldReason.of(ReasonCode.OUTCOME_UNKNOWN, f"reply {row.pk}: check the thread")],
+        system=system,
+    )
+    return True
+
+
+@transaction.atomic
+def outbound_resolve_unknown(
+    *, outbound_id: int, actor: Actor, sent: bool, message_ref: str = "", reason: str = ""
+) -> OutboundMessage:
+    """A person settles an unknown outcome: it was sent (with the platform message, if known) or send it now.
+
+    "Sent" records the reply as sent (from the candidate the person picked, else without a
+    platform reference); "not sent" queues it through the normal send path, as an approval.
+    """
+    row = OutboundMessage.objects.select_for_update().select_related("conversation").get(pk=outbound_id)
+    if row.status != OutboundStatus.UNKNOWN:
+        raise NotAllowed(f"outbound {row.pk} is {row.status}; only an unknown outcome is resolved", status=row.status)
+    candidates = {str(c.get("ref")): c for c in (row.outcome_evidence or {}).get("candidates", [])}
+    if message_ref and message_ref not in candidates:
+        raise ValidationFailed("message_ref must be one of the candidate messages", field="message_ref")
+    now = timezone.now()
+    before = {"status": row.status}
+    if sent:
+        row.status = OutboundStatus.SENT
+        picked = candidates.get(message_ref, {})
+        row.sent_at = parse_datetime(str(picked["sent_at"])) if picked.get("sent_at") else now
+        row.platform_message_ref = message_ref
+        row.save(update_fields=["status", "sent_at", "platform_message_ref", "updated_at"])
+        if message_ref:
+            Message.objects.get_or_create(
+                conversation_id=row.conversation_id,
+                platform_message_ref=message_ref,
+                defaults={
+                    "direction": Direction.OUTBOUND,
+                    "body": row.body,
+                    "sent_at": row.sent_at,
+                    "sent_by_bot": row.source == Source.BOT,
+                    "sender_name": "lease-bot",
+                },
+            )
+        Conversation.objects.filter(pk=row.conversation_id).update(last_outbound_at=row.sent_at)
+    else:
+        if row.conversation.opted_out:
+            raise NotAllowed("cannot send: the renter opted out", status=row.status)
+        permission = account_may_run(row.account_id)
+        if not permission.allowed:
+            raise NotAllowed(f"cannot send: {permission.reason}", status=row.status)
+        row.status = OutboundStatus.QUEUED
+        row.queued_at = now
+        row.not_before = None
+        row.sending_started_at = None
+        row.outbound_before = None
+        row.approved_by = _actor_or_none(actor)
+        row.approved_at = now
+        row.save(
+            update_fields=[
+                "status",
+                "queued_at",
+                "not_before",
+                "sending_started_at",
+                "outbound_before",
+                "approved_by",
+                "approved_at",
+                "updated_at",
+            ]
+        )
+        account_id = row.account_id
+        transaction.on_commit(lambda: enqueue.send(account_id))
+    row.hold_reasons = holds.without(row.hold_reasons, ReasonCode.OUTCOME_UNKNOWN)
+    row.save(update_fields=["hold_reasons", "updated_at"])
+    audit_record(
+        action="outbound.outcome_resolved",
+        actor=actor,
+        obj=row,
+        before=before,
+        after={"status": row.status, "message_ref": message_ref},
+        reason=(reason or ("it was sent" if sent else "not sent: send it"))[:200],
+    )
+    return row

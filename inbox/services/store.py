@@ -16,6 +16,7 @@ from inbox.holds import HoldReason
 from inbox.models import Conversation, Message, OutboundMessage
 from inbox.services.escalation import conversation_escalate
 from inbox.services.outbox import outbound_cancel_for_conversation, outbound_mark_sent
+from platforms import textmatch
 from platforms.connectors.base import Inbound, Receipt
 from platforms.models import PlatformAccount
 
@@ -70,36 +71,39 @@ def message_store(*, account: PlatformAccount, item: Inbound) -> Stored:
         return Stored(conversation.pk, message.pk, created=True)
 
 
+#: Our rows an outbound message on the platform may be: being sent, maybe sent, or sent.
+_OURS = (OutboundStatus.SENDING, OutboundStatus.UNKNOWN, OutboundStatus.SENT)
+
+
 def outbound_seen(*, stored: Stored, item: Inbound) -> bool:
     """Return True if an outbound message seen on the platform is ours; else hand the conversation to people.
 
-    Ours means a row with that platform ref, or a row still ``sending`` with the same text
-    (which this read-back also reconciles), or a sent row with the same text. Anything else
-    a person typed on the platform itself: a human reply wins, the bot goes silent there.
+    Ours means a row with that platform ref, or a row being sent, maybe sent or sent whose
+    text :func:`platforms.textmatch.match` recognises however the site rendered it (a
+    truncated preview counts: ingest must never take the bot's words for a person's). A row
+    still ``sending`` or ``unknown`` that the whole text matches is reconciled to ``sent``
+    here. Anything else a person typed on the platform itself: a human reply wins, the bot
+    goes silent there.
     """
     conversation_id = stored.conversation_id
     ours = OutboundMessage.objects.filter(
         conversation_id=conversation_id, platform_message_ref=item.message_ref
     ).exists()
     if not ours:
-        pending = (
-            OutboundMessage.objects.filter(
-                conversation_id=conversation_id, status=OutboundStatus.SENDING, body=item.body.strip()
-            )
+        rows = list(
+            OutboundMessage.objects.filter(conversation_id=conversation_id, status__in=_OURS)
             .order_by("pk")
-            .first()
+            .only("pk", "status", "body")
         )
-        if pending is not None:
+        kinds = {row.pk: textmatch.match(row.body, item.body) for row in rows}
+        pending = [r for r in rows if r.status != OutboundStatus.SENT and kinds[r.pk].full]
+        if pending:
             outbound_mark_sent(
-                outbound_id=pending.pk,
+                outbound_id=pending[0].pk,
                 receipt=Receipt(item.thread_ref, item.message_ref, item.sent_at),
                 reconciled=True,
             )
-            ours = True
-        else:
-            ours = OutboundMessage.objects.filter(
-                conversation_id=conversation_id, status=OutboundStatus.SENT, body=item.body.strip()
-            ).exists()
+        ours = any(kind is not textmatch.MatchKind.NONE for kind in kinds.values())
     if ours:
         Message.objects.filter(pk=stored.message_id).update(sent_by_bot=True)
         return True

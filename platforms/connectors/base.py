@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar, Literal
+
+from platforms.textmatch import SentCheck, Verdict
 
 Direction = Literal["in", "out"]
 
@@ -57,6 +60,48 @@ class Receipt:
     sent_at: datetime
 
 
+@dataclasses.dataclass(frozen=True)
+class ReadBack:
+    """What reading a thread back says about one reply (see :func:`platforms.textmatch.check_sent`).
+
+    ``receipt`` is set only when the verdict is CONFIRMED; ``candidates`` are the outbound
+    messages the verdict weighed (the evidence a person sees when it is UNKNOWN).
+    """
+
+    check: SentCheck
+    receipt: Receipt | None
+    candidates: tuple[Inbound, ...] = ()
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.check.verdict
+
+    def evidence(self, *, excerpt: int = 300) -> dict[str, object]:
+        """The verdict and its candidates as JSON for the outbox row and the person who decides."""
+        kinds = {e.ref: e.kind.value for e in self.check.evidence}
+        return {
+            "verdict": self.check.verdict.value,
+            "reason": self.check.reason,
+            "outbound_before": self.check.outbound_before,
+            "outbound_now": self.check.outbound_now,
+            "candidates": [
+                {
+                    "ref": c.message_ref,
+                    "sent_at": c.sent_at.isoformat(),
+                    "match": kinds.get(c.message_ref, "none"),
+                    "body": c.body[:excerpt],
+                }
+                for c in self.candidates
+            ],
+        }
+
+
+#: Called once the reply is typed, right before the click, with the number of outbound
+#: messages the thread shows then: the send job keeps it, so a read-back after a crash can
+#: tell "nothing arrived" from "something arrived that we do not recognise".
+BeforeClick = Callable[[int], None]
+
+
 class Connector(abc.ABC):
     """One platform's implementation of login, read, send and read-back."""
 
@@ -71,9 +116,9 @@ class Connector(abc.ABC):
         """Return every message newer than ``since``, across all inbox pages, oldest first."""
 
     @abc.abstractmethod
-    def send_message(self, thread_ref: str, body: str) -> Receipt:
-        """Post ``body`` in the thread and return the platform's receipt."""
+    def send_message(self, thread_ref: str, body: str, *, before_click: BeforeClick | None = None) -> Receipt:
+        """Post ``body`` in the thread once and return the platform's receipt once the thread shows it."""
 
     @abc.abstractmethod
-    def find_sent(self, thread_ref: str, body: str, after: datetime) -> Receipt | None:
-        """Read the thread back and return the receipt of ``body`` if it was sent after ``after``."""
+    def find_sent(self, thread_ref: str, body: str, after: datetime, *, outbound_before: int | None = None) -> ReadBack:
+        """Read the thread back and judge whether ``body`` was sent at or after ``after``."""

@@ -15,8 +15,10 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from platforms.connectors.base import Connector, Inbound, Receipt
+from platforms import textmatch
+from platforms.connectors.base import BeforeClick, Connector, Inbound, ReadBack, Receipt
 from platforms.connectors.errors import ConnectorError, OutcomeUnknown
+from platforms.connectors.web.send import FIND_SENT_TOLERANCE
 
 
 @dataclasses.dataclass
@@ -33,6 +35,8 @@ class FakePlatform:
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
     _ids: itertools.count = dataclasses.field(default_factory=lambda: itertools.count(1000))
     on_send: Callable[[], None] | None = None
+    #: How the platform shows a text (the default: as typed); a test may curl quotes, linkify...
+    render: Callable[[str], str] = lambda text: text
 
     def inbound(
         self,
@@ -75,10 +79,19 @@ class FakeConnector(Connector):
         self.p.calls.append("fetch")
         if self.p.fetch_errors:
             raise self.p.fetch_errors.pop(0)
-        return sorted((m for m in self.p.messages if since is None or m.sent_at > since), key=lambda m: m.sent_at)
+        return sorted(
+            (
+                dataclasses.replace(m, body=self.p.render(m.body))
+                for m in self.p.messages
+                if since is None or m.sent_at > since
+            ),
+            key=lambda m: m.sent_at,
+        )
 
-    def send_message(self, thread_ref: str, body: str) -> Receipt:
+    def send_message(self, thread_ref: str, body: str, *, before_click: BeforeClick | None = None) -> Receipt:
         self.p.calls.append("send")
+        if before_click is not None:
+            before_click(sum(1 for m in self.p.messages if m.thread_ref == thread_ref and m.direction == "out"))
         if self.p.on_send is not None:
             self.p.on_send()
         if self.p.send_errors:
@@ -90,9 +103,22 @@ class FakeConnector(Connector):
             raise OutcomeUnknown("confirmation page failed")
         return Receipt(thread_ref, item.message_ref, item.sent_at)
 
-    def find_sent(self, thread_ref: str, body: str, after: datetime) -> Receipt | None:
+    def find_sent(self, thread_ref: str, body: str, after: datetime, *, outbound_before: int | None = None) -> ReadBack:
+        """The real connectors' judgement (platforms.textmatch) over this thread, as shown (``shown``)."""
         self.p.calls.append("find_sent")
-        for m in self.p.messages:
-            if m.direction == "out" and m.thread_ref == thread_ref and m.body == body and m.sent_at >= after:
-                return Receipt(thread_ref, m.message_ref, m.sent_at)
-        return None
+        thread = [m for m in self.p.messages if m.thread_ref == thread_ref]
+        shown = [dataclasses.replace(m, body=self.p.render(m.body)) for m in thread]
+        check = textmatch.check_sent(
+            body,
+            [textmatch.ThreadMessage(m.message_ref, m.body, m.sent_at, m.direction) for m in shown],
+            claimed_at=after,
+            outbound_before=outbound_before,
+            tolerance=FIND_SENT_TOLERANCE,
+        )
+        refs = {e.ref for e in check.evidence}
+        candidates = tuple(m for m in shown if m.message_ref in refs)
+        receipt = None
+        if check.verdict is textmatch.Verdict.CONFIRMED:
+            found = next(m for m in candidates if m.message_ref == check.ref)
+            receipt = Receipt(thread_ref, found.message_ref, found.sent_at)
+        return ReadBack(check=check, receipt=receipt, candidates=candidates)

@@ -326,7 +326,7 @@ def test_reconcile_read_back_error_leaves_row_sending(fake_platform: FakePlatfor
     OutboundMessage.objects.filter(pk=row.pk).update(status="sending", sending_started_at=stale)
 
     class Broken:
-        def find_sent(self, *a: object) -> None:
+        def find_sent(self, *a: object, **kw: object) -> None:
             raise errors.Transient("timeout")
 
     account = PlatformAccount.objects.select_related("platform").get(pk=row.account_id)

@@ -149,3 +149,42 @@ def test_dead_letter_discard_needs_reason(admin_client: Any, conversation: Any) 
     assert admin_client.post(f"/api/v1/dead-letters/{letter.pk}/discard/", {}, format="json").status_code == 400
     response = admin_client.post(f"/api/v1/dead-letters/{letter.pk}/discard/", {"reason": "renter gone"}, format="json")
     assert response.json()["status"] == "discarded"
+
+
+def _unknown(conversation: Any) -> Any:
+    evidence = {
+        "verdict": "unknown",
+        "reason": "outbound count went from 0 to 1 but no text matches",
+        "outbound_before": 0,
+        "outbound_now": 1,
+        "candidates": [{"ref": "m77", "sent_at": "2026-11-30T12:00:00+00:00", "match": "none", "body": "[removed]"}],
+    }
+    return OutboundFactory(conversation=conversation, status="unknown", outcome_evidence=evidence, body="Yes, it is.")
+
+
+def test_resolve_an_unknown_outcome_as_sent_with_the_picked_message(agent_client: Any, conversation: Any) -> None:
+    row = _unknown(conversation)
+    response = agent_client.post(
+        f"/api/v1/outbound/{row.pk}/resolve/", {"sent": True, "message_ref": "m77"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert (response.json()["status"], response.json()["platform_message_ref"]) == ("sent", "m77")
+    assert AuditLog.objects.filter(action="outbound.outcome_resolved", object_id=str(row.pk)).exists()
+
+
+def test_resolve_refuses_bad_input_and_rows_that_are_not_unknown(
+    agent_client: Any, conversation: Any, draft: Any, foreign_conversation: Any
+) -> None:
+    row = _unknown(conversation)
+    url = f"/api/v1/outbound/{row.pk}/resolve/"
+    assert agent_client.post(url, {"sent": "yes"}, format="json").status_code == 400
+    assert agent_client.post(url, {}, format="json").status_code == 400
+    assert agent_client.post(url, {"sent": True, "message_ref": "m-other"}, format="json").status_code == 400
+    assert agent_client.post(f"/api/v1/outbound/{draft.pk}/resolve/", {"sent": True}, format="json").status_code == 409
+    foreign = _unknown(foreign_conversation)
+    assert (
+        agent_client.post(f"/api/v1/outbound/{foreign.pk}/resolve/", {"sent": True}, format="json").status_code == 404
+    )
+    row.refresh_from_db()
+    foreign.refresh_from_db()
+    assert (row.status, foreign.status) == ("unknown", "unknown")

@@ -42,8 +42,8 @@ def fast_guard_settings(settings: Any) -> Any:
     settings.LEASEBOT_GUARD_MAX_RETRIES = 2
     settings.LEASEBOT_GUARD_MAX_WAIT_S = 10
     settings.LEASEBOT_LOCATOR_WAIT_S = 0.3
-    settings.LEASEBOT_ROOMIES_CONFIRM_TIMEOUT_S = 4
-    settings.LEASEBOT_ROOMIES_CONFIRM_POLL_S = 0.25
+    settings.LEASEBOT_SEND_CONFIRM_TIMEOUT_S = 4
+    settings.LEASEBOT_SEND_CONFIRM_POLL_S = 0.25
     settings.LEASEBOT_LOGIN_CODE_TIMEOUT_S = 10
     settings.LEASEBOT_NAV_TIMEOUT_S = 10
     settings.LEASEBOT_ACTION_TIMEOUT_S = 5

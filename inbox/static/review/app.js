@@ -199,6 +199,7 @@
     pending_review: "Held for review",
     queued: "Queued — waiting for the sender",
     sending: "Sending — waiting for the platform's receipt",
+    unknown: "Outcome unknown — check the thread and decide",
     sent: "Sent",
     failed: "Failed — will retry",
     dead: "Failed for good (dead letter)",

@@ -37,6 +37,40 @@
     return box;
   }
 
+  /* A reply that may have gone out: the read-back's verdict, the candidate messages, and the
+     person's two ways out (it was sent: this one; it was not: send it now). Never a blind resend. */
+  function unknownBox(row) {
+    const ev = row.outcome_evidence || {};
+    const button = (text, cls, handler) => {
+      const b = LB.el("button", { type: "button", class: cls, text: text });
+      b.addEventListener("click", handler);
+      return b;
+    };
+    const box = LB.el("div", { class: "unknown" },
+      LB.el("p", { class: "warn", text: "Not known whether this reply reached the platform: " + (ev.reason || "no confirmation") }));
+    const list = LB.el("ul", { class: "plain" });
+    for (const c of ev.candidates || []) {
+      list.append(LB.el("li", {},
+        LB.el("span", { class: "muted", text: LB.fmt(c.sent_at) + " · match: " + c.match + " · " }),
+        LB.el("span", { text: c.body }), " ",
+        button("This is our reply", "btn", () => resolve(row, true, c.ref))));
+    }
+    if (!(ev.candidates || []).length) list.append(LB.el("li", { class: "empty", text: "No candidate message was read back." }));
+    box.append(list,
+      button("It was sent (no message above)", "btn", () => resolve(row, true, "")),
+      button("It was not sent: send it now", "btn primary", () => {
+        if (window.confirm("Send this reply to " + (conv.renter_name || "the renter") + " now? Check the thread on the platform first.")) resolve(row, false, "");
+      }));
+    return box;
+  }
+
+  function resolve(row, sent, ref) {
+    return act("Not resolved", async () => {
+      await LB.api("outbound/" + row.id + "/resolve/", { method: "POST", body: { sent: sent, message_ref: ref } });
+      return (sent ? "Recorded as sent" : "Queued to send") + " for " + (conv.renter_name || "the renter");
+    });
+  }
+
   function renderOutbound(rows) {
     const list = LB.clear($("c-outbound"));
     if (!rows.length) list.append(LB.el("li", { class: "empty", text: "No replies yet." }));
@@ -47,6 +81,7 @@
         LB.el("p", { class: "ob-body", text: row.body }),
         statusNode(row),
       );
+      if (row.status === "unknown") li.append(unknownBox(row));
       if (row.approved_by) {
         li.append(LB.el("div", { class: "muted", text: "Approved by " + row.approved_by + " " + LB.fmt(row.approved_at) + (row.hold_to_answer_seconds !== null ? " · hold to answer " + LB.duration(row.hold_to_answer_seconds) : "") }));
       }

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 
-from django.conf import settings
-
-from platforms.connectors.base import Inbound, Receipt
-from platforms.connectors.errors import OutcomeUnknown
+from platforms.connectors.base import Inbound
 from platforms.connectors.roomies import parsing
 from platforms.connectors.roomies.locators import LOCATORS
 from platforms.connectors.web import BrowserConnector, ThreadRow
@@ -45,22 +41,3 @@ class RoomiesConnector(BrowserConnector):
             listing_url=self.absolute(href),
             listing_title=context.get("listing_title") or "",
         )
-
-    def confirm_sent(self, thread_ref: str, body: str, before: set[str]) -> Receipt:
-        """Poll the thread: Roomies shows a sent reply only after a delay; not seen is unknown, not failed."""
-        timeout = float(settings.LEASEBOT_ROOMIES_CONFIRM_TIMEOUT_S)
-        interval = float(settings.LEASEBOT_ROOMIES_CONFIRM_POLL_S)
-        deadline = time.monotonic() + timeout
-        while True:
-            if not self.page.url.split("#")[0].endswith(f"/inbox/{thread_ref}"):
-                self.goto(self.url("thread", thread_ref=thread_ref))
-            receipt = self._match_new(thread_ref, body, before)
-            if receipt is not None:
-                return receipt
-            if time.monotonic() + interval > deadline:
-                self._save_failure("send-unconfirmed")
-                raise OutcomeUnknown(
-                    f"roomies: reply not visible after {timeout:.0f}s of polling", **self._extra(thread=thread_ref)
-                )
-            time.sleep(interval)
-            self.goto(self.url("thread", thread_ref=thread_ref))

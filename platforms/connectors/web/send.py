@@ -1,23 +1,27 @@
 """Sending: type the reply, click once, and accept nothing but the reply seen in the thread.
 
 Everything up to the click runs through the guard and may be retried; the click is the
-point of no return. After it, a visible confirmation (the new message, from our side,
-with the same body) is the only success: a rejection the site states is
-:class:`~platforms.connectors.errors.Permanent`, anything else is
-:class:`~platforms.connectors.errors.OutcomeUnknown`, and the click is never repeated.
-:meth:`ReplySender.find_sent` reads a thread back to settle such an unknown outcome.
+point of no return. After it, a visible confirmation (one new message from our side that
+:func:`platforms.textmatch.match` calls our reply, however the site renders it) is the only
+success: a rejection the site states is :class:`~platforms.connectors.errors.Permanent`,
+anything else is :class:`~platforms.connectors.errors.OutcomeUnknown`, and the click is
+never repeated. Sites that show a new message late are polled for
+``LEASEBOT_SEND_CONFIRM_TIMEOUT_S``. :meth:`ReplySender.find_sent` reads a thread back to
+settle an unknown outcome, with the same matcher and the same verdicts.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
+from django.conf import settings
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Response as PlaywrightResponse
 
-from platforms.connectors.base import Receipt
+from platforms import textmatch
+from platforms.connectors.base import BeforeClick, Inbound, ReadBack, Receipt
 from platforms.connectors.errors import ConnectorError, OutcomeUnknown, Permanent
 from platforms.connectors.web.blocks import clean_error
 from platforms.connectors.web.read import InboxReader
@@ -26,16 +30,23 @@ from platforms.connectors.web.read import InboxReader
 #: (platform clocks, and times shown to the minute or second).
 FIND_SENT_TOLERANCE = timedelta(minutes=2)
 
+#: Earlier than any message: with only the new messages as the thread, all are candidates.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 def normalize_body(text: str) -> str:
-    """Compare bodies as platforms show them: line endings and runs of whitespace do not count."""
-    return re.sub(r"\s+", " ", text.replace("\r\n", "\n")).strip()
+    """The canonical form replies are compared in (see :func:`platforms.textmatch.canonical`)."""
+    return textmatch.canonical(text)
+
+
+def _thread(messages: list[Inbound]) -> list[textmatch.ThreadMessage]:
+    return [textmatch.ThreadMessage(m.message_ref, m.body, m.sent_at, m.direction) for m in messages]
 
 
 class ReplySender(InboxReader):
     """Send a reply once and confirm it; read a thread back for a reply whose outcome is unknown."""
 
-    def send_message(self, thread_ref: str, body: str) -> Receipt:
+    def send_message(self, thread_ref: str, body: str, *, before_click: BeforeClick | None = None) -> Receipt:
         """Post ``body`` once; confirm it in the thread. After the click, never a second try."""
         if not body.strip():
             raise Permanent(f"{self.platform}: refusing to send an empty message", **self._extra())
@@ -43,6 +54,8 @@ class ReplySender(InboxReader):
             lambda: self._prepare_reply(thread_ref, body), refresh=self._refresh, name="send.prepare"
         )
         button = self.require("reply.submit")
+        if before_click is not None:
+            before_click(sum(1 for m in before if m.direction == "out"))
         self.guard.before_action(request=True)
         # The point of no return: from the click on, any failure is an unknown outcome.
         try:
@@ -74,10 +87,10 @@ class ReplySender(InboxReader):
         self.runtime.save_state(self.platform, self.config.account_id)
         return receipt
 
-    def _prepare_reply(self, thread_ref: str, body: str) -> set[str]:
+    def _prepare_reply(self, thread_ref: str, body: str) -> list[Inbound]:
         """Open the thread, note the messages already there, and type the reply (nothing sent yet)."""
         self._ensure_thread_session(thread_ref)
-        existing = {m.message_ref for m in self.read_thread(thread_ref)}
+        existing = self.read_thread(thread_ref)
         self.fill(self.require("reply.body"), body)
         self.require("reply.submit")
         return existing
@@ -108,52 +121,73 @@ class ReplySender(InboxReader):
             )
         self._inspect(response, allow_login=False)
 
-    def confirm_sent(self, thread_ref: str, body: str, before: set[str]) -> Receipt:
-        """Find the new message in the thread after the send (Roomies overrides: it polls)."""
+    def confirm_sent(self, thread_ref: str, body: str, before: list[Inbound]) -> Receipt:
+        """Find our reply among the thread's new messages; poll while none has appeared yet.
+
+        One new message of ours that is the reply confirms it. Nothing new after
+        ``LEASEBOT_SEND_CONFIRM_TIMEOUT_S`` (some sites show a message late), or something new
+        that is not recognisably the reply, is an unknown outcome: never a second click.
+        """
+        timeout = float(settings.LEASEBOT_SEND_CONFIRM_TIMEOUT_S)
+        interval = float(settings.LEASEBOT_SEND_CONFIRM_POLL_S)
+        deadline = time.monotonic() + timeout
         if self._path_of(self.page.url) != self._path_of(
             self.url("thread", thread_ref=thread_ref)
         ) or not self._query_matches(thread_ref):
             self.goto(self.url("thread", thread_ref=thread_ref))
-        receipt = self._match_new(thread_ref, body, before)
-        if receipt is None:
-            self._save_failure("send-unconfirmed")
-            raise OutcomeUnknown(
-                f"{self.platform}: the reply is not in the thread after sending", **self._extra(thread=thread_ref)
-            )
-        return receipt
+        while True:
+            check = self._check_new(thread_ref, body, before)
+            if check.receipt is not None:
+                return check.receipt
+            if check.verdict is not textmatch.Verdict.ABSENT or time.monotonic() + interval > deadline:
+                self._save_failure("send-unconfirmed")
+                raise OutcomeUnknown(
+                    f"{self.platform}: the reply is not recognisably in the thread after sending ({check.check.reason})",
+                    **self._extra(thread=thread_ref, verdict=check.verdict.value),
+                )
+            time.sleep(interval)  # The site shows new messages late: look again.
+            self.goto(self.url("thread", thread_ref=thread_ref))
 
     def _query_matches(self, thread_ref: str) -> bool:
         """Say whether the page's query string names the thread (platforms with ``?id=`` thread URLs)."""
         expected = urlparse(self.url("thread", thread_ref=thread_ref)).query
         return not expected or expected in urlparse(self.page.url).query
 
-    def _match_new(self, thread_ref: str, body: str, before: set[str]) -> Receipt | None:
-        """Return the receipt of our reply with this body that was not in the thread before the click."""
-        wanted = normalize_body(body)
-        for message in reversed(self.read_thread(thread_ref)):
-            if (
-                message.direction == "out"
-                and message.message_ref not in before
-                and normalize_body(message.body) == wanted
-            ):
-                return Receipt(thread_ref=thread_ref, message_ref=message.message_ref, sent_at=message.sent_at)
-        return None
+    def _check_new(self, thread_ref: str, body: str, before: list[Inbound]) -> ReadBack:
+        """Judge the messages that were not in the thread before the click (all of them are candidates)."""
+        known = {m.message_ref for m in before}
+        new = [m for m in self.read_thread(thread_ref) if m.message_ref not in known]
+        check = textmatch.check_sent(body, _thread(new), claimed_at=_EPOCH, outbound_before=0)
+        return self._read_back(thread_ref, check, new)
 
-    def find_sent(self, thread_ref: str, body: str, after: datetime) -> Receipt | None:
-        """Read the thread back; return the receipt of ``body`` sent from our side at or after ``after``."""
+    def _read_back(self, thread_ref: str, check: textmatch.SentCheck, messages: list[Inbound]) -> ReadBack:
+        refs = {e.ref for e in check.evidence}
+        candidates = tuple(m for m in messages if m.message_ref in refs)
+        receipt = None
+        if check.verdict is textmatch.Verdict.CONFIRMED:
+            found = next(m for m in candidates if m.message_ref == check.ref)
+            receipt = Receipt(thread_ref=thread_ref, message_ref=found.message_ref, sent_at=found.sent_at)
+        return ReadBack(check=check, receipt=receipt, candidates=candidates)
+
+    def find_sent(self, thread_ref: str, body: str, after: datetime, *, outbound_before: int | None = None) -> ReadBack:
+        """Read the thread back and judge whether ``body`` went out from our side at or after ``after``.
+
+        ``outbound_before`` (the thread's outbound count before the click, when the send job
+        kept it) lets "nothing arrived" be told from "something we do not recognise arrived".
+        """
         if after.tzinfo is None:
             raise ValueError("after must be timezone-aware")
 
-        def op() -> Receipt | None:
+        def op() -> ReadBack:
             self._ensure_thread_session(thread_ref)
-            wanted = normalize_body(body)
-            for message in self.read_thread(thread_ref):
-                if (
-                    message.direction == "out"
-                    and message.sent_at >= after - FIND_SENT_TOLERANCE
-                    and normalize_body(message.body) == wanted
-                ):
-                    return Receipt(thread_ref=thread_ref, message_ref=message.message_ref, sent_at=message.sent_at)
-            return None
+            messages = self.read_thread(thread_ref)
+            check = textmatch.check_sent(
+                body,
+                _thread(messages),
+                claimed_at=after,
+                outbound_before=outbound_before,
+                tolerance=FIND_SENT_TOLERANCE,
+            )
+            return self._read_back(thread_ref, check, messages)
 
         return self.guard.run(op, refresh=self._refresh, name="find_sent")

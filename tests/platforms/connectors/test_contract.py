@@ -106,7 +106,8 @@ def test_send_message_posts_the_reply_exactly_once_and_find_sent_reads_it_back(p
     assert [m["body"] for m in thread["messages"] if m["direction"] == "out"] == [body]
 
     # and: read-back finds the same receipt, and ingest reports it as ours
-    assert acct.connector.find_sent(str(seeded["thread_id"]), body, started) == receipt
-    assert acct.connector.find_sent(str(seeded["thread_id"]), "a reply never sent", started) is None
+    assert acct.connector.find_sent(str(seeded["thread_id"]), body, started).receipt == receipt
+    never = acct.connector.find_sent(str(seeded["thread_id"]), "a reply never sent", started, outbound_before=1)
+    assert (never.verdict.value, never.receipt) == ("absent", None)
     ours = [m for m in acct.connector.fetch_new_messages(started - timedelta(seconds=5)) if m.direction == "out"]
     assert [m.message_ref for m in ours] == [receipt.message_ref]

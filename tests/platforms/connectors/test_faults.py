@@ -170,7 +170,7 @@ def test_send_whose_confirmation_fails_is_unknown_and_find_sent_resolves_it_with
     # The site did record it; reconciliation reads it back and never sends again.
     sent = acct.sent()
     assert len(sent) == 1
-    receipt = acct.new_connector().find_sent(str(seeded["thread_id"]), "Yes, Tuesday at 6 works.", started)
+    receipt = acct.new_connector().find_sent(str(seeded["thread_id"]), "Yes, Tuesday at 6 works.", started).receipt
     assert receipt is not None
     assert receipt.message_ref == str(sent[0]["message_id"])
     assert len(acct.sent()) == 1
@@ -181,17 +181,18 @@ def test_roomies_reply_not_visible_in_time_is_unknown_until_read_back(make_accou
     # The fault: the platform shows a reply only 6 s after it took it; the connector stops looking after
     # 0.5 s. The gap leaves the first read-back (which must not find it yet) room on a slow machine.
     sandbox_config(roomies_reply_delay_s=6.0)
-    settings.LEASEBOT_ROOMIES_CONFIRM_TIMEOUT_S = 0.5
+    settings.LEASEBOT_SEND_CONFIRM_TIMEOUT_S = 0.5
     acct, seeded = _logged_in_with_one_thread(make_account, "roomies")
     started = datetime.now(tz=UTC)
 
     with pytest.raises(OutcomeUnknown):
         acct.connector.send_message(str(seeded["thread_id"]), "See you Tuesday")
-    assert acct.connector.find_sent(str(seeded["thread_id"]), "See you Tuesday", started) is None
+    not_yet = acct.connector.find_sent(str(seeded["thread_id"]), "See you Tuesday", started, outbound_before=0)
+    assert (not_yet.verdict.value, not_yet.receipt) == ("absent", None)
 
     # ... until the platform shows it, when the read-back finds it
     receipt = eventually(
-        lambda: acct.connector.find_sent(str(seeded["thread_id"]), "See you Tuesday", started),
+        lambda: acct.connector.find_sent(str(seeded["thread_id"]), "See you Tuesday", started).receipt,
         "the read-back to find the reply once the platform shows it",
         interval=0.25,
     )
