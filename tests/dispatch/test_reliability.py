@@ -68,6 +68,8 @@ def world(tmp_path: Path) -> Iterator[World]:
     username = f"leasing-{secrets.token_hex(3)}@example.test"
     password = secrets.token_urlsafe(12)
     client.create_account(PLATFORM, username, password)
+    # The site as it really renders (curly quotes, links, late messages...): the promises must hold there.
+    client.set_profile(PLATFORM, username, "realistic", seed=7)
     account = PlatformAccountFactory(
         username=username, base_url=client.base_url(PLATFORM), credential_ref="env:RELIABILITY_SANDBOX_PASSWORD"
     )

@@ -45,8 +45,13 @@ def test_seed_demo_is_idempotent_and_complete(sandbox_url: str, monkeypatch: pyt
     assert unit.application_url
     assert BotSettings.load().rollout_stage == "full"
     assert PeriodicTask.objects.get(name="dispatch.ingest_platform:spareroom").interval.every == 10
-    threads = SandboxClient(sandbox_url).threads("spareroom", "leasing@spareroom.demo.test")
+    client = SandboxClient(sandbox_url)
+    threads = client.threads("spareroom", "leasing@spareroom.demo.test")
     assert len(threads) == 1  # Two inquiries round-robin over five platforms: one here.
+    # make run shows the replicas as the real sites render (the seeded realistic profile).
+    profile = client.profile("spareroom", "leasing@spareroom.demo.test")
+    assert (profile["name"], profile["seed"]) == ("realistic", 1)
+    assert profile["traits"]
 
 
 def test_seed_demo_refuses_a_dead_sandbox_and_a_short_password(sandbox_url: str) -> None:

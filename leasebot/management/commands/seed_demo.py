@@ -127,6 +127,15 @@ class Command(BaseCommand):
         parser.add_argument("--password", required=True, help="Password for the demo web users admin, agent and ops.")
         parser.add_argument("--send-mode", choices=["auto_send", "draft_only"], default="auto_send")
         parser.add_argument("--inquiries", type=int, default=5, help="Inquiries to post at once.")
+        parser.add_argument(
+            "--profile",
+            choices=["realistic", "plain"],
+            default="realistic",
+            help="How the replicas show messages: as the real sites do (realistic, seeded) or exactly as typed.",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=1, help="The realism profile's seed (replays the same rendering)."
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         client = SandboxClient(opts["sandbox_url"])
@@ -140,6 +149,8 @@ class Command(BaseCommand):
             users = self._users(opts["password"])
             accounts = self._accounts(client)
             for account in accounts:
+                client.set_profile(account.platform.slug, account.username, opts["profile"], seed=opts["seed"])
+            for account in accounts:
                 account_grant(user=users["agent"], account=account)
             self._listings(users["agent"])
             settings_update(actor=None, default_send_mode=opts["send_mode"], rollout_stage="full", reason="demo set-up")
@@ -148,7 +159,8 @@ class Command(BaseCommand):
             feed_one(opts["sandbox_url"], i)
         self.stdout.write(
             self.style.SUCCESS(
-                f"demo ready: {len(accounts)} sandbox accounts, send mode {opts['send_mode']}, stage full"
+                f"demo ready: {len(accounts)} sandbox accounts ({opts['profile']} replicas), "
+                f"send mode {opts['send_mode']}, stage full"
             )
         )
 
