@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from platforms.browser import BrowserRuntime, get_runtime
 from platforms.connectors.base import AccountConfig, Connector
+from platforms.connectors.furnishedfinder.connector import FurnishedFinderConnector
+from platforms.connectors.leasebreak.connector import LeasebreakConnector
+from platforms.connectors.renthop.connector import RentHopConnector
+from platforms.connectors.roomies.connector import RoomiesConnector
+from platforms.connectors.spareroom.connector import SpareRoomConnector
 from platforms.connectors.web import BrowserConnector
 from platforms.guard import Guard
 
 
 def connector_classes() -> dict[str, type[BrowserConnector]]:
     """Return the connector class of each platform slug."""
-    from platforms.connectors.furnishedfinder.connector import FurnishedFinderConnector
-    from platforms.connectors.leasebreak.connector import LeasebreakConnector
-    from platforms.connectors.renthop.connector import RentHopConnector
-    from platforms.connectors.roomies.connector import RoomiesConnector
-    from platforms.connectors.spareroom.connector import SpareRoomConnector
-
     classes: tuple[type[BrowserConnector], ...] = (
         SpareRoomConnector,
         RoomiesConnector,
