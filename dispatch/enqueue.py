@@ -11,6 +11,9 @@ from __future__ import annotations
 import logging
 
 from celery import current_app
+from django.conf import settings
+
+from leasebot.core import pending
 
 logger = logging.getLogger(__name__)
 
@@ -18,18 +21,21 @@ SEND_TASK = "dispatch.send_account"
 INGEST_TASK = "dispatch.ingest_account"
 
 
-def _send_task(name: str, account_id: int) -> None:
+def _send_task(name: str, stage: str, account_id: int) -> None:
+    expires = settings.LEASEBOT_JOB_EXPIRES_S[stage]
+    if not pending.reserve(stage, account_id, expires):
+        return  # A job for this account already waits; it will do this work too.
     try:
-        current_app.send_task(name, args=[account_id])
+        current_app.send_task(name, args=[account_id], expires=expires)
     except Exception:
         logger.warning("could not enqueue %s for account %s; the periodic sweep will", name, account_id, exc_info=True)
 
 
 def send(account_id: int) -> None:
     """Ask a worker to run the account's send job now."""
-    _send_task(SEND_TASK, account_id)
+    _send_task(SEND_TASK, "send", account_id)
 
 
 def ingest(account_id: int) -> None:
     """Ask a worker to run the account's ingest job now."""
-    _send_task(INGEST_TASK, account_id)
+    _send_task(INGEST_TASK, "ingest", account_id)

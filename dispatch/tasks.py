@@ -10,9 +10,11 @@ import logging
 from typing import Any
 
 from celery import Task, shared_task
+from django.conf import settings
 
 from dispatch import retry, services
 from dispatch.choices import Stage
+from leasebot.core import pending
 from platforms.connectors.errors import CircuitOpen, ConnectorError, RateLimited, SessionExpired, Transient
 
 logger = logging.getLogger(__name__)
@@ -35,9 +37,16 @@ class AccountJob(Task):
             services.ingest_deadletter(account_id=int(args[0]), error=exc, attempts=self.request.retries + 1)
 
 
+def _enqueue(task: Any, stage: str) -> Any:
+    """Enqueue a job that the broker drops unrun once it is older than the stage's expiry."""
+    expires = settings.LEASEBOT_JOB_EXPIRES_S[stage]
+    return lambda account_id: task.apply_async((account_id,), expires=expires)
+
+
 @shared_task(name="dispatch.send_account", base=AccountJob, **COMMON)
 def send_account(self: Task, account_id: int) -> dict[str, Any]:
     """Send an account's queued replies."""
+    pending.release(Stage.SEND, account_id)
     summary = services.send_account_run(account_id=account_id)
     if summary.retry_error is not None and self.request.retries < self.max_retries:
         raise self.retry(exc=summary.retry_error, countdown=retry.countdown(summary.retry_error, self.request.retries))
@@ -47,6 +56,7 @@ def send_account(self: Task, account_id: int) -> dict[str, Any]:
 @shared_task(name="dispatch.ingest_account", base=AccountJob, **COMMON)
 def ingest_account(self: Task, account_id: int) -> dict[str, Any]:
     """Read an account's new messages and decide on them."""
+    pending.release(Stage.INGEST, account_id)
     try:
         summary = services.ingest_account_run(account_id=account_id)
     except RETRYABLE as exc:
@@ -57,10 +67,18 @@ def ingest_account(self: Task, account_id: int) -> dict[str, Any]:
 @shared_task(name="dispatch.ingest_platform", bind=True, ignore_result=True)
 def ingest_platform(self: Task, platform_slug: str) -> int:
     """Beat entry point: fan out one ingest job per runnable account of a platform."""
-    return len(services.fanout(platform_slug=platform_slug, stage=Stage.INGEST, enqueue=ingest_account.delay).enqueued)
+    return len(
+        services.fanout(
+            platform_slug=platform_slug, stage=Stage.INGEST, enqueue=_enqueue(ingest_account, Stage.INGEST)
+        ).enqueued
+    )
 
 
 @shared_task(name="dispatch.send_platform", bind=True, ignore_result=True)
 def send_platform(self: Task, platform_slug: str) -> int:
     """Beat entry point: fan out one send job per runnable account with something to send."""
-    return len(services.fanout(platform_slug=platform_slug, stage=Stage.SEND, enqueue=send_account.delay).enqueued)
+    return len(
+        services.fanout(
+            platform_slug=platform_slug, stage=Stage.SEND, enqueue=_enqueue(send_account, Stage.SEND)
+        ).enqueued
+    )

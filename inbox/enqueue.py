@@ -10,6 +10,9 @@ from __future__ import annotations
 import logging
 
 from celery import current_app
+from django.conf import settings
+
+from leasebot.core import pending
 
 logger = logging.getLogger(__name__)
 
@@ -18,8 +21,11 @@ SEND_TASK = "dispatch.send_account"
 
 
 def send(account_id: int) -> None:
-    """Ask a worker to run the account's send job now."""
+    """Ask a worker to run the account's send job now (unless one already waits: it sends this too)."""
+    expires = settings.LEASEBOT_JOB_EXPIRES_S["send"]
+    if not pending.reserve("send", account_id, expires):
+        return
     try:
-        current_app.send_task(SEND_TASK, args=[account_id])
+        current_app.send_task(SEND_TASK, args=[account_id], expires=expires)
     except Exception:
         logger.warning("could not enqueue send for account %s; the periodic sweep will", account_id, exc_info=True)

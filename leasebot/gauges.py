@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from celery import current_app
+from django.conf import settings
 from django.db.models import Count, Min
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
@@ -13,6 +15,7 @@ from dispatch.choices import DeadLetterStatus
 from dispatch.models import DeadLetter
 from inbox.choices import OutboundStatus
 from inbox.models import OutboundMessage
+from leasebot.core import pending
 from platforms.models import PlatformAccount
 
 
@@ -62,6 +65,50 @@ def database_gauges() -> Iterable[GaugeMetricFamily]:
     yield circuit
     yield fresh
     yield active
+
+    lag = GaugeMetricFamily(
+        "leasebot_ingest_lag_seconds",
+        "Per platform: seconds since the least recent successful ingest of an account that may run.",
+        labels=["platform"],
+    )
+    runnable = PlatformAccount.objects.filter(
+        is_active=True, platform__is_active=True, last_ingest_success_at__isnull=False
+    )
+    for row in runnable.values("platform__slug").annotate(oldest=Min("last_ingest_success_at")):
+        lag.add_metric([row["platform__slug"]], (now - row["oldest"]).total_seconds())
+    yield lag
+
+    yield from queue_gauges()
+
+
+def queue_gauges() -> Iterable[GaugeMetricFamily]:
+    """The broker's queue depths and the jobs reserved as waiting (at most one per account and kind)."""
+    depth = GaugeMetricFamily("leasebot_queue_depth", "Jobs waiting in a broker queue.", labels=["queue"])
+    for queue, size in queue_depths().items():
+        depth.add_metric([queue], size)
+    yield depth
+    waiting = GaugeMetricFamily(
+        "leasebot_jobs_waiting", "Account jobs waiting to run, by kind (one at most per account).", labels=["stage"]
+    )
+    for stage in ("ingest", "send"):
+        waiting.add_metric([stage], pending.waiting(stage))
+    yield waiting
+
+
+def queue_depths() -> dict[str, int]:
+    """Return the number of messages in the default and the browser (``rpa``) queues; {} when the broker is down."""
+    out: dict[str, int] = {}
+    try:
+        with current_app.connection_for_read() as connection:
+            channel = connection.default_channel
+            for queue in (settings.CELERY_TASK_DEFAULT_QUEUE, "rpa"):
+                try:
+                    out[queue] = int(channel.queue_declare(queue=queue, passive=True).message_count)
+                except Exception:  # noqa: BLE001 - a queue nobody declared yet holds nothing.
+                    out[queue] = 0
+    except Exception:  # noqa: BLE001 - metrics must not fail the scrape when the broker is away.
+        return {}
+    return out
 
 
 class DatabaseGauges(Collector):

@@ -245,6 +245,9 @@ LEASEBOT_SEND_CONFIRM_POLL_S = env.float("LEASEBOT_SEND_CONFIRM_POLL_S", default
 LEASEBOT_LOGIN_CODE_TIMEOUT_S = env.int("LEASEBOT_LOGIN_CODE_TIMEOUT_S", default=60)  # Waiting for an e-mailed code.
 
 # --- Dispatch ---
+# A job waits in the queue at most this long (then the broker's consumer drops it unrun): the
+# next tick enqueues a fresh one. At most one job per account and kind waits at a time.
+LEASEBOT_JOB_EXPIRES_S: dict[str, int] = env.json("LEASEBOT_JOB_EXPIRES_S", default={"ingest": 120, "send": 60})
 LEASEBOT_SENDING_LEASE_S = env.int("LEASEBOT_SENDING_LEASE_S", default=600)  # A `sending` row older is reconciled.
 LEASEBOT_ACCOUNT_LOCK_TTL_S = env.int("LEASEBOT_ACCOUNT_LOCK_TTL_S", default=120)  # Extended while a job works.
 if LEASEBOT_SENDING_LEASE_S <= CELERY_TASK_TIME_LIMIT:

@@ -14,7 +14,7 @@ from dispatch.choices import Stage
 from inbox.choices import OutboundStatus
 from inbox.models import OutboundMessage
 from inbox.services import outbound_hold_for_accounts
-from leasebot.core import metrics
+from leasebot.core import metrics, pending
 from platforms.selectors import accounts_not_runnable, accounts_runnable
 
 
@@ -27,11 +27,14 @@ class FanoutResult:
     enqueued: tuple[int, ...]
     skipped_inactive: int
     skipped_idle: int
+    skipped_pending: int = 0
 
 
 def fanout(*, platform_slug: str, stage: str, enqueue: Callable[[int], object]) -> FanoutResult:
     """Enqueue one job per runnable account of a platform.
 
+    At most one job per account and stage waits in the queue (``leasebot.core.pending``), and
+    each expires after ``LEASEBOT_JOB_EXPIRES_S``: a tick behind a busy worker adds nothing.
     Send jobs go only to accounts with something to send (sendable rows or a stale
     ``sending`` row to reconcile), so an idle account costs no browser work. The send
     sweep also returns to review any reply still queued on an account that may not run:
@@ -60,8 +63,18 @@ def fanout(*, platform_slug: str, stage: str, enqueue: Callable[[int], object]) 
         )
         skipped_idle = len(ids) - len(busy)
         ids = [i for i in ids if i in busy]
-    for account_id in ids:
+    reserved = pending.reserve_many(stage, ids, settings.LEASEBOT_JOB_EXPIRES_S[stage])
+    skipped_pending = len(ids) - len(reserved)
+    for account_id in reserved:
         enqueue(account_id)
+    if skipped_pending:
+        metrics.inc(
+            "leasebot_fanout_skipped_total",
+            float(skipped_pending),
+            platform=platform_slug,
+            stage=stage,
+            reason="pending",
+        )
     if skipped_inactive:
         metrics.inc(
             "leasebot_fanout_skipped_total",
@@ -74,4 +87,4 @@ def fanout(*, platform_slug: str, stage: str, enqueue: Callable[[int], object]) 
         metrics.inc(
             "leasebot_fanout_skipped_total", float(skipped_idle), platform=platform_slug, stage=stage, reason="idle"
         )
-    return FanoutResult(platform_slug, stage, tuple(ids), skipped_inactive, skipped_idle)
+    return FanoutResult(platform_slug, stage, tuple(reserved), skipped_inactive, skipped_idle, skipped_pending)

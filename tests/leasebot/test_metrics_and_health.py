@@ -45,3 +45,31 @@ def test_readyz_checks_database_and_redis(settings) -> None:  # type: ignore[no-
     response = Client().get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["redis"].startswith("error")
+
+
+def _purge_rpa() -> None:
+    from celery import current_app
+
+    with current_app.connection_for_write() as connection:
+        connection.default_channel.queue_purge("rpa")
+
+
+@pytest.mark.django_db
+def test_metrics_show_the_queue_depth_and_the_waiting_jobs() -> None:
+    from dispatch import tasks
+    from dispatch.services import fanout
+    from leasebot.gauges import queue_depths
+
+    _purge_rpa()
+    try:
+        # given: two ingest jobs waiting in the browser queue, one reserved as waiting per account
+        PlatformAccountFactory()
+        PlatformAccountFactory()
+        fanout(platform_slug="spareroom", stage="ingest", enqueue=lambda pk: tasks.ingest_account.apply_async((pk,)))
+        # then: the broker's depth and the reservations are both exposed
+        assert queue_depths()["rpa"] == 2
+        text = Client().get("/metrics").content.decode()
+        assert 'leasebot_queue_depth{queue="rpa"} 2.0' in text
+        assert 'leasebot_jobs_waiting{stage="ingest"} 2.0' in text
+    finally:
+        _purge_rpa()

@@ -1,0 +1,62 @@
+"""At most one waiting job per kind and key: a reservation taken at enqueue, released when the job starts.
+
+A beat tick, a burst of new replies or a restart must not pile jobs up behind a busy
+worker: a job that is already waiting will do the work of the next one. The reservation
+is a Redis key with a lifetime equal to the job's expiry, so a job the broker loses (or
+that expires unrun) frees its slot by itself. Redis being down fails open: the job is
+enqueued (correctness never depends on this; the database's locks and keys keep it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import redis
+
+from leasebot.core.redis import client as redis_client
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "leasebot:pending"
+
+
+def _key(kind: str, key: int | str) -> str:
+    return f"{PREFIX}:{kind}:{key}"
+
+
+def reserve_many(kind: str, keys: Iterable[int], ttl_s: int) -> list[int]:
+    """Reserve a waiting slot for each key; return the keys reserved now (the others already wait)."""
+    wanted = list(keys)
+    if not wanted:
+        return []
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        for key in wanted:
+            pipe.set(_key(kind, key), "1", nx=True, ex=max(1, int(ttl_s)))
+        answers = pipe.execute()
+    except redis.RedisError:
+        logger.warning("pending-job reservations unavailable (redis); enqueuing all %d %s job(s)", len(wanted), kind)
+        return wanted
+    return [key for key, ok in zip(wanted, answers, strict=True) if ok]
+
+
+def reserve(kind: str, key: int, ttl_s: int) -> bool:
+    """Reserve one waiting slot; False when a job of that kind and key already waits."""
+    return bool(reserve_many(kind, [key], ttl_s))
+
+
+def release(kind: str, key: int) -> None:
+    """The job started: the next tick may enqueue another (the account lock keeps them apart)."""
+    try:
+        redis_client().delete(_key(kind, key))
+    except redis.RedisError:
+        logger.warning("pending-job reservation %s:%s not released (redis); it lapses by itself", kind, key)
+
+
+def waiting(kind: str) -> int:
+    """How many jobs of a kind wait (reservations held), for health and metrics."""
+    try:
+        return sum(1 for _ in redis_client().scan_iter(match=_key(kind, "*"), count=1000))
+    except redis.RedisError:
+        return 0
