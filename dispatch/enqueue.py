@@ -28,6 +28,7 @@ def _send_task(name: str, stage: str, account_id: int) -> None:
     try:
         current_app.send_task(name, args=[account_id], expires=expires)
     except Exception:
+        pending.release(stage, account_id)  # Nothing waits after all: let the sweep enqueue it.
         logger.warning("could not enqueue %s for account %s; the periodic sweep will", name, account_id, exc_info=True)
 
 

@@ -28,4 +28,5 @@ def send(account_id: int) -> None:
     try:
         current_app.send_task(SEND_TASK, args=[account_id], expires=expires)
     except Exception:
+        pending.release("send", account_id)  # Nothing waits after all: let the sweep enqueue it.
         logger.warning("could not enqueue send for account %s; the periodic sweep will", account_id, exc_info=True)

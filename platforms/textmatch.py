@@ -355,9 +355,16 @@ def _loose(text: str) -> str:
     return "".join(c for c in folded if _visible_char(c) and not c.isspace() and not "\ufe00" <= c <= "\ufe0f")
 
 
-def _prefix(typed: str, shown: str) -> bool:
-    """True when ``shown`` (canonical) is a truncated preview of ``typed`` (canonical)."""
+def _prefix(typed: str, shown: str, *, previews: bool = True) -> bool:
+    """True when ``shown`` (canonical) is a truncated preview of ``typed`` (canonical).
+
+    ``previews=False`` is for full message bodies (a thread page): there a shorter text is a
+    truncation only when it says so with an ellipsis, since two replies that differ in their
+    last words are two replies, not a preview of one.
+    """
     ellipsis = shown.endswith("...")
+    if not previews and not ellipsis:
+        return False
     visible = shown[:-3].rstrip() if ellipsis else shown
     if not visible or visible == typed:
         return ellipsis and visible == typed
@@ -367,7 +374,7 @@ def _prefix(typed: str, shown: str) -> bool:
     return any(len(v) >= PREFIX_MIN_CHARS and typed.startswith(v) for v in attempts)
 
 
-def match(typed: str, shown: str, *, signatures: Sequence[str] = ()) -> MatchKind:
+def match(typed: str, shown: str, *, signatures: Sequence[str] = (), previews: bool = True) -> MatchKind:
     """Say how ``shown`` (a message as the site shows it) relates to ``typed`` (what we sent).
 
     ``EXACT``: the same text, line endings and outer whitespace aside. ``CANONICAL``: the same
@@ -401,7 +408,7 @@ def match(typed: str, shown: str, *, signatures: Sequence[str] = ()) -> MatchKin
         relaxed = _relaxed(shown_c)
         if relaxed is not None and relaxed.fullmatch(typed_c.text):
             return MatchKind.CANONICAL
-    if _prefix(typed_c.text, _analyse(shown).text):
+    if _prefix(typed_c.text, _analyse(shown).text, previews=previews):
         return MatchKind.PREFIX
     return MatchKind.NONE
 
@@ -461,6 +468,7 @@ def check_sent(
     outbound_before: int | None = None,
     tolerance: timedelta = timedelta(0),
     signatures: Sequence[str] = (),
+    previews: bool = True,
 ) -> SentCheck:
     """Decide whether ``typed`` is in the thread, from the thread's messages as read now.
 
@@ -484,7 +492,9 @@ def check_sent(
     outbound = [m for m in thread if m.direction == "out"]
     since = claimed_at - tolerance
     candidates = sorted((m for m in outbound if m.sent_at >= since), key=lambda m: m.sent_at)
-    evidence = tuple(Evidence(m.ref, match(typed, m.body, signatures=signatures), m.sent_at) for m in candidates)
+    evidence = tuple(
+        Evidence(m.ref, match(typed, m.body, signatures=signatures, previews=previews), m.sent_at) for m in candidates
+    )
     full = [e for e in evidence if e.kind.full]
     partial = [e for e in evidence if e.kind is MatchKind.PREFIX]
 

@@ -95,7 +95,7 @@ def outbound_seen(*, stored: Stored, item: Inbound) -> bool:
             .order_by("pk")
             .only("pk", "status", "body")
         )
-        kinds = {row.pk: textmatch.match(row.body, item.body) for row in rows}
+        kinds = {row.pk: textmatch.match(row.body, item.body, previews=False) for row in rows}
         pending = [r for r in rows if r.status != OutboundStatus.SENT and kinds[r.pk].full]
         if pending:
             outbound_mark_sent(

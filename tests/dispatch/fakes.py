@@ -114,6 +114,7 @@ class FakeConnector(Connector):
             claimed_at=after,
             outbound_before=outbound_before,
             tolerance=FIND_SENT_TOLERANCE,
+            previews=False,
         )
         refs = {e.ref for e in check.evidence}
         candidates = tuple(m for m in shown if m.message_ref in refs)

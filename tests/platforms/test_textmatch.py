@@ -320,3 +320,16 @@ def test_a_different_word_number_or_url_path_never_matches(head, tail, tokens, p
     shown = render(f"{head} {other_token} tail {tail}", profile, markup, img_alt=img_alt)
     note(f"shown={shown!r}\ncanonical typed={canonical(typed)!r}\ncanonical shown={canonical(shown)!r}")
     assert match(typed, shown) is MatchKind.NONE
+
+
+def test_whole_bodies_that_differ_in_their_last_words_are_two_replies_not_a_preview():
+    first = "Thanks for asking! The room is still available and viewings run all week. (ref 1)"
+    second = "Thanks for asking! The room is still available and viewings run all week. (ref 12)"
+    assert match(second, first) is MatchKind.PREFIX  # As an inbox preview it could be a cut.
+    assert match(second, first, previews=False) is MatchKind.NONE  # As a thread's whole message it is not.
+    assert match(second, first[:60] + "\u2026", previews=False) is MatchKind.PREFIX  # A cut that says so.
+    now = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    thread = [ThreadMessage("a", first, now, "out"), ThreadMessage("b", second, now, "out")]
+    for typed, ref in ((first, "a"), (second, "b")):
+        check = check_sent(typed, thread, claimed_at=now, outbound_before=0, previews=False)
+        assert (check.verdict, check.ref) == (Verdict.CONFIRMED, ref)

@@ -70,6 +70,7 @@ API: list[tuple[str, str, Any, dict[str, Any]]] = [
     ("patch", "/api/v1/outbound/{draft}/", {"body": "Hello again."}, REVIEWER_OBJ),
     ("post", "/api/v1/outbound/{draft}/approve/", {}, REVIEWER_OBJ),
     ("post", "/api/v1/outbound/{draft}/reject/", {"reason": "not needed"}, REVIEWER_OBJ),
+    ("post", "/api/v1/outbound/{draft}/resolve/", {"sent": True}, REVIEWER_OBJ),
     ("get", "/api/v1/dead-letters/", None, ALL_READ),
     ("get", "/api/v1/dead-letters/{letter}/", None, SCOPED_READ),
     ("post", "/api/v1/dead-letters/{letter}/retry/", {}, ADMIN_OBJ),

@@ -157,7 +157,7 @@ class ReplySender(InboxReader):
         """Judge the messages that were not in the thread before the click (all of them are candidates)."""
         known = {m.message_ref for m in before}
         new = [m for m in self.read_thread(thread_ref) if m.message_ref not in known]
-        check = textmatch.check_sent(body, _thread(new), claimed_at=_EPOCH, outbound_before=0)
+        check = textmatch.check_sent(body, _thread(new), claimed_at=_EPOCH, outbound_before=0, previews=False)
         return self._read_back(thread_ref, check, new)
 
     def _read_back(self, thread_ref: str, check: textmatch.SentCheck, messages: list[Inbound]) -> ReadBack:
@@ -187,6 +187,7 @@ class ReplySender(InboxReader):
                 claimed_at=after,
                 outbound_before=outbound_before,
                 tolerance=FIND_SENT_TOLERANCE,
+                previews=False,  # A thread shows whole messages: a shorter one is another reply.
             )
             return self._read_back(thread_ref, check, messages)
 
