@@ -20,7 +20,8 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from platforms.roles import account_grant
-from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, PlatformAccountFactory, UserFactory
+from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory
+from tests.platforms.factories import PlatformAccountFactory, UserFactory
 from tests.support import eventually
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -298,7 +298,7 @@ class Rig:
 
     def agent(self) -> Any:
         if self._agent is None:
-            from tests.factories import UserFactory
+            from tests.platforms.factories import UserFactory
 
             self._agent = UserFactory(username=f"chaos-agent-{secrets.token_hex(3)}", role="agent")
         return self._agent

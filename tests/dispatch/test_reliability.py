@@ -27,7 +27,7 @@ from platforms.models import BotSettings, PlatformAccount
 from platforms.sandbox.client import SandboxClient
 from platforms.sandbox.server import SandboxServer
 from platforms.services import account_update_policy
-from tests.factories import PlatformAccountFactory
+from tests.platforms.factories import PlatformAccountFactory
 from tests.support import eventually
 
 pytestmark = [pytest.mark.worker, pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -18,7 +18,8 @@ from platforms.models import BotSettings
 from platforms.policies import resolve_send_mode
 from platforms.roles import account_grant
 from platforms.services import settings_update
-from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, PlatformAccountFactory, UserFactory
+from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory
+from tests.platforms.factories import PlatformAccountFactory, UserFactory
 from tests.support import settle_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]

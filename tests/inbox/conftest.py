@@ -11,7 +11,6 @@ import pytest
 from inbox.models import Conversation, ListingRef, Message, Unit
 from platforms.models import BotSettings, Platform
 from tests.inbox.factories import (
-    AgentFactory,
     AgentProfileFactory,
     AssignmentFactory,
     ConversationFactory,
@@ -19,6 +18,7 @@ from tests.inbox.factories import (
     RuleFactory,
     UnitFactory,
 )
+from tests.platforms.factories import AgentFactory
 
 #: A Monday in winter (EST), 08:00 New York time: tests freeze time here.
 MONDAY_0800_NY = dt.datetime(2027, 1, 11, 13, 0, tzinfo=dt.UTC)

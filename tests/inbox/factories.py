@@ -1,4 +1,4 @@
-"""factory-boy factories for the inbox models (built on the shared ones in tests/factories.py)."""
+"""factory-boy factories for every inbox model (users and accounts come from tests/platforms/factories.py)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,42 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from inbox.models import AgentProfile, AvailabilityRule, Showing, Unit, UnitAssignment
-from tests.factories import ConversationFactory, ListingFactory, MessageFactory, UserFactory
+from inbox.models import (
+    AgentProfile,
+    AvailabilityRule,
+    Conversation,
+    Listing,
+    Message,
+    OutboundMessage,
+    Showing,
+    Unit,
+    UnitAssignment,
+)
+from tests.platforms.factories import PlatformAccountFactory, UserFactory
 
 __all__ = [
-    "AgentFactory",
     "AgentProfileFactory",
     "AssignmentFactory",
     "ConversationFactory",
     "ListingFactory",
     "MessageFactory",
+    "OutboundFactory",
     "RuleFactory",
     "ShowingFactory",
     "UnitFactory",
 ]
 
 
+class ListingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Listing
+
+    title = factory.Sequence(lambda n: f"Sunny room {n} in Brooklyn")
+    address = factory.Sequence(lambda n: f"{n} Bedford Ave, Brooklyn, NY")
+
+
 class UnitFactory(factory.django.DjangoModelFactory):
-    """A unit with every fact a reply quotes."""
+    """A unit with every fact a reply quotes (callers that need none of them ignore them)."""
 
     class Meta:
         model = Unit
@@ -44,12 +62,6 @@ class UnitFactory(factory.django.DjangoModelFactory):
     application_url = "https://apply.example.test/u/1"
     showing_duration_minutes = 30
     showing_buffer_minutes = 15
-
-
-def AgentFactory(**kwargs: object):
-    """Return a user in the agent role."""
-    kwargs.setdefault("username", f"agent-{UserFactory._meta.model.objects.count() + 1}")
-    return UserFactory(role="agent", **kwargs)
 
 
 class AgentProfileFactory(factory.django.DjangoModelFactory):
@@ -89,3 +101,35 @@ class ShowingFactory(factory.django.DjangoModelFactory):
     agent = factory.SubFactory(UserFactory, role="agent")
     starts_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=1))
     ends_at = factory.LazyAttribute(lambda s: s.starts_at + dt.timedelta(minutes=30))
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Conversation
+
+    account = factory.SubFactory(PlatformAccountFactory)
+    thread_ref = factory.Sequence(lambda n: f"thread-{n}")
+    renter_name = "Jamie Renter"
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Message
+
+    conversation = factory.SubFactory(ConversationFactory)
+    direction = "in"
+    platform_message_ref = factory.Sequence(lambda n: f"msg-{n}")
+    sender_name = "Jamie Renter"
+    body = "Hi, is the room still available?"
+    sent_at = factory.LazyFunction(timezone.now)
+
+
+class OutboundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutboundMessage
+
+    conversation = factory.SubFactory(ConversationFactory)
+    account = factory.LazyAttribute(lambda o: o.conversation.account)
+    dispatch_key = factory.Sequence(lambda n: f"test:{n}")
+    body = "Hello! Yes, the room is available from June 1."
+    status = "draft"

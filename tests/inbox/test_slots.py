@@ -14,7 +14,6 @@ from inbox.models import Showing
 from inbox.showings import showing_book, showing_cancel
 from inbox.slots import Slot, find_slots
 from tests.inbox.factories import (
-    AgentFactory,
     AgentProfileFactory,
     AssignmentFactory,
     ConversationFactory,
@@ -22,6 +21,7 @@ from tests.inbox.factories import (
     ShowingFactory,
     UnitFactory,
 )
+from tests.platforms.factories import AgentFactory
 
 NY = zoneinfo.ZoneInfo("America/New_York")
 # Sunday 2027-01-10 23:00 New York: the next days are Mon 11 .. Sun 17 January.

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from dispatch.models import DeadLetter
 from inbox.models import CannedReply
 from platforms.models import Platform
 from platforms.roles import account_grant
-from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, PlatformAccountFactory, UserFactory
+from tests.dispatch.factories import DeadLetterFactory
+from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory
+from tests.platforms.factories import PlatformAccountFactory, UserFactory
 
 ROLES = ("admin", "agent", "ops")
 
@@ -54,9 +55,7 @@ def _side(label: str, renter: str) -> Side:
     conversation = ConversationFactory(account=account, renter_name=renter)
     message = MessageFactory(conversation=conversation, sender_name=renter, body="Hi, is the room still available?")
     draft = OutboundFactory(conversation=conversation, body="Hello! Yes, the room is available from June 1.")
-    letter = DeadLetter.objects.create(
-        platform="spareroom", account=account, outbound=None, stage="ingest", error_class="Permanent"
-    )
+    letter = DeadLetterFactory(account=account)
     canned = CannedReply.objects.create(title=f"Hello {label}", body="Thanks for your message.", account=account)
     return Side(account, conversation, message, draft, letter, canned)
 

@@ -30,7 +30,7 @@ from platforms.models import BotSettings, Platform, PlatformAccount
 from platforms.sandbox.client import SandboxClient
 from platforms.sandbox.server import SandboxServer
 from platforms.selectors import account_config
-from tests.factories import UserFactory
+from tests.platforms.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

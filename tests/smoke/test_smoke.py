@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from dispatch.models import DeadLetter
 from platforms.roles import account_grant
-from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, PlatformAccountFactory, UserFactory
+from tests.dispatch.factories import DeadLetterFactory
+from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory
+from tests.platforms.factories import PlatformAccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def world(db: Any) -> dict[str, Any]:
     conversation = ConversationFactory(account=account)
     MessageFactory(conversation=conversation)
     draft = OutboundFactory(conversation=conversation)
-    letter = DeadLetter.objects.create(platform="spareroom", account=account, stage="ingest", error_class="Permanent")
+    letter = DeadLetterFactory(account=account)
     return {"users": users, "account": account, "conversation": conversation, "draft": draft, "letter": letter}
 
 
