@@ -1,4 +1,4 @@
-"""Project-wide fixtures: a clean Redis per test, users by role, and real Celery workers."""
+"""Project-wide fixtures: a clean Redis per test, users by role, real Celery workers and the sandbox."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from platforms.roles import account_grant
+from platforms.sandbox.client import SandboxClient
+from platforms.sandbox.server import SandboxServer
 from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory
 from tests.platforms.factories import PlatformAccountFactory, UserFactory
 from tests.support import eventually
@@ -89,6 +91,69 @@ def browser() -> Iterator[Any]:
         )
         yield chromium
         chromium.close()
+
+
+# --- The sandbox (platforms/sandbox): one per session, shared by every test that drives a platform ---
+
+#: The sandbox's knobs for the session: small pages (pagination with few threads) and a short
+#: Roomies delay (its connector polls for the reply).
+SANDBOX_TEST_CONFIG = {"page_size": 3, "roomies_reply_delay_s": 0.5}
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    """The five replicas (and the IMAP mailbox) on free loopback ports, started once per session.
+
+    In this process, in background threads; workers and Chromium reach it over loopback. Every
+    test shares it, so a test makes accounts under names of its own (or asks for
+    ``fresh_sandbox``), and changes knobs only through ``sandbox_config``.
+    """
+    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
+    SandboxClient(server.url).configure(**SANDBOX_TEST_CONFIG)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox_client(sandbox: SandboxServer) -> SandboxClient:
+    return SandboxClient(sandbox.url)
+
+
+@pytest.fixture
+def fresh_sandbox(sandbox: SandboxServer, sandbox_client: SandboxClient) -> SandboxServer:
+    """The shared sandbox emptied for this test, as a newly started one: no accounts, threads, sessions or mail.
+
+    For a test that uses fixed account names or reads the sandbox as a whole; the session's
+    knobs are put back after the reset (it restores the sandbox's own defaults).
+    """
+    sandbox_client.reset()
+    sandbox_client.configure(**SANDBOX_TEST_CONFIG)
+    return sandbox
+
+
+@pytest.fixture
+def sandbox_config(sandbox_client: SandboxClient) -> Iterator[Callable[..., None]]:
+    """Change sandbox knobs for one test; they are put back afterwards."""
+    before = sandbox_client.configure()  # No values: reads the current knobs.
+    changed: set[str] = set()
+
+    def configure(**values: Any) -> None:
+        changed.update(values)
+        sandbox_client.configure(**values)
+
+    yield configure
+    if changed:
+        sandbox_client.configure(**{k: before[k] for k in changed})
+
+
+@pytest.fixture
+def no_pacing(settings: Any) -> Any:
+    """The guard with no pause between requests and a token bucket no test empties."""
+    settings.LEASEBOT_PACING_MIN_S = 0
+    settings.LEASEBOT_PACING_MAX_S = 0
+    settings.LEASEBOT_RATE_PER_MINUTE = 60_000
+    settings.LEASEBOT_RATE_BURST = 1_000
+    return settings
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,8 @@
 Every scenario runs against real PostgreSQL (the test database), a ``redis-server`` this
 rig starts on a free loopback port (so a restart or a flush never touches the machine's
 shared Redis), real ``celery worker`` (and ``celery beat``) subprocesses bound to both,
-and the five sandbox replicas served from this process on a port it bound itself.
+and the session's sandbox (``sandbox`` in tests/conftest.py: the five replicas served from
+this process; the workers reach it over loopback, and each scenario makes accounts of its own).
 ``redis-server`` cannot bind port 0 and report it, so its port is picked just before it
 starts; the rig then checks that what answers there is its own server.
 
@@ -515,17 +516,16 @@ class Rig:
         return "\n".join(f"--- {w.log.name}\n{w.output()[-4000:]}" for w in self.workers)
 
 
-@pytest.fixture(scope="session")
-def chaos_sandbox() -> Iterator[Any]:
-    """The five replicas, served from this process on a free loopback port, for the session."""
-    from platforms.sandbox.client import SandboxClient
-    from platforms.sandbox.server import SandboxServer
+@pytest.fixture
+def chaos_sandbox(sandbox: Any, sandbox_config: Callable[..., None]) -> Any:
+    """The session's sandbox with the chaos knobs, for this scenario (put back afterwards).
 
-    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
-    # Roomies shows a reply only after a delay; the connector polls for it. Keep it short.
-    SandboxClient(server.url).configure(roomies_reply_delay_s=0.3, page_size=10)
-    yield server
-    server.stop()
+    Ten threads a page, the sandbox's own default (the session's knobs show three, for the
+    connectors' pagination tests; a scenario seeds up to hundreds of threads). Roomies shows a
+    reply only after a delay the connector polls for: kept short.
+    """
+    sandbox_config(roomies_reply_delay_s=0.3, page_size=10)
+    return sandbox
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The worker fleet's promises, proven with real Celery workers, real Chromium and the sandbox.
 
-Each test starts the sandbox in this process (workers reach it over loopback), a real
-``celery worker`` subprocess bound to the test database, and drives the real send path.
+Each test makes an account of its own on the session's sandbox (served from this process;
+workers reach it over loopback), starts a real ``celery worker`` subprocess bound to the test
+database, and drives the real send path.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import signal
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,7 +25,6 @@ from inbox import services
 from inbox.models import Conversation, OutboundMessage
 from platforms.models import BotSettings, PlatformAccount
 from platforms.sandbox.client import SandboxClient
-from platforms.sandbox.server import SandboxServer
 from platforms.services import account_update_policy
 from tests.platforms.factories import PlatformAccountFactory
 from tests.support import eventually
@@ -62,9 +61,8 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
-    client = SandboxClient(server.url)
+def world(sandbox_client: SandboxClient, tmp_path: Path) -> World:
+    client = sandbox_client
     username = f"leasing-{secrets.token_hex(3)}@example.test"
     password = secrets.token_urlsafe(12)
     client.create_account(PLATFORM, username, password)
@@ -83,8 +81,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         "LEASEBOT_ACCOUNT_LOCK_TTL_S": "3",
         "LEASEBOT_STATE_DIR": str(tmp_path / "state"),
     }
-    yield World(client, account, username, env)
-    server.stop()
+    return World(client, account, username, env)
 
 
 def status_of(row: OutboundMessage) -> str:

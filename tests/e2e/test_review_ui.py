@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -25,20 +25,6 @@ from tests.support import settle_page
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SANDBOX_PASSWORD_VAR = "E2E_SANDBOX_PASSWORD"
-
-
-@pytest.fixture
-def sandbox(settings: Any) -> Iterator[Any]:
-    """The five replicas in this process on a free port, with no pacing for the guard."""
-    from platforms.sandbox.server import SandboxServer
-
-    settings.LEASEBOT_PACING_MIN_S = 0
-    settings.LEASEBOT_PACING_MAX_S = 0
-    settings.LEASEBOT_RATE_PER_MINUTE = 60_000
-    settings.LEASEBOT_RATE_BURST = 1_000
-    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
-    yield server
-    server.stop()
 
 
 def _agent(name: str = "bob-agent") -> Any:
@@ -85,12 +71,16 @@ def _run_send_in_thread(account_id: int, tmp_path: Any) -> Any:
 
 
 def test_agent_edits_and_approves_draft_and_it_is_sent_once(
-    pages: Any, shot: Callable[[Page, str], None], sandbox: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+    pages: Any,
+    shot: Callable[[Page, str], None],
+    fresh_sandbox: Any,
+    sandbox_client: Any,
+    no_pacing: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
 ) -> None:
-    from platforms.sandbox.client import SandboxClient
-
     # given: a sandbox account with a renter's message, mirrored in lease-bot with a bot draft
-    client = SandboxClient(sandbox.url)
+    sandbox, client = fresh_sandbox, sandbox_client  # Emptied: the account name below is fixed.
     client.create_account("spareroom", "leasing@example.test", "sandbox-pw-123")
     monkeypatch.setenv(SANDBOX_PASSWORD_VAR, "sandbox-pw-123")
     account = PlatformAccountFactory(

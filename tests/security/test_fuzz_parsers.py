@@ -35,7 +35,6 @@ from platforms.connectors.spareroom import parsing as sr
 from platforms.connectors.web import BrowserConnector, ThreadRow
 from platforms.guard import Guard
 from platforms.sandbox.client import SandboxClient
-from platforms.sandbox.server import SandboxServer
 
 PLATFORMS = ("spareroom", "roomies", "leasebreak", "renthop", "furnishedfinder")
 #: What ``BrowserConnector.parse_or_drift`` turns into SelectorDrift.
@@ -127,7 +126,9 @@ class _OnePage:
 
 
 @pytest.fixture(scope="module")
-def replica_pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Captured], BrowserRuntime]]:
+def replica_pages(
+    sandbox_client: SandboxClient, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[dict[str, Captured], BrowserRuntime]]:
     """Log into each replica with the real connector once and keep its inbox and thread HTML."""
     import os
 
@@ -146,8 +147,7 @@ def replica_pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[di
     dj.LEASEBOT_PACING_MIN_S = dj.LEASEBOT_PACING_MAX_S = 0
     dj.LEASEBOT_RATE_PER_MINUTE, dj.LEASEBOT_RATE_BURST = 60_000, 1_000
     dj.LEASEBOT_LOCATOR_WAIT_S = 0.2
-    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
-    client = SandboxClient(server.url)
+    client = sandbox_client  # The session's sandbox; the accounts' names are new ones.
     runtime = BrowserRuntime(state_dir=tmp_path_factory.mktemp("fuzz-state"), headless=True)
     captured: dict[str, Captured] = {}
     env_added: list[str] = []
@@ -189,7 +189,6 @@ def replica_pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[di
         yield captured, runtime
     finally:
         runtime.close()
-        server.stop()
         for var in env_added:
             os.environ.pop(var, None)
         for key, value in saved.items():

@@ -28,7 +28,6 @@ from platforms.connectors.errors import ConnectorError
 from platforms.connectors.registry import build_connector
 from platforms.models import BotSettings, Platform, PlatformAccount
 from platforms.sandbox.client import SandboxClient
-from platforms.sandbox.server import SandboxServer
 from platforms.selectors import account_config
 from tests.platforms.factories import UserFactory
 
@@ -42,20 +41,10 @@ RENTER_PHONE = "917-555-0143"
 
 
 @pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def runtime(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[BrowserRuntime]:
+def runtime(tmp_path: Path, no_pacing: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[BrowserRuntime]:
     """A real Chromium in this thread; Playwright's loop needs Django's async-unsafe guard off."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.LEASEBOT_PACING_MIN_S = 0
-    settings.LEASEBOT_PACING_MAX_S = 0
-    settings.LEASEBOT_RATE_PER_MINUTE = 60_000
-    settings.LEASEBOT_RATE_BURST = 1_000
+    settings = no_pacing
     settings.LEASEBOT_LOCATOR_WAIT_S = 0.5
     settings.LEASEBOT_STATE_DIR = tmp_path / "state"
     browser = BrowserRuntime(state_dir=tmp_path / "state", headless=True)
@@ -83,10 +72,14 @@ def _account(client: SandboxClient, platform: str, *, env_password: str, site_pa
 
 
 def test_no_secret_or_renter_data_in_logs_audit_metrics_or_errors(
-    sandbox: SandboxServer, runtime: BrowserRuntime, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    fresh_sandbox: Any,
+    sandbox_client: SandboxClient,
+    runtime: BrowserRuntime,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    client = SandboxClient(sandbox.url)
+    client = sandbox_client  # Emptied (fresh_sandbox): the accounts' names are fixed.
     BotSettings.objects.filter(pk=1).update(default_send_mode="auto_send", rollout_stage="full")
     good = _account(client, "spareroom", env_password=PASSWORD, site_password=PASSWORD, mp=monkeypatch)
     bad = _account(client, "leasebreak", env_password=WRONG_PASSWORD, site_password=PASSWORD, mp=monkeypatch)
