@@ -8,7 +8,6 @@ database, and drives the real send path.
 from __future__ import annotations
 
 import dataclasses
-import secrets
 import signal
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +25,7 @@ from inbox.models import Conversation, OutboundMessage
 from platforms.models import BotSettings, PlatformAccount
 from platforms.sandbox.client import SandboxClient
 from platforms.services import account_update_policy
-from tests.platforms.factories import PlatformAccountFactory
+from tests.conftest import make_sandbox_login
 from tests.support import eventually
 
 pytestmark = [pytest.mark.worker, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -62,16 +61,12 @@ class World:
 
 @pytest.fixture
 def world(sandbox_client: SandboxClient, tmp_path: Path) -> World:
-    client = sandbox_client
-    username = f"leasing-{secrets.token_hex(3)}@example.test"
-    password = secrets.token_urlsafe(12)
-    client.create_account(PLATFORM, username, password)
-    account = PlatformAccountFactory(
-        username=username, base_url=client.base_url(PLATFORM), credential_ref="env:RELIABILITY_SANDBOX_PASSWORD"
-    )
+    # The password goes to the workers only (their environment), not to this process's.
+    login = make_sandbox_login(sandbox_client, PLATFORM, env_prefix="RELIABILITY")
+    account = login.account_row()
     BotSettings.objects.filter(pk=1).update(default_send_mode="auto_send", rollout_stage="full")
     env = {
-        "RELIABILITY_SANDBOX_PASSWORD": password,
+        **login.env,
         "LEASEBOT_PACING_MIN_S": "0",
         "LEASEBOT_PACING_MAX_S": "0",
         "LEASEBOT_RATE_PER_MINUTE": "60000",
@@ -81,7 +76,7 @@ def world(sandbox_client: SandboxClient, tmp_path: Path) -> World:
         "LEASEBOT_ACCOUNT_LOCK_TTL_S": "3",
         "LEASEBOT_STATE_DIR": str(tmp_path / "state"),
     }
-    return World(client, account, username, env)
+    return World(sandbox_client, account, login.username, env)
 
 
 def status_of(row: OutboundMessage) -> str:

@@ -24,8 +24,6 @@ from tests.support import settle_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SANDBOX_PASSWORD_VAR = "E2E_SANDBOX_PASSWORD"
-
 
 def _agent(name: str = "bob-agent") -> Any:
     return UserFactory(username=name, role="agent")
@@ -75,20 +73,13 @@ def test_agent_edits_and_approves_draft_and_it_is_sent_once(
     shot: Callable[[Page, str], None],
     fresh_sandbox: Any,
     sandbox_client: Any,
+    sandbox_login: Any,
     no_pacing: Any,
-    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Any,
 ) -> None:
     # given: a sandbox account with a renter's message, mirrored in lease-bot with a bot draft
-    sandbox, client = fresh_sandbox, sandbox_client  # Emptied: the account name below is fixed.
-    client.create_account("spareroom", "leasing@example.test", "sandbox-pw-123")
-    monkeypatch.setenv(SANDBOX_PASSWORD_VAR, "sandbox-pw-123")
-    account = PlatformAccountFactory(
-        label="brooklyn",
-        username="leasing@example.test",
-        credential_ref=f"env:{SANDBOX_PASSWORD_VAR}",
-        base_url=sandbox.platform_url("spareroom"),
-    )
+    client = sandbox_client  # On the emptied sandbox (fresh_sandbox): the account's name is fixed.
+    account = sandbox_login("spareroom", username="leasing@example.test").account_row(label="brooklyn")
     agent = _agent()
     account_grant(user=agent, account=account)
     seeded = client.seed_message(

@@ -22,6 +22,7 @@ from platforms.connectors.registry import build_connector
 from platforms.connectors.web import BrowserConnector
 from platforms.guard import Guard, reset_account
 from platforms.sandbox.client import SandboxClient
+from tests.conftest import SandboxLogin
 
 PLATFORMS = ("spareroom", "roomies", "leasebreak", "renthop", "furnishedfinder")
 
@@ -96,9 +97,9 @@ class SandboxAccount:
 @pytest.fixture
 def make_account(
     sandbox_client: SandboxClient,
+    sandbox_login: Callable[..., SandboxLogin],
     browser_runtime: BrowserRuntime,
     fast_guard_settings: Any,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Callable[..., SandboxAccount]]:
     """Create a fresh sandbox account and a connector for it (credentials as env references)."""
     made: list[SandboxAccount] = []
@@ -107,25 +108,11 @@ def make_account(
         platform: str, *, login_method: str = "", with_mailbox: bool = True, **guard_options: Any
     ) -> SandboxAccount:
         account_id = secrets.randbelow(10**9) + 10**9
-        username = f"agent-{account_id}@example.com"
-        password = f"pw-{secrets.token_hex(8)}"
-        created = sandbox_client.create_account(platform, username, password)
-        password_var = f"SANDBOX_PW_{account_id}"
-        monkeypatch.setenv(password_var, password)
-        mailbox_ref = ""
-        if platform == "furnishedfinder" and with_mailbox:
-            mailbox_var = f"SANDBOX_MAILBOX_{account_id}"
-            monkeypatch.setenv(mailbox_var, created["mailbox_url"])
-            mailbox_ref = f"env:{mailbox_var}"
-        config = AccountConfig(
-            account_id=account_id,
-            platform=platform,
-            base_url=sandbox_client.base_url(platform),
-            username=username,
-            credential_ref="" if platform == "furnishedfinder" else f"env:{password_var}",
-            login_method=login_method or ("email_code" if platform == "furnishedfinder" else "password"),
-            mailbox_ref=mailbox_ref,
+        login = sandbox_login(
+            platform, username=f"agent-{account_id}@example.com", tag=str(account_id), with_mailbox=with_mailbox
         )
+        username, password = login.username, login.password
+        config = login.config(account_id, login_method=login_method or login.login_method)
         reset_account(account_id)
         guard = Guard(account_id=account_id, platform=platform, **guard_options)
         connector = build_connector(config, runtime=browser_runtime, guard=guard)

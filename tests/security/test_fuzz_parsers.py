@@ -35,6 +35,7 @@ from platforms.connectors.spareroom import parsing as sr
 from platforms.connectors.web import BrowserConnector, ThreadRow
 from platforms.guard import Guard
 from platforms.sandbox.client import SandboxClient
+from tests.conftest import make_sandbox_login
 
 PLATFORMS = ("spareroom", "roomies", "leasebreak", "renthop", "furnishedfinder")
 #: What ``BrowserConnector.parse_or_drift`` turns into SelectorDrift.
@@ -154,25 +155,12 @@ def replica_pages(
     try:
         for platform in PLATFORMS:
             account_id = secrets.randbelow(10**9) + 10**9
-            username, password = f"fuzz-{account_id}@example.com", f"pw-{secrets.token_hex(6)}"
-            created = client.create_account(platform, username, password)
-            var = f"FUZZ_PW_{account_id}"
-            os.environ[var] = password
-            env_added.append(var)
-            mailbox = ""
-            if platform == "furnishedfinder":
-                os.environ[f"FUZZ_MB_{account_id}"] = created["mailbox_url"]
-                env_added.append(f"FUZZ_MB_{account_id}")
-                mailbox = f"env:FUZZ_MB_{account_id}"
-            config = AccountConfig(
-                account_id=account_id,
-                platform=platform,
-                base_url=client.base_url(platform),
-                username=username,
-                credential_ref="" if platform == "furnishedfinder" else f"env:{var}",
-                login_method="email_code" if platform == "furnishedfinder" else "password",
-                mailbox_ref=mailbox,
+            login = make_sandbox_login(
+                client, platform, username=f"fuzz-{account_id}@example.com", tag=str(account_id), env_prefix="FUZZ"
             )
+            os.environ.update(login.env)
+            env_added.extend(login.env)
+            username, config = login.username, login.config(account_id)
             seeded = client.seed_message(
                 platform, username, renter_name="Dana <b>Renter</b>", body="Is it free? <i>x</i>"
             )

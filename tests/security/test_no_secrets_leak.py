@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,10 @@ from leasebot.core.models import AuditLog
 from platforms.browser import BrowserRuntime
 from platforms.connectors.errors import ConnectorError
 from platforms.connectors.registry import build_connector
-from platforms.models import BotSettings, Platform, PlatformAccount
+from platforms.models import BotSettings, PlatformAccount
 from platforms.sandbox.client import SandboxClient
 from platforms.selectors import account_config
+from tests.conftest import SandboxLogin
 from tests.platforms.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,32 +58,20 @@ def runtime(tmp_path: Path, no_pacing: Any, monkeypatch: pytest.MonkeyPatch) -> 
     browser.close()
 
 
-def _account(client: SandboxClient, platform: str, *, env_password: str, site_password: str, mp: Any) -> Any:
-    username = f"leak-{platform}@example.com"
-    client.create_account(platform, username, site_password)
-    var = f"LEAK_PW_{platform.upper()}"
-    mp.setenv(var, env_password)
-    return PlatformAccount.objects.create(
-        platform=Platform.objects.get(slug=platform),
-        label=f"leak-{platform}",
-        username=username,
-        credential_ref=f"env:{var}",
-        base_url=client.base_url(platform),
-    )
-
-
 def test_no_secret_or_renter_data_in_logs_audit_metrics_or_errors(
-    fresh_sandbox: Any,
     sandbox_client: SandboxClient,
+    sandbox_login: Callable[..., SandboxLogin],
     runtime: BrowserRuntime,
     caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    client = sandbox_client  # Emptied (fresh_sandbox): the accounts' names are fixed.
+    client = sandbox_client
     BotSettings.objects.filter(pk=1).update(default_send_mode="auto_send", rollout_stage="full")
-    good = _account(client, "spareroom", env_password=PASSWORD, site_password=PASSWORD, mp=monkeypatch)
-    bad = _account(client, "leasebreak", env_password=WRONG_PASSWORD, site_password=PASSWORD, mp=monkeypatch)
+    # The site knows PASSWORD for both; the bad account's variable holds a wrong one.
+    good = sandbox_login("spareroom", password=PASSWORD, env_prefix="LEAK").account_row(label="leak-spareroom")
+    bad = sandbox_login("leasebreak", password=PASSWORD, env_password=WRONG_PASSWORD, env_prefix="LEAK").account_row(
+        label="leak-leasebreak"
+    )
     body = f"Hi, I'm {RENTER}. Is the room free in June? Reach me at {RENTER_EMAIL} or {RENTER_PHONE}."
     client.seed_message("spareroom", good.username, renter_name=RENTER, body=body)
     client.seed_message("leasebreak", bad.username, renter_name=RENTER, body=body)
