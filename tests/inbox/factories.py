@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import factory
 from django.utils import timezone
@@ -19,7 +20,7 @@ from inbox.models import (
     Unit,
     UnitAssignment,
 )
-from tests.platforms.factories import PlatformAccountFactory, UserFactory
+from tests.platforms.factories import AgentFactory, PlatformAccountFactory, UserFactory
 
 __all__ = [
     "AgentProfileFactory",
@@ -31,6 +32,7 @@ __all__ = [
     "RuleFactory",
     "ShowingFactory",
     "UnitFactory",
+    "assigned_agent",
 ]
 
 
@@ -79,6 +81,14 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     unit = factory.SubFactory(UnitFactory)
     agent = factory.SubFactory(UserFactory, role="agent")
     is_primary = True
+
+
+def assigned_agent(unit: Unit, tz: str = "America/New_York", primary: bool = True) -> Any:
+    """Return a new agent, with a profile in time zone ``tz``, assigned to ``unit``."""
+    agent = AgentFactory()
+    AgentProfileFactory(user=agent, timezone=tz)
+    AssignmentFactory(unit=unit, agent=agent, is_primary=primary)
+    return agent
 
 
 class RuleFactory(factory.django.DjangoModelFactory):
