@@ -1,9 +1,11 @@
-"""Project-wide fixtures: a clean Redis per test, users by role, and real Celery workers."""
+"""Project-wide fixtures: a clean Redis per test, users by role, real Celery workers and the sandbox."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -19,8 +21,13 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
+from platforms.connectors.base import AccountConfig
+from platforms.models import Platform, PlatformAccount
 from platforms.roles import account_grant
-from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, PlatformAccountFactory, UserFactory
+from platforms.sandbox.client import SandboxClient
+from platforms.sandbox.server import SandboxServer
+from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory
+from tests.platforms.factories import PlatformAccountFactory, UserFactory
 from tests.support import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,6 +95,163 @@ def browser() -> Iterator[Any]:
         )
         yield chromium
         chromium.close()
+
+
+# --- The sandbox (platforms/sandbox): one per session, shared by every test that drives a platform ---
+
+#: The sandbox's knobs for the session: small pages (pagination with few threads) and a short
+#: Roomies delay (its connector polls for the reply).
+SANDBOX_TEST_CONFIG = {"page_size": 3, "roomies_reply_delay_s": 0.5}
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    """The five replicas (and the IMAP mailbox) on free loopback ports, started once per session.
+
+    In this process, in background threads; workers and Chromium reach it over loopback. Every
+    test shares it, so a test makes accounts under names of its own (or asks for
+    ``fresh_sandbox``), and changes knobs only through ``sandbox_config``.
+    """
+    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
+    SandboxClient(server.url).configure(**SANDBOX_TEST_CONFIG)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox_client(sandbox: SandboxServer) -> SandboxClient:
+    return SandboxClient(sandbox.url)
+
+
+@pytest.fixture
+def fresh_sandbox(sandbox: SandboxServer, sandbox_client: SandboxClient) -> SandboxServer:
+    """The shared sandbox emptied for this test, as a newly started one: no accounts, threads, sessions or mail.
+
+    For a test that uses fixed account names or reads the sandbox as a whole; the session's
+    knobs are put back after the reset (it restores the sandbox's own defaults).
+    """
+    sandbox_client.reset()
+    sandbox_client.configure(**SANDBOX_TEST_CONFIG)
+    return sandbox
+
+
+@pytest.fixture
+def sandbox_config(sandbox_client: SandboxClient) -> Iterator[Callable[..., None]]:
+    """Change sandbox knobs for one test; they are put back afterwards."""
+    before = sandbox_client.configure()  # No values: reads the current knobs.
+    changed: set[str] = set()
+
+    def configure(**values: Any) -> None:
+        changed.update(values)
+        sandbox_client.configure(**values)
+
+    yield configure
+    if changed:
+        sandbox_client.configure(**{k: before[k] for k in changed})
+
+
+@dataclasses.dataclass(frozen=True)
+class SandboxLogin:
+    """An account made on the sandbox, and how lease-bot logs in to it.
+
+    As in production, the secret is never stored: ``credential_ref`` (the password) or, for
+    Furnished Finder, which logs in by an e-mailed code, ``mailbox_ref`` (its IMAP URL) name
+    an environment variable; ``env`` holds those variables' values.
+    """
+
+    platform: str
+    username: str
+    password: str
+    base_url: str
+    credential_ref: str
+    login_method: str
+    mailbox_ref: str
+    env: dict[str, str]
+
+    def config(self, account_id: int, **changes: Any) -> AccountConfig:
+        """What a connector for it is built from (``changes``: another ``login_method``, say)."""
+        config = AccountConfig(
+            account_id=account_id,
+            platform=self.platform,
+            base_url=self.base_url,
+            username=self.username,
+            credential_ref=self.credential_ref,
+            login_method=self.login_method,
+            mailbox_ref=self.mailbox_ref,
+        )
+        return dataclasses.replace(config, **changes)
+
+    def account_row(self, **fields: Any) -> PlatformAccount:
+        """Its twin in the database (``fields``: the rest of the row, such as ``label``)."""
+        return PlatformAccountFactory(
+            platform=Platform.objects.get(slug=self.platform),
+            username=self.username,
+            base_url=self.base_url,
+            credential_ref=self.credential_ref,
+            login_method=self.login_method,
+            mailbox_ref=self.mailbox_ref,
+            **fields,
+        )
+
+
+def make_sandbox_login(
+    client: SandboxClient,
+    platform: str = "spareroom",
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    env_password: str | None = None,
+    with_mailbox: bool = True,
+    tag: str | None = None,
+    env_prefix: str = "SANDBOX",
+) -> SandboxLogin:
+    """Create an account on the sandbox and return it with the references lease-bot logs in with.
+
+    Its name and password are new ones unless given; the variables are named
+    ``<env_prefix>_PW_<tag>`` (``_MAILBOX_`` for Furnished Finder), ``tag`` random unless given.
+    ``env_password`` puts another password in the variable (a stored secret that is wrong);
+    ``with_mailbox=False`` leaves a Furnished Finder account without one (only an operator
+    can log it in). Nothing is put in the environment here: see the ``sandbox_login`` fixture.
+    """
+    tag = (tag or secrets.token_hex(4)).upper()
+    username = username or f"{env_prefix.lower()}-{platform}-{tag.lower()}@example.com"
+    password = password or f"pw-{secrets.token_hex(8)}"
+    created = client.create_account(platform, username, password)
+    base_url = client.base_url(platform)
+    if platform == "furnishedfinder":
+        var = f"{env_prefix}_MAILBOX_{tag}"
+        env = {var: created["mailbox_url"]} if with_mailbox else {}
+        mailbox_ref = f"env:{var}" if with_mailbox else ""
+        return SandboxLogin(platform, username, password, base_url, "", "email_code", mailbox_ref, env)
+    var = f"{env_prefix}_PW_{tag}"
+    env = {var: password if env_password is None else env_password}
+    return SandboxLogin(platform, username, password, base_url, f"env:{var}", "password", "", env)
+
+
+@pytest.fixture
+def sandbox_login(sandbox_client: SandboxClient, monkeypatch: pytest.MonkeyPatch) -> Callable[..., SandboxLogin]:
+    """Make sandbox accounts (see :func:`make_sandbox_login`), their variables set for this test.
+
+    Set in this process's environment, so workers the test starts afterwards see them too.
+    """
+
+    def make(platform: str = "spareroom", **options: Any) -> SandboxLogin:
+        login = make_sandbox_login(sandbox_client, platform, **options)
+        for name, value in login.env.items():
+            monkeypatch.setenv(name, value)
+        return login
+
+    return make
+
+
+@pytest.fixture
+def no_pacing(settings: Any) -> Any:
+    """The guard with no pause between requests and a token bucket no test empties."""
+    settings.LEASEBOT_PACING_MIN_S = 0
+    settings.LEASEBOT_PACING_MAX_S = 0
+    settings.LEASEBOT_RATE_PER_MINUTE = 60_000
+    settings.LEASEBOT_RATE_BURST = 1_000
+    return settings
 
 
 @pytest.fixture(autouse=True)

@@ -9,9 +9,9 @@ reading anything: what any browser automation has to pay.
 
 from __future__ import annotations
 
-import secrets
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from platforms.sandbox.client import SandboxClient
 from tests.benchmarks.conftest import record
 from tests.benchmarks.test_memory import pss_kb, tree_pss_mb
 from tests.chaos.conftest import Rig
+from tests.conftest import SandboxLogin
 from tests.support import eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -37,19 +38,17 @@ THREADS = 3
 CYCLES = 8
 
 
-def _account(client: SandboxClient, platform: str, n: int, mp: Any) -> AccountConfig:
-    username, password = f"bench-{secrets.token_hex(4)}@example.com", secrets.token_hex(8)
-    client.create_account(platform, username, password)
+def _account(client: SandboxClient, login: SandboxLogin, n: int) -> AccountConfig:
     for t in range(THREADS):
-        seeded = client.seed_message(platform, username, renter_name=f"Renter {t}", body="Is the room free in June?")
-        client.add_outbound(platform, username, thread_id=seeded["thread_id"], body="Yes, it is.")
-    var = f"BENCH_PW_{n}"
-    mp.setenv(var, password)
-    return AccountConfig(800_000 + n, platform, client.base_url(platform), username, f"env:{var}")
+        seeded = client.seed_message(
+            login.platform, login.username, renter_name=f"Renter {t}", body="Is the room free in June?"
+        )
+        client.add_outbound(login.platform, login.username, thread_id=seeded["thread_id"], body="Yes, it is.")
+    return login.config(800_000 + n)
 
 
 def test_connector_cycle_against_bare_playwright(
-    chaos_sandbox: Any, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+    chaos_sandbox: Any, sandbox_login: Callable[..., SandboxLogin], tmp_path: Path, settings: Any
 ) -> None:
     pacing = (dj.LEASEBOT_PACING_MIN_S + dj.LEASEBOT_PACING_MAX_S) / 2  # The configured pacing, before zeroing it.
     settings.LEASEBOT_PACING_MIN_S = settings.LEASEBOT_PACING_MAX_S = 0
@@ -59,7 +58,7 @@ def test_connector_cycle_against_bare_playwright(
     rows: dict[str, Any] = {}
     try:
         for n, platform in enumerate(PLATFORMS):
-            config = _account(client, platform, n, monkeypatch)
+            config = _account(client, sandbox_login(platform, env_prefix="BENCH"), n)
             connector = build_connector(
                 config, runtime=runtime, guard=Guard(account_id=config.account_id, platform=platform)
             )

@@ -8,18 +8,18 @@ way a sum of RSS is; RSS is reported beside it for comparison.
 from __future__ import annotations
 
 import os
-import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from platforms.browser import BrowserRuntime
-from platforms.connectors.base import AccountConfig
 from platforms.connectors.registry import build_connector
 from platforms.guard import Guard
 from platforms.sandbox.client import SandboxClient
 from tests.benchmarks.conftest import record
+from tests.conftest import SandboxLogin
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -76,7 +76,7 @@ def tree_pss_mb(root: int, *, include_root: bool = False) -> float:
 
 
 def test_memory_per_browser_context(
-    chaos_sandbox: Any, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+    chaos_sandbox: Any, sandbox_login: Callable[..., SandboxLogin], tmp_path: Path, settings: Any
 ) -> None:
     settings.LEASEBOT_PACING_MIN_S = settings.LEASEBOT_PACING_MAX_S = 0
     settings.LEASEBOT_RATE_PER_MINUTE, settings.LEASEBOT_RATE_BURST = 60_000, 1_000
@@ -89,12 +89,9 @@ def test_memory_per_browser_context(
         per_step = []
         for n in range(CONTEXTS):
             platform = ("spareroom", "leasebreak", "renthop", "roomies")[n % 4]
-            username, password = f"mem-{secrets.token_hex(4)}@example.com", secrets.token_hex(8)
-            client.create_account(platform, username, password)
-            client.seed_message(platform, username, renter_name="Dana", body="Is it free?")
-            var = f"MEM_PW_{n}"
-            monkeypatch.setenv(var, password)
-            config = AccountConfig(n + 1, platform, client.base_url(platform), username, f"env:{var}")
+            login = sandbox_login(platform, env_prefix="MEM")
+            client.seed_message(platform, login.username, renter_name="Dana", body="Is it free?")
+            config = login.config(n + 1)
             connector = build_connector(config, runtime=runtime, guard=Guard(account_id=900_000 + n, platform=platform))
             before = tree_pss_mb(os.getpid())
             connector.fetch_new_messages(None)

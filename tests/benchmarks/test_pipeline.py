@@ -22,7 +22,8 @@ from dispatch.services import ingest_account_run
 from inbox.models import Conversation, Decision, Message, OutboundMessage
 from tests.benchmarks.conftest import record
 from tests.dispatch.fakes import FakePlatform
-from tests.factories import ListingFactory, PlatformAccountFactory
+from tests.inbox.factories import ListingFactory
+from tests.platforms.factories import PlatformAccountFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

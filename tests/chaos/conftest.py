@@ -3,7 +3,8 @@
 Every scenario runs against real PostgreSQL (the test database), a ``redis-server`` this
 rig starts on a free loopback port (so a restart or a flush never touches the machine's
 shared Redis), real ``celery worker`` (and ``celery beat``) subprocesses bound to both,
-and the five sandbox replicas served from this process on a port it bound itself.
+and the session's sandbox (``sandbox`` in tests/conftest.py: the five replicas served from
+this process; the workers reach it over loopback, and each scenario makes accounts of its own).
 ``redis-server`` cannot bind port 0 and report it, so its port is picked just before it
 starts; the rig then checks that what answers there is its own server.
 
@@ -44,7 +45,7 @@ from django.db import connection
 from django.utils import timezone
 from kombu import Connection
 
-from tests.conftest import ROOT, WorkerProcess, worker_env
+from tests.conftest import ROOT, WorkerProcess, make_sandbox_login, worker_env
 from tests.support import eventually, free_ports, poll
 
 #: ``make chaos`` sets this: the long scenarios (hundreds of messages, more kills).
@@ -133,7 +134,7 @@ class ChaosAccount:
     platform: str
     username: str
     password: str
-    password_var: str
+    password_var: str  # "" for Furnished Finder: it logs in by an e-mailed code.
 
 
 @dataclasses.dataclass
@@ -273,33 +274,20 @@ class Rig:
     # --- accounts and traffic ---------------------------------------------------------
 
     def add_account(self, platform: str) -> ChaosAccount:
-        from platforms.models import Platform, PlatformAccount
-
+        """A new account on the sandbox and in the database; its secret goes to the workers' environment."""
         tag = secrets.token_hex(4)
-        username = f"chaos-{platform}-{tag}@example.com"
-        password = f"pw-{secrets.token_hex(8)}"
-        var = f"CHAOS_PW_{tag.upper()}"
-        created = self.client.create_account(platform, username, password)
-        fields: dict[str, Any] = {"credential_ref": f"env:{var}", "login_method": "password"}
-        if platform == "furnishedfinder":
-            mailbox_var = f"CHAOS_MAILBOX_{tag.upper()}"
-            self.env[mailbox_var] = created["mailbox_url"]
-            fields = {"credential_ref": "", "login_method": "email_code", "mailbox_ref": f"env:{mailbox_var}"}
-        self.env[var] = password
-        row = PlatformAccount.objects.create(
-            platform=Platform.objects.get(slug=platform),
-            label=f"chaos-{tag}",
-            username=username,
-            base_url=self.client.base_url(platform),
-            **fields,
+        login = make_sandbox_login(self.client, platform, tag=tag, env_prefix="CHAOS")
+        self.env.update(login.env)
+        row = login.account_row(label=f"chaos-{tag}")
+        account = ChaosAccount(
+            row.pk, platform, login.username, login.password, login.credential_ref.removeprefix("env:")
         )
-        account = ChaosAccount(row.pk, platform, username, password, var)
         self.accounts.append(account)
         return account
 
     def agent(self) -> Any:
         if self._agent is None:
-            from tests.factories import UserFactory
+            from tests.platforms.factories import UserFactory
 
             self._agent = UserFactory(username=f"chaos-agent-{secrets.token_hex(3)}", role="agent")
         return self._agent
@@ -518,17 +506,16 @@ class Rig:
         return "\n".join(f"--- {w.log.name}\n{w.output()[-4000:]}" for w in self.workers)
 
 
-@pytest.fixture(scope="session")
-def chaos_sandbox() -> Iterator[Any]:
-    """The five replicas, served from this process on a free loopback port, for the session."""
-    from platforms.sandbox.client import SandboxClient
-    from platforms.sandbox.server import SandboxServer
+@pytest.fixture
+def chaos_sandbox(sandbox: Any, sandbox_config: Callable[..., None]) -> Any:
+    """The session's sandbox with the chaos knobs, for this scenario (put back afterwards).
 
-    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
-    # Roomies shows a reply only after a delay; the connector polls for it. Keep it short.
-    SandboxClient(server.url).configure(roomies_reply_delay_s=0.3, page_size=10)
-    yield server
-    server.stop()
+    Ten threads a page, the sandbox's own default (the session's knobs show three, for the
+    connectors' pagination tests; a scenario seeds up to hundreds of threads). Roomies shows a
+    reply only after a delay the connector polls for: kept short.
+    """
+    sandbox_config(roomies_reply_delay_s=0.3, page_size=10)
+    return sandbox
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from leasebot.core import metrics
 from leasebot.core.alerts import alert
 from platforms.connectors import errors
 from platforms.services import account_record_failure
-from tests.factories import PlatformAccountFactory
+from tests.platforms.factories import PlatformAccountFactory
 
 
 def test_alert_goes_to_webhook_and_log_once_per_quiet_period(webhook, caplog) -> None:  # type: ignore[no-untyped-def]

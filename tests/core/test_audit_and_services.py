@@ -10,7 +10,7 @@ from leasebot.core.models import AuditLog
 from leasebot.core.services import audit_record
 from platforms import services
 from platforms.models import BotSettings, Platform
-from tests.factories import PlatformAccountFactory
+from tests.platforms.factories import PlatformAccountFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from dispatch.models import DeadLetter
 from inbox import services as inbox_services
 from platforms.connectors import errors
 from tests.dispatch.fakes import FakePlatform
-from tests.factories import ConversationFactory
+from tests.inbox.factories import ConversationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from dispatch import enqueue, services, tasks
 from inbox import enqueue as inbox_enqueue
 from leasebot.core import metrics, pending
 from tests.dispatch.fakes import FakePlatform
-from tests.factories import PlatformAccountFactory
+from tests.platforms.factories import PlatformAccountFactory
 
 pytestmark = pytest.mark.django_db
 

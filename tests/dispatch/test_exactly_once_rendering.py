@@ -26,7 +26,7 @@ from inbox.models import Conversation, Message, OutboundMessage
 from platforms.connectors.base import Receipt
 from platforms.sandbox.render import Profile
 from tests.dispatch.fakes import FakePlatform
-from tests.factories import ConversationFactory
+from tests.inbox.factories import ConversationFactory
 from tests.platforms.strategies import profiles, render, typed_texts
 
 CRASHES = ("none", "before_click", "after_click", "after_commit")

@@ -16,7 +16,8 @@ from leasebot.core import metrics
 from platforms.connectors import errors
 from platforms.models import PlatformAccount
 from tests.dispatch.fakes import FakePlatform
-from tests.factories import OutboundFactory, PlatformAccountFactory
+from tests.inbox.factories import OutboundFactory
+from tests.platforms.factories import PlatformAccountFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,15 +1,14 @@
 """The worker fleet's promises, proven with real Celery workers, real Chromium and the sandbox.
 
-Each test starts the sandbox in this process (workers reach it over loopback), a real
-``celery worker`` subprocess bound to the test database, and drives the real send path.
+Each test makes an account of its own on the session's sandbox (served from this process;
+workers reach it over loopback), starts a real ``celery worker`` subprocess bound to the test
+database, and drives the real send path.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import secrets
 import signal
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,9 +24,8 @@ from inbox import services
 from inbox.models import Conversation, OutboundMessage
 from platforms.models import BotSettings, PlatformAccount
 from platforms.sandbox.client import SandboxClient
-from platforms.sandbox.server import SandboxServer
 from platforms.services import account_update_policy
-from tests.factories import PlatformAccountFactory
+from tests.conftest import make_sandbox_login
 from tests.support import eventually
 
 pytestmark = [pytest.mark.worker, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -62,20 +60,15 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
-    client = SandboxClient(server.url)
-    username = f"leasing-{secrets.token_hex(3)}@example.test"
-    password = secrets.token_urlsafe(12)
-    client.create_account(PLATFORM, username, password)
+def world(sandbox_client: SandboxClient, tmp_path: Path) -> World:
+    # The password goes to the workers only (their environment), not to this process's.
+    login = make_sandbox_login(sandbox_client, PLATFORM, env_prefix="RELIABILITY")
+    account = login.account_row()
     # The site as it really renders (curly quotes, links, late messages...): the promises must hold there.
-    client.set_profile(PLATFORM, username, "realistic", seed=7)
-    account = PlatformAccountFactory(
-        username=username, base_url=client.base_url(PLATFORM), credential_ref="env:RELIABILITY_SANDBOX_PASSWORD"
-    )
+    sandbox_client.set_profile(PLATFORM, login.username, "realistic", seed=7)
     BotSettings.objects.filter(pk=1).update(default_send_mode="auto_send", rollout_stage="full")
     env = {
-        "RELIABILITY_SANDBOX_PASSWORD": password,
+        **login.env,
         "LEASEBOT_PACING_MIN_S": "0",
         "LEASEBOT_PACING_MAX_S": "0",
         "LEASEBOT_RATE_PER_MINUTE": "60000",
@@ -85,8 +78,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         "LEASEBOT_ACCOUNT_LOCK_TTL_S": "3",
         "LEASEBOT_STATE_DIR": str(tmp_path / "state"),
     }
-    yield World(client, account, username, env)
-    server.stop()
+    return World(sandbox_client, account, login.username, env)
 
 
 def status_of(row: OutboundMessage) -> str:

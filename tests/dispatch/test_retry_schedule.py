@@ -14,7 +14,7 @@ from inbox import services as inbox_services
 from inbox.models import OutboundMessage
 from platforms.connectors import errors
 from tests.dispatch.fakes import FakePlatform
-from tests.factories import ConversationFactory
+from tests.inbox.factories import ConversationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from leasebot.core.models import AuditLog
 from platforms.connectors import errors
 from platforms.models import BotSettings, Platform, PlatformAccount
 from tests.dispatch.fakes import FakePlatform
-from tests.factories import ConversationFactory
+from tests.inbox.factories import ConversationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,26 +18,11 @@ from platforms.models import BotSettings
 from platforms.policies import resolve_send_mode
 from platforms.roles import account_grant
 from platforms.services import settings_update
-from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, PlatformAccountFactory, UserFactory
+from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory
+from tests.platforms.factories import PlatformAccountFactory, UserFactory
 from tests.support import settle_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SANDBOX_PASSWORD_VAR = "E2E_SANDBOX_PASSWORD"
-
-
-@pytest.fixture
-def sandbox(settings: Any) -> Iterator[Any]:
-    """The five replicas in this process on a free port, with no pacing for the guard."""
-    from platforms.sandbox.server import SandboxServer
-
-    settings.LEASEBOT_PACING_MIN_S = 0
-    settings.LEASEBOT_PACING_MAX_S = 0
-    settings.LEASEBOT_RATE_PER_MINUTE = 60_000
-    settings.LEASEBOT_RATE_BURST = 1_000
-    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
-    yield server
-    server.stop()
 
 
 def _agent(name: str = "bob-agent") -> Any:
@@ -84,20 +69,17 @@ def _run_send_in_thread(account_id: int, tmp_path: Any) -> Any:
 
 
 def test_agent_edits_and_approves_draft_and_it_is_sent_once(
-    pages: Any, shot: Callable[[Page, str], None], sandbox: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+    pages: Any,
+    shot: Callable[[Page, str], None],
+    fresh_sandbox: Any,
+    sandbox_client: Any,
+    sandbox_login: Any,
+    no_pacing: Any,
+    tmp_path: Any,
 ) -> None:
-    from platforms.sandbox.client import SandboxClient
-
     # given: a sandbox account with a renter's message, mirrored in lease-bot with a bot draft
-    client = SandboxClient(sandbox.url)
-    client.create_account("spareroom", "leasing@example.test", "sandbox-pw-123")
-    monkeypatch.setenv(SANDBOX_PASSWORD_VAR, "sandbox-pw-123")
-    account = PlatformAccountFactory(
-        label="brooklyn",
-        username="leasing@example.test",
-        credential_ref=f"env:{SANDBOX_PASSWORD_VAR}",
-        base_url=sandbox.platform_url("spareroom"),
-    )
+    client = sandbox_client  # On the emptied sandbox (fresh_sandbox): the account's name is fixed.
+    account = sandbox_login("spareroom", username="leasing@example.test").account_row(label="brooklyn")
     agent = _agent()
     account_grant(user=agent, account=account)
     seeded = client.seed_message(

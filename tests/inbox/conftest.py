@@ -11,13 +11,11 @@ import pytest
 from inbox.models import Conversation, ListingRef, Message, Unit
 from platforms.models import BotSettings, Platform
 from tests.inbox.factories import (
-    AgentFactory,
-    AgentProfileFactory,
-    AssignmentFactory,
     ConversationFactory,
     MessageFactory,
     RuleFactory,
     UnitFactory,
+    assigned_agent,
 )
 
 #: A Monday in winter (EST), 08:00 New York time: tests freeze time here.
@@ -46,9 +44,7 @@ class World:
 @pytest.fixture
 def world(db) -> World:  # type: ignore[no-untyped-def]
     unit = UnitFactory()
-    agent = AgentFactory()
-    AgentProfileFactory(user=agent, timezone="America/New_York")
-    AssignmentFactory(unit=unit, agent=agent, is_primary=True)
+    agent = assigned_agent(unit, tz="America/New_York", primary=True)
     for weekday in range(7):
         RuleFactory(unit=unit, weekday=weekday, start_time=dt.time(10), end_time=dt.time(18))
         RuleFactory(agent=agent, weekday=weekday, start_time=dt.time(9), end_time=dt.time(17))

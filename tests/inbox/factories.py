@@ -1,31 +1,51 @@
-"""factory-boy factories for the inbox models (built on the shared ones in tests/factories.py)."""
+"""factory-boy factories for every inbox model (users and accounts come from tests/platforms/factories.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import factory
 from django.utils import timezone
 
-from inbox.models import AgentProfile, AvailabilityRule, Showing, Unit, UnitAssignment
-from tests.factories import ConversationFactory, ListingFactory, MessageFactory, UserFactory
+from inbox.models import (
+    AgentProfile,
+    AvailabilityRule,
+    Conversation,
+    Listing,
+    Message,
+    OutboundMessage,
+    Showing,
+    Unit,
+    UnitAssignment,
+)
+from tests.platforms.factories import AgentFactory, PlatformAccountFactory, UserFactory
 
 __all__ = [
-    "AgentFactory",
     "AgentProfileFactory",
     "AssignmentFactory",
     "ConversationFactory",
     "ListingFactory",
     "MessageFactory",
+    "OutboundFactory",
     "RuleFactory",
     "ShowingFactory",
     "UnitFactory",
+    "assigned_agent",
 ]
 
 
+class ListingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Listing
+
+    title = factory.Sequence(lambda n: f"Sunny room {n} in Brooklyn")
+    address = factory.Sequence(lambda n: f"{n} Bedford Ave, Brooklyn, NY")
+
+
 class UnitFactory(factory.django.DjangoModelFactory):
-    """A unit with every fact a reply quotes."""
+    """A unit with every fact a reply quotes (callers that need none of them ignore them)."""
 
     class Meta:
         model = Unit
@@ -46,12 +66,6 @@ class UnitFactory(factory.django.DjangoModelFactory):
     showing_buffer_minutes = 15
 
 
-def AgentFactory(**kwargs: object):
-    """Return a user in the agent role."""
-    kwargs.setdefault("username", f"agent-{UserFactory._meta.model.objects.count() + 1}")
-    return UserFactory(role="agent", **kwargs)
-
-
 class AgentProfileFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AgentProfile
@@ -67,6 +81,14 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     unit = factory.SubFactory(UnitFactory)
     agent = factory.SubFactory(UserFactory, role="agent")
     is_primary = True
+
+
+def assigned_agent(unit: Unit, tz: str = "America/New_York", primary: bool = True) -> Any:
+    """Return a new agent, with a profile in time zone ``tz``, assigned to ``unit``."""
+    agent = AgentFactory()
+    AgentProfileFactory(user=agent, timezone=tz)
+    AssignmentFactory(unit=unit, agent=agent, is_primary=primary)
+    return agent
 
 
 class RuleFactory(factory.django.DjangoModelFactory):
@@ -89,3 +111,35 @@ class ShowingFactory(factory.django.DjangoModelFactory):
     agent = factory.SubFactory(UserFactory, role="agent")
     starts_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=1))
     ends_at = factory.LazyAttribute(lambda s: s.starts_at + dt.timedelta(minutes=30))
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Conversation
+
+    account = factory.SubFactory(PlatformAccountFactory)
+    thread_ref = factory.Sequence(lambda n: f"thread-{n}")
+    renter_name = "Jamie Renter"
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Message
+
+    conversation = factory.SubFactory(ConversationFactory)
+    direction = "in"
+    platform_message_ref = factory.Sequence(lambda n: f"msg-{n}")
+    sender_name = "Jamie Renter"
+    body = "Hi, is the room still available?"
+    sent_at = factory.LazyFunction(timezone.now)
+
+
+class OutboundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutboundMessage
+
+    conversation = factory.SubFactory(ConversationFactory)
+    account = factory.LazyAttribute(lambda o: o.conversation.account)
+    dispatch_key = factory.Sequence(lambda n: f"test:{n}")
+    body = "Hello! Yes, the room is available from June 1."
+    status = "draft"

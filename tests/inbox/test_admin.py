@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from inbox.models import AllowListEntry, ReplyTemplate, SuppressionEntry
 from inbox.suppression import contact_hash
-from tests.factories import UserFactory
+from tests.platforms.factories import UserFactory
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from inbox.models import Conversation, Message
 from leasebot.core.models import AuditLog
-from tests.factories import MessageFactory
+from tests.inbox.factories import MessageFactory
 
 pytestmark = pytest.mark.django_db
 

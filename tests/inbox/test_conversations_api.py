@@ -8,7 +8,8 @@ import pytest
 
 from inbox.models import Decision, OutboundMessage, UnitAssignment
 from platforms.roles import account_grant
-from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, UnitFactory, UserFactory
+from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory, UnitFactory
+from tests.platforms.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

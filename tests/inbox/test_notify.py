@@ -6,7 +6,8 @@ import pytest
 from django.core import mail
 
 from inbox import services
-from tests.factories import ConversationFactory, UserFactory
+from tests.inbox.factories import ConversationFactory
+from tests.platforms.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

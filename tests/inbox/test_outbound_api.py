@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from dispatch.models import DeadLetter
 from leasebot.core.models import AuditLog
-from tests.factories import OutboundFactory
+from tests.dispatch.factories import DeadLetterFactory
+from tests.inbox.factories import OutboundFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,12 +108,9 @@ def test_outbound_ops_reads_but_cannot_approve(ops_client: Any, draft: Any) -> N
 
 def _dead(conversation: Any) -> tuple[Any, Any]:
     row = OutboundFactory(conversation=conversation, status="dead")
-    letter = DeadLetter.objects.create(
-        platform="spareroom",
-        account=conversation.account,
+    letter = DeadLetterFactory(
         outbound=row,
         stage="send",
-        error_class="Permanent",
         error_message="thread closed",
         attempts=3,
     )

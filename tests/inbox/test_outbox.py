@@ -10,7 +10,7 @@ from inbox.models import OutboundMessage
 from leasebot.core.exceptions import Conflict, NotAllowed, ValidationFailed
 from leasebot.core.models import AuditLog
 from platforms.models import BotSettings
-from tests.factories import ConversationFactory, MessageFactory
+from tests.inbox.factories import ConversationFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,9 @@ from inbox import privacy
 from inbox.choices import OutboundStatus
 from inbox.models import AllowListEntry, Conversation, Decision, Message, OutboundMessage, SuppressionEntry
 from leasebot.core.models import AuditLog
-from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, PlatformAccountFactory
+from tests.dispatch.factories import DeadLetterFactory
+from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory
+from tests.platforms.factories import PlatformAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,12 +75,10 @@ def renter(db):  # type: ignore[no-untyped-def]
     dead = OutboundFactory(
         conversation=conversation, body=f"Follow-up for {NAME}", status=OutboundStatus.DEAD, dispatch_key="fu:1"
     )
-    DeadLetter.objects.create(
-        platform="spareroom",
+    DeadLetterFactory(
         account=account,
         outbound=dead,
         stage="send",
-        error_class="Permanent",
         error_message=f"rejected text 'Follow-up for {NAME}'",
         payload={"outbound_id": dead.pk, "dispatch_key": "fu:1", "body": f"Follow-up for {NAME}"},
     )

@@ -31,7 +31,8 @@ from inbox.suppression import allowlist_add_listing, contact_hash
 from leasebot.core.models import AuditLog
 from platforms.models import BotSettings
 from tests.inbox.conftest import MONDAY_0800_NY
-from tests.inbox.factories import AgentFactory, ListingFactory, MessageFactory, UnitFactory
+from tests.inbox.factories import ConversationFactory, ListingFactory, MessageFactory, UnitFactory
+from tests.platforms.factories import AgentFactory
 
 
 @pytest.fixture(autouse=True)
@@ -387,7 +388,6 @@ def test_suppression_hash_survives_erasure_of_the_handle(world) -> None:  # type
 
 def test_unit_without_assigned_agent_gets_no_slot_hold(db, auto_send) -> None:  # type: ignore[no-untyped-def]
     from platforms.models import Platform
-    from tests.factories import ConversationFactory
 
     unit = UnitFactory()
     ListingRef.objects.create(

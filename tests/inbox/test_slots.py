@@ -14,14 +14,14 @@ from inbox.models import Showing
 from inbox.showings import showing_book, showing_cancel
 from inbox.slots import Slot, find_slots
 from tests.inbox.factories import (
-    AgentFactory,
-    AgentProfileFactory,
     AssignmentFactory,
     ConversationFactory,
     RuleFactory,
     ShowingFactory,
     UnitFactory,
+    assigned_agent,
 )
+from tests.platforms.factories import AgentFactory
 
 NY = zoneinfo.ZoneInfo("America/New_York")
 # Sunday 2027-01-10 23:00 New York: the next days are Mon 11 .. Sun 17 January.
@@ -39,13 +39,6 @@ def local_starts(slots: list[Slot]) -> list[tuple[int, int, int]]:
 @pytest.fixture
 def unit(db):  # type: ignore[no-untyped-def]
     return UnitFactory(showing_duration_minutes=30, showing_buffer_minutes=15)
-
-
-def assigned_agent(unit, tz: str = "America/New_York", primary: bool = True):  # type: ignore[no-untyped-def]
-    agent = AgentFactory()
-    AgentProfileFactory(user=agent, timezone=tz)
-    AssignmentFactory(unit=unit, agent=agent, is_primary=primary)
-    return agent
 
 
 def test_find_slots_is_the_intersection_of_unit_and_agent_windows(unit) -> None:  # type: ignore[no-untyped-def]

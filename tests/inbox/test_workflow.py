@@ -10,7 +10,7 @@ from inbox.choices import FollowUpStage, ShowingState, WorkflowOutcome
 from inbox.models import Conversation
 from inbox.workflow import ALLOWED_TRANSITIONS, transition
 from leasebot.core.models import AuditLog
-from tests.factories import ConversationFactory
+from tests.inbox.factories import ConversationFactory
 
 VALUES = {
     "workflow_outcome": WorkflowOutcome.values,

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from leasebot.core import metrics
-from tests.factories import OutboundFactory, PlatformAccountFactory
+from tests.inbox.factories import OutboundFactory
+from tests.platforms.factories import PlatformAccountFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -13,16 +13,14 @@ from inbox.models import Unit
 from platforms.models import BotSettings, PlatformAccount
 from platforms.roles import accounts_for_user
 from platforms.sandbox.client import SandboxClient
-from platforms.sandbox.server import SandboxServer
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sandbox_url() -> Iterator[str]:
-    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
-    yield server.url
-    server.stop()
+def sandbox_url(fresh_sandbox: Any) -> str:
+    """The session's sandbox, emptied: ``seed_demo`` makes fixed account names and the test counts threads."""
+    return str(fresh_sandbox.url)
 
 
 def test_seed_demo_is_idempotent_and_complete(sandbox_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

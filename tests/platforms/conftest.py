@@ -1,6 +1,7 @@
-"""Fixtures for the platform layer: an in-process sandbox, one shared Chromium, sandbox accounts.
+"""Fixtures for the platform layer: one shared Chromium and sandbox accounts with their connectors.
 
-The sandbox and the browser are session-scoped (starting Chromium costs about a second);
+The browser is session-scoped (starting Chromium costs about a second), and so is the
+sandbox (``sandbox``, ``sandbox_client`` and ``sandbox_config`` are in tests/conftest.py);
 every test gets its own sandbox account and its own guard account id, so tests never
 share sessions, circuits or token buckets.
 """
@@ -21,22 +22,15 @@ from platforms.connectors.registry import build_connector
 from platforms.connectors.web import BrowserConnector
 from platforms.guard import Guard, reset_account
 from platforms.sandbox.client import SandboxClient
-from platforms.sandbox.server import SandboxServer
+from tests.conftest import SandboxLogin
 
 PLATFORMS = ("spareroom", "roomies", "leasebreak", "renthop", "furnishedfinder")
 
-#: Sandbox knobs for the whole test session: small pages (pagination with few threads) and
-#: a short Roomies delay (its connector polls for the reply).
-SANDBOX_TEST_CONFIG = {"page_size": 3, "roomies_reply_delay_s": 0.5}
-
 
 @pytest.fixture
-def fast_guard_settings(settings: Any) -> Any:
+def fast_guard_settings(no_pacing: Any) -> Any:
     """No pacing, a generous bucket and short waits, so browser tests run at full speed."""
-    settings.LEASEBOT_PACING_MIN_S = 0
-    settings.LEASEBOT_PACING_MAX_S = 0
-    settings.LEASEBOT_RATE_PER_MINUTE = 60_000
-    settings.LEASEBOT_RATE_BURST = 1_000
+    settings = no_pacing
     settings.LEASEBOT_CIRCUIT_FAILURES = 3
     settings.LEASEBOT_CIRCUIT_COOLDOWN_S = 900
     settings.LEASEBOT_GUARD_MAX_RETRIES = 2
@@ -48,35 +42,6 @@ def fast_guard_settings(settings: Any) -> Any:
     settings.LEASEBOT_NAV_TIMEOUT_S = 10
     settings.LEASEBOT_ACTION_TIMEOUT_S = 5
     return settings
-
-
-@pytest.fixture(scope="session")
-def sandbox() -> Iterator[SandboxServer]:
-    """The five replicas on a free loopback port (plus the IMAP mailbox), for the whole session."""
-    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
-    SandboxClient(server.url).configure(**SANDBOX_TEST_CONFIG)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def sandbox_client(sandbox: SandboxServer) -> SandboxClient:
-    return SandboxClient(sandbox.url)
-
-
-@pytest.fixture
-def sandbox_config(sandbox_client: SandboxClient) -> Iterator[Callable[..., None]]:
-    """Change sandbox knobs for one test; they are put back afterwards."""
-    changed: set[str] = set()
-
-    def configure(**values: Any) -> None:
-        changed.update(values)
-        sandbox_client.configure(**values)
-
-    yield configure
-    defaults = {"page_size": 10, "roomies_reply_delay_s": 3.0, "login_code_ttl_s": 600} | SANDBOX_TEST_CONFIG
-    if changed:
-        sandbox_client.configure(**{k: defaults[k] for k in changed})
 
 
 @pytest.fixture(scope="session")
@@ -132,9 +97,9 @@ class SandboxAccount:
 @pytest.fixture
 def make_account(
     sandbox_client: SandboxClient,
+    sandbox_login: Callable[..., SandboxLogin],
     browser_runtime: BrowserRuntime,
     fast_guard_settings: Any,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Callable[..., SandboxAccount]]:
     """Create a fresh sandbox account and a connector for it (credentials as env references)."""
     made: list[SandboxAccount] = []
@@ -143,25 +108,11 @@ def make_account(
         platform: str, *, login_method: str = "", with_mailbox: bool = True, **guard_options: Any
     ) -> SandboxAccount:
         account_id = secrets.randbelow(10**9) + 10**9
-        username = f"agent-{account_id}@example.com"
-        password = f"pw-{secrets.token_hex(8)}"
-        created = sandbox_client.create_account(platform, username, password)
-        password_var = f"SANDBOX_PW_{account_id}"
-        monkeypatch.setenv(password_var, password)
-        mailbox_ref = ""
-        if platform == "furnishedfinder" and with_mailbox:
-            mailbox_var = f"SANDBOX_MAILBOX_{account_id}"
-            monkeypatch.setenv(mailbox_var, created["mailbox_url"])
-            mailbox_ref = f"env:{mailbox_var}"
-        config = AccountConfig(
-            account_id=account_id,
-            platform=platform,
-            base_url=sandbox_client.base_url(platform),
-            username=username,
-            credential_ref="" if platform == "furnishedfinder" else f"env:{password_var}",
-            login_method=login_method or ("email_code" if platform == "furnishedfinder" else "password"),
-            mailbox_ref=mailbox_ref,
+        login = sandbox_login(
+            platform, username=f"agent-{account_id}@example.com", tag=str(account_id), with_mailbox=with_mailbox
         )
+        username, password = login.username, login.password
+        config = login.config(account_id, login_method=login_method or login.login_method)
         reset_account(account_id)
         guard = Guard(account_id=account_id, platform=platform, **guard_options)
         connector = build_connector(config, runtime=browser_runtime, guard=guard)

@@ -9,7 +9,8 @@ from django.db import IntegrityError, connection, transaction
 from inbox.models import Conversation, Message, OutboundMessage
 from leasebot.core.exceptions import ValidationFailed
 from platforms.models import BotSettings, Platform, PlatformAccount
-from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, PlatformAccountFactory
+from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory
+from tests.platforms.factories import PlatformAccountFactory
 
 pytestmark = pytest.mark.django_db
 

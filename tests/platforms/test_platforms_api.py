@@ -161,7 +161,7 @@ def test_me_reports_role_and_timezone(agent_client: Any, agent_user: Any) -> Non
 
 def test_anonymous_and_roleless_users_are_refused(client: Any, db: Any) -> None:
     from tests.conftest import client_for
-    from tests.factories import UserFactory
+    from tests.platforms.factories import UserFactory
 
     assert client.get("/api/v1/platform-accounts/").status_code in {401, 403}
     roleless = client_for(UserFactory(username="nobody"))

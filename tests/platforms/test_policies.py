@@ -6,7 +6,7 @@ import pytest
 
 from platforms.models import BotSettings, Platform
 from platforms.policies import account_may_run, in_canary_share, resolve_send_mode
-from tests.factories import PlatformAccountFactory
+from tests.platforms.factories import PlatformAccountFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from leasebot.core.models import AuditLog
 from platforms.models import BotSettings, PlatformAccount
 from platforms.roles import account_grant, accounts_for_user, user_role
-from tests.factories import PlatformAccountFactory, UserFactory
+from tests.platforms.factories import PlatformAccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,8 @@ from leasebot.core import metrics
 from leasebot.core.services import audit_record
 from platforms.models import Platform
 from rollout.models import StageChange
-from tests.factories import PlatformAccountFactory, UnitFactory, UserFactory
+from tests.inbox.factories import UnitFactory
+from tests.platforms.factories import PlatformAccountFactory, UserFactory
 from tests.rollout import scenario
 
 

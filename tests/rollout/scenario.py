@@ -18,7 +18,7 @@ from inbox.choices import OutboundStatus
 from inbox.models import Conversation, Message, OutboundMessage
 from platforms.connectors.errors import Blocked, CaptchaRequired, Permanent, Transient
 from platforms.models import PlatformAccount
-from tests.factories import ConversationFactory, MessageFactory, OutboundFactory
+from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory
 
 _seq = itertools.count(1)
 

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from django_celery_beat.models import PeriodicTask
 
 from rollout import preflight
-from tests.factories import PlatformAccountFactory
+from tests.platforms.factories import PlatformAccountFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 from inbox.models import Decision, Message, Showing
 from platforms.models import Platform
 from rollout.reports import leasing_report, percentile
-from tests.factories import ConversationFactory, MessageFactory, PlatformAccountFactory, UnitFactory, UserFactory
+from tests.inbox.factories import ConversationFactory, MessageFactory, UnitFactory
+from tests.platforms.factories import PlatformAccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

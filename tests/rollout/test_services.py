@@ -13,7 +13,7 @@ from platforms.models import BotSettings, PlatformAccount
 from platforms.policies import resolve_send_mode
 from rollout.models import StageChange
 from rollout.services import GateRefused, rollout_promote, rollout_rollback
-from tests.factories import MessageFactory
+from tests.inbox.factories import MessageFactory
 from tests.rollout import scenario
 
 pytestmark = pytest.mark.django_db

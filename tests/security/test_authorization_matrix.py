@@ -1,9 +1,8 @@
 """Every API route, review page and admin page against anonymous, no-role, agent (own and foreign), ops and admin.
 
-Expected answers: ``ok`` (authorisation passed: any 2xx, or a 4xx about the request itself
-such as 400/409), ``403`` (the role may not), ``404`` (outside the agent's accounts: the
-object does not exist for them), ``login`` (anonymous: 401/403 from the API, a redirect to
-the login page from pages and admin).
+The routes and each column's expected answer are tests/routes.py's table (see its ``OK``,
+``FORBIDDEN``, ``HIDDEN``, ``LOGIN`` and ``REDIRECT``); the admin pages are listed from the
+admin site itself.
 """
 
 from __future__ import annotations
@@ -16,74 +15,10 @@ import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.security.conftest import World, session_client
+from tests.routes import API, COLUMNS, LOGIN, OK, PAGES, REDIRECT, World
+from tests.security.conftest import session_client
 
 pytestmark = pytest.mark.django_db
-
-OK, FORBIDDEN, HIDDEN, LOGIN = "ok", 403, 404, "login"
-# Columns: anonymous, no role, agent (own object), agent (foreign object), ops, admin.
-COLUMNS = ("anon", "norole", "agent_own", "agent_foreign", "ops", "admin")
-
-
-def row(anon: Any, norole: Any, own: Any, foreign: Any, ops: Any, adm: Any) -> dict[str, Any]:
-    return dict(zip(COLUMNS, (anon, norole, own, foreign, ops, adm), strict=True))
-
-
-ALL_READ = row(LOGIN, FORBIDDEN, OK, OK, OK, OK)
-REVIEWER_OBJ = row(LOGIN, FORBIDDEN, OK, HIDDEN, FORBIDDEN, OK)
-REVIEWER = row(LOGIN, FORBIDDEN, OK, OK, FORBIDDEN, OK)
-SCOPED_READ = row(LOGIN, FORBIDDEN, OK, HIDDEN, OK, OK)
-ADMIN_OBJ = row(LOGIN, FORBIDDEN, FORBIDDEN, HIDDEN, FORBIDDEN, OK)
-ADMIN_ONLY = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
-OPS_ADMIN = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK)
-
-# (method, path, body, expectations); {name} is filled with the own or foreign object's id.
-API: list[tuple[str, str, Any, dict[str, Any]]] = [
-    ("get", "/api/v1/me/", None, ALL_READ),
-    ("get", "/api/v1/platforms/", None, ALL_READ),
-    ("patch", "/api/v1/platforms/{platform}/", {"is_active": True}, ADMIN_ONLY),
-    ("get", "/api/v1/platform-accounts/", None, ALL_READ),
-    ("get", "/api/v1/platform-accounts/{account}/", None, SCOPED_READ),
-    ("patch", "/api/v1/platform-accounts/{account}/", {"is_canary": False}, ADMIN_OBJ),
-    ("get", "/api/v1/settings/", None, ALL_READ),
-    ("patch", "/api/v1/settings/", {"rollout_stage": "shadow"}, ADMIN_ONLY),
-    ("get", "/api/v1/health/platforms/", None, ALL_READ),
-    ("get", "/api/v1/conversations/", None, REVIEWER),
-    ("get", "/api/v1/conversations/{conversation}/", None, REVIEWER_OBJ),
-    ("post", "/api/v1/conversations/{conversation}/reply/", {"body": "Happy to show you the room."}, REVIEWER_OBJ),
-    ("post", "/api/v1/conversations/{conversation}/take-over/", {}, REVIEWER_OBJ),
-    ("post", "/api/v1/conversations/{conversation}/hand-back/", {}, REVIEWER_OBJ),
-    ("get", "/api/v1/conversations/{conversation}/notes/", None, REVIEWER_OBJ),
-    ("post", "/api/v1/conversations/{conversation}/notes/", {"body": "Called back."}, REVIEWER_OBJ),
-    ("post", "/api/v1/conversations/{conversation}/assign/", {"agent": None}, REVIEWER_OBJ),
-    ("get", "/api/v1/conversations/{conversation}/agents/", None, REVIEWER_OBJ),
-    ("get", "/api/v1/canned-replies/", None, REVIEWER),
-    ("post", "/api/v1/canned-replies/", {"title": "New", "body": "Thanks for your message."}, ADMIN_ONLY),
-    ("get", "/api/v1/canned-replies/{canned}/", None, REVIEWER_OBJ),
-    ("patch", "/api/v1/canned-replies/{canned}/", {"title": "Renamed"}, row(LOGIN, 403, 403, 404, 403, OK)),
-    ("delete", "/api/v1/canned-replies/{canned}/", None, row(LOGIN, 403, 403, 404, 403, OK)),
-    ("post", "/api/v1/guardrails/check/", {"text": "Hello"}, REVIEWER),
-    ("get", "/api/v1/review/queue/", None, REVIEWER),
-    ("get", "/api/v1/review/counts/", None, REVIEWER),
-    ("get", "/api/v1/outbound/", None, ALL_READ),
-    ("get", "/api/v1/outbound/{draft}/", None, SCOPED_READ),
-    ("patch", "/api/v1/outbound/{draft}/", {"body": "Hello again."}, REVIEWER_OBJ),
-    ("post", "/api/v1/outbound/{draft}/approve/", {}, REVIEWER_OBJ),
-    ("post", "/api/v1/outbound/{draft}/reject/", {"reason": "not needed"}, REVIEWER_OBJ),
-    ("post", "/api/v1/outbound/{draft}/resolve/", {"sent": True}, REVIEWER_OBJ),
-    ("get", "/api/v1/dead-letters/", None, ALL_READ),
-    ("get", "/api/v1/dead-letters/{letter}/", None, SCOPED_READ),
-    ("post", "/api/v1/dead-letters/{letter}/retry/", {}, ADMIN_OBJ),
-    ("post", "/api/v1/dead-letters/{letter}/discard/", {"reason": "duplicate"}, ADMIN_OBJ),
-    ("get", "/api/v1/observability/", None, OPS_ADMIN),
-    ("get", "/api/v1/reports/", None, OPS_ADMIN),
-]
-PAGES: list[tuple[str, dict[str, Any]]] = [
-    ("/review/", row(LOGIN, FORBIDDEN, OK, OK, "redirect", OK)),
-    ("/review/conversations/{conversation}/", row(LOGIN, FORBIDDEN, OK, HIDDEN, FORBIDDEN, OK)),
-    ("/review/settings/", row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)),
-    ("/review/health/", row(LOGIN, FORBIDDEN, OK, OK, OK, OK)),
-]
 
 
 def _who(world: World, column: str) -> tuple[Any, str]:
@@ -105,13 +40,15 @@ def _check(status: int, expected: Any, *, api: bool, location: str = "") -> bool
         if api:
             return status in (401, 403)
         return status == 302 and "login" in location
-    if expected == "redirect":
+    if expected == REDIRECT:
         return status == 302
     return status == expected
 
 
 @pytest.mark.parametrize("column", COLUMNS)
-@pytest.mark.parametrize(("method", "path", "body", "expected"), API, ids=[f"{m} {p}" for m, p, _b, _e in API])
+@pytest.mark.parametrize(
+    ("method", "path", "body", "expected"), [(r.method, r.path, r.body, r.access) for r in API], ids=[r.id for r in API]
+)
 def test_api_route_answers_each_role_as_designed(
     world: World, column: str, method: str, path: str, body: Any, expected: dict[str, Any]
 ) -> None:
@@ -133,7 +70,7 @@ def test_api_route_answers_each_role_as_designed(
 
 
 @pytest.mark.parametrize("column", COLUMNS)
-@pytest.mark.parametrize(("path", "expected"), PAGES, ids=[p for p, _e in PAGES])
+@pytest.mark.parametrize(("path", "expected"), [(r.path, r.access) for r in PAGES], ids=[r.path for r in PAGES])
 def test_review_page_answers_each_role_as_designed(
     world: World, column: str, path: str, expected: dict[str, Any]
 ) -> None:
@@ -163,7 +100,7 @@ def _api_routes() -> set[str]:
 
 def test_the_matrix_covers_every_api_route() -> None:
     """A new route without a row in the matrix fails here: authorisation is decided, not inherited."""
-    covered = {re.sub(r"\{\w+\}", "1", p.split("?")[0]) for _m, p, _b, _e in API}
+    covered = {re.sub(r"\{\w+\}", "1", r.path.split("?")[0]) for r in API}
     missing = []
     for route in _api_routes():
         regex = re.compile("^/" + route.replace("^", "").replace("$", "") + "$")

@@ -9,25 +9,14 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.security.conftest import World, session_client
+from tests import routes
+from tests.routes import World
+from tests.security.conftest import session_client
 
 pytestmark = pytest.mark.django_db
 
-WRITES = [
-    ("patch", "/api/v1/settings/", {"rollout_stage": "shadow"}),
-    ("patch", "/api/v1/platform-accounts/{account}/", {"is_canary": False}),
-    ("patch", "/api/v1/platforms/{platform}/", {"is_active": True}),
-    ("post", "/api/v1/conversations/{conversation}/reply/", {"body": "Happy to show you the room."}),
-    ("post", "/api/v1/conversations/{conversation}/notes/", {"body": "Called back."}),
-    ("post", "/api/v1/conversations/{conversation}/take-over/", {}),
-    ("post", "/api/v1/outbound/{draft}/approve/", {}),
-    ("post", "/api/v1/outbound/{draft}/reject/", {"reason": "not needed"}),
-    ("patch", "/api/v1/outbound/{draft}/", {"body": "Hello again."}),
-    ("post", "/api/v1/dead-letters/{letter}/retry/", {}),
-    ("post", "/api/v1/canned-replies/", {"title": "New", "body": "Thanks for your message."}),
-    ("delete", "/api/v1/canned-replies/{canned}/", None),
-    ("post", "/api/v1/guardrails/check/", {"text": "Hello"}),
-]
+#: Every API write of the route table, with the body it sends.
+WRITES = [(r.method, r.path, r.body) for r in routes.WRITES]
 
 
 def _call(client: Any, method: str, url: str, body: Any, **headers: str) -> Any:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from tests.security.conftest import World
+from tests.routes import World
 
 pytestmark = pytest.mark.django_db
 

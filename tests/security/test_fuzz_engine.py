@@ -102,7 +102,7 @@ def test_slot_picking_never_crashes(text: str, slots: list[dict[str, Any]]) -> N
 def test_inbound_decide_never_crashes_on_any_message(body: str, name: str) -> None:
     """The whole decision step (linkage, engine, guardrails, workflow, outbox) on a stored message."""
     from inbox.services import inbound_decide
-    from tests.factories import ConversationFactory, MessageFactory
+    from tests.inbox.factories import ConversationFactory, MessageFactory
 
     conversation = ConversationFactory(renter_name=name.replace("\x00", ""))
     message = MessageFactory(

@@ -35,7 +35,7 @@ from platforms.connectors.spareroom import parsing as sr
 from platforms.connectors.web import BrowserConnector, ThreadRow
 from platforms.guard import Guard
 from platforms.sandbox.client import SandboxClient
-from platforms.sandbox.server import SandboxServer
+from tests.conftest import make_sandbox_login
 
 PLATFORMS = ("spareroom", "roomies", "leasebreak", "renthop", "furnishedfinder")
 #: What ``BrowserConnector.parse_or_drift`` turns into SelectorDrift.
@@ -127,7 +127,9 @@ class _OnePage:
 
 
 @pytest.fixture(scope="module")
-def replica_pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Captured], BrowserRuntime]]:
+def replica_pages(
+    sandbox_client: SandboxClient, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[dict[str, Captured], BrowserRuntime]]:
     """Log into each replica with the real connector once and keep its inbox and thread HTML."""
     import os
 
@@ -146,33 +148,19 @@ def replica_pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[di
     dj.LEASEBOT_PACING_MIN_S = dj.LEASEBOT_PACING_MAX_S = 0
     dj.LEASEBOT_RATE_PER_MINUTE, dj.LEASEBOT_RATE_BURST = 60_000, 1_000
     dj.LEASEBOT_LOCATOR_WAIT_S = 0.2
-    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
-    client = SandboxClient(server.url)
+    client = sandbox_client  # The session's sandbox; the accounts' names are new ones.
     runtime = BrowserRuntime(state_dir=tmp_path_factory.mktemp("fuzz-state"), headless=True)
     captured: dict[str, Captured] = {}
     env_added: list[str] = []
     try:
         for platform in PLATFORMS:
             account_id = secrets.randbelow(10**9) + 10**9
-            username, password = f"fuzz-{account_id}@example.com", f"pw-{secrets.token_hex(6)}"
-            created = client.create_account(platform, username, password)
-            var = f"FUZZ_PW_{account_id}"
-            os.environ[var] = password
-            env_added.append(var)
-            mailbox = ""
-            if platform == "furnishedfinder":
-                os.environ[f"FUZZ_MB_{account_id}"] = created["mailbox_url"]
-                env_added.append(f"FUZZ_MB_{account_id}")
-                mailbox = f"env:FUZZ_MB_{account_id}"
-            config = AccountConfig(
-                account_id=account_id,
-                platform=platform,
-                base_url=client.base_url(platform),
-                username=username,
-                credential_ref="" if platform == "furnishedfinder" else f"env:{var}",
-                login_method="email_code" if platform == "furnishedfinder" else "password",
-                mailbox_ref=mailbox,
+            login = make_sandbox_login(
+                client, platform, username=f"fuzz-{account_id}@example.com", tag=str(account_id), env_prefix="FUZZ"
             )
+            os.environ.update(login.env)
+            env_added.extend(login.env)
+            username, config = login.username, login.config(account_id)
             seeded = client.seed_message(
                 platform, username, renter_name="Dana <b>Renter</b>", body="Is it free? <i>x</i>"
             )
@@ -189,7 +177,6 @@ def replica_pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[di
         yield captured, runtime
     finally:
         runtime.close()
-        server.stop()
         for var in env_added:
             os.environ.pop(var, None)
         for key, value in saved.items():

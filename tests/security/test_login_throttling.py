@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.security.conftest import World, session_client
+from tests.routes import World
+from tests.security.conftest import session_client
 
 pytestmark = pytest.mark.django_db
 

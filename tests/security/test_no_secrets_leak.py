@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,11 @@ from leasebot.core.models import AuditLog
 from platforms.browser import BrowserRuntime
 from platforms.connectors.errors import ConnectorError
 from platforms.connectors.registry import build_connector
-from platforms.models import BotSettings, Platform, PlatformAccount
+from platforms.models import BotSettings, PlatformAccount
 from platforms.sandbox.client import SandboxClient
-from platforms.sandbox.server import SandboxServer
 from platforms.selectors import account_config
-from tests.factories import UserFactory
+from tests.conftest import SandboxLogin
+from tests.platforms.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,20 +42,10 @@ RENTER_PHONE = "917-555-0143"
 
 
 @pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def runtime(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[BrowserRuntime]:
+def runtime(tmp_path: Path, no_pacing: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[BrowserRuntime]:
     """A real Chromium in this thread; Playwright's loop needs Django's async-unsafe guard off."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.LEASEBOT_PACING_MIN_S = 0
-    settings.LEASEBOT_PACING_MAX_S = 0
-    settings.LEASEBOT_RATE_PER_MINUTE = 60_000
-    settings.LEASEBOT_RATE_BURST = 1_000
+    settings = no_pacing
     settings.LEASEBOT_LOCATOR_WAIT_S = 0.5
     settings.LEASEBOT_STATE_DIR = tmp_path / "state"
     browser = BrowserRuntime(state_dir=tmp_path / "state", headless=True)
@@ -68,28 +58,20 @@ def runtime(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> I
     browser.close()
 
 
-def _account(client: SandboxClient, platform: str, *, env_password: str, site_password: str, mp: Any) -> Any:
-    username = f"leak-{platform}@example.com"
-    client.create_account(platform, username, site_password)
-    var = f"LEAK_PW_{platform.upper()}"
-    mp.setenv(var, env_password)
-    return PlatformAccount.objects.create(
-        platform=Platform.objects.get(slug=platform),
-        label=f"leak-{platform}",
-        username=username,
-        credential_ref=f"env:{var}",
-        base_url=client.base_url(platform),
-    )
-
-
 def test_no_secret_or_renter_data_in_logs_audit_metrics_or_errors(
-    sandbox: SandboxServer, runtime: BrowserRuntime, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    sandbox_client: SandboxClient,
+    sandbox_login: Callable[..., SandboxLogin],
+    runtime: BrowserRuntime,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    client = SandboxClient(sandbox.url)
+    client = sandbox_client
     BotSettings.objects.filter(pk=1).update(default_send_mode="auto_send", rollout_stage="full")
-    good = _account(client, "spareroom", env_password=PASSWORD, site_password=PASSWORD, mp=monkeypatch)
-    bad = _account(client, "leasebreak", env_password=WRONG_PASSWORD, site_password=PASSWORD, mp=monkeypatch)
+    # The site knows PASSWORD for both; the bad account's variable holds a wrong one.
+    good = sandbox_login("spareroom", password=PASSWORD, env_prefix="LEAK").account_row(label="leak-spareroom")
+    bad = sandbox_login("leasebreak", password=PASSWORD, env_password=WRONG_PASSWORD, env_prefix="LEAK").account_row(
+        label="leak-leasebreak"
+    )
     body = f"Hi, I'm {RENTER}. Is the room free in June? Reach me at {RENTER_EMAIL} or {RENTER_PHONE}."
     client.seed_message("spareroom", good.username, renter_name=RENTER, body=body)
     client.seed_message("leasebreak", bad.username, renter_name=RENTER, body=body)

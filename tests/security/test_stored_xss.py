@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
-from dispatch.models import DeadLetter
 from inbox.models import ConversationNote
 from leasebot.core.services import audit_record
 from platforms.roles import account_grant
-from tests.factories import ConversationFactory, MessageFactory, OutboundFactory, PlatformAccountFactory, UserFactory
+from tests.dispatch.factories import DeadLetterFactory
+from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory
+from tests.platforms.factories import PlatformAccountFactory, UserFactory
 from tests.support import settle_page
 
 # Playwright's sync API runs an event loop in this thread for the whole module; Django's
@@ -65,11 +66,8 @@ def evil_world(transactional_db: Any) -> dict[str, Any]:
     draft.hold_reasons = [{"code": "guardrail", "category": "prompt_injection", "detail": PAYLOADS[4]}]
     draft.save(update_fields=["hold_reasons"])
     ConversationNote.objects.create(conversation=conversation, author=agent, body="Note " + EVIL)
-    letter = DeadLetter.objects.create(
-        platform="spareroom",
+    letter = DeadLetterFactory(
         account=account,
-        stage="ingest",
-        error_class="Permanent",
         error_message=EVIL[:480],
         payload={"evil": EVIL},
     )
