@@ -276,10 +276,11 @@ def _just_now(match: re.Match[str], ctx: _Context) -> tuple[datetime, datetime]:
 
 
 def _ago(match: re.Match[str], ctx: _Context) -> tuple[datetime, datetime]:
-    """ "5m", "2 hours ago", "about 1 month ago", "less than a minute ago".
+    """Resolve "5m", "2 hours ago", "about 1 month ago", "less than a minute ago".
 
     Sites round these both ways (a feed's "2h" is floored, Rails' "about 2 hours" rounded),
-    so "N units" covers N-1 to N+1 units back; "less than N" covers now back to N units.
+    so "N units" covers N-1 to N+1 units back; "less than N" covers now back to N units;
+    both reach :data:`RELATIVE_SLACK` further back (the page was rendered before it was read).
     """
     raw = re.sub(r"\s+", " ", match["count"].lower())
     count = 0.5 if raw.startswith("half") else 1.0 if raw in ("a", "an", "one") else float(raw)
