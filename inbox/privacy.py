@@ -205,7 +205,9 @@ def erase_conversation(*, conversation_id: int, actor: Actor, reason: str = "", 
 def erase_contact(*, platform_slug: str, handle: str, actor: Actor, reason: str = "") -> ErasureResult:
     """Erase every conversation of one renter (platform + handle) and suppress them, audited.
 
-    The contact is suppressed even when lease-bot holds no conversation of theirs yet,
+    The handle is the renter's profile id on the platform, so this reaches each thread
+    they started there, on any account. The contact is suppressed even when lease-bot
+    holds no conversation of theirs yet,
     so a future message from them is never answered. The audit row carries the
     suppression hash's prefix, never the handle.
     """
@@ -215,11 +217,9 @@ def erase_contact(*, platform_slug: str, handle: str, actor: Actor, reason: str 
         raise ValidationFailed("a handle is required", field="handle")
     if not Platform.objects.filter(slug=platform_slug).exists():
         raise ValidationFailed(f"unknown platform {platform_slug!r}", field="platform")
-    ids = list(
-        Conversation.objects.filter(account__platform__slug=platform_slug, renter_handle__iexact=handle)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    # Every thread of theirs on the platform, on every account (where the platform shows no
+    # profile id, the stand-in "thread:<account>:<thread>" names the one thread).
+    ids = list(suppression.conversations_of_contact(platform_slug, handle).order_by("pk").values_list("pk", flat=True))
     result = ErasureResult()
     for pk in ids:
         result.add(_erase_one(pk, suppress=True, actor=actor))

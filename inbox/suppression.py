@@ -6,6 +6,14 @@ key (``LEASEBOT_SUPPRESSION_KEY``, required in production; the keys in
 opted out). Erasing a renter's data
 removes the handle from conversations and messages; the hash stays, so a renter who said
 "stop" is never written to again, and nothing left identifies them without the key.
+
+A contact is a person on a platform, not a thread: the handle is the renter's profile id
+the connector read (``Conversation.renter_handle``), the same in every thread they start
+on that platform, on any of our accounts there. Suppressing a contact therefore marks
+every conversation of theirs as opted out and withdraws the bot's unsent replies there
+(the send paths check that flag), and lifting it reopens them all. Where a platform shows
+no profile id the thread reference stands in (``thread:<account>:<thread>``): that
+contact is one thread.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -54,6 +63,24 @@ def conversation_contact(conversation: Conversation) -> tuple[str, str]:
     return platform, handle
 
 
+def conversations_of_contact(platform: str, handle: str) -> QuerySet[Conversation]:
+    """Return every conversation of one contact: all their threads on the platform, on any account.
+
+    A handle matches case-insensitively and without surrounding space (as its hash does);
+    the stand-in ``thread:<account>:<thread>`` matches that one thread.
+    """
+    handle = handle.strip()
+    if not handle:
+        raise ValidationFailed("a contact needs a handle", field="handle")
+    same_platform = Conversation.objects.filter(account__platform__slug=platform.strip().lower())
+    if handle.startswith("thread:"):
+        account_id, _, thread_ref = handle[len("thread:") :].partition(":")
+        if not account_id.isdigit():
+            return same_platform.none()
+        return same_platform.filter(account_id=int(account_id), thread_ref=thread_ref, renter_handle="")
+    return same_platform.filter(renter_handle__iexact=handle)
+
+
 def contact_is_suppressed(platform: str, handle: str) -> bool:
     """Tell whether a contact is on the active suppression list."""
     return SuppressionEntry.objects.filter(
@@ -84,7 +111,34 @@ def suppression_add(*, platform: str, handle: str, reason: str, actor: Any = Non
         audit_record(
             action="suppression.reactivate", actor=actor, system="decision", obj=entry, platform=platform, reason=reason
         )
+    _opt_out_everywhere(entry, platform=platform, handle=handle, actor=actor)
     return entry
+
+
+def _opt_out_everywhere(entry: SuppressionEntry, *, platform: str, handle: str, actor: Any) -> list[int]:
+    """Mark every conversation of the contact opted out and withdraw the bot's unsent replies there."""
+    from inbox.choices import ReasonCode
+    from inbox.services.outbox import outbound_cancel_for_conversation  # inbox.services imports this module.
+
+    changed = []
+    for conversation in conversations_of_contact(platform, handle).select_for_update().order_by("pk"):
+        if conversation.opted_out:
+            continue
+        conversation.opted_out = True
+        conversation.next_follow_up_at = None
+        conversation.save(update_fields=["opted_out", "next_follow_up_at", "updated_at"])
+        outbound_cancel_for_conversation(conversation_id=conversation.pk, reason=str(ReasonCode.OPT_OUT))
+        changed.append(conversation.pk)
+    if changed:
+        audit_record(
+            action="suppression.apply",
+            actor=actor,
+            system="decision",
+            obj=entry,
+            platform=platform,
+            after={"conversation_ids": changed},
+        )
+    return changed
 
 
 @transaction.atomic
@@ -117,15 +171,16 @@ def suppression_lift(
         entry.lifted_at, entry.lifted_by, entry.lift_reason = timezone.now(), actor, reason[:300]
         entry.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
         audit_record(action="suppression.lift", actor=actor, obj=entry, platform=entry.platform, reason=reason)
-    if entry is not None and conversation_id is None:
-        # Reopen every conversation of that contact (their handles hash to the entry).
+    if entry is not None:
+        # Reopen every conversation of that contact (their handles hash to the entry), not only the one named.
         candidates = (
             Conversation.objects.select_for_update()
             .select_related("account__platform")
             .filter(opted_out=True)
             .order_by("pk")
         )
-        conversations = [c for c in candidates if entry.contact_hash in contact_hashes(*conversation_contact(c))]
+        matching = [c for c in candidates if entry.contact_hash in contact_hashes(*conversation_contact(c))]
+        conversations = conversations + [c for c in matching if c.pk not in {x.pk for x in conversations}]
     for conversation in conversations:
         if conversation.opted_out:
             conversation.opted_out = False

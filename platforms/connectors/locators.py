@@ -52,7 +52,7 @@ class LocatorMap:
     groups: Mapping[str, Group]
     #: Page kinds and the locators each must show, for ``connector_check --html``.
     pages: Mapping[str, tuple[str, ...]]
-    #: Platform facts that are not selectors (time formats, zones, text patterns).
+    #: Platform facts that are not selectors (id and URL patterns). Dates: platforms/connectors/dates.py.
     facts: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def element(self, name: str) -> Loc:

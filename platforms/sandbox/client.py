@@ -104,8 +104,12 @@ class SandboxClient:
         listing_ref: str | None = None,
         listing_title: str | None = None,
         sent_at: datetime | None = None,
+        renter_handle: str | None = None,
     ) -> dict[str, Any]:
-        """Add a renter's message (a new thread unless ``thread_id``); returns thread and message ids."""
+        """Add a renter's message (a new thread unless ``thread_id``); returns thread and message ids.
+
+        ``renter_handle``: the renter's profile id on the platform (the same in each of their threads).
+        """
         return self._call(
             "POST",
             "messages",
@@ -118,6 +122,7 @@ class SandboxClient:
                 "listing_ref": listing_ref,
                 "listing_title": listing_title,
                 "sent_at": sent_at,
+                "renter_handle": renter_handle,
             },
         )
 

@@ -104,7 +104,11 @@ class ControlAPI:
         return self._describe(self._account(payload))
 
     def post_messages(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Seed a renter's message: in a new thread, or in ``thread_id`` when given."""
+        """Seed a renter's message: in a new thread, or in ``thread_id`` when given.
+
+        ``renter_handle`` (a new thread only) is the renter's profile id on the platform: two
+        threads with the same handle are one person, as the replica's profile links show.
+        """
         account = self._account(payload)
         if payload.get("thread_id"):
             thread = self.state.thread(account, payload["thread_id"])
@@ -115,6 +119,7 @@ class ControlAPI:
                 renter_name=str(payload["renter_name"]),
                 listing_ref=ref,
                 listing_title=str(payload.get("listing_title") or f"Room in listing {ref}"),
+                renter_handle=str(payload.get("renter_handle") or ""),
             )
         message = self.state.add_message(
             account,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import json
 import random
 import re
 import unicodedata
@@ -115,6 +116,17 @@ TRAITS: dict[str, Trait] = {
             "delayed_visibility",
             "A reply sent through the site's form appears in the thread only this many seconds after the click.",
             {"seconds": Knob(3.0, kind=float, minimum=0.0)},
+        ),
+        Trait(
+            "date_formats",
+            "Times are printed as the site prints them, by the message's age: relative (just now, 2h), "
+            "local (Today 9:14 AM, Yesterday, Monday, Nov 23) or absolute (11/23/2026), each replica its own forms.",
+        ),
+        Trait(
+            "object_literal",
+            "Data embedded for the page's scripts is a JavaScript expression, not strict JSON: an object literal "
+            "(unquoted keys, single quotes, trailing commas) or Laravel's JSON.parse('...').",
+            {"style": Knob("literal", ("literal", "laravel_js"))},
         ),
     )
 }
@@ -386,6 +398,103 @@ class Renderer:
         if self.profile.on("delayed_visibility"):
             return float(self.profile.knob("delayed_visibility", "seconds"))
         return None
+
+    def embed(self, data: Any) -> str:
+        """Data as the page hands it to its scripts: JSON, or (``object_literal``) a JavaScript expression."""
+        if not self.profile.on("object_literal"):
+            return json.dumps(data)
+        if self.profile.knob("object_literal", "style") == "laravel_js":
+            return laravel_js(data)
+        return js_literal(data)
+
+    def dates(self) -> bool:
+        """Whether times are printed as the real site prints them (``date_formats``)."""
+        return self.profile.on("date_formats")
+
+
+# --- embedded data ------------------------------------------------------------------------
+
+_JS_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+_JS_RESERVED = frozenset({"true", "false", "null", "undefined", "function", "return", "new", "this", "class"})
+
+
+def _js_string(text: str) -> str:
+    """A single-quoted JavaScript string, safe inside a script or an attribute (``</`` broken up)."""
+    out = ["'"]
+    for char in text:
+        if char in "\\'":
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\r":
+            out.append("\\r")
+        elif char == "\t":
+            out.append("\\t")
+        elif char in "\u2028\u2029" or ord(char) < 0x20:
+            out.append(f"\\u{ord(char):04x}")
+        elif char == "/":
+            out.append("\\/")
+        else:
+            out.append(char)
+    out.append("'")
+    return "".join(out)
+
+
+def js_literal(value: Any) -> str:
+    """A JavaScript object literal as a person writes one in a template: bare keys, single quotes, trailing commas."""
+    if isinstance(value, dict):
+        parts = []
+        for key, item in value.items():
+            name = key if _JS_IDENTIFIER.fullmatch(key) and key not in _JS_RESERVED else _js_string(key)
+            parts.append(f"{name}: {js_literal(item)},")
+        return "{ " + " ".join(parts) + " }" if parts else "{}"
+    if isinstance(value, list):
+        return "[" + " ".join(f"{js_literal(item)}," for item in value) + "]"
+    if isinstance(value, str):
+        return _js_string(value)
+    return json.dumps(value)
+
+
+def _php_json_string(text: str) -> str:
+    """A string as PHP's ``json_encode`` writes it with Laravel's flags (HEX_TAG, HEX_APOS, HEX_AMP, HEX_QUOT)."""
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char == '"':
+            out.append("\\u0022")
+        elif char in "<>&'":
+            out.append(f"\\u{code:04X}")
+        elif char == "\\":
+            out.append("\\\\")
+        elif char == "/":
+            out.append("\\/")
+        elif char in "\b\f\n\r\t":
+            out.append({"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}[char])
+        elif code < 0x20 or code > 0x7E:
+            if code > 0xFFFF:
+                code -= 0x10000
+                out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+            else:
+                out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def _php_json(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_php_json_string(str(k))}:{_php_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_php_json(v) for v in value) + "]"
+    if isinstance(value, str):
+        return _php_json_string(value)
+    return json.dumps(value)
+
+
+def laravel_js(value: Any) -> str:
+    """Laravel's ``Js::from`` (Blade's ``@js``): an object as ``JSON.parse('<its JSON, JSON-encoded again>')``."""
+    return "JSON.parse('" + _php_json_string(_php_json(value))[1:-1] + "')"
 
 
 def _split(

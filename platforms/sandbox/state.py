@@ -87,6 +87,9 @@ class Thread:
     listing_title: str
     messages: list[Message] = dataclasses.field(default_factory=list)
     closed: bool = False
+    #: The renter's id on the platform (a profile id): the same person in every thread they
+    #: start. Empty: the replica shows no profile of theirs (as before identity was modelled).
+    renter_handle: str = ""
 
     def visible_messages(self, now: datetime) -> list[Message]:
         return sorted((m for m in self.messages if m.visible(now)), key=lambda m: (m.sent_at, m.id))
@@ -101,6 +104,7 @@ class Thread:
             "renter_name": self.renter_name,
             "listing_ref": self.listing_ref,
             "listing_title": self.listing_title,
+            "renter_handle": self.renter_handle,
             "closed": self.closed,
             "messages": [m.as_dict() for m in sorted(self.messages, key=lambda m: (m.sent_at, m.id))],
         }
@@ -287,13 +291,18 @@ class SandboxState:
 
     # --- content ----------------------------------------------------------------------
 
-    def new_thread(self, account: Account, *, renter_name: str, listing_ref: str, listing_title: str) -> Thread:
+    def new_thread(
+        self, account: Account, *, renter_name: str, listing_ref: str, listing_title: str, renter_handle: str = ""
+    ) -> Thread:
+        if renter_handle and not renter_handle.isalnum():
+            raise SandboxError("renter_handle must be letters and digits (a platform's profile id)")
         with self.lock:
             thread = Thread(
                 id=next(self._thread_ids[account.platform]),
                 renter_name=renter_name,
                 listing_ref=listing_ref,
                 listing_title=listing_title,
+                renter_handle=renter_handle,
             )
             account.threads[thread.id] = thread
             return thread

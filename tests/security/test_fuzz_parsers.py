@@ -25,6 +25,7 @@ from playwright.sync_api import Page
 
 from platforms.browser import BrowserRuntime
 from platforms.connectors.base import AccountConfig, Inbound
+from platforms.connectors.dates import TABLES
 from platforms.connectors.errors import ConnectorError
 from platforms.connectors.furnishedfinder import parsing as ff
 from platforms.connectors.leasebreak import parsing as lb
@@ -55,6 +56,15 @@ ODD = st.one_of(
             "messageItem({})",
             'messageItem({"id": 1, "content": "x", "createdAt": "9999-99-99"})',
             "messageItem(" + "[" * 5000 + "]" * 5000 + ")",
+            "messageItem({id: 1, content: 'x', createdAt: '2026-03-12T14:05:09Z',})",
+            "messageItem(JSON.parse('{\\u0022id\\u0022:1}'))",
+            "messageItem({id: alert(1), content: 'x'})",
+            "Today",
+            "Yesterday 11:21 PM EST",
+            "03/08/2026, 2:30 AM",
+            "2h",
+            "99999999999999999999 years ago",
+            "1773324309",
             "31 Feb 2026 25:61:61",
             "02/30/2026 13:00:00 PM",
             "2026-03-12T14:05:09",
@@ -64,22 +74,21 @@ ODD = st.one_of(
         ]
     ),
 )
+#: When the date tables are asked: the relative forms resolve against it.
+NOW = datetime(2026, 3, 12, 18, 0, tzinfo=UTC)
+
 VALUE_PARSERS: list[tuple[str, Callable[[str], Any]]] = [
-    ("spareroom.parse_time", sr.parse_time),
+    *[(f"{slug}.dates", lambda v, table=table: table.parse(v, now=NOW)) for slug, table in sorted(TABLES.items())],
     ("spareroom.direction", sr.direction),
     ("spareroom.message_ref", sr.message_ref),
     ("spareroom.listing_ref", sr.listing_ref),
     ("roomies.component_data", ro.component_data),
-    ("roomies.parse_time", ro.parse_time),
     ("roomies.thread_ref", ro.thread_ref),
     ("roomies.listing_ref", ro.listing_ref),
-    ("leasebreak.parse_time", lb.parse_time),
     ("leasebreak.direction", lb.direction),
     ("leasebreak.listing_ref", lb.listing_ref),
-    ("renthop.parse_epoch", rh.parse_epoch),
     ("renthop.direction", rh.direction),
     ("renthop.listing_ref", lambda v: rh.listing_ref(None, v)),
-    ("furnishedfinder.parse_time", ff.parse_time),
     ("furnishedfinder.direction", ff.direction),
     ("furnishedfinder.thread_ref", lambda v: ff.thread_ref(None, v)),
     ("furnishedfinder.listing_ref", ff.listing_ref),

@@ -20,7 +20,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--platform", default="", help="Platform slug, with --handle.")
-        parser.add_argument("--handle", default="", help="The renter's handle on that platform.")
+        parser.add_argument(
+            "--handle",
+            default="",
+            help=(
+                "The renter's profile id on that platform (a conversation's renter handle): erases every thread "
+                "of theirs there, on every account. Where a platform shows none, thread:<account id>:<thread ref>."
+            ),
+        )
         parser.add_argument("--conversation", type=int, default=None, help="One conversation id instead.")
         parser.add_argument("--reason", default="renter request", help="Why (audited; write no personal data here).")
         parser.add_argument("--as", dest="as_user", default="", help="User name recorded as the actor.")

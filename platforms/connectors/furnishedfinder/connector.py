@@ -18,6 +18,7 @@ from platforms.connectors.web import BrowserConnector, ThreadRow
 class FurnishedFinderConnector(BrowserConnector):
     platform = "furnishedfinder"
     locators = LOCATORS
+    dates = parsing.DATES
 
     def full_login(self, code_provider: Callable[[], str] | None = None) -> None:
         """Ask for a code by e-mail and type it in; the code comes from the mailbox unless a person gives it."""
@@ -54,20 +55,24 @@ class FurnishedFinderConnector(BrowserConnector):
         ref = self.parse_or_drift(
             lambda _: parsing.thread_ref(raw.get("thread_ref"), raw.get("href")), "", "inbox.rows.thread_ref"
         )
-        when = self.parse_or_drift(parsing.parse_time, raw["time"], "inbox.rows.time") if raw.get("time") else None
+        when = self.activity_or_drift(raw.get("time"), "inbox.rows.time")
         return ThreadRow(thread_ref=ref, last_activity=when, sender_name=raw.get("sender") or "")
 
     def thread_message(
         self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]
     ) -> Inbound:
         href = context.get("listing_href") or ""
+        side = parsing.direction(raw.get("classes") or "")
         return Inbound(
             thread_ref=thread_ref,
             message_ref=str(raw["id"]),
             sender_name=raw.get("sender") or "",
             body=raw["body"] or "",
-            sent_at=self.parse_or_drift(parsing.parse_time, raw["time"], "thread.messages.time"),
-            direction=parsing.direction(raw.get("classes") or ""),  # type: ignore[arg-type]
+            sent_at=self.sent_at_or_drift(
+                parsing.shown_time(raw.get("time_iso"), raw.get("time")), "thread.messages.time"
+            ),
+            direction=side,  # type: ignore[arg-type]
+            sender_handle=parsing.renter_handle(raw.get("profile_href")) if side == "in" else "",
             listing_ref=parsing.listing_ref(href),
             listing_url=self.absolute(href),
             listing_title=context.get("listing_title") or "",

@@ -37,7 +37,9 @@ LOCATORS = LocatorMap(
                 "id": loc(":scope", attr="data-msg-id"),
                 "classes": loc(":scope", attr="class"),
                 "sender": loc(".uname a", ".uname", required=False),
+                "profile_href": loc(".uname a[href*='traveler']", attr="href", required=False),
                 "body": loc(".message-content", text="inner"),
+                "time_iso": loc(".m-time time[datetime]", attr="datetime", required=False),
                 "time": loc(".m-time"),
             },
         ),
@@ -55,9 +57,9 @@ LOCATORS = LocatorMap(
         "thread": ("thread.messages", "reply.body", "reply.submit"),
     },
     facts={
-        "timezone": "America/Chicago",
-        "date_format": "%m/%d/%Y %I:%M:%S %p",
+        # Dates: platforms/connectors/dates.py (TABLES["furnishedfinder"], Central time).
         "thread_ref": r"threadId=(\d+)",
+        "renter_handle": r"/members/traveler\?(?:[^#]*&)?id=(\w+)",
         "listing_ref": r"/property/(\d+)",
         "code_sender": "furnishedfinder.com",
         "code_pattern": r"\b(\d{6})\b",

@@ -1,18 +1,19 @@
-"""Furnished Finder's values: US-style local times (Central), direction by class, ids in query strings."""
+"""Furnished Finder's values: dates (the table, Central time), direction by class, ids in query strings."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
+from platforms.connectors.dates import TABLES
 from platforms.connectors.furnishedfinder.locators import LOCATORS
 
-ZONE = ZoneInfo(LOCATORS.facts["timezone"])
+#: "03/12/2026 01:05:09 PM"; Stream Chat's "3:05 PM", "Yesterday", "Monday", "11/23/2026" and time[datetime].
+DATES = TABLES["furnishedfinder"]
 
 
-def parse_time(text: str) -> datetime:
-    return datetime.strptime(" ".join(text.split()), LOCATORS.facts["date_format"]).replace(tzinfo=ZONE).astimezone(UTC)
+def shown_time(iso: str | None, text: str | None) -> str:
+    """The value to parse: the ``datetime`` of a ``time`` element when there is one, else the shown text."""
+    return (iso or "").strip() or (text or "").strip()
 
 
 def direction(classes: str) -> str:
@@ -30,4 +31,10 @@ def thread_ref(data_id: str | None, href: str | None) -> str:
 
 def listing_ref(href: str) -> str:
     match = re.search(LOCATORS.facts["listing_ref"], href or "")
+    return match.group(1) if match else ""
+
+
+def renter_handle(href: str | None) -> str:
+    """The traveler's id from the link on their name (``members/traveler?id=``); "" without one."""
+    match = re.search(LOCATORS.facts["renter_handle"], href or "")
     return match.group(1) if match else ""

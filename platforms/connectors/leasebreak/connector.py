@@ -13,15 +13,14 @@ from platforms.connectors.web import BrowserConnector, ThreadRow
 class LeasebreakConnector(BrowserConnector):
     platform = "leasebreak"
     locators = LOCATORS
+    dates = parsing.DATES
 
     def full_login(self, code_provider: Callable[[], str] | None = None) -> None:
         self.password_login()
 
     def inbox_row(self, raw: Mapping[str, str | None]) -> ThreadRow:
-        when = (
-            self.parse_or_drift(parsing.parse_time, raw["updated"], "inbox.rows.updated")
-            if raw.get("updated")
-            else None
+        when = self.activity_or_drift(
+            parsing.shown_time(raw.get("updated"), raw.get("updated_text")), "inbox.rows.updated"
         )
         return ThreadRow(thread_ref=str(raw["thread_ref"]), last_activity=when, sender_name=raw.get("sender") or "")
 
@@ -34,7 +33,9 @@ class LeasebreakConnector(BrowserConnector):
             message_ref=str(raw["id"]),
             sender_name=raw.get("sender") or "",
             body=raw["body"] or "",
-            sent_at=self.parse_or_drift(parsing.parse_time, raw["time"], "thread.messages.time"),
+            sent_at=self.sent_at_or_drift(
+                parsing.shown_time(raw.get("time"), raw.get("time_text")), "thread.messages.time"
+            ),
             direction=self.parse_or_drift(parsing.direction, raw["classes"], "thread.messages.classes"),  # type: ignore[arg-type]
             listing_ref=parsing.listing_ref(href),
             listing_url=self.absolute(href),

@@ -28,6 +28,7 @@ LOCATORS = LocatorMap(
                 "thread_ref": loc(":scope", attr="data-conversation-id"),
                 "sender": loc("td.sender", required=False),
                 "updated": loc("td.updated time", "time", attr="datetime", required=False),
+                "updated_text": loc("td.updated time", "td.updated", required=False),
             },
         ),
         "thread.messages": Group(
@@ -37,7 +38,9 @@ LOCATORS = LocatorMap(
                 "classes": loc(":scope", attr="class"),
                 "sender": loc(".message-author", required=False),
                 "body": loc(".message-body", text="inner"),
-                "time": loc("time", attr="datetime"),
+                # The ISO datetime when the element carries one, else its text; neither is drift.
+                "time": loc("time", attr="datetime", required=False),
+                "time_text": loc("time", required=False),
             },
         ),
         "thread.context": Group(
@@ -55,5 +58,6 @@ LOCATORS = LocatorMap(
         "inbox": ("session.marker", "inbox.rows"),
         "thread": ("thread.messages", "reply.body", "reply.submit"),
     },
+    # Dates: platforms/connectors/dates.py (TABLES["leasebreak"]). No renter profile is shown.
     facts={"listing_ref": r"/short-term-rental-details/(\d+)"},
 )

@@ -1,18 +1,19 @@
-"""Leasebreak's values: ISO 8601 ``datetime`` attributes, BEM-ish direction classes, listing ids in URLs."""
+"""Leasebreak's values: dates (the table: ``time[datetime]`` first), BEM-ish direction classes, listing ids."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
+from platforms.connectors.dates import TABLES
 from platforms.connectors.leasebreak.locators import LOCATORS
 
+#: ``time[datetime]`` (ISO with offset); its text "Mar 12, 2:05 PM", "March 12, 2026 14:05", "about 2 hours ago".
+DATES = TABLES["leasebreak"]
 
-def parse_time(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.strip())
-    if moment.tzinfo is None:
-        raise ValueError("time without zone")
-    return moment.astimezone(UTC)
+
+def shown_time(datetime_attr: str | None, text: str | None) -> str:
+    """The value to parse: the ``datetime`` attribute when the element has one, else the element's text."""
+    return (datetime_attr or "").strip() or (text or "").strip()
 
 
 def direction(classes: str) -> str:

@@ -13,12 +13,13 @@ from platforms.connectors.web import BrowserConnector, ThreadRow
 class RentHopConnector(BrowserConnector):
     platform = "renthop"
     locators = LOCATORS
+    dates = parsing.DATES
 
     def full_login(self, code_provider: Callable[[], str] | None = None) -> None:
         self.password_login()
 
     def inbox_row(self, raw: Mapping[str, str | None]) -> ThreadRow:
-        when = self.parse_or_drift(parsing.parse_epoch, raw["ts"], "inbox.rows.ts") if raw.get("ts") else None
+        when = self.activity_or_drift(parsing.shown_time(raw.get("ts"), raw.get("time_text")), "inbox.rows.ts")
         return ThreadRow(thread_ref=str(raw["thread_ref"]), last_activity=when, sender_name=raw.get("sender") or "")
 
     def thread_message(
@@ -30,7 +31,9 @@ class RentHopConnector(BrowserConnector):
             message_ref=str(raw["id"]),
             sender_name=raw.get("sender") or "",
             body=raw["body"] or "",
-            sent_at=self.parse_or_drift(parsing.parse_epoch, raw["ts"], "thread.messages.ts"),
+            sent_at=self.sent_at_or_drift(
+                parsing.shown_time(raw.get("ts"), raw.get("time_text")), "thread.messages.ts"
+            ),
             direction=self.parse_or_drift(parsing.direction, raw["classes"], "thread.messages.classes"),  # type: ignore[arg-type]
             listing_ref=parsing.listing_ref(context.get("listing_id"), href),
             listing_url=self.absolute(href),

@@ -25,6 +25,7 @@ LOCATORS = LocatorMap(
                 "thread_ref": loc(":scope", attr="data-lead-id"),
                 "sender": loc(".lead-name", required=False),
                 "ts": loc(".lead-time", attr="data-ts", required=False),
+                "time_text": loc(".lead-time", required=False),
             },
         ),
         "thread.messages": Group(
@@ -34,7 +35,9 @@ LOCATORS = LocatorMap(
                 "classes": loc(":scope", attr="class"),
                 "sender": loc(".bubble-author", required=False),
                 "body": loc(".bubble-text", text="inner"),
-                "ts": loc(".bubble-time", attr="data-ts"),
+                # The epoch when the element carries one, else its text; neither is drift.
+                "ts": loc(".bubble-time", attr="data-ts", required=False),
+                "time_text": loc(".bubble-time", required=False),
             },
         ),
         "thread.context": Group(
@@ -51,5 +54,6 @@ LOCATORS = LocatorMap(
         "inbox": ("session.marker", "inbox.rows"),
         "thread": ("thread.messages", "reply.body", "reply.submit"),
     },
+    # Dates: platforms/connectors/dates.py (TABLES["renthop"]). No renter profile is shown.
     facts={"listing_ref": r"/listings/[\w-]+/(\d+)"},
 )

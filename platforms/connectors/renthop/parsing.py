@@ -1,19 +1,19 @@
-"""RentHop's values: Unix epoch seconds in ``data-ts``, direction classes, listing ids."""
+"""RentHop's values: dates (the table: epoch seconds in ``data-ts`` first), direction classes, listing ids."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
+from platforms.connectors.dates import TABLES
 from platforms.connectors.renthop.locators import LOCATORS
 
+#: ``data-ts`` (epoch seconds); the shown "Mar 12 2:05PM", "2h ago", "Yesterday", "Mar 12", "11/23/2025".
+DATES = TABLES["renthop"]
 
-def parse_epoch(text: str) -> datetime:
-    """Parse a data-ts epoch; an absurd number is a parse error, not an overflow."""
-    try:
-        return datetime.fromtimestamp(int(text.strip()), tz=UTC)
-    except (OverflowError, OSError) as exc:
-        raise ValueError(f"epoch out of range: {text[:20]!r}") from exc
+
+def shown_time(epoch: str | None, text: str | None) -> str:
+    """The value to parse: the epoch when the element carries one, else its text."""
+    return (epoch or "").strip() or (text or "").strip()
 
 
 def direction(classes: str) -> str:

@@ -42,6 +42,7 @@ LOCATORS = LocatorMap(
                 "listing_href": loc("header a[href*='/rooms/']", "a[href*='/rooms/']", attr="href", required=False),
                 "listing_title": loc("header a[href*='/rooms/']", "a[href*='/rooms/']", required=False),
                 "renter": loc("header span.font-bold", required=False),
+                "profile_href": loc("header a[href*='/profiles/']", attr="href", required=False),
             },
         ),
     },
@@ -50,5 +51,6 @@ LOCATORS = LocatorMap(
         "inbox": ("session.marker", "inbox.rows"),
         "thread": ("thread.messages", "reply.body", "reply.submit"),
     },
-    facts={"thread_ref": r"/inbox/(\d+)", "listing_ref": r"/rooms/([\w-]+)"},
+    # Dates: platforms/connectors/dates.py (TABLES["roomies"]).
+    facts={"thread_ref": r"/inbox/(\d+)", "listing_ref": r"/rooms/([\w-]+)", "profile_ref": r"/profiles/([\w-]+)"},
 )

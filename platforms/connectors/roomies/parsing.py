@@ -2,36 +2,39 @@
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import UTC, datetime
 from typing import Any
 
+from platforms.connectors.dates import TABLES
+from platforms.connectors.jsdata import parse_js_data
 from platforms.connectors.roomies.locators import LOCATORS
+
+#: createdAt (ISO, "2026-03-12T14:05:09.000000Z"); the inbox's "2 hours ago", "2h", "just now", "Nov 23".
+DATES = TABLES["roomies"]
 
 _COMPONENT_RE = re.compile(r"^\s*messageItem\((?P<data>.*)\)\s*$", re.S)
 
 
 def component_data(x_data: str) -> dict[str, Any]:
-    """Return the JSON object passed to ``messageItem(...)``."""
+    """Return the data passed to ``messageItem(...)``: JSON, a JavaScript object literal or ``JSON.parse('...')``."""
     match = _COMPONENT_RE.match(x_data)
     if not match:
         raise ValueError("not a messageItem component")
-    try:
-        data = json.loads(match.group("data"))
-    except RecursionError as exc:  # A hostile page nesting arrays thousands deep.
-        raise ValueError("messageItem data nested too deeply") from exc
+    data = parse_js_data(match.group("data"))
     if not isinstance(data, dict) or "content" not in data or "id" not in data:
         raise ValueError("messageItem data lacks id or content")
     return data
 
 
-def parse_time(text: str) -> datetime:
-    """Parse Laravel's JSON dates ("2026-03-12T14:05:09.000000Z") into aware UTC."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError("time without zone")
-    return moment.astimezone(UTC)
+def renter_handle(data: dict[str, Any], profile_href: str | None) -> str:
+    """The sender's member id: ``user.id`` in the component data, else the header's ``/profiles/<id>`` link."""
+    user = data.get("user")
+    if isinstance(user, dict) and isinstance(user.get("id"), int | str) and not isinstance(user.get("id"), bool):
+        handle = str(user["id"]).strip()
+        if re.fullmatch(r"[\w-]{1,64}", handle):
+            return handle
+    match = re.search(LOCATORS.facts["profile_ref"], profile_href or "")
+    return match.group(1) if match else ""
 
 
 def thread_ref(href: str) -> str:

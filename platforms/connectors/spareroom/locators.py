@@ -43,6 +43,13 @@ LOCATORS = LocatorMap(
                 "id": loc(":scope", attr="id"),
                 "classes": loc(":scope", attr="class"),
                 "sender": loc(".message_in__name", ".message_out__name", required=False),
+                # The renter's name links to their "room wanted" ad when they have one.
+                "profile_href": loc(
+                    ".message_in__name a[href*='flatshare_type=wanted']",
+                    ".message_in__name a[href*='flatmate_detail.pl']",
+                    attr="href",
+                    required=False,
+                ),
                 "body": loc("dd.message_body", text="inner"),
                 "date": loc("dd.message_date"),
             },
@@ -50,7 +57,13 @@ LOCATORS = LocatorMap(
         "thread.context": Group(
             item=loc(":root"),
             fields={
-                "listing_href": loc("a[href*='flatshare_id=']", attr="href", required=False),
+                # "View ad" (the listing), not a renter's "room wanted" ad, which carries flatshare_id= too.
+                "listing_href": loc(
+                    ".ad-link a[href*='flatshare_id=']",
+                    "a[href*='flatshare_detail.pl'][href*='flatshare_id=']",
+                    attr="href",
+                    required=False,
+                ),
                 "listing_title": loc(".ad-link span.ad-title", "span.ad-title", required=False),
             },
         ),
@@ -60,5 +73,9 @@ LOCATORS = LocatorMap(
         "inbox": ("session.marker", "inbox.rows"),
         "thread": ("thread.messages", "reply.body", "reply.submit"),
     },
-    facts={"timezone": "America/New_York", "date_format": "%d %b %Y %H:%M:%S", "listing_ref": r"flatshare_id=(\d+)"},
+    # Dates: platforms/connectors/dates.py (TABLES["spareroom"], New York time).
+    facts={
+        "listing_ref": r"flatshare_id=(\d+)",
+        "renter_handle": r"flatmate_detail\.pl\?(?:[^#]*&)?flatshare_id=(\d+)",
+    },
 )

@@ -1,19 +1,14 @@
-"""Turn what SpareRoom's pages show into values: local times, directions, references."""
+"""Turn what SpareRoom's pages show into values: dates (the table), directions, references, the renter's id."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
+from platforms.connectors.dates import TABLES
 from platforms.connectors.spareroom.locators import LOCATORS
 
-ZONE = ZoneInfo(LOCATORS.facts["timezone"])
-
-
-def parse_time(text: str) -> datetime:
-    """Parse "12 Mar 2026 14:05:09" (shown in New York time) into an aware UTC datetime."""
-    return datetime.strptime(" ".join(text.split()), LOCATORS.facts["date_format"]).replace(tzinfo=ZONE).astimezone(UTC)
+#: "12 Mar 2026 14:05:09", "Today", "Yesterday 11:21 PM EST", "11/23/2026, 3:05 PM", "Jan 20 2026", ... (New York).
+DATES = TABLES["spareroom"]
 
 
 def direction(classes: str) -> str:
@@ -36,4 +31,10 @@ def message_ref(element_id: str) -> str:
 
 def listing_ref(href: str) -> str:
     match = re.search(LOCATORS.facts["listing_ref"], href or "")
+    return match.group(1) if match else ""
+
+
+def renter_handle(href: str | None) -> str:
+    """The renter's id from the link to their "room wanted" ad (``flatshare_id=``); "" without one."""
+    match = re.search(LOCATORS.facts["renter_handle"], href or "")
     return match.group(1) if match else ""

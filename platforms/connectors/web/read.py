@@ -5,6 +5,13 @@ The walk follows the inbox's "next" link until it ends (or repeats, or after
 drift, never an empty result. A platform supplies :meth:`InboxReader.inbox_row` and
 :meth:`InboxReader.thread_message`, which parse one extracted row each, using
 :meth:`InboxReader.parse_or_drift` so that a value in an unknown format is drift too.
+
+Dates go through the platform's :class:`~platforms.connectors.dates.DateTable`
+(:attr:`InboxReader.dates`), resolved against :attr:`InboxReader.read_at`, the moment the
+page on screen was read (relative forms such as "2h" or "Today" mean nothing without it):
+:meth:`InboxReader.sent_at_or_drift` for a message, :meth:`InboxReader.activity_or_drift`
+for an inbox row (the latest the shown time can be, so a thread is skipped only when it is
+surely older than the cursor).
 """
 
 from __future__ import annotations
@@ -12,11 +19,12 @@ from __future__ import annotations
 import abc
 import dataclasses
 from collections.abc import Callable, Mapping
-from datetime import datetime
-from typing import TypeVar
+from datetime import UTC, datetime
+from typing import ClassVar, TypeVar
 from urllib.parse import urljoin
 
 from platforms.connectors.base import Inbound
+from platforms.connectors.dates import DateFormatError, DateTable, Stamp
 from platforms.connectors.web.session import SessionFlow
 
 T = TypeVar("T")
@@ -35,6 +43,11 @@ class ThreadRow:
 
 class InboxReader(SessionFlow):
     """Read the inbox and its threads into :class:`~platforms.connectors.base.Inbound` messages."""
+
+    #: The forms this platform prints dates in, and its zone (``platforms/connectors/dates.py``).
+    dates: ClassVar[DateTable]
+    #: When the page being parsed was read: what "just now", "2h" and "Today" are relative to.
+    read_at: datetime | None = None
 
     def fetch_new_messages(self, since: datetime | None) -> list[Inbound]:
         """Return every message newer than ``since`` (both directions), across all inbox pages, oldest first."""
@@ -79,6 +92,7 @@ class InboxReader(SessionFlow):
         if not self._wait_for_group_or("inbox.rows", "inbox.empty"):
             return [], None
         found = self.extract("inbox.rows")
+        self.read_at = datetime.now(tz=UTC)
         rows = [self.inbox_row(raw) for raw in found.rows]
         nxt = self.find("inbox.next", required=False, wait=False)
         href = None
@@ -96,6 +110,7 @@ class InboxReader(SessionFlow):
             if "thread.context" in self.locators.groups
             else {}
         )
+        self.read_at = datetime.now(tz=UTC)
         return [self.thread_message(thread_ref, raw, context) for raw in found.rows]
 
     @abc.abstractmethod
@@ -109,11 +124,38 @@ class InboxReader(SessionFlow):
         """Turn one extracted message into an :class:`Inbound` (platforms override)."""
 
     def parse_or_drift(self, parser: Callable[[str], T], value: str | None, locator: str) -> T:
-        """Parse a value read from the page; a value in an unknown format is drift too."""
+        """Parse a value read from the page; a value in an unknown format is drift too.
+
+        A date no form of the platform explains names the value (a date is not personal
+        data); any other value stays out of the message (it may be a renter's text).
+        """
         try:
             return parser(value or "")
-        except (ValueError, KeyError, TypeError):
+        except DateFormatError as exc:
+            drift = self._drift(f"{locator} shows a date in no known format ({exc.reason}): {exc.value!r}", locator)
+            drift.extra["value"] = exc.value
+            raise drift from None
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise self._drift(f"{locator} has an unexpected format", locator) from None
+
+    def now(self) -> datetime:
+        """The moment the page being parsed was read (the clock, if nothing was read yet)."""
+        return self.read_at or datetime.now(tz=UTC)
+
+    def stamp_or_drift(self, value: str | None, locator: str) -> Stamp:
+        """Parse a shown date with the platform's table, relative to when the page was read."""
+        now = self.now()
+        return self.parse_or_drift(lambda text: self.dates.parse(text, now=now), value, locator)
+
+    def sent_at_or_drift(self, value: str | None, locator: str) -> datetime:
+        """A message's time, as :meth:`Stamp.sent_at <platforms.connectors.dates.Stamp.sent_at>` reports it."""
+        return self.stamp_or_drift(value, locator).sent_at(self.now())
+
+    def activity_or_drift(self, value: str | None, locator: str) -> datetime | None:
+        """An inbox row's last activity at its latest (None when the row shows no date)."""
+        if not value:
+            return None
+        return self.stamp_or_drift(value, locator).activity()
 
     def absolute(self, href: str | None) -> str:
         """Resolve a link read from the page against the page's URL (the base URL for a page without one)."""

@@ -7,7 +7,12 @@ e-mail typed into ``[data-testid='code']``; the older landlord inbox
 ``#divChatHistory .msg-wrap``, ``.uname a``, ``.message-content``, ``.m-time``; reply
 ``#NewReply`` and ``#btnSend``; ``pagination-next`` test ids; "Tenant Leads" and
 "Messages" on the dashboard. Modelled: the anti-forgery token, the code e-mail's wording,
-the date format (America/Chicago), the landlord-side class ``msg-right``.
+the date format (America/Chicago), the landlord-side class ``msg-right``, the traveler
+profile link ``members/traveler?id=<traveler id>`` behind ``.uname a`` (the renter's handle;
+a thread seeded without one links the thread's own id, as the replica always did).
+With ``date_formats`` times are Stream Chat's defaults (observed in stream-chat-react: the
+channel list's calendar format "3:05 PM", "Yesterday", "Monday", "11/23/2026"; a message's
+``<time datetime=ISO title=ISO>3:05PM</time>``); that this inbox shows them is modelled.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from platforms.sandbox import datefmt
 from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
@@ -46,6 +52,7 @@ class FurnishedFinder(Replica):
             "markdown": {},
             "preview": {},
             "delayed_visibility": {"seconds": (1.0, 3.0)},
+            "date_formats": {},
         },
     )
 
@@ -196,7 +203,10 @@ class FurnishedFinder(Replica):
         for t in threads:
             last = t.visible_messages(now)[-1]
             preview = shows.preview(last.body, last.direction)
-            stamp = self.local(last.sent_at).strftime(TIME_FORMAT)
+            if shows.dates():
+                stamp = datefmt.stream_channel_preview(last.sent_at, now, self.timezone)
+            else:
+                stamp = self.local(last.sent_at).strftime(TIME_FORMAT)
             href = req.url("/members/messages", threadId=t.id)
             if drift:
                 cards.append(
@@ -242,14 +252,20 @@ class FurnishedFinder(Replica):
         shows = self.renderer(account)
         wraps = []
         for m in thread.visible_messages(utcnow()):
-            stamp = self.local(m.sent_at).strftime(TIME_FORMAT)
+            if shows.dates():
+                iso = datefmt.iso_z(m.sent_at)
+                stamp = f"<time datetime='{iso}' title='{iso}'>{datefmt.stream_message_time(m.sent_at, self.timezone)}</time>"
+            else:
+                stamp = self.local(m.sent_at).strftime(TIME_FORMAT)
             body = shows.body(m.body, m.direction)
             if drift:
                 wraps.append(f"<div data-testid='chat-message' data-id='{m.id}'><span>{body}</span></div>")
             else:
                 side = "" if m.direction == "in" else " msg-right"
                 profile = (
-                    req.url("/members/traveler", id=thread.id) if m.direction == "in" else req.url("/members/dashboard")
+                    req.url("/members/traveler", id=thread.renter_handle or thread.id)
+                    if m.direction == "in"
+                    else req.url("/members/dashboard")
                 )
                 wraps.append(
                     f"<div class='msg-wrap{side}' data-msg-id='{m.id}'>"

@@ -5,12 +5,18 @@ pages ``/short-term-rental-details/<id>/<slug>``. Modelled (nothing public beyon
 Devise's form field names and its stock "Invalid Email or password." with HTTP 422, a
 conversations table with ``time[datetime]`` stamps, ``/messages/<id>`` threads, replies
 posted to ``/messages/<id>/replies``, Kaminari-style pagination, ``simple_format`` bodies.
+With ``date_formats`` the ``time`` elements keep their ISO ``datetime`` (Rails' ``time_tag``)
+and their text is ``time_ago_in_words`` in the inbox ("about 2 hours ago") and Rails' ``:long``
+format in a thread ("March 12, 2026 14:05"): Rails' documented output, its use here modelled.
+No renter profile is shown (none is known from public material).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
+from platforms.sandbox import datefmt
 from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
@@ -40,6 +46,7 @@ class Leasebreak(Replica):
             "nbsp": {},
             "preview": {},
             "delayed_visibility": {"seconds": (2.0, 3.0)},
+            "date_formats": {},
         },
     )
 
@@ -120,6 +127,15 @@ class Leasebreak(Replica):
         self.state.close_session(self.slug, req.cookies.get(self.session_cookie))
         return redirect(req.url("/"), 303).delete_cookie(self.session_cookie, path=f"/{self.slug}")
 
+    def when(self, account: Account, moment: datetime, now: datetime, *, page: str) -> str:
+        """A ``time`` element's text: the plain formats, or (``date_formats``) Rails' helpers."""
+        stamp = self.local(moment)
+        if not self.renderer(account).dates():
+            return f"{stamp:%b %d, %-I:%M %p}" if page == "inbox" else f"{stamp:%b %d, %Y %-I:%M %p}"
+        if page == "inbox":
+            return datefmt.leasebreak_inbox(moment, now, self.timezone)
+        return datefmt.leasebreak_thread(moment, now, self.timezone)
+
     def listing_url(self, req: Request, thread: Thread) -> str:
         return req.url(f"/short-term-rental-details/{thread.listing_ref}/{slugify(thread.listing_title)}")
 
@@ -138,7 +154,7 @@ class Leasebreak(Replica):
             if drift:
                 rows.append(
                     f"<div class='inbox-item' data-id='{t.id}'><strong>{esc(t.renter_name)}</strong>"
-                    f"<span>{preview}</span><span>{stamp:%b %d, %-I:%M %p}</span></div>"
+                    f"<span>{preview}</span><span>{self.when(account, last.sent_at, now, page='inbox')}</span></div>"
                 )
             else:
                 unread = " unread" if last.direction == "in" else ""
@@ -147,7 +163,7 @@ class Leasebreak(Replica):
                     f"<td class='sender'>{esc(t.renter_name)}</td>"
                     f"<td class='listing'><a href='{self.listing_url(req, t)}'>{esc(t.listing_title)}</a></td>"
                     f"<td class='subject'><a href='{req.url(f'/messages/{t.id}')}'>{preview}</a></td>"
-                    f"<td class='updated'><time datetime='{stamp.isoformat()}'>{stamp:%b %d, %-I:%M %p}</time></td></tr>"
+                    f"<td class='updated'><time datetime='{stamp.isoformat()}'>{self.when(account, last.sent_at, now, page='inbox')}</time></td></tr>"
                 )
         if drift:
             body = f"<div class='inbox-list'>{''.join(rows) or '<em>Nothing yet</em>'}</div>"
@@ -179,7 +195,8 @@ class Leasebreak(Replica):
         drift = self.drift(account)
         shows = self.renderer(account)
         items = []
-        for m in thread.visible_messages(utcnow()):
+        now = utcnow()
+        for m in thread.visible_messages(now):
             stamp = self.local(m.sent_at)
             if drift:
                 items.append(
@@ -191,7 +208,7 @@ class Leasebreak(Replica):
                     f"<div class='message message--{side}' id='message_{m.id}' data-message-id='{m.id}'>"
                     f"<div class='message-author'>{esc(m.sender_name)}</div>"
                     f"<div class='message-body'>{shows.body(m.body, m.direction)}</div>"
-                    f"<time datetime='{stamp.isoformat()}'>{stamp:%b %d, %Y %-I:%M %p}</time></div>"
+                    f"<time datetime='{stamp.isoformat()}'>{self.when(account, m.sent_at, now, page='thread')}</time></div>"
                 )
         flash = "<div class='alert alert-success'>Message sent.</div>" if req.query.get("sent") else ""
         token = self.state.issue_token(self.slug)

@@ -5,13 +5,17 @@ Observed (platforms.md): manager pages ``/managers/<slug>``, listing cards
 landlord side is modelled: a login form guarded by an ``_xsrf`` double-submit cookie
 (the site historically runs on Tornado), a leads inbox ``/dashboard/leads`` of lead
 cards, per-lead threads ``/dashboard/leads/<id>`` of chat bubbles with epoch timestamps in
-``data-ts``, replies posted to ``/dashboard/leads/<id>/reply``.
+``data-ts``, replies posted to ``/dashboard/leads/<id>/reply``. With ``date_formats`` (modelled
+too) a lead card shows only a relative or local time ("just now", "12m ago", "2h ago",
+"Yesterday", "Mar 12", "11/23/2025") and no epoch; chat bubbles keep theirs. No renter profile
+is shown (none is known from public material).
 """
 
 from __future__ import annotations
 
 import secrets
 
+from platforms.sandbox import datefmt
 from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
@@ -38,6 +42,7 @@ class RentHop(Replica):
             "collapse_blank_lines": {},
             "preview": {},
             "delayed_visibility": {"seconds": (2.0, 5.0)},
+            "date_formats": {},
         },
     )
 
@@ -137,10 +142,14 @@ class RentHop(Replica):
                     f"<li class='lead' data-lead='{t.id}'><span>{esc(t.renter_name)}</span><span>{preview}</span></li>"
                 )
             else:
+                if shows.dates():
+                    when = f"<span class='lead-time'>{datefmt.renthop_card(last.sent_at, now, self.timezone)}</span>"
+                else:
+                    when = f"<span class='lead-time' data-ts='{int(last.sent_at.timestamp())}'>{stamp:%b %-d %-I:%M%p}</span>"
                 cards.append(
                     f"<div class='lead-card' data-lead-id='{t.id}'>"
                     f"<div class='lead-head'><span class='lead-name'>{esc(t.renter_name)}</span> "
-                    f"<span class='lead-time' data-ts='{int(last.sent_at.timestamp())}'>{stamp:%b %-d %-I:%M%p}</span></div>"
+                    f"{when}</div>"
                     f"<div class='lead-listing'><a href='{self.listing_url(req, t)}'>{esc(t.listing_title)}</a></div>"
                     f"<div class='lead-preview'>{preview}</div>"
                     f"<a class='lead-open btn btn-sm' href='{req.url(f'/dashboard/leads/{t.id}')}'>Open</a></div>"

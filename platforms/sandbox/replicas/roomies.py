@@ -7,13 +7,19 @@ Observed (platforms.md): inbox ``/inbox``, thread ``/inbox/<id>``, inbox rows ar
 brand-orange class, a sent reply shows up only after a delay.
 Modelled: the login form (Laravel's ``_token`` and its stock error text), relative times in
 the inbox (no exact time there), listing pages ``/rooms/<id>``, the pager.
+With ``date_formats`` the inbox says "just now", "5m", "2h", "3d", then "Nov 23" (modelled);
+with ``object_literal`` the component data is a JavaScript object literal, or Laravel's
+``Js::from`` output ``JSON.parse('...')`` (both modelled on Alpine's and Laravel's documented
+forms). A renter with a profile handle carries ``user.id`` in the component data and has
+their name linked to ``/profiles/<id>`` (the profile URL pattern is observed; where it shows
+is modelled).
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
+from platforms.sandbox import datefmt
 from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
@@ -25,6 +31,19 @@ _MINI_ALPINE = """
 <script>
 document.querySelectorAll('[x-data^="messageItem("]').forEach(function (li) {
   var raw = li.getAttribute('x-data'); var data = JSON.parse(raw.slice('messageItem('.length, -1));
+  li.querySelector('[x-text="message.content"]').textContent = data.content;
+  li.querySelector('[x-text="timeAgo"]').textContent = new Date(data.createdAt).toLocaleString();
+  li.classList.add(data.isSender ? 'ml-auto' : 'mr-auto');
+});
+</script>
+"""
+
+# The same, for component data written as a JavaScript expression (an object literal or
+# Laravel's JSON.parse('...')): evaluated the way Alpine evaluates x-data, not parsed as JSON.
+_MINI_ALPINE_JS = """
+<script>
+document.querySelectorAll('[x-data^="messageItem("]').forEach(function (li) {
+  var data = (new Function('messageItem', 'return ' + li.getAttribute('x-data')))(function (d) { return d; });
   li.querySelector('[x-text="message.content"]').textContent = data.content;
   li.querySelector('[x-text="timeAgo"]').textContent = new Date(data.createdAt).toLocaleString();
   li.classList.add(data.isSender ? 'ml-auto' : 'mr-auto');
@@ -49,6 +68,7 @@ class Roomies(Replica):
     session_cookie = "roomies_session"
     login_path = "/login"
     return_param = "intended"
+    timezone = "America/New_York"
     captcha_style = "cloudflare"
     block_style = "akamai"
     # The text is set by script (x-text), so only text-level traits show: entities escaped on save,
@@ -62,6 +82,8 @@ class Roomies(Replica):
             "nbsp": {},
             "preview": {},
             "delayed_visibility": {"seconds": (3.0, 5.0, 8.0)},
+            "date_formats": {},
+            "object_literal": {"style": ("literal", "laravel_js")},
         },
     )
 
@@ -75,6 +97,7 @@ class Roomies(Replica):
             route("GET", r"/inbox/(?P<thread_id>\d+)", self.thread_page, auth=True),
             route("POST", r"/inbox/(?P<thread_id>\d+)/messages", self.reply, auth=True),
             route("GET", r"/rooms/(?P<room_id>[\w-]+)", self.listing),
+            route("GET", r"/profiles/(?P<profile_id>\w+)", self.profile_page),
         ]
 
     def layout(self, req: Request, title: str, content: str, *, logged_in: bool, token: str = "") -> str:
@@ -165,7 +188,7 @@ class Roomies(Replica):
                     "<img class='w-12 h-12 rounded-full' src='data:,' alt=''>"
                     f"<div class='flex-1 ml-3'><div class='font-bold text-grey-darkest'>{esc(thread.renter_name)}</div>"
                     f"<div class='text-sm text-grey-dark truncate'>{preview}</div></div>"
-                    f"<div class='text-xs text-grey'>{ago(last.sent_at, now)}</div></a>"
+                    f"<div class='text-xs text-grey'>{self.when(account, last.sent_at, now)}</div></a>"
                 )
         if rows:
             listing = "".join(rows)
@@ -184,6 +207,12 @@ class Roomies(Replica):
         content = f"<h1 class='text-2xl mb-4'>Inbox</h1><div class='bg-white shadow rounded'>{listing}</div>{pager}"
         return page(self.layout(req, "Inbox", content, logged_in=True))
 
+    def when(self, account: Account, moment: datetime, now: datetime) -> str:
+        """The inbox's relative time: "2 hours ago", or (``date_formats``) the feed's "2h", "Nov 23"."""
+        if self.renderer(account).dates():
+            return datefmt.roomies_inbox(moment, now, self.timezone)
+        return ago(moment, now)
+
     def thread_page(self, req: Request, account: Account, thread_id: str, *, notice: str = "") -> Response:
         thread = account.threads.get(int(thread_id))
         if thread is None:
@@ -196,23 +225,31 @@ class Roomies(Replica):
         shows = self.renderer(account)
         items = []
         for m in thread.visible_messages(utcnow()):
+            user: dict[str, object] = {"name": m.sender_name}
+            if thread.renter_handle and m.direction == "in":
+                handle = thread.renter_handle
+                user = {"id": int(handle) if handle.isdigit() else handle, **user}
             data = {
                 "id": m.id,
                 "content": shows.text(m.body, m.direction),
                 "isSender": m.direction == "out",
                 "createdAt": m.sent_at.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
-                "user": {"name": m.sender_name},
+                "user": user,
             }
             component = "chatBubble" if drift else "messageItem"
             items.append(
-                f"<li x-data=\"{esc(component + '(' + json.dumps(data) + ')')}\" class='max-w-md rounded-lg p-3 shadow'>"
+                f"<li x-data=\"{esc(component + '(' + shows.embed(data) + ')')}\" class='max-w-md rounded-lg p-3 shadow'>"
                 "<p x-text='message.content' class='whitespace-pre-line'></p>"
                 "<span x-text='timeAgo' class='text-xs text-grey'></span></li>"
             )
+        renter = f"<span class='font-bold'>{esc(thread.renter_name)}</span>"
+        if thread.renter_handle:
+            renter = f"<a class='renter-profile' href='{req.url(f'/profiles/{thread.renter_handle}')}'>{renter}</a>"
+        alpine = _MINI_ALPINE_JS if shows.profile.on("object_literal") else _MINI_ALPINE
         content = (
             f"<div class='bg-white shadow rounded p-4' x-data='conversation({{threadId: {thread.id}}})'>"
             "<header class='flex items-center justify-between border-b pb-3 mb-3'>"
-            f"<span class='font-bold'>{esc(thread.renter_name)}</span>"
+            f"{renter}"
             f"<a href='{req.url(f'/rooms/{thread.listing_ref}')}' class='text-teal font-semibold'>{esc(thread.listing_title)}</a></header>"
             f"{notice}<ul class='space-y-4 list-reset'>{''.join(items)}</ul>"
             f"<form method='POST' action='{req.url(f'/inbox/{thread.id}/messages')}' class='mt-4'>"
@@ -222,7 +259,7 @@ class Roomies(Replica):
             "<button type='button' class='text-grey-dark' @click='menu = !menu'>More</button>"
             "<button type='submit' class='bg-brand-orange hover:bg-brand-orange-dark text-white font-bold py-2 px-4 rounded'>Send</button>"
             "</div></form></div>"
-            f"{_MINI_ALPINE}"
+            f"{alpine}"
         )
         return page(self.layout(req, f"Conversation with {thread.renter_name}", content, logged_in=True, token=token))
 
@@ -240,6 +277,12 @@ class Roomies(Replica):
         if error is not None:
             return error
         return redirect(req.url(f"/inbox/{thread.id}"), 303)
+
+    def profile_page(self, req: Request, account: Account | None, profile_id: str) -> Response:
+        content = (
+            f"<h1 class='text-2xl'>Profile</h1><p class='profile-ref' data-profile-id='{esc(profile_id)}'>Member</p>"
+        )
+        return page(self.layout(req, "Profile", content, logged_in=account is not None))
 
     def listing(self, req: Request, account: Account | None, room_id: str) -> Response:
         content = f"<h1 class='text-2xl'>Room {esc(room_id)}</h1><p class='room-ref' data-room-id='{esc(room_id)}'>Private room</p>"

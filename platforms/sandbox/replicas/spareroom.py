@@ -8,13 +8,19 @@ Observed (platforms.md): ``logon.pl`` with ``#loginemail``/``#loginpass``/``#sig
 ``dd.message_body``/``dd.message_date`` and ``thread_in``/``thread_out`` classes, reply
 ``textarea[name='message']`` + ``button[name='btnSubmit']``, "View ad" link with
 ``flatshare_id=``, paging by ``offset`` in steps of 10, times in America/New_York.
-Modelled: the exact date format (with seconds), the cookie banner's markup (OneTrust).
+Modelled: the plain date format (with seconds), the cookie banner's markup (OneTrust).
+With ``date_formats`` the dates are the US site's own forms (observed: bare "Today" and
+"Yesterday" in the inbox, "Today 3:05 PM EDT", "February 1 2026 9:14 AM", "11/23/2025, 3:05 PM"
+in a thread; which page shows which is modelled). A renter with a profile handle has their
+name linked to their "room wanted" ad (``flatmate_detail.pl?flatshare_id=...&flatshare_type=wanted``,
+the URL pattern public scrapers use; that the thread links it is modelled).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from platforms.sandbox import datefmt
 from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
@@ -42,6 +48,7 @@ class SpareRoom(Replica):
             "emoji_images": {"alt": ("emoji", "none")},
             "preview": {},
             "delayed_visibility": {"seconds": (2.0, 4.0, 6.0)},
+            "date_formats": {},
         },
     )
 
@@ -55,6 +62,7 @@ class SpareRoom(Replica):
             route("GET", r"/roommate/mythreads_beta\.pl", self.threads, auth=True),
             route("POST", r"/roommate/mythreads_beta\.pl", self.reply, auth=True),
             route("GET", r"/roommate/flatshare/flatshare_detail\.pl", self.listing),
+            route("GET", r"/roommate/flatmate_detail\.pl", self.wanted_ad),
         ]
 
     # --- layout -----------------------------------------------------------------------
@@ -90,8 +98,20 @@ class SpareRoom(Replica):
             f"<nav class='user-nav'>{nav}</nav></header><main id='mainContent'>{content}</main>{banner}</body></html>"
         )
 
-    def when(self, moment: datetime) -> str:
-        return self.local(moment).strftime(DATE_FORMAT)
+    def when(self, account: Account, moment: datetime, now: datetime, *, page: str) -> str:
+        """A date as this account's page prints it: the plain format, or the US site's forms by age."""
+        if not self.renderer(account).dates():
+            return self.local(moment).strftime(DATE_FORMAT)
+        if page == "inbox":
+            return datefmt.spareroom_inbox(moment, now, self.timezone)
+        return datefmt.spareroom_thread(moment, now, self.timezone)
+
+    def renter_link(self, req: Request, thread: Thread, name: str) -> str:
+        """The renter's name, linked to their "room wanted" ad when the site knows them by one."""
+        if not thread.renter_handle:
+            return esc(name)
+        href = req.url("/roommate/flatmate_detail.pl", flatshare_id=thread.renter_handle, flatshare_type="wanted")
+        return f"<a class='wanted-ad' href='{href}'>{esc(name)}</a>"
 
     # --- pages ------------------------------------------------------------------------
 
@@ -168,7 +188,7 @@ class SpareRoom(Replica):
                     f"<article class='conversation-card' data-conv='{thread.id}' "
                     f"onclick=\"location.href='{req.url('/roommate/mythreads_beta.pl', thread_id=thread.id)}'\">"
                     f"<h3 class='conversation-card__who'>{esc(thread.renter_name)}</h3><p>{snippet}</p>"
-                    f"<time>{self.when(last.sent_at)}</time></article>"
+                    f"<time>{self.when(account, last.sent_at, now, page='inbox')}</time></article>"
                 )
             else:
                 rows.append(
@@ -178,7 +198,7 @@ class SpareRoom(Replica):
                     f"<span class='name'>{esc(thread.renter_name)}</span>"
                     f"<span class='ad-title'>{esc(thread.listing_title)}</span>"
                     f"<span class='snippet'>{snippet}</span>"
-                    f"<i class='threadDate'>{self.when(last.sent_at)}</i></a></div>"
+                    f"<i class='threadDate'>{self.when(account, last.sent_at, now, page='inbox')}</i></a></div>"
                 )
         if not rows:
             body = (
@@ -226,16 +246,17 @@ class SpareRoom(Replica):
             if drift:
                 items.append(
                     f"<div class='bubble bubble--{'left' if m.direction == 'in' else 'right'}' data-mid='{m.id}'>"
-                    f"<b>{esc(m.sender_name)}</b><p>{body}</p><small>{self.when(m.sent_at)}</small></div>"
+                    f"<b>{esc(m.sender_name)}</b><p>{body}</p><small>{self.when(account, m.sent_at, now, page='thread')}</small></div>"
                 )
             else:
                 side = "in" if m.direction == "in" else "out"
                 extra = " message_out" if side == "out" else ""
+                name = self.renter_link(req, thread, m.sender_name) if side == "in" else esc(m.sender_name)
                 items.append(
                     f"<li class='message thread_{side}{extra}' id='msg_{m.id}'>"
-                    f"<div class='message_{side}__name'>{esc(m.sender_name)}</div>"
+                    f"<div class='message_{side}__name'>{name}</div>"
                     f"<dl><dt>Message</dt><dd class='message_body'>{body}</dd>"
-                    f"<dt>Sent</dt><dd class='message_date'>{self.when(m.sent_at)}</dd></dl></li>"
+                    f"<dt>Sent</dt><dd class='message_date'>{self.when(account, m.sent_at, now, page='thread')}</dd></dl></li>"
                 )
         listing = req.url("/roommate/flatshare/flatshare_detail.pl", flatshare_id=thread.listing_ref, mode="list")
         ordered = sorted(account.threads)
@@ -275,6 +296,13 @@ class SpareRoom(Replica):
         if error is not None:
             return error
         return redirect(req.url("/roommate/mythreads_beta.pl", thread_id=thread.id) + f"#msg_{message.id}", 303)
+
+    def wanted_ad(self, req: Request, account: Account | None) -> Response:
+        ref = req.query.get("flatshare_id", "")
+        content = (
+            f"<h1 class='listing-title'>Room wanted</h1><p>Ad reference: <span class='ad_ref'>{esc(ref)}</span></p>"
+        )
+        return page(self.layout(req, "Room wanted", content, logged_in=account is not None))
 
     def listing(self, req: Request, account: Account | None) -> Response:
         ref = req.query.get("flatshare_id", "")

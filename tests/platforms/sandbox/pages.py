@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 import importlib
 import itertools
-import json
 import re
 import secrets
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from platforms.connectors.jsdata import parse_js_data
 from platforms.sandbox.replicas import REPLICAS, Replica
 from platforms.sandbox.state import Account, SandboxState, Thread
 from platforms.sandbox.web import Request
@@ -165,7 +165,7 @@ def bodies(slug: str, page: str) -> list[str]:
     """The message bodies of a thread page as the page carries them (HTML; Roomies: the script's text)."""
     if slug == "roomies":
         found = re.findall(r'x-data="messageItem\((.*?)\)"', page)
-        return [json.loads(html.unescape(raw))["content"] for raw in found]
+        return [parse_js_data(html.unescape(raw))["content"] for raw in found]
     return re.findall(_BODY[slug], page, re.S)
 
 
