@@ -19,8 +19,7 @@ from inbox.suppression import (
 from leasebot.core.exceptions import NotAllowed
 from leasebot.core.models import AuditLog
 from platforms.models import Platform
-from tests.factories import PlatformAccountFactory
-from tests.inbox.factories import AgentFactory
+from tests.platforms.factories import AgentFactory, PlatformAccountFactory
 
 pytestmark = pytest.mark.django_db
 
