@@ -61,8 +61,6 @@ QUEUE_OF = {
     "dispatch.ingest_platform": "default",
 }
 OPEN_STATUSES = ("queued", "sending", "failed")
-#: The realism profile's seed for every chaos account (``LEASEBOT_CHAOS_REALISM_SEED`` to vary it).
-REALISM_SEED = int(os.environ.get("LEASEBOT_CHAOS_REALISM_SEED", "11"))
 REVIEW_STATUSES = ("draft", "pending_review")
 
 
@@ -279,8 +277,6 @@ class Rig:
         """A new account on the sandbox and in the database; its secret goes to the workers' environment."""
         tag = secrets.token_hex(4)
         login = make_sandbox_login(self.client, platform, tag=tag, env_prefix="CHAOS")
-        # The storms run on the sites as they really render (seeded: a failing run replays).
-        self.client.set_profile(platform, login.username, "realistic", seed=REALISM_SEED)
         self.env.update(login.env)
         row = login.account_row(label=f"chaos-{tag}")
         account = ChaosAccount(
