@@ -143,7 +143,9 @@ class RentHop(Replica):
                 )
             else:
                 if shows.dates():
-                    when = f"<span class='lead-time'>{datefmt.renthop_card(last.sent_at, now, self.zone(account))}</span>"
+                    when = (
+                        f"<span class='lead-time'>{datefmt.renthop_card(last.sent_at, now, self.zone(account))}</span>"
+                    )
                 else:
                     when = f"<span class='lead-time' data-ts='{int(last.sent_at.timestamp())}'>{stamp:%b %-d %-I:%M%p}</span>"
                 cards.append(

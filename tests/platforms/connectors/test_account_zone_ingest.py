@@ -30,7 +30,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 def _fetch(config: AccountConfig, runtime: BrowserRuntime, since: datetime | None) -> list[Any]:
     reset_account(config.account_id)
-    connector = build_connector(config, runtime=runtime, guard=Guard(account_id=config.account_id, platform=config.platform))
+    connector = build_connector(
+        config, runtime=runtime, guard=Guard(account_id=config.account_id, platform=config.platform)
+    )
     try:
         return connector.fetch_new_messages(since)
     finally:

@@ -108,7 +108,8 @@ def _fold_width(moment: datetime, zone: str) -> timedelta:
     """How far apart the two instants of the message's wall time are (0 outside the hour DST gives back)."""
     wall = moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
     first, second = (wall.replace(tzinfo=ZoneInfo(zone), fold=f).utcoffset() for f in (0, 1))
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     return abs(first - second)
 
 
