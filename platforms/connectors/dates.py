@@ -16,7 +16,8 @@ else the platform's. A wall time that happens twice (the hour DST gives back) wi
 interval to both, one that never happens (the hour DST skips) is an error, and a printed
 zone abbreviation fixes the offset itself: the zone's own ("BST" in London, "EST" or
 "EDT" in New York, which also picks one of the two 1:30 AMs), else a US one from
-:data:`ZONE_ABBREVIATIONS`, else a numeric offset ("-03", "+0530"); any other is an error. A value no form of the platform matches, a date that
+:data:`ZONE_ABBREVIATIONS`, else a numeric offset ("-03", "+0530"); any other is an
+error. A value no form of the platform matches, a date that
 does not exist, or one later than now (beyond a little clock skew) is a
 :class:`DateFormatError` naming the platform and the value; the connectors turn it into
 ``SelectorDrift`` through ``parse_or_drift``, never a crash or a silent skip.
