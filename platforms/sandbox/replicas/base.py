@@ -46,6 +46,7 @@ class Replica(abc.ABC):
     session_cookie: ClassVar[str]
     login_path: ClassVar[str]
     return_param: ClassVar[str] = "next"
+    #: The site's own zone; an account's ``time_zone`` (its user's setting) takes its place.
     timezone: ClassVar[str] = "UTC"
     captcha_style: ClassVar[str] = "cloudflare"
     block_style: ClassVar[str] = "cloudflare"
@@ -127,8 +128,12 @@ class Replica(abc.ABC):
     def drift(self, account: Account | None) -> bool:
         return self.state.has_fault(account, "drift")
 
-    def local(self, when: datetime) -> datetime:
-        return when.astimezone(ZoneInfo(self.timezone))
+    def zone(self, account: Account) -> str:
+        """The zone this account's pages print local times in: the one its user set, else the site's own."""
+        return account.time_zone or self.timezone
+
+    def local(self, when: datetime, account: Account) -> datetime:
+        return when.astimezone(ZoneInfo(self.zone(account)))
 
     def page_size(self) -> int:
         return max(1, int(self.state.config["page_size"]))

@@ -204,9 +204,9 @@ class FurnishedFinder(Replica):
             last = t.visible_messages(now)[-1]
             preview = shows.preview(last.body, last.direction)
             if shows.dates():
-                stamp = datefmt.stream_channel_preview(last.sent_at, now, self.timezone)
+                stamp = datefmt.stream_channel_preview(last.sent_at, now, self.zone(account))
             else:
-                stamp = self.local(last.sent_at).strftime(TIME_FORMAT)
+                stamp = self.local(last.sent_at, account).strftime(TIME_FORMAT)
             href = req.url("/members/messages", threadId=t.id)
             if drift:
                 cards.append(
@@ -254,9 +254,9 @@ class FurnishedFinder(Replica):
         for m in thread.visible_messages(utcnow()):
             if shows.dates():
                 iso = datefmt.iso_z(m.sent_at)
-                stamp = f"<time datetime='{iso}' title='{iso}'>{datefmt.stream_message_time(m.sent_at, self.timezone)}</time>"
+                stamp = f"<time datetime='{iso}' title='{iso}'>{datefmt.stream_message_time(m.sent_at, self.zone(account))}</time>"
             else:
-                stamp = self.local(m.sent_at).strftime(TIME_FORMAT)
+                stamp = self.local(m.sent_at, account).strftime(TIME_FORMAT)
             body = shows.body(m.body, m.direction)
             if drift:
                 wraps.append(f"<div data-testid='chat-message' data-id='{m.id}'><span>{body}</span></div>")

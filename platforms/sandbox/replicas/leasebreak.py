@@ -129,12 +129,12 @@ class Leasebreak(Replica):
 
     def when(self, account: Account, moment: datetime, now: datetime, *, page: str) -> str:
         """A ``time`` element's text: the plain formats, or (``date_formats``) Rails' helpers."""
-        stamp = self.local(moment)
+        stamp = self.local(moment, account)
         if not self.renderer(account).dates():
             return f"{stamp:%b %d, %-I:%M %p}" if page == "inbox" else f"{stamp:%b %d, %Y %-I:%M %p}"
         if page == "inbox":
-            return datefmt.leasebreak_inbox(moment, now, self.timezone)
-        return datefmt.leasebreak_thread(moment, now, self.timezone)
+            return datefmt.leasebreak_inbox(moment, now, self.zone(account))
+        return datefmt.leasebreak_thread(moment, now, self.zone(account))
 
     def listing_url(self, req: Request, thread: Thread) -> str:
         return req.url(f"/short-term-rental-details/{thread.listing_ref}/{slugify(thread.listing_title)}")
@@ -150,7 +150,7 @@ class Leasebreak(Replica):
         for t in threads:
             last = t.visible_messages(now)[-1]
             preview = shows.preview(last.body, last.direction)
-            stamp = self.local(last.sent_at)
+            stamp = self.local(last.sent_at, account)
             if drift:
                 rows.append(
                     f"<div class='inbox-item' data-id='{t.id}'><strong>{esc(t.renter_name)}</strong>"
@@ -197,7 +197,7 @@ class Leasebreak(Replica):
         items = []
         now = utcnow()
         for m in thread.visible_messages(now):
-            stamp = self.local(m.sent_at)
+            stamp = self.local(m.sent_at, account)
             if drift:
                 items.append(
                     f"<article class='msg' data-msg='{m.id}'><h6>{esc(m.sender_name)}</h6>{shows.body(m.body, m.direction)}</article>"

@@ -136,14 +136,16 @@ class RentHop(Replica):
         for t in threads:
             last = t.visible_messages(now)[-1]
             preview = shows.preview(last.body, last.direction)
-            stamp = self.local(last.sent_at)
+            stamp = self.local(last.sent_at, account)
             if drift:
                 cards.append(
                     f"<li class='lead' data-lead='{t.id}'><span>{esc(t.renter_name)}</span><span>{preview}</span></li>"
                 )
             else:
                 if shows.dates():
-                    when = f"<span class='lead-time'>{datefmt.renthop_card(last.sent_at, now, self.timezone)}</span>"
+                    when = (
+                        f"<span class='lead-time'>{datefmt.renthop_card(last.sent_at, now, self.zone(account))}</span>"
+                    )
                 else:
                     when = f"<span class='lead-time' data-ts='{int(last.sent_at.timestamp())}'>{stamp:%b %-d %-I:%M%p}</span>"
                 cards.append(
@@ -179,7 +181,7 @@ class RentHop(Replica):
         shows = self.renderer(account)
         bubbles = []
         for m in thread.visible_messages(utcnow()):
-            stamp = self.local(m.sent_at)
+            stamp = self.local(m.sent_at, account)
             body = shows.body(m.body, m.direction)
             if drift:
                 bubbles.append(f"<div class='bubble' data-id='{m.id}'><p>{body}</p></div>")

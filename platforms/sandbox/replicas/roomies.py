@@ -210,7 +210,7 @@ class Roomies(Replica):
     def when(self, account: Account, moment: datetime, now: datetime) -> str:
         """The inbox's relative time: "2 hours ago", or (``date_formats``) the feed's "2h", "Nov 23"."""
         if self.renderer(account).dates():
-            return datefmt.roomies_inbox(moment, now, self.timezone)
+            return datefmt.roomies_inbox(moment, now, self.zone(account))
         return ago(moment, now)
 
     def thread_page(self, req: Request, account: Account, thread_id: str, *, notice: str = "") -> Response:

@@ -101,10 +101,10 @@ class SpareRoom(Replica):
     def when(self, account: Account, moment: datetime, now: datetime, *, page: str) -> str:
         """A date as this account's page prints it: the plain format, or the US site's forms by age."""
         if not self.renderer(account).dates():
-            return self.local(moment).strftime(DATE_FORMAT)
+            return self.local(moment, account).strftime(DATE_FORMAT)
         if page == "inbox":
-            return datefmt.spareroom_inbox(moment, now, self.timezone)
-        return datefmt.spareroom_thread(moment, now, self.timezone)
+            return datefmt.spareroom_inbox(moment, now, self.zone(account))
+        return datefmt.spareroom_thread(moment, now, self.zone(account))
 
     def renter_link(self, req: Request, thread: Thread, name: str) -> str:
         """The renter's name, linked to their "room wanted" ad when the site knows them by one."""
