@@ -318,7 +318,8 @@ class Renderer:
     def __init__(self, site: SiteRendering, profile: Profile) -> None:
         self.site = site
         self.profile = profile
-        self.plain = not profile.traits
+        # Furniture (layout, overlays) leaves the text alone: a profile with nothing else shows text as plain does.
+        self.plain = not set(profile.traits) - FURNITURE
 
     # --- text-level traits (what the site stores or prints, before any markup) ---------
 
