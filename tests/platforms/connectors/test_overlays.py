@@ -38,9 +38,10 @@ def test_overlays_catch_the_reply_click_until_dismissed_and_stay_dismissed(platf
 
     # then: the page is usable, and the dismissal is stored as the sites store it
     submit.click(trial=True, timeout=2000)
-    assert acct.connector.matches["overlay.interstitial"] == acct.connector.locators.element(
-        "overlay.interstitial"
-    ).candidates[0]
+    assert (
+        acct.connector.matches["overlay.interstitial"]
+        == acct.connector.locators.element("overlay.interstitial").candidates[0]
+    )
     cookies = {c["name"] for c in page.context.cookies()}
     assert modal.cookie in cookies
     assert banner is None or banner.cookie in cookies
