@@ -86,7 +86,8 @@ class Replica(abc.ABC):
             if candidate.auth and account is None:
                 return self.login_redirect(req)
             response = candidate.handler(req, account, **match.groupdict())
-            return self.furnish(req, account, response)
+            # A login form's answer belongs to no session yet: only a logged-in browser's pages get overlays.
+            return response if candidate.identify_by else self.furnish(req, account, response)
         self.state.count_request(self.slug, account, req.path)
         return self.not_found(req)
 
@@ -131,10 +132,6 @@ class Replica(abc.ABC):
         if account is None:
             return response
         return overlays.furnish(self.slug, req, self.renderer(account), response)
-
-    def layout_variant(self, account: Account) -> str:
-        """Which of the site's layouts the inbox and thread pages use (``classic`` unless ``layout`` says)."""
-        return self.renderer(account).layout()
 
     def drift(self, account: Account | None) -> bool:
         return self.state.has_fault(account, "drift")
