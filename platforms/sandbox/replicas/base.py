@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from platforms.sandbox.render import Renderer, SiteRendering
+from platforms.sandbox.replicas import overlays
 from platforms.sandbox.state import Account, SandboxState, Thread
 from platforms.sandbox.web import Request, Response, esc, page, redirect
 
@@ -85,7 +86,9 @@ class Replica(abc.ABC):
                 return gated
             if candidate.auth and account is None:
                 return self.login_redirect(req)
-            return candidate.handler(req, account, **match.groupdict())
+            response = candidate.handler(req, account, **match.groupdict())
+            # A login form's answer belongs to no session yet: only a logged-in browser's pages get overlays.
+            return response if candidate.identify_by else self.furnish(req, account, response)
         self.state.count_request(self.slug, account, req.path)
         return self.not_found(req)
 
@@ -124,6 +127,12 @@ class Replica(abc.ABC):
     def renderer(self, account: Account) -> Renderer:
         """Show this account's message bodies as its rendering profile says (plain by default)."""
         return Renderer(self.rendering, account.profile)
+
+    def furnish(self, req: Request, account: Account | None, response: Response) -> Response:
+        """Put the account's overlays (consent banner, interstitial) in front of the page, as its profile says."""
+        if account is None:
+            return response
+        return overlays.furnish(self.slug, req, self.renderer(account), response)
 
     def drift(self, account: Account | None) -> bool:
         return self.state.has_fault(account, "drift")
