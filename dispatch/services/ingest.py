@@ -20,7 +20,7 @@ from dispatch import connectors
 from dispatch.choices import AttemptOutcome, Stage
 from dispatch.locks import account_lock
 from dispatch.retry import spends_attempt
-from dispatch.services.ledger import attempt_record, deadletter_create
+from dispatch.services.ledger import attempt_record, deadletter_create, job_skipped
 from dispatch.services.sending import after_error
 from inbox import services as inbox_services
 from inbox.choices import Direction
@@ -73,16 +73,16 @@ def ingest_account_run(*, account_id: int) -> IngestSummary:
     with log_context(account=account_id, platform=platform, stage=Stage.INGEST), account_lock(account_id) as lock:
         if lock is None:
             summary.skipped = "lock_held"
-            metrics.inc("leasebot_fanout_skipped_total", platform=platform, stage=Stage.INGEST, reason="lock_held")
+            job_skipped(account, Stage.INGEST, "lock_held")
             return summary
         if not account_may_run(account_id).allowed:
             summary.skipped = "inactive"
-            metrics.inc("leasebot_fanout_skipped_total", platform=platform, stage=Stage.INGEST, reason="inactive")
+            job_skipped(account, Stage.INGEST, "inactive")
             return summary
         if connectors.circuit_state(account_id) == CircuitState.OPEN:
             # Nothing would leave; the next tick reads again. Not a failure: no retry, no dead letter.
             summary.skipped = "circuit_open"
-            metrics.inc("leasebot_fanout_skipped_total", platform=platform, stage=Stage.INGEST, reason="circuit_open")
+            job_skipped(account, Stage.INGEST, "circuit_open")
             return summary
         started = timezone.now()
         since = account.ingest_cursor - CURSOR_OVERLAP if account.ingest_cursor else None

@@ -70,6 +70,19 @@ def attempt_record(
     return row
 
 
+def job_skipped(account: PlatformAccount, stage: str, reason: str, **detail: Any) -> DispatchAttempt:
+    """Book a job that did nothing on purpose (another job holds the account, it is switched off,
+    its circuit is open): a ``skipped`` ledger row where it happens, and the skip counter."""
+    metrics.inc("leasebot_fanout_skipped_total", platform=account.platform.slug, stage=stage, reason=reason)
+    return attempt_record(
+        account=account,
+        stage=stage,
+        outcome=AttemptOutcome.SKIPPED,
+        started_at=timezone.now(),
+        detail={"reason": reason, **detail},
+    )
+
+
 def deadletter_create(
     *,
     account: PlatformAccount | None,

@@ -28,7 +28,7 @@ from dispatch import connectors, enqueue
 from dispatch.choices import AttemptOutcome, Stage
 from dispatch.locks import AccountLock, account_lock
 from dispatch.retry import may_retry, retry_delay, spends_attempt
-from dispatch.services.ledger import attempt_record, deadletter_create
+from dispatch.services.ledger import attempt_record, deadletter_create, job_skipped
 from inbox.choices import OutboundStatus, ReasonCode, Source
 from inbox.holds import HoldReason
 from inbox.models import OutboundMessage
@@ -100,8 +100,13 @@ def _policy_verdict(row: OutboundMessage) -> tuple[str, HoldReason | None]:
     return "", None
 
 
-def _claim_next(account_id: int) -> tuple[OutboundMessage | None, int]:
-    """Claim the oldest sendable row of the account; return it (now ``sending``) and how many were diverted."""
+def _claim_next(account: PlatformAccount) -> tuple[OutboundMessage | None, int]:
+    """Claim the oldest sendable row of the account; return it (now ``sending``) and how many were diverted.
+
+    A row a policy diverts is booked in the ledger where it happens: ``blocked`` when a
+    guardrail stops it at send time, ``skipped`` when it goes back to a person or is cancelled.
+    """
+    account_id = account.pk
     diverted = 0
     while True:
         with transaction.atomic():
@@ -118,6 +123,14 @@ def _claim_next(account_id: int) -> tuple[OutboundMessage | None, int]:
             new_status, reason = _policy_verdict(row)
             if new_status and reason is not None:
                 outbound_return_to_review(row, reason, status=new_status)
+                attempt_record(
+                    account=account,
+                    stage=Stage.SEND,
+                    outcome=AttemptOutcome.BLOCKED if new_status == OutboundStatus.BLOCKED else AttemptOutcome.SKIPPED,
+                    started_at=timezone.now(),
+                    outbound=row,
+                    detail={"now": new_status, "reason": reason.code, "category": reason.category},
+                )
                 diverted += 1
                 continue
             row.status = OutboundStatus.SENDING
@@ -420,19 +433,19 @@ def send_account_run(*, account_id: int, max_rows: int = 50, budget_s: float | N
     with log_context(account=account_id, platform=platform, stage=Stage.SEND), account_lock(account_id) as lock:
         if lock is None:
             summary.skipped = "lock_held"
-            metrics.inc("leasebot_fanout_skipped_total", platform=platform, stage=Stage.SEND, reason="lock_held")
+            job_skipped(account, Stage.SEND, "lock_held")
             return summary
         permission = account_may_run(account_id)
         if not permission.allowed:
             # No browser traffic at all; queued rows go back to review.
             summary.returned_to_review = outbound_hold_for_accounts(account_ids=[account_id], reason=permission.reason)
             summary.skipped = "inactive"
-            metrics.inc("leasebot_fanout_skipped_total", platform=platform, stage=Stage.SEND, reason="inactive")
+            job_skipped(account, Stage.SEND, "inactive", returned_to_review=summary.returned_to_review)
             return summary
         if connectors.circuit_state(account_id) == CircuitState.OPEN:
             # Nothing would leave: claim nothing, spend no attempt; the sweep comes back.
             summary.skipped = "circuit_open"
-            metrics.inc("leasebot_fanout_skipped_total", platform=platform, stage=Stage.SEND, reason="circuit_open")
+            job_skipped(account, Stage.SEND, "circuit_open")
             return summary
         cache: dict[int, Connector] = {}
 
@@ -443,7 +456,7 @@ def send_account_run(*, account_id: int, max_rows: int = 50, budget_s: float | N
 
         reconcile_stale(account=account, connector_getter=getter, summary=summary, lock=lock)
         for _ in range(max_rows):
-            row, diverted = _claim_next(account_id)
+            row, diverted = _claim_next(account)
             summary.returned_to_review += diverted
             if row is None:
                 break

@@ -88,7 +88,7 @@ def test_send_concurrent_jobs_send_once(fake_platform: FakePlatform, auto_send) 
 
             with sending.log_context():
                 for _ in range(10):
-                    row, _d = sending._claim_next(account_id)
+                    row, _d = sending._claim_next(rows[0].account)
                     if row is None:
                         break
                     sending._send_one(
@@ -436,3 +436,26 @@ def test_a_send_job_yields_after_its_time_budget_and_queues_a_fresh_job(
     services.send_account_run(account_id=account_id, budget_s=0)
     services.send_account_run(account_id=account_id, budget_s=0)
     assert sorted(body for _, body in fake_platform.sent) == sorted(r.body for r in rows)
+
+
+def test_the_ledger_books_skipped_jobs_and_blocked_rows_where_they_happen(
+    fake_platform: FakePlatform, auto_send
+) -> None:  # type: ignore[no-untyped-def]
+    # given: a queued reply, and another job holding the account
+    row = _queued()
+    with account_lock(row.account_id) as held:
+        assert held is not None
+        # when: a send job runs while the lock is held
+        assert services.send_account_run(account_id=row.account_id).skipped == "lock_held"
+    # then: a skipped attempt with its reason, against no row
+    skipped = DispatchAttempt.objects.get(account_id=row.account_id, outcome="skipped")
+    assert (skipped.stage, skipped.outbound_id, skipped.detail) == ("send", None, {"reason": "lock_held"})
+    # when: the reply's text now trips a guardrail (rules changed after queueing) and the job runs
+    OutboundMessage.objects.filter(pk=row.pk).update(body="Send the deposit by wire transfer today.")
+    services.send_account_run(account_id=row.account_id)
+    # then: the row is blocked at claim time, booked as such against the row, and nothing is sent
+    row.refresh_from_db()
+    assert row.status == "blocked"
+    blocked = DispatchAttempt.objects.get(outbound=row, outcome="blocked")
+    assert blocked.detail == {"now": "blocked", "reason": "guardrail", "category": "off_platform_payment"}
+    assert fake_platform.sent == []
