@@ -64,6 +64,7 @@ class PlatformAccount(models.Model):
         max_length=64,
         blank=True,
         default="",
+        db_default="",  # Rows written by code that predates the field (a rolling deploy) get it too.
         validators=[validate_timezone],
         help_text=(
             "The zone the account's user set on the platform (IANA name, e.g. America/Los_Angeles): the site "

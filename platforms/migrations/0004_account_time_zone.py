@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='platformaccount',
             name='time_zone',
-            field=models.CharField(blank=True, default='', help_text="The zone the account's user set on the platform (IANA name, e.g. America/Los_Angeles): the site prints local times in it. Empty: the platform's default zone.", max_length=64, validators=[leasebot.core.validators.validate_timezone]),
+            field=models.CharField(blank=True, default='', db_default='', help_text="The zone the account's user set on the platform (IANA name, e.g. America/Los_Angeles): the site prints local times in it. Empty: the platform's default zone.", max_length=64, validators=[leasebot.core.validators.validate_timezone]),
         ),
     ]
