@@ -15,6 +15,8 @@ from inbox.engine import Classification, Plan, RulesEngine
 from inbox.engine.planner import plan_reply
 from inbox.engine.safety import FAIR_HOUSING_TOPIC, PAYMENT_PRESSURE
 from inbox.guardrails import FAIR_HOUSING, check_text
+from inbox.models import OutboundMessage
+from inbox.services import inbound_decide
 from tests.inbox import corpus_runner, safety_runner
 from tests.inbox.test_engine_planner import context
 
@@ -144,3 +146,21 @@ def test_outbound_fair_housing_children_and_age(text: str, flagged: bool) -> Non
 def test_seeded_templates_still_pass_the_fair_housing_check() -> None:
     for key, template in corpus_runner.default_templates().items():
         assert FAIR_HOUSING not in check_text(template.body).categories, key
+
+
+def test_scam_inbound_through_the_decide_service_is_held_and_offers_nothing(world, auto_send) -> None:  # type: ignore[no-untyped-def]
+    # given: auto-send at the full stage, so a clean reply would be queued at once
+    message = world.inbound("I can't come to see it before I move. Can I wire the deposit now to hold the place?")
+
+    # when
+    decision = inbound_decide(message_id=message.pk)
+
+    # then: held for a person, no slot offered, nothing queued to send
+    assert decision is not None
+    assert ReasonCode.HIGH_RISK in decision.reason_codes
+    assert PAYMENT_PRESSURE in decision.risk_flags
+    assert decision.offered_slots == []
+    message.conversation.refresh_from_db()
+    assert message.conversation.human_required
+    assert message.conversation.showing_state == ShowingState.NONE
+    assert not OutboundMessage.objects.filter(conversation=message.conversation, status="queued").exists()
