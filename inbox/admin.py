@@ -24,6 +24,7 @@ from inbox.models import (
     Listing,
     ListingRef,
     Message,
+    QuietHours,
     ReplyTemplate,
     ReplyTemplateVersion,
     Showing,
@@ -108,6 +109,14 @@ class AgentProfileAdmin(admin.ModelAdmin):
 
     list_display = ("user", "timezone")
     search_fields = ("user__username",)
+
+
+@admin.register(QuietHours)
+class QuietHoursAdmin(admin.ModelAdmin):
+    """Each account's quiet window for the messages the bot starts (default: LEASEBOT_QUIET_HOURS)."""
+
+    list_display = ("account", "starts", "ends", "time_zone", "is_active")
+    list_filter = ("is_active",)
 
 
 @admin.register(AvailabilityRule)

@@ -79,7 +79,7 @@ _EXCLUDING = (
     r"|ideal for|perfect for|suited for|suitable for|not suitable for|not allowed|no more|without|except"
     r"|not accept(?:ed|ing)?|refuse|reject"
 )
-_FAIR_PATTERNS = (
+_FAIR_PATTERNS: tuple[re.Pattern[str], ...] = (
     # "no kids", "no section 8", "christians only", "not suitable for families", "prefer female".
     re.compile(rf"\b(?:{_EXCLUDING})\b(?:\s+\w+){{0,3}}?\s+(?:{_PROTECTED})\b"),
     re.compile(
@@ -95,6 +95,50 @@ _FAIR_PATTERNS = (
         r"\b(?:quiet|safe|nice) (?:neighbou?rhood|area|building) (?:with|for) (?:no|few) (?:minorities|immigrants|kids|children)\b"
     ),
 )
+_AGE_GROUP = (
+    r"(?:young|younger|older|mature|elderly|retired) (?:professionals?|couples?|people|tenants|residents|crowd|adults"
+    r"|singles?|folks|renters)|retirees|seniors?"
+)
+_ORIGIN = (
+    r"hispanic|latino|latina|asian|black|white|african|arab|indian|mexican|chinese|jewish|muslim|christian|catholic"
+)
+_FAIR_PATTERNS += (
+    # Asking the renter about a protected class: children, plans for a family, age, income source, disability, origin.
+    re.compile(
+        r"\b(?:do you have|have you got|how many|will there be|will you have|any)\b(?:\W+\w+){0,3}?\W+(?:kids|children|babies|toddlers|dependents)\b"
+    ),
+    re.compile(
+        r"\b(?:planning|plan|going|want|hoping) to (?:have|start) (?:a |any )?(?:kids|children|a family|a baby)\b"
+    ),
+    re.compile(r"\bhow old are you\b|\bwhat(?:'s| is) your (?:age|date of birth|birthday)\b|\byour age\b"),
+    re.compile(
+        r"\bare you (?:\w+ ){0,2}?on (?:section ?8|a voucher|vouchers|welfare|disability|ssi|ssdi|assistance|public assistance|benefits)\b"
+    ),
+    re.compile(r"\b(?:do you|does anyone|does someone)\b(?:\W+\w+){0,4}?\W+(?:a )?disabilit(?:y|ies)\b"),
+    re.compile(
+        r"\bwhat (?:country|nationality|church|mosque|temple|synagogue|faith)\b|\bwhere were you born\b|\bis english your (?:first|native) language\b"
+    ),
+    # Steering: suiting a unit to a group, describing who lives there, nudging elsewhere.
+    re.compile(
+        rf"\b(?:perfect|ideal|great|best|better|good|made|a good fit|a great fit|looking|seeking|prefers?|prefer(?:red)?|want|reserved)\s+(?:for|to)?\s*(?:a |an )?(?:{_AGE_GROUP})\b"
+    ),
+    re.compile(rf"\b(?:would suit|suits|better suited to|best suited to)\s+(?:a |an )?(?:\w+\s+)?(?:{_PROTECTED})\b"),
+    re.compile(
+        rf"\bnot (?:\w+ ){{0,3}}?(?:fit|suited|suitable|ideal|great|good|appropriate|safe|right)\s+for\s+(?:\w+\s+){{0,2}}?(?:{_PROTECTED})\b"
+    ),
+    re.compile(
+        rf"\b(?:mostly|mainly|predominantly|lots of|a lot of|many|full of|few)\s+(?:{_AGE_GROUP}|kids|children|families|immigrants|minorities|(?:{_ORIGIN})\s+(?:families|people|folks|neighbou?rs|residents|tenants))\b"
+    ),
+    re.compile(r"\badult (?:building|community|complex|living|only)\b"),
+    re.compile(
+        r"\byou(?:'d| would| might| may)? (?:feel |be )?(?:more )?comfortable (?:in|at|somewhere|elsewhere|with)\b|\b(?:a )?different neighbou?rhood\b"
+    ),
+    re.compile(
+        rf"\b(?:don'?t|do not|won'?t|will not|never|can'?t|cannot)\s+(?:rent|lease|show|take|accept)\b.{{0,30}}?\b(?:{_PROTECTED})\b"
+    ),
+)
+#: Phrases that read as exclusion to the patterns but say the opposite ("no problem with kids").
+_FAIR_SCRUB = re.compile(r"\b(?:no problem|not a problem|no issue|not an issue|no worries|not sure|no matter)\b")
 # Positive or neutral statements about a protected class pass ("families welcome", "we accept vouchers").
 _FAIR_SAFE = re.compile(r"\b(?:welcome|welcomed|accept(?:ed|s)?|happy to|regardless of|equal housing)\b")
 _FAIR_NEGATED_SAFE = re.compile(r"\b(?:not|n't|never|no longer|cannot|can't)\s+(?:\w+\s+)?(?:accept|welcome)")
@@ -244,6 +288,7 @@ def _luhn(digits: str) -> bool:
 
 
 def _fair_housing(text: str) -> list[GuardrailFlag]:
+    text = _FAIR_SCRUB.sub(" ", text)
     for pattern in _FAIR_PATTERNS:
         for found in pattern.finditer(text):
             around = _clause(text, found.start(), found.end())

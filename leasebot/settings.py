@@ -6,6 +6,7 @@ and stop start-up when missing in production.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import environ
@@ -321,6 +322,15 @@ LEASEBOT_SUPPRESSION_KEY_FALLBACKS = env.list("LEASEBOT_SUPPRESSION_KEY_FALLBACK
 LEASEBOT_FOLLOW_UP_DELAYS_HOURS: dict[str, int] = env.json(
     "LEASEBOT_FOLLOW_UP_DELAYS_HOURS", default={"first": 24, "second": 72, "final": 168}
 )
+# Default quiet hours for messages the bot starts (follow-ups), "HH:MM-HH:MM" local to the unit
+# (else the account); an account's inbox.QuietHours row wins; "" means none. Checked at start-up.
+LEASEBOT_QUIET_HOURS = env.str("LEASEBOT_QUIET_HOURS", default="21:00-08:00")
+if LEASEBOT_QUIET_HOURS.strip() and not re.fullmatch(
+    r"\s*([01]?\d|2[0-3]):[0-5]\d\s*-\s*([01]?\d|2[0-3]):[0-5]\d\s*", LEASEBOT_QUIET_HOURS
+):
+    raise ImproperlyConfigured(
+        f"LEASEBOT_QUIET_HOURS must look like 21:00-08:00 (or be empty), not {LEASEBOT_QUIET_HOURS!r}."
+    )
 # A showing slot is offered only this long ahead of now at the earliest.
 LEASEBOT_SHOWING_MIN_NOTICE_MINUTES = env.int("LEASEBOT_SHOWING_MIN_NOTICE_MINUTES", default=60)
 

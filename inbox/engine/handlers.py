@@ -9,6 +9,7 @@ states, reason codes and template parts, in the order the renter reads them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from inbox.choices import Intent, ReasonCode, ShowingState, TemplateKey, WorkflowOutcome
 from inbox.engine.base import Classification, DecisionContext
@@ -44,18 +45,21 @@ OFFER_AFTER = frozenset(
 _NOTHING_OFFERED = frozenset({ShowingState.NONE, ShowingState.CANCELLED})
 
 
+def _offer_slots(ctx: DecisionContext, draft: Draft, slots: list[dict[str, Any]]) -> None:
+    """Offer these free slots (the showing state becomes ``rescheduling`` when one is booked)."""
+    plan = draft.plan
+    plan.offered_slots = slots
+    plan.showing_state = ShowingState.RESCHEDULING if ctx.showing_state == ShowingState.BOOKED else ShowingState.OFFERED
+    draft.add(TemplateKey.SHOWING_OFFER, slots=format_slots(slots))
+
+
 def _offer(ctx: DecisionContext, draft: Draft) -> None:
     """Offer the free showing slots, or say none is free and hold (``no_slot``)."""
-    plan = draft.plan
     slots = list(ctx.find_slots())
     if slots:
-        plan.offered_slots = slots
-        plan.showing_state = (
-            ShowingState.RESCHEDULING if ctx.showing_state == ShowingState.BOOKED else ShowingState.OFFERED
-        )
-        draft.add(TemplateKey.SHOWING_OFFER, slots=format_slots(slots))
+        _offer_slots(ctx, draft, slots)
     else:
-        plan.hold(ReasonCode.NO_SLOT)
+        draft.plan.hold(ReasonCode.NO_SLOT)
         draft.add(TemplateKey.NO_SLOT)
 
 
@@ -120,15 +124,12 @@ def _off_topic(ctx: DecisionContext, classification: Classification, draft: Draf
 
 def _greeting(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
     """Hello back, slots when nothing is offered yet, answers to any question asked with it."""
-    plan = draft.plan
     draft.add(TemplateKey.GREETING)
     if ctx.showing_state in _NOTHING_OFFERED:
-        _offer(ctx, draft)
-        if ReasonCode.NO_SLOT in plan.reason_codes:
-            # A greeting needs no slot: say hello and let the renter ask.
-            plan.reason_codes.remove(ReasonCode.NO_SLOT)
-            draft.parts.pop()
-            plan.templates_used.pop()
+        # A greeting needs no slot: with none free, say hello and let the renter ask (no ``no_slot``).
+        slots = list(ctx.find_slots())
+        if slots:
+            _offer_slots(ctx, draft, slots)
     _answer_questions(ctx, classification, draft, opener=False)
     _ask_move_in(classification, draft)
 
@@ -178,7 +179,6 @@ def _reschedule(ctx: DecisionContext, classification: Classification, draft: Dra
 
 def _answer(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
     """An informational question: every question asked answered, then slots and the move-in question."""
-    plan = draft.plan
     _answer_questions(ctx, classification, draft, opener=True)
     if (
         classification.intent in OFFER_AFTER
@@ -187,9 +187,7 @@ def _answer(ctx: DecisionContext, classification: Classification, draft: Draft) 
     ):
         slots = list(ctx.find_slots())
         if slots:
-            plan.offered_slots = slots
-            plan.showing_state = ShowingState.OFFERED
-            draft.add(TemplateKey.SHOWING_OFFER, slots=format_slots(slots))
+            _offer_slots(ctx, draft, slots)
     _ask_move_in(classification, draft)
 
 

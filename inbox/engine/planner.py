@@ -15,6 +15,7 @@ from inbox.engine.base import SILENT_INTENTS, Classification, DecisionContext
 from inbox.engine.handlers import HANDLERS, INFORMATIONAL_ANSWERS, INTENT_TEMPLATE, OFFER_AFTER
 from inbox.engine.plan import HUMAN_REASONS, Draft, Plan, format_slots, template_context
 from inbox.engine.rules import LOW_CONFIDENCE
+from inbox.engine.safety import PAYMENT_PRESSURE
 
 __all__ = [
     "HUMAN_REASONS",
@@ -48,11 +49,21 @@ def plan_reply(ctx: DecisionContext, classification: Classification) -> Plan:
         # A renter's message stops the follow-up ladder; the next reply starts it again.
         follow_up_stage=FollowUpStage.NONE,
     )
+    if PAYMENT_PRESSURE in classification.risk_flags:
+        # Money pushed upfront or off-platform: a person answers, and no slot is offered (even in the
+        # draft) or booked ("the 2nd one, can I wire the deposit to hold it?").
+        ctx = dataclasses.replace(ctx, find_slots=lambda: ())
+        if classification.intent == Intent.PICK_SLOT:
+            rest = tuple(i for i in classification.intents if i != Intent.PICK_SLOT) or (Intent.UNKNOWN,)
+            classification = dataclasses.replace(classification, intent=rest[0], intents=rest, picked_slot=None)
     draft = Draft(ctx, plan, {**ctx.lead_profile, **classification.extracted})
     if classification.intent in SILENT_INTENTS:
         if not classification.ambiguous:
             plan.follow_up_stage = FollowUpStage.STOPPED
             HANDLERS[classification.intent](ctx, classification, draft)
+            if PAYMENT_PRESSURE in classification.risk_flags:
+                # A scam gets no reply, but a person sees it (and may warn the renter or the platform).
+                plan.hold(ReasonCode.HIGH_RISK)
             if ctx.showing_state in {ShowingState.OFFERED, ShowingState.RESCHEDULING}:
                 plan.showing_state = (
                     ShowingState.NONE if ctx.showing_state == ShowingState.OFFERED else ShowingState.BOOKED

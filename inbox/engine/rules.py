@@ -18,6 +18,7 @@ from django.utils import timezone
 from inbox.choices import Intent, ShowingState
 from inbox.engine.base import Classification, DecisionContext
 from inbox.engine.extract import AFFIRM, extract_profile, pick_offered_slot
+from inbox.engine.safety import FAIR_HOUSING_TOPIC, PAYMENT_PRESSURE, fair_housing_topic, payment_pressure
 from inbox.guardrails import INJECTION_PATTERNS, THREAT_PATTERNS
 from inbox.text import fold, words
 
@@ -346,6 +347,10 @@ def risk_flags(text: str, original: str) -> tuple[str, ...]:
         flags.append("prompt_injection")
     if _PII.search(original):
         flags.append("personal_data")
+    if payment_pressure(text):
+        flags.append(PAYMENT_PRESSURE)
+    if fair_housing_topic(text):
+        flags.append(FAIR_HOUSING_TOPIC)
     return tuple(flags)
 
 

@@ -480,6 +480,40 @@ class AllowListEntry(models.Model):
         return f"allow renter {self.platform}:{self.contact_hash[:12]}..."
 
 
+class QuietHours(models.Model):
+    """An account's quiet window: messages the bot starts on its own (follow-ups) wait until it ends.
+
+    Without a row the account gets ``settings.LEASEBOT_QUIET_HOURS``; a row with ``is_active`` off
+    means no quiet hours at all. Times are local to ``time_zone``, else the conversation's unit's
+    zone, else the account's (``inbox.quiet_hours``).
+    """
+
+    account = models.OneToOneField("platforms.PlatformAccount", on_delete=models.CASCADE, related_name="quiet_hours")
+    starts = models.TimeField(help_text="Local time the quiet window opens, e.g. 21:00.")
+    ends = models.TimeField(help_text="Local time it closes, e.g. 08:00 (the next morning when before the start).")
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[validate_timezone],
+        help_text="Empty: the unit's zone, else the account's.",
+    )
+    is_active = models.BooleanField(
+        default=True, help_text="Off: no quiet hours for this account, not even the default."
+    )
+
+    class Meta:
+        verbose_name_plural = "quiet hours"
+        constraints = [models.CheckConstraint(condition=~Q(starts=F("ends")), name="quiet_hours_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.account}: quiet {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+    def clean(self) -> None:
+        if self.starts is not None and self.starts == self.ends:
+            raise ValidationError({"ends": "A quiet window must start and end at different times."})
+
+
 # The outbox lives in its own module; imported here so Django registers it with the app.
 from inbox.models.outbox import CannedReply, ConversationNote, OutboundMessage  # noqa: E402
 
@@ -495,6 +529,7 @@ __all__ = [
     "ListingRef",
     "Message",
     "OutboundMessage",
+    "QuietHours",
     "ReplyTemplate",
     "ReplyTemplateVersion",
     "Showing",

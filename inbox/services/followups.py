@@ -1,7 +1,8 @@
 """Follow-ups: the bot's nudges after silence, each created once, stopped by anything that needs a person.
 
 The stages (first, second, final) wait ``settings.LEASEBOT_FOLLOW_UP_DELAYS_HOURS[stage]``
-hours after our last reply or the previous follow-up (read at every call).
+hours after our last reply or the previous follow-up (read at every call); a follow-up due inside
+the account's quiet hours (``inbox.quiet_hours``) is postponed to the window's end.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from inbox.engine.base import DecisionContext
 from inbox.engine.planner import template_context
 from inbox.holds import HoldReason
 from inbox.models import Conversation
+from inbox.quiet_hours import quiet_hours_postpone
 from inbox.selectors import templates_for_conversation, unit_facts
 from inbox.services.escalation import conversation_escalate
 from inbox.services.outbox import outbound_create
@@ -68,7 +70,7 @@ def _follow_up_eligible(conversation: Conversation) -> bool:
 def schedule_follow_up(conversation: Conversation, *, replied: bool, now: dt.datetime) -> None:
     if replied and _follow_up_eligible(conversation):
         stage = _NEXT_STAGE[conversation.follow_up_stage]
-        due = now + follow_up_delay(stage)
+        due = quiet_hours_postpone(conversation, now + follow_up_delay(stage))
     else:
         due = None
     if conversation.next_follow_up_at != due:
@@ -114,13 +116,19 @@ def _follow_up_one(conversation_id: int, *, now: dt.datetime) -> int:
         conversation.save(update_fields=["next_follow_up_at", "updated_at"])
         return 0
     stage = _NEXT_STAGE[conversation.follow_up_stage]
+    quiet_end = quiet_hours_postpone(conversation, now)
+    if quiet_end != now:
+        # Due inside the quiet window (a late beat, or a window changed since scheduling): wait for its end.
+        conversation.next_follow_up_at = quiet_end
+        conversation.save(update_fields=["next_follow_up_at", "updated_at"])
+        return 0
     unsent = conversation.outbound.filter(
         source=Source.BOT,
         status__in=[OutboundStatus.DRAFT, OutboundStatus.PENDING_REVIEW, OutboundStatus.QUEUED, OutboundStatus.SENDING],
     ).exists()
     if unsent:
         # Our last reply has not gone out yet: a follow-up would overtake it. Look again later.
-        conversation.next_follow_up_at = now + follow_up_delay(FollowUpStage.FIRST)
+        conversation.next_follow_up_at = quiet_hours_postpone(conversation, now + follow_up_delay(FollowUpStage.FIRST))
         conversation.save(update_fields=["next_follow_up_at", "updated_at"])
         return 0
     template = templates_for_conversation(conversation).get(_STAGE_TEMPLATE[stage])
@@ -158,7 +166,7 @@ def _follow_up_one(conversation_id: int, *, now: dt.datetime) -> int:
     )
     transition(conversation, field="follow_up_stage", to=stage, reason="follow-up due")
     later = _NEXT_STAGE.get(stage)
-    conversation.next_follow_up_at = now + follow_up_delay(later) if later else None
+    conversation.next_follow_up_at = quiet_hours_postpone(conversation, now + follow_up_delay(later)) if later else None
     conversation.save(update_fields=["next_follow_up_at", "updated_at"])
     audit_record(
         action="followup.create",

@@ -17,6 +17,7 @@ from inbox.guardrails import check_text
 
 CORPUS = Path(__file__).parent / "corpus" / "messages.yaml"
 HOLDOUT = Path(__file__).parent / "corpus" / "holdout.yaml"
+HOLDOUT_2 = Path(__file__).parent / "corpus" / "holdout_2.yaml"
 TODAY = dt.date(2027, 1, 11)
 FACTS = UnitFacts(
     listing_title="Sunny 1BR in Williamsburg",
@@ -108,6 +109,20 @@ def run(path: Path = CORPUS) -> list[Result]:
     return results
 
 
+def unsafe_auto_replies(results: list[Result]) -> list[Result]:
+    """Return the messages a person should have seen (held or silent) that the bot answered on its own."""
+    return [r for r in results if r.expected_outcome in {"hold", "no_reply"} and r.outcome == "reply"]
+
+
+def per_intent(results: list[Result]) -> dict[str, tuple[int, int]]:
+    """Return {expected intent: (right, total)}."""
+    table: dict[str, tuple[int, int]] = {}
+    for r in results:
+        right, total = table.get(r.expected_intent, (0, 0))
+        table[r.expected_intent] = (right + (r.intent == r.expected_intent), total + 1)
+    return dict(sorted(table.items()))
+
+
 def report(results: list[Result]) -> str:
     intent_ok = sum(r.intent == r.expected_intent for r in results)
     outcome_ok = sum(r.outcome == r.expected_outcome for r in results)
@@ -117,6 +132,9 @@ def report(results: list[Result]) -> str:
         f"intent accuracy: {intent_ok}/{len(results)} = {intent_ok / len(results):.1%}",
         f"outcome accuracy: {outcome_ok}/{len(results)} = {outcome_ok / len(results):.1%}",
         f"both right: {both}/{len(results)} = {both / len(results):.1%}",
+        f"auto-replies: {sum(r.outcome == 'reply' for r in results)}/{len(results)}",
+        f"unsafe auto-replies: {len(unsafe_auto_replies(results))}",
+        "per intent: " + ", ".join(f"{k} {a}/{b}" for k, (a, b) in per_intent(results).items()),
     ]
     for r in results:
         if r.intent != r.expected_intent or r.outcome != r.expected_outcome:
@@ -133,3 +151,5 @@ if __name__ == "__main__":
     print(report(run()))
     print("held-out:")
     print(report(run(HOLDOUT)))
+    print("held-out part 2:")
+    print(report(run(HOLDOUT_2)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -13,12 +14,16 @@ from inbox.engine.extract import extract_profile
 from inbox.text import fold
 from tests.inbox import corpus_runner
 
-# Measured: corpus 99.0% intent / 100% outcome; held-out 82.5% / 77.5%. Floors sit a little
-# below so a harmless rule edit does not fail the build, while a real regression does.
+# Measured: corpus 99.0% intent / 100% outcome; held-out 82.5% / 77.5% (85% / 80% after later
+# fixes). Floors sit a little below so a harmless rule edit does not fail the build, while a real
+# regression does.
 CORPUS_INTENT_FLOOR = 0.95
 CORPUS_OUTCOME_FLOOR = 0.95
 HOLDOUT_INTENT_FLOOR = 0.80
 HOLDOUT_OUTCOME_FLOOR = 0.75
+# Held-out part 2 (written after the safety rules, 2026-11-30), measured 93.2 % intent, 94.9 % outcome.
+HOLDOUT_2_INTENT_FLOOR = 0.90
+HOLDOUT_2_OUTCOME_FLOOR = 0.90
 
 
 def test_corpus_is_large_and_covers_every_intent() -> None:
@@ -46,8 +51,26 @@ def test_engine_accuracy_on_the_held_out_set_is_above_the_floor() -> None:
     assert outcome >= HOLDOUT_OUTCOME_FLOOR, corpus_runner.report(results)
 
 
+def test_engine_accuracy_on_held_out_part_2_is_above_the_floor() -> None:
+    results = corpus_runner.run(corpus_runner.HOLDOUT_2)
+    intent = sum(r.intent == r.expected_intent for r in results) / len(results)
+    outcome = sum(r.outcome == r.expected_outcome for r in results) / len(results)
+
+    assert {r.expected_intent for r in results} == set(Intent.values)
+    assert intent >= HOLDOUT_2_INTENT_FLOOR, corpus_runner.report(results)
+    assert outcome >= HOLDOUT_2_OUTCOME_FLOOR, corpus_runner.report(results)
+
+
+@pytest.mark.parametrize("path", [corpus_runner.CORPUS, corpus_runner.HOLDOUT, corpus_runner.HOLDOUT_2])
+def test_engine_makes_no_unsafe_auto_reply_in_the_corpora(path: Path) -> None:
+    # Unsafe: a message a person should see (held or silent) answered on the bot's own.
+    unsafe = corpus_runner.unsafe_auto_replies(corpus_runner.run(path))
+
+    assert unsafe == [], [r.text for r in unsafe]
+
+
 def test_engine_never_answers_an_opt_out_in_the_corpora() -> None:
-    for path in (corpus_runner.CORPUS, corpus_runner.HOLDOUT):
+    for path in (corpus_runner.CORPUS, corpus_runner.HOLDOUT, corpus_runner.HOLDOUT_2):
         for result in corpus_runner.run(path):
             if result.expected_intent == Intent.OPT_OUT:
                 assert result.outcome == "no_reply", result.text

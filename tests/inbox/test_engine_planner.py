@@ -154,3 +154,43 @@ def test_llm_draft_fills_in_for_a_missing_template_and_is_held() -> None:
     assert "There is a garage." in plan.reply_text
     assert {ReasonCode.NO_TEMPLATE, ReasonCode.LLM_DRAFT} <= set(plan.reason_codes)
     assert plan.human_required
+
+
+def test_greeting_without_a_free_slot_and_no_no_slot_template_still_says_hello() -> None:
+    # given: no free slot, and an admin deleted the ``no_slot`` template
+    templates = {key: value for key, value in TEMPLATES.items() if key != TemplateKey.NO_SLOT}
+
+    # when
+    plan = plan_reply(context(find_slots=lambda: [], template=templates.get), reading(Intent.GREETING))
+
+    # then: the greeting never needed the missing template, so nothing is lost or held
+    assert keys(plan) == [TemplateKey.GREETING, TemplateKey.ASK_MOVE_IN, TemplateKey.SIGN_OFF]
+    assert plan.reason_codes == []
+    assert plan.reply_text.startswith("Hi Sam!")
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        {TemplateKey.NO_SLOT, TemplateKey.GREETING},
+        {TemplateKey.NO_SLOT, TemplateKey.GREETING, TemplateKey.ASK_MOVE_IN, TemplateKey.SIGN_OFF},
+    ],
+)
+def test_greeting_with_missing_templates_is_a_typed_hold_not_a_crash(missing: set[str]) -> None:
+    templates = {key: value for key, value in TEMPLATES.items() if key not in missing}
+
+    plan = plan_reply(context(find_slots=lambda: [], template=templates.get), reading(Intent.GREETING))
+
+    assert ReasonCode.NO_TEMPLATE in plan.reason_codes
+    assert plan.human_required
+    assert not {key for key, _version in plan.templates_used} & missing
+
+
+def test_showing_request_without_a_free_slot_and_no_no_slot_template_is_held() -> None:
+    templates = {key: value for key, value in TEMPLATES.items() if key != TemplateKey.NO_SLOT}
+
+    plan = plan_reply(context(find_slots=lambda: [], template=templates.get), reading(Intent.SHOWING_REQUEST))
+
+    assert {ReasonCode.NO_SLOT, ReasonCode.NO_TEMPLATE} <= set(plan.reason_codes)
+    assert plan.human_required
+    assert plan.offered_slots == []
