@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from inbox.models import Decision, OutboundMessage, UnitAssignment
+from leasebot.core.models import AuditLog
 from platforms.roles import account_grant
 from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory, UnitFactory
 from tests.platforms.factories import UserFactory
@@ -269,3 +270,39 @@ def test_hold_to_answer_measured_after_approval(agent_client: Any, draft: Any) -
     assert stats["count"] == 1
     assert stats["median_seconds"] is not None
     assert agent_client.get(f"/api/v1/outbound/{draft.pk}/").json()["hold_to_answer_seconds"] >= 0
+
+
+def test_reply_cancels_the_bots_waiting_draft_and_approving_it_is_409_with_reason(
+    agent_client: Any, agent_user: Any, conversation: Any, draft: Any
+) -> None:
+    # given: the bot's draft waits while the agent answers the renter themself
+    url = f"/api/v1/conversations/{conversation.pk}/reply/"
+    reply = agent_client.post(
+        url, {"body": "Hi Jamie, I can show it Tuesday."}, format="json", HTTP_IDEMPOTENCY_KEY="r1"
+    )
+    assert reply.status_code == 201
+
+    # then: the bot's draft is cancelled (one answer, never two), by the agent, with the reason
+    draft.refresh_from_db()
+    assert draft.status == "cancelled"
+    assert draft.rejected_reason == f"superseded by {agent_user.username}'s reply"
+    assert AuditLog.objects.filter(action="outbound.cancel", object_id=str(draft.pk), actor=agent_user).exists()
+    assert OutboundMessage.objects.get(pk=reply.json()["id"]).status == "queued"
+
+    # when: someone approves the superseded draft anyway (a stale page)
+    approved = agent_client.post(f"/api/v1/outbound/{draft.pk}/approve/", {}, format="json")
+
+    # then: 409 with what became of it, and it stays cancelled
+    assert approved.status_code == 409
+    assert approved.json()["status"] == "cancelled"
+    assert "superseded" in approved.json()["detail"]
+    draft.refresh_from_db()
+    assert draft.status == "cancelled"
+
+
+def test_reply_leaves_other_conversations_drafts_alone(agent_client: Any, conversation: Any, granted: Any) -> None:
+    other = OutboundFactory(conversation=ConversationFactory(account=granted), body="Elsewhere.")
+    url = f"/api/v1/conversations/{conversation.pk}/reply/"
+    assert agent_client.post(url, {"body": "Hello"}, format="json", HTTP_IDEMPOTENCY_KEY="r2").status_code == 201
+    other.refresh_from_db()
+    assert other.status == "draft"
