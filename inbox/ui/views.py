@@ -7,6 +7,7 @@ the page's script sends back as ``X-CSRFToken``.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -37,7 +38,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if cached_role(request.user) == "ops":
         return redirect("review:health")
     role = _role_or_403(request, REVIEWERS)
-    return _page(request, "queue.html", "queue", role)
+    return _page(request, "queue.html", "queue", role, undo_seconds=settings.LEASEBOT_REVIEW_UNDO_SECONDS)
 
 
 @login_required
