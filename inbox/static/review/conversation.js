@@ -338,6 +338,7 @@
     return "Reply to " + who() + (res.status === 201 ? " " : " already ") + (LB.STATUS_TEXT[res.data.status] || res.data.status).toLowerCase();
   }));
   $("c-takeover").addEventListener("click", () => act("Not changed", async () => {
+    if (!conv) throw new Error("the conversation has not loaded yet; try again in a moment");
     const path = conv.taken_over_by ? "hand-back/" : "take-over/";
     await LB.api("conversations/" + id + "/" + path, { method: "POST" });
     return conv.taken_over_by ? "Handed " + who() + " back to the bot" : "You took over " + who() + ": the bot stays silent here";
