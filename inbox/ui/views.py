@@ -53,6 +53,14 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @login_required
 @ensure_csrf_cookie
+def conversations(request: HttpRequest) -> HttpResponse:
+    """Every conversation the caller may work on, by tab, with search (the queue shows only what waits)."""
+    role = _role_or_403(request, REVIEWERS)
+    return _page(request, "conversations.html", "conversations", role)
+
+
+@login_required
+@ensure_csrf_cookie
 def settings_page(request: HttpRequest) -> HttpResponse:
     """Platform and account switches, send modes and the rollout stage: admins only."""
     role = _role_or_403(request, {"admin"})

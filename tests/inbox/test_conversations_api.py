@@ -306,3 +306,30 @@ def test_reply_leaves_other_conversations_drafts_alone(agent_client: Any, conver
     assert agent_client.post(url, {"body": "Hello"}, format="json", HTTP_IDEMPOTENCY_KEY="r2").status_code == 201
     other.refresh_from_db()
     assert other.status == "draft"
+
+
+def test_conversation_tabs_unassigned_and_search_by_message_text(
+    agent_client: Any, agent_user: Any, conversation: Any, granted: Any, django_assert_max_num_queries: Any
+) -> None:
+    # given: the fixture's conversation (nobody on it), one assigned, one whose unit has an agent
+    assigned = ConversationFactory(account=granted, renter_name="Ann", assigned_agent=agent_user)
+    MessageFactory(conversation=assigned, body="Does the flat have a dishwasher?")
+    unit = UnitFactory(name="Garden flat")
+    UnitAssignment.objects.create(unit=unit, agent=agent_user, is_primary=False)
+    by_unit = ConversationFactory(account=granted, renter_name="Ben", unit=unit)
+    MessageFactory(conversation=by_unit, body="Hello")
+
+    def ids(query: str) -> set[int]:
+        with django_assert_max_num_queries(6):
+            response = agent_client.get(f"/api/v1/conversations/?{query}")
+        assert response.status_code == 200
+        return {row["id"] for row in response.json()["results"]}
+
+    # then
+    assert ids("assigned=none") == {conversation.pk}
+    assert ids("search=dishwasher") == {assigned.pk}
+    assert ids("search=garden") == {by_unit.pk}
+    assert ids("assigned=none&search=dishwasher") == set()
+    refused = agent_client.get("/api/v1/conversations/?assigned=someone")
+    assert refused.status_code == 400
+    assert "assigned" in refused.json()
