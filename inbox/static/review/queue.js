@@ -237,8 +237,10 @@
       : "";
   });
 
-  fPlatform.addEventListener("change", load);
-  fAccount.addEventListener("change", load);
+  /* A new filter is a new list: start the selection afresh (the old item did not "leave"). */
+  const refilter = () => { selectedKey = null; noticeNode.hidden = true; load(); };
+  fPlatform.addEventListener("change", refilter);
+  fAccount.addEventListener("change", refilter);
   LB.ready.then(loadFilters).then(load);
   setInterval(() => { if (!document.hidden) load(); }, 30000);
 })();
