@@ -311,10 +311,14 @@ def outbound_reply_manual(
         with transaction.atomic():
             row.save()
             audit_record(action="outbound.manual", actor=actor, obj=row, after={"status": row.status})
-            # The agent answered: the bot's unsent replies here are superseded (never two answers).
+            # The agent answered: the bot's drafts waiting for review here are superseded (never
+            # two answers). A bot reply already queued was approved and goes its way.
             by = getattr(row.created_by, "username", "") or "an agent"
             outbound_cancel_for_conversation(
-                conversation_id=conversation.pk, reason=f"superseded by {by}'s reply", actor=actor
+                conversation_id=conversation.pk,
+                reason=f"superseded by {by}'s reply",
+                actor=actor,
+                statuses=(OutboundStatus.DRAFT, OutboundStatus.PENDING_REVIEW),
             )
             account_id = conversation.account_id
             transaction.on_commit(lambda: enqueue.send(account_id))
@@ -326,15 +330,21 @@ def outbound_reply_manual(
     return row, True
 
 
+#: Replies not yet handed to a sender: what a take-over or an opt-out withdraws.
+_UNSENT = (OutboundStatus.DRAFT, OutboundStatus.PENDING_REVIEW, OutboundStatus.QUEUED, OutboundStatus.FAILED)
+
+
 @transaction.atomic
 def outbound_cancel_for_conversation(
-    *, conversation_id: int, reason: str, only_bot: bool = True, actor: Actor = None
+    *,
+    conversation_id: int,
+    reason: str,
+    only_bot: bool = True,
+    actor: Actor = None,
+    statuses: Iterable[str] = _UNSENT,
 ) -> int:
     """Withdraw the not-yet-sent bot replies of a conversation (human took over, opt-out, an agent's reply)."""
-    qs = OutboundMessage.objects.select_for_update().filter(
-        conversation_id=conversation_id,
-        status__in=[OutboundStatus.DRAFT, OutboundStatus.PENDING_REVIEW, OutboundStatus.QUEUED, OutboundStatus.FAILED],
-    )
+    qs = OutboundMessage.objects.select_for_update().filter(conversation_id=conversation_id, status__in=list(statuses))
     if only_bot:
         qs = qs.filter(source=Source.BOT)
     rows = list(qs)

@@ -333,3 +333,11 @@ def test_conversation_tabs_unassigned_and_search_by_message_text(
     refused = agent_client.get("/api/v1/conversations/?assigned=someone")
     assert refused.status_code == 400
     assert "assigned" in refused.json()
+
+
+def test_reply_leaves_an_approved_bot_reply_on_its_way(agent_client: Any, conversation: Any) -> None:
+    queued = OutboundFactory(conversation=conversation, status="queued", body="Yes, it is free.")
+    url = f"/api/v1/conversations/{conversation.pk}/reply/"
+    assert agent_client.post(url, {"body": "Hello"}, format="json", HTTP_IDEMPOTENCY_KEY="r3").status_code == 201
+    queued.refresh_from_db()
+    assert queued.status == "queued"
