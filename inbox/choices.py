@@ -125,6 +125,7 @@ class ReasonCode(models.TextChoices):
     DECISION_FAILED = "decision_failed", "The decision step failed"
     DEAD_LETTER = "dead_letter", "A send failed for good"
     OUTCOME_UNKNOWN = "outcome_unknown", "Not known whether the reply reached the platform"
+    RENTER_WROTE = "renter_wrote", "The renter wrote while a person owns the conversation"
 
 
 class TemplateKey(models.TextChoices):

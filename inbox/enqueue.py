@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 
 #: The worker layer's send job (dispatch.tasks.send_account); routed to the browser queue by settings.
 SEND_TASK = "dispatch.send_account"
+#: The inbox's own job that decides on one stored inbound message (inbox.tasks.decide_message).
+DECIDE_TASK = "inbox.decide_message"
 
 
 def send(account_id: int) -> None:
@@ -30,3 +32,11 @@ def send(account_id: int) -> None:
     except Exception:
         pending.release("send", account_id)  # Nothing waits after all: let the sweep enqueue it.
         logger.warning("could not enqueue send for account %s; the periodic sweep will", account_id, exc_info=True)
+
+
+def decide(message_id: int) -> None:
+    """Ask a worker to decide on a renter's message that waited while a person owned the conversation."""
+    try:
+        current_app.send_task(DECIDE_TASK, args=[message_id])
+    except Exception:
+        logger.warning("could not enqueue the decision on message %s", message_id, exc_info=True)

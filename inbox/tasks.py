@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
-from inbox.services import followups_due
+from inbox.models import Message
+from inbox.services import decision_failed, followups_due, inbound_decide
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="inbox.follow_ups_sweep", ignore_result=True)
 def follow_ups_sweep() -> int:
     """Create the follow-ups that are due (beat: every 5 minutes; idempotent under duplicate beats)."""
     return followups_due()
+
+
+@shared_task(name="inbox.decide_message", ignore_result=True, acks_late=True)
+def decide_message(message_id: int) -> int | None:
+    """Decide on one stored inbound message (idempotent: one decision per message); a failure escalates."""
+    message = Message.objects.filter(pk=message_id).only("conversation_id").first()
+    if message is None:
+        return None
+    try:
+        decision = inbound_decide(message_id=message_id)
+    except Exception as exc:
+        logger.exception("decision failed for message %s", message_id)
+        decision_failed(conversation_id=message.conversation_id, error=exc)
+        return None
+    return decision.pk if decision is not None else None

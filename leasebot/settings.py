@@ -109,6 +109,8 @@ LOGIN_URL = "/accounts/login/"
 LEASEBOT_LOGIN_WINDOW_S = env.int("LEASEBOT_LOGIN_WINDOW_S", default=900)
 LEASEBOT_LOGIN_MAX_FAILURES_PER_USER = env.int("LEASEBOT_LOGIN_MAX_FAILURES_PER_USER", default=5)
 LEASEBOT_LOGIN_MAX_FAILURES_PER_IP = env.int("LEASEBOT_LOGIN_MAX_FAILURES_PER_IP", default=20)
+# The review queue holds an approval this long (in the browser) so the agent can undo it before it is sent.
+LEASEBOT_REVIEW_UNDO_SECONDS = env.int("LEASEBOT_REVIEW_UNDO_SECONDS", default=5)
 LOGIN_REDIRECT_URL = "/review/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 # Guardian's anonymous user is not used: every screen needs a login.

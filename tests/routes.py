@@ -97,7 +97,18 @@ API: list[Route] = [
     _route("patch", "/api/v1/settings/", {"rollout_stage": "shadow"}, ADMIN_ONLY, ""),
     _route("get", "/api/v1/health/platforms/", None, ALL_READ, ""),
     _route("get", "/api/v1/health/queues/", None, ALL_READ, ""),
-    _route("get", "/api/v1/conversations/", None, REVIEWER, ""),
+    _route(
+        "get",
+        "/api/v1/conversations/",
+        None,
+        REVIEWER,
+        "",
+        "?human_required=true&search=room",
+        "?assigned=me",
+        "?assigned=none",
+        "?taken_over=true",
+        "?page=1",
+    ),
     _route("get", "/api/v1/conversations/{conversation}/", None, REVIEWER_OBJ, ""),
     _route(
         "post", "/api/v1/conversations/{conversation}/reply/", {"body": "Happy to show you the room."}, REVIEWER_OBJ
@@ -135,6 +146,7 @@ WRITES: list[Route] = [r for r in API if r.method != "get"]
 #: The review UI's pages (HTML).
 PAGES: list[Route] = [
     _page("/review/", row(LOGIN, FORBIDDEN, OK, OK, REDIRECT, OK), ""),
+    _page("/review/conversations/", row(LOGIN, FORBIDDEN, OK, OK, FORBIDDEN, OK), ""),
     _page("/review/conversations/{conversation}/", row(LOGIN, FORBIDDEN, OK, HIDDEN, FORBIDDEN, OK), ""),
     _page("/review/settings/", row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK), ""),
     _page("/review/health/", row(LOGIN, FORBIDDEN, OK, OK, OK, OK), ""),

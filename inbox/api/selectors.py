@@ -65,9 +65,14 @@ def conversation_filter(
     human_required: bool | None = None,
     taken_over: bool | None = None,
     mine: bool = False,
+    unassigned: bool = False,
     search: str = "",
 ) -> QuerySet[Conversation]:
-    """Apply the list filters; ``mine`` means assigned to the caller, or by default to the unit's primary agent."""
+    """Apply the list filters.
+
+    ``mine`` means assigned to the caller, or by default to the unit's primary agent;
+    ``unassigned`` means nobody: no agent assigned and no agent on the unit either.
+    """
     if platform:
         qs = qs.filter(account__platform__slug=platform)
     if account is not None:
@@ -81,6 +86,9 @@ def conversation_filter(
     if mine:
         primary = UnitAssignment.objects.filter(unit_id=OuterRef("unit_id"), agent_id=user.pk, is_primary=True)
         qs = qs.filter(Q(assigned_agent_id=user.pk) | Q(assigned_agent__isnull=True) & Exists(primary))
+    if unassigned:
+        anyone = UnitAssignment.objects.filter(unit_id=OuterRef("unit_id"))
+        qs = qs.filter(Q(assigned_agent__isnull=True) & ~Exists(anyone))
     if search:
         in_messages = Message.objects.filter(conversation_id=OuterRef("pk"), body__icontains=search)
         qs = qs.filter(

@@ -59,7 +59,9 @@ _CONVERSATION_FILTERS = [
     OpenApiParameter("human_required", OpenApiTypes.BOOL),
     OpenApiParameter("taken_over", OpenApiTypes.BOOL),
     OpenApiParameter(
-        "assigned", OpenApiTypes.STR, description="'me': assigned to me (or by default through the unit)."
+        "assigned",
+        OpenApiTypes.STR,
+        description="'me': assigned to me (or by default through the unit); 'none': no agent at all.",
     ),
     OpenApiParameter("search", OpenApiTypes.STR, description="Renter, thread, unit, listing or message text."),
 ]
@@ -92,10 +94,10 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         if self.action != "list":
             return qs
         assigned = text_param(self.request, "assigned", max_length=10)
-        if assigned not in {"", "me"}:
+        if assigned not in {"", "me", "none"}:
             from rest_framework.exceptions import ValidationError
 
-            raise ValidationError({"assigned": ["only 'me' is supported"]})
+            raise ValidationError({"assigned": ["use 'me' or 'none'"]})
         return selectors.conversation_filter(
             qs,
             user=self.request.user,  # type: ignore[arg-type]
@@ -105,6 +107,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             human_required=bool_param(self.request, "human_required"),
             taken_over=bool_param(self.request, "taken_over"),
             mine=assigned == "me",
+            unassigned=assigned == "none",
             search=text_param(self.request, "search", max_length=200),
         )
 

@@ -34,6 +34,7 @@ from inbox.guardrails import check_text
 from inbox.holds import HoldReason
 from inbox.linkage import conversation_link
 from inbox.models import Conversation, Decision, Message, Showing
+from inbox.notify import notify_human_needed
 from inbox.selectors import last_offer, llm_examples, llm_playbook, templates_for_conversation, unit_facts
 from inbox.services.escalation import conversation_escalate, conversation_is_silenced
 from inbox.services.followups import schedule_follow_up
@@ -209,9 +210,11 @@ def inbound_decide(*, message_id: int) -> Decision | None:
             pk=conversation.pk
         )
     if conversation.taken_over_by_id is not None:
+        _renter_wrote_to_a_person(conversation)
         _skip(conversation, message, f"taken over by agent {conversation.taken_over_by_id}")
         return None
     if conversation_is_silenced(conversation):
+        _renter_wrote_to_a_person(conversation)
         _skip(conversation, message, "a human reply wins: an agent answered on the platform")
         return None
     if conversation_is_suppressed(conversation):
@@ -292,6 +295,19 @@ def inbound_decide(*, message_id: int) -> Decision | None:
         },
     )
     return decision
+
+
+def _renter_wrote_to_a_person(conversation: Conversation) -> None:
+    """The renter wrote where a person, not the bot, answers: back in the agents' queue, the assignee told.
+
+    The message stays without a decision; handing the conversation back lets the bot answer it
+    (``conversation_hand_back``), so nothing the renter says is lost.
+    """
+    reason = HoldReason.of(ReasonCode.RENTER_WROTE)
+    if not conversation_escalate(conversation_id=conversation.pk, reasons=[reason], system="decision"):
+        # Already in the queue for this: the notice still goes (notify keeps its own quiet period).
+        notify_human_needed(conversation_id=conversation.pk, reason=reason.label)
+    conversation.refresh_from_db(fields=["human_required", "human_reasons", "human_required_since"])
 
 
 def _suppressed_wrote(conversation: Conversation, message: Message, *, now: dt.datetime) -> None:

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.db import transaction
 
-from inbox.choices import FollowUpStage, ReasonCode
-from inbox.models import Conversation
+from inbox import enqueue
+from inbox.choices import Direction, FollowUpStage, OutboundStatus, ReasonCode
+from inbox.models import Conversation, Decision, Message, OutboundMessage
 from inbox.services.escalation import conversation_clear_escalation
 from inbox.services.outbox import outbound_cancel_for_conversation
 from inbox.workflow import transition
@@ -48,5 +49,34 @@ def conversation_hand_back(*, conversation_id: int, agent: Any) -> Conversation:
     )
     if conversation.follow_up_stage == FollowUpStage.STOPPED and not conversation.opted_out:
         transition(conversation, field="follow_up_stage", to=FollowUpStage.NONE, actor=agent, reason="handed back")
-    audit_record(action="conversation.hand_back", actor=agent, obj=conversation, before=before)
+    waiting = unanswered_message(conversation)
+    audit_record(
+        action="conversation.hand_back",
+        actor=agent,
+        obj=conversation,
+        before=before,
+        after={"bot_answers_message": waiting.pk if waiting is not None else None},
+    )
+    if waiting is not None and not conversation.opted_out:
+        message_id = waiting.pk
+        transaction.on_commit(lambda: enqueue.decide(message_id))
     return conversation
+
+
+def unanswered_message(conversation: Conversation) -> Message | None:
+    """Return the renter's last message if nobody answered it: no decision, no reply on our side after it.
+
+    These are the messages that came while a person owned the conversation; on hand-back the
+    bot answers the last one (its decision reads the thread), so none is lost.
+    """
+    last = conversation.messages.filter(direction=Direction.INBOUND).order_by("-sent_at", "-id").first()
+    if last is None or Decision.objects.filter(message=last).exists():
+        return None
+    if conversation.messages.filter(direction=Direction.OUTBOUND, sent_at__gt=last.sent_at).exists():
+        return None  # Answered on the platform.
+    answered = (
+        OutboundMessage.objects.filter(conversation=conversation, created_at__gte=last.seen_at)
+        .exclude(status=OutboundStatus.CANCELLED)
+        .exists()
+    )
+    return None if answered else last

@@ -160,14 +160,23 @@ def outbound_create(
 def _locked_reviewable(outbound_id: int) -> OutboundMessage:
     row = (
         OutboundMessage.objects.select_for_update(of=("self",))
-        .select_related("conversation", "in_reply_to")
+        .select_related("conversation", "in_reply_to", "approved_by")
         .get(pk=outbound_id)
     )
     if row.status not in REVIEWABLE_STATUSES:
-        raise NotAllowed(
-            f"outbound {row.pk} is {row.status}; only drafts, held or failed replies can change", status=row.status
-        )
+        raise NotAllowed(_why_not_reviewable(row), status=row.status)
     return row
+
+
+def _why_not_reviewable(row: OutboundMessage) -> str:
+    """Say, for the person who lost a race, what became of the reply they tried to change."""
+    if row.status == OutboundStatus.CANCELLED:
+        why = row.rejected_reason or "no reason given"
+        return f"this draft is no longer open: it was cancelled ({why})"
+    if row.approved_at is not None:
+        by = row.approved_by.get_username() if row.approved_by is not None else "someone"
+        return f"this draft was already approved by {by} and is now {row.status}"
+    return f"this reply is {row.status}; only drafts, held or failed replies can change"
 
 
 @transaction.atomic
@@ -302,6 +311,15 @@ def outbound_reply_manual(
         with transaction.atomic():
             row.save()
             audit_record(action="outbound.manual", actor=actor, obj=row, after={"status": row.status})
+            # The agent answered: the bot's drafts waiting for review here are superseded (never
+            # two answers). A bot reply already queued was approved and goes its way.
+            by = getattr(row.created_by, "username", "") or "an agent"
+            outbound_cancel_for_conversation(
+                conversation_id=conversation.pk,
+                reason=f"superseded by {by}'s reply",
+                actor=actor,
+                statuses=(OutboundStatus.DRAFT, OutboundStatus.PENDING_REVIEW),
+            )
             account_id = conversation.account_id
             transaction.on_commit(lambda: enqueue.send(account_id))
     except IntegrityError:
@@ -312,13 +330,21 @@ def outbound_reply_manual(
     return row, True
 
 
+#: Replies not yet handed to a sender: what a take-over or an opt-out withdraws.
+_UNSENT = (OutboundStatus.DRAFT, OutboundStatus.PENDING_REVIEW, OutboundStatus.QUEUED, OutboundStatus.FAILED)
+
+
 @transaction.atomic
-def outbound_cancel_for_conversation(*, conversation_id: int, reason: str, only_bot: bool = True) -> int:
-    """Withdraw the not-yet-sent bot replies of a conversation (human took over, opt-out)."""
-    qs = OutboundMessage.objects.select_for_update().filter(
-        conversation_id=conversation_id,
-        status__in=[OutboundStatus.DRAFT, OutboundStatus.PENDING_REVIEW, OutboundStatus.QUEUED, OutboundStatus.FAILED],
-    )
+def outbound_cancel_for_conversation(
+    *,
+    conversation_id: int,
+    reason: str,
+    only_bot: bool = True,
+    actor: Actor = None,
+    statuses: Iterable[str] = _UNSENT,
+) -> int:
+    """Withdraw the not-yet-sent bot replies of a conversation (human took over, opt-out, an agent's reply)."""
+    qs = OutboundMessage.objects.select_for_update().filter(conversation_id=conversation_id, status__in=list(statuses))
     if only_bot:
         qs = qs.filter(source=Source.BOT)
     rows = list(qs)
@@ -326,7 +352,10 @@ def outbound_cancel_for_conversation(*, conversation_id: int, reason: str, only_
         row.status = OutboundStatus.CANCELLED
         row.rejected_reason = reason[:500]
         row.save(update_fields=["status", "rejected_reason", "updated_at"])
-        audit_record(action="outbound.cancel", system="worker", obj=row, reason=reason)
+        if actor is None:
+            audit_record(action="outbound.cancel", system="worker", obj=row, reason=reason)
+        else:
+            audit_record(action="outbound.cancel", actor=actor, obj=row, reason=reason)
     return len(rows)
 
 

@@ -7,6 +7,7 @@ the page's script sends back as ``X-CSRFToken``.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -37,7 +38,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if cached_role(request.user) == "ops":
         return redirect("review:health")
     role = _role_or_403(request, REVIEWERS)
-    return _page(request, "queue.html", "queue", role)
+    return _page(request, "queue.html", "queue", role, undo_seconds=settings.LEASEBOT_REVIEW_UNDO_SECONDS)
 
 
 @login_required
@@ -48,6 +49,14 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if not scope_to_accounts(Conversation.objects.filter(pk=conversation_id), request.user).exists():
         raise Http404("no such conversation")
     return _page(request, "conversation.html", "conversation", role, conversation_id=conversation_id)
+
+
+@login_required
+@ensure_csrf_cookie
+def conversations(request: HttpRequest) -> HttpResponse:
+    """Every conversation the caller may work on, by tab, with search (the queue shows only what waits)."""
+    role = _role_or_403(request, REVIEWERS)
+    return _page(request, "conversations.html", "conversations", role)
 
 
 @login_required

@@ -65,6 +65,11 @@ class Pages:
         return page
 
     def close(self) -> None:
+        # Let every page's requests finish first: one still running on the live server while the
+        # test database is flushed can deadlock the flush.
+        for context in self._contexts:
+            for page in context.pages:
+                page.wait_for_load_state("networkidle")
         for context in self._contexts:
             context.close()
 

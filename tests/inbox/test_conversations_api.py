@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from inbox.models import Decision, OutboundMessage, UnitAssignment
+from leasebot.core.models import AuditLog
 from platforms.roles import account_grant
 from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory, UnitFactory
 from tests.platforms.factories import UserFactory
@@ -269,3 +270,74 @@ def test_hold_to_answer_measured_after_approval(agent_client: Any, draft: Any) -
     assert stats["count"] == 1
     assert stats["median_seconds"] is not None
     assert agent_client.get(f"/api/v1/outbound/{draft.pk}/").json()["hold_to_answer_seconds"] >= 0
+
+
+def test_reply_cancels_the_bots_waiting_draft_and_approving_it_is_409_with_reason(
+    agent_client: Any, agent_user: Any, conversation: Any, draft: Any
+) -> None:
+    # given: the bot's draft waits while the agent answers the renter themself
+    url = f"/api/v1/conversations/{conversation.pk}/reply/"
+    reply = agent_client.post(
+        url, {"body": "Hi Jamie, I can show it Tuesday."}, format="json", HTTP_IDEMPOTENCY_KEY="r1"
+    )
+    assert reply.status_code == 201
+
+    # then: the bot's draft is cancelled (one answer, never two), by the agent, with the reason
+    draft.refresh_from_db()
+    assert draft.status == "cancelled"
+    assert draft.rejected_reason == f"superseded by {agent_user.username}'s reply"
+    assert AuditLog.objects.filter(action="outbound.cancel", object_id=str(draft.pk), actor=agent_user).exists()
+    assert OutboundMessage.objects.get(pk=reply.json()["id"]).status == "queued"
+
+    # when: someone approves the superseded draft anyway (a stale page)
+    approved = agent_client.post(f"/api/v1/outbound/{draft.pk}/approve/", {}, format="json")
+
+    # then: 409 with what became of it, and it stays cancelled
+    assert approved.status_code == 409
+    assert approved.json()["status"] == "cancelled"
+    assert "superseded" in approved.json()["detail"]
+    draft.refresh_from_db()
+    assert draft.status == "cancelled"
+
+
+def test_reply_leaves_other_conversations_drafts_alone(agent_client: Any, conversation: Any, granted: Any) -> None:
+    other = OutboundFactory(conversation=ConversationFactory(account=granted), body="Elsewhere.")
+    url = f"/api/v1/conversations/{conversation.pk}/reply/"
+    assert agent_client.post(url, {"body": "Hello"}, format="json", HTTP_IDEMPOTENCY_KEY="r2").status_code == 201
+    other.refresh_from_db()
+    assert other.status == "draft"
+
+
+def test_conversation_tabs_unassigned_and_search_by_message_text(
+    agent_client: Any, agent_user: Any, conversation: Any, granted: Any, django_assert_max_num_queries: Any
+) -> None:
+    # given: the fixture's conversation (nobody on it), one assigned, one whose unit has an agent
+    assigned = ConversationFactory(account=granted, renter_name="Ann", assigned_agent=agent_user)
+    MessageFactory(conversation=assigned, body="Does the flat have a dishwasher?")
+    unit = UnitFactory(name="Garden flat")
+    UnitAssignment.objects.create(unit=unit, agent=agent_user, is_primary=False)
+    by_unit = ConversationFactory(account=granted, renter_name="Ben", unit=unit)
+    MessageFactory(conversation=by_unit, body="Hello")
+
+    def ids(query: str) -> set[int]:
+        with django_assert_max_num_queries(6):
+            response = agent_client.get(f"/api/v1/conversations/?{query}")
+        assert response.status_code == 200
+        return {row["id"] for row in response.json()["results"]}
+
+    # then
+    assert ids("assigned=none") == {conversation.pk}
+    assert ids("search=dishwasher") == {assigned.pk}
+    assert ids("search=garden") == {by_unit.pk}
+    assert ids("assigned=none&search=dishwasher") == set()
+    refused = agent_client.get("/api/v1/conversations/?assigned=someone")
+    assert refused.status_code == 400
+    assert "assigned" in refused.json()
+
+
+def test_reply_leaves_an_approved_bot_reply_on_its_way(agent_client: Any, conversation: Any) -> None:
+    queued = OutboundFactory(conversation=conversation, status="queued", body="Yes, it is free.")
+    url = f"/api/v1/conversations/{conversation.pk}/reply/"
+    assert agent_client.post(url, {"body": "Hello"}, format="json", HTTP_IDEMPOTENCY_KEY="r3").status_code == 201
+    queued.refresh_from_db()
+    assert queued.status == "queued"

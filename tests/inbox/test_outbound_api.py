@@ -185,3 +185,26 @@ def test_resolve_refuses_bad_input_and_rows_that_are_not_unknown(
     row.refresh_from_db()
     foreign.refresh_from_db()
     assert (row.status, foreign.status) == ("unknown", "unknown")
+
+
+def test_outbound_approve_after_another_agents_reject_is_409_naming_the_reason(agent_client: Any, draft: Any) -> None:
+    # given: someone else rejected the draft first
+    rejected = agent_client.post(f"/api/v1/outbound/{draft.pk}/reject/", {"reason": "wrong unit"}, format="json")
+    assert rejected.status_code == 200
+
+    # when
+    response = agent_client.post(f"/api/v1/outbound/{draft.pk}/approve/", {}, format="json")
+
+    # then: the answer says it was cancelled and why
+    assert response.status_code == 409
+    assert response.json()["status"] == "cancelled"
+    assert response.json()["detail"] == "this draft is no longer open: it was cancelled (wrong unit)"
+
+
+def test_outbound_reject_after_approve_is_409_naming_the_approver(
+    agent_client: Any, agent_user: Any, draft: Any
+) -> None:
+    assert agent_client.post(f"/api/v1/outbound/{draft.pk}/approve/", {}, format="json").status_code == 200
+    response = agent_client.post(f"/api/v1/outbound/{draft.pk}/reject/", {"reason": "no"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["detail"] == f"this draft was already approved by {agent_user.username} and is now queued"

@@ -83,5 +83,5 @@ def test_anonymous_is_sent_to_login(client: Any, world: World) -> None:
 def test_static_assets_exist() -> None:
     from django.contrib.staticfiles import finders
 
-    for name in ("review.css", "app.js", "queue.js", "conversation.js", "settings.js", "health.js"):
+    for name in ("review.css", "app.js", "queue.js", "conversation.js", "conversations.js", "settings.js", "health.js"):
         assert finders.find(f"review/{name}"), name

@@ -39,7 +39,7 @@
     try {
       res = await fetch("/api/v1/" + path, init);
     } catch (e) {
-      const err = new Error("Network error: the server did not answer.");
+      const err = new Error("Network error: the server did not answer. Check your connection, reload, and try again.");
       err.status = 0;
       throw err;
     }
@@ -78,11 +78,26 @@
 
   LB.clear = function (node) { while (node.firstChild) node.removeChild(node.firstChild); return node; };
 
-  LB.toast = function (message, kind) {
+  /* A toast: errors are announced (role=alert) and stay longer; an optional action adds a button
+     (Undo). Returns the node, so a caller can remove it early. */
+  LB.toast = function (message, kind, action) {
     const box = document.getElementById("toasts");
-    const t = LB.el("div", { class: "toast " + (kind || "ok"), text: message });
+    const error = kind === "error";
+    const t = LB.el("div", { class: "toast " + (kind || "ok"), role: error ? "alert" : "status" }, LB.el("span", { text: message }));
+    if (action) {
+      const b = LB.el("button", { type: "button", class: "btn", text: action.label });
+      b.addEventListener("click", () => { t.remove(); action.run(); });
+      t.append(b);
+    }
     box.append(t);
-    setTimeout(() => t.remove(), kind === "error" ? 8000 : 4000);
+    setTimeout(() => t.remove(), action ? action.ms || 8000 : error ? 10000 : 5000);
+    return t;
+  };
+
+  /* Whose item this is, for every toast: the renter's name, else the conversation's number. */
+  LB.renter = function (name, conversationId) {
+    if (name) return name;
+    return conversationId ? "conversation " + conversationId : "an item without a conversation";
   };
 
   /* Loading, empty and error states in one place. */

@@ -67,7 +67,7 @@
   function resolve(row, sent, ref) {
     return act("Not resolved", async () => {
       await LB.api("outbound/" + row.id + "/resolve/", { method: "POST", body: { sent: sent, message_ref: ref } });
-      return (sent ? "Recorded as sent" : "Queued to send") + " for " + (conv.renter_name || "the renter");
+      return (sent ? "Recorded as sent" : "Queued to send") + " for " + who();
     });
   }
 
@@ -227,8 +227,8 @@
       const before = new Map(conv.outbound.map((o) => [o.id, o.status]));
       const changed = rows.filter((o) => before.get(o.id) !== o.status);
       if (changed.length) {
-        for (const r of changed) if (r.status === "sent") LB.toast("Sent: platform message id " + r.platform_message_ref);
-        for (const r of changed) if (r.status === "dead") LB.toast("Failed for good: " + (r.last_error || r.last_error_class), "error");
+        for (const r of changed) if (r.status === "sent") LB.toast("Sent to " + who() + ": platform message id " + r.platform_message_ref);
+        for (const r of changed) if (r.status === "dead") LB.toast("Reply to " + who() + " failed for good: " + (r.last_error || r.last_error_class), "error");
         await load(true); /* The thread, the draft and the badge follow the new status. */
         return;
       }
@@ -256,34 +256,78 @@
     schedulePoll();
   }
 
-  async function act(label, fn) {
+  function who() { return LB.renter(conv && conv.renter_name, id); }
+
+  /* What became of a reply someone else acted on, in words, from the reloaded row. */
+  function fateText(row) {
+    if (!row) return "it is gone";
+    const status = (LB.STATUS_TEXT[row.status] || row.status).toLowerCase();
+    if (row.status === "cancelled") return "it was cancelled" + (row.rejected_reason ? ": " + row.rejected_reason : "");
+    if (row.approved_by) return "it was already approved by " + row.approved_by + " and is now " + status;
+    return "it is now " + status;
+  }
+
+  function notice(text) {
+    const node = $("c-notice");
+    node.textContent = text;
+    node.hidden = !text;
+  }
+
+  /* Run one action; on a conflict (409) reload the item as it now is and say what happened,
+     so no button stays live on a draft someone else has already handled. */
+  async function act(label, fn, target) {
     try {
       const msg = await fn();
       if (msg) LB.toast(msg);
+      notice("");
       await load(true);
       LB.refreshBadge();
     } catch (e) {
-      LB.toast(label + ": " + e.message, "error");
+      if (e.status === 409 && target) {
+        await load(true);
+        LB.refreshBadge();
+        const row = conv && conv.outbound.find((o) => o.id === target.id);
+        const text = label + " (" + who() + "): someone else acted first — " + fateText(row) + ". The page now shows it as it is.";
+        notice(text);
+        LB.toast(text, "error");
+        return;
+      }
+      LB.toast(label + " (" + who() + "): " + e.message, "error");
     }
   }
 
   $("draft-text").addEventListener("input", debounce(() => checkText($("draft-text").value, $("draft-flags")), 300));
   $("reply-text").addEventListener("input", debounce(() => checkText($("reply-text").value, $("reply-flags")), 300));
-  $("draft-save").addEventListener("click", () => act("Not saved", async () => {
-    await LB.api("outbound/" + draft.id + "/", { method: "PATCH", body: { body: $("draft-text").value } });
-    return "Draft saved";
-  }));
-  const approve = () => act("Not approved", async () => {
-    if (!draft) throw new Error("no draft to approve");
-    const row = (await LB.api("outbound/" + draft.id + "/approve/", { method: "POST", body: { body: $("draft-text").value } })).data;
-    return "Approved — " + (LB.STATUS_TEXT[row.status] || row.status);
+  $("draft-save").addEventListener("click", () => {
+    const target = draft;
+    return act("Not saved", async () => {
+      await LB.api("outbound/" + target.id + "/", { method: "PATCH", body: { body: $("draft-text").value } });
+      return "Draft for " + who() + " saved";
+    }, target);
   });
+  const approve = () => {
+    const target = draft;
+    return act("Not approved", async () => {
+      if (!target) throw new Error("there is no draft to approve here");
+      const row = (await LB.api("outbound/" + target.id + "/approve/", { method: "POST", body: { body: $("draft-text").value } })).data;
+      return "Approved the reply to " + who() + " — " + (LB.STATUS_TEXT[row.status] || row.status);
+    }, target);
+  };
   $("draft-approve").addEventListener("click", approve);
-  $("draft-reject").addEventListener("click", () => act("Not rejected", async () => {
-    await LB.api("outbound/" + draft.id + "/reject/", { method: "POST", body: { reason: $("draft-reject-reason").value } });
-    $("draft-reject-reason").value = "";
-    return "Draft rejected";
-  }));
+  $("draft-reject").addEventListener("click", () => {
+    const target = draft;
+    const reason = $("draft-reject-reason").value.trim();
+    if (!reason) {
+      LB.toast("Not rejected (" + who() + "): write why you reject the draft in the reason box first.", "error");
+      $("draft-reject-reason").focus();
+      return undefined;
+    }
+    return act("Not rejected", async () => {
+      await LB.api("outbound/" + target.id + "/reject/", { method: "POST", body: { reason: reason } });
+      $("draft-reject-reason").value = "";
+      return "Rejected the draft for " + who();
+    }, target);
+  });
   $("reply-send").addEventListener("click", () => act("Not sent", async () => {
     const text = $("reply-text").value;
     if (replyKeyText !== text) { replyKey = newKey(); replyKeyText = text; }
@@ -291,25 +335,40 @@
     $("reply-text").value = "";
     LB.clear($("reply-flags"));
     replyKeyText = null;
-    return (res.status === 201 ? "Reply " : "Reply already ") + (LB.STATUS_TEXT[res.data.status] || res.data.status).toLowerCase();
+    return "Reply to " + who() + (res.status === 201 ? " " : " already ") + (LB.STATUS_TEXT[res.data.status] || res.data.status).toLowerCase();
   }));
   $("c-takeover").addEventListener("click", () => act("Not changed", async () => {
+    if (!conv) throw new Error("the conversation has not loaded yet; try again in a moment");
     const path = conv.taken_over_by ? "hand-back/" : "take-over/";
     await LB.api("conversations/" + id + "/" + path, { method: "POST" });
-    return conv.taken_over_by ? "Handed back to the bot" : "You took over: the bot stays silent here";
+    return conv.taken_over_by ? "Handed " + who() + " back to the bot" : "You took over " + who() + ": the bot stays silent here";
   }));
   $("c-assign").addEventListener("change", () => act("Not assigned", async () => {
     const value = $("c-assign").value;
     const row = (await LB.api("conversations/" + id + "/assign/", { method: "POST", body: { agent: value ? Number(value) : null } })).data;
-    return "Assigned to " + (row.assigned_agent || "the default agent");
+    return who() + " assigned to " + (row.assigned_agent || "the default agent");
   }));
   $("note-add").addEventListener("click", () => act("Note not added", async () => {
     await LB.api("conversations/" + id + "/notes/", { method: "POST", body: { body: $("note-text").value } });
     $("note-text").value = "";
-    return "Note added";
+    return "Note added to " + who();
   }));
 
-  function neighbour(delta) {
+  /* Unsaved work on this page: an edited draft, a reply or a note not yet sent. */
+  function unsaved() {
+    const parts = [];
+    if (draft && $("draft-text").value !== draft.body) parts.push("the draft edit");
+    if ($("reply-text").value.trim()) parts.push("your reply");
+    if ($("note-text").value.trim()) parts.push("your note");
+    return parts;
+  }
+
+  async function neighbour(delta) {
+    const lost = unsaved();
+    if (lost.length) {
+      const answer = await LB.confirm("Discard unsaved edits?", "You have not saved " + lost.join(", ") + " for " + who() + ". Leave this conversation and lose it?");
+      if (!answer.ok) return;
+    }
     let order = [];
     try { order = JSON.parse(sessionStorage.getItem("lb-queue") || "[]"); } catch (e) { order = []; }
     const at = order.indexOf(id);

@@ -1,0 +1,78 @@
+/* Every conversation in the caller's scope, by tab (what needs a human, mine, unassigned,
+ * taken over, all), with search over renter, message text, unit and listing. */
+(function () {
+  "use strict";
+  const LB = window.LB;
+  const list = document.getElementById("conv-list");
+  const stateNode = document.getElementById("conv-state");
+  const countNode = document.getElementById("conv-count");
+  const more = document.getElementById("conv-more");
+  const search = document.getElementById("c-search");
+  const TABS = {
+    needs: { human_required: "true" },
+    mine: { assigned: "me" },
+    unassigned: { assigned: "none" },
+    taken: { taken_over: "true" },
+    all: {},
+  };
+  const url = new URLSearchParams(location.search);
+  let tab = TABS[url.get("tab")] ? url.get("tab") : "needs";
+  let page = 1;
+  search.value = url.get("q") || "";
+
+  function query() {
+    const q = new URLSearchParams(TABS[tab]);
+    const text = search.value.trim();
+    if (text) q.set("search", text);
+    q.set("page", String(page));
+    return q;
+  }
+
+  function row(c) {
+    const holder = c.taken_over_by ? "taken over by " + c.taken_over_by : c.assigned_agent ? "assigned to " + c.assigned_agent : c.default_agent ? "default agent " + c.default_agent : "nobody assigned";
+    const flags = [];
+    if (c.human_required) flags.push(LB.el("span", { class: "kind escalation", text: "Needs a human" }));
+    if (c.waiting_outbound) flags.push(LB.el("span", { class: "kind", text: c.waiting_outbound + " draft" + (c.waiting_outbound > 1 ? "s" : "") + " waiting" }));
+    if (c.opted_out) flags.push(LB.el("span", { class: "kind", text: "Opted out" }));
+    const where = [c.platform + " / " + c.account_label, c.unit_name || c.listing_title || "no unit linked"].join(" · ");
+    return LB.el("li", { class: "q-item", "data-id": c.id },
+      LB.el("div", { class: "q-title" },
+        LB.el("a", { href: "/review/conversations/" + c.id + "/", text: c.renter_name || "Conversation " + c.id }),
+        LB.el("span", { class: "muted", text: " · " + where }), " ", ...flags),
+      LB.el("p", { class: "preview", text: c.last_inbound_body || "" }),
+      LB.el("div", { class: "q-foot" },
+        LB.el("span", { class: "reasons", text: c.human_required ? c.human_reason : c.workflow_outcome }),
+        LB.el("span", { class: "muted", text: holder + " · last message " + LB.fmt(c.last_inbound_at) })),
+    );
+  }
+
+  async function load(append) {
+    if (!append) {
+      page = 1;
+      LB.clear(list);
+      LB.state(stateNode, "loading", "Loading conversations…");
+    }
+    const q = query();
+    const shown = new URLSearchParams({ tab: tab });
+    if (search.value.trim()) shown.set("q", search.value.trim());
+    history.replaceState(null, "", "?" + shown);
+    for (const b of document.querySelectorAll("#conv-tabs .tab")) b.setAttribute("aria-selected", String(b.dataset.tab === tab));
+    try {
+      const data = (await LB.api("conversations/?" + q)).data;
+      for (const c of data.results) list.append(row(c));
+      countNode.textContent = data.count + " conversation" + (data.count === 1 ? "" : "s") + (search.value.trim() ? " matching “" + search.value.trim() + "”" : "");
+      more.hidden = !data.next;
+      if (!data.count) LB.state(stateNode, "empty", search.value.trim() ? "No conversation matches your search in this tab." : "No conversations in this tab.");
+      else LB.state(stateNode, "", "");
+    } catch (e) {
+      LB.state(stateNode, "error", "Could not load the conversations: " + e.message, () => load(false));
+    }
+  }
+
+  for (const b of document.querySelectorAll("#conv-tabs .tab")) {
+    b.addEventListener("click", () => { tab = b.dataset.tab; load(false); });
+  }
+  document.getElementById("conv-search").addEventListener("submit", (ev) => { ev.preventDefault(); load(false); });
+  more.addEventListener("click", () => { page += 1; load(true); });
+  LB.ready.then(() => load(false));
+})();

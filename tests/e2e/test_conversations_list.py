@@ -1,0 +1,79 @@
+"""The list of all conversations: tabs, search, and the way into each one, in real Chromium."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from platforms.roles import account_grant
+from tests.inbox.factories import ConversationFactory, MessageFactory
+from tests.platforms.factories import PlatformAccountFactory, UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _names(page: Page) -> list[str]:
+    """The renters listed, once the list has loaded (a click starts loading at once)."""
+    expect(page.locator("#conv-state")).not_to_have_class(re.compile("loading"))
+    return sorted(page.locator("#conv-list .q-title a").all_inner_texts())
+
+
+def test_agent_finds_conversations_by_tab_and_search(pages: Any, shot: Callable[[Page, str], None]) -> None:
+    # given: four conversations in different hands, and one on an account Bob may not see
+    account = PlatformAccountFactory(label="brooklyn")
+    bob = UserFactory(username="bob-agent", role="agent")
+    account_grant(user=bob, account=account)
+    escalated = ConversationFactory(
+        account=account,
+        renter_name="Ann",
+        human_required=True,
+        human_reasons=[{"code": "high_risk", "category": "", "detail": ""}],
+    )
+    taken = ConversationFactory(account=account, renter_name="Ben", taken_over_by=bob, assigned_agent=bob)
+    mine = ConversationFactory(account=account, renter_name="Cat", assigned_agent=bob)
+    nobody = ConversationFactory(account=account, renter_name="Dan")
+    for conv, text in ((escalated, "Is parking included?"), (taken, "Hello"), (mine, "Is there a dishwasher?")):
+        MessageFactory(conversation=conv, body=text)
+    MessageFactory(conversation=nobody, body="Hi")
+    MessageFactory(conversation=ConversationFactory(renter_name="Not Yours"), body="dishwasher too")
+    page = pages.login("bob-agent")
+
+    # when: Bob opens the list (it starts on what needs a human)
+    page.click("nav >> text=Conversations")
+    page.wait_for_url(re.compile(r"/review/conversations/\?tab=needs$"))
+
+    # then: each tab shows its conversations
+    expect(page.locator("#conv-list .q-item")).to_have_count(1)
+    expect(page.locator("#conv-list")).to_contain_text("Is parking included?")
+    shot(page, "conversations")
+    for tab, names in (
+        ("taken", ["Ben"]),
+        ("mine", ["Ben", "Cat"]),
+        ("unassigned", ["Ann", "Dan"]),
+        ("all", ["Ann", "Ben", "Cat", "Dan"]),
+    ):
+        page.click(f"#conv-tabs [data-tab='{tab}']")
+        expect(page.locator(f"#conv-tabs [data-tab='{tab}']")).to_have_attribute("aria-selected", "true")
+        expect(page.locator("#conv-count")).to_have_text(f"{len(names)} conversation" + ("s" if len(names) > 1 else ""))
+        assert _names(page) == names
+
+    # when: Bob searches the message text
+    page.fill("#c-search", "dishwasher")
+    page.keyboard.press("Enter")
+
+    # then: only his own account's match, and it opens
+    expect(page.locator("#conv-count")).to_have_text("1 conversation matching “dishwasher”")
+    assert _names(page) == ["Cat"]
+    page.fill("#c-search", "no such words")
+    page.keyboard.press("Enter")
+    expect(page.locator("#conv-state")).to_have_text("No conversation matches your search in this tab.")
+    page.fill("#c-search", "dishwasher")
+    page.keyboard.press("Enter")
+    page.locator("#conv-list a", has_text="Cat").click()
+    page.wait_for_url(re.compile(rf"/review/conversations/{mine.pk}/$"))
+    expect(page.locator("#c-title")).to_have_text("Cat")
+    assert pages.errors == []
