@@ -188,6 +188,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # One task at a time per process: a prefetched browser job must not wait behind another.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker process is replaced after a task once it uses more than this (KiB): Chromium's
+# per-account memory grows over a long life. 0: never.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=1_500_000) or None
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 # Above the longest task (hard limit) so Redis never redelivers a task that is still running.
@@ -238,6 +241,9 @@ LEASEBOT_GUARD_MAX_WAIT_S = env.int(
 LEASEBOT_GUARD_DEFAULT_RETRY_AFTER_S = env.int(
     "LEASEBOT_GUARD_DEFAULT_RETRY_AFTER_S", default=30
 )  # 429 without Retry-After.
+# Browser contexts (one per account) kept open per worker process; the least recently used is
+# closed (its session saved) to open another. Each holds roughly 90 MB of Chromium.
+LEASEBOT_MAX_CONTEXTS = env.int("LEASEBOT_MAX_CONTEXTS", default=8)
 LEASEBOT_NAV_TIMEOUT_S = env.int("LEASEBOT_NAV_TIMEOUT_S", default=30)  # Page loads.
 LEASEBOT_ACTION_TIMEOUT_S = env.int("LEASEBOT_ACTION_TIMEOUT_S", default=10)  # Clicks and fills.
 LEASEBOT_LOCATOR_WAIT_S = env.int("LEASEBOT_LOCATOR_WAIT_S", default=2)  # Per fallback locator.

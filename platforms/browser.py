@@ -2,7 +2,9 @@
 
 - The browser starts lazily, on the first page a connector asks for, so a Celery prefork
   worker launches it in the child after the fork, never in the parent.
-- Each account gets its own ``BrowserContext`` (cookies never mix between accounts); its
+- Each account gets its own ``BrowserContext`` (cookies never mix between accounts); at most
+  ``LEASEBOT_MAX_CONTEXTS`` stay open per process, the least recently used closed first (its
+  session saved), so a worker serving many accounts keeps a bounded amount of Chromium; its
   ``storage_state`` (cookies and local storage: a secret) is saved to
   ``LEASEBOT_STATE_DIR/<platform>-<account_id>.json`` with mode 0600 and loaded into the
   next context, so a valid session never logs in again.
@@ -22,6 +24,7 @@ process and calling thread; a prefork worker has exactly one.
 from __future__ import annotations
 
 import atexit
+import collections
 import concurrent.futures
 import contextlib
 import inspect
@@ -218,7 +221,8 @@ class BrowserRuntime:
         self._raw_playwright: Any = None
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
-        self._contexts: dict[tuple[str, int], BrowserContext] = {}
+        self._contexts: collections.OrderedDict[tuple[str, int], BrowserContext] = collections.OrderedDict()
+        self.max_contexts = max(1, int(settings.LEASEBOT_MAX_CONTEXTS))
         self._pages: dict[tuple[str, int], Page] = {}
 
     # --- browser ----------------------------------------------------------------------
@@ -275,7 +279,10 @@ class BrowserRuntime:
         key = (platform, int(account_id))
         context = self._contexts.get(key)
         if context is not None:
+            self._contexts.move_to_end(key)
             return context
+        while len(self._contexts) >= self.max_contexts:
+            self._evict(next(iter(self._contexts)))
         options: dict[str, Any] = {"viewport": VIEWPORT, "locale": "en-US", "user_agent": self.user_agent()}
         path = self.state_path(platform, account_id)
         if path.exists():
@@ -289,6 +296,20 @@ class BrowserRuntime:
         context.set_default_navigation_timeout(float(settings.LEASEBOT_NAV_TIMEOUT_S) * 1000)
         self._contexts[key] = context
         return context
+
+    def _evict(self, key: tuple[str, int]) -> None:
+        """Close the least recently used context to stay under the cap, keeping its session for next time."""
+        try:
+            self.save_state(*key)
+        except (PlaywrightError, OSError):
+            logger.warning("browser: session of %s/%s not saved before closing its context", *key)
+        self.close_context(*key)
+        logger.info("browser: closed the context of %s/%s (at most %d open)", key[0], key[1], self.max_contexts)
+
+    @property
+    def open_contexts(self) -> list[tuple[str, int]]:
+        """The accounts with an open context, least recently used first."""
+        return list(self._contexts)
 
     def page(self, platform: str, account_id: int) -> Page:
         """Return the account's one page (tab), opening it when needed."""

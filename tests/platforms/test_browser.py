@@ -129,3 +129,34 @@ def test_failure_artefacts_blank_password_fields_and_known_secrets(
     assert png.exists()
     assert png.read_bytes().startswith(b"\x89PNG")
     browser_runtime.forget_session("leasebreak", 79)
+
+
+@pytest.mark.browser
+def test_contexts_are_capped_and_the_least_recently_used_closes_with_its_session_kept(
+    browser_runtime: BrowserRuntime,
+) -> None:
+    # given: a worker process allowed two open contexts, serving accounts 91 and 92
+    browser_runtime.max_contexts = 2
+    try:
+        for account in (91, 92):
+            browser_runtime.close_context("leasebreak", account)
+        first = browser_runtime.context("leasebreak", 91)
+        first.add_cookies([{"name": "session", "value": "ninety-one", "url": "http://127.0.0.1/"}])
+        browser_runtime.context("leasebreak", 92)
+        open_before = [k for k in browser_runtime.open_contexts if k[0] == "leasebreak"]
+        assert open_before == [("leasebreak", 91), ("leasebreak", 92)]
+        # when: account 92 is used again, then a third account needs a context
+        browser_runtime.context("leasebreak", 92)
+        browser_runtime.context("leasebreak", 93)
+        # then: the least recently used (91) was closed, within the cap, its session saved first
+        assert len(browser_runtime.open_contexts) <= 2
+        assert ("leasebreak", 91) not in browser_runtime.open_contexts
+        assert browser_runtime.open_contexts[-2:] == [("leasebreak", 92), ("leasebreak", 93)]
+        assert browser_runtime.has_state("leasebreak", 91)
+        # and when 91 comes back, its cookies are there without a new login
+        again = browser_runtime.context("leasebreak", 91)
+        assert {c["name"]: c["value"] for c in again.cookies()}.get("session") == "ninety-one"
+    finally:
+        browser_runtime.max_contexts = 8
+        for account in (91, 92, 93):
+            browser_runtime.forget_session("leasebreak", account)
