@@ -104,3 +104,32 @@ def account_lock(account_id: int, *, ttl_s: int | None = None, keep_alive: bool 
         yield held
     finally:
         held.release()
+
+
+def platform_cap(platform: str) -> int:
+    """How many browser jobs the whole fleet may run at once on one platform (``LEASEBOT_PLATFORM_CONCURRENCY``)."""
+    caps = settings.LEASEBOT_PLATFORM_CONCURRENCY
+    return max(1, int(caps.get(platform, caps.get("default", 4))))
+
+
+@contextlib.contextmanager
+def platform_slot(platform: str, *, ttl_s: int | None = None) -> Iterator[AccountLock | None]:
+    """Take one of the platform's fleet-wide slots without waiting; yield None when all are taken.
+
+    The slots are ``platform_cap(platform)`` locks of the same kind as the account lock
+    (``leasebot:slot:<platform>:<n>``), kept alive the same way, so twenty workers never open
+    twenty sessions on one site at once and a dead holder's slot lapses with its TTL.
+    """
+    ttl = ttl_s or settings.LEASEBOT_ACCOUNT_LOCK_TTL_S
+    client = redis_client()
+    for n in range(platform_cap(platform)):
+        lock: Lock = client.lock(f"leasebot:slot:{platform}:{n}", timeout=ttl, blocking=False, thread_local=False)
+        if lock.acquire():
+            held = AccountLock(lock, ttl)
+            held.keep_alive()
+            try:
+                yield held
+            finally:
+                held.release()
+            return
+    yield None

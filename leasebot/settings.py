@@ -268,6 +268,10 @@ LEASEBOT_SEND_VISIBILITY_S_PER_PLATFORM: dict[str, int] = env.json(
 # One send job sends for at most this long, then queues a fresh job behind the waiting ones,
 # so a busy account never holds a worker process (and everyone's ingest) for minutes.
 LEASEBOT_SEND_JOB_BUDGET_S = env.int("LEASEBOT_SEND_JOB_BUDGET_S", default=60)
+# Browser jobs the whole fleet runs at once per platform ("default" for the rest): more workers
+# never mean more simultaneous sessions on one site. A job finding every slot taken is skipped;
+# the next tick comes back.
+LEASEBOT_PLATFORM_CONCURRENCY: dict[str, int] = env.json("LEASEBOT_PLATFORM_CONCURRENCY", default={"default": 4})
 LEASEBOT_ACCOUNT_LOCK_TTL_S = env.int("LEASEBOT_ACCOUNT_LOCK_TTL_S", default=120)  # Extended while a job works.
 if LEASEBOT_SENDING_LEASE_S <= CELERY_TASK_TIME_LIMIT:
     # A live send must never look stale to the reconciler.

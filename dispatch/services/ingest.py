@@ -9,6 +9,7 @@ the cursor, the ledger and health.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from datetime import timedelta
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from dispatch import connectors
 from dispatch.choices import AttemptOutcome, Stage
-from dispatch.locks import account_lock
+from dispatch.locks import account_lock, platform_slot
 from dispatch.retry import spends_attempt
 from dispatch.services.ledger import attempt_record, deadletter_create, job_skipped
 from dispatch.services.sending import after_error
@@ -70,7 +71,11 @@ def ingest_account_run(*, account_id: int) -> IngestSummary:
     summary = IngestSummary(account_id=account_id)
     account = PlatformAccount.objects.select_related("platform").get(pk=account_id)
     platform = account.platform.slug
-    with log_context(account=account_id, platform=platform, stage=Stage.INGEST), account_lock(account_id) as lock:
+    with (
+        contextlib.ExitStack() as stack,
+        log_context(account=account_id, platform=platform, stage=Stage.INGEST),
+        account_lock(account_id) as lock,
+    ):
         if lock is None:
             summary.skipped = "lock_held"
             job_skipped(account, Stage.INGEST, "lock_held")
@@ -83,6 +88,11 @@ def ingest_account_run(*, account_id: int) -> IngestSummary:
             # Nothing would leave; the next tick reads again. Not a failure: no retry, no dead letter.
             summary.skipped = "circuit_open"
             job_skipped(account, Stage.INGEST, "circuit_open")
+            return summary
+        if stack.enter_context(platform_slot(platform)) is None:
+            # The fleet already runs as many jobs on this site as it may: the next tick reads again.
+            summary.skipped = "platform_busy"
+            job_skipped(account, Stage.INGEST, "platform_busy")
             return summary
         started = timezone.now()
         since = account.ingest_cursor - CURSOR_OVERLAP if account.ingest_cursor else None

@@ -13,6 +13,7 @@ read-back (``find_sent``) after its lease, never by sending again.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import time
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from dispatch import connectors, enqueue
 from dispatch.choices import AttemptOutcome, Stage
-from dispatch.locks import AccountLock, account_lock
+from dispatch.locks import AccountLock, account_lock, platform_slot
 from dispatch.retry import may_retry, retry_delay, spends_attempt
 from dispatch.services.ledger import attempt_record, deadletter_create, job_skipped
 from inbox.choices import OutboundStatus, ReasonCode, Source
@@ -430,7 +431,11 @@ def send_account_run(*, account_id: int, max_rows: int = 50, budget_s: float | N
     started = time.monotonic()
     account = PlatformAccount.objects.select_related("platform").get(pk=account_id)
     platform = account.platform.slug
-    with log_context(account=account_id, platform=platform, stage=Stage.SEND), account_lock(account_id) as lock:
+    with (
+        contextlib.ExitStack() as stack,
+        log_context(account=account_id, platform=platform, stage=Stage.SEND),
+        account_lock(account_id) as lock,
+    ):
         if lock is None:
             summary.skipped = "lock_held"
             job_skipped(account, Stage.SEND, "lock_held")
@@ -446,6 +451,12 @@ def send_account_run(*, account_id: int, max_rows: int = 50, budget_s: float | N
             # Nothing would leave: claim nothing, spend no attempt; the sweep comes back.
             summary.skipped = "circuit_open"
             job_skipped(account, Stage.SEND, "circuit_open")
+            return summary
+        slot = stack.enter_context(platform_slot(platform))
+        if slot is None:
+            # The fleet already runs as many jobs on this site as it may: the next sweep comes back.
+            summary.skipped = "platform_busy"
+            job_skipped(account, Stage.SEND, "platform_busy")
             return summary
         cache: dict[int, Connector] = {}
 

@@ -123,3 +123,19 @@ def test_without_keep_alive_the_lock_lapses_with_its_ttl(app_redis: redis.Redis)
         assert held is not None
         eventually(lambda: not app_redis.exists(KEY.format(7)), "the lock to lapse")
         assert held.extensions == 0
+
+
+def test_a_platform_has_a_fleet_wide_number_of_slots(app_redis: redis.Redis, settings) -> None:  # type: ignore[no-untyped-def]
+    from dispatch.locks import platform_slot
+
+    settings.LEASEBOT_PLATFORM_CONCURRENCY = {"default": 3, "roomies": 2}
+    with platform_slot("roomies") as one, platform_slot("roomies") as two:
+        assert one is not None
+        assert two is not None
+        with platform_slot("roomies") as third:
+            assert third is None  # Two jobs already run on Roomies across the fleet.
+        with platform_slot("renthop") as other:
+            assert other is not None  # Another site has its own slots.
+    with platform_slot("roomies") as again:
+        assert again is not None
+    assert not any(app_redis.exists(f"leasebot:slot:roomies:{n}") for n in range(2))

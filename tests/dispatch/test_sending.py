@@ -459,3 +459,22 @@ def test_the_ledger_books_skipped_jobs_and_blocked_rows_where_they_happen(
     blocked = DispatchAttempt.objects.get(outbound=row, outcome="blocked")
     assert blocked.detail == {"now": "blocked", "reason": "guardrail", "category": "off_platform_payment"}
     assert fake_platform.sent == []
+
+
+def test_a_send_job_is_skipped_while_the_fleet_uses_every_slot_of_the_platform(
+    fake_platform: FakePlatform, auto_send, settings
+) -> None:  # type: ignore[no-untyped-def]
+    from dispatch.locks import platform_slot
+
+    settings.LEASEBOT_PLATFORM_CONCURRENCY = {"default": 1}
+    row = _queued()
+    with platform_slot("spareroom") as busy:
+        assert busy is not None
+        summary = services.send_account_run(account_id=row.account_id)
+    assert summary.skipped == "platform_busy"
+    assert fake_platform.sent == []
+    assert DispatchAttempt.objects.get(outcome="skipped").detail == {"reason": "platform_busy"}
+    # once the slot is free, the reply goes out
+    services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert row.status == "sent"
