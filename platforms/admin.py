@@ -18,7 +18,7 @@ from guardian.admin import GuardedModelAdminMixin
 from leasebot.core.services import audit_record
 from platforms import services
 from platforms.forms import PlatformAccountForm
-from platforms.models import BotSettings, Platform, PlatformAccount
+from platforms.models import BotSettings, BrowserSession, Platform, PlatformAccount
 
 POLICY_FIELDS = ("is_active", "send_mode", "is_canary")
 
@@ -212,3 +212,28 @@ class BotSettingsAdmin(admin.ModelAdmin):
         changed = {f: form.cleaned_data[f] for f in form.changed_data if f in self.fields}
         if changed:
             services.settings_update(actor=request.user, reason="admin", **changed)
+
+
+@admin.register(BrowserSession)
+class BrowserSessionAdmin(admin.ModelAdmin):
+    """Saved browser sessions: who saved them and when, never their content; deleting one logs the account out."""
+
+    list_display = ("account", "saved_by", "updated_at")
+    fields = ("account", "saved_by", "updated_at")
+    readonly_fields = fields
+    search_fields = ("account__label",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: BrowserSession) -> None:
+        account = obj.account
+        super().delete_model(request, obj)
+        audit_record(action="account.session_forgotten", actor=request.user, obj=account, reason="deleted in the admin")
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BrowserSession]) -> None:
+        for session in queryset.select_related("account"):
+            self.delete_model(request, session)

@@ -5,9 +5,10 @@
 - Each account gets its own ``BrowserContext`` (cookies never mix between accounts); at most
   ``LEASEBOT_MAX_CONTEXTS`` stay open per process, the least recently used closed first (its
   session saved), so a worker serving many accounts keeps a bounded amount of Chromium; its
-  ``storage_state`` (cookies and local storage: a secret) is saved to
-  ``LEASEBOT_STATE_DIR/<platform>-<account_id>.json`` with mode 0600 and loaded into the
-  next context, so a valid session never logs in again.
+  ``storage_state`` (cookies and local storage: a secret) is kept by a session store
+  (platforms/sessions.py: sealed in the shared database for workers, or a 0600 file when a
+  directory is named) and loaded into the next context, on any worker, so a valid session
+  never logs in again.
 - ``LEASEBOT_BROWSER`` picks the binary: ``auto`` (Playwright's own Chromium when it is
   installed, else the system package, preferring ``/usr/lib/chromium/chromium``),
   ``playwright``, or a path.
@@ -43,6 +44,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
+
+from platforms.sessions import SessionStore, default_store, write_private
 
 logger = logging.getLogger(__name__)
 
@@ -99,19 +102,6 @@ def launch_options(choice: str, playwright: Playwright | None = None) -> dict[st
     if not path.exists():
         raise ImproperlyConfigured(f"LEASEBOT_BROWSER points at {choice}, which does not exist.")
     return {"executable_path": str(path)}
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write a file only its owner can read, atomically (temp file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -211,11 +201,19 @@ class BrowserRuntime:
     """One Chromium and its per-account contexts, for one process (and thread)."""
 
     def __init__(
-        self, *, browser: str | None = None, headless: bool | None = None, state_dir: Path | str | None = None
+        self,
+        *,
+        browser: str | None = None,
+        headless: bool | None = None,
+        state_dir: Path | str | None = None,
+        store: SessionStore | None = None,
     ) -> None:
         self.choice = browser or settings.LEASEBOT_BROWSER
         self.headless = settings.LEASEBOT_HEADLESS if headless is None else headless
         self.state_dir = Path(state_dir or settings.LEASEBOT_STATE_DIR)
+        # Sessions: sealed in the database for every worker (LEASEBOT_SESSION_STORE), or files when
+        # the caller names a directory (a test, a one-machine tool).
+        self.store: SessionStore = store or default_store(state_dir)
         self.pid = os.getpid()
         self._thread = _BrowserThread()
         self._raw_playwright: Any = None
@@ -269,10 +267,15 @@ class BrowserRuntime:
     # --- contexts and session state ---------------------------------------------------
 
     def state_path(self, platform: str, account_id: int) -> Path:
+        """Where the files store keeps the account's session (with the database store, nothing is there)."""
         return self.state_dir / f"{platform}-{int(account_id)}.json"
 
     def has_state(self, platform: str, account_id: int) -> bool:
-        return self.state_path(platform, account_id).exists()
+        return self.store.load(platform, account_id) is not None
+
+    def state_location(self, platform: str, account_id: int) -> str:
+        """Say where the account's session is kept (for an operator)."""
+        return self.store.where(platform, account_id)
 
     def context(self, platform: str, account_id: int) -> BrowserContext:
         """Return the account's context, creating it from the saved session when there is one."""
@@ -284,13 +287,9 @@ class BrowserRuntime:
         while len(self._contexts) >= self.max_contexts:
             self._evict(next(iter(self._contexts)))
         options: dict[str, Any] = {"viewport": VIEWPORT, "locale": "en-US", "user_agent": self.user_agent()}
-        path = self.state_path(platform, account_id)
-        if path.exists():
-            try:
-                options["storage_state"] = json.loads(path.read_text())
-            except (OSError, ValueError):
-                logger.warning("browser: unreadable session state for %s/%s, starting clean", platform, account_id)
-                path.unlink(missing_ok=True)
+        saved = self.store.load(platform, account_id)
+        if saved is not None:
+            options["storage_state"] = saved
         context = self.browser.new_context(**options)
         context.set_default_timeout(float(settings.LEASEBOT_ACTION_TIMEOUT_S) * 1000)
         context.set_default_navigation_timeout(float(settings.LEASEBOT_NAV_TIMEOUT_S) * 1000)
@@ -321,22 +320,19 @@ class BrowserRuntime:
         self._pages[key] = current
         return current
 
-    def save_state(self, platform: str, account_id: int) -> Path | None:
-        """Persist the account's cookies and local storage (mode 0600) for the next context."""
+    def save_state(self, platform: str, account_id: int) -> bool:
+        """Keep the account's cookies and local storage for the next context (any worker's, with the
+        database store); return whether anything was written (an unchanged session is not)."""
         context = self._contexts.get((platform, int(account_id)))
         if context is None:
-            return None
-        state = context.storage_state()
-        path = self.state_path(platform, account_id)
-        _write_private(path, json.dumps(state).encode())
-        return path
+            return False
+        return self.store.save(platform, account_id, dict(context.storage_state()))
 
-    def write_state(self, platform: str, account_id: int, state: dict[str, Any]) -> Path:
-        """Store a session captured elsewhere (an operator's headed browser) for the workers."""
-        path = self.state_path(platform, account_id)
-        _write_private(path, json.dumps(state).encode())
+    def write_state(self, platform: str, account_id: int, state: dict[str, Any]) -> str:
+        """Store a session captured elsewhere (an operator's headed browser) for the workers; say where."""
+        self.store.save(platform, account_id, state)
         self.close_context(platform, account_id)
-        return path
+        return self.store.where(platform, account_id)
 
     def profile_dir(self, platform: str, account_id: int) -> Path:
         """Return the persistent browser profile an operator's headed logins keep (cookies of social sign-ins)."""
@@ -356,7 +352,7 @@ class BrowserRuntime:
     def forget_session(self, platform: str, account_id: int) -> None:
         """Close the context and delete the saved session: the next use logs in from scratch."""
         self.close_context(platform, account_id)
-        self.state_path(platform, account_id).unlink(missing_ok=True)
+        self.store.forget(platform, account_id)
 
     # --- failures ---------------------------------------------------------------------
 
@@ -377,11 +373,11 @@ class BrowserRuntime:
                     f"() => document.querySelectorAll({json.dumps(MASKED_INPUTS)}).forEach(e => {{ e.value = ''; }})"
                 )
             html = redact(page.content(), secrets)
-            _write_private(html_path, html.encode())
+            write_private(html_path, html.encode())
             # A secret shown as text on the page cannot be masked reliably: no screenshot then.
             if not any(secret in page.inner_text("body") for secret in secrets):
                 png = page.screenshot(full_page=True, mask=[page.locator(MASKED_INPUTS)], timeout=5000)
-                _write_private(png_path, png)
+                write_private(png_path, png)
         except (PlaywrightError, OSError):
             logger.warning("browser: could not save failure artefacts for %s/%s", platform, account_id)
             return None

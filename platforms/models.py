@@ -122,6 +122,23 @@ class PlatformAccount(models.Model):
         return self.base_url or self.platform.default_base_url
 
 
+class BrowserSession(models.Model):
+    """An account's browser session (cookies and local storage), sealed, for any worker on any machine.
+
+    ``sealed`` is Fernet ciphertext under ``LEASEBOT_SESSION_KEY`` (platforms/sessions.py);
+    ``digest`` a keyed hash of the plain state, so an unchanged session is not written again.
+    """
+
+    account = models.OneToOneField(PlatformAccount, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    sealed = models.BinaryField()
+    digest = models.CharField(max_length=64)
+    saved_by = models.CharField(max_length=128, blank=True, help_text="The worker host that saved it last.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"browser session of account {self.account_id}"
+
+
 class BotSettings(models.Model):
     """The single row of global policy: default send mode and rollout stage."""
 

@@ -213,3 +213,26 @@ def test_ingest_then_send_end_to_end_on_a_real_worker(world: World, celery_worke
     assert OutboundMessage.objects.filter(account=world.account).count() == 2, (reasons, worker.output()[-3000:])
     account = PlatformAccount.objects.get(pk=world.account.pk)
     assert account.last_ingest_success_at is not None
+
+
+def test_two_worker_machines_serve_one_account_in_turn_with_one_login(
+    world: World, celery_worker_factory, purge_broker, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # given: a renter's message, and a first worker "machine" (its own state directory)
+    world.client.seed_message(PLATFORM, world.username, renter_name="Ines", body="Is the room still free?")
+    first = celery_worker_factory(
+        queues="default,rpa", env={**world.env, "LEASEBOT_STATE_DIR": str(tmp_path / "machine-a")}, name="a"
+    )
+    all_done(ingest_account.delay(world.account.pk))
+    assert world.client.stats(PLATFORM, world.username)["logins"] == 1
+    first.stop()
+    # when: a second machine, sharing nothing but the database and the broker, serves the account
+    world.client.seed_message(PLATFORM, world.username, renter_name="Omar", body="Do you allow pets?")
+    celery_worker_factory(
+        queues="default,rpa", env={**world.env, "LEASEBOT_STATE_DIR": str(tmp_path / "machine-b")}, name="b"
+    )
+    all_done(ingest_account.delay(world.account.pk))
+    # then: it read the new message with the session the first one saved, without logging in again
+    assert Conversation.objects.filter(account=world.account, renter_name="Omar").exists()
+    assert world.client.stats(PLATFORM, world.username)["logins"] == 1
+    assert not list((tmp_path / "machine-b").glob("*.json"))  # Nothing on disk: the session is in the database.

@@ -74,8 +74,9 @@ def test_redact_removes_secrets_and_form_tokens():
 def test_session_state_is_saved_private_and_reloaded_into_a_new_context(browser_runtime: BrowserRuntime, sandbox):
     page = browser_runtime.page("renthop", 77)
     page.goto(f"{sandbox.url}/renthop/login")  # Sets the _xsrf cookie.
-    path = browser_runtime.save_state("renthop", 77)
-    assert path is not None
+    assert browser_runtime.save_state("renthop", 77) is True
+    assert browser_runtime.save_state("renthop", 77) is False  # Unchanged: not written again.
+    path = browser_runtime.state_path("renthop", 77)  # The runtime was given a directory: the files store.
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     cookies = {c["name"] for c in json.loads(path.read_text())["cookies"]}
     assert "_xsrf" in cookies

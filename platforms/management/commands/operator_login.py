@@ -64,10 +64,8 @@ class Command(BaseCommand):
                 connector.interactive_login(code_provider=provider)
             except ConnectorError as exc:
                 raise CommandError(f"login failed: {exc.error_class}: {exc.message}") from None
-        path = get_runtime().state_path(config.platform, config.account_id)
-        self.stdout.write(
-            self.style.SUCCESS(f"LOGGED IN. Session saved to {path} (mode 0600); the workers will reuse it.")
-        )
+        where = get_runtime().state_location(config.platform, config.account_id)
+        self.stdout.write(self.style.SUCCESS(f"LOGGED IN. Session saved in {where}; the workers will reuse it."))
         if opts["reactivate"]:
             account_update_policy(account_id=account.pk, actor=None, is_active=True, reason="operator login completed")
             self.stdout.write("The account is switched on again.")
