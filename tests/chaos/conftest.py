@@ -456,11 +456,11 @@ class Rig:
             DeadLetter.objects.filter(outbound_id__in=dead_ids, status="open").values_list("outbound_id", flat=True)
         )
         fig.dead_without_letter = len(dead_ids - lettered)
-        # What the platforms received, exactly as their forms got it.
+        # What the platforms received, as their forms got it (a form submits line breaks as CRLF).
         on_platform: collections.Counter[tuple[int, str, str]] = collections.Counter()
         for account in chosen:
             for item in self.client.sent(account.platform, account.username):
-                on_platform[(account.pk, str(item["thread_id"]), item["body"])] += 1
+                on_platform[(account.pk, str(item["thread_id"]), item["body"].replace("\r\n", "\n"))] += 1
         fig.platform_sends = sum(on_platform.values())
         fig.duplicates = sum(count - 1 for count in on_platform.values() if count > 1)
         recorded = {(r["account_id"], r["conversation__thread_ref"], r["body"]) for r in rows if r["status"] == "sent"}
