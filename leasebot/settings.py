@@ -163,8 +163,17 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "leasebot.core.api.exception_handler",
+    # JSON bounded in size and nesting (leasebot/core/parsers.py); forms keep Django's own limits.
+    "DEFAULT_PARSER_CLASSES": [
+        "leasebot.core.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
 }
+# The largest JSON body the API reads (bytes) and the deepest nesting it accepts; past either, 400.
+LEASEBOT_API_MAX_JSON_BYTES = env.int("LEASEBOT_API_MAX_JSON_BYTES", default=1024 * 1024)
+LEASEBOT_API_MAX_JSON_DEPTH = env.int("LEASEBOT_API_MAX_JSON_DEPTH", default=32)
 SPECTACULAR_SETTINGS = {
     "TITLE": "lease-bot API",
     "DESCRIPTION": "Review queue, drafts, replies, platform accounts, health and rollout.",
