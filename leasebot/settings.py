@@ -34,6 +34,15 @@ else:
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
 )
+# DEBUG only while the site answers to this machine's names alone: serving any other host
+# name means someone else can reach it, and debug pages are not for them.
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", "testserver"}
+if DEBUG and not set(ALLOWED_HOSTS) <= LOOPBACK_HOSTS:
+    DEBUG = False
+# Debug pages and error reports never show a credential (leasebot/core/debug.py), and the
+# debug page is shown only to a browser on this machine.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "leasebot.core.debug.CredentialSafeExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "leasebot.core.debug.LoopbackOnlyExceptionReporter"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
