@@ -121,6 +121,9 @@ LOGIN_URL = "/accounts/login/"
 LEASEBOT_LOGIN_WINDOW_S = env.int("LEASEBOT_LOGIN_WINDOW_S", default=900)
 LEASEBOT_LOGIN_MAX_FAILURES_PER_USER = env.int("LEASEBOT_LOGIN_MAX_FAILURES_PER_USER", default=5)
 LEASEBOT_LOGIN_MAX_FAILURES_PER_IP = env.int("LEASEBOT_LOGIN_MAX_FAILURES_PER_IP", default=20)
+# How many reverse proxies in front append to X-Forwarded-For: the client's address is read
+# from there only this far (0: REMOTE_ADDR, the header ignored; anyone can write it).
+LEASEBOT_TRUSTED_PROXY_COUNT = env.int("LEASEBOT_TRUSTED_PROXY_COUNT", default=0)
 LOGIN_REDIRECT_URL = "/review/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 # Guardian's anonymous user is not used: every screen needs a login.
