@@ -328,6 +328,20 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="lease-bot@localhost")
 LEASEBOT_SANDBOX_URL = env.str("LEASEBOT_SANDBOX_URL", default="http://127.0.0.1:8765")
+# What an account's credential reference may name (platforms/credentials.py): variables with
+# one of these prefixes, or files inside the secrets directory. Locally the sandbox's demo
+# variables (SANDBOX_...) too; the test suites name their own variables, so any prefix there
+# (the process's own secrets stay refused everywhere).
+LEASEBOT_CREDENTIAL_ENV_PREFIXES = env.list(
+    "LEASEBOT_CREDENTIAL_ENV_PREFIXES",
+    default={"production": ["LEASEBOT_CRED_"], "local": ["LEASEBOT_CRED_", "SANDBOX_"], "test": [""]}[DJANGO_ENV],
+)
+LEASEBOT_SECRETS_DIR = env.str("LEASEBOT_SECRETS_DIR", default="/run/secrets")
+# Hosts an account's base URL may point at besides the platform's own (platforms/hosts.py):
+# the local sandbox outside production, nothing else by default.
+LEASEBOT_ACCOUNT_HOST_ALLOWLIST = env.list(
+    "LEASEBOT_ACCOUNT_HOST_ALLOWLIST", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
+)
 
 # --- Rollout gates (rollout/gates.py): thresholds and the minimum sample a gate needs ---
 LEASEBOT_ROLLOUT_GATE_WINDOW_HOURS = env.int("LEASEBOT_ROLLOUT_GATE_WINDOW_HOURS", default=24)

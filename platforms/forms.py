@@ -26,6 +26,15 @@ class PlatformAccountForm(forms.ModelForm):
         )
         widgets = {
             # A reference is not a secret, but never pre-fill what someone may have mistyped.
-            "credential_ref": forms.TextInput(attrs={"autocomplete": "off", "placeholder": "env:SPAREROOM_PASSWORD"}),
-            "mailbox_ref": forms.TextInput(attrs={"autocomplete": "off", "placeholder": "env:FF_MAILBOX_URL"}),
+            "credential_ref": forms.TextInput(
+                attrs={"autocomplete": "off", "placeholder": "env:LEASEBOT_CRED_SPAREROOM"}
+            ),
+            "mailbox_ref": forms.TextInput(
+                attrs={"autocomplete": "off", "placeholder": "env:LEASEBOT_CRED_FF_MAILBOX"}
+            ),
+        }
+        help_texts = {
+            "credential_ref": "A reference, never the password: env:NAME (NAME starting with an allowed prefix, "
+            "LEASEBOT_CRED_ in production) or file:/path inside the secrets directory (LEASEBOT_SECRETS_DIR).",
+            "base_url": "Empty: the platform's default. Only the platform's own hosts (or the configured allow-list).",
         }
