@@ -191,6 +191,8 @@ class BotSettingsAdmin(admin.ModelAdmin):
     list_display = ("__str__", "default_send_mode", "rollout_stage", "canary_share_percent", "updated_at")
     list_editable = ("default_send_mode",)
     list_display_links = ("__str__",)
+    # Only `manage.py rollout promote` / `rollback` move the stage (gates, stage history, audit).
+    readonly_fields = ("rollout_stage",)
     fields = (
         "default_send_mode",
         "rollout_stage",
