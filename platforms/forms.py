@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.core.exceptions import ValidationError
 
 from platforms.models import PlatformAccount
 
+POLICY_FIELDS = ("is_active", "send_mode", "is_canary")
+REASON_REQUIRED = "Give a reason for switching or changing the send mode (it goes into the audit log)."
 
-class PlatformAccountForm(forms.ModelForm):
+
+class PolicyReasonForm(forms.ModelForm):
+    """A change form that asks why when a switch or a send mode changes."""
+
+    policy_fields: tuple[str, ...] = POLICY_FIELDS
+
+    reason = forms.CharField(
+        required=False, max_length=300, help_text="Required when a switch or the send mode changes; audited."
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        changed = set(self.policy_fields) & set(self.changed_data)
+        if self.instance.pk and changed and not str(data.get("reason", "")).strip():
+            raise ValidationError({"reason": REASON_REQUIRED})
+        return data
+
+
+class BotSettingsForm(PolicyReasonForm):
+    """The global settings: a new default send mode needs a reason too."""
+
+    policy_fields = ("default_send_mode", "canary_share_percent", "max_auto_send_age_minutes", "allowlist_only")
+
+
+class PlatformAccountForm(PolicyReasonForm):
     """The account form; model validators refuse a plain password without echoing it."""
 
     class Meta:
@@ -23,6 +52,7 @@ class PlatformAccountForm(forms.ModelForm):
             "mailbox_ref",
             "base_url",
             "is_canary",
+            "reason",
         )
         widgets = {
             # A reference is not a secret, but never pre-fill what someone may have mistyped.
