@@ -70,8 +70,11 @@ def render_template(body: str, context: Mapping[str, str]) -> tuple[str, list[st
     """Render a validated body; return the text and the variables that had no value.
 
     A missing value renders as an empty string and is reported, so the caller can hold
-    the reply (reason ``missing_fact``) rather than send a sentence with a hole in it.
+    the reply (reason ``missing_fact``) rather than send a sentence with a hole in it. A
+    body that is not valid (saved before validation, or an unsaved admin edit) raises
+    ``ValidationError`` naming the problem, never a ``KeyError``.
     """
+    validate_template_body(body)
     missing = [name for name in template_variables(body) if not str(context.get(name, "")).strip()]
     values = {name: str(context.get(name, "")) for name in TEMPLATE_VARIABLES}
     return body.format_map(values).strip(), missing

@@ -35,6 +35,15 @@ else:
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
 )
+# DEBUG only while the site answers to this machine's names alone: serving any other host
+# name means someone else can reach it, and debug pages are not for them.
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", "testserver"}
+if DEBUG and not set(ALLOWED_HOSTS) <= LOOPBACK_HOSTS:
+    DEBUG = False
+# Debug pages and error reports never show a credential (leasebot/core/debug.py), and the
+# debug page is shown only to a browser on this machine.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "leasebot.core.debug.CredentialSafeExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "leasebot.core.debug.LoopbackOnlyExceptionReporter"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -48,6 +57,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from here, not from a CDN.
+    "csp",
     "django_celery_beat",
     "guardian",
     "leasebot.core",
@@ -60,6 +71,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "leasebot.core.http.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -111,6 +124,9 @@ LEASEBOT_LOGIN_MAX_FAILURES_PER_USER = env.int("LEASEBOT_LOGIN_MAX_FAILURES_PER_
 LEASEBOT_LOGIN_MAX_FAILURES_PER_IP = env.int("LEASEBOT_LOGIN_MAX_FAILURES_PER_IP", default=20)
 # The review queue holds an approval this long (in the browser) so the agent can undo it before it is sent.
 LEASEBOT_REVIEW_UNDO_SECONDS = env.int("LEASEBOT_REVIEW_UNDO_SECONDS", default=5)
+# How many reverse proxies in front append to X-Forwarded-For: the client's address is read
+# from there only this far (0: REMOTE_ADDR, the header ignored; anyone can write it).
+LEASEBOT_TRUSTED_PROXY_COUNT = env.int("LEASEBOT_TRUSTED_PROXY_COUNT", default=0)
 LOGIN_REDIRECT_URL = "/review/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 # Guardian's anonymous user is not used: every screen needs a login.
@@ -145,6 +161,24 @@ CSRF_COOKIE_HTTPONLY = False  # The review UI reads the token to send it as X-CS
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Answers with renter data are never cached (leasebot/core/http.py); the admin has never_cache.
+LEASEBOT_NO_STORE_PREFIXES = env.list("LEASEBOT_NO_STORE_PREFIXES", default=["/api/", "/review/", "/reports/"])
+# Content-Security-Policy (django-csp): scripts, styles and everything else from this site only.
+# The review UI, the reports page, the admin and the API docs have no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 if IS_PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -166,13 +200,26 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "leasebot.core.api.exception_handler",
+    # JSON bounded in size and nesting (leasebot/core/parsers.py); forms keep Django's own limits.
+    "DEFAULT_PARSER_CLASSES": [
+        "leasebot.core.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
 }
+# The largest JSON body the API reads (bytes) and the deepest nesting it accepts; past either, 400.
+LEASEBOT_API_MAX_JSON_BYTES = env.int("LEASEBOT_API_MAX_JSON_BYTES", default=1024 * 1024)
+LEASEBOT_API_MAX_JSON_DEPTH = env.int("LEASEBOT_API_MAX_JSON_DEPTH", default=32)
 SPECTACULAR_SETTINGS = {
     "TITLE": "lease-bot API",
     "DESCRIPTION": "Review queue, drafts, replies, platform accounts, health and rollout.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from drf-spectacular-sidecar (this site), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Celery ---
@@ -304,6 +351,20 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="lease-bot@localhost")
 LEASEBOT_SANDBOX_URL = env.str("LEASEBOT_SANDBOX_URL", default="http://127.0.0.1:8765")
+# What an account's credential reference may name (platforms/credentials.py): variables with
+# one of these prefixes, or files inside the secrets directory. Locally the sandbox's demo
+# variables (SANDBOX_...) too; the test suites name their own variables, so any prefix there
+# (the process's own secrets stay refused everywhere).
+LEASEBOT_CREDENTIAL_ENV_PREFIXES = env.list(
+    "LEASEBOT_CREDENTIAL_ENV_PREFIXES",
+    default={"production": ["LEASEBOT_CRED_"], "local": ["LEASEBOT_CRED_", "SANDBOX_"], "test": [""]}[DJANGO_ENV],
+)
+LEASEBOT_SECRETS_DIR = env.str("LEASEBOT_SECRETS_DIR", default="/run/secrets")
+# Hosts an account's base URL may point at besides the platform's own (platforms/hosts.py):
+# the local sandbox outside production, nothing else by default.
+LEASEBOT_ACCOUNT_HOST_ALLOWLIST = env.list(
+    "LEASEBOT_ACCOUNT_HOST_ALLOWLIST", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
+)
 
 # --- Rollout gates (rollout/gates.py): thresholds and the minimum sample a gate needs ---
 LEASEBOT_ROLLOUT_GATE_WINDOW_HOURS = env.int("LEASEBOT_ROLLOUT_GATE_WINDOW_HOURS", default=24)

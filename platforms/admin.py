@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -17,10 +19,31 @@ from guardian.admin import GuardedModelAdminMixin
 
 from leasebot.core.services import audit_record
 from platforms import services
-from platforms.forms import PlatformAccountForm
+from platforms.forms import POLICY_FIELDS, REASON_REQUIRED, BotSettingsForm, PlatformAccountForm, PolicyReasonForm
 from platforms.models import BotSettings, BrowserSession, Platform, PlatformAccount
 
-POLICY_FIELDS = ("is_active", "send_mode", "is_canary")
+
+def _reason(request: HttpRequest) -> str:
+    return str(request.POST.get("reason", "")).strip()[:300]
+
+
+def _reason_formset(
+    request: HttpRequest, formset_class: type[forms.BaseModelFormSet], policy_fields: tuple[str, ...] = POLICY_FIELDS
+) -> Any:
+    """Return a list-editing formset that refuses policy changes without a reason.
+
+    The changelist's own form has one ``reason`` box (``change_list.html`` of these models);
+    a save that switches something or changes a send mode without it is refused whole.
+    """
+
+    class ReasonRequiredFormSet(formset_class):  # type: ignore[valid-type,misc]
+        def clean(self) -> None:
+            super().clean()
+            changed = any(set(policy_fields) & set(form.changed_data) for form in self.forms)
+            if changed and not _reason(request):
+                raise ValidationError(REASON_REQUIRED)
+
+    return ReasonRequiredFormSet
 
 
 def _confirm(
@@ -51,6 +74,11 @@ class PlatformAdmin(admin.ModelAdmin):
     list_editable = ("is_active",)
     readonly_fields = ("slug",)
     actions = ("switch_off", "switch_on")
+    form = PolicyReasonForm
+    fields = ("name", "slug", "is_active", "default_base_url", "reason")
+
+    def get_changelist_formset(self, request: HttpRequest, **kwargs: Any) -> Any:
+        return _reason_formset(request, super().get_changelist_formset(request, **kwargs))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # The five platforms are seeded; slugs are fixed.
@@ -61,11 +89,11 @@ class PlatformAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Platform, form: Any, change: bool) -> None:
         if change and "is_active" in form.changed_data:
             services.platform_set_active(
-                platform_id=obj.pk, is_active=obj.is_active, actor=request.user, reason="admin"
+                platform_id=obj.pk, is_active=obj.is_active, actor=request.user, reason=_reason(request)
             )
             form.changed_data.remove("is_active")
         if form.changed_data:
-            obj.save(update_fields=[f for f in form.changed_data if f != "is_active"])
+            obj.save(update_fields=[f for f in form.changed_data if f not in {"is_active", "reason"}])
 
     @admin.action(description="Switch selected platforms off", permissions=["change"])
     def switch_off(self, request: HttpRequest, queryset: QuerySet[Platform]) -> HttpResponse | None:
@@ -129,6 +157,9 @@ class PlatformAccountAdmin(GuardedModelAdminMixin, admin.ModelAdmin):  # type: i
     )
     actions = ("switch_off", "switch_on", "set_draft_only", "set_auto_send", "follow_global_mode")
 
+    def get_changelist_formset(self, request: HttpRequest, **kwargs: Any) -> Any:
+        return _reason_formset(request, super().get_changelist_formset(request, **kwargs))
+
     def save_model(self, request: HttpRequest, obj: PlatformAccount, form: Any, change: bool) -> None:
         if not change:
             obj.save()
@@ -142,11 +173,11 @@ class PlatformAccountAdmin(GuardedModelAdminMixin, admin.ModelAdmin):  # type: i
             )
             return
         policy = {f: form.cleaned_data[f] for f in POLICY_FIELDS if f in form.changed_data}
-        other = [f for f in form.changed_data if f not in POLICY_FIELDS]
+        other = [f for f in form.changed_data if f not in (*POLICY_FIELDS, "reason")]
         if other:
             obj.save(update_fields=[*other, "updated_at"])
         if policy:
-            services.account_update_policy(account_id=obj.pk, actor=request.user, reason="admin", **policy)
+            services.account_update_policy(account_id=obj.pk, actor=request.user, reason=_reason(request), **policy)
 
     def _bulk(
         self, request: HttpRequest, queryset: QuerySet[PlatformAccount], title: str, action: str, **change: Any
@@ -191,13 +222,22 @@ class BotSettingsAdmin(admin.ModelAdmin):
     list_display = ("__str__", "default_send_mode", "rollout_stage", "canary_share_percent", "updated_at")
     list_editable = ("default_send_mode",)
     list_display_links = ("__str__",)
+    # Only `manage.py rollout promote` / `rollback` move the stage (gates, stage history, audit).
+    readonly_fields = ("rollout_stage",)
+    form = BotSettingsForm
     fields = (
         "default_send_mode",
         "rollout_stage",
         "canary_share_percent",
         "max_auto_send_age_minutes",
         "allowlist_only",
+        "reason",
     )
+
+    def get_changelist_formset(self, request: HttpRequest, **kwargs: Any) -> Any:
+        return _reason_formset(
+            request, super().get_changelist_formset(request, **kwargs), BotSettingsForm.policy_fields
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not BotSettings.objects.exists()
@@ -209,9 +249,9 @@ class BotSettingsAdmin(admin.ModelAdmin):
         if not change:
             obj.save()
             return
-        changed = {f: form.cleaned_data[f] for f in form.changed_data if f in self.fields}
+        changed = {f: form.cleaned_data[f] for f in form.changed_data if f in BotSettingsForm.policy_fields}
         if changed:
-            services.settings_update(actor=request.user, reason="admin", **changed)
+            services.settings_update(actor=request.user, reason=_reason(request), **changed)
 
 
 @admin.register(BrowserSession)

@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.core.exceptions import ValidationError
 
 from platforms.models import PlatformAccount
 
+POLICY_FIELDS = ("is_active", "send_mode", "is_canary")
+REASON_REQUIRED = "Give a reason for switching or changing the send mode (it goes into the audit log)."
 
-class PlatformAccountForm(forms.ModelForm):
+
+class PolicyReasonForm(forms.ModelForm):
+    """A change form that asks why when a switch or a send mode changes."""
+
+    policy_fields: tuple[str, ...] = POLICY_FIELDS
+
+    reason = forms.CharField(
+        required=False, max_length=300, help_text="Required when a switch or the send mode changes; audited."
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        changed = set(self.policy_fields) & set(self.changed_data)
+        if self.instance.pk and changed and not str(data.get("reason", "")).strip():
+            raise ValidationError({"reason": REASON_REQUIRED})
+        return data
+
+
+class BotSettingsForm(PolicyReasonForm):
+    """The global settings: a new default send mode needs a reason too."""
+
+    policy_fields = ("default_send_mode", "canary_share_percent", "max_auto_send_age_minutes", "allowlist_only")
+
+
+class PlatformAccountForm(PolicyReasonForm):
     """The account form; model validators refuse a plain password without echoing it."""
 
     class Meta:
@@ -24,10 +53,20 @@ class PlatformAccountForm(forms.ModelForm):
             "base_url",
             "time_zone",
             "is_canary",
+            "reason",
         )
         widgets = {
             # A reference is not a secret, but never pre-fill what someone may have mistyped.
-            "credential_ref": forms.TextInput(attrs={"autocomplete": "off", "placeholder": "env:SPAREROOM_PASSWORD"}),
-            "mailbox_ref": forms.TextInput(attrs={"autocomplete": "off", "placeholder": "env:FF_MAILBOX_URL"}),
+            "credential_ref": forms.TextInput(
+                attrs={"autocomplete": "off", "placeholder": "env:LEASEBOT_CRED_SPAREROOM"}
+            ),
+            "mailbox_ref": forms.TextInput(
+                attrs={"autocomplete": "off", "placeholder": "env:LEASEBOT_CRED_FF_MAILBOX"}
+            ),
             "time_zone": forms.TextInput(attrs={"placeholder": "America/Los_Angeles"}),
+        }
+        help_texts = {
+            "credential_ref": "A reference, never the password: env:NAME (NAME starting with an allowed prefix, "
+            "LEASEBOT_CRED_ in production) or file:/path inside the secrets directory (LEASEBOT_SECRETS_DIR).",
+            "base_url": "Empty: the platform's default. Only the platform's own hosts (or the configured allow-list).",
         }

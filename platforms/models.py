@@ -12,6 +12,7 @@ from leasebot.core.exceptions import ValidationFailed
 from leasebot.core.validators import validate_timezone
 from platforms.choices import CircuitState, LoginMethod, PlatformSlug, RolloutStage, SendMode
 from platforms.credentials import REFERENCE_PATTERN, validate_credential_ref
+from platforms.hosts import base_url_refusal
 
 
 class Platform(models.Model):
@@ -29,6 +30,11 @@ class Platform(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        refusal = base_url_refusal(self.slug, self.default_base_url)
+        if refusal is not None:
+            raise ValidationError({"default_base_url": f"This URL is not allowed: {refusal}."})
 
 
 class PlatformAccount(models.Model):
@@ -115,6 +121,14 @@ class PlatformAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform.slug}/{self.label}"
+
+    def clean(self) -> None:
+        """Refuse a base URL outside the platform's hosts (a worker types the password there)."""
+        if self.platform_id is None:
+            return
+        refusal = base_url_refusal(self.platform.slug, self.base_url)
+        if refusal is not None:
+            raise ValidationError({"base_url": f"This URL is not allowed: {refusal}."})
 
     @property
     def effective_base_url(self) -> str:

@@ -5,11 +5,19 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from platforms.connectors.base import AccountConfig
+from platforms.hosts import BaseUrlRefused, base_url_refusal
 from platforms.models import PlatformAccount
 
 
 def account_config(account: PlatformAccount) -> AccountConfig:
-    """Return the frozen view of an account that a connector works from (references unresolved)."""
+    """Return the frozen view of an account that a connector works from (references unresolved).
+
+    A base URL outside the platform's hosts (a row saved before the rule, or written around
+    the admin) is refused here, before any browser opens it.
+    """
+    refusal = base_url_refusal(account.platform.slug, account.effective_base_url)
+    if refusal is not None:
+        raise BaseUrlRefused(f"account {account.pk}: {refusal}", account=account.pk)
     return AccountConfig(
         account_id=account.pk,
         platform=account.platform.slug,

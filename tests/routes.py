@@ -94,7 +94,7 @@ API: list[Route] = [
     _route("get", "/api/v1/platform-accounts/{account}/", None, SCOPED_READ),
     _route("patch", "/api/v1/platform-accounts/{account}/", {"is_canary": False}, ADMIN_OBJ, ""),
     _route("get", "/api/v1/settings/", None, ALL_READ, ""),
-    _route("patch", "/api/v1/settings/", {"rollout_stage": "shadow"}, ADMIN_ONLY, ""),
+    _route("patch", "/api/v1/settings/", {"canary_share_percent": 0}, ADMIN_ONLY, ""),
     _route("get", "/api/v1/health/platforms/", None, ALL_READ, ""),
     _route("get", "/api/v1/health/queues/", None, ALL_READ, ""),
     _route(

@@ -22,6 +22,7 @@ from inbox import holds, services
 from inbox.choices import OutboundStatus, ReasonCode
 from inbox.holds import HoldReason
 from inbox.models import OutboundMessage
+from leasebot.core.fields import ReplyTextField, StrictCharField
 from platforms.api.params import choices_param, int_param, text_param
 from platforms.api.permissions import ReadAnyWriteReviewer, scope_to_accounts
 
@@ -109,21 +110,21 @@ class OutboundSerializer(serializers.ModelSerializer[OutboundMessage]):
 
 
 class OutboundEditSerializer(serializers.Serializer[Any]):
-    body = serializers.CharField(max_length=4000, allow_blank=False, trim_whitespace=True)
+    body = ReplyTextField(max_length=4000, allow_blank=False, trim_whitespace=True)
 
 
 class OutboundApproveSerializer(serializers.Serializer[Any]):
     """Approve as is, or with a last edit of the text."""
 
-    body = serializers.CharField(max_length=4000, required=False, allow_blank=False, trim_whitespace=True)
+    body = ReplyTextField(max_length=4000, required=False, allow_blank=False, trim_whitespace=True)
 
 
 class OutboundResolveSerializer(serializers.Serializer[Any]):
     """A person's decision on an unknown outcome: it was sent (optionally: this message) or send it now."""
 
     sent = serializers.BooleanField()
-    message_ref = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    message_ref = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+    reason = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict) and "sent" in data and not isinstance(data["sent"], bool):
@@ -132,7 +133,7 @@ class OutboundResolveSerializer(serializers.Serializer[Any]):
 
 
 class OutboundRejectSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=500, allow_blank=False, trim_whitespace=True)
+    reason = StrictCharField(max_length=500, allow_blank=False, trim_whitespace=True)
 
 
 class GuardrailErrorSerializer(serializers.Serializer[Any]):

@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from inbox.api.outbox import OutboundSerializer
 from inbox.models import CannedReply, Conversation, ConversationNote, Decision, Message, Showing
+from leasebot.core.fields import ReplyTextField, StrictCharField
 
 
 class MessageSerializer(serializers.ModelSerializer[Message]):
@@ -62,12 +63,13 @@ class ShowingSerializer(serializers.ModelSerializer[Showing]):
 
 class NoteSerializer(serializers.ModelSerializer[ConversationNote]):
     author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # A note is read by agents only: any text, but a JSON string.
+    body = StrictCharField(max_length=4000, trim_whitespace=True)
 
     class Meta:
         model = ConversationNote
         fields = ("id", "author", "body", "created_at")
         read_only_fields = ("id", "author", "created_at")
-        extra_kwargs = {"body": {"max_length": 4000, "trim_whitespace": True}}
 
 
 class ConversationListSerializer(serializers.ModelSerializer[Conversation]):
@@ -170,7 +172,7 @@ class ConversationDetailSerializer(ConversationListSerializer):
 
 
 class ReplySerializer(serializers.Serializer[Any]):
-    body = serializers.CharField(max_length=4000, allow_blank=False, trim_whitespace=True)
+    body = ReplyTextField(max_length=4000, allow_blank=False, trim_whitespace=True)
 
 
 class AssignSerializer(serializers.Serializer[Any]):
@@ -187,7 +189,7 @@ class AgentSerializer(serializers.Serializer[Any]):
 class GuardrailCheckSerializer(serializers.Serializer[Any]):
     """A text to check; ``conversation`` lets the prompt-injection rule compare with the renter's last message."""
 
-    text = serializers.CharField(max_length=4000, allow_blank=True, trim_whitespace=False)
+    text = StrictCharField(max_length=4000, allow_blank=True, trim_whitespace=False)
     conversation = serializers.IntegerField(required=False, min_value=1)
 
 
@@ -212,15 +214,15 @@ class CannedReplySerializer(serializers.ModelSerializer[CannedReply]):
 
 
 class CannedReplyWriteSerializer(serializers.Serializer[Any]):
-    title = serializers.CharField(max_length=120)
-    body = serializers.CharField(max_length=4000)
+    title = StrictCharField(max_length=120)
+    body = ReplyTextField(max_length=4000)
     account = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     is_active = serializers.BooleanField(required=False)
 
 
 class CannedReplyPatchSerializer(serializers.Serializer[Any]):
-    title = serializers.CharField(max_length=120, required=False)
-    body = serializers.CharField(max_length=4000, required=False)
+    title = StrictCharField(max_length=120, required=False)
+    body = ReplyTextField(max_length=4000, required=False)
     is_active = serializers.BooleanField(required=False)
 
 

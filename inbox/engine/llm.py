@@ -144,7 +144,7 @@ class LLMConfig:
         ref = settings.LEASEBOT_LLM_API_KEY_REF
         if ref:
             try:
-                api_key = resolve_credential(ref)
+                api_key = resolve_credential(ref, account=False)  # The deployment's own setting.
             except CredentialUnavailable:
                 api_key = ""
         return cls(

@@ -28,6 +28,7 @@ from inbox.services.escalation import conversation_escalate
 from leasebot.core import metrics
 from leasebot.core.exceptions import Conflict, NotAllowed, ValidationFailed
 from leasebot.core.services import audit_record
+from leasebot.core.text import strip_unsafe, unsafe_characters
 from platforms.connectors.base import Receipt
 from platforms.models import BotSettings
 from platforms.policies import account_may_run, resolve_send_mode
@@ -50,8 +51,22 @@ def guardrail_reasons(body: str, *, inbound_text: str = "") -> list[HoldReason]:
     return [HoldReason.of(ReasonCode.GUARDRAIL, flag.reason, category=flag.category) for flag in result.flags]
 
 
-def _clean_body(body: str) -> str:
-    text = (body or "").strip()
+def _clean_body(body: str, *, by_person: bool = True) -> str:
+    """Return the text to store; refuse an empty, long or (a person's) unsafe text.
+
+    A person's text with a bidi override or a control character is refused with their
+    names; the bot's text (templates filled with renter-supplied values, or the LLM's) is
+    cleaned instead, so the bot never emits them (``leasebot.core.text``).
+    """
+    if not isinstance(body, str):
+        raise ValidationFailed("the message body must be a string", field="body")
+    if by_person:
+        unsafe = unsafe_characters(body)
+        if unsafe:
+            raise ValidationFailed(
+                f"the message body contains characters a reply may not carry: {', '.join(unsafe)}", field="body"
+            )
+    text = strip_unsafe(body).strip()
     if not text:
         raise ValidationFailed("the message body is empty", field="body")
     if len(text) > MAX_BODY:
@@ -98,7 +113,7 @@ def outbound_create(
     existing = OutboundMessage.objects.filter(dispatch_key=dispatch_key).first()
     if existing is not None:
         return existing
-    text = _clean_body(body)
+    text = _clean_body(body, by_person=source != Source.BOT)
     reasons = list(hold_reasons)
     reasons += guardrail_reasons(text, inbound_text=in_reply_to.body if in_reply_to is not None else "")
     account_id = conversation.account_id
@@ -204,7 +219,8 @@ def outbound_approve(*, outbound_id: int, actor: Actor, body: str | None = None)
     person's decision, so the send-mode and stage caps (which limit the bot) do not apply.
     """
     row = _locked_reviewable(outbound_id)
-    text = _clean_body(body if body is not None else row.body)
+    # Approved as is, the stored text is cleaned rather than refused (it may predate the check).
+    text = _clean_body(body) if body is not None else _clean_body(row.body, by_person=False)
     inbound = row.in_reply_to.body if row.in_reply_to is not None else ""
     flags = guardrail_reasons(text, inbound_text=inbound)
     if flags:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from inbox.engine.base import ResolvedTemplate
@@ -50,7 +51,11 @@ def reply_template_save(*, template: ReplyTemplate, actor: Any = None) -> ReplyT
 
 
 def template_preview(*, template: ReplyTemplate | ResolvedTemplate, sample: dict[str, str] | None = None) -> str:
-    """Return a template rendered with sample values (for the admin's preview)."""
+    """Return a template rendered with sample values (for the admin's preview).
+
+    The admin shows the preview beside a refused edit too, so an invalid body previews as
+    the reason it was refused instead of failing the page.
+    """
     values = {
         "renter_name": "Alex Doe",
         "first_name": "Alex",
@@ -71,5 +76,8 @@ def template_preview(*, template: ReplyTemplate | ResolvedTemplate, sample: dict
         "pets_mentioned": "a cat",
         **(sample or {}),
     }
-    text, _missing = render_template(template.body, values)
+    try:
+        text, _missing = render_template(template.body, values)
+    except ValidationError as exc:
+        return "No preview: " + " ".join(exc.messages)
     return text

@@ -4,12 +4,21 @@ Django's login views have no throttle and DRF's throttles never see them. Failed
 are counted in Redis per client address and per user name over a window; once either
 count reaches its limit, further login POSTs get HTTP 429 with Retry-After (even with the
 right password) until the window passes. A successful login clears the user's count.
+
+The user name is counted in the form Django authenticates: its login form reads the name
+in NFKC, so a full-width spelling of "alice" logs in as alice and must count as alice
+(``user_key``). The address is the client's: ``REMOTE_ADDR``, or behind
+``LEASEBOT_TRUSTED_PROXY_COUNT`` proxies the entry those proxies appended to
+``X-Forwarded-For`` (``client_address``); otherwise every client behind a proxy shared one
+count and one lockout.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -30,18 +39,39 @@ def _client() -> redis.Redis:
     return redis_client()
 
 
+def user_key(username: str) -> str:
+    """Return the form of a user name the throttle counts: NFKC (as Django's login form), casefolded."""
+    return unicodedata.normalize("NFKC", username).casefold().strip()
+
+
+def client_address(request: HttpRequest) -> str:
+    """Return the client's address, trusting ``X-Forwarded-For`` only as far as the configured proxies.
+
+    With N trusted proxies in front, each appends the address it saw, so the client is the
+    N-th entry from the right of (forwarded addresses + ``REMOTE_ADDR``); entries further
+    left were written by the client and prove nothing. A short or garbled header falls back
+    to the nearest address we can trust.
+    """
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    trusted = settings.LEASEBOT_TRUSTED_PROXY_COUNT
+    if trusted <= 0:
+        return remote
+    forwarded = [part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
+    chain = [*[part for part in forwarded if part], remote]
+    candidate = chain[-(trusted + 1)] if len(chain) > trusted else chain[0]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
+
+
 def _limited_keys(request: HttpRequest | None, username: str) -> list[tuple[str, int]]:
     """Return the counters a login touches, each with its limit."""
     keys = []
     if request is not None:
-        keys.append(
-            (
-                f"leasebot:login-fail:ip:{request.META.get('REMOTE_ADDR', '')}",
-                settings.LEASEBOT_LOGIN_MAX_FAILURES_PER_IP,
-            )
-        )
+        keys.append((f"leasebot:login-fail:ip:{client_address(request)}", settings.LEASEBOT_LOGIN_MAX_FAILURES_PER_IP))
     if username:
-        digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+        digest = hashlib.sha256(user_key(username).encode()).hexdigest()[:32]
         # Hashed: no user names in Redis.
         keys.append((f"leasebot:login-fail:user:{digest}", settings.LEASEBOT_LOGIN_MAX_FAILURES_PER_USER))
     return keys

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from platforms.choices import RolloutStage, SendMode
+from platforms.choices import SendMode
 from platforms.models import BotSettings, Platform, PlatformAccount
 
 # The global default reads "(global)" in its labels: a distinct choice set for the schema,
@@ -89,17 +89,25 @@ class BotSettingsSerializer(serializers.ModelSerializer[BotSettings]):
         read_only_fields = fields
 
 
+ROLLOUT_STAGE_READ_ONLY = (
+    "the rollout stage changes only through `manage.py rollout promote` and `rollout rollback` "
+    "(gates, stage history, audit)"
+)
+
+
 class BotSettingsUpdateSerializer(serializers.Serializer[Any]):
     """What an admin may change globally; every changed field writes one audit row."""
 
     default_send_mode = serializers.ChoiceField(choices=GLOBAL_SEND_MODE_CHOICES, required=False)
-    rollout_stage = serializers.ChoiceField(choices=RolloutStage.choices, required=False)
     canary_share_percent = serializers.IntegerField(min_value=0, max_value=100, required=False)
     max_auto_send_age_minutes = serializers.IntegerField(min_value=0, max_value=60 * 24 * 30, required=False)
     allowlist_only = serializers.BooleanField(required=False)
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(self.initial_data, dict) and "rollout_stage" in self.initial_data:
+            # Only promote and rollback move the stage: they check the gates and keep its history.
+            raise serializers.ValidationError({"rollout_stage": [ROLLOUT_STAGE_READ_ONLY]})
         if not set(attrs) - {"reason"}:
             raise serializers.ValidationError({"non_field_errors": ["send at least one setting to change"]})
         return attrs

@@ -59,7 +59,12 @@ class ControlAPI:
     def _profile(self, account: Account) -> dict[str, Any]:
         return {**account.profile.as_dict(), "declared": self._site(account).as_dict()}
 
-    def _describe(self, account: Account) -> dict[str, Any]:
+    def _describe(self, account: Account, *, created: bool = False) -> dict[str, Any]:
+        """Describe an account; its mailbox login only in the answer that created it.
+
+        Whoever creates an account knows its password anyway; a later lookup by name must not
+        hand the mailbox's password to anyone who can reach the control API.
+        """
         data: dict[str, Any] = {
             "platform": account.platform,
             "username": account.username,
@@ -68,7 +73,7 @@ class ControlAPI:
             "base_url": f"{self.root_url()}/{account.platform}",
             **account.stats(),
         }
-        if account.mailbox_user:
+        if account.mailbox_user and created:
             data["mailbox_url"] = self.imap_url(account.mailbox_user, account.mailbox_password)
         return data
 
@@ -100,7 +105,7 @@ class ControlAPI:
             str(payload.get("display_name", "")),
             time_zone=str(payload.get("time_zone") or ""),
         )
-        return self._describe(account)
+        return self._describe(account, created=True)
 
     def post_time_zone(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Set the zone the account's pages print local times in: ``{"time_zone": "Europe/London"}`` ("": the site's)."""

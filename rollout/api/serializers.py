@@ -11,6 +11,10 @@ from rest_framework import serializers
 from rollout.reports import GROUPS
 
 MAX_WINDOW_DAYS = 366
+# The dates a window may name: wide enough for any real question, narrow enough that adding a
+# day or a window's length never leaves the calendar (``until=9999-12-31`` used to be a 500).
+EARLIEST = date(1970, 1, 1)
+LATEST = date(2999, 12, 31)
 
 
 def _as_aware(value: datetime | date, *, end_of_day: bool = False) -> datetime:
@@ -23,17 +27,21 @@ def _as_aware(value: datetime | date, *, end_of_day: bool = False) -> datetime:
 class _FlexibleDateTime(serializers.Field):
     """Accept an ISO 8601 date (a whole day) or date-time (naive ones are read as UTC)."""
 
-    default_error_messages = {"invalid": "use an ISO 8601 date (2025-01-31) or date-time (2025-01-31T12:00:00Z)"}
+    default_error_messages = {
+        "invalid": "use an ISO 8601 date (2025-01-31) or date-time (2025-01-31T12:00:00Z)",
+        "out_of_range": f"use a date between {EARLIEST.isoformat()} and {LATEST.isoformat()}",
+    }
 
     def to_internal_value(self, data: Any) -> datetime | date:
         text = str(data).strip()
         try:
-            if len(text) == 10:
-                return date.fromisoformat(text)
-            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             self.fail("invalid")
-        raise AssertionError("unreachable")  # pragma: no cover - fail() raises.
+        day = value.date() if isinstance(value, datetime) else value
+        if not EARLIEST <= day <= LATEST:
+            self.fail("out_of_range")
+        return value
 
     def to_representation(self, value: Any) -> str:
         return value.isoformat()

@@ -80,6 +80,7 @@ def _changelist_post(client: Client, account: PlatformAccount, **fields: object)
         "form-MAX_NUM_FORMS": "1000",
         "form-0-id": str(account.pk),
         "_save": "Save",
+        "reason": "list edit in a test",  # Required for a policy change (tests/security/test_admin_policy_reasons.py).
         "form-0-is_active": "on" if fields.get("is_active", account.is_active) else "",
         "form-0-send_mode": fields.get("send_mode", account.send_mode),
         "form-0-is_canary": "on" if fields.get("is_canary", account.is_canary) else "",

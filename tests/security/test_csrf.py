@@ -56,7 +56,7 @@ def test_token_auth_scripts_need_no_csrf(world: World) -> None:
     token = Token.objects.create(user=world.users["admin"])
     client = APIClient(enforce_csrf_checks=True)
     response = client.patch(
-        "/api/v1/settings/", {"rollout_stage": "shadow"}, format="json", HTTP_AUTHORIZATION=f"Token {token.key}"
+        "/api/v1/settings/", {"canary_share_percent": 0}, format="json", HTTP_AUTHORIZATION=f"Token {token.key}"
     )
     assert response.status_code == 200
 

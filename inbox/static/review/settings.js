@@ -21,11 +21,9 @@
 
   function renderGlobal(s) {
     const mode = $("s-send-mode");
-    const stage = $("s-stage");
     mode.value = s.default_send_mode;
-    stage.value = s.rollout_stage;
     mode.dataset.current = s.default_send_mode;
-    stage.dataset.current = s.rollout_stage;
+    $("s-stage").textContent = s.rollout_stage;
     $("s-global").hidden = false;
   }
 
@@ -91,10 +89,6 @@
   $("s-send-mode").addEventListener("change", (ev) => {
     const sel = ev.target;
     change("Default send mode", "Accounts without their own mode will now use: " + sel.selectedOptions[0].textContent + ".", "settings/", { default_send_mode: sel.value }, () => { sel.value = sel.dataset.current; });
-  });
-  $("s-stage").addEventListener("change", (ev) => {
-    const sel = ev.target;
-    change("Rollout stage", "The rollout stage becomes: " + sel.selectedOptions[0].textContent + ".", "settings/", { rollout_stage: sel.value }, () => { sel.value = sel.dataset.current; });
   });
   LB.ready.then(() => load());
 })();

@@ -149,7 +149,12 @@ class Command(BaseCommand):
             )
             schedule = str(Path(settings.BASE_DIR) / "var" / "celerybeat-schedule")
             self._start("beat", [*celery, "beat", "-l", "WARNING", "-s", schedule], env)
+            flower_password = ""
             if not opts["no_flower"]:
+                # Flower shows task arguments and can revoke tasks: a login even on loopback, a new
+                # password every run, passed by environment (never on a command line `ps` shows).
+                flower_password = "f" + secrets.token_urlsafe(12)
+                flower_env = {**env, "FLOWER_BASIC_AUTH": f"flower:{flower_password}"}
                 flower = [
                     *celery,
                     "flower",
@@ -157,9 +162,9 @@ class Command(BaseCommand):
                     "--address=127.0.0.1",
                     "--logging=warning",
                 ]
-                self._start("flower", flower, env)
+                self._start("flower", flower, flower_env)
             _wait_port(opts["web_port"])
-            self._banner(opts, web_password)
+            self._banner(opts, web_password, flower_password)
             if opts["feed_every"] > 0:
                 threading.Thread(target=self._feed, args=(sandbox_url, opts["feed_every"]), daemon=True).start()
             last_status = 0.0
@@ -208,7 +213,7 @@ class Command(BaseCommand):
             self.stdout.write(f"\033[{color}m{name:>14}\033[0m | {line}")
             self.stdout.flush()
 
-    def _banner(self, opts: dict[str, Any], password: str) -> None:
+    def _banner(self, opts: dict[str, Any], password: str, flower_password: str = "") -> None:
         port = opts["web_port"]
         lines = [
             f"review UI   http://127.0.0.1:{port}/review/   (agent: agent / {password})",
@@ -216,7 +221,7 @@ class Command(BaseCommand):
             f"API docs    http://127.0.0.1:{port}/api/docs/  metrics http://127.0.0.1:{port}/metrics",
         ]
         if not opts["no_flower"]:
-            lines.append(f"Flower      http://127.0.0.1:{opts['flower_port']}/")
+            lines.append(f"Flower      http://127.0.0.1:{opts['flower_port']}/   (flower / {flower_password})")
         lines.append(
             "Demo inquiries arrive on the sandbox replicas; the bot ingests, decides and replies. Ctrl-C stops."
         )

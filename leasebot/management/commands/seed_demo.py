@@ -215,7 +215,9 @@ class Command(BaseCommand):
                 "time_zone": zone,
             }
             if answer.get("mailbox_url"):
+                # Only a creation answers with it; a re-seed keeps what our environment holds.
                 os.environ["SANDBOX_FURNISHEDFINDER_MAILBOX"] = answer["mailbox_url"]
+            if slug == PlatformSlug.FURNISHEDFINDER:
                 fields.update(
                     login_method="email_code", mailbox_ref="env:SANDBOX_FURNISHEDFINDER_MAILBOX", credential_ref=""
                 )
