@@ -381,6 +381,14 @@ LEASEBOT_GATE_MIN_DRAFTS = env.int("LEASEBOT_GATE_MIN_DRAFTS", default=20)
 LEASEBOT_GATE_MIN_REVIEWED = env.int("LEASEBOT_GATE_MIN_REVIEWED", default=20)
 # Renters' personal data is erased this many days after a conversation's last message (0: keep).
 LEASEBOT_RENTER_DATA_RETENTION_DAYS = env.int("LEASEBOT_RENTER_DATA_RETENTION_DAYS", default=365)
+# The key of the suppression list's keyed hashes (opted-out and erased renters, the allow-list):
+# required in production and never the same as SECRET_KEY, so rotating one never forgets the
+# other. Old keys stay in the fallbacks while hashes made with them must still match.
+if IS_PRODUCTION:
+    LEASEBOT_SUPPRESSION_KEY = env.str("LEASEBOT_SUPPRESSION_KEY")  # Required: ImproperlyConfigured when missing.
+else:
+    LEASEBOT_SUPPRESSION_KEY = env.str("LEASEBOT_SUPPRESSION_KEY", default="local-development-only-suppression-key")
+LEASEBOT_SUPPRESSION_KEY_FALLBACKS = env.list("LEASEBOT_SUPPRESSION_KEY_FALLBACKS", default=[])
 # Browser sessions (cookies: credentials) between jobs: "database" (sealed with Fernet under a key
 # derived from LEASEBOT_SESSION_KEY, shared by every worker machine) or "files" (one machine,
 # under LEASEBOT_STATE_DIR). The key is required in production; rotate by moving the old one
@@ -393,14 +401,8 @@ if IS_PRODUCTION:
 else:
     LEASEBOT_SESSION_KEY = env.str("LEASEBOT_SESSION_KEY", default="local-development-only-session-key")
 LEASEBOT_SESSION_KEY_FALLBACKS = env.list("LEASEBOT_SESSION_KEY_FALLBACKS", default=[])
-# The key of the suppression list's keyed hashes (opted-out and erased renters, the allow-list):
-# required in production and never the same as SECRET_KEY, so rotating one never forgets the
-# other. Old keys stay in the fallbacks while hashes made with them must still match.
-if IS_PRODUCTION:
-    LEASEBOT_SUPPRESSION_KEY = env.str("LEASEBOT_SUPPRESSION_KEY")  # Required: ImproperlyConfigured when missing.
-else:
-    LEASEBOT_SUPPRESSION_KEY = env.str("LEASEBOT_SUPPRESSION_KEY", default="local-development-only-suppression-key")
-LEASEBOT_SUPPRESSION_KEY_FALLBACKS = env.list("LEASEBOT_SUPPRESSION_KEY_FALLBACKS", default=[])
+if IS_PRODUCTION and len(LEASEBOT_SESSION_KEY.strip()) < 32:
+    raise ImproperlyConfigured("LEASEBOT_SESSION_KEY must be set to a random value of at least 32 characters.")
 
 # --- The leasing conversation ---
 # Hours of silence before each follow-up stage (after our last reply or the previous follow-up).

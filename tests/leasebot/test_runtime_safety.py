@@ -66,11 +66,30 @@ def test_production_without_a_suppression_key_refuses() -> None:
     assert "LEASEBOT_SUPPRESSION_KEY" in result.stderr
 
 
+def test_production_without_a_session_key_refuses() -> None:
+    # given: production settings complete but for the key browser sessions are sealed with
+    env = _env(
+        DJANGO_ENV="production",
+        SECRET_KEY="x" * 50,
+        LEASEBOT_SUPPRESSION_KEY="s" * 50,
+        ALLOWED_HOSTS="example.com",
+        LEASEBOT_RUNTIME="playwright",
+    )
+    result = _run(["-c", "import django; django.setup()"], env)
+    assert result.returncode != 0
+    assert "LEASEBOT_SESSION_KEY" in result.stderr
+    # ... and an empty one (compose passes ${LEASEBOT_SESSION_KEY:-}) is refused too
+    result = _run(["-c", "import django; django.setup()"], {**env, "LEASEBOT_SESSION_KEY": ""})
+    assert result.returncode != 0
+    assert "LEASEBOT_SESSION_KEY must be set" in result.stderr
+
+
 def test_production_with_playwright_starts() -> None:
     env = _env(
         DJANGO_ENV="production",
         SECRET_KEY="x" * 50,
         LEASEBOT_SUPPRESSION_KEY="s" * 50,
+        LEASEBOT_SESSION_KEY="k" * 50,
         ALLOWED_HOSTS="example.com",
         LEASEBOT_RUNTIME="playwright",
     )
@@ -88,6 +107,7 @@ def test_check_deploy_is_clean_with_production_settings() -> None:
         DJANGO_ENV="production",
         SECRET_KEY=key,
         LEASEBOT_SUPPRESSION_KEY=key[::-1],
+        LEASEBOT_SESSION_KEY=key.upper(),
         ALLOWED_HOSTS="example.com",
         LEASEBOT_RUNTIME="playwright",
     )
