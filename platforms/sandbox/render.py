@@ -128,6 +128,40 @@ TRAITS: dict[str, Trait] = {
             "(unquoted keys, single quotes, trailing commas) or Laravel's JSON.parse('...').",
             {"style": Knob("literal", ("literal", "laravel_js"))},
         ),
+        # --- page behaviour: paging, session life, slow and partial loads (see docs/platforms.md) ---
+        Trait(
+            "thread_paging",
+            'A thread shows only its latest messages; older ones come behind a "Load earlier messages" '
+            "button or a sentinel that loads on scroll (a script fetches the thread page's older part), "
+            "or on the thread's next page (a link).",
+            {
+                "latest": Knob(10, kind=int, minimum=1),
+                "style": Knob("button", ("button", "scroll", "page_link")),
+            },
+        ),
+        Trait(
+            "session_lifetime",
+            "The site drops a session after this many requests made with it, or this many seconds after "
+            "login (0: no such limit); the next page goes to the login page, a script's fetch gets HTTP 401.",
+            {
+                "requests": Knob(0, kind=int, minimum=0),
+                "seconds": Knob(0.0, kind=float, minimum=0.0),
+            },
+        ),
+        Trait(
+            "slow_responses",
+            "Every response waits a seeded pseudo-random delay of up to max_ms milliseconds first.",
+            {"max_ms": Knob(150, kind=int, minimum=0)},
+        ),
+        Trait(
+            "deferred_list",
+            "A thread's message list is only partly in the HTML: a script adds the rest after ms "
+            "milliseconds, the list marked aria-busy (with a loading indicator) until it has.",
+            {
+                "shown": Knob(1, kind=int, minimum=0),
+                "ms": Knob(300.0, kind=float, minimum=0.0),
+            },
+        ),
     )
 }
 

@@ -17,9 +17,10 @@ from datetime import datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
+from platforms.sandbox import behaviour
 from platforms.sandbox.render import Renderer, SiteRendering
 from platforms.sandbox.state import Account, SandboxState, Thread
-from platforms.sandbox.web import Request, Response, esc, page, redirect
+from platforms.sandbox.web import Request, Response, esc, json_response, page, redirect
 
 Handler = Callable[..., Response]
 
@@ -71,6 +72,7 @@ class Replica(abc.ABC):
     def handle(self, req: Request) -> Response:
         req.prefix = f"/{self.slug}"
         account = self.state.session_account(self.slug, req.cookies.get(self.session_cookie))
+        account = self.session_life(req, account)
         for candidate in self.routes:
             if candidate.method != req.method:
                 continue
@@ -83,7 +85,7 @@ class Replica(abc.ABC):
             if gated is not None:
                 return gated
             if candidate.auth and account is None:
-                return self.login_redirect(req)
+                return self.unauthenticated(req)
             return candidate.handler(req, account, **match.groupdict())
         self.state.count_request(self.slug, account, req.path)
         return self.not_found(req)
@@ -98,6 +100,7 @@ class Replica(abc.ABC):
         self.state.count_request(self.slug, account, req.path)
         if account is None:
             return None, None
+        self.slow_response(account)
         slow = self.state.take_fault(account, "slow")
         if slow is not None and slow.delay > 0:
             time.sleep(slow.delay)
@@ -112,6 +115,30 @@ class Replica(abc.ABC):
         if limited is not None:
             return self.rate_limited_page(limited.retry_after), account
         return None, account
+
+    # --- page behaviour traits (platforms/sandbox/behaviour.py) ---------------------------
+
+    def session_life(self, req: Request, account: Account | None) -> Account | None:
+        """Count a request made with a session; past its ``session_lifetime`` the session is gone (None)."""
+        if account is None:
+            return None
+        max_requests, max_seconds = behaviour.session_limits(account.profile)
+        token = req.cookies.get(self.session_cookie)
+        if not self.state.use_session(self.slug, token, max_requests=max_requests, max_seconds=max_seconds):
+            return None
+        return account
+
+    def unauthenticated(self, req: Request) -> Response:
+        """A page without a session goes to the login page; a script's fetch gets HTTP 401 (as Rails and Laravel answer XHR)."""
+        if req.headers.get("x-requested-with", "").lower() == "xmlhttprequest":
+            return json_response({"error": "Unauthenticated."}, 401)
+        return self.login_redirect(req)
+
+    def slow_response(self, account: Account) -> None:
+        """Wait the ``slow_responses`` delay for this request (seeded by the account's request count)."""
+        delay = behaviour.response_delay(account.profile, self.slug, account.requests)
+        if delay > 0:
+            time.sleep(delay)
 
     def login_redirect(self, req: Request) -> Response:
         return redirect(req.url(self.login_path, **{self.return_param: req.full_path}))

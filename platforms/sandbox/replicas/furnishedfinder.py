@@ -23,7 +23,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from platforms.sandbox import datefmt
+from platforms.sandbox import behaviour, datefmt
 from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
@@ -53,6 +53,12 @@ class FurnishedFinder(Replica):
             "preview": {},
             "delayed_visibility": {"seconds": (1.0, 3.0)},
             "date_formats": {},
+            # Page behaviour (platforms/sandbox/behaviour.py): Stream's message list (older messages
+            # on scroll, 25 a page; the list filled by script after load), session expiry, slow pages.
+            "thread_paging": {"latest": (25,), "style": ("scroll",)},
+            "session_lifetime": {"requests": (120, 200)},
+            "slow_responses": {"max_ms": (60, 150)},
+            "deferred_list": {"shown": (0,), "ms": (150.0, 400.0)},
         },
     )
 
@@ -251,7 +257,8 @@ class FurnishedFinder(Replica):
         drift = self.drift(account)
         shows = self.renderer(account)
         wraps = []
-        for m in thread.visible_messages(utcnow()):
+        window = behaviour.thread_window(account.profile, thread.visible_messages(utcnow()), req)
+        for m in window.messages:
             if shows.dates():
                 iso = datefmt.iso_z(m.sent_at)
                 stamp = f"<time datetime='{iso}' title='{iso}'>{datefmt.stream_message_time(m.sent_at, self.timezone)}</time>"
@@ -273,6 +280,10 @@ class FurnishedFinder(Replica):
                     f"<div class='message-content' style='white-space:pre-wrap'>{body}</div>"
                     f"<span class='m-time'>{stamp}</span></div>"
                 )
+        answer = behaviour.fragment(window, wraps)
+        if answer is not None:
+            return answer
+        wraps, paging = self.thread_paging(req, account, thread, window, wraps)
         history = (
             f"<div data-testid='chat-history'>{''.join(wraps)}</div>"
             if drift
@@ -281,13 +292,23 @@ class FurnishedFinder(Replica):
         content = (
             f"<div class='chat-header'><span class='tenant-name'>{esc(thread.renter_name)}</span> "
             f"<a class='property-link' href='{req.url(f'/property/{thread.listing_ref}')}'>{esc(thread.listing_title)}</a></div>"
-            f"{notice}{history}"
+            f"{notice}{history}{paging}"
             f"<form method='post' action='{req.url('/members/messages/send')}' id='replyForm'>{self.anti_forgery()}"
             f"<input type='hidden' name='ThreadId' value='{thread.id}'>"
             "<textarea id='NewReply' name='NewReply' rows='4' class='form-control'></textarea>"
             "<button type='submit' id='btnSend' class='btn btn-primary'>Send</button></form>"
         )
         return page(self.layout(req, f"Messages - {thread.renter_name}", content, logged_in=True))
+
+    def thread_paging(
+        self, req: Request, account: Account, thread: Thread, window: behaviour.Window, wraps: list[str]
+    ) -> tuple[list[str], str]:
+        """The history's messages with the scroll sentinel (Stream's message list loads older ones on
+        scroll) and deferred part, and what follows the history."""
+        control = behaviour.earlier_control(window)
+        listed = behaviour.deferred(account.profile, [control, *wraps] if control else wraps)
+        link = behaviour.earlier_link(window, req.url("/members/messages", threadId=thread.id, page=window.next_page))
+        return listed, link + behaviour.paging_script(window)
 
     def reply(self, req: Request, account: Account) -> Response:
         raw = req.form.get("ThreadId", "")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 
-from platforms.sandbox import datefmt
+from platforms.sandbox import behaviour, datefmt
 from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
@@ -43,6 +43,12 @@ class RentHop(Replica):
             "preview": {},
             "delayed_visibility": {"seconds": (2.0, 5.0)},
             "date_formats": {},
+            # Page behaviour (modelled, platforms/sandbox/behaviour.py): a chat that loads older
+            # bubbles on scroll and fills in after load, session expiry, slow pages.
+            "thread_paging": {"latest": (10, 20), "style": ("scroll",)},
+            "session_lifetime": {"requests": (120, 200)},
+            "slow_responses": {"max_ms": (60, 150)},
+            "deferred_list": {"shown": (0, 2), "ms": (150.0, 300.0)},
         },
     )
 
@@ -178,7 +184,8 @@ class RentHop(Replica):
         drift = self.drift(account)
         shows = self.renderer(account)
         bubbles = []
-        for m in thread.visible_messages(utcnow()):
+        window = behaviour.thread_window(account.profile, thread.visible_messages(utcnow()), req)
+        for m in window.messages:
             stamp = self.local(m.sent_at)
             body = shows.body(m.body, m.direction)
             if drift:
@@ -191,11 +198,15 @@ class RentHop(Replica):
                     f"<div class='bubble-text' style='white-space:pre-wrap'>{body}</div>"
                     f"<div class='bubble-time' data-ts='{int(m.sent_at.timestamp())}'>{stamp:%b %-d, %-I:%M %p}</div></div>"
                 )
+        answer = behaviour.fragment(window, bubbles)
+        if answer is not None:
+            return answer
+        bubbles, paging = self.thread_paging(req, account, thread, window, bubbles)
         content = (
             f"<div class='lead-thread' data-lead-id='{thread.id}'>"
             f"<div class='lead-thread-header'><span class='renter-name'>{esc(thread.renter_name)}</span> "
             f"<a class='listing-ref' data-listing-id='{esc(thread.listing_ref)}' href='{self.listing_url(req, thread)}'>{esc(thread.listing_title)}</a></div>"
-            f"{notice}<div class='{'chat-v2' if drift else 'chat'}'>{''.join(bubbles)}</div></div>"
+            f"{notice}<div class='{'chat-v2' if drift else 'chat'}'>{''.join(bubbles)}</div>{paging}</div>"
             f"<form id='lead-reply' method='post' action='{req.url(f'/dashboard/leads/{thread.id}/reply')}'>"
             f"<input type='hidden' name='_xsrf' value='{token}'>"
             "<textarea id='reply-text' name='text' rows='4' placeholder='Reply to this lead'></textarea>"
@@ -204,6 +215,15 @@ class RentHop(Replica):
         return self.with_xsrf(
             page(self.layout(req, f"Lead: {thread.renter_name}", content, logged_in=True)), token, fresh
         )
+
+    def thread_paging(
+        self, req: Request, account: Account, thread: Thread, window: behaviour.Window, bubbles: list[str]
+    ) -> tuple[list[str], str]:
+        """The chat's bubbles with the scroll sentinel (or button) and deferred part, and what follows the chat."""
+        control = behaviour.earlier_control(window)
+        listed = behaviour.deferred(account.profile, [control, *bubbles] if control else bubbles)
+        link = behaviour.earlier_link(window, req.url(f"/dashboard/leads/{thread.id}", page=window.next_page))
+        return listed, link + behaviour.paging_script(window)
 
     def reply(self, req: Request, account: Account, lead_id: str) -> Response:
         thread = account.threads.get(int(lead_id))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from platforms.sandbox import datefmt
+from platforms.sandbox import behaviour, datefmt
 from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
@@ -48,6 +48,26 @@ document.querySelectorAll('[x-data^="messageItem("]').forEach(function (li) {
   li.querySelector('[x-text="timeAgo"]').textContent = new Date(data.createdAt).toLocaleString();
   li.classList.add(data.isSender ? 'ml-auto' : 'mr-auto');
 });
+</script>
+"""
+
+# Renders message components that appear after the page's script ran (older messages loaded
+# by the button, a deferred part of the list): JSON and JavaScript expressions alike.
+_HYDRATE = """
+<script>
+window.sandboxHydrate = function (nodes) {
+  nodes.forEach(function (node) {
+    if (!node.querySelectorAll) return;
+    var found = node.matches && node.matches('[x-data^="messageItem("]') ? [node] : [];
+    found = found.concat(Array.prototype.slice.call(node.querySelectorAll('[x-data^="messageItem("]')));
+    found.forEach(function (li) {
+      var data = (new Function('messageItem', 'return ' + li.getAttribute('x-data')))(function (d) { return d; });
+      li.querySelector('[x-text="message.content"]').textContent = data.content;
+      li.querySelector('[x-text="timeAgo"]').textContent = new Date(data.createdAt).toLocaleString();
+      li.classList.add(data.isSender ? 'ml-auto' : 'mr-auto');
+    });
+  });
+};
 </script>
 """
 
@@ -84,6 +104,12 @@ class Roomies(Replica):
             "delayed_visibility": {"seconds": (3.0, 5.0, 8.0)},
             "date_formats": {},
             "object_literal": {"style": ("literal", "laravel_js")},
+            # Page behaviour (platforms/sandbox/behaviour.py): a "Load earlier messages" button, the
+            # list rendered by Alpine after load, session expiry, slow pages.
+            "thread_paging": {"latest": (15, 25), "style": ("button",)},
+            "session_lifetime": {"requests": (150, 250)},
+            "slow_responses": {"max_ms": (80, 150)},
+            "deferred_list": {"shown": (0, 3), "ms": (150.0, 400.0)},
         },
     )
 
@@ -224,7 +250,8 @@ class Roomies(Replica):
         drift = self.drift(account)
         shows = self.renderer(account)
         items = []
-        for m in thread.visible_messages(utcnow()):
+        window = behaviour.thread_window(account.profile, thread.visible_messages(utcnow()), req)
+        for m in window.messages:
             user: dict[str, object] = {"name": m.sender_name}
             if thread.renter_handle and m.direction == "in":
                 handle = thread.renter_handle
@@ -242,12 +269,16 @@ class Roomies(Replica):
                 "<p x-text='message.content' class='whitespace-pre-line'></p>"
                 "<span x-text='timeAgo' class='text-xs text-grey'></span></li>"
             )
+        answer = behaviour.fragment(window, items, tag="li")
+        if answer is not None:
+            return answer
+        items, hydrate, paging = self.thread_paging(req, account, thread, window, items)
         renter = f"<span class='font-bold'>{esc(thread.renter_name)}</span>"
         if thread.renter_handle:
             renter = f"<a class='renter-profile' href='{req.url(f'/profiles/{thread.renter_handle}')}'>{renter}</a>"
         alpine = _MINI_ALPINE_JS if shows.profile.on("object_literal") else _MINI_ALPINE
         content = (
-            f"<div class='bg-white shadow rounded p-4' x-data='conversation({{threadId: {thread.id}}})'>"
+            f"{hydrate}<div class='bg-white shadow rounded p-4' x-data='conversation({{threadId: {thread.id}}})'>"
             "<header class='flex items-center justify-between border-b pb-3 mb-3'>"
             f"{renter}"
             f"<a href='{req.url(f'/rooms/{thread.listing_ref}')}' class='text-teal font-semibold'>{esc(thread.listing_title)}</a></header>"
@@ -259,9 +290,24 @@ class Roomies(Replica):
             "<button type='button' class='text-grey-dark' @click='menu = !menu'>More</button>"
             "<button type='submit' class='bg-brand-orange hover:bg-brand-orange-dark text-white font-bold py-2 px-4 rounded'>Send</button>"
             "</div></form></div>"
-            f"{alpine}"
+            f"{alpine}{paging}"
         )
         return page(self.layout(req, f"Conversation with {thread.renter_name}", content, logged_in=True, token=token))
+
+    def thread_paging(
+        self, req: Request, account: Account, thread: Thread, window: behaviour.Window, items: list[str]
+    ) -> tuple[list[str], str, str]:
+        """The list's items with the "Load earlier messages" control and deferred part, and the scripts before and after it.
+
+        Items added later (older ones, deferred ones) are rendered by ``sandboxHydrate``, Alpine's
+        stand-in for components that appear after it started (``Alpine.initTree``).
+        """
+        control = behaviour.earlier_control(window, tag="li")
+        listed = behaviour.deferred(account.profile, [control, *items] if control else items, tag="li")
+        link = behaviour.earlier_link(window, req.url(f"/inbox/{thread.id}", page=window.next_page))
+        if listed == items and not control:
+            return items, "", link
+        return listed, _HYDRATE, link + behaviour.paging_script(window)
 
     def reply(self, req: Request, account: Account, thread_id: str) -> Response:
         thread = account.threads.get(int(thread_id))
