@@ -24,6 +24,8 @@ PINS: list[tuple[str, dict[str, Any]] | None] = [
     ("date_formats", {}),
     ("object_literal", {"style": "literal"}),
     ("object_literal", {"style": "laravel_js"}),
+    # One message a screen: every older one behind the site's own control (button, scroll or link).
+    ("thread_paging", {"latest": 1}),
 ]
 VARIANTS = [
     pytest.param(

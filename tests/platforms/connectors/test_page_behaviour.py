@@ -9,7 +9,6 @@ import pytest
 
 from platforms.connectors.errors import OutcomeUnknown, Transient
 from platforms.textmatch import Verdict
-from tests.platforms.conftest import PLATFORMS
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +39,8 @@ def _long_thread(acct, *, messages: int, start: datetime) -> tuple[str, list[str
     return thread_id, refs
 
 
-@pytest.mark.parametrize("platform", PLATFORMS)
+# One platform per style here; the contract tests read and send on every platform with paging pinned.
+@pytest.mark.parametrize("platform", ["spareroom", "leasebreak", "renthop"])
 def test_paged_thread_is_read_whole_and_a_reply_hidden_behind_the_control_is_found(platform, make_account):
     # given: a thread of 7 messages on a replica that shows the latest 3 (its own paging style)
     acct = make_account(platform)
