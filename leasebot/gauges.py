@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
-from celery import current_app
-from django.conf import settings
 from django.db.models import Count, Min
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
@@ -13,6 +12,7 @@ from prometheus_client.registry import Collector
 
 from dispatch.choices import DeadLetterStatus
 from dispatch.models import DeadLetter
+from dispatch.queues import queue_depths
 from inbox.choices import OutboundStatus
 from inbox.models import OutboundMessage
 from leasebot.core import pending
@@ -90,25 +90,18 @@ def queue_gauges() -> Iterable[GaugeMetricFamily]:
     waiting = GaugeMetricFamily(
         "leasebot_jobs_waiting", "Account jobs waiting to run, by kind (one at most per account).", labels=["stage"]
     )
+    oldest = GaugeMetricFamily(
+        "leasebot_jobs_oldest_waiting_seconds",
+        "How long the oldest waiting account job of each kind has waited (0: none waits).",
+        labels=["stage"],
+    )
+    now = time.time()
     for stage in ("ingest", "send"):
-        waiting.add_metric([stage], pending.waiting(stage))
+        since = pending.waiting_since(stage)
+        waiting.add_metric([stage], len(since))
+        oldest.add_metric([stage], max(0.0, now - min(since.values())) if since else 0.0)
     yield waiting
-
-
-def queue_depths() -> dict[str, int]:
-    """Return the number of messages in the default and the browser (``rpa``) queues; {} when the broker is down."""
-    out: dict[str, int] = {}
-    try:
-        with current_app.connection_for_read() as connection:
-            channel = connection.default_channel
-            for queue in (settings.CELERY_TASK_DEFAULT_QUEUE, "rpa"):
-                try:
-                    out[queue] = int(channel.queue_declare(queue=queue, passive=True).message_count)
-                except Exception:  # noqa: BLE001 - a queue nobody declared yet holds nothing.
-                    out[queue] = 0
-    except Exception:  # noqa: BLE001 - metrics must not fail the scrape when the broker is away.
-        return {}
-    return out
+    yield oldest
 
 
 class DatabaseGauges(Collector):

@@ -251,6 +251,16 @@ LEASEBOT_LOGIN_CODE_TIMEOUT_S = env.int("LEASEBOT_LOGIN_CODE_TIMEOUT_S", default
 # next tick enqueues a fresh one. At most one job per account and kind waits at a time.
 LEASEBOT_JOB_EXPIRES_S: dict[str, int] = env.json("LEASEBOT_JOB_EXPIRES_S", default={"ingest": 120, "send": 60})
 LEASEBOT_SENDING_LEASE_S = env.int("LEASEBOT_SENDING_LEASE_S", default=600)  # A `sending` row older is reconciled.
+# How late a platform may show a reply after the send click (Roomies shows one seconds late):
+# a read-back that finds nothing within this window of the click looks again later, it never
+# calls the reply absent (which would queue it again). Overridable per platform.
+LEASEBOT_SEND_VISIBILITY_S = env.int("LEASEBOT_SEND_VISIBILITY_S", default=60)
+LEASEBOT_SEND_VISIBILITY_S_PER_PLATFORM: dict[str, int] = env.json(
+    "LEASEBOT_SEND_VISIBILITY_S_PER_PLATFORM", default={}
+)
+# One send job sends for at most this long, then queues a fresh job behind the waiting ones,
+# so a busy account never holds a worker process (and everyone's ingest) for minutes.
+LEASEBOT_SEND_JOB_BUDGET_S = env.int("LEASEBOT_SEND_JOB_BUDGET_S", default=60)
 LEASEBOT_ACCOUNT_LOCK_TTL_S = env.int("LEASEBOT_ACCOUNT_LOCK_TTL_S", default=120)  # Extended while a job works.
 if LEASEBOT_SENDING_LEASE_S <= CELERY_TASK_TIME_LIMIT:
     # A live send must never look stale to the reconciler.

@@ -22,10 +22,12 @@ class PlatformAccountForm(forms.ModelForm):
             "login_method",
             "mailbox_ref",
             "base_url",
+            "time_zone",
             "is_canary",
         )
         widgets = {
             # A reference is not a secret, but never pre-fill what someone may have mistyped.
             "credential_ref": forms.TextInput(attrs={"autocomplete": "off", "placeholder": "env:SPAREROOM_PASSWORD"}),
             "mailbox_ref": forms.TextInput(attrs={"autocomplete": "off", "placeholder": "env:FF_MAILBOX_URL"}),
+            "time_zone": forms.TextInput(attrs={"placeholder": "America/Los_Angeles"}),
         }

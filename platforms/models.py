@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from leasebot.core.exceptions import ValidationFailed
+from leasebot.core.validators import validate_timezone
 from platforms.choices import CircuitState, LoginMethod, PlatformSlug, RolloutStage, SendMode
 from platforms.credentials import REFERENCE_PATTERN, validate_credential_ref
 
@@ -59,6 +60,16 @@ class PlatformAccount(models.Model):
     )
     base_url = models.URLField(blank=True, help_text="Empty: the platform's default base URL.")
     is_canary = models.BooleanField(default=False, help_text="Auto-sends during the canary stage.")
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[validate_timezone],
+        help_text=(
+            "The zone the account's user set on the platform (IANA name, e.g. America/Los_Angeles): the site "
+            "prints local times in it. Empty: the platform's default zone."
+        ),
+    )
 
     # Health, written by the workers.
     last_ingest_success_at = models.DateTimeField(null=True, blank=True)

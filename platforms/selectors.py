@@ -18,6 +18,7 @@ def account_config(account: PlatformAccount) -> AccountConfig:
         credential_ref=account.credential_ref,
         login_method=account.login_method,
         mailbox_ref=account.mailbox_ref,
+        time_zone=account.time_zone,
     )
 
 

@@ -167,6 +167,8 @@ class SandboxLogin:
     login_method: str
     mailbox_ref: str
     env: dict[str, str]
+    #: The zone the account's user set on the site ("": the platform's), on both sides.
+    time_zone: str = ""
 
     def config(self, account_id: int, **changes: Any) -> AccountConfig:
         """What a connector for it is built from (``changes``: another ``login_method``, say)."""
@@ -178,6 +180,7 @@ class SandboxLogin:
             credential_ref=self.credential_ref,
             login_method=self.login_method,
             mailbox_ref=self.mailbox_ref,
+            time_zone=self.time_zone,
         )
         return dataclasses.replace(config, **changes)
 
@@ -190,6 +193,7 @@ class SandboxLogin:
             credential_ref=self.credential_ref,
             login_method=self.login_method,
             mailbox_ref=self.mailbox_ref,
+            time_zone=self.time_zone,
             **fields,
         )
 
@@ -204,6 +208,7 @@ def make_sandbox_login(
     with_mailbox: bool = True,
     tag: str | None = None,
     env_prefix: str = "SANDBOX",
+    time_zone: str = "",
 ) -> SandboxLogin:
     """Create an account on the sandbox and return it with the references lease-bot logs in with.
 
@@ -211,21 +216,23 @@ def make_sandbox_login(
     ``<env_prefix>_PW_<tag>`` (``_MAILBOX_`` for Furnished Finder), ``tag`` random unless given.
     ``env_password`` puts another password in the variable (a stored secret that is wrong);
     ``with_mailbox=False`` leaves a Furnished Finder account without one (only an operator
-    can log it in). Nothing is put in the environment here: see the ``sandbox_login`` fixture.
+    can log it in). ``time_zone`` is the zone the account's user set on the site: the replica
+    prints local times in it and the connector config carries it. Nothing is put in the
+    environment here: see the ``sandbox_login`` fixture.
     """
     tag = (tag or secrets.token_hex(4)).upper()
     username = username or f"{env_prefix.lower()}-{platform}-{tag.lower()}@example.com"
     password = password or f"pw-{secrets.token_hex(8)}"
-    created = client.create_account(platform, username, password)
+    created = client.create_account(platform, username, password, time_zone=time_zone)
     base_url = client.base_url(platform)
     if platform == "furnishedfinder":
         var = f"{env_prefix}_MAILBOX_{tag}"
         env = {var: created["mailbox_url"]} if with_mailbox else {}
         mailbox_ref = f"env:{var}" if with_mailbox else ""
-        return SandboxLogin(platform, username, password, base_url, "", "email_code", mailbox_ref, env)
+        return SandboxLogin(platform, username, password, base_url, "", "email_code", mailbox_ref, env, time_zone)
     var = f"{env_prefix}_PW_{tag}"
     env = {var: password if env_password is None else env_password}
-    return SandboxLogin(platform, username, password, base_url, f"env:{var}", "password", "", env)
+    return SandboxLogin(platform, username, password, base_url, f"env:{var}", "password", "", env, time_zone)
 
 
 @pytest.fixture

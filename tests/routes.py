@@ -96,6 +96,7 @@ API: list[Route] = [
     _route("get", "/api/v1/settings/", None, ALL_READ, ""),
     _route("patch", "/api/v1/settings/", {"rollout_stage": "shadow"}, ADMIN_ONLY, ""),
     _route("get", "/api/v1/health/platforms/", None, ALL_READ, ""),
+    _route("get", "/api/v1/health/queues/", None, ALL_READ, ""),
     _route("get", "/api/v1/conversations/", None, REVIEWER, ""),
     _route("get", "/api/v1/conversations/{conversation}/", None, REVIEWER_OBJ, ""),
     _route(

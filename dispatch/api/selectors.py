@@ -1,15 +1,22 @@
-"""Reads of the worker layer for the review desk and the health board: open dead letters."""
+"""Reads of the worker layer for the review desk and the health board: open dead letters, work waiting."""
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
-from django.db.models import Count
+from django.db.models import Count, Min
+from django.utils import timezone
 
 from dispatch.choices import DeadLetterStatus
 from dispatch.models import DeadLetter
+from dispatch.queues import queue_depths
 from inbox.api.selectors import KIND_DEAD_LETTER, QUEUE_LIMIT, queue_item
+from inbox.choices import OutboundStatus
+from inbox.models import OutboundMessage
+from leasebot.core import pending
 from platforms.api.permissions import scope_to_accounts
 
 
@@ -56,3 +63,64 @@ def open_dead_letters(*, user: AbstractUser) -> int:
 def open_dead_letters_by_platform(*, user: AbstractUser) -> dict[str, int]:
     """Return the open dead letters the user may see, per platform slug (one query)."""
     return dict(_open_letters(user).values_list("platform").annotate(n=Count("id")).values_list("platform", "n"))
+
+
+def _age(since: datetime | None, now: datetime) -> float | None:
+    return round((now - since).total_seconds(), 1) if since is not None else None
+
+
+def work_by_platform(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per platform row (with the accounts the caller sees): how far behind the fleet is.
+
+    ``ingest_lag_seconds`` is the age of the least recent successful ingest among the
+    accounts that may run (null: none has been read yet); ``jobs_waiting_*`` count the
+    accounts with a job waiting in the queue; ``oldest_job_wait_seconds`` is how long the
+    oldest of those has waited; ``send_queue_oldest_seconds`` the age of the oldest reply
+    queued to go out. One query for the outbox, two Redis scans.
+    """
+    now = timezone.now()
+    epoch_now = time.time()
+    waiting = {stage: pending.waiting_since(stage) for stage in ("ingest", "send")}
+    account_ids = [a.pk for row in rows for a in row["accounts"]]
+    oldest_queued = dict(
+        OutboundMessage.objects.filter(account_id__in=account_ids, status=OutboundStatus.QUEUED)
+        .values("account_id")
+        .annotate(oldest=Min("queued_at"))
+        .values_list("account_id", "oldest")
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        accounts = row["accounts"]
+        runnable = [a for a in accounts if a.is_active and row["is_active"]]
+        read = [a.last_ingest_success_at for a in runnable if a.last_ingest_success_at is not None]
+        enqueued = [waiting[stage][a.pk] for stage in waiting for a in accounts if a.pk in waiting[stage]]
+        queued = [oldest_queued[a.pk] for a in accounts if oldest_queued.get(a.pk) is not None]
+        out[row["slug"]] = {
+            "ingest_lag_seconds": _age(min(read), now) if read else None,
+            "jobs_waiting_ingest": sum(1 for a in accounts if a.pk in waiting["ingest"]),
+            "jobs_waiting_send": sum(1 for a in accounts if a.pk in waiting["send"]),
+            "oldest_job_wait_seconds": round(max(0.0, epoch_now - min(enqueued)), 1) if enqueued else None,
+            "send_queue_oldest_seconds": _age(min(queued), now) if queued else None,
+        }
+    return out
+
+
+def queue_figures() -> dict[str, Any]:
+    """The broker's queues and the account jobs waiting in them, fleet-wide (no renter data)."""
+    epoch_now = time.time()
+    stages = []
+    for stage in ("ingest", "send"):
+        since = pending.waiting_since(stage)
+        stages.append(
+            {
+                "stage": stage,
+                "waiting": len(since),
+                "oldest_wait_seconds": round(max(0.0, epoch_now - min(since.values())), 1) if since else None,
+            }
+        )
+    depths = queue_depths()
+    return {
+        "broker_reachable": bool(depths),
+        "queues": [{"name": name, "depth": depth} for name, depth in sorted(depths.items())],
+        "jobs": stages,
+    }

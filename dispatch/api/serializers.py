@@ -46,3 +46,27 @@ class HealthSerializer(PlatformHealthSerializer):
     """One platform's health roll-up with its open dead letters."""
 
     open_dead_letters = serializers.IntegerField()
+    ingest_lag_seconds = serializers.FloatField(allow_null=True)
+    jobs_waiting_ingest = serializers.IntegerField()
+    jobs_waiting_send = serializers.IntegerField()
+    oldest_job_wait_seconds = serializers.FloatField(allow_null=True)
+    send_queue_oldest_seconds = serializers.FloatField(allow_null=True)
+
+
+class QueueDepthSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField()
+    depth = serializers.IntegerField()
+
+
+class JobsWaitingSerializer(serializers.Serializer[Any]):
+    stage = serializers.CharField()
+    waiting = serializers.IntegerField()
+    oldest_wait_seconds = serializers.FloatField(allow_null=True)
+
+
+class QueueFiguresSerializer(serializers.Serializer[Any]):
+    """The broker's queue depths and the account jobs waiting, fleet-wide."""
+
+    broker_reachable = serializers.BooleanField()
+    queues = QueueDepthSerializer(many=True)
+    jobs = JobsWaitingSerializer(many=True)

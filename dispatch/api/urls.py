@@ -12,5 +12,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("review/queue/", views.ReviewQueueView.as_view(), name="review-queue"),
     path("review/counts/", views.ReviewCountsView.as_view(), name="review-counts"),
     path("health/platforms/", views.PlatformHealthView.as_view(), name="health-platforms"),
+    path("health/queues/", views.QueueHealthView.as_view(), name="health-queues"),
     *router.urls,
 ]

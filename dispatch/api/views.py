@@ -20,7 +20,12 @@ from rest_framework.views import APIView
 
 from dispatch import services
 from dispatch.api import selectors
-from dispatch.api.serializers import DeadLetterDiscardSerializer, DeadLetterSerializer, HealthSerializer
+from dispatch.api.serializers import (
+    DeadLetterDiscardSerializer,
+    DeadLetterSerializer,
+    HealthSerializer,
+    QueueFiguresSerializer,
+)
 from dispatch.choices import DeadLetterStatus, Stage
 from dispatch.models import DeadLetter
 from inbox.api import selectors as inbox_selectors
@@ -128,7 +133,7 @@ class ReviewCountsView(APIView):
 
 
 class PlatformHealthView(APIView):
-    """Per platform and account: last ingest and send success, error counts, disable reason, circuit, dead letters."""
+    """Per platform and account: last successes, errors, disable reason, circuit, dead letters, work waiting."""
 
     permission_classes = (AnyRole,)
 
@@ -136,8 +141,17 @@ class PlatformHealthView(APIView):
     def get(self, request: Request) -> Response:
         user: Any = request.user
         letters = selectors.open_dead_letters_by_platform(user=user)
-        rows = [
-            {**row, "open_dead_letters": letters.get(row["slug"], 0)}
-            for row in platform_selectors.platform_health(user=user)
-        ]
+        health = platform_selectors.platform_health(user=user)
+        work = selectors.work_by_platform(health)
+        rows = [{**row, "open_dead_letters": letters.get(row["slug"], 0), **work[row["slug"]]} for row in health]
         return Response(HealthSerializer(rows, many=True).data)
+
+
+class QueueHealthView(APIView):
+    """The broker's queue depths and how many account jobs wait, and for how long (no renter data)."""
+
+    permission_classes = (AnyRole,)
+
+    @extend_schema(responses=QueueFiguresSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(QueueFiguresSerializer(selectors.queue_figures()).data)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -23,7 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from dispatch import connectors
+from dispatch import connectors, enqueue
 from dispatch.choices import AttemptOutcome, Stage
 from dispatch.locks import AccountLock, account_lock
 from dispatch.retry import may_retry, retry_delay, spends_attempt
@@ -65,6 +66,8 @@ class SendSummary:
     failed: int = 0
     dead: int = 0
     unknown: int = 0
+    deferred: int = 0  # Stale rows whose read-back found nothing yet, too soon after the click to believe it.
+    yielded: bool = False  # The job used its time budget with rows left: a fresh job was queued behind the others.
     retry_error: ConnectorError | None = None
 
 
@@ -181,7 +184,10 @@ def _keep_outbound_before(row: OutboundMessage) -> Callable[[int], None]:
 
     def keep(count: int) -> None:
         row.outbound_before = count
-        OutboundMessage.objects.filter(pk=row.pk, status=OutboundStatus.SENDING).update(outbound_before=count)
+        row.clicked_at = timezone.now()
+        OutboundMessage.objects.filter(pk=row.pk, status=OutboundStatus.SENDING).update(
+            outbound_before=count, clicked_at=row.clicked_at
+        )
 
     return keep
 
@@ -276,7 +282,8 @@ def reconcile_stale(
 
     Confirmed means ``sent``; absent (nothing of ours arrived, and the thread's outbound
     count did not move since before the click) means the click never landed, so the row is
-    queued again, except after too many lost-worker redeliveries, when it is dead-lettered
+    queued again (but only once the platform's visibility window since the click has passed:
+    before that, a late-shown reply would be sent twice, so the row waits for the next look), except after too many lost-worker redeliveries, when it is dead-lettered
     (a job that kills its worker must not loop for ever); anything doubtful becomes
     ``unknown`` and waits for a person with the evidence, never for a blind resend.
     """
@@ -328,10 +335,29 @@ def reconcile_stale(
                     detail={"found": "unknown", "reason": read.check.reason},
                 )
                 summary.unknown += 1
+        elif _may_still_appear(row, platform=account.platform.slug):
+            # Nothing yet, but the click was recent: the site may show the reply late. Look again later.
+            summary.deferred += 1
         else:
             _requeue_lost(pk, account, summary, started)
         if lock is not None:
             lock.extend()
+
+
+def visibility_window(platform: str) -> timedelta:
+    """How late the platform may show a reply after the click (``LEASEBOT_SEND_VISIBILITY_S``, per platform)."""
+    seconds = settings.LEASEBOT_SEND_VISIBILITY_S_PER_PLATFORM.get(platform, settings.LEASEBOT_SEND_VISIBILITY_S)
+    return timedelta(seconds=float(seconds))
+
+
+def _may_still_appear(row: OutboundMessage, *, platform: str) -> bool:
+    """Say whether a reply not seen in its thread may yet appear: the click was within the visibility window.
+
+    The lease says when a ``sending`` row is worth a read-back; this says when "absent" can be
+    believed. Without a click time (the job died before the click, or never recorded one), the
+    lease alone decides.
+    """
+    return row.clicked_at is not None and timezone.now() - row.clicked_at < visibility_window(platform)
 
 
 def _requeue_lost(pk: int, account: PlatformAccount, summary: SendSummary, started: object) -> None:
@@ -353,8 +379,18 @@ def _requeue_lost(pk: int, account: PlatformAccount, summary: SendSummary, start
             row.status = OutboundStatus.QUEUED
             row.sending_started_at = None
             row.not_before = None
+            row.outbound_before = None
+            row.clicked_at = None
             row.save(
-                update_fields=["status", "sending_started_at", "not_before", "lost_worker_redeliveries", "updated_at"]
+                update_fields=[
+                    "status",
+                    "sending_started_at",
+                    "not_before",
+                    "outbound_before",
+                    "clicked_at",
+                    "lost_worker_redeliveries",
+                    "updated_at",
+                ]
             )
             summary.requeued += 1
     attempt_record(
@@ -367,13 +403,18 @@ def _requeue_lost(pk: int, account: PlatformAccount, summary: SendSummary, start
     )
 
 
-def send_account_run(*, account_id: int, max_rows: int = 50) -> SendSummary:
+def send_account_run(*, account_id: int, max_rows: int = 50, budget_s: float | None = None) -> SendSummary:
     """Run one account's send job: reconcile stale rows, then send queued rows one by one.
 
-    Returns a summary; raises the connector error that stopped the job when it is worth a
-    retry of the whole job (the task's autoretry decides), after all bookkeeping is done.
+    A job sends for at most ``budget_s`` (``LEASEBOT_SEND_JOB_BUDGET_S``): with rows left, it
+    queues a fresh send job for the account behind the jobs already waiting and stops, so one
+    busy account never keeps a worker process (and the other accounts' ingest) waiting for
+    minutes. Returns a summary; raises the connector error that stopped the job when it is
+    worth a retry of the whole job (the task's autoretry decides), after all bookkeeping is done.
     """
     summary = SendSummary(account_id=account_id)
+    budget = float(settings.LEASEBOT_SEND_JOB_BUDGET_S if budget_s is None else budget_s)
+    started = time.monotonic()
     account = PlatformAccount.objects.select_related("platform").get(pk=account_id)
     platform = account.platform.slug
     with log_context(account=account_id, platform=platform, stage=Stage.SEND), account_lock(account_id) as lock:
@@ -413,8 +454,15 @@ def send_account_run(*, account_id: int, max_rows: int = 50) -> SendSummary:
                 summary.retry_error = exc if exc.retryable and spends_attempt(exc) else None
                 break
             lock.extend()
+            if time.monotonic() - started >= budget:
+                summary.yielded = True
+                break
         try:
             account_set_circuit(account_id=account_id, state=connectors.circuit_state(account_id))
         except Exception:  # noqa: BLE001 - health mirroring is best effort.
             logger.debug("circuit state unavailable for account %s", account_id)
+    if summary.yielded:
+        # After the lock is released, so the fresh job can take it; if no row is left, it finds nothing.
+        metrics.inc("leasebot_send_job_yielded_total", platform=platform)
+        enqueue.send(account_id)
     return summary

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from typing import Any
 
 from django.conf import settings
@@ -25,14 +24,7 @@ from inbox.choices import (
     WorkflowOutcome,
 )
 from inbox.templating import validate_template_body
-
-
-def validate_timezone(value: str) -> None:
-    """Refuse a time zone name the IANA database does not know."""
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationError(f"{value!r} is not a known time zone (e.g. America/New_York).") from exc
+from leasebot.core.validators import validate_timezone  # inbox.migrations.0001 names it here.
 
 
 class Listing(models.Model):

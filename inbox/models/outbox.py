@@ -55,6 +55,11 @@ class OutboundMessage(models.Model):
     outbound_before = models.PositiveIntegerField(
         null=True, blank=True, help_text="Outbound messages the thread showed right before the send click."
     )
+    clicked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the send job was about to click send (a read-back trusts 'absent' only well after it).",
+    )
     outcome_evidence = models.JSONField(
         default=dict,
         blank=True,

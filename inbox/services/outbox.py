@@ -492,6 +492,7 @@ def outbound_resolve_unknown(
         row.not_before = None
         row.sending_started_at = None
         row.outbound_before = None
+        row.clicked_at = None
         row.approved_by = _actor_or_none(actor)
         row.approved_at = now
         row.save(
@@ -501,6 +502,7 @@ def outbound_resolve_unknown(
                 "not_before",
                 "sending_started_at",
                 "outbound_before",
+                "clicked_at",
                 "approved_by",
                 "approved_at",
                 "updated_at",

@@ -36,6 +36,11 @@ METRICS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "leasebot_messages_ingested_total": ("counter", "New inbound messages stored.", ("platform",)),
     "leasebot_outbound_total": ("counter", "Outbound rows by status reached.", ("platform", "status")),
     "leasebot_fanout_skipped_total": ("counter", "Account jobs skipped at fan-out.", ("platform", "stage", "reason")),
+    "leasebot_send_job_yielded_total": (
+        "counter",
+        "Send jobs that used their time budget with rows left and queued a fresh job.",
+        ("platform",),
+    ),
     "leasebot_guardrail_holds_total": ("counter", "Replies held by a guardrail.", ("category",)),
     "leasebot_decisions_total": ("counter", "Decisions by intent.", ("intent",)),
     "leasebot_escalations_total": ("counter", "Reasons a conversation was put in front of a person.", ("code",)),

@@ -46,6 +46,7 @@ class PlatformAccountSerializer(serializers.ModelSerializer[PlatformAccount]):
             "is_active",
             "send_mode",
             "is_canary",
+            "time_zone",
             "disabled_reason",
             "needs_operator_login",
             "circuit_state",

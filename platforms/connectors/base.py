@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar, Literal
 
+from leasebot.core.validators import zone_named
 from platforms.textmatch import SentCheck, Verdict
 
 Direction = Literal["in", "out"]
@@ -23,7 +24,9 @@ class AccountConfig:
     """What a connector needs to know about one platform account.
 
     ``credential_ref`` and ``mailbox_ref`` are references (``env:NAME``), resolved only at
-    the moment of login, never stored resolved.
+    the moment of login, never stored resolved. ``time_zone`` is the IANA zone the account's
+    user set on the site, which prints local times in it ("" : the platform's default zone,
+    ``platforms/connectors/dates.py``).
     """
 
     account_id: int
@@ -33,6 +36,11 @@ class AccountConfig:
     credential_ref: str
     login_method: str = "password"  # "password", "email_code" or "operator"
     mailbox_ref: str = ""
+    time_zone: str = ""
+
+    def __post_init__(self) -> None:
+        if self.time_zone:
+            zone_named(self.time_zone)  # A name the zone database does not know fails here, not mid-read.
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,10 +10,14 @@ prints (see :data:`TABLES` and docs/platforms.md) and the zone it prints local t
 message's real time lies in (an exact value is an interval of one instant; "Today" is a
 whole local day; "2h" the hour or two around it). Nothing here reads the clock: "now" is
 passed in (the connector gives the moment it read the page), so tests can freeze it.
-Local times are resolved in the platform's zone with ``zoneinfo``: a wall time that
-happens twice (the hour DST gives back) widens the interval to both, one that never
-happens (the hour DST skips) is an error, and a printed zone abbreviation ("EST",
-"PDT") fixes the offset itself. A value no form of the platform matches, a date that
+Local times are resolved with ``zoneinfo`` in the zone the site prints them in: the
+account's (its user set one on the site, ``AccountConfig.time_zone``, passed as ``zone=``),
+else the platform's. A wall time that happens twice (the hour DST gives back) widens the
+interval to both, one that never happens (the hour DST skips) is an error, and a printed
+zone abbreviation fixes the offset itself: the zone's own ("BST" in London, "EST" or
+"EDT" in New York, which also picks one of the two 1:30 AMs), else a US one from
+:data:`ZONE_ABBREVIATIONS`, else a numeric offset ("-03", "+0530"); any other is an
+error. A value no form of the platform matches, a date that
 does not exist, or one later than now (beyond a little clock skew) is a
 :class:`DateFormatError` naming the platform and the value; the connectors turn it into
 ``SelectorDrift`` through ``parse_or_drift``, never a crash or a silent skip.
@@ -27,7 +31,9 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-#: US zone abbreviations (and UTC, GMT) a site may print after a time: they fix the offset.
+#: US zone abbreviations (and UTC, GMT) a site may print after a time: they fix the offset
+#: when the zone being read in does not use the abbreviation itself (a New York account's
+#: page saying "PST"). A zone's own abbreviations ("BST", "CEST", "AEDT") need no entry.
 ZONE_ABBREVIATIONS: Mapping[str, timedelta] = {
     "EST": timedelta(hours=-5),
     "EDT": timedelta(hours=-4),
@@ -136,7 +142,7 @@ class Form:
 _TIME = (
     r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
     r"(?:\s*(?P<ampm>[ap])\.?\s?m\.?)?"
-    r"(?:\s+(?P<tz>" + "|".join(ZONE_ABBREVIATIONS) + r"))?"
+    r"(?:\s+(?P<tz>[a-z]{3,5}|[+-]\d{2}(?::?\d{2})?))?"
 )
 _AT = r"(?:\s*,\s*|\s+)(?:at\s+)?"
 _OPT_TIME = f"(?:{_AT}{_TIME})?"
@@ -237,11 +243,41 @@ def _on_day(day: date, match: re.Match[str], ctx: _Context) -> tuple[datetime, d
     at, step = clock
     abbreviation = match.groupdict().get("tz")
     if abbreviation:
-        fixed = timezone(ZONE_ABBREVIATIONS[abbreviation.upper()])
-        moment = datetime.combine(day, at, tzinfo=fixed).astimezone(UTC)
+        moment = _abbreviated(datetime.combine(day, at), abbreviation, ctx.zone)
         return moment, moment + step - _MICRO
     first, last = _localize(datetime.combine(day, at), ctx.zone)
     return first, last + step - _MICRO
+
+
+def _abbreviated(wall: datetime, abbreviation: str, zone: ZoneInfo) -> datetime:
+    """Return the instant (UTC) a wall time followed by a zone abbreviation or offset names.
+
+    The zone's own abbreviation at that wall time comes first: it is what the site printed
+    from the same zone database, and in the hour DST gives back it says which of the two
+    instants is meant. Else a US abbreviation from the table, else a numeric offset.
+    """
+    name = abbreviation.upper()
+    for fold in (0, 1):
+        local = wall.replace(tzinfo=zone, fold=fold)
+        instant = local.astimezone(UTC)
+        if local.tzname() == name and instant.astimezone(zone).replace(tzinfo=None) == wall:
+            return instant
+    offset = ZONE_ABBREVIATIONS.get(name)
+    if offset is None:
+        offset = _numeric_offset(name)
+    return wall.replace(tzinfo=timezone(offset)).astimezone(UTC)
+
+
+def _numeric_offset(text: str) -> timedelta:
+    """Return the offset "-03", "+0530" or "+05:30" stands for; ValueError for an abbreviation nobody knows."""
+    found = re.fullmatch(r"([+-])(\d{2}):?(\d{2})?", text)
+    if found is None:
+        raise ValueError(f"unknown zone abbreviation {text}")
+    hours, minutes = int(found[2]), int(found[3] or 0)
+    if hours > 14 or minutes > 59:
+        raise ValueError(f"not a UTC offset: {text}")
+    offset = timedelta(hours=hours, minutes=minutes)
+    return -offset if found[1] == "-" else offset
 
 
 def _year(raw: str) -> int:
@@ -406,7 +442,8 @@ class DateTable:
     def parse(self, value: str, *, now: datetime, zone: ZoneInfo | None = None) -> Stamp:
         """Return the interval ``value`` (as the site shows it) puts a time in, seen at ``now``.
 
-        ``zone`` overrides the platform's zone (an account whose site shows another).
+        ``zone`` is the zone the site prints this account's local times in (the one its
+        user set); None: the platform's.
         Raises :class:`DateFormatError` for a value in no form of this platform, or one that
         is not a possible time of a message already sent.
         """
@@ -462,6 +499,6 @@ TABLES: Mapping[str, DateTable] = {
 }
 
 
-def parse(platform: str, value: str, *, now: datetime) -> Stamp:
-    """Parse a value shown on ``platform`` with that platform's table."""
-    return TABLES[platform].parse(value, now=now)
+def parse(platform: str, value: str, *, now: datetime, zone: ZoneInfo | None = None) -> Stamp:
+    """Parse a value shown on ``platform`` with that platform's table (``zone``: the account's, if it set one)."""
+    return TABLES[platform].parse(value, now=now, zone=zone)

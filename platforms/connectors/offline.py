@@ -72,9 +72,14 @@ class OfflineCheck:
         }
 
 
-def _connector(platform: str, page: Page) -> BrowserConnector:
+def _connector(platform: str, page: Page, time_zone: str = "") -> BrowserConnector:
     config = AccountConfig(
-        account_id=0, platform=platform, base_url="https://offline.invalid", username="", credential_ref=""
+        account_id=0,
+        platform=platform,
+        base_url="https://offline.invalid",
+        username="",
+        credential_ref="",
+        time_zone=time_zone,
     )
     connector = connector_classes()[platform](
         config, runtime=cast(Any, _OnePageRuntime(page)), guard=Guard(account_id=0, platform=platform)
@@ -117,8 +122,11 @@ def _summarise(connector: BrowserConnector, kind: str, ref: str) -> str:
     return "login form"
 
 
-def check_saved_pages(platform: str, folder: Path, *, runtime: BrowserRuntime) -> OfflineCheck:
-    """Load every ``*.html`` in ``folder`` offline and check the platform's locators against it."""
+def check_saved_pages(platform: str, folder: Path, *, runtime: BrowserRuntime, time_zone: str = "") -> OfflineCheck:
+    """Load every ``*.html`` in ``folder`` offline and check the platform's locators against it.
+
+    ``time_zone``: the zone the saved pages print local times in (the account's; "": the platform's).
+    """
     context = runtime.browser.new_context()
     context.route("**/*", lambda route: route.abort())
     results: list[PageResult] = []
@@ -126,14 +134,14 @@ def check_saved_pages(platform: str, folder: Path, *, runtime: BrowserRuntime) -
         page = context.new_page()
         for file in sorted(folder.glob("*.htm*")):
             page.set_content(file.read_text(errors="replace"), wait_until="domcontentloaded")
-            connector = _connector(platform, page)
+            connector = _connector(platform, page, time_zone)
             named = next((k for k in KINDS if file.stem.lower().startswith(k)), None)
             if named:
                 kind, missing = named, _probe(connector, named)
             else:
-                tried = {k: _probe(_connector(platform, page), k) for k in KINDS}
+                tried = {k: _probe(_connector(platform, page, time_zone), k) for k in KINDS}
                 kind = min(tried, key=lambda k: len(tried[k]))
-                connector = _connector(platform, page)
+                connector = _connector(platform, page, time_zone)
                 missing = _probe(connector, kind)
             failures = [f"{name} missing" for name in missing]
             summary = ""

@@ -6,6 +6,7 @@ client.seed_message("spareroom", "agent@example.com", renter_name="Dana", body="
 client.set_fault("spareroom", "agent@example.com", "captcha")
 client.set_profile("spareroom", "agent@example.com", "realistic", seed=7)
 client.pin_trait("spareroom", "agent@example.com", "delayed_visibility", seconds=0.5)
+client.set_time_zone("spareroom", "agent@example.com", "America/Los_Angeles")
 """
 
 from __future__ import annotations
@@ -79,14 +80,28 @@ class SandboxClient:
     # --- accounts ---------------------------------------------------------------------
 
     def create_account(
-        self, platform: str, username: str, password: str = "", *, display_name: str = ""
+        self, platform: str, username: str, password: str = "", *, display_name: str = "", time_zone: str = ""
     ) -> dict[str, Any]:
-        """Create an account; Furnished Finder's answer carries ``mailbox_url`` (its IMAP login)."""
+        """Create an account; Furnished Finder's answer carries ``mailbox_url`` (its IMAP login).
+
+        ``time_zone``: the IANA zone its user set on the site (local times are printed in it);
+        empty: the site's own zone.
+        """
         return self._call(
             "POST",
             "accounts",
-            {"platform": platform, "username": username, "password": password, "display_name": display_name or None},
+            {
+                "platform": platform,
+                "username": username,
+                "password": password,
+                "display_name": display_name or None,
+                "time_zone": time_zone or None,
+            },
         )
+
+    def set_time_zone(self, platform: str, username: str, time_zone: str) -> dict[str, Any]:
+        """Change the zone the account's pages print local times in ("": the site's own zone)."""
+        return self._call("POST", "time-zone", {"platform": platform, "username": username, "time_zone": time_zone})
 
     def account(self, platform: str, username: str) -> dict[str, Any]:
         return self._call("GET", "accounts", {"platform": platform, "username": username})

@@ -64,6 +64,7 @@ class ControlAPI:
             "platform": account.platform,
             "username": account.username,
             "display_name": account.display_name,
+            "time_zone": account.time_zone,
             "base_url": f"{self.root_url()}/{account.platform}",
             **account.stats(),
         }
@@ -97,7 +98,14 @@ class ControlAPI:
             str(payload["username"]),
             str(payload.get("password", "")),
             str(payload.get("display_name", "")),
+            time_zone=str(payload.get("time_zone") or ""),
         )
+        return self._describe(account)
+
+    def post_time_zone(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Set the zone the account's pages print local times in: ``{"time_zone": "Europe/London"}`` ("": the site's)."""
+        account = self._account(payload)
+        self.state.set_time_zone(account, str(payload.get("time_zone") or ""))
         return self._describe(account)
 
     def get_accounts(self, payload: dict[str, Any]) -> dict[str, Any]:

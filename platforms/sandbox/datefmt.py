@@ -4,7 +4,8 @@ The plain pages print one fixed pattern per page (what the replicas always did).
 site picks the form by how old the message is: "just now", "2h", "Today 9:14 AM EDT",
 "Yesterday", "Monday", "Nov 23", "11/23/2026, 3:05 PM". These functions do that, each
 for one page of one site, from the message's time, the moment the page is rendered and
-the site's zone. docs/platforms.md says which forms are observed on the real site and
+the zone the page prints local times in: the one the account's user set, else the site's
+own (``Replica.zone``), as real sites render for the logged-in user. docs/platforms.md says which forms are observed on the real site and
 which are modelled. They are written from the sites' side (strftime and the sites' own
 rules), independently of the connectors' parser, so a round trip tests both.
 """

@@ -128,6 +128,24 @@ TRAITS: dict[str, Trait] = {
             "(unquoted keys, single quotes, trailing commas) or Laravel's JSON.parse('...').",
             {"style": Knob("literal", ("literal", "laravel_js"))},
         ),
+        # Page furniture (issue 13): layout variants and overlays. See platforms/sandbox/replicas/overlays.py.
+        Trait(
+            "layout",
+            "The inbox and thread pages come in one of the site's layout variants (an A/B test, a redesign "
+            "being rolled out): other wrappers, nesting and classes, some data in attributes instead of text.",
+            {"variant": Knob("classic", ("classic", "redesign"))},
+        ),
+        Trait(
+            "consent_banner",
+            "A cookie-consent banner overlays every page, catching clicks, until accepted; accepting stores "
+            "the site's consent cookie, so the banner stays away for that browser.",
+        ),
+        Trait(
+            "interstitial",
+            "A modal (get the app, complete your profile) overlays every page, above any consent banner, "
+            "until closed; closing stores a cookie.",
+            {"kind": Knob("app_download", ("app_download", "complete_profile"))},
+        ),
         # --- page behaviour: paging, session life, slow and partial loads (see docs/platforms.md) ---
         Trait(
             "thread_paging",
@@ -164,6 +182,14 @@ TRAITS: dict[str, Trait] = {
         ),
     )
 }
+
+
+#: The traits about a page's furniture (layout and overlays) rather than message text.
+FURNITURE = frozenset({"layout", "consent_banner", "interstitial"})
+#: The traits about how pages behave (paging, session life, delays, late lists) rather than message text.
+BEHAVIOUR = frozenset({"thread_paging", "session_lifetime", "slow_responses", "deferred_list"})
+#: Traits that leave message text alone: a profile with only these shows text as ``plain`` does.
+PAGE_TRAITS = FURNITURE | BEHAVIOUR
 
 
 @dataclasses.dataclass(frozen=True)
@@ -230,10 +256,15 @@ def build_profile(name: str, site: SiteRendering, *, platform: str, seed: int = 
     if name != "realistic":
         raise RenderError(f"unknown profile {name!r}; known: {', '.join(PROFILES)}")
     rng = random.Random(f"{platform}:{seed}")
+    # Page furniture and page behaviour each draw from a generator of their own, so adding either
+    # left every other trait's draw as it was.
+    furniture_rng = random.Random(f"{platform}:{seed}:furniture")
+    behaviour_rng = random.Random(f"{platform}:{seed}:behaviour")
     traits: dict[str, dict[str, Any]] = {}
     for trait in sorted(site.realistic):
         knobs = site.realistic[trait]
-        traits[trait] = {knob: rng.choice(knobs[knob]) for knob in sorted(knobs)}
+        draw = furniture_rng if trait in FURNITURE else behaviour_rng if trait in BEHAVIOUR else rng
+        traits[trait] = {knob: draw.choice(knobs[knob]) for knob in sorted(knobs)}
     return Profile(name="realistic", seed=seed, traits=traits)
 
 
@@ -327,7 +358,9 @@ class Renderer:
     def __init__(self, site: SiteRendering, profile: Profile) -> None:
         self.site = site
         self.profile = profile
-        self.plain = not profile.traits
+        # Furniture (layout, overlays) and page behaviour (paging, delays...) leave the text alone:
+        # a profile with nothing else shows text as plain does.
+        self.plain = not set(profile.traits) - PAGE_TRAITS
 
     # --- text-level traits (what the site stores or prints, before any markup) ---------
 
@@ -444,6 +477,24 @@ class Renderer:
     def dates(self) -> bool:
         """Whether times are printed as the real site prints them (``date_formats``)."""
         return self.profile.on("date_formats")
+
+    # --- page furniture: layout variants and overlays -----------------------------------
+
+    def layout(self) -> str:
+        """The layout variant of the inbox and thread pages (``classic``: the markup the replica always had)."""
+        if self.profile.on("layout"):
+            return str(self.profile.knob("layout", "variant"))
+        return "classic"
+
+    def interstitial(self) -> str | None:
+        """The kind of modal shown over the page until closed, if any."""
+        if self.profile.on("interstitial"):
+            return str(self.profile.knob("interstitial", "kind"))
+        return None
+
+    def consent_banner(self) -> bool:
+        """Whether a cookie-consent banner overlays the page until accepted."""
+        return self.profile.on("consent_banner")
 
 
 # --- embedded data ------------------------------------------------------------------------

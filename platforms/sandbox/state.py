@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platforms.sandbox.render import Profile, RenderError, SiteRendering, build_profile, pin_trait
 
@@ -159,6 +160,9 @@ class Account:
     faults: dict[str, Fault] = dataclasses.field(default_factory=dict)
     #: How the replica shows this account's messages (plain unless a test or the demo asks for realism).
     profile: Profile = dataclasses.field(default_factory=Profile)
+    #: The zone the account's user chose in the site's settings (IANA name): its pages print local
+    #: times in it. Empty: the site's own zone (each replica's ``timezone``).
+    time_zone: str = ""
     requests: int = 0
     logins: int = 0
     failed_logins: int = 0
@@ -181,6 +185,16 @@ class Account:
 
 class SandboxError(Exception):
     """A control API request the sandbox refuses (unknown account, bad input)."""
+
+
+def _check_zone(name: str) -> None:
+    """Refuse a zone name the zone database does not know ("" is the site's own zone)."""
+    if not name:
+        return
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SandboxError(f"{name!r} is not a known time zone (e.g. America/Los_Angeles)") from None
 
 
 class SandboxState:
@@ -221,11 +235,14 @@ class SandboxState:
 
     # --- accounts ---------------------------------------------------------------------
 
-    def create_account(self, platform: str, username: str, password: str = "", display_name: str = "") -> Account:
+    def create_account(
+        self, platform: str, username: str, password: str = "", display_name: str = "", *, time_zone: str = ""
+    ) -> Account:
         if platform not in PLATFORMS:
             raise SandboxError(f"unknown platform {platform!r}")
         if not username:
             raise SandboxError("username is required")
+        _check_zone(time_zone)
         with self.lock:
             key = (platform, username.lower())
             if key in self.accounts:
@@ -235,6 +252,7 @@ class SandboxState:
                 username=username,
                 password=password,
                 display_name=display_name or username.split("@")[0].replace(".", " ").title(),
+                time_zone=time_zone,
             )
             if platform == "furnishedfinder":
                 account.mailbox_user = username
@@ -252,6 +270,12 @@ class SandboxState:
     def find_account(self, platform: str, username: str) -> Account | None:
         with self.lock:
             return self.accounts.get((platform, (username or "").lower()))
+
+    def set_time_zone(self, account: Account, time_zone: str) -> None:
+        """Change the zone the account's pages print local times in, as its user would in the site's settings."""
+        _check_zone(time_zone)
+        with self.lock:
+            account.time_zone = time_zone
 
     # --- sessions and form tokens -----------------------------------------------------
 

@@ -61,6 +61,8 @@ QUEUE_OF = {
     "dispatch.ingest_platform": "default",
 }
 OPEN_STATUSES = ("queued", "sending", "failed")
+#: The realism profile's seed for every chaos account (``LEASEBOT_CHAOS_REALISM_SEED`` to vary it).
+REALISM_SEED = int(os.environ.get("LEASEBOT_CHAOS_REALISM_SEED", "11"))
 REVIEW_STATUSES = ("draft", "pending_review")
 
 
@@ -207,6 +209,8 @@ class Rig:
             "LEASEBOT_CIRCUIT_COOLDOWN_S": "5",
             # A dead holder's account lock lapses after this (120 s by default); jobs extend it while working.
             "LEASEBOT_ACCOUNT_LOCK_TTL_S": "15",
+            # The replicas show a reply at most a few seconds late (the realistic delayed_visibility).
+            "LEASEBOT_SEND_VISIBILITY_S": "10",
             "LOG_LEVEL": "INFO",
         }
         # Celery reads CELERY_BROKER_URL from the environment before a ``broker=`` argument,
@@ -277,6 +281,8 @@ class Rig:
         """A new account on the sandbox and in the database; its secret goes to the workers' environment."""
         tag = secrets.token_hex(4)
         login = make_sandbox_login(self.client, platform, tag=tag, env_prefix="CHAOS")
+        # The storms run on the sites as they really render (seeded: a failing run replays).
+        self.client.set_profile(platform, login.username, "realistic", seed=REALISM_SEED)
         self.env.update(login.env)
         row = login.account_row(label=f"chaos-{tag}")
         account = ChaosAccount(

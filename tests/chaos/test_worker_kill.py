@@ -40,7 +40,7 @@ def test_sigkill_during_sends_never_duplicates_nor_loses(rig: Rig) -> None:
         rig.recover(name=f"r{round_no}", concurrency=2)
         rig.send_jobs()
     # then: once the fleet has settled, every reply is sent exactly once or accounted for
-    settled = rig.drain(timeout=240 if FULL else 90)
+    settled = rig.drain(timeout=480 if FULL else 150)
     fig = rig.figures(
         "sigkill_worker",
         kills=len(killed_at),

@@ -37,6 +37,16 @@ class FakePlatform:
     on_send: Callable[[], None] | None = None
     #: How the platform shows a text (the default: as typed); a test may curl quotes, linkify...
     render: Callable[[str], str] = lambda text: text
+    #: The platform shows a reply sent through its form only after :meth:`reveal` (as Roomies shows one late).
+    shows_late: bool = False
+    hidden: set[str] = dataclasses.field(default_factory=set)
+
+    def reveal(self) -> None:
+        """The late-shown replies appear."""
+        self.hidden.clear()
+
+    def visible(self) -> list[Inbound]:
+        return [m for m in self.messages if m.message_ref not in self.hidden]
 
     def inbound(
         self,
@@ -82,7 +92,7 @@ class FakeConnector(Connector):
         return sorted(
             (
                 dataclasses.replace(m, body=self.p.render(m.body))
-                for m in self.p.messages
+                for m in self.p.visible()
                 if since is None or m.sent_at > since
             ),
             key=lambda m: m.sent_at,
@@ -91,7 +101,7 @@ class FakeConnector(Connector):
     def send_message(self, thread_ref: str, body: str, *, before_click: BeforeClick | None = None) -> Receipt:
         self.p.calls.append("send")
         if before_click is not None:
-            before_click(sum(1 for m in self.p.messages if m.thread_ref == thread_ref and m.direction == "out"))
+            before_click(sum(1 for m in self.p.visible() if m.thread_ref == thread_ref and m.direction == "out"))
         if self.p.on_send is not None:
             self.p.on_send()
         if self.p.send_errors:
@@ -99,6 +109,8 @@ class FakeConnector(Connector):
         with self.p.lock:
             self.p.sent.append((thread_ref, body))
             item = self.p.inbound(thread_ref, body, direction="out", sender="us")
+            if self.p.shows_late:
+                self.p.hidden.add(item.message_ref)
         if self.p.record_then_unknown:
             raise OutcomeUnknown("confirmation page failed")
         return Receipt(thread_ref, item.message_ref, item.sent_at)
@@ -106,7 +118,7 @@ class FakeConnector(Connector):
     def find_sent(self, thread_ref: str, body: str, after: datetime, *, outbound_before: int | None = None) -> ReadBack:
         """The real connectors' judgement (platforms.textmatch) over this thread, as shown (``shown``)."""
         self.p.calls.append("find_sent")
-        thread = [m for m in self.p.messages if m.thread_ref == thread_ref]
+        thread = [m for m in self.p.visible() if m.thread_ref == thread_ref]
         shown = [dataclasses.replace(m, body=self.p.render(m.body)) for m in thread]
         check = textmatch.check_sent(
             body,

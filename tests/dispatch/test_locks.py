@@ -95,3 +95,31 @@ def test_taking_the_lock_with_redis_down_fails_loudly(dead_redis: redis.Redis, m
     monkeypatch.setattr(locks, "redis_client", lambda: dead_redis)
     with pytest.raises(redis.ConnectionError), account_lock(7):
         pytest.fail("the lock must not be taken without Redis")
+
+
+def test_a_held_lock_is_kept_alive_past_its_ttl_while_the_job_works(app_redis: redis.Redis) -> None:
+    from tests.support import eventually
+
+    with account_lock(7, ttl_s=1) as held:
+        assert held is not None
+        # when: the job works for several TTLs (the keep-alive extends every third of one)
+        eventually(lambda: held.extensions >= 6, "six extensions, two TTLs")
+        # then: the lock is still this job's, and no second job gets in
+        assert app_redis.exists(KEY.format(7))
+        assert held.lost is False
+        with account_lock(7) as second:
+            assert second is None
+    # and once the job is done the keep-alive stops with the release
+    assert not app_redis.exists(KEY.format(7))
+    done = held.extensions
+    assert held.extend() is False
+    assert held.extensions == done
+
+
+def test_without_keep_alive_the_lock_lapses_with_its_ttl(app_redis: redis.Redis) -> None:
+    from tests.support import eventually
+
+    with account_lock(7, ttl_s=1, keep_alive=False) as held:
+        assert held is not None
+        eventually(lambda: not app_redis.exists(KEY.format(7)), "the lock to lapse")
+        assert held.extensions == 0

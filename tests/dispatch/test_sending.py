@@ -10,7 +10,7 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from dispatch import services
+from dispatch import enqueue, services
 from dispatch.locks import account_lock
 from dispatch.models import DeadLetter, DispatchAttempt
 from dispatch.services.sending import reconcile_stale
@@ -187,13 +187,64 @@ def test_send_outcome_unknown_not_found_stays_sending_until_reconcile(
     services.send_account_run(account_id=row.account_id)  # Within the lease: not touched, not resent.
     assert fake_platform.sent == []
     OutboundMessage.objects.filter(pk=row.pk).update(
-        sending_started_at=timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S + 5)
+        sending_started_at=timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S + 5),
+        clicked_at=timezone.now() - timedelta(seconds=settings.LEASEBOT_SEND_VISIBILITY_S + 5),
     )
     services.send_account_run(account_id=row.account_id)  # Past the lease: read back, not found, requeued, sent.
     row.refresh_from_db()
     assert row.status == "sent"
     assert len(fake_platform.sent) == 1
     assert row.lost_worker_redeliveries == 1
+
+
+def test_a_reply_the_site_shows_late_is_never_called_absent_within_the_visibility_window(
+    fake_platform: FakePlatform, auto_send, settings
+) -> None:  # type: ignore[no-untyped-def]
+    # given: the click landed, the confirmation failed, and the site shows the reply only later
+    settings.LEASEBOT_SEND_VISIBILITY_S_PER_PLATFORM = {"spareroom": 30}
+    fake_platform.shows_late = True
+    fake_platform.record_then_unknown = True
+    row = _queued()
+    services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert (row.status, row.outbound_before) == ("sending", 0)
+    assert row.clicked_at is not None
+    # when: the lease has passed (a short lease, or a worker restarted at once) but the click is seconds old
+    stale = timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S + 5)
+    OutboundMessage.objects.filter(pk=row.pk).update(sending_started_at=stale)
+    summary = services.send_account_run(account_id=row.account_id)
+    # then: the read-back's "absent" is not believed yet: the row waits, nothing is sent again
+    row.refresh_from_db()
+    assert (row.status, summary.deferred, summary.requeued) == ("sending", 1, 0)
+    assert len(fake_platform.sent) == 1
+    # and once the site shows it, the next look confirms it
+    fake_platform.reveal()
+    summary = services.send_account_run(account_id=row.account_id)
+    row.refresh_from_db()
+    assert (row.status, summary.reconciled) == ("sent", 1)
+    assert len(fake_platform.sent) == 1
+
+
+def test_absent_is_believed_once_the_visibility_window_has_passed(
+    fake_platform: FakePlatform, auto_send, settings
+) -> None:  # type: ignore[no-untyped-def]
+    # given: a click whose reply never appeared, 31 s ago, on a platform that shows replies within 30 s
+    settings.LEASEBOT_SEND_VISIBILITY_S_PER_PLATFORM = {"spareroom": 30}
+    row = _queued()
+    stale = timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S + 5)
+    OutboundMessage.objects.filter(pk=row.pk).update(
+        status="sending",
+        sending_started_at=stale,
+        attempts=1,
+        outbound_before=0,
+        clicked_at=timezone.now() - timedelta(seconds=31),
+    )
+    # when: the send job reconciles it
+    summary = services.send_account_run(account_id=row.account_id)
+    # then: the click never landed: queued again (its click time cleared) and sent once
+    row.refresh_from_db()
+    assert (summary.requeued, summary.deferred, row.status) == (1, 0, "sent")
+    assert len(fake_platform.sent) == 1
 
 
 def test_crash_between_click_and_commit_is_reconciled_not_resent(
@@ -365,3 +416,23 @@ def test_selector_drift_sends_the_accounts_waiting_replies_to_review(fake_platfo
     assert first.status == "dead"  # The row that met the drift is dead-lettered...
     assert second.status == "pending_review"  # ...the one behind it waits for a person, not a circuit.
     assert PlatformAccount.objects.get(pk=first.account_id).is_active  # Drift does not disable.
+
+
+def test_a_send_job_yields_after_its_time_budget_and_queues_a_fresh_job(
+    fake_platform: FakePlatform, auto_send, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    # given: three queued replies on one account, and a send job with no time to spare
+    conversation = ConversationFactory()
+    rows = [_queued(conversation, body=f"{BODY} ({n})", key=f"budget:{n}") for n in range(3)]
+    account_id = conversation.account_id
+    queued: list[int] = []
+    monkeypatch.setattr(enqueue, "send", queued.append)
+    # when: the job runs with a zero budget
+    summary = services.send_account_run(account_id=account_id, budget_s=0)
+    # then: it sent one, stopped, and asked for a fresh job for the rest (nothing lost, nothing twice)
+    assert (summary.sent, summary.yielded, queued) == (1, True, [account_id])
+    assert OutboundMessage.objects.filter(account_id=account_id, status="queued").count() == 2
+    # and the fresh job carries on where it stopped
+    services.send_account_run(account_id=account_id, budget_s=0)
+    services.send_account_run(account_id=account_id, budget_s=0)
+    assert sorted(body for _, body in fake_platform.sent) == sorted(r.body for r in rows)

@@ -58,8 +58,8 @@ def _purge_rpa() -> None:
 @pytest.mark.django_db
 def test_metrics_show_the_queue_depth_and_the_waiting_jobs() -> None:
     from dispatch import tasks
+    from dispatch.queues import queue_depths
     from dispatch.services import fanout
-    from leasebot.gauges import queue_depths
 
     _purge_rpa()
     try:

@@ -20,6 +20,7 @@ def test_schema_generates_without_warnings(tmp_path: Any) -> None:
         "/api/v1/platform-accounts/{id}/",
         "/api/v1/settings/",
         "/api/v1/health/platforms/",
+        "/api/v1/health/queues/",
         "/api/v1/dead-letters/{id}/retry/",
         "/api/v1/guardrails/check/",
         "/api/v1/review/queue/",

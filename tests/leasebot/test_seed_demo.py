@@ -50,6 +50,11 @@ def test_seed_demo_is_idempotent_and_complete(sandbox_url: str, monkeypatch: pyt
     profile = client.profile("spareroom", "leasing@spareroom.demo.test")
     assert (profile["name"], profile["seed"]) == ("realistic", 1)
     assert profile["traits"]
+    # The zone each demo account's user set is the same on the site and in the account row.
+    for account in accounts:
+        shown = client.account(account.platform.slug, account.username)["time_zone"]
+        assert shown == account.time_zone
+    assert accounts.get(platform__slug="spareroom").time_zone == "America/Los_Angeles"
 
 
 def test_seed_demo_refuses_a_dead_sandbox_and_a_short_password(sandbox_url: str) -> None:

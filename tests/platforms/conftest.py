@@ -101,15 +101,27 @@ def make_account(
     browser_runtime: BrowserRuntime,
     fast_guard_settings: Any,
 ) -> Iterator[Callable[..., SandboxAccount]]:
-    """Create a fresh sandbox account and a connector for it (credentials as env references)."""
+    """Create a fresh sandbox account and a connector for it (credentials as env references).
+
+    ``time_zone``: the zone the account's user set on the site, given to both the replica and the config.
+    """
     made: list[SandboxAccount] = []
 
     def make(
-        platform: str, *, login_method: str = "", with_mailbox: bool = True, **guard_options: Any
+        platform: str,
+        *,
+        login_method: str = "",
+        with_mailbox: bool = True,
+        time_zone: str = "",
+        **guard_options: Any,
     ) -> SandboxAccount:
         account_id = secrets.randbelow(10**9) + 10**9
         login = sandbox_login(
-            platform, username=f"agent-{account_id}@example.com", tag=str(account_id), with_mailbox=with_mailbox
+            platform,
+            username=f"agent-{account_id}@example.com",
+            tag=str(account_id),
+            with_mailbox=with_mailbox,
+            time_zone=time_zone,
         )
         username, password = login.username, login.password
         config = login.config(account_id, login_method=login_method or login.login_method)

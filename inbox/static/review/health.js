@@ -1,9 +1,27 @@
-/* The platform health board: per platform and account, last successes, errors, circuit, reasons. */
+/* The platform health board: the queues, and per platform and account: how far behind, last successes, errors, circuit, reasons. */
 (function () {
   "use strict";
   const LB = window.LB;
   const board = document.getElementById("h-board");
   const stateNode = document.getElementById("h-state");
+  const queuesNode = document.getElementById("h-queues");
+
+  function slow(seconds, limit) {
+    return seconds !== null && seconds !== undefined && seconds > limit ? "warn" : "";
+  }
+
+  function queues(q) {
+    const facts = LB.el("dl", { class: "facts" });
+    if (!q.broker_reachable) facts.append(LB.el("dt", { text: "Broker" }), LB.el("dd", { class: "warn", text: "unreachable" }));
+    for (const item of q.queues) facts.append(LB.el("dt", { text: "Queue " + item.name }), LB.el("dd", { "data-queue": item.name, text: String(item.depth) }));
+    for (const job of q.jobs) {
+      facts.append(
+        LB.el("dt", { text: job.stage + " jobs waiting" }),
+        LB.el("dd", { "data-jobs": job.stage, class: slow(job.oldest_wait_seconds, 60), text: job.waiting + (job.waiting ? " (oldest " + LB.duration(job.oldest_wait_seconds) + ")" : "") }),
+      );
+    }
+    return LB.el("section", { class: "panel h-card", "data-board": "queues" }, LB.el("div", { class: "h-head" }, LB.el("h2", { text: "Work waiting" })), facts);
+  }
 
   function card(p) {
     const bad = !p.is_active || p.open_circuits || p.accounts_needing_login;
@@ -18,6 +36,10 @@
       LB.el("dt", { text: "Open circuits" }), LB.el("dd", { text: p.open_circuits }),
       LB.el("dt", { text: "Need operator login" }), LB.el("dd", { text: p.accounts_needing_login }),
       LB.el("dt", { text: "Open dead letters" }), LB.el("dd", { text: p.open_dead_letters }),
+      LB.el("dt", { text: "Ingest lag" }), LB.el("dd", { "data-fact": "ingest-lag", class: slow(p.ingest_lag_seconds, 600), text: LB.duration(p.ingest_lag_seconds) }),
+      LB.el("dt", { text: "Jobs waiting (ingest / send)" }), LB.el("dd", { "data-fact": "jobs-waiting", text: p.jobs_waiting_ingest + " / " + p.jobs_waiting_send }),
+      LB.el("dt", { text: "Oldest waiting job" }), LB.el("dd", { "data-fact": "oldest-job", class: slow(p.oldest_job_wait_seconds, 60), text: LB.duration(p.oldest_job_wait_seconds) }),
+      LB.el("dt", { text: "Oldest queued reply" }), LB.el("dd", { "data-fact": "oldest-queued", class: slow(p.send_queue_oldest_seconds, 300), text: LB.duration(p.send_queue_oldest_seconds) }),
     );
     const table = LB.el("table", { class: "grid" });
     table.append(LB.el("thead", {}, LB.el("tr", {}, ...["Account", "State", "Circuit", "Last ingest", "Last send", "Errors", "Last error"].map((t) => LB.el("th", { text: t })))));
@@ -42,7 +64,9 @@
   async function load(quiet) {
     if (!quiet) LB.state(stateNode, "loading", "Loading health…");
     try {
-      const rows = (await LB.api("health/platforms/")).data;
+      const [rows, q] = await Promise.all([LB.api("health/platforms/"), LB.api("health/queues/")]).then((r) => r.map((x) => x.data));
+      LB.clear(queuesNode);
+      queuesNode.append(queues(q));
       LB.clear(board);
       for (const p of rows) board.append(card(p));
       LB.state(stateNode, "", "");

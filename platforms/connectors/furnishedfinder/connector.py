@@ -62,17 +62,20 @@ class FurnishedFinderConnector(BrowserConnector):
         self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]
     ) -> Inbound:
         href = context.get("listing_href") or ""
-        side = parsing.direction(raw.get("classes") or "")
+        side = parsing.direction(f"{raw.get('classes') or ''} {raw.get('side') or ''}")
+        profile_href = raw.get("profile_href") or context.get("profile_href")
         return Inbound(
             thread_ref=thread_ref,
-            message_ref=str(raw["id"]),
+            message_ref=self.parse_or_drift(
+                lambda _: parsing.message_ref(raw.get("id"), raw.get("message_id")), "", "thread.messages.id"
+            ),
             sender_name=raw.get("sender") or "",
             body=raw["body"] or "",
             sent_at=self.sent_at_or_drift(
                 parsing.shown_time(raw.get("time_iso"), raw.get("time")), "thread.messages.time"
             ),
             direction=side,  # type: ignore[arg-type]
-            sender_handle=parsing.renter_handle(raw.get("profile_href")) if side == "in" else "",
+            sender_handle=parsing.renter_handle(profile_href) if side == "in" else "",
             listing_ref=parsing.listing_ref(href),
             listing_url=self.absolute(href),
             listing_title=context.get("listing_title") or "",

@@ -16,13 +16,22 @@ LOCATORS = LocatorMap(
             ".validation-summary-errors", "text=/couldn.t find .* account|code is invalid/i"
         ),
         "session.marker": loc("a[href*='Logout']", "a.logout"),
+        # Overlays, dismissed before acting (CSS only): the Radix profile dialog, then the cookie banner.
+        "overlay.interstitial": loc(
+            "[role='dialog'] [data-testid='dialog-close']",
+            "[role='dialog'][aria-modal='true'] button[aria-label='Close']",
+            required=False,
+        ),
+        "overlay.consent": loc("[data-testid='cookie-banner-accept']", required=False),
         "inbox.empty": loc("#messageList .no-message", "text=/you have no messages/i"),
         "inbox.next": loc("[data-testid='pagination-next']", required=False),
         "reply.body": loc("#NewReply", "textarea[name='NewReply']"),
         "reply.submit": loc("#btnSend", "#replyForm button[type='submit']"),
         # Lists that load in parts (docs/platforms.md, "Page behaviour"); CSS only: they also run in the page.
+        # The classic list's control, then the redesign's (a layout variant, not drift).
         "thread.earlier": loc(
             "#divChatHistory .load-earlier-sentinel[data-before]",
+            ".str-chat__list .load-earlier-sentinel[data-before]",
             "a.earlier-messages[href*='page=']",
             "[data-earlier]",
             required=False,
@@ -33,24 +42,35 @@ LOCATORS = LocatorMap(
     },
     groups={
         "inbox.rows": Group(
-            item=loc("#messageList .card[data-thread-id]", "#messageList .card"),
+            # The older inbox's cards, or Stream Chat's channel previews (a variant, not drift).
+            item=loc(
+                "#messageList .card[data-thread-id]",
+                "#messageList .card",
+                ".str-chat__channel-list a.str-chat__channel-preview-messenger[href*='threadId=']",
+            ),
             fields={
                 "thread_ref": loc(":scope", attr="data-thread-id", required=False),
-                "href": loc(".msg-username a", attr="href", required=False),
-                "sender": loc(".msg-username a", required=False),
-                "time": loc(".OtimeSpan", required=False),
+                "href": loc(".msg-username a", ":scope", attr="href", required=False),
+                "sender": loc(".msg-username a", ".str-chat__channel-preview-messenger--name", required=False),
+                "time": loc(".OtimeSpan", ".str-chat__channel-preview-messenger--time", required=False),
             },
         ),
         "thread.messages": Group(
-            item=loc("#divChatHistory .msg-wrap"),
+            item=loc("#divChatHistory .msg-wrap", ".str-chat__list li.str-chat__li[data-message-id]"),
             fields={
-                "id": loc(":scope", attr="data-msg-id"),
+                # The id: the older markup's data-msg-id, or Stream's data-message-id.
+                "id": loc(":scope", attr="data-msg-id", required=False),
+                "message_id": loc(":scope", attr="data-message-id", required=False),
+                # The older markup's classes, or Stream's (``str-chat__message--me`` on the inner message).
                 "classes": loc(":scope", attr="class"),
-                "sender": loc(".uname a", ".uname", required=False),
+                "side": loc(".str-chat__message", attr="class", required=False),
+                "sender": loc(".uname a", ".uname", ".str-chat__message-simple-name", required=False),
                 "profile_href": loc(".uname a[href*='traveler']", attr="href", required=False),
-                "body": loc(".message-content", text="inner"),
-                "time_iso": loc(".m-time time[datetime]", attr="datetime", required=False),
-                "time": loc(".m-time"),
+                "body": loc(".message-content", ".str-chat__message-text-inner", text="inner"),
+                "time_iso": loc(
+                    ".m-time time[datetime]", "time.str-chat__message-simple-timestamp", attr="datetime", required=False
+                ),
+                "time": loc(".m-time", "time.str-chat__message-simple-timestamp"),
             },
         ),
         "thread.context": Group(
@@ -58,6 +78,8 @@ LOCATORS = LocatorMap(
             fields={
                 "listing_href": loc("a.property-link", "a[href*='/property/']", attr="href", required=False),
                 "listing_title": loc("a.property-link", required=False),
+                # Stream's channel header links the traveler once for the whole thread.
+                "profile_href": loc(".str-chat__channel-header a[href*='traveler']", attr="href", required=False),
             },
         ),
     },

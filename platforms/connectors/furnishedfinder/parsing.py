@@ -17,7 +17,16 @@ def shown_time(iso: str | None, text: str | None) -> str:
 
 
 def direction(classes: str) -> str:
-    return "out" if "msg-right" in classes.split() else "in"
+    """The landlord's side is ``msg-right`` (older inbox) or ``str-chat__message--me`` (Stream Chat)."""
+    return "out" if set(classes.split()) & {"msg-right", "str-chat__message--me"} else "in"
+
+
+def message_ref(data_msg_id: str | None, data_message_id: str | None) -> str:
+    """The message id from either layout's attribute; neither is a ``ValueError``."""
+    ref = (data_msg_id or data_message_id or "").strip()
+    if not ref:
+        raise ValueError("no message id")
+    return ref
 
 
 def thread_ref(data_id: str | None, href: str | None) -> str:

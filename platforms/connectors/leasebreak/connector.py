@@ -22,7 +22,12 @@ class LeasebreakConnector(BrowserConnector):
         when = self.activity_or_drift(
             parsing.shown_time(raw.get("updated"), raw.get("updated_text")), "inbox.rows.updated"
         )
-        return ThreadRow(thread_ref=str(raw["thread_ref"]), last_activity=when, sender_name=raw.get("sender") or "")
+        ref = self.parse_or_drift(
+            lambda _: parsing.ref(raw.get("thread_ref"), raw.get("dom_id"), "conversation_dom_id"),
+            "",
+            "inbox.rows.thread_ref",
+        )
+        return ThreadRow(thread_ref=ref, last_activity=when, sender_name=raw.get("sender") or "")
 
     def thread_message(
         self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]
@@ -30,7 +35,9 @@ class LeasebreakConnector(BrowserConnector):
         href = context.get("listing_href") or ""
         return Inbound(
             thread_ref=thread_ref,
-            message_ref=str(raw["id"]),
+            message_ref=self.parse_or_drift(
+                lambda _: parsing.ref(raw.get("id"), raw.get("dom_id"), "message_dom_id"), "", "thread.messages.id"
+            ),
             sender_name=raw.get("sender") or "",
             body=raw["body"] or "",
             sent_at=self.sent_at_or_drift(

@@ -16,13 +16,22 @@ LOCATORS = LocatorMap(
             ".alert-danger:has-text('Invalid Email or password')", "text=/invalid email or password/i"
         ),
         "session.marker": loc("a[href$='/users/sign_out']", "a[data-method='delete']:has-text('Sign out')"),
+        # Overlays, dismissed before acting (CSS only): the Bootstrap modal, then Cookiebot's dialog.
+        "overlay.interstitial": loc(
+            ".modal.show button.close[data-dismiss='modal']",
+            "[role='dialog'][aria-modal='true'] button[aria-label='Close']",
+            required=False,
+        ),
+        "overlay.consent": loc("#CybotCookiebotDialogBodyLevelButtonLevelOptinAllowAll", required=False),
         "inbox.empty": loc("p.no-conversations", "text=/you have no messages/i"),
         "inbox.next": loc("nav.pagination span.next a", "a[rel='next']", required=False),
         "reply.body": loc("#message_body", "textarea[name='message[body]']"),
         "reply.submit": loc("#new_message input[type='submit']", "input[type='submit'][value='Send Message']"),
         # Lists that load in parts (docs/platforms.md, "Page behaviour"); CSS only: they also run in the page.
+        # The classic list's control, then the redesign's (a layout variant, not drift).
         "thread.earlier": loc(
             "div.messages button.load-earlier",
+            "ul.message-list button.load-earlier",
             "a.earlier-messages[href*='page=']",
             "[data-earlier]",
             required=False,
@@ -33,21 +42,33 @@ LOCATORS = LocatorMap(
     },
     groups={
         "inbox.rows": Group(
-            item=loc("table.conversations tr.conversation[data-conversation-id]", "tr[data-conversation-id]"),
+            # The classic table rows, or the redesign's list-group links (a variant, not drift).
+            item=loc(
+                "table.conversations tr.conversation[data-conversation-id]",
+                "tr[data-conversation-id]",
+                ".list-group a.list-group-item[id^='conversation_']",
+            ),
             fields={
-                "thread_ref": loc(":scope", attr="data-conversation-id"),
-                "sender": loc("td.sender", required=False),
+                # The id: a data attribute (classic) or Rails' dom_id "conversation_12" (redesign).
+                "thread_ref": loc(":scope", attr="data-conversation-id", required=False),
+                "dom_id": loc(":scope", attr="id", required=False),
+                "sender": loc("td.sender", ".conversation-sender", required=False),
                 "updated": loc("td.updated time", "time", attr="datetime", required=False),
-                "updated_text": loc("td.updated time", "td.updated", required=False),
+                "updated_text": loc("td.updated time", "td.updated", "time", required=False),
             },
         ),
         "thread.messages": Group(
-            item=loc("div.messages div.message[data-message-id]", "div.message[data-message-id]"),
+            item=loc(
+                "div.messages div.message[data-message-id]",
+                "div.message[data-message-id]",
+                "ul.message-list li.message-item[id^='message_']",
+            ),
             fields={
-                "id": loc(":scope", attr="data-message-id"),
+                "id": loc(":scope", attr="data-message-id", required=False),
+                "dom_id": loc(":scope", attr="id", required=False),
                 "classes": loc(":scope", attr="class"),
-                "sender": loc(".message-author", required=False),
-                "body": loc(".message-body", text="inner"),
+                "sender": loc(".message-author", ".message-sender-name", required=False),
+                "body": loc(".message-body", ".message-text", text="inner"),
                 # The ISO datetime when the element carries one, else its text; neither is drift.
                 "time": loc("time", attr="datetime", required=False),
                 "time_text": loc("time", required=False),
@@ -69,5 +90,9 @@ LOCATORS = LocatorMap(
         "thread": ("thread.messages", "reply.body", "reply.submit"),
     },
     # Dates: platforms/connectors/dates.py (TABLES["leasebreak"]). No renter profile is shown.
-    facts={"listing_ref": r"/short-term-rental-details/(\d+)"},
+    facts={
+        "listing_ref": r"/short-term-rental-details/(\d+)",
+        "conversation_dom_id": r"conversation_(\d+)",
+        "message_dom_id": r"message_(\d+)",
+    },
 )

@@ -17,12 +17,23 @@ def shown_time(datetime_attr: str | None, text: str | None) -> str:
 
 
 def direction(classes: str) -> str:
+    """``message--mine`` / ``message--theirs`` (classic) or ``sent`` / ``received`` (the redesign)."""
     names = set(classes.split())
-    if "message--mine" in names:
+    if names & {"message--mine", "sent"}:
         return "out"
-    if "message--theirs" in names:
+    if names & {"message--theirs", "received"}:
         return "in"
     raise ValueError("no direction class")
+
+
+def ref(data_id: str | None, dom_id: str | None, fact: str) -> str:
+    """An id from its data attribute, else from Rails' ``dom_id`` ("message_12"); neither is a ``ValueError``."""
+    if data_id and data_id.strip().isdigit():
+        return data_id.strip()
+    match = re.fullmatch(LOCATORS.facts[fact], (dom_id or "").strip())
+    if not match:
+        raise ValueError("no id")
+    return match.group(1)
 
 
 def listing_ref(href: str) -> str:

@@ -26,6 +26,9 @@ class RentHopConnector(BrowserConnector):
         self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]
     ) -> Inbound:
         href = context.get("listing_href") or ""
+        side = self.parse_or_drift(
+            lambda classes: parsing.direction(classes, raw.get("dir")), raw["classes"], "thread.messages.classes"
+        )
         return Inbound(
             thread_ref=thread_ref,
             message_ref=str(raw["id"]),
@@ -34,7 +37,7 @@ class RentHopConnector(BrowserConnector):
             sent_at=self.sent_at_or_drift(
                 parsing.shown_time(raw.get("ts"), raw.get("time_text")), "thread.messages.ts"
             ),
-            direction=self.parse_or_drift(parsing.direction, raw["classes"], "thread.messages.classes"),  # type: ignore[arg-type]
+            direction=side,  # type: ignore[arg-type]
             listing_ref=parsing.listing_ref(context.get("listing_id"), href),
             listing_url=self.absolute(href),
             listing_title=context.get("listing_title") or "",

@@ -16,11 +16,12 @@ def shown_time(epoch: str | None, text: str | None) -> str:
     return (epoch or "").strip() or (text or "").strip()
 
 
-def direction(classes: str) -> str:
+def direction(classes: str, stated: str | None = None) -> str:
+    """``from-agent`` / ``from-renter`` classes, or the redesign's ``data-direction`` (outgoing / incoming)."""
     names = set(classes.split())
-    if "from-agent" in names:
+    if "from-agent" in names or stated == "outgoing":
         return "out"
-    if "from-renter" in names:
+    if "from-renter" in names or stated == "incoming":
         return "in"
     raise ValueError("no direction class")
 

@@ -27,7 +27,7 @@ class RoomiesConnector(BrowserConnector):
     def thread_message(
         self, thread_ref: str, raw: Mapping[str, str | None], context: Mapping[str, str | None]
     ) -> Inbound:
-        data = self.parse_or_drift(parsing.component_data, raw["data"], "thread.messages.data")
+        data = self.parse_or_drift(lambda _: parsing.message_fields(raw), "", "thread.messages.data")
         href = context.get("listing_href") or ""
         sender = data.get("user") or {}
         side: Direction = "out" if data.get("isSender") else "in"

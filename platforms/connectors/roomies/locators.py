@@ -14,6 +14,13 @@ LOCATORS = LocatorMap(
         "login.submit": loc("form[action$='/login'] button[type='submit']", "button:has-text('Login')"),
         "login.error_credentials": loc("text=These credentials do not match our records."),
         "session.marker": loc("form[action$='/logout']", "a[href$='/logout']"),
+        # Overlays, dismissed before acting (CSS only): the profile modal, then Laravel's cookie consent.
+        "overlay.interstitial": loc(
+            "#verify-modal [data-dismiss='modal']",
+            "[role='dialog'][aria-modal='true'] button[aria-label='Close']",
+            required=False,
+        ),
+        "overlay.consent": loc(".js-cookie-consent-agree", required=False),
         "inbox.empty": loc("text=/you don.t have any messages/i"),
         "inbox.next": loc("a[rel='next']", required=False),
         "reply.body": loc("textarea[name='body']"),
@@ -35,16 +42,31 @@ LOCATORS = LocatorMap(
     },
     groups={
         "inbox.rows": Group(
-            item=loc("a[href*='/inbox/'][class*='hover:bg-teal-lightest']", "a[href*='/inbox/']"),
+            # The classic rows are the links; the redesign's are list items holding them (a variant, not drift).
+            item=loc(
+                "a[href*='/inbox/'][class*='hover:bg-teal-lightest']",
+                "ul[role='list'] li[data-conversation-id]",
+                "a[href*='/inbox/']",
+            ),
             fields={
-                "href": loc(":scope", attr="href"),
-                "sender": loc(".font-bold", required=False),
-                "ago": loc(".text-xs", required=False),
+                "href": loc(":scope", "a[href*='/inbox/']", attr="href"),
+                "sender": loc(".font-bold", ".font-medium", required=False),
+                "ago": loc(".text-xs", "time", required=False),
             },
         ),
+        # Alpine components (the data in x-data), or the redesign's Blade markup (text in the
+        # markup, the rest in attributes). Which fields a message must have: parsing.message_fields.
         "thread.messages": Group(
-            item=loc("li[x-data*='messageItem']"),
-            fields={"data": loc(":scope", attr="x-data")},
+            item=loc("li[x-data*='messageItem']", "#messages [data-message-id][data-is-sender]"),
+            fields={
+                "data": loc(":scope", attr="x-data", required=False),
+                "id": loc(":scope", attr="data-message-id", required=False),
+                "is_sender": loc(":scope", attr="data-is-sender", required=False),
+                "user_id": loc(":scope", attr="data-user-id", required=False),
+                "sender": loc("p.sr-only", required=False),
+                "body": loc("p.whitespace-pre-line", text="inner", required=False),
+                "created_at": loc("time[datetime]", attr="datetime", required=False),
+            },
         ),
         "thread.context": Group(
             item=loc(":root"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from platforms.connectors.dates import TABLES
@@ -24,6 +25,23 @@ def component_data(x_data: str) -> dict[str, Any]:
     if not isinstance(data, dict) or "content" not in data or "id" not in data:
         raise ValueError("messageItem data lacks id or content")
     return data
+
+
+def message_fields(raw: Mapping[str, str | None]) -> dict[str, Any]:
+    """Return a message's data from either layout: Alpine's ``x-data``, or the redesign's attributes and text.
+
+    Both give the component's shape (``id``, ``content``, ``isSender``, ``createdAt``, ``user``);
+    a message with neither complete form is a format nobody foresaw (``ValueError``).
+    """
+    if raw.get("data"):
+        return component_data(str(raw["data"]))
+    ref, side, created = raw.get("id"), raw.get("is_sender"), raw.get("created_at")
+    if not ref or side not in ("true", "false") or not created or raw.get("body") is None:
+        raise ValueError("a message without component data or its attributes")
+    user: dict[str, Any] = {"name": raw.get("sender") or ""}
+    if raw.get("user_id"):
+        user["id"] = raw["user_id"]
+    return {"id": ref, "content": raw["body"], "isSender": side == "true", "createdAt": created, "user": user}
 
 
 def renter_handle(data: dict[str, Any], profile_href: str | None) -> str:

@@ -12,7 +12,13 @@ LOCATORS = LocatorMap(
         "thread": "/roommate/mythreads_beta.pl?thread_id={thread_ref}",
     },
     elements={
-        "cookies.accept": loc("#onetrust-accept-btn-handler", "button:has-text('Accept all')"),
+        # Overlays, dismissed before acting (CSS only; see web/elements.py): the app modal, OneTrust's banner.
+        "overlay.interstitial": loc(
+            "#app-download-modal button.modal__close",
+            "[role='dialog'][aria-modal='true'] button[aria-label='Close']",
+            required=False,
+        ),
+        "overlay.consent": loc("#onetrust-accept-btn-handler", required=False),
         "login.username": loc("#loginemail", "input[name='email']"),
         "login.password": loc("#loginpass", "input[name='password']"),
         "login.remember": loc("#remember_me_checkbox", "input[name='remember_me']", required=False),
@@ -38,30 +44,40 @@ LOCATORS = LocatorMap(
     },
     groups={
         "inbox.rows": Group(
-            item=loc(".msg_row a.thread_item[data-thread-id]", "a.thread_item[data-thread-id]"),
+            # The classic rows, then the redesigned message centre's list items (an A/B variant, not drift).
+            item=loc(
+                ".msg_row a.thread_item[data-thread-id]",
+                "a.thread_item[data-thread-id]",
+                "ul.thread-list li.thread-list__item[data-thread-id]",
+            ),
             fields={
                 "thread_ref": loc(":scope", attr="data-thread-id"),
                 "message_ref": loc(":scope", attr="data-message-id", required=False),
-                "sender": loc("span.name", required=False),
-                "date": loc("i.threadDate", required=False),
-                "listing_title": loc("span.ad-title", required=False),
+                "sender": loc("span.name", ".thread-list__name", required=False),
+                "date": loc("i.threadDate", "time.thread-list__date", required=False),
+                "listing_title": loc("span.ad-title", ".thread-list__ad-title", required=False),
             },
         ),
         "thread.messages": Group(
-            item=loc("ul.conversation li.message[id^='msg_']", "li.message[id^='msg_']"),
+            item=loc(
+                "ul.conversation li.message[id^='msg_']",
+                "li.message[id^='msg_']",
+                "ol.message-thread__list li.message-bubble[id^='msg_']",
+            ),
             fields={
                 "id": loc(":scope", attr="id"),
                 "classes": loc(":scope", attr="class"),
-                "sender": loc(".message_in__name", ".message_out__name", required=False),
+                "sender": loc(".message_in__name", ".message_out__name", ".message-bubble__name", required=False),
                 # The renter's name links to their "room wanted" ad when they have one.
                 "profile_href": loc(
                     ".message_in__name a[href*='flatshare_type=wanted']",
                     ".message_in__name a[href*='flatmate_detail.pl']",
+                    ".message-bubble--received .message-bubble__name a[href*='flatmate_detail.pl']",
                     attr="href",
                     required=False,
                 ),
-                "body": loc("dd.message_body", text="inner"),
-                "date": loc("dd.message_date"),
+                "body": loc("dd.message_body", ".message-bubble__body", text="inner"),
+                "date": loc("dd.message_date", "time.message-bubble__date"),
             },
         ),
         "thread.context": Group(

@@ -12,11 +12,12 @@ DATES = TABLES["spareroom"]
 
 
 def direction(classes: str) -> str:
-    """Return "in" or "out" from a message's classes (``thread_in`` / ``thread_out`` / ``message_out``)."""
+    """Return "in" or "out" from a message's classes (``thread_in`` / ``thread_out`` / ``message_out``, or
+    the redesign's ``message-bubble--received`` / ``message-bubble--sent``)."""
     names = set(classes.split())
-    if names & {"thread_out", "message_out"}:
+    if names & {"thread_out", "message_out", "message-bubble--sent"}:
         return "out"
-    if "thread_in" in names:
+    if names & {"thread_in", "message-bubble--received"}:
         return "in"
     raise ValueError("no direction class")
 

@@ -1,7 +1,8 @@
 """Block detection: every page the connector opens goes through the guard and is checked on arrival.
 
 :class:`GuardedPage` is the only way the upper layers navigate, submit, type or click:
-each action waits for the guard's pacing and token, and each page that comes back is
+each action waits for the guard's pacing and token (after clearing any overlay in the
+way: :meth:`GuardedPage.dismiss_overlays`), and each page that comes back is
 handed to :meth:`Guard.inspect <platforms.guard.Guard.inspect>` (captcha, block page,
 HTTP 429 and its ``Retry-After``) before anything reads it. Playwright's own errors
 become :class:`~platforms.connectors.errors.Transient` with a message cleaned of call
@@ -80,28 +81,35 @@ class GuardedPage(PageDriver):
         if not allow_login and self.is_login_url(page.url):
             raise SessionExpired(f"{self.platform}: sent back to the login page", **self._extra())
 
+    def dismiss_overlays(self) -> None:
+        """Dismiss what covers the page (consent banners, modals); :class:`~platforms.connectors.web.elements.ElementFinder` does it by the map."""
+
     def goto(self, url: str, *, allow_login: bool = False) -> PlaywrightResponse | None:
         """Open a URL through the guard and check what came back."""
         self.guard.before_action(request=True)
         with self._browser_errors("navigation"):
             response = self.page.goto(url, wait_until="domcontentloaded")
         self._inspect(response, allow_login=allow_login)
+        self.dismiss_overlays()
         return response
 
     def submit(
         self, target: Locator, *, allow_login: bool = False, action: str = "submit"
     ) -> PlaywrightResponse | None:
         """Click something that navigates (a form's submit), through the guard, and check the result."""
+        self.dismiss_overlays()
         self.guard.before_action(request=True)
         with self._browser_errors(action), self.page.expect_navigation(wait_until="domcontentloaded") as navigation:
             target.click()
         response = navigation.value
         self._last_chain = redirect_chain(response)
         self._inspect(response, allow_login=allow_login)
+        self.dismiss_overlays()
         return response
 
     def fill(self, target: Locator, value: str, *, secret: bool = False) -> None:
         """Type into a field through the guard's pacing (no request, so no token)."""
+        self.dismiss_overlays()
         self.guard.before_action(request=False)
         try:
             target.fill(value)
@@ -110,6 +118,7 @@ class GuardedPage(PageDriver):
             raise Transient(f"{self.platform}: could not fill {what}", **self._extra()) from None
 
     def click(self, target: Locator, *, action: str = "click") -> None:
+        self.dismiss_overlays()
         self.guard.before_action(request=False)
         with self._browser_errors(action):
             target.click()

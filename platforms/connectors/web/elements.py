@@ -61,6 +61,25 @@ _EXTRACT_JS = """
 """
 
 
+# Runs inside the page: for each overlay-dismissing candidate (CSS), whether it is absent,
+# hidden, on top at its centre (a real click reaches it) or covered by something else.
+_OVERLAY_JS = """
+(candidates) => candidates.map((sel) => {
+  let el = null;
+  try { el = document.querySelector(sel); } catch (e) { return 'absent'; }
+  if (!el) return 'absent';
+  const box = el.getBoundingClientRect();
+  const style = getComputedStyle(el);
+  if (!box.width || !box.height || style.visibility === 'hidden' || style.display === 'none') return 'hidden';
+  const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  return top && (top === el || el.contains(top)) ? 'top' : 'covered';
+})
+"""
+
+#: Overlays dismissed in one go at most (a modal, a banner, and one more that appears after them).
+MAX_OVERLAYS = 4
+
+
 @dataclasses.dataclass
 class Extracted:
     """What one group extraction found, and which candidates matched."""
@@ -94,6 +113,37 @@ class ElementFinder(GuardedPage):
             self._save_failure(f"drift-{name}")
             raise self._drift(f"element {name!r} not found", name)
         return None
+
+    def dismiss_overlays(self) -> None:
+        """Dismiss what overlays the page (consent banners, interstitial modals), topmost first.
+
+        The map's ``overlay.*`` elements name the controls that dismiss them (CSS candidates;
+        none is required). Each round reads every candidate's state in one round trip; a
+        control on top gets a real click, and one that something else covers (the overlay
+        itself intercepting pointer events) gets its click event dispatched directly. The
+        site's own script then stores the dismissal in a cookie, so later pages come clean.
+        """
+        names = [name for name in self.locators.elements if name.startswith("overlay.")]
+        if not names:
+            return
+        candidates = [(name, sel) for name in names for sel in self.locators.element(name).candidates]
+        selectors = [sel for _, sel in candidates]
+        for _ in range(MAX_OVERLAYS):
+            with self._browser_errors("looking for overlays"):
+                states = self.page.evaluate(_OVERLAY_JS, selectors)
+            shown = [(name, sel, state) for (name, sel), state in zip(candidates, states, strict=True)]
+            ready = [c for c in shown if c[2] == "top"] or [c for c in shown if c[2] == "covered"]
+            if not ready:
+                return
+            name, selector, state = ready[0]
+            self.matches[name] = selector
+            target = self.page.locator(selector).first
+            self.guard.before_action(request=False)
+            with self._browser_errors(f"dismissing {name}"):
+                if state == "top":
+                    target.click()
+                else:
+                    target.dispatch_event("click")
 
     def require(self, name: str) -> Locator:
         """Return element ``name``; its absence is selector drift even if the map calls it optional."""

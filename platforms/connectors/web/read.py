@@ -11,7 +11,8 @@ Dates go through the platform's :class:`~platforms.connectors.dates.DateTable`
 page on screen was read (relative forms such as "2h" or "Today" mean nothing without it):
 :meth:`InboxReader.sent_at_or_drift` for a message, :meth:`InboxReader.activity_or_drift`
 for an inbox row (the latest the shown time can be, so a thread is skipped only when it is
-surely older than the cursor).
+surely older than the cursor). Local times are read in the account's zone
+(``AccountConfig.time_zone``, the one its user set on the site), else the platform's.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import ClassVar, TypeVar
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from playwright.sync_api import Error as PlaywrightError
@@ -249,6 +251,7 @@ class InboxReader(SessionFlow):
                 ),
             ],
         }
+        self.dismiss_overlays()  # A modal over the page would catch the click.
         with self._browser_errors("counting messages"):
             watch["before"] = self.page.evaluate(_COUNT_JS, watch["items"])
         self.guard.before_action(request=True)  # The page fetches the older part from the platform.
@@ -311,10 +314,15 @@ class InboxReader(SessionFlow):
         """The moment the page being parsed was read (the clock, if nothing was read yet)."""
         return self.read_at or datetime.now(tz=UTC)
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """The zone the site prints this account's local times in: the account's, else the platform's."""
+        return ZoneInfo(self.config.time_zone) if self.config.time_zone else self.dates.zone
+
     def stamp_or_drift(self, value: str | None, locator: str) -> Stamp:
-        """Parse a shown date with the platform's table, relative to when the page was read."""
-        now = self.now()
-        return self.parse_or_drift(lambda text: self.dates.parse(text, now=now), value, locator)
+        """Parse a shown date with the platform's table in the account's zone, relative to when the page was read."""
+        now, zone = self.now(), self.zone
+        return self.parse_or_drift(lambda text: self.dates.parse(text, now=now, zone=zone), value, locator)
 
     def sent_at_or_drift(self, value: str | None, locator: str) -> datetime:
         """A message's time, as :meth:`Stamp.sent_at <platforms.connectors.dates.Stamp.sent_at>` reports it."""

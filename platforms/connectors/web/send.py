@@ -56,6 +56,7 @@ class ReplySender(InboxReader):
         button = self.require("reply.submit")
         if before_click is not None:
             before_click(sum(1 for m in before if m.direction == "out"))
+        self.dismiss_overlays()  # Still before the point of no return: a modal must not eat the click.
         self.guard.before_action(request=True)
         # The point of no return: from the click on, any failure is an unknown outcome.
         try:

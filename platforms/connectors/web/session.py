@@ -154,19 +154,11 @@ class SessionFlow(ElementFinder):
         self._save_failure("login-incomplete")
         raise Transient(f"{self.platform}: login did not complete", **self._extra(url=self._path_of(self.page.url)))
 
-    def dismiss_cookie_banner(self) -> None:
-        if "cookies.accept" not in self.locators.elements:
-            return
-        button = self.find("cookies.accept", required=False, wait=False)
-        if button is not None and button.is_visible():
-            self.click(button, action="cookie banner")
-
     def password_login(self) -> None:
         """The common form: fill username and password, submit (platforms add their quirks around it)."""
         self.goto(self.url("login"), allow_login=True)
         if not self.is_login_url(self.page.url) and self.exists("session.marker"):
             return
-        self.dismiss_cookie_banner()
         password = self._password()
         self.fill(self.require("login.username"), self.config.username)
         self.fill(self.require("login.password"), password, secret=True)

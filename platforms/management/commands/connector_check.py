@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from leasebot.core.validators import validate_timezone
 from platforms.browser import get_runtime
 from platforms.connectors.errors import ConnectorError
 from platforms.connectors.offline import OfflineCheck, check_saved_pages
@@ -33,6 +35,11 @@ class Command(BaseCommand):
             "--html", metavar="DIR", help="Check the locator map offline against saved HTML pages in DIR."
         )
         parser.add_argument("--platform", help="With --html and no account: the platform whose locators to check.")
+        parser.add_argument(
+            "--time-zone",
+            default=None,
+            help="With --html: the zone the saved pages print local times in (default: the account's, else the platform's).",
+        )
         parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
         parser.add_argument(
             "--even-if-inactive",
@@ -101,15 +108,22 @@ class Command(BaseCommand):
     # --- offline, against saved pages -------------------------------------------------
 
     def offline(self, opts: dict[str, Any]) -> None:
-        platform = opts["platform"]
-        if not platform and opts["account"]:
-            platform = find_account(opts["account"])[1].platform
+        platform, time_zone = opts["platform"], opts["time_zone"]
+        if opts["account"] and (not platform or time_zone is None):
+            config = find_account(opts["account"])[1]
+            platform = platform or config.platform
+            time_zone = config.time_zone if time_zone is None else time_zone
         if platform not in connector_classes():
             raise CommandError(f"--html needs --platform (one of {', '.join(connector_classes())})")
         folder = Path(opts["html"])
         if not folder.is_dir():
             raise CommandError(f"{folder} is not a directory")
-        check: OfflineCheck = check_saved_pages(platform, folder, runtime=get_runtime())
+        if time_zone:
+            try:
+                validate_timezone(time_zone)
+            except ValidationError as exc:
+                raise CommandError(f"--time-zone: {exc.messages[0]}") from None
+        check: OfflineCheck = check_saved_pages(platform, folder, runtime=get_runtime(), time_zone=time_zone or "")
         self.emit(check.as_dict(), opts)
         if not check.ok:
             raise CommandError(f"locator check failed: {', '.join(check.failures)}")

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from platforms.sandbox import behaviour
 from platforms.sandbox.render import Renderer, SiteRendering
+from platforms.sandbox.replicas import overlays
 from platforms.sandbox.state import Account, SandboxState, Thread
 from platforms.sandbox.web import Request, Response, esc, json_response, page, redirect
 
@@ -47,6 +48,7 @@ class Replica(abc.ABC):
     session_cookie: ClassVar[str]
     login_path: ClassVar[str]
     return_param: ClassVar[str] = "next"
+    #: The site's own zone; an account's ``time_zone`` (its user's setting) takes its place.
     timezone: ClassVar[str] = "UTC"
     captcha_style: ClassVar[str] = "cloudflare"
     block_style: ClassVar[str] = "cloudflare"
@@ -86,7 +88,9 @@ class Replica(abc.ABC):
                 return gated
             if candidate.auth and account is None:
                 return self.unauthenticated(req)
-            return candidate.handler(req, account, **match.groupdict())
+            response = candidate.handler(req, account, **match.groupdict())
+            # A login form's answer belongs to no session yet: only a logged-in browser's pages get overlays.
+            return response if candidate.identify_by else self.furnish(req, account, response)
         self.state.count_request(self.slug, account, req.path)
         return self.not_found(req)
 
@@ -130,9 +134,14 @@ class Replica(abc.ABC):
 
     def unauthenticated(self, req: Request) -> Response:
         """A page without a session goes to the login page; a script's fetch gets HTTP 401 (as Rails and Laravel answer XHR)."""
-        if req.headers.get("x-requested-with", "").lower() == "xmlhttprequest":
+        if self.scripted(req):
             return json_response({"error": "Unauthenticated."}, 401)
         return self.login_redirect(req)
+
+    @staticmethod
+    def scripted(req: Request) -> bool:
+        """Whether a page's script made the request (its fetch says so, as jQuery's and Rails' UJS do)."""
+        return req.headers.get("x-requested-with", "").lower() == "xmlhttprequest"
 
     def slow_response(self, account: Account) -> None:
         """Wait the ``slow_responses`` delay for this request (seeded by the account's request count)."""
@@ -151,11 +160,21 @@ class Replica(abc.ABC):
         """Show this account's message bodies as its rendering profile says (plain by default)."""
         return Renderer(self.rendering, account.profile)
 
+    def furnish(self, req: Request, account: Account | None, response: Response) -> Response:
+        """Put the account's overlays (consent banner, interstitial) in front of the page, as its profile says (not in a script's fetch: its answer is no page)."""
+        if account is None or self.scripted(req):
+            return response
+        return overlays.furnish(self.slug, req, self.renderer(account), response)
+
     def drift(self, account: Account | None) -> bool:
         return self.state.has_fault(account, "drift")
 
-    def local(self, when: datetime) -> datetime:
-        return when.astimezone(ZoneInfo(self.timezone))
+    def zone(self, account: Account) -> str:
+        """The zone this account's pages print local times in: the one its user set, else the site's own."""
+        return account.time_zone or self.timezone
+
+    def local(self, when: datetime, account: Account) -> datetime:
+        return when.astimezone(ZoneInfo(self.zone(account)))
 
     def page_size(self) -> int:
         return max(1, int(self.state.config["page_size"]))

@@ -22,6 +22,7 @@ import secrets
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
 from platforms.sandbox import behaviour, datefmt
 from platforms.sandbox.render import SiteRendering
@@ -53,6 +54,11 @@ class FurnishedFinder(Replica):
             "preview": {},
             "delayed_visibility": {"seconds": (1.0, 3.0)},
             "date_formats": {},
+            # Page furniture (modelled): the inbox moved onto Stream Chat's UI next to the older one
+            # (the move is reported: platforms.md), a consent banner and a profile dialog in Radix markup.
+            "layout": {"variant": ("classic", "redesign")},
+            "consent_banner": {},
+            "interstitial": {"kind": ("complete_profile",)},
             # Page behaviour (platforms/sandbox/behaviour.py): Stream's message list (older messages
             # on scroll, 25 a page; the list filled by script after load), session expiry, slow pages.
             "thread_paging": {"latest": (25,), "style": ("scroll",)},
@@ -205,16 +211,19 @@ class FurnishedFinder(Replica):
         now = utcnow()
         drift = self.drift(account)
         shows = self.renderer(account)
+        redesign = not drift and shows.layout() == "redesign"
         cards = []
         for t in threads:
             last = t.visible_messages(now)[-1]
             preview = shows.preview(last.body, last.direction)
             if shows.dates():
-                stamp = datefmt.stream_channel_preview(last.sent_at, now, self.timezone)
+                stamp = datefmt.stream_channel_preview(last.sent_at, now, self.zone(account))
             else:
-                stamp = self.local(last.sent_at).strftime(TIME_FORMAT)
+                stamp = self.local(last.sent_at, account).strftime(TIME_FORMAT)
             href = req.url("/members/messages", threadId=t.id)
-            if drift:
+            if redesign:
+                cards.append(self.redesign_row(t, href, preview, stamp))
+            elif drift:
                 cards.append(
                     f"<div data-testid='conversation-card-{t.id}' class='rt-Card'><a href='#' data-conv='{t.id}'>{esc(t.renter_name)}</a>"
                     f"<p>{preview}</p></div>"
@@ -229,6 +238,11 @@ class FurnishedFinder(Replica):
                 )
         if drift:
             listing = f"<div data-testid='conversation-list'>{''.join(cards)}</div>"
+        elif redesign and cards:
+            listing = (
+                "<div class='str-chat str-chat__channel-list str-chat__channel-list-messenger'>"
+                f"<div class='str-chat__channel-list-messenger__main'>{''.join(cards)}</div></div>"
+            )
         elif cards:
             listing = f"<div id='messageList'>{''.join(cards)}</div>"
         else:
@@ -256,14 +270,18 @@ class FurnishedFinder(Replica):
     def render_thread(self, req: Request, account: Account, thread: Thread, *, notice: str = "") -> Response:
         drift = self.drift(account)
         shows = self.renderer(account)
+        redesign = not drift and shows.layout() == "redesign"
         wraps = []
         window = behaviour.thread_window(account.profile, thread.visible_messages(utcnow()), req)
         for m in window.messages:
+            if redesign:
+                wraps.append(self.redesign_message(m, shows.body(m.body, m.direction)))
+                continue
             if shows.dates():
                 iso = datefmt.iso_z(m.sent_at)
-                stamp = f"<time datetime='{iso}' title='{iso}'>{datefmt.stream_message_time(m.sent_at, self.timezone)}</time>"
+                stamp = f"<time datetime='{iso}' title='{iso}'>{datefmt.stream_message_time(m.sent_at, self.zone(account))}</time>"
             else:
-                stamp = self.local(m.sent_at).strftime(TIME_FORMAT)
+                stamp = self.local(m.sent_at, account).strftime(TIME_FORMAT)
             body = shows.body(m.body, m.direction)
             if drift:
                 wraps.append(f"<div data-testid='chat-message' data-id='{m.id}'><span>{body}</span></div>")
@@ -280,15 +298,19 @@ class FurnishedFinder(Replica):
                     f"<div class='message-content' style='white-space:pre-wrap'>{body}</div>"
                     f"<span class='m-time'>{stamp}</span></div>"
                 )
-        answer = behaviour.fragment(window, wraps)
+        # Both layouts page alike: the same control, deferred part and script, in the list's own element.
+        tag = "li" if redesign else "div"
+        answer = behaviour.fragment(window, wraps, tag=tag)
         if answer is not None:
             return answer
-        wraps, paging = self.thread_paging(req, account, thread, window, wraps)
+        wraps, paging = self.thread_paging(req, account, thread, window, wraps, tag=tag)
         history = (
             f"<div data-testid='chat-history'>{''.join(wraps)}</div>"
             if drift
             else f"<div id='divChatHistory'>{''.join(wraps)}</div>"
         )
+        if redesign:
+            history = self.redesign_history(req, thread, wraps)
         content = (
             f"<div class='chat-header'><span class='tenant-name'>{esc(thread.renter_name)}</span> "
             f"<a class='property-link' href='{req.url(f'/property/{thread.listing_ref}')}'>{esc(thread.listing_title)}</a></div>"
@@ -301,14 +323,58 @@ class FurnishedFinder(Replica):
         return page(self.layout(req, f"Messages - {thread.renter_name}", content, logged_in=True))
 
     def thread_paging(
-        self, req: Request, account: Account, thread: Thread, window: behaviour.Window, wraps: list[str]
+        self, req: Request, account: Account, thread: Thread, window: behaviour.Window, wraps: list[str], *, tag: str
     ) -> tuple[list[str], str]:
         """The history's messages with the scroll sentinel (Stream's message list loads older ones on
-        scroll) and deferred part, and what follows the history."""
-        control = behaviour.earlier_control(window)
-        listed = behaviour.deferred(account.profile, [control, *wraps] if control else wraps)
+        scroll) and deferred part, and what follows the history. ``tag`` is the list's item element
+        (``div`` in the older history, ``li`` in Stream's list)."""
+        control = behaviour.earlier_control(window, tag=tag)
+        listed = behaviour.deferred(account.profile, [control, *wraps] if control else wraps, tag=tag)
         link = behaviour.earlier_link(window, req.url("/members/messages", threadId=thread.id, page=window.next_page))
         return listed, link + behaviour.paging_script(window)
+
+    # --- the Stream Chat inbox (layout variant "redesign") -----------------------------------
+
+    def redesign_row(self, t: Thread, href: str, preview: str, stamp: str) -> str:
+        """A conversation of the redesign: a Stream Chat channel preview, as a link to the thread."""
+        return (
+            f"<a class='str-chat__channel-preview-messenger str-chat__channel-preview' data-testid='channel-preview-button' "
+            f"href='{href}' aria-label='Select Channel: {esc(t.renter_name)}'>"
+            "<div class='str-chat__channel-preview-messenger--left'>"
+            f"<div class='str-chat__avatar str-chat__avatar--circle' title='{esc(t.renter_name)}'></div></div>"
+            "<div class='str-chat__channel-preview-messenger--right str-chat__channel-preview-end'>"
+            "<div class='str-chat__channel-preview-end-first-row'>"
+            f"<div class='str-chat__channel-preview-messenger--name'><span>{esc(t.renter_name)}</span></div>"
+            f"<div class='str-chat__channel-preview-messenger--time'>{stamp}</div></div>"
+            f"<div class='str-chat__channel-preview-messenger--last-message'>{preview}</div></div></a>"
+        )
+
+    def redesign_message(self, m: Any, body: str) -> str:
+        """A message of the redesign: Stream Chat's simple message, ``--me`` or ``--other``, a ``time`` with its ISO."""
+        side = (
+            "str-chat__message--me str-chat__message-simple--me" if m.direction == "out" else "str-chat__message--other"
+        )
+        iso = datefmt.iso_z(m.sent_at)
+        return (
+            f"<li class='str-chat__li str-chat__li--single' data-message-id='{m.id}'>"
+            f"<div class='str-chat__message str-chat__message-simple str-chat__message--regular {side}'>"
+            "<div class='str-chat__message-inner'><div class='str-chat__message-bubble'><div class='str-chat__message-text'>"
+            f"<div class='str-chat__message-text-inner str-chat__message-simple-text-inner' style='white-space:pre-wrap'>{body}</div>"
+            "</div></div></div><div class='str-chat__message-metadata'>"
+            f"<span class='str-chat__message-simple-name'>{esc(m.sender_name)}</span> "
+            f"<time class='str-chat__message-simple-timestamp' datetime='{iso}' title='{iso}'>"
+            f"{datefmt.stream_message_time(m.sent_at, self.timezone)}</time></div></div></li>"
+        )
+
+    def redesign_history(self, req: Request, thread: Thread, items: list[str]) -> str:
+        """Stream's channel header (the traveler's profile linked) over its message list."""
+        profile = req.url("/members/traveler", id=thread.renter_handle or thread.id)
+        return (
+            "<div class='str-chat__channel-header'>"
+            f"<a class='str-chat__channel-header-title' href='{profile}'>{esc(thread.renter_name)}</a></div>"
+            "<div class='str-chat__list'><div class='str-chat__reverse-infinite-scroll str-chat__message-list-scroll'>"
+            f"<ul class='str-chat__ul'>{''.join(items)}</ul></div></div>"
+        )
 
     def reply(self, req: Request, account: Account) -> Response:
         raw = req.form.get("ThreadId", "")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from platforms.sandbox import behaviour, datefmt
 from platforms.sandbox.render import SiteRendering
@@ -47,6 +48,11 @@ class Leasebreak(Replica):
             "preview": {},
             "delayed_visibility": {"seconds": (2.0, 3.0)},
             "date_formats": {},
+            # Page furniture (modelled): a list-group redesign next to the classic table, Cookiebot's
+            # consent dialog, a Bootstrap "complete your profile" modal.
+            "layout": {"variant": ("classic", "redesign")},
+            "consent_banner": {},
+            "interstitial": {"kind": ("complete_profile",)},
             # Page behaviour (platforms/sandbox/behaviour.py): a "Load earlier messages" button
             # that fetches the older part (Rails' remote links), session expiry, slow pages.
             "thread_paging": {"latest": (10, 20), "style": ("button",)},
@@ -134,12 +140,12 @@ class Leasebreak(Replica):
 
     def when(self, account: Account, moment: datetime, now: datetime, *, page: str) -> str:
         """A ``time`` element's text: the plain formats, or (``date_formats``) Rails' helpers."""
-        stamp = self.local(moment)
+        stamp = self.local(moment, account)
         if not self.renderer(account).dates():
             return f"{stamp:%b %d, %-I:%M %p}" if page == "inbox" else f"{stamp:%b %d, %Y %-I:%M %p}"
         if page == "inbox":
-            return datefmt.leasebreak_inbox(moment, now, self.timezone)
-        return datefmt.leasebreak_thread(moment, now, self.timezone)
+            return datefmt.leasebreak_inbox(moment, now, self.zone(account))
+        return datefmt.leasebreak_thread(moment, now, self.zone(account))
 
     def listing_url(self, req: Request, thread: Thread) -> str:
         return req.url(f"/short-term-rental-details/{thread.listing_ref}/{slugify(thread.listing_title)}")
@@ -151,12 +157,15 @@ class Leasebreak(Replica):
         now = utcnow()
         drift = self.drift(account)
         shows = self.renderer(account)
+        redesign = not drift and shows.layout() == "redesign"
         rows = []
         for t in threads:
             last = t.visible_messages(now)[-1]
             preview = shows.preview(last.body, last.direction)
-            stamp = self.local(last.sent_at)
-            if drift:
+            stamp = self.local(last.sent_at, account)
+            if redesign:
+                rows.append(self.redesign_row(req, account, t, last, preview, now))
+            elif drift:
                 rows.append(
                     f"<div class='inbox-item' data-id='{t.id}'><strong>{esc(t.renter_name)}</strong>"
                     f"<span>{preview}</span><span>{self.when(account, last.sent_at, now, page='inbox')}</span></div>"
@@ -172,6 +181,8 @@ class Leasebreak(Replica):
                 )
         if drift:
             body = f"<div class='inbox-list'>{''.join(rows) or '<em>Nothing yet</em>'}</div>"
+        elif redesign and rows:
+            body = f"<div class='list-group conversations-list'>{''.join(rows)}</div>"
         elif rows:
             body = (
                 "<table class='table conversations'><thead><tr><th>From</th><th>Listing</th><th>Message</th><th>Updated</th></tr></thead>"
@@ -190,6 +201,38 @@ class Leasebreak(Replica):
             pager += "</nav>"
         return page(self.layout(req, "Messages", f"<h1>Messages</h1>{body}{pager}", logged_in=True))
 
+    # --- the list-group redesign (layout variant "redesign") --------------------------------
+
+    def redesign_row(self, req: Request, account: Account, t: Thread, last: Any, preview: str, now: datetime) -> str:
+        """An inbox row of the redesign: a Bootstrap list-group link, its id Rails' ``dom_id``."""
+        unread = " unread" if last.direction == "in" else ""
+        stamp = self.local(last.sent_at, account)
+        return (
+            f"<a class='list-group-item list-group-item-action conversation-item{unread}' id='conversation_{t.id}' "
+            f"href='{req.url(f'/messages/{t.id}')}'>"
+            f"<div class='d-flex w-100 justify-content-between'><h5 class='mb-1 conversation-sender'>{esc(t.renter_name)}</h5>"
+            f"<small><time datetime='{stamp.isoformat()}'>{self.when(account, last.sent_at, now, page='inbox')}</time></small></div>"
+            f"<p class='mb-1 conversation-preview'>{preview}</p>"
+            f"<small class='text-muted conversation-listing'>{esc(t.listing_title)}</small></a>"
+        )
+
+    def redesign_message(self, account: Account, m: Any, body: str, now: datetime) -> str:
+        """A message of the redesign: a Bootstrap media item, ``sent`` or ``received``, its id Rails' ``dom_id``."""
+        side = "received" if m.direction == "in" else "sent"
+        stamp = self.local(m.sent_at, account)
+        return (
+            f"<li class='media message-item {side}' id='message_{m.id}'><div class='media-body'>"
+            f"<h6 class='mt-0 mb-1'><span class='message-sender-name'>{esc(m.sender_name)}</span> "
+            f"<small class='text-muted'><time datetime='{stamp.isoformat()}'>"
+            f"{self.when(account, m.sent_at, now, page='thread')}</time></small></h6>"
+            f"<div class='message-text'>{body}</div></div></li>"
+        )
+
+    def message_list(self, items: list[str], *, drift: bool, redesign: bool) -> str:
+        if redesign:
+            return f"<ul class='list-unstyled message-list'>{''.join(items)}</ul>"
+        return f"<div class='{'thread-v2' if drift else 'messages'}'>{''.join(items)}</div>"
+
     def thread_page(self, req: Request, account: Account, thread_id: str, *, notice: str = "") -> Response:
         thread = account.threads.get(int(thread_id))
         if thread is None:
@@ -199,12 +242,15 @@ class Leasebreak(Replica):
             )
         drift = self.drift(account)
         shows = self.renderer(account)
+        redesign = not drift and shows.layout() == "redesign"
         items = []
         now = utcnow()
         window = behaviour.thread_window(account.profile, thread.visible_messages(now), req)
         for m in window.messages:
-            stamp = self.local(m.sent_at)
-            if drift:
+            stamp = self.local(m.sent_at, account)
+            if redesign:
+                items.append(self.redesign_message(account, m, shows.body(m.body, m.direction), now))
+            elif drift:
                 items.append(
                     f"<article class='msg' data-msg='{m.id}'><h6>{esc(m.sender_name)}</h6>{shows.body(m.body, m.direction)}</article>"
                 )
@@ -216,16 +262,18 @@ class Leasebreak(Replica):
                     f"<div class='message-body'>{shows.body(m.body, m.direction)}</div>"
                     f"<time datetime='{stamp.isoformat()}'>{self.when(account, m.sent_at, now, page='thread')}</time></div>"
                 )
-        answer = behaviour.fragment(window, items)
+        # Both layouts page alike: the same control, deferred part and script, in the list's own element.
+        tag = "li" if redesign else "div"
+        answer = behaviour.fragment(window, items, tag=tag)
         if answer is not None:
             return answer
-        items, paging = self.thread_paging(req, account, thread, window, items)
+        items, paging = self.thread_paging(req, account, thread, window, items, tag=tag)
         flash = "<div class='alert alert-success'>Message sent.</div>" if req.query.get("sent") else ""
         token = self.state.issue_token(self.slug)
         content = (
             f"<div class='conversation-header'><h2>{esc(thread.renter_name)}</h2>"
             f"<a class='listing-link' href='{self.listing_url(req, thread)}'>{esc(thread.listing_title)}</a></div>"
-            f"{notice}<div class='{'thread-v2' if drift else 'messages'}'>{''.join(items)}</div>{paging}"
+            f"{notice}{self.message_list(items, drift=drift, redesign=redesign)}{paging}"
             f"<form id='new_message' class='new_message' action='{req.url(f'/messages/{thread.id}/replies')}' accept-charset='UTF-8' method='post'>"
             f"<input type='hidden' name='authenticity_token' value='{token}' autocomplete='off'>"
             "<textarea class='form-control' rows='4' name='message[body]' id='message_body'></textarea>"
@@ -234,12 +282,13 @@ class Leasebreak(Replica):
         return page(self.layout(req, f"Conversation with {thread.renter_name}", content, logged_in=True, flash=flash))
 
     def thread_paging(
-        self, req: Request, account: Account, thread: Thread, window: behaviour.Window, items: list[str]
+        self, req: Request, account: Account, thread: Thread, window: behaviour.Window, items: list[str], *, tag: str
     ) -> tuple[list[str], str]:
         """The list's items with the "Load earlier messages" control (``remote: true`` style) and
-        deferred part, and what follows the list (a link to the older page, the loader script)."""
-        control = behaviour.earlier_control(window)
-        listed = behaviour.deferred(account.profile, [control, *items] if control else items)
+        deferred part, and what follows the list (a link to the older page, the loader script).
+        ``tag`` is the list's item element (``div`` classic, ``li`` in the redesign's list)."""
+        control = behaviour.earlier_control(window, tag=tag)
+        listed = behaviour.deferred(account.profile, [control, *items] if control else items, tag=tag)
         link = behaviour.earlier_link(window, req.url(f"/messages/{thread.id}", page=window.next_page))
         return listed, link + behaviour.paging_script(window)
 

@@ -14,6 +14,8 @@ is shown (none is known from public material).
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
+from typing import Any
 
 from platforms.sandbox import behaviour, datefmt
 from platforms.sandbox.render import SiteRendering
@@ -43,6 +45,11 @@ class RentHop(Replica):
             "preview": {},
             "delayed_visibility": {"seconds": (2.0, 5.0)},
             "date_formats": {},
+            # Page furniture (modelled): a table-and-feed redesign next to the cards and bubbles,
+            # Osano's consent banner, a "get the app" modal.
+            "layout": {"variant": ("classic", "redesign")},
+            "consent_banner": {},
+            "interstitial": {"kind": ("app_download",)},
             # Page behaviour (modelled, platforms/sandbox/behaviour.py): a chat that loads older
             # bubbles on scroll and fills in after load, session expiry, slow pages.
             "thread_paging": {"latest": (10, 20), "style": ("scroll",)},
@@ -138,18 +145,23 @@ class RentHop(Replica):
         now = utcnow()
         drift = self.drift(account)
         shows = self.renderer(account)
+        redesign = not drift and shows.layout() == "redesign"
         cards = []
         for t in threads:
             last = t.visible_messages(now)[-1]
             preview = shows.preview(last.body, last.direction)
-            stamp = self.local(last.sent_at)
-            if drift:
+            stamp = self.local(last.sent_at, account)
+            if redesign:
+                cards.append(self.redesign_row(req, account, t, last, preview, shows.dates(), now))
+            elif drift:
                 cards.append(
                     f"<li class='lead' data-lead='{t.id}'><span>{esc(t.renter_name)}</span><span>{preview}</span></li>"
                 )
             else:
                 if shows.dates():
-                    when = f"<span class='lead-time'>{datefmt.renthop_card(last.sent_at, now, self.timezone)}</span>"
+                    when = (
+                        f"<span class='lead-time'>{datefmt.renthop_card(last.sent_at, now, self.zone(account))}</span>"
+                    )
                 else:
                     when = f"<span class='lead-time' data-ts='{int(last.sent_at.timestamp())}'>{stamp:%b %-d %-I:%M%p}</span>"
                 cards.append(
@@ -162,6 +174,11 @@ class RentHop(Replica):
                 )
         if drift:
             listing = f"<ul class='leads-v2'>{''.join(cards)}</ul>"
+        elif redesign and cards:
+            listing = (
+                "<div id='leads-list'><table class='table table-hover leads-table'><thead><tr><th>Lead</th>"
+                f"<th>Listing</th><th>Last message</th><th>Received</th></tr></thead><tbody>{''.join(cards)}</tbody></table></div>"
+            )
         elif cards:
             listing = f"<div id='leads-list'>{''.join(cards)}</div>"
         else:
@@ -176,6 +193,40 @@ class RentHop(Replica):
             self.layout(req, "Leads", f"<h1 class='dash-title'>Your Leads</h1>{listing}{pager}", logged_in=True)
         )
 
+    # --- the table-and-feed redesign (layout variant "redesign") -----------------------------
+
+    def redesign_row(
+        self, req: Request, account: Account, t: Thread, last: Any, preview: str, dates: bool, now: datetime
+    ) -> str:
+        """A lead of the redesign: a table row, the name linked, the time in its own cell."""
+        if dates:
+            when = f"<td class='lead-col-time'>{datefmt.renthop_card(last.sent_at, now, self.timezone)}</td>"
+        else:
+            stamp = self.local(last.sent_at, account)
+            when = f"<td class='lead-col-time' data-ts='{int(last.sent_at.timestamp())}'>{stamp:%b %-d %-I:%M%p}</td>"
+        return (
+            f"<tr class='lead-row' data-lead-id='{t.id}'>"
+            f"<td class='lead-col-name'><a href='{req.url(f'/dashboard/leads/{t.id}')}'>{esc(t.renter_name)}</a></td>"
+            f"<td class='lead-col-listing'><a href='{self.listing_url(req, t)}'>{esc(t.listing_title)}</a></td>"
+            f"<td class='lead-col-msg'>{preview}</td>{when}</tr>"
+        )
+
+    def redesign_message(self, account: Account, m: Any, body: str) -> str:
+        """A message of the redesign: an activity feed item, the direction in a data attribute."""
+        direction = "incoming" if m.direction == "in" else "outgoing"
+        stamp = self.local(m.sent_at, account)
+        return (
+            f"<li class='lead-message' data-msg-id='{m.id}' data-direction='{direction}'>"
+            f"<div class='lead-message-meta'><strong class='lead-message-author'>{esc(m.sender_name)}</strong> "
+            f"<span class='lead-message-time' data-ts='{int(m.sent_at.timestamp())}'>{stamp:%b %-d, %-I:%M %p}</span></div>"
+            f"<div class='lead-message-body' style='white-space:pre-wrap'>{body}</div></li>"
+        )
+
+    def message_list(self, items: list[str], *, drift: bool, redesign: bool) -> str:
+        if redesign:
+            return f"<ul class='lead-messages'>{''.join(items)}</ul>"
+        return f"<div class='{'chat-v2' if drift else 'chat'}'>{''.join(items)}</div>"
+
     def thread_page(self, req: Request, account: Account, lead_id: str, *, notice: str = "") -> Response:
         thread = account.threads.get(int(lead_id))
         if thread is None:
@@ -183,12 +234,15 @@ class RentHop(Replica):
         token, fresh = self.xsrf(req)
         drift = self.drift(account)
         shows = self.renderer(account)
+        redesign = not drift and shows.layout() == "redesign"
         bubbles = []
         window = behaviour.thread_window(account.profile, thread.visible_messages(utcnow()), req)
         for m in window.messages:
-            stamp = self.local(m.sent_at)
+            stamp = self.local(m.sent_at, account)
             body = shows.body(m.body, m.direction)
-            if drift:
+            if redesign:
+                bubbles.append(self.redesign_message(account, m, body))
+            elif drift:
                 bubbles.append(f"<div class='bubble' data-id='{m.id}'><p>{body}</p></div>")
             else:
                 side = "from-renter" if m.direction == "in" else "from-agent"
@@ -198,15 +252,17 @@ class RentHop(Replica):
                     f"<div class='bubble-text' style='white-space:pre-wrap'>{body}</div>"
                     f"<div class='bubble-time' data-ts='{int(m.sent_at.timestamp())}'>{stamp:%b %-d, %-I:%M %p}</div></div>"
                 )
-        answer = behaviour.fragment(window, bubbles)
+        # Both layouts page alike: the same control, deferred part and script, in the list's own element.
+        tag = "li" if redesign else "div"
+        answer = behaviour.fragment(window, bubbles, tag=tag)
         if answer is not None:
             return answer
-        bubbles, paging = self.thread_paging(req, account, thread, window, bubbles)
+        bubbles, paging = self.thread_paging(req, account, thread, window, bubbles, tag=tag)
         content = (
             f"<div class='lead-thread' data-lead-id='{thread.id}'>"
             f"<div class='lead-thread-header'><span class='renter-name'>{esc(thread.renter_name)}</span> "
             f"<a class='listing-ref' data-listing-id='{esc(thread.listing_ref)}' href='{self.listing_url(req, thread)}'>{esc(thread.listing_title)}</a></div>"
-            f"{notice}<div class='{'chat-v2' if drift else 'chat'}'>{''.join(bubbles)}</div>{paging}</div>"
+            f"{notice}{self.message_list(bubbles, drift=drift, redesign=redesign)}{paging}</div>"
             f"<form id='lead-reply' method='post' action='{req.url(f'/dashboard/leads/{thread.id}/reply')}'>"
             f"<input type='hidden' name='_xsrf' value='{token}'>"
             "<textarea id='reply-text' name='text' rows='4' placeholder='Reply to this lead'></textarea>"
@@ -217,11 +273,14 @@ class RentHop(Replica):
         )
 
     def thread_paging(
-        self, req: Request, account: Account, thread: Thread, window: behaviour.Window, bubbles: list[str]
+        self, req: Request, account: Account, thread: Thread, window: behaviour.Window, bubbles: list[str], *, tag: str
     ) -> tuple[list[str], str]:
-        """The chat's bubbles with the scroll sentinel (or button) and deferred part, and what follows the chat."""
-        control = behaviour.earlier_control(window)
-        listed = behaviour.deferred(account.profile, [control, *bubbles] if control else bubbles)
+        """The chat's bubbles with the scroll sentinel (or button) and deferred part, and what follows the chat.
+
+        ``tag`` is the list's item element (``div`` in the classic chat, ``li`` in the redesign's feed).
+        """
+        control = behaviour.earlier_control(window, tag=tag)
+        listed = behaviour.deferred(account.profile, [control, *bubbles] if control else bubbles, tag=tag)
         link = behaviour.earlier_link(window, req.url(f"/dashboard/leads/{thread.id}", page=window.next_page))
         return listed, link + behaviour.paging_script(window)
 

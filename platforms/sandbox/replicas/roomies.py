@@ -18,6 +18,7 @@ is modelled).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from platforms.sandbox import behaviour, datefmt
 from platforms.sandbox.render import SiteRendering
@@ -104,6 +105,11 @@ class Roomies(Replica):
             "delayed_visibility": {"seconds": (3.0, 5.0, 8.0)},
             "date_formats": {},
             "object_literal": {"style": ("literal", "laravel_js")},
+            # Page furniture (modelled): the Tailwind 2 redesign next to the classic pages, Laravel's
+            # cookie-consent banner, a "complete your profile" modal (profiles and /verifications are observed).
+            "layout": {"variant": ("classic", "redesign")},
+            "consent_banner": {},
+            "interstitial": {"kind": ("complete_profile",)},
             # Page behaviour (platforms/sandbox/behaviour.py): a "Load earlier messages" button, the
             # list rendered by Alpine after load, session expiry, slow pages.
             "thread_paging": {"latest": (15, 25), "style": ("button",)},
@@ -197,12 +203,15 @@ class Roomies(Replica):
         now = utcnow()
         drift = self.drift(account)
         shows = self.renderer(account)
+        redesign = not drift and shows.layout() == "redesign"
         rows = []
         for thread in threads:
             last = thread.visible_messages(now)[-1]
             preview = shows.preview(last.body, last.direction)
             href = req.url(f"/inbox/{thread.id}")
-            if drift:
+            if redesign:
+                rows.append(self.redesign_row(account, thread, href, preview, self.when(account, last.sent_at, now)))
+            elif drift:
                 rows.append(
                     f"<div role='listitem' class='conversation-row' @click=\"open('{href}')\">"
                     f"<span class='font-bold'>{esc(thread.renter_name)}</span>"
@@ -216,7 +225,9 @@ class Roomies(Replica):
                     f"<div class='text-sm text-grey-dark truncate'>{preview}</div></div>"
                     f"<div class='text-xs text-grey'>{self.when(account, last.sent_at, now)}</div></a>"
                 )
-        if rows:
+        if rows and redesign:
+            listing = f"<ul role='list' class='divide-y divide-gray-200'>{''.join(rows)}</ul>"
+        elif rows:
             listing = "".join(rows)
         elif drift:
             listing = "<div class='p-8'>Empty</div>"
@@ -236,8 +247,43 @@ class Roomies(Replica):
     def when(self, account: Account, moment: datetime, now: datetime) -> str:
         """The inbox's relative time: "2 hours ago", or (``date_formats``) the feed's "2h", "Nov 23"."""
         if self.renderer(account).dates():
-            return datefmt.roomies_inbox(moment, now, self.timezone)
+            return datefmt.roomies_inbox(moment, now, self.zone(account))
         return ago(moment, now)
+
+    # --- the Tailwind 2 redesign being rolled out (layout variant "redesign") ----------------
+
+    def redesign_row(self, account: Account, thread: Thread, href: str, preview: str, when: str) -> str:
+        """An inbox row of the redesign: a list item holding the link, Tailwind 2 colour names."""
+        return (
+            f"<li class='relative py-4 px-4 hover:bg-gray-50' data-conversation-id='{thread.id}'>"
+            "<div class='flex justify-between space-x-3'><div class='min-w-0 flex-1'>"
+            f"<a href='{href}' class='block focus:outline-none'><span class='absolute inset-0' aria-hidden='true'></span>"
+            f"<p class='text-sm font-medium text-gray-900 truncate'>{esc(thread.renter_name)}</p>"
+            f"<p class='text-sm text-gray-500 truncate'>{esc(thread.listing_title)}</p></a></div>"
+            f"<time class='flex-shrink-0 whitespace-nowrap text-sm text-gray-500'>{when}</time></div>"
+            f"<p class='mt-1 text-sm text-gray-600 line-clamp-2'>{preview}</p></li>"
+        )
+
+    def redesign_message(self, account: Account, thread: Thread, m: Any, text: str) -> str:
+        """A message of the redesign: rendered by Blade, so the text is in the markup and the rest in attributes."""
+        mine = m.direction == "out"
+        user = f" data-user-id='{esc(thread.renter_handle)}'" if thread.renter_handle and not mine else ""
+        align, colour = (
+            ("justify-end", "bg-teal-500 text-white") if mine else ("justify-start", "bg-gray-100 text-gray-900")
+        )
+        return (
+            f"<div class='flex {align}' data-message-id='{m.id}' data-is-sender='{'true' if mine else 'false'}'{user}>"
+            f"<div class='max-w-md rounded-2xl px-4 py-2 {colour}'>"
+            f"<p class='sr-only'>{esc(m.sender_name)}</p>"
+            f"<p class='text-sm whitespace-pre-line'>{esc(text)}</p>"
+            f"<time class='block text-xs opacity-75' datetime='{m.sent_at.strftime('%Y-%m-%dT%H:%M:%S.000000Z')}'>"
+            f"{self.local(m.sent_at, account):%b %-d, %-I:%M %p}</time></div></div>"
+        )
+
+    def message_list(self, items: list[str], *, redesign: bool) -> str:
+        if redesign:
+            return f"<div class='flex flex-col space-y-4' id='messages'>{''.join(items)}</div>"
+        return f"<ul class='space-y-4 list-reset'>{''.join(items)}</ul>"
 
     def thread_page(self, req: Request, account: Account, thread_id: str, *, notice: str = "") -> Response:
         thread = account.threads.get(int(thread_id))
@@ -249,9 +295,13 @@ class Roomies(Replica):
         token = self.state.issue_token(self.slug)
         drift = self.drift(account)
         shows = self.renderer(account)
+        redesign = not drift and shows.layout() == "redesign"
         items = []
         window = behaviour.thread_window(account.profile, thread.visible_messages(utcnow()), req)
         for m in window.messages:
+            if redesign:
+                items.append(self.redesign_message(account, thread, m, shows.text(m.body, m.direction)))
+                continue
             user: dict[str, object] = {"name": m.sender_name}
             if thread.renter_handle and m.direction == "in":
                 handle = thread.renter_handle
@@ -269,10 +319,12 @@ class Roomies(Replica):
                 "<p x-text='message.content' class='whitespace-pre-line'></p>"
                 "<span x-text='timeAgo' class='text-xs text-grey'></span></li>"
             )
-        answer = behaviour.fragment(window, items, tag="li")
+        # Both layouts page alike: the same control, deferred part and script, in the list's own element.
+        tag = "div" if redesign else "li"
+        answer = behaviour.fragment(window, items, tag=tag)
         if answer is not None:
             return answer
-        items, hydrate, paging = self.thread_paging(req, account, thread, window, items)
+        items, hydrate, paging = self.thread_paging(req, account, thread, window, items, tag=tag)
         renter = f"<span class='font-bold'>{esc(thread.renter_name)}</span>"
         if thread.renter_handle:
             renter = f"<a class='renter-profile' href='{req.url(f'/profiles/{thread.renter_handle}')}'>{renter}</a>"
@@ -282,7 +334,7 @@ class Roomies(Replica):
             "<header class='flex items-center justify-between border-b pb-3 mb-3'>"
             f"{renter}"
             f"<a href='{req.url(f'/rooms/{thread.listing_ref}')}' class='text-teal font-semibold'>{esc(thread.listing_title)}</a></header>"
-            f"{notice}<ul class='space-y-4 list-reset'>{''.join(items)}</ul>"
+            f"{notice}{self.message_list(items, redesign=redesign)}"
             f"<form method='POST' action='{req.url(f'/inbox/{thread.id}/messages')}' class='mt-4'>"
             f"<input type='hidden' name='_token' value='{token}'>"
             "<textarea name='body' rows='3' class='w-full border rounded p-2' placeholder='Write a message...'></textarea>"
@@ -295,15 +347,17 @@ class Roomies(Replica):
         return page(self.layout(req, f"Conversation with {thread.renter_name}", content, logged_in=True, token=token))
 
     def thread_paging(
-        self, req: Request, account: Account, thread: Thread, window: behaviour.Window, items: list[str]
+        self, req: Request, account: Account, thread: Thread, window: behaviour.Window, items: list[str], *, tag: str
     ) -> tuple[list[str], str, str]:
         """The list's items with the "Load earlier messages" control and deferred part, and the scripts before and after it.
 
         Items added later (older ones, deferred ones) are rendered by ``sandboxHydrate``, Alpine's
-        stand-in for components that appear after it started (``Alpine.initTree``).
+        stand-in for components that appear after it started (``Alpine.initTree``); the redesign's
+        items come rendered (Blade), so it finds nothing to do there. ``tag`` is the list's item
+        element (``li`` classic, ``div`` in the redesign).
         """
-        control = behaviour.earlier_control(window, tag="li")
-        listed = behaviour.deferred(account.profile, [control, *items] if control else items, tag="li")
+        control = behaviour.earlier_control(window, tag=tag)
+        listed = behaviour.deferred(account.profile, [control, *items] if control else items, tag=tag)
         link = behaviour.earlier_link(window, req.url(f"/inbox/{thread.id}", page=window.next_page))
         if listed == items and not control:
             return items, "", link

@@ -19,6 +19,7 @@ the URL pattern public scrapers use; that the thread links it is modelled).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from platforms.sandbox import behaviour, datefmt
 from platforms.sandbox.render import SiteRendering
@@ -49,6 +50,9 @@ class SpareRoom(Replica):
             "preview": {},
             "delayed_visibility": {"seconds": (2.0, 4.0, 6.0)},
             "date_formats": {},
+            # Page furniture (modelled): the redesigned message centre next to the classic one, an app modal.
+            "layout": {"variant": ("classic", "redesign")},
+            "interstitial": {"kind": ("app_download",)},
             # Page behaviour (platforms/sandbox/behaviour.py): threads paged by link like every list on
             # the site, the auth pop-up of an expired session, slow pages.
             "thread_paging": {"latest": (10, 20), "style": ("page_link",)},
@@ -106,10 +110,10 @@ class SpareRoom(Replica):
     def when(self, account: Account, moment: datetime, now: datetime, *, page: str) -> str:
         """A date as this account's page prints it: the plain format, or the US site's forms by age."""
         if not self.renderer(account).dates():
-            return self.local(moment).strftime(DATE_FORMAT)
+            return self.local(moment, account).strftime(DATE_FORMAT)
         if page == "inbox":
-            return datefmt.spareroom_inbox(moment, now, self.timezone)
-        return datefmt.spareroom_thread(moment, now, self.timezone)
+            return datefmt.spareroom_inbox(moment, now, self.zone(account))
+        return datefmt.spareroom_thread(moment, now, self.zone(account))
 
     def renter_link(self, req: Request, thread: Thread, name: str) -> str:
         """The renter's name, linked to their "room wanted" ad when the site knows them by one."""
@@ -117,6 +121,35 @@ class SpareRoom(Replica):
             return esc(name)
         href = req.url("/roommate/flatmate_detail.pl", flatshare_id=thread.renter_handle, flatshare_type="wanted")
         return f"<a class='wanted-ad' href='{href}'>{esc(name)}</a>"
+
+    # --- the redesigned message centre (layout variant "redesign") ----------------------
+
+    def redesign_row(
+        self, req: Request, account: Account, thread: Thread, last: Any, snippet: str, now: datetime
+    ) -> str:
+        """An inbox row of the redesign: a BEM list item, the ids on the item, the date in a ``time``."""
+        state = "replied" if last.direction == "out" else "unreplied"
+        href = req.url("/roommate/mythreads_beta.pl", thread_id=thread.id)
+        return (
+            f"<li class='thread-list__item thread-list__item--{state}' data-thread-id='{thread.id}' "
+            f"data-message-id='{last.id}'><a class='thread-list__link' href='{href}'>"
+            f"<span class='thread-list__avatar' aria-hidden='true'>{esc(thread.renter_name[:1])}</span>"
+            f"<span class='thread-list__body'><strong class='thread-list__name'>{esc(thread.renter_name)}</strong>"
+            f"<span class='thread-list__ad-title'>{esc(thread.listing_title)}</span>"
+            f"<span class='thread-list__snippet'>{snippet}</span></span>"
+            f"<time class='thread-list__date'>{self.when(account, last.sent_at, now, page='inbox')}</time></a></li>"
+        )
+
+    def redesign_message(self, req: Request, account: Account, thread: Thread, m: Any, body: str, now: datetime) -> str:
+        """A thread message of the redesign: a chat bubble, received on the left and sent on the right."""
+        side = "received" if m.direction == "in" else "sent"
+        name = self.renter_link(req, thread, m.sender_name) if m.direction == "in" else esc(m.sender_name)
+        return (
+            f"<li class='message-bubble message-bubble--{side}' id='msg_{m.id}'>"
+            f"<div class='message-bubble__meta'><span class='message-bubble__name'>{name}</span> "
+            f"<time class='message-bubble__date'>{self.when(account, m.sent_at, now, page='thread')}</time></div>"
+            f"<div class='message-bubble__body'>{body}</div></li>"
+        )
 
     # --- pages ------------------------------------------------------------------------
 
@@ -182,13 +215,16 @@ class SpareRoom(Replica):
         now = utcnow()
         drift = self.drift(account)
         shows = self.renderer(account)
+        redesign = not drift and shows.layout() == "redesign"
         rows = []
         for thread in threads:
             visible = thread.visible_messages(now)
             last = visible[-1]
             replied = " msg_row--replied" if last.direction == "out" else ""
             snippet = shows.preview(last.body, last.direction)
-            if drift:
+            if redesign:
+                rows.append(self.redesign_row(req, account, thread, last, snippet, now))
+            elif drift:
                 rows.append(
                     f"<article class='conversation-card' data-conv='{thread.id}' "
                     f"onclick=\"location.href='{req.url('/roommate/mythreads_beta.pl', thread_id=thread.id)}'\">"
@@ -225,6 +261,8 @@ class SpareRoom(Replica):
             f"<ul class='folder-tabs'><li class='active'><a href='{req.url('/roommate/mythreads_beta.pl')}'>Inbox</a></li>"
             f"<li><a href='{req.url('/roommate/mythreads_beta.pl', folder='sent')}'>Sent</a></li></ul>"
         )
+        if redesign and rows:
+            body = f"<ul class='thread-list' role='list'>{body}</ul>"
         content = f"<h1>Messages</h1>{tabs}<div id='threads' class='{'threads-v2' if drift else 'threads'}'>{body}</div>{pager}"
         return page(self.layout(req, "My messages", content, logged_in=True))
 
@@ -246,10 +284,13 @@ class SpareRoom(Replica):
             messages = list(reversed(messages))
         drift = self.drift(account)
         shows = self.renderer(account)
+        redesign = not drift and shows.layout() == "redesign"
         items = []
         for m in messages:
             body = shows.body(m.body, m.direction)
-            if drift:
+            if redesign:
+                items.append(self.redesign_message(req, account, thread, m, body, now))
+            elif drift:
                 items.append(
                     f"<div class='bubble bubble--{'left' if m.direction == 'in' else 'right'}' data-mid='{m.id}'>"
                     f"<b>{esc(m.sender_name)}</b><p>{body}</p><small>{self.when(account, m.sent_at, now, page='thread')}</small></div>"
@@ -280,6 +321,8 @@ class SpareRoom(Replica):
             if drift
             else f"<ul class='conversation'>{''.join(items)}</ul>"
         )
+        if redesign:
+            conversation = f"<div class='message-thread'><ol class='message-thread__list'>{''.join(items)}</ol></div>"
         content = (
             f"<h1 class='thread-title'>Conversation with {esc(thread.renter_name)}</h1>"
             f"{notice}<div class='thread-actions'><a class='sort' href='{req.url('/roommate/mythreads_beta.pl', thread_id=thread.id, sort='oldest')}'>Oldest first</a> {nav}</div>"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -115,6 +117,25 @@ def test_connector_check_html_checks_saved_pages_offline(platform, make_account,
     thread = next(p for p in report["pages"] if p["kind"] == "thread")
     assert thread["summary"].startswith("2 messages (1 in, 1 out), listing 4242")
     assert acct.client.request_count(platform) == requests  # Offline means offline.
+
+
+def test_connector_check_html_reads_saved_pages_in_the_zone_they_were_printed_in(make_account, tmp_path):
+    acct = make_account("spareroom", time_zone="America/Los_Angeles")
+    _save_pages(acct, tmp_path)
+    newest = max(acct.threads()[0]["messages"], key=lambda m: m["sent_at"])["sent_at"]
+
+    def newest_read(*zone: str) -> str:
+        args = ("connector_check", "--html", str(tmp_path), "--platform", "spareroom", *zone, "--json")
+        report = json.loads(_run(*args))
+        return next(p for p in report["pages"] if p["kind"] == "thread")["summary"].split("newest ")[1].split()[0]
+
+    sent = datetime.fromisoformat(newest)
+    assert datetime.fromisoformat(newest_read("--time-zone", "America/Los_Angeles")) == sent
+    # Without it, the Pacific wall time is read as New York's (the platform's zone): hours off.
+    wall = sent.astimezone(ZoneInfo("America/Los_Angeles")).replace(tzinfo=None)
+    assert datetime.fromisoformat(newest_read()) == wall.replace(tzinfo=ZoneInfo("America/New_York"))
+    with pytest.raises(CommandError, match="not a known time zone"):
+        call_command("connector_check", "--html", str(tmp_path), "--platform", "spareroom", "--time-zone", "Mars/Base")
 
 
 def test_connector_check_html_names_the_locators_that_drifted(make_account, tmp_path):

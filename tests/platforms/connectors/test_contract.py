@@ -2,40 +2,92 @@
 
 Each runs on the plain replica and again with each realism trait that changes what the
 connector parses pinned on its own (``date_formats`` on every replica, ``object_literal``
-in both styles on Roomies), so a connector is held to the same contract on pages shaped
-like the real site's.
+in both styles on Roomies, each layout variant besides the classic one, ``thread_paging``
+showing one message a screen), with thread paging and deferred lists on the redesigned
+pages (where the site has them), and once on the whole realistic profile with every trait
+on (the redesigned layout, the consent banner and the interstitial modal pinned, replies
+shown after a second), so a connector is held to the same contract on pages shaped like
+the real site's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from platforms.sandbox.control import RENDERINGS
+from platforms.textmatch import match
 from tests.platforms.conftest import PLATFORMS
 
 pytestmark = pytest.mark.browser
 
-#: (trait, knobs) pinned for a run; None: the plain replica.
-PINS: list[tuple[str, dict[str, Any]] | None] = [
-    None,
-    ("date_formats", {}),
-    ("object_literal", {"style": "literal"}),
-    ("object_literal", {"style": "laravel_js"}),
+Pin = tuple[str, dict[str, Any]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Setup:
+    """How a run shows the replica: a profile and the traits pinned on top of it (the plain setup: none)."""
+
+    name: str
+    pins: tuple[Pin, ...] = ()
+    profile: str = "plain"
+    #: Pin only the traits the replica declares (a combination: each site gets the part it really has).
+    declared_only: bool = False
+
+    def applies_to(self, platform: str) -> bool:
+        """Run where the replica declares a pinned trait (elsewhere it would test nothing new), or the realistic profile."""
+        declared = RENDERINGS[platform].realistic
+        return not self.pins or self.profile == "realistic" or any(trait in declared for trait, _ in self.pins)
+
+    def pins_for(self, platform: str) -> tuple[Pin, ...]:
+        declared = RENDERINGS[platform].realistic
+        return tuple(pin for pin in self.pins if not self.declared_only or pin[0] in declared)
+
+    def on(self, platform: str, trait: str) -> bool:
+        pinned = any(t == trait for t, _ in self.pins_for(platform))
+        return pinned or (self.profile == "realistic" and trait in RENDERINGS[platform].realistic)
+
+
+#: The plain replica; each parsing trait pinned alone; each layout variant; one message a screen
+#: (thread paging), on the classic pages and on the redesign with the lists filled in late; all of
+#: it (overlays included).
+SETUPS = [
+    Setup("plain"),
+    Setup("date_formats", (("date_formats", {}),)),
+    Setup("object_literal-literal", (("object_literal", {"style": "literal"}),)),
+    Setup("object_literal-laravel_js", (("object_literal", {"style": "laravel_js"}),)),
+    Setup("layout-redesign", (("layout", {"variant": "redesign"}),)),
     # One message a screen: every older one behind the site's own control (button, scroll or link).
-    ("thread_paging", {"latest": 1}),
+    Setup("thread_paging", (("thread_paging", {"latest": 1}),)),
+    # The same on the redesigned pages, the list's items (where the site defers them) added by script late.
+    Setup(
+        "redesign-paged",
+        (
+            ("layout", {"variant": "redesign"}),
+            ("thread_paging", {"latest": 1}),
+            ("deferred_list", {"shown": 0}),
+        ),
+        declared_only=True,
+    ),
+    Setup(
+        "realistic",
+        (
+            ("layout", {"variant": "redesign"}),
+            ("consent_banner", {}),
+            ("interstitial", {}),
+            ("delayed_visibility", {"seconds": 1.0}),
+        ),
+        profile="realistic",
+    ),
 ]
 VARIANTS = [
-    pytest.param(
-        platform,
-        pin,
-        id=f"{platform}-{'plain' if pin is None else pin[0]}{''.join(f'-{v}' for v in (pin or ('', {}))[1].values())}",
-    )
+    pytest.param(platform, setup, id=f"{platform}-{setup.name}")
     for platform in PLATFORMS
-    for pin in PINS
-    if pin is None or pin[0] in RENDERINGS[platform].realistic
+    for setup in SETUPS
+    if setup.applies_to(platform)
 ]
 
 
@@ -43,29 +95,52 @@ def _at(iso: str) -> datetime:
     return datetime.fromisoformat(iso)
 
 
-def _pin(acct: Any, pin: tuple[str, dict[str, Any]] | None) -> None:
-    if pin is not None:
-        acct.client.pin_trait(acct.platform, acct.username, pin[0], **pin[1])
+def _pin(acct: Any, setup: Setup) -> None:
+    if setup.profile != "plain":
+        acct.client.set_profile(acct.platform, acct.username, setup.profile, seed=0)
+    for trait, knobs in setup.pins_for(acct.platform):
+        acct.client.pin_trait(acct.platform, acct.username, trait, **knobs)
 
 
-def _slack(platform: str, pin: tuple[str, dict[str, Any]] | None) -> timedelta:
+def _slack(platform: str, setup: Setup) -> timedelta:
     """How far below a message's real time the reported time may lie: the shown form's precision.
 
     SpareRoom's realistic thread dates show minutes ("Today 3:05 PM EDT"): a message is
     reported at the start of its minute. Every other page keeps an exact value.
     """
-    if pin is not None and pin[0] == "date_formats" and platform == "spareroom":
+    if setup.on(platform, "date_formats") and platform == "spareroom":
         return timedelta(minutes=1) - timedelta(microseconds=1)
     return timedelta(0)
 
 
-@pytest.mark.parametrize(("platform", "pin"), VARIANTS)
-def test_fetch_new_messages_reads_every_page_oldest_first_and_nothing_twice(platform, pin, make_account):
+def _assert_setup_seen(acct: Any, setup: Setup) -> None:
+    """The run met what it set up: the redesign matched by its own candidates, older messages
+    loaded through the site's control, the modal dismissed."""
+    lmap = acct.connector.locators
+    if setup.on(acct.platform, "layout"):
+        for group in ("inbox.rows", "thread.messages"):
+            assert acct.connector.matches[group] != lmap.group(group).item.candidates[0], group
+    if any(trait == "thread_paging" for trait, _ in setup.pins_for(acct.platform)):  # One message a screen.
+        assert "thread.earlier" in acct.connector.matches
+    if setup.on(acct.platform, "interstitial"):
+        assert "overlay.interstitial" in acct.connector.matches
+
+
+def _assert_shown(setup: Setup, typed: str, shown: str) -> None:
+    """The text as typed; on the realistic profile, as the site renders it (curly quotes, signatures...)."""
+    if setup.profile == "realistic":
+        assert match(typed, shown).full, (typed, shown)
+    else:
+        assert shown == typed
+
+
+@pytest.mark.parametrize(("platform", "setup"), VARIANTS)
+def test_fetch_new_messages_reads_every_page_oldest_first_and_nothing_twice(platform, setup, make_account):
     # given: seven threads (three inbox pages of three), one with a reply a human agent
     # typed on the platform and a second renter message after it
     acct = make_account(platform)
-    _pin(acct, pin)
-    slack = _slack(platform, pin)
+    _pin(acct, setup)
+    slack = _slack(platform, setup)
     start = datetime.now(tz=UTC).replace(microsecond=0) - timedelta(hours=3)
     seeded = []
     for i in range(7):
@@ -103,7 +178,7 @@ def test_fetch_new_messages_reads_every_page_oldest_first_and_nothing_twice(plat
     m0 = by_ref[str(seeded[0]["message_id"])]
     assert m0.thread_ref == str(seeded[0]["thread_id"])
     assert m0.direction == "in"
-    assert m0.body.splitlines() == ["Hello, is listing 0 still free?", "I can move in May."]
+    _assert_shown(setup, "Hello, is listing 0 still free?\nI can move in May.", m0.body)
     assert _at(seeded[0]["sent_at"]) - slack <= m0.sent_at <= _at(seeded[0]["sent_at"])
     assert all(m.sent_at.second == 0 for m in first) or not slack  # Really minutes, when the page shows minutes.
     assert m0.listing_ref == "5000"
@@ -112,7 +187,7 @@ def test_fetch_new_messages_reads_every_page_oldest_first_and_nothing_twice(plat
     assert m0.sender_name == "Renter 0"
     human = by_ref[str(agent["message_id"])]
     assert human.direction == "out"
-    assert human.body == "Yes, it is. When can you visit?"
+    _assert_shown(setup, "Yes, it is. When can you visit?", human.body)
 
     # when: two new messages arrive, one in a new thread and one in the oldest thread
     since = max(m.sent_at for m in first)
@@ -129,14 +204,15 @@ def test_fetch_new_messages_reads_every_page_oldest_first_and_nothing_twice(plat
     assert [m.message_ref for m in second] == [str(fresh["message_id"]), str(again["message_id"])]
     assert acct.connector.fetch_new_messages(max(m.sent_at for m in second)) == []
     assert acct.stats()["logins"] == 1
+    _assert_setup_seen(acct, setup)
 
 
-@pytest.mark.parametrize(("platform", "pin"), VARIANTS)
-def test_send_message_posts_the_reply_exactly_once_and_find_sent_reads_it_back(platform, pin, make_account):
+@pytest.mark.parametrize(("platform", "setup"), VARIANTS)
+def test_send_message_posts_the_reply_exactly_once_and_find_sent_reads_it_back(platform, setup, make_account):
     # given
     acct = make_account(platform)
-    _pin(acct, pin)
-    slack = _slack(platform, pin)
+    _pin(acct, setup)
+    slack = _slack(platform, setup)
     seeded = acct.seed(renter_name="Dana", body="Can I see the room this week?", listing_ref="777")
     started = datetime.now(tz=UTC)
     body = "Hi Dana,\nyes: Tuesday 6pm or Thursday 5pm?"

@@ -39,7 +39,7 @@ PRINTERS: list[tuple[str, str, Formatter]] = [
     ("roomies", "createdAt", lambda m, n: m.strftime("%Y-%m-%dT%H:%M:%S.000000Z")),
     ("roomies", "plain inbox", lambda m, n: ro.when(PLAIN, m, n)),
     ("roomies", "inbox", lambda m, n: ro.when(DATES, m, n)),
-    ("leasebreak", "datetime", lambda m, n: lb.local(m).isoformat()),
+    ("leasebreak", "datetime", lambda m, n: lb.local(m, PLAIN).isoformat()),
     ("leasebreak", "plain inbox text", lambda m, n: lb.when(PLAIN, m, n, page="inbox")),
     ("leasebreak", "plain thread", lambda m, n: lb.when(PLAIN, m, n, page="thread")),
     ("leasebreak", "inbox", lambda m, n: lb.when(DATES, m, n, page="inbox")),

@@ -1,0 +1,81 @@
+"""The health board says how far behind the fleet is: ingest lag, jobs waiting and for how long, replies queued."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from leasebot.core import pending
+from tests.inbox.factories import ConversationFactory, OutboundFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _spareroom(client: Any) -> dict[str, Any]:
+    response = client.get("/api/v1/health/platforms/")
+    assert response.status_code == 200
+    return next(r for r in response.json() if r["slug"] == "spareroom")
+
+
+def test_the_board_shows_ingest_lag_waiting_jobs_and_queued_replies(
+    ops_client: Any, agent_client: Any, granted: Any, foreign_account: Any
+) -> None:
+    now = timezone.now()
+    # given: one account read 5 minutes ago, another 30 s ago
+    granted.last_ingest_success_at = now - timedelta(seconds=300)
+    granted.save(update_fields=["last_ingest_success_at"])
+    foreign_account.last_ingest_success_at = now - timedelta(seconds=30)
+    foreign_account.save(update_fields=["last_ingest_success_at"])
+    # ... an ingest job waiting for the foreign account since 40 s ago, and a send job for the granted one
+    with time_machine.travel(now - timedelta(seconds=40), tick=False):
+        assert pending.reserve("ingest", foreign_account.pk, 120)
+    assert pending.reserve("send", granted.pk, 60)
+    # ... and a reply queued two minutes ago on the granted account
+    OutboundFactory(
+        conversation=ConversationFactory(account=granted), status="queued", queued_at=now - timedelta(seconds=120)
+    )
+    # when: ops look at the board
+    row = _spareroom(ops_client)
+    # then: the lag is the least recent read, the waits and the queue age are there
+    assert 299 <= row["ingest_lag_seconds"] < 400
+    assert (row["jobs_waiting_ingest"], row["jobs_waiting_send"]) == (1, 1)
+    assert 39 <= row["oldest_job_wait_seconds"] < 100
+    assert 119 <= row["send_queue_oldest_seconds"] < 200
+    # and an agent sees only the account granted to them
+    mine = _spareroom(agent_client)
+    assert (mine["jobs_waiting_ingest"], mine["jobs_waiting_send"]) == (0, 1)
+    assert mine["oldest_job_wait_seconds"] < 39
+    assert mine["ingest_lag_seconds"] >= 299
+
+
+def test_a_switched_off_account_adds_no_lag_and_nothing_waiting_is_null(ops_client: Any, granted: Any) -> None:
+    granted.last_ingest_success_at = timezone.now() - timedelta(hours=5)
+    granted.is_active = False
+    granted.save(update_fields=["last_ingest_success_at", "is_active"])
+    row = _spareroom(ops_client)
+    assert row["ingest_lag_seconds"] is None
+    assert (row["jobs_waiting_ingest"], row["oldest_job_wait_seconds"], row["send_queue_oldest_seconds"]) == (
+        0,
+        None,
+        None,
+    )
+
+
+def test_the_queue_figures_name_each_queue_and_the_waiting_jobs(agent_client: Any, granted: Any) -> None:
+    with time_machine.travel(timezone.now() - timedelta(seconds=25), tick=False):
+        pending.reserve("ingest", granted.pk, 120)
+    body = agent_client.get("/api/v1/health/queues/").json()
+    assert body["broker_reachable"] is True
+    assert {q["name"] for q in body["queues"]} == {"default", "rpa"}
+    jobs = {j["stage"]: j for j in body["jobs"]}
+    assert jobs["ingest"]["waiting"] == 1
+    assert jobs["ingest"]["oldest_wait_seconds"] >= 24
+    assert (jobs["send"]["waiting"], jobs["send"]["oldest_wait_seconds"]) == (0, None)
+
+
+def test_the_queue_figures_need_a_signed_in_user(client: Any) -> None:
+    assert client.get("/api/v1/health/queues/").status_code in (401, 403)
