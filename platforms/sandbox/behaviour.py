@@ -16,7 +16,9 @@ so each replica only calls in at a few points and its own markup stays its own:
 * ``deferred_list``: only the first ``shown`` items of a thread's list are in the HTML; the
   rest sit in a ``<template>`` a script moves into the list after ``ms`` milliseconds, the
   list ``aria-busy`` with a "Loading messages" indicator until then (so at
-  DOMContentLoaded a reader sees too few).
+  DOMContentLoaded a reader sees too few). The paging control, first in the list, may be
+  among them: the paging script wires it when the list says it is filled in
+  (``sandbox:list-filled``).
 """
 
 from __future__ import annotations
@@ -146,7 +148,10 @@ _PAGING_JS = """
   }
   function settle() {
     var ctl = control(); if (!ctl) return;
-    if (ctl.tagName === 'BUTTON') { ctl.addEventListener('click', load); return; }
+    if (ctl.tagName === 'BUTTON') {
+      if (!ctl.dataset.wired) { ctl.dataset.wired = '1'; ctl.addEventListener('click', load); }
+      return;
+    }
     var box = ctl.parentElement;
     if (box.scrollHeight <= box.clientHeight + 40) { load(); return; }
     if (!box.dataset.scrollWatch) {
@@ -156,6 +161,8 @@ _PAGING_JS = """
     box.scrollTop = box.scrollHeight;
   }
   settle();
+  // A deferred list (deferred_list) may hold the control until its script fills the list in.
+  document.addEventListener('sandbox:list-filled', settle);
 })();
 </script>
 """
@@ -189,6 +196,7 @@ def deferred(profile: Profile, items: Sequence[str], *, tag: str = "div", partia
         "if(t){var nodes=Array.prototype.slice.call(t.content.childNodes);t.replaceWith(t.content);"
         "if(window.sandboxHydrate){window.sandboxHydrate(nodes);}}"
         "var l=box.querySelector('.list-loading');if(l){l.remove();}box.removeAttribute('aria-busy');"
+        "document.dispatchEvent(new Event('sandbox:list-filled'));"
         f"}},{json.dumps(delay)});}})();</script>"
     )
     loading = f"<{tag} class='list-loading' role='progressbar' aria-busy='true'>Loading messages\u2026</{tag}>"
