@@ -275,7 +275,7 @@ class FurnishedFinder(Replica):
         window = behaviour.thread_window(account.profile, thread.visible_messages(utcnow()), req)
         for m in window.messages:
             if redesign:
-                wraps.append(self.redesign_message(m, shows.body(m.body, m.direction)))
+                wraps.append(self.redesign_message(account, m, shows.body(m.body, m.direction)))
                 continue
             if shows.dates():
                 iso = datefmt.iso_z(m.sent_at)
@@ -349,7 +349,7 @@ class FurnishedFinder(Replica):
             f"<div class='str-chat__channel-preview-messenger--last-message'>{preview}</div></div></a>"
         )
 
-    def redesign_message(self, m: Any, body: str) -> str:
+    def redesign_message(self, account: Account, m: Any, body: str) -> str:
         """A message of the redesign: Stream Chat's simple message, ``--me`` or ``--other``, a ``time`` with its ISO."""
         side = (
             "str-chat__message--me str-chat__message-simple--me" if m.direction == "out" else "str-chat__message--other"
@@ -363,7 +363,7 @@ class FurnishedFinder(Replica):
             "</div></div></div><div class='str-chat__message-metadata'>"
             f"<span class='str-chat__message-simple-name'>{esc(m.sender_name)}</span> "
             f"<time class='str-chat__message-simple-timestamp' datetime='{iso}' title='{iso}'>"
-            f"{datefmt.stream_message_time(m.sent_at, self.timezone)}</time></div></div></li>"
+            f"{datefmt.stream_message_time(m.sent_at, self.zone(account))}</time></div></div></li>"
         )
 
     def redesign_history(self, req: Request, thread: Thread, items: list[str]) -> str:

@@ -200,7 +200,7 @@ class RentHop(Replica):
     ) -> str:
         """A lead of the redesign: a table row, the name linked, the time in its own cell."""
         if dates:
-            when = f"<td class='lead-col-time'>{datefmt.renthop_card(last.sent_at, now, self.timezone)}</td>"
+            when = f"<td class='lead-col-time'>{datefmt.renthop_card(last.sent_at, now, self.zone(account))}</td>"
         else:
             stamp = self.local(last.sent_at, account)
             when = f"<td class='lead-col-time' data-ts='{int(last.sent_at.timestamp())}'>{stamp:%b %-d %-I:%M%p}</td>"
