@@ -112,7 +112,7 @@ def _summarise(connector: BrowserConnector, kind: str, ref: str) -> str:
         rows, next_href = connector.read_inbox_page()
         return f"{len(rows)} threads on the page, next page link: {'yes' if next_href else 'no'}"
     if kind == "thread":
-        messages = connector.read_thread(ref)
+        messages = connector.read_thread(ref, earlier=False)  # Offline: only what the saved page shows.
         incoming = sum(1 for m in messages if m.direction == "in")
         newest = max(messages, key=lambda m: m.sent_at)
         return (

@@ -146,12 +146,50 @@ TRAITS: dict[str, Trait] = {
             "until closed; closing stores a cookie.",
             {"kind": Knob("app_download", ("app_download", "complete_profile"))},
         ),
+        # --- page behaviour: paging, session life, slow and partial loads (see docs/platforms.md) ---
+        Trait(
+            "thread_paging",
+            'A thread shows only its latest messages; older ones come behind a "Load earlier messages" '
+            "button or a sentinel that loads on scroll (a script fetches the thread page's older part), "
+            "or on the thread's next page (a link).",
+            {
+                "latest": Knob(10, kind=int, minimum=1),
+                "style": Knob("button", ("button", "scroll", "page_link")),
+            },
+        ),
+        Trait(
+            "session_lifetime",
+            "The site drops a session after this many requests made with it, or this many seconds after "
+            "login (0: no such limit); the next page goes to the login page, a script's fetch gets HTTP 401.",
+            {
+                "requests": Knob(0, kind=int, minimum=0),
+                "seconds": Knob(0.0, kind=float, minimum=0.0),
+            },
+        ),
+        Trait(
+            "slow_responses",
+            "Every response waits a seeded pseudo-random delay of up to max_ms milliseconds first.",
+            {"max_ms": Knob(150, kind=int, minimum=0)},
+        ),
+        Trait(
+            "deferred_list",
+            "A thread's message list is only partly in the HTML: a script adds the rest after ms "
+            "milliseconds, the list marked aria-busy (with a loading indicator) until it has.",
+            {
+                "shown": Knob(1, kind=int, minimum=0),
+                "ms": Knob(300.0, kind=float, minimum=0.0),
+            },
+        ),
     )
 }
 
 
 #: The traits about a page's furniture (layout and overlays) rather than message text.
 FURNITURE = frozenset({"layout", "consent_banner", "interstitial"})
+#: The traits about how pages behave (paging, session life, delays, late lists) rather than message text.
+BEHAVIOUR = frozenset({"thread_paging", "session_lifetime", "slow_responses", "deferred_list"})
+#: Traits that leave message text alone: a profile with only these shows text as ``plain`` does.
+PAGE_TRAITS = FURNITURE | BEHAVIOUR
 
 
 @dataclasses.dataclass(frozen=True)
@@ -218,12 +256,14 @@ def build_profile(name: str, site: SiteRendering, *, platform: str, seed: int = 
     if name != "realistic":
         raise RenderError(f"unknown profile {name!r}; known: {', '.join(PROFILES)}")
     rng = random.Random(f"{platform}:{seed}")
-    # Page furniture draws from its own generator, so adding it left every older trait's draw as it was.
+    # Page furniture and page behaviour each draw from a generator of their own, so adding either
+    # left every other trait's draw as it was.
     furniture_rng = random.Random(f"{platform}:{seed}:furniture")
+    behaviour_rng = random.Random(f"{platform}:{seed}:behaviour")
     traits: dict[str, dict[str, Any]] = {}
     for trait in sorted(site.realistic):
         knobs = site.realistic[trait]
-        draw = furniture_rng if trait in FURNITURE else rng
+        draw = furniture_rng if trait in FURNITURE else behaviour_rng if trait in BEHAVIOUR else rng
         traits[trait] = {knob: draw.choice(knobs[knob]) for knob in sorted(knobs)}
     return Profile(name="realistic", seed=seed, traits=traits)
 
@@ -318,8 +358,9 @@ class Renderer:
     def __init__(self, site: SiteRendering, profile: Profile) -> None:
         self.site = site
         self.profile = profile
-        # Furniture (layout, overlays) leaves the text alone: a profile with nothing else shows text as plain does.
-        self.plain = not set(profile.traits) - FURNITURE
+        # Furniture (layout, overlays) and page behaviour (paging, delays...) leave the text alone:
+        # a profile with nothing else shows text as plain does.
+        self.plain = not set(profile.traits) - PAGE_TRAITS
 
     # --- text-level traits (what the site stores or prints, before any markup) ---------
 

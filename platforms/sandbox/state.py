@@ -11,6 +11,7 @@ import dataclasses
 import itertools
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -212,6 +213,8 @@ class SandboxState:
         with self.lock:
             self.accounts: dict[tuple[str, str], Account] = {}
             self.sessions: dict[str, dict[str, tuple[str, str]]] = {p: {} for p in PLATFORMS}
+            # Per session token: when it was opened (monotonic) and the requests made with it.
+            self.session_use: dict[str, tuple[float, int]] = {}
             # Issued form tokens, oldest first (a dict keeps order); capped like a session store.
             self.tokens: dict[str, dict[str, None]] = {p: {} for p in PLATFORMS}
             self.platform_requests: dict[str, int] = dict.fromkeys(PLATFORMS, 0)
@@ -280,8 +283,28 @@ class SandboxState:
         token = secrets.token_urlsafe(24)
         with self.lock:
             self.sessions[account.platform][token] = account.key
+            self.session_use[token] = (time.monotonic(), 0)
             account.logins += 1
         return token
+
+    def use_session(self, platform: str, token: str | None, *, max_requests: int, max_seconds: float) -> bool:
+        """Count one request made with a session; drop it (return False) once it is past its life.
+
+        ``max_requests`` and ``max_seconds`` are the ``session_lifetime`` limits (0: none).
+        """
+        if not token:
+            return True
+        with self.lock:
+            if token not in self.sessions[platform]:
+                return True
+            opened, used = self.session_use.get(token, (time.monotonic(), 0))
+            used += 1
+            self.session_use[token] = (opened, used)
+            if (max_requests and used > max_requests) or (max_seconds and time.monotonic() - opened > max_seconds):
+                del self.sessions[platform][token]
+                self.session_use.pop(token, None)
+                return False
+            return True
 
     def session_account(self, platform: str, token: str | None) -> Account | None:
         if not token:

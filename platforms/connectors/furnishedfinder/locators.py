@@ -27,6 +27,18 @@ LOCATORS = LocatorMap(
         "inbox.next": loc("[data-testid='pagination-next']", required=False),
         "reply.body": loc("#NewReply", "textarea[name='NewReply']"),
         "reply.submit": loc("#btnSend", "#replyForm button[type='submit']"),
+        # Lists that load in parts (docs/platforms.md, "Page behaviour"); CSS only: they also run in the page.
+        # The classic list's control, then the redesign's (a layout variant, not drift).
+        "thread.earlier": loc(
+            "#divChatHistory .load-earlier-sentinel[data-before]",
+            ".str-chat__list .load-earlier-sentinel[data-before]",
+            "a.earlier-messages[href*='page=']",
+            "[data-earlier]",
+            required=False,
+        ),
+        "thread.loading": loc("[aria-busy='true']", ".list-loading", required=False),
+        "thread.load_error": loc(".load-earlier-error", required=False),
+        "session.expired": loc("[role='alertdialog'].session-expired", ".show-user-auth-popup", required=False),
     },
     groups={
         "inbox.rows": Group(

@@ -27,6 +27,18 @@ LOCATORS = LocatorMap(
         "inbox.next": loc("nav.pagination span.next a", "a[rel='next']", required=False),
         "reply.body": loc("#message_body", "textarea[name='message[body]']"),
         "reply.submit": loc("#new_message input[type='submit']", "input[type='submit'][value='Send Message']"),
+        # Lists that load in parts (docs/platforms.md, "Page behaviour"); CSS only: they also run in the page.
+        # The classic list's control, then the redesign's (a layout variant, not drift).
+        "thread.earlier": loc(
+            "div.messages button.load-earlier",
+            "ul.message-list button.load-earlier",
+            "a.earlier-messages[href*='page=']",
+            "[data-earlier]",
+            required=False,
+        ),
+        "thread.loading": loc("[aria-busy='true']", ".list-loading", required=False),
+        "thread.load_error": loc(".load-earlier-error", required=False),
+        "session.expired": loc("[role='alertdialog'].session-expired", ".show-user-auth-popup", required=False),
     },
     groups={
         "inbox.rows": Group(

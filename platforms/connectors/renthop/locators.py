@@ -24,6 +24,18 @@ LOCATORS = LocatorMap(
         "inbox.next": loc("a.page-next", "ul.pager a:has-text('Next')", required=False),
         "reply.body": loc("#reply-text", "textarea[name='text']"),
         "reply.submit": loc("button.btn-send-reply", "#lead-reply button[type='submit']"),
+        # Lists that load in parts (docs/platforms.md, "Page behaviour"); CSS only: they also run in the page.
+        # The classic list's control, then the redesign's (a layout variant, not drift).
+        "thread.earlier": loc(
+            ".chat .load-earlier-sentinel[data-before]",
+            "ul.lead-messages .load-earlier-sentinel[data-before]",
+            "a.earlier-messages[href*='page=']",
+            "[data-earlier]",
+            required=False,
+        ),
+        "thread.loading": loc("[aria-busy='true']", ".list-loading", required=False),
+        "thread.load_error": loc(".load-earlier-error", required=False),
+        "session.expired": loc("[role='alertdialog'].session-expired", ".show-user-auth-popup", required=False),
     },
     groups={
         "inbox.rows": Group(

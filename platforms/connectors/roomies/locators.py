@@ -29,6 +29,16 @@ LOCATORS = LocatorMap(
             "form[action*='/messages'] button[type='submit'][class*='bg-brand-orange']",
             "form[action*='/messages'] button[type='submit']",
         ),
+        # Lists that load in parts (docs/platforms.md, "Page behaviour"); CSS only: they also run in the page.
+        "thread.earlier": loc(
+            "button.load-earlier[data-before]",
+            "a.earlier-messages[href*='page=']",
+            "[data-earlier]",
+            required=False,
+        ),
+        "thread.loading": loc("[aria-busy='true']", ".list-loading", required=False),
+        "thread.load_error": loc(".load-earlier-error", required=False),
+        "session.expired": loc("[role='alertdialog'].session-expired", ".show-user-auth-popup", required=False),
     },
     groups={
         "inbox.rows": Group(

@@ -31,6 +31,16 @@ LOCATORS = LocatorMap(
         "inbox.next": loc("div.pagination a.next", "a[href*='offset=']:has-text('Next')", required=False),
         "reply.body": loc("textarea[name='message']"),
         "reply.submit": loc("button[name='btnSubmit']", "form.reply-form button[type='submit']"),
+        # Lists that load in parts (docs/platforms.md, "Page behaviour"); CSS only: they also run in the page.
+        "thread.earlier": loc(
+            "a.earlier-messages[href*='page=']",
+            "ul.conversation [data-earlier]",
+            "[data-earlier]",
+            required=False,
+        ),
+        "thread.loading": loc("[aria-busy='true']", ".list-loading", required=False),
+        "thread.load_error": loc(".load-earlier-error", required=False),
+        "session.expired": loc(".show-user-auth-popup", "[role='alertdialog'].session-expired", required=False),
     },
     groups={
         "inbox.rows": Group(

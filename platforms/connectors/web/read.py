@@ -25,13 +25,45 @@ from typing import ClassVar, TypeVar
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
 from platforms.connectors.base import Inbound
 from platforms.connectors.dates import DateFormatError, DateTable, Stamp
+from platforms.connectors.errors import SessionExpired, Transient
+from platforms.connectors.web.blocks import clean_error
 from platforms.connectors.web.session import SessionFlow
 
 T = TypeVar("T")
 
 MAX_INBOX_PAGES = 200
+#: Older parts of one thread (button clicks, scrolls or pages) a read loads at most.
+MAX_THREAD_PARTS = 200
+
+# Runs in the page: true when none of the CSS candidates matches (a list no longer loading).
+_NONE_PRESENT_JS = """
+(sels) => !sels.some((s) => { try { return !!document.querySelector(s); } catch (e) { return false; } })
+"""
+
+# Runs in the page: how many items the first matching candidate finds.
+_COUNT_JS = """
+(sels) => { for (const s of sels) { let n = 0; try { n = document.querySelectorAll(s).length; } catch (e) { n = 0; }
+  if (n) return n; } return 0; }
+"""
+
+# Runs in the page: an older-part load has settled (more items or no control, nothing busy),
+# or the page says why it cannot (a session pop-up, a load error).
+_EARLIER_SETTLED_JS = """
+(w) => {
+  const any = (sels) => sels.some((s) => { try { return !!document.querySelector(s); } catch (e) { return false; } });
+  if (any(w.stop)) return true;
+  if (any(w.busy)) return false;
+  let n = 0;
+  for (const s of w.items) { try { n = document.querySelectorAll(s).length; } catch (e) { n = 0; } if (n) break; }
+  return n > w.before || !any(w.control);
+}
+"""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,15 +93,19 @@ class InboxReader(SessionFlow):
 
     def _fetch(self, since: datetime | None) -> list[Inbound]:
         self._ensure_session()
-        rows = self.walk_inbox()
-        found: dict[str, Inbound] = {}
-        for row in rows:
-            if since is not None and row.last_activity is not None and row.last_activity <= since:
-                continue
-            self.goto(self.url("thread", thread_ref=row.thread_ref))
-            for message in self.read_thread(row.thread_ref):
-                if since is None or message.sent_at > since:
-                    found.setdefault(message.message_ref, message)
+        with self.resuming():
+            rows = self.walk_inbox()
+            found: dict[str, Inbound] = {}
+            # Older parts of a thread are read until one message is at or before ``since``:
+            # everything hidden behind it is older still, so nothing returned is left out.
+            stop = None if since is None else (lambda read: any(m.sent_at <= since for m in read))
+            for row in rows:
+                if since is not None and row.last_activity is not None and row.last_activity <= since:
+                    continue
+                self.goto(self.url("thread", thread_ref=row.thread_ref))
+                for message in self.read_thread(row.thread_ref, stop=stop):
+                    if since is None or message.sent_at > since:
+                        found.setdefault(message.message_ref, message)
         return sorted(found.values(), key=lambda m: (m.sent_at, _ref_key(m.message_ref)))
 
     def walk_inbox(self) -> list[ThreadRow]:
@@ -103,9 +139,42 @@ class InboxReader(SessionFlow):
                 href = nxt.get_attribute("href")
         return rows, href
 
-    def read_thread(self, thread_ref: str) -> list[Inbound]:
-        """Parse the thread page on screen into messages (both directions)."""
-        self._wait_for_group("thread.messages")
+    def read_thread(
+        self, thread_ref: str, *, stop: Callable[[list[Inbound]], bool] | None = None, earlier: bool = True
+    ) -> list[Inbound]:
+        """Parse the thread on screen into messages (both directions), older parts included.
+
+        The page may show only the latest messages (``thread.earlier``: a "load earlier"
+        button, a scroll sentinel, or a link to the thread's older page): each older part is
+        loaded and read in turn until none is left, or until ``stop`` (given the messages read
+        so far) says the rest is not needed. ``earlier=False`` reads what is on screen only
+        (a saved page). A session that expires on the way is logged in again where the
+        operation allows it (:meth:`SessionFlow.resuming`).
+        """
+        self._wait_for_list()
+        collected: dict[str, Inbound] = {}
+        for _ in range(MAX_THREAD_PARTS):
+            for message in self._read_thread_part(thread_ref):
+                collected.setdefault(message.message_ref, message)
+            if not earlier or (stop is not None and stop(list(collected.values()))):
+                return list(collected.values())
+            try:
+                loaded = self._load_earlier()
+            except SessionExpired:
+                if not self._resume_login():
+                    raise
+                self.goto(self.url("thread", thread_ref=thread_ref))
+                self._wait_for_list()
+                continue
+            if not loaded:
+                return list(collected.values())
+        raise Transient(
+            f"{self.platform}: the thread kept offering earlier messages after {MAX_THREAD_PARTS} loads",
+            **self._extra(thread=thread_ref, reason="list_incomplete"),
+        )
+
+    def _read_thread_part(self, thread_ref: str) -> list[Inbound]:
+        """Parse the messages the page shows now."""
         found = self.extract("thread.messages")
         context = (
             self.extract_fields("thread", self.locators.group("thread.context").fields)
@@ -114,6 +183,107 @@ class InboxReader(SessionFlow):
         )
         self.read_at = datetime.now(tz=UTC)
         return [self.thread_message(thread_ref, raw, context) for raw in found.rows]
+
+    # --- lists that load in parts (thread paging, deferred lists) --------------------------
+
+    def _wait_for_list(self) -> None:
+        """Wait until the thread's message list has finished loading, then for its items.
+
+        A list a script is still filling shows ``thread.loading`` (``aria-busy``, a spinner);
+        a reader that did not wait would see too few messages. A list still loading after
+        ``LEASEBOT_LIST_WAIT_S`` is :class:`~platforms.connectors.errors.Transient`
+        (``reason="list_incomplete"``), never a partial read.
+        """
+        if "thread.loading" in self.locators.elements:
+            candidates = list(self.locators.element("thread.loading").candidates)
+            timeout_ms = float(settings.LEASEBOT_LIST_WAIT_S) * 1000
+            try:
+                self.page.wait_for_function(_NONE_PRESENT_JS, arg=candidates, timeout=timeout_ms, polling=100)
+            except PlaywrightTimeoutError:
+                self._save_failure("list-incomplete")
+                raise Transient(
+                    f"{self.platform}: the message list did not finish loading",
+                    **self._extra(reason="list_incomplete", url=self._path_of(self.page.url)),
+                ) from None
+            except PlaywrightError as exc:
+                raise Transient(
+                    f"{self.platform}: waiting for the message list failed: {clean_error(exc)}", **self._extra()
+                ) from None
+        self._wait_for_group("thread.messages")
+
+    def _load_earlier(self) -> bool:
+        """Load the thread's older part, if the page offers one; return whether it did.
+
+        A link (``<a href>``) is followed; a button is clicked; anything else is a sentinel,
+        scrolled into view. After a click or scroll the page must show more messages, or no
+        more control, within ``LEASEBOT_LIST_WAIT_S``; a site's "session expired" pop-up is
+        :class:`SessionExpired`, a load error :class:`Transient`.
+        """
+        if "thread.earlier" not in self.locators.elements:
+            return False
+        control = self.find("thread.earlier", required=False, wait=False)
+        if control is None:
+            return False
+        with self._browser_errors("reading the earlier-messages control"):
+            kind = control.evaluate("el => [el.tagName, el.getAttribute('href') || '']")
+        tag, href = str(kind[0]).upper(), str(kind[1])
+        if tag == "A" and href and not href.startswith(("#", "javascript:")):
+            self.goto(self.absolute(href))
+            self._wait_for_list()
+            return True
+        group = self.locators.group("thread.messages")
+        watch = {
+            "items": list(group.item.candidates),
+            "control": list(self.locators.element("thread.earlier").candidates),
+            "busy": list(self.locators.element("thread.loading").candidates)
+            if "thread.loading" in self.locators.elements
+            else [],
+            "stop": [
+                *(
+                    self.locators.element("session.expired").candidates
+                    if "session.expired" in self.locators.elements
+                    else ()
+                ),
+                *(
+                    self.locators.element("thread.load_error").candidates
+                    if "thread.load_error" in self.locators.elements
+                    else ()
+                ),
+            ],
+        }
+        self.dismiss_overlays()  # A modal over the page would catch the click.
+        with self._browser_errors("counting messages"):
+            watch["before"] = self.page.evaluate(_COUNT_JS, watch["items"])
+        self.guard.before_action(request=True)  # The page fetches the older part from the platform.
+        with self._browser_errors("loading earlier messages"):
+            if tag == "BUTTON":
+                control.click()
+            else:
+                control.scroll_into_view_if_needed()
+        try:
+            self.page.wait_for_function(
+                _EARLIER_SETTLED_JS, arg=watch, timeout=float(settings.LEASEBOT_LIST_WAIT_S) * 1000, polling=100
+            )
+        except PlaywrightTimeoutError:
+            self._save_failure("list-incomplete")
+            raise Transient(
+                f"{self.platform}: earlier messages did not load",
+                **self._extra(reason="list_incomplete", url=self._path_of(self.page.url)),
+            ) from None
+        except PlaywrightError as exc:
+            raise Transient(
+                f"{self.platform}: loading earlier messages failed: {clean_error(exc)}", **self._extra()
+            ) from None
+        if "session.expired" in self.locators.elements and self.exists("session.expired"):
+            raise SessionExpired(
+                f"{self.platform}: the session expired while loading earlier messages", **self._extra()
+            )
+        if "thread.load_error" in self.locators.elements and self.exists("thread.load_error"):
+            self._save_failure("list-incomplete")
+            raise Transient(
+                f"{self.platform}: the site could not load earlier messages", **self._extra(reason="list_incomplete")
+            )
+        return True
 
     @abc.abstractmethod
     def inbox_row(self, raw: Mapping[str, str | None]) -> ThreadRow:

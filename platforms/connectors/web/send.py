@@ -91,7 +91,13 @@ class ReplySender(InboxReader):
     def _prepare_reply(self, thread_ref: str, body: str) -> list[Inbound]:
         """Open the thread, note the messages already there, and type the reply (nothing sent yet)."""
         self._ensure_thread_session(thread_ref)
-        existing = self.read_thread(thread_ref)
+        opened = self.page.url
+        with self.resuming():
+            # The whole thread: the outbound count taken here is what a read-back compares against.
+            existing = self.read_thread(thread_ref)
+            if self.page.url != opened:  # Older messages were on other pages: back to the reply form.
+                self.goto(self.url("thread", thread_ref=thread_ref))
+                self._wait_for_list()
         self.fill(self.require("reply.body"), body)
         self.require("reply.submit")
         return existing
@@ -157,7 +163,10 @@ class ReplySender(InboxReader):
     def _check_new(self, thread_ref: str, body: str, before: list[Inbound]) -> ReadBack:
         """Judge the messages that were not in the thread before the click (all of them are candidates)."""
         known = {m.message_ref for m in before}
-        new = [m for m in self.read_thread(thread_ref) if m.message_ref not in known]
+        # New messages come after those read before the click: once one of those shows, the
+        # older part (behind a "load earlier" control) holds nothing new.
+        read = self.read_thread(thread_ref, stop=lambda part: any(m.message_ref in known for m in part))
+        new = [m for m in read if m.message_ref not in known]
         check = textmatch.check_sent(body, _thread(new), claimed_at=_EPOCH, outbound_before=0, previews=False)
         return self._read_back(thread_ref, check, new)
 
@@ -181,7 +190,9 @@ class ReplySender(InboxReader):
 
         def op() -> ReadBack:
             self._ensure_thread_session(thread_ref)
-            messages = self.read_thread(thread_ref)
+            with self.resuming():
+                # The whole thread: outbound_before counted every outbound message, hidden or not.
+                messages = self.read_thread(thread_ref)
             check = textmatch.check_sent(
                 body,
                 _thread(messages),

@@ -13,9 +13,10 @@ from __future__ import annotations
 import abc
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Response as PlaywrightResponse
 
 from platforms.connectors.errors import AuthFailed, NeedsOperatorLogin, SessionExpired, Transient
 from platforms.connectors.web.elements import ElementFinder
@@ -24,8 +25,51 @@ from platforms.credentials import CredentialUnavailable, resolve_credential
 logger = logging.getLogger(__name__)
 
 
+#: Logins one operation may run to carry on after the site dropped its session midway.
+MAX_RESUMED_LOGINS = 3
+
+
 class SessionFlow(ElementFinder):
     """Log in (or reuse the stored session), and tell a refused login from an incomplete one."""
+
+    #: Logins the running operation may still run to carry on after a dropped session (0: none).
+    _resumes_left: int = 0
+
+    @contextlib.contextmanager
+    def resuming(self) -> Iterator[None]:
+        """Within this block, a session the site drops midway is logged in again where it happened.
+
+        For operations that only read or prepare (ingest, the steps before a send's click,
+        a read-back): the page that found the session gone is opened again after the login,
+        and the operation carries on with what it has read. Never around a send's click or
+        what follows it: an expiry discovered there stays ``SessionExpired`` (an unknown outcome).
+        """
+        self._resumes_left = MAX_RESUMED_LOGINS
+        try:
+            yield
+        finally:
+            self._resumes_left = 0
+
+    def _resume_login(self) -> bool:
+        """Log in again to carry on, if the operation allows it and has logins left; return whether it did."""
+        if self._resumes_left <= 0:
+            return False
+        self._resumes_left -= 1
+        logger.info(
+            "connector: session dropped midway, logging in again",
+            extra={"platform": self.platform, "account": self.config.account_id},
+        )
+        self._login_now()
+        return True
+
+    def goto(self, url: str, *, allow_login: bool = False) -> PlaywrightResponse | None:
+        """Open a URL; inside :meth:`resuming`, a trip to the login page logs in and opens the URL again."""
+        try:
+            return super().goto(url, allow_login=allow_login)
+        except SessionExpired as exc:
+            if exc.extra.get("fresh_login") or not self._resume_login():
+                raise
+        return super().goto(url, allow_login=allow_login)
 
     def _password(self) -> str:
         """Resolve the account's password now (never earlier) and remember it for redaction."""

@@ -17,10 +17,11 @@ from datetime import datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
+from platforms.sandbox import behaviour
 from platforms.sandbox.render import Renderer, SiteRendering
 from platforms.sandbox.replicas import overlays
 from platforms.sandbox.state import Account, SandboxState, Thread
-from platforms.sandbox.web import Request, Response, esc, page, redirect
+from platforms.sandbox.web import Request, Response, esc, json_response, page, redirect
 
 Handler = Callable[..., Response]
 
@@ -73,6 +74,7 @@ class Replica(abc.ABC):
     def handle(self, req: Request) -> Response:
         req.prefix = f"/{self.slug}"
         account = self.state.session_account(self.slug, req.cookies.get(self.session_cookie))
+        account = self.session_life(req, account)
         for candidate in self.routes:
             if candidate.method != req.method:
                 continue
@@ -85,7 +87,7 @@ class Replica(abc.ABC):
             if gated is not None:
                 return gated
             if candidate.auth and account is None:
-                return self.login_redirect(req)
+                return self.unauthenticated(req)
             response = candidate.handler(req, account, **match.groupdict())
             # A login form's answer belongs to no session yet: only a logged-in browser's pages get overlays.
             return response if candidate.identify_by else self.furnish(req, account, response)
@@ -102,6 +104,7 @@ class Replica(abc.ABC):
         self.state.count_request(self.slug, account, req.path)
         if account is None:
             return None, None
+        self.slow_response(account)
         slow = self.state.take_fault(account, "slow")
         if slow is not None and slow.delay > 0:
             time.sleep(slow.delay)
@@ -117,6 +120,35 @@ class Replica(abc.ABC):
             return self.rate_limited_page(limited.retry_after), account
         return None, account
 
+    # --- page behaviour traits (platforms/sandbox/behaviour.py) ---------------------------
+
+    def session_life(self, req: Request, account: Account | None) -> Account | None:
+        """Count a request made with a session; past its ``session_lifetime`` the session is gone (None)."""
+        if account is None:
+            return None
+        max_requests, max_seconds = behaviour.session_limits(account.profile)
+        token = req.cookies.get(self.session_cookie)
+        if not self.state.use_session(self.slug, token, max_requests=max_requests, max_seconds=max_seconds):
+            return None
+        return account
+
+    def unauthenticated(self, req: Request) -> Response:
+        """A page without a session goes to the login page; a script's fetch gets HTTP 401 (as Rails and Laravel answer XHR)."""
+        if self.scripted(req):
+            return json_response({"error": "Unauthenticated."}, 401)
+        return self.login_redirect(req)
+
+    @staticmethod
+    def scripted(req: Request) -> bool:
+        """Whether a page's script made the request (its fetch says so, as jQuery's and Rails' UJS do)."""
+        return req.headers.get("x-requested-with", "").lower() == "xmlhttprequest"
+
+    def slow_response(self, account: Account) -> None:
+        """Wait the ``slow_responses`` delay for this request (seeded by the account's request count)."""
+        delay = behaviour.response_delay(account.profile, self.slug, account.requests)
+        if delay > 0:
+            time.sleep(delay)
+
     def login_redirect(self, req: Request) -> Response:
         return redirect(req.url(self.login_path, **{self.return_param: req.full_path}))
 
@@ -129,8 +161,8 @@ class Replica(abc.ABC):
         return Renderer(self.rendering, account.profile)
 
     def furnish(self, req: Request, account: Account | None, response: Response) -> Response:
-        """Put the account's overlays (consent banner, interstitial) in front of the page, as its profile says."""
-        if account is None:
+        """Put the account's overlays (consent banner, interstitial) in front of the page, as its profile says (not in a script's fetch: its answer is no page)."""
+        if account is None or self.scripted(req):
             return response
         return overlays.furnish(self.slug, req, self.renderer(account), response)
 

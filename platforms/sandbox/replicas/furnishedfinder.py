@@ -24,7 +24,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
-from platforms.sandbox import datefmt
+from platforms.sandbox import behaviour, datefmt
 from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
@@ -59,6 +59,12 @@ class FurnishedFinder(Replica):
             "layout": {"variant": ("classic", "redesign")},
             "consent_banner": {},
             "interstitial": {"kind": ("complete_profile",)},
+            # Page behaviour (platforms/sandbox/behaviour.py): Stream's message list (older messages
+            # on scroll, 25 a page; the list filled by script after load), session expiry, slow pages.
+            "thread_paging": {"latest": (25,), "style": ("scroll",)},
+            "session_lifetime": {"requests": (120, 200)},
+            "slow_responses": {"max_ms": (60, 150)},
+            "deferred_list": {"shown": (0,), "ms": (150.0, 400.0)},
         },
     )
 
@@ -266,9 +272,10 @@ class FurnishedFinder(Replica):
         shows = self.renderer(account)
         redesign = not drift and shows.layout() == "redesign"
         wraps = []
-        for m in thread.visible_messages(utcnow()):
+        window = behaviour.thread_window(account.profile, thread.visible_messages(utcnow()), req)
+        for m in window.messages:
             if redesign:
-                wraps.append(self.redesign_message(m, shows.body(m.body, m.direction)))
+                wraps.append(self.redesign_message(account, m, shows.body(m.body, m.direction)))
                 continue
             if shows.dates():
                 iso = datefmt.iso_z(m.sent_at)
@@ -291,6 +298,12 @@ class FurnishedFinder(Replica):
                     f"<div class='message-content' style='white-space:pre-wrap'>{body}</div>"
                     f"<span class='m-time'>{stamp}</span></div>"
                 )
+        # Both layouts page alike: the same control, deferred part and script, in the list's own element.
+        tag = "li" if redesign else "div"
+        answer = behaviour.fragment(window, wraps, tag=tag)
+        if answer is not None:
+            return answer
+        wraps, paging = self.thread_paging(req, account, thread, window, wraps, tag=tag)
         history = (
             f"<div data-testid='chat-history'>{''.join(wraps)}</div>"
             if drift
@@ -301,13 +314,24 @@ class FurnishedFinder(Replica):
         content = (
             f"<div class='chat-header'><span class='tenant-name'>{esc(thread.renter_name)}</span> "
             f"<a class='property-link' href='{req.url(f'/property/{thread.listing_ref}')}'>{esc(thread.listing_title)}</a></div>"
-            f"{notice}{history}"
+            f"{notice}{history}{paging}"
             f"<form method='post' action='{req.url('/members/messages/send')}' id='replyForm'>{self.anti_forgery()}"
             f"<input type='hidden' name='ThreadId' value='{thread.id}'>"
             "<textarea id='NewReply' name='NewReply' rows='4' class='form-control'></textarea>"
             "<button type='submit' id='btnSend' class='btn btn-primary'>Send</button></form>"
         )
         return page(self.layout(req, f"Messages - {thread.renter_name}", content, logged_in=True))
+
+    def thread_paging(
+        self, req: Request, account: Account, thread: Thread, window: behaviour.Window, wraps: list[str], *, tag: str
+    ) -> tuple[list[str], str]:
+        """The history's messages with the scroll sentinel (Stream's message list loads older ones on
+        scroll) and deferred part, and what follows the history. ``tag`` is the list's item element
+        (``div`` in the older history, ``li`` in Stream's list)."""
+        control = behaviour.earlier_control(window, tag=tag)
+        listed = behaviour.deferred(account.profile, [control, *wraps] if control else wraps, tag=tag)
+        link = behaviour.earlier_link(window, req.url("/members/messages", threadId=thread.id, page=window.next_page))
+        return listed, link + behaviour.paging_script(window)
 
     # --- the Stream Chat inbox (layout variant "redesign") -----------------------------------
 
@@ -325,7 +349,7 @@ class FurnishedFinder(Replica):
             f"<div class='str-chat__channel-preview-messenger--last-message'>{preview}</div></div></a>"
         )
 
-    def redesign_message(self, m: Any, body: str) -> str:
+    def redesign_message(self, account: Account, m: Any, body: str) -> str:
         """A message of the redesign: Stream Chat's simple message, ``--me`` or ``--other``, a ``time`` with its ISO."""
         side = (
             "str-chat__message--me str-chat__message-simple--me" if m.direction == "out" else "str-chat__message--other"
@@ -339,7 +363,7 @@ class FurnishedFinder(Replica):
             "</div></div></div><div class='str-chat__message-metadata'>"
             f"<span class='str-chat__message-simple-name'>{esc(m.sender_name)}</span> "
             f"<time class='str-chat__message-simple-timestamp' datetime='{iso}' title='{iso}'>"
-            f"{datefmt.stream_message_time(m.sent_at, self.timezone)}</time></div></div></li>"
+            f"{datefmt.stream_message_time(m.sent_at, self.zone(account))}</time></div></div></li>"
         )
 
     def redesign_history(self, req: Request, thread: Thread, items: list[str]) -> str:

@@ -17,7 +17,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from platforms.sandbox import datefmt
+from platforms.sandbox import behaviour, datefmt
 from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
@@ -53,6 +53,11 @@ class Leasebreak(Replica):
             "layout": {"variant": ("classic", "redesign")},
             "consent_banner": {},
             "interstitial": {"kind": ("complete_profile",)},
+            # Page behaviour (platforms/sandbox/behaviour.py): a "Load earlier messages" button
+            # that fetches the older part (Rails' remote links), session expiry, slow pages.
+            "thread_paging": {"latest": (10, 20), "style": ("button",)},
+            "session_lifetime": {"requests": (120, 200)},
+            "slow_responses": {"max_ms": (60, 120)},
         },
     )
 
@@ -240,7 +245,8 @@ class Leasebreak(Replica):
         redesign = not drift and shows.layout() == "redesign"
         items = []
         now = utcnow()
-        for m in thread.visible_messages(now):
+        window = behaviour.thread_window(account.profile, thread.visible_messages(now), req)
+        for m in window.messages:
             stamp = self.local(m.sent_at, account)
             if redesign:
                 items.append(self.redesign_message(account, m, shows.body(m.body, m.direction), now))
@@ -256,18 +262,35 @@ class Leasebreak(Replica):
                     f"<div class='message-body'>{shows.body(m.body, m.direction)}</div>"
                     f"<time datetime='{stamp.isoformat()}'>{self.when(account, m.sent_at, now, page='thread')}</time></div>"
                 )
+        # Both layouts page alike: the same control, deferred part and script, in the list's own element.
+        tag = "li" if redesign else "div"
+        answer = behaviour.fragment(window, items, tag=tag)
+        if answer is not None:
+            return answer
+        items, paging = self.thread_paging(req, account, thread, window, items, tag=tag)
         flash = "<div class='alert alert-success'>Message sent.</div>" if req.query.get("sent") else ""
         token = self.state.issue_token(self.slug)
         content = (
             f"<div class='conversation-header'><h2>{esc(thread.renter_name)}</h2>"
             f"<a class='listing-link' href='{self.listing_url(req, thread)}'>{esc(thread.listing_title)}</a></div>"
-            f"{notice}{self.message_list(items, drift=drift, redesign=redesign)}"
+            f"{notice}{self.message_list(items, drift=drift, redesign=redesign)}{paging}"
             f"<form id='new_message' class='new_message' action='{req.url(f'/messages/{thread.id}/replies')}' accept-charset='UTF-8' method='post'>"
             f"<input type='hidden' name='authenticity_token' value='{token}' autocomplete='off'>"
             "<textarea class='form-control' rows='4' name='message[body]' id='message_body'></textarea>"
             "<input type='submit' name='commit' value='Send Message' class='btn btn-primary' data-disable-with='Send Message'></form>"
         )
         return page(self.layout(req, f"Conversation with {thread.renter_name}", content, logged_in=True, flash=flash))
+
+    def thread_paging(
+        self, req: Request, account: Account, thread: Thread, window: behaviour.Window, items: list[str], *, tag: str
+    ) -> tuple[list[str], str]:
+        """The list's items with the "Load earlier messages" control (``remote: true`` style) and
+        deferred part, and what follows the list (a link to the older page, the loader script).
+        ``tag`` is the list's item element (``div`` classic, ``li`` in the redesign's list)."""
+        control = behaviour.earlier_control(window, tag=tag)
+        listed = behaviour.deferred(account.profile, [control, *items] if control else items, tag=tag)
+        link = behaviour.earlier_link(window, req.url(f"/messages/{thread.id}", page=window.next_page))
+        return listed, link + behaviour.paging_script(window)
 
     def reply(self, req: Request, account: Account, thread_id: str) -> Response:
         thread = account.threads.get(int(thread_id))

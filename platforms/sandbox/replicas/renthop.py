@@ -17,7 +17,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from platforms.sandbox import datefmt
+from platforms.sandbox import behaviour, datefmt
 from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
@@ -50,6 +50,12 @@ class RentHop(Replica):
             "layout": {"variant": ("classic", "redesign")},
             "consent_banner": {},
             "interstitial": {"kind": ("app_download",)},
+            # Page behaviour (modelled, platforms/sandbox/behaviour.py): a chat that loads older
+            # bubbles on scroll and fills in after load, session expiry, slow pages.
+            "thread_paging": {"latest": (10, 20), "style": ("scroll",)},
+            "session_lifetime": {"requests": (120, 200)},
+            "slow_responses": {"max_ms": (60, 150)},
+            "deferred_list": {"shown": (0, 2), "ms": (150.0, 300.0)},
         },
     )
 
@@ -194,7 +200,7 @@ class RentHop(Replica):
     ) -> str:
         """A lead of the redesign: a table row, the name linked, the time in its own cell."""
         if dates:
-            when = f"<td class='lead-col-time'>{datefmt.renthop_card(last.sent_at, now, self.timezone)}</td>"
+            when = f"<td class='lead-col-time'>{datefmt.renthop_card(last.sent_at, now, self.zone(account))}</td>"
         else:
             stamp = self.local(last.sent_at, account)
             when = f"<td class='lead-col-time' data-ts='{int(last.sent_at.timestamp())}'>{stamp:%b %-d %-I:%M%p}</td>"
@@ -230,7 +236,8 @@ class RentHop(Replica):
         shows = self.renderer(account)
         redesign = not drift and shows.layout() == "redesign"
         bubbles = []
-        for m in thread.visible_messages(utcnow()):
+        window = behaviour.thread_window(account.profile, thread.visible_messages(utcnow()), req)
+        for m in window.messages:
             stamp = self.local(m.sent_at, account)
             body = shows.body(m.body, m.direction)
             if redesign:
@@ -245,11 +252,17 @@ class RentHop(Replica):
                     f"<div class='bubble-text' style='white-space:pre-wrap'>{body}</div>"
                     f"<div class='bubble-time' data-ts='{int(m.sent_at.timestamp())}'>{stamp:%b %-d, %-I:%M %p}</div></div>"
                 )
+        # Both layouts page alike: the same control, deferred part and script, in the list's own element.
+        tag = "li" if redesign else "div"
+        answer = behaviour.fragment(window, bubbles, tag=tag)
+        if answer is not None:
+            return answer
+        bubbles, paging = self.thread_paging(req, account, thread, window, bubbles, tag=tag)
         content = (
             f"<div class='lead-thread' data-lead-id='{thread.id}'>"
             f"<div class='lead-thread-header'><span class='renter-name'>{esc(thread.renter_name)}</span> "
             f"<a class='listing-ref' data-listing-id='{esc(thread.listing_ref)}' href='{self.listing_url(req, thread)}'>{esc(thread.listing_title)}</a></div>"
-            f"{notice}{self.message_list(bubbles, drift=drift, redesign=redesign)}</div>"
+            f"{notice}{self.message_list(bubbles, drift=drift, redesign=redesign)}{paging}</div>"
             f"<form id='lead-reply' method='post' action='{req.url(f'/dashboard/leads/{thread.id}/reply')}'>"
             f"<input type='hidden' name='_xsrf' value='{token}'>"
             "<textarea id='reply-text' name='text' rows='4' placeholder='Reply to this lead'></textarea>"
@@ -258,6 +271,18 @@ class RentHop(Replica):
         return self.with_xsrf(
             page(self.layout(req, f"Lead: {thread.renter_name}", content, logged_in=True)), token, fresh
         )
+
+    def thread_paging(
+        self, req: Request, account: Account, thread: Thread, window: behaviour.Window, bubbles: list[str], *, tag: str
+    ) -> tuple[list[str], str]:
+        """The chat's bubbles with the scroll sentinel (or button) and deferred part, and what follows the chat.
+
+        ``tag`` is the list's item element (``div`` in the classic chat, ``li`` in the redesign's feed).
+        """
+        control = behaviour.earlier_control(window, tag=tag)
+        listed = behaviour.deferred(account.profile, [control, *bubbles] if control else bubbles, tag=tag)
+        link = behaviour.earlier_link(window, req.url(f"/dashboard/leads/{thread.id}", page=window.next_page))
+        return listed, link + behaviour.paging_script(window)
 
     def reply(self, req: Request, account: Account, lead_id: str) -> Response:
         thread = account.threads.get(int(lead_id))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from platforms.sandbox import datefmt
+from platforms.sandbox import behaviour, datefmt
 from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
@@ -49,6 +49,26 @@ document.querySelectorAll('[x-data^="messageItem("]').forEach(function (li) {
   li.querySelector('[x-text="timeAgo"]').textContent = new Date(data.createdAt).toLocaleString();
   li.classList.add(data.isSender ? 'ml-auto' : 'mr-auto');
 });
+</script>
+"""
+
+# Renders message components that appear after the page's script ran (older messages loaded
+# by the button, a deferred part of the list): JSON and JavaScript expressions alike.
+_HYDRATE = """
+<script>
+window.sandboxHydrate = function (nodes) {
+  nodes.forEach(function (node) {
+    if (!node.querySelectorAll) return;
+    var found = node.matches && node.matches('[x-data^="messageItem("]') ? [node] : [];
+    found = found.concat(Array.prototype.slice.call(node.querySelectorAll('[x-data^="messageItem("]')));
+    found.forEach(function (li) {
+      var data = (new Function('messageItem', 'return ' + li.getAttribute('x-data')))(function (d) { return d; });
+      li.querySelector('[x-text="message.content"]').textContent = data.content;
+      li.querySelector('[x-text="timeAgo"]').textContent = new Date(data.createdAt).toLocaleString();
+      li.classList.add(data.isSender ? 'ml-auto' : 'mr-auto');
+    });
+  });
+};
 </script>
 """
 
@@ -90,6 +110,12 @@ class Roomies(Replica):
             "layout": {"variant": ("classic", "redesign")},
             "consent_banner": {},
             "interstitial": {"kind": ("complete_profile",)},
+            # Page behaviour (platforms/sandbox/behaviour.py): a "Load earlier messages" button, the
+            # list rendered by Alpine after load, session expiry, slow pages.
+            "thread_paging": {"latest": (15, 25), "style": ("button",)},
+            "session_lifetime": {"requests": (150, 250)},
+            "slow_responses": {"max_ms": (80, 150)},
+            "deferred_list": {"shown": (0, 3), "ms": (150.0, 400.0)},
         },
     )
 
@@ -271,7 +297,8 @@ class Roomies(Replica):
         shows = self.renderer(account)
         redesign = not drift and shows.layout() == "redesign"
         items = []
-        for m in thread.visible_messages(utcnow()):
+        window = behaviour.thread_window(account.profile, thread.visible_messages(utcnow()), req)
+        for m in window.messages:
             if redesign:
                 items.append(self.redesign_message(account, thread, m, shows.text(m.body, m.direction)))
                 continue
@@ -292,12 +319,18 @@ class Roomies(Replica):
                 "<p x-text='message.content' class='whitespace-pre-line'></p>"
                 "<span x-text='timeAgo' class='text-xs text-grey'></span></li>"
             )
+        # Both layouts page alike: the same control, deferred part and script, in the list's own element.
+        tag = "div" if redesign else "li"
+        answer = behaviour.fragment(window, items, tag=tag)
+        if answer is not None:
+            return answer
+        items, hydrate, paging = self.thread_paging(req, account, thread, window, items, tag=tag)
         renter = f"<span class='font-bold'>{esc(thread.renter_name)}</span>"
         if thread.renter_handle:
             renter = f"<a class='renter-profile' href='{req.url(f'/profiles/{thread.renter_handle}')}'>{renter}</a>"
         alpine = _MINI_ALPINE_JS if shows.profile.on("object_literal") else _MINI_ALPINE
         content = (
-            f"<div class='bg-white shadow rounded p-4' x-data='conversation({{threadId: {thread.id}}})'>"
+            f"{hydrate}<div class='bg-white shadow rounded p-4' x-data='conversation({{threadId: {thread.id}}})'>"
             "<header class='flex items-center justify-between border-b pb-3 mb-3'>"
             f"{renter}"
             f"<a href='{req.url(f'/rooms/{thread.listing_ref}')}' class='text-teal font-semibold'>{esc(thread.listing_title)}</a></header>"
@@ -309,9 +342,26 @@ class Roomies(Replica):
             "<button type='button' class='text-grey-dark' @click='menu = !menu'>More</button>"
             "<button type='submit' class='bg-brand-orange hover:bg-brand-orange-dark text-white font-bold py-2 px-4 rounded'>Send</button>"
             "</div></form></div>"
-            f"{alpine}"
+            f"{alpine}{paging}"
         )
         return page(self.layout(req, f"Conversation with {thread.renter_name}", content, logged_in=True, token=token))
+
+    def thread_paging(
+        self, req: Request, account: Account, thread: Thread, window: behaviour.Window, items: list[str], *, tag: str
+    ) -> tuple[list[str], str, str]:
+        """The list's items with the "Load earlier messages" control and deferred part, and the scripts before and after it.
+
+        Items added later (older ones, deferred ones) are rendered by ``sandboxHydrate``, Alpine's
+        stand-in for components that appear after it started (``Alpine.initTree``); the redesign's
+        items come rendered (Blade), so it finds nothing to do there. ``tag`` is the list's item
+        element (``li`` classic, ``div`` in the redesign).
+        """
+        control = behaviour.earlier_control(window, tag=tag)
+        listed = behaviour.deferred(account.profile, [control, *items] if control else items, tag=tag)
+        link = behaviour.earlier_link(window, req.url(f"/inbox/{thread.id}", page=window.next_page))
+        if listed == items and not control:
+            return items, "", link
+        return listed, _HYDRATE, link + behaviour.paging_script(window)
 
     def reply(self, req: Request, account: Account, thread_id: str) -> Response:
         thread = account.threads.get(int(thread_id))

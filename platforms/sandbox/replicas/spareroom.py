@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from platforms.sandbox import datefmt
+from platforms.sandbox import behaviour, datefmt
 from platforms.sandbox.render import SiteRendering
 from platforms.sandbox.replicas.base import Replica, Route, route
 from platforms.sandbox.state import Account, Thread, utcnow
@@ -53,6 +53,11 @@ class SpareRoom(Replica):
             # Page furniture (modelled): the redesigned message centre next to the classic one, an app modal.
             "layout": {"variant": ("classic", "redesign")},
             "interstitial": {"kind": ("app_download",)},
+            # Page behaviour (platforms/sandbox/behaviour.py): threads paged by link like every list on
+            # the site, the auth pop-up of an expired session, slow pages.
+            "thread_paging": {"latest": (10, 20), "style": ("page_link",)},
+            "session_lifetime": {"requests": (120, 200)},
+            "slow_responses": {"max_ms": (60, 120)},
         },
     )
 
@@ -273,7 +278,8 @@ class SpareRoom(Replica):
                 404,
             )
         now = utcnow()
-        messages = thread.visible_messages(now)
+        window = behaviour.thread_window(account.profile, thread.visible_messages(now), req)
+        messages = window.messages
         if req.query.get("sort") != "oldest":
             messages = list(reversed(messages))
         drift = self.drift(account)
@@ -299,6 +305,9 @@ class SpareRoom(Replica):
                     f"<dl><dt>Message</dt><dd class='message_body'>{body}</dd>"
                     f"<dt>Sent</dt><dd class='message_date'>{self.when(account, m.sent_at, now, page='thread')}</dd></dl></li>"
                 )
+        items, earlier, partial = self.thread_paging(req, account, thread, window, items)
+        if partial is not None:
+            return partial
         listing = req.url("/roommate/flatshare/flatshare_detail.pl", flatshare_id=thread.listing_ref, mode="list")
         ordered = sorted(account.threads)
         later = [t for t in ordered if t > thread.id]
@@ -318,13 +327,33 @@ class SpareRoom(Replica):
             f"<h1 class='thread-title'>Conversation with {esc(thread.renter_name)}</h1>"
             f"{notice}<div class='thread-actions'><a class='sort' href='{req.url('/roommate/mythreads_beta.pl', thread_id=thread.id, sort='oldest')}'>Oldest first</a> {nav}</div>"
             f"<div class='ad-link'><a href='{listing}'>View ad</a> <span class='ad-title'>{esc(thread.listing_title)}</span></div>"
-            f"{conversation}"
+            f"{conversation}{earlier}"
             f"<form method='post' class='reply-form' action='{req.url('/roommate/mythreads_beta.pl', thread_id=thread.id)}'>"
             f"<input type='hidden' name='thread_id' value='{thread.id}'>"
             "<label for='reply_message'>Your reply</label><textarea id='reply_message' name='message' rows='6'></textarea>"
             "<button type='submit' name='btnSubmit' value='Send' class='button'>Send message</button></form>"
         )
         return page(self.layout(req, f"Conversation with {thread.renter_name}", content, logged_in=True))
+
+    def thread_paging(
+        self, req: Request, account: Account, thread: Thread, window: behaviour.Window, items: list[str]
+    ) -> tuple[list[str], str, Response | None]:
+        """The list's items with the paging control and deferred part, what follows the list, or a fragment.
+
+        Newest first (the default order), the older page is at the bottom: an "Earlier messages"
+        link in the ``page_link`` style (the site pages everything by link); a button or a
+        sentinel leads the list in the other styles.
+        """
+        answer = behaviour.fragment(window, items, tag="li")
+        if answer is not None:
+            return items, "", answer
+        href = req.url(
+            "/roommate/mythreads_beta.pl", thread_id=thread.id, page=window.next_page, sort=req.query.get("sort")
+        )
+        control = behaviour.earlier_control(window, tag="li")
+        listed = behaviour.deferred(account.profile, [control, *items] if control else items, tag="li")
+        after = behaviour.earlier_link(window, href) + behaviour.paging_script(window)
+        return listed, after, None
 
     def reply(self, req: Request, account: Account) -> Response:
         thread_id = req.query.get("thread_id") or req.form.get("thread_id", "")

@@ -2,10 +2,12 @@
 
 Each runs on the plain replica and again with each realism trait that changes what the
 connector parses pinned on its own (``date_formats`` on every replica, ``object_literal``
-in both styles on Roomies, each layout variant besides the classic one), and once on the
-whole realistic profile with every trait on (the redesigned layout, the consent banner and
-the interstitial modal pinned, replies shown after a second), so a
-connector is held to the same contract on pages shaped like the real site's.
+in both styles on Roomies, each layout variant besides the classic one, ``thread_paging``
+showing one message a screen), with thread paging and deferred lists on the redesigned
+pages (where the site has them), and once on the whole realistic profile with every trait
+on (the redesigned layout, the consent banner and the interstitial modal pinned, replies
+shown after a second), so a connector is held to the same contract on pages shaped like
+the real site's.
 """
 
 from __future__ import annotations
@@ -32,24 +34,44 @@ class Setup:
     name: str
     pins: tuple[Pin, ...] = ()
     profile: str = "plain"
+    #: Pin only the traits the replica declares (a combination: each site gets the part it really has).
+    declared_only: bool = False
 
     def applies_to(self, platform: str) -> bool:
         """Run where the replica declares a pinned trait (elsewhere it would test nothing new), or the realistic profile."""
         declared = RENDERINGS[platform].realistic
         return not self.pins or self.profile == "realistic" or any(trait in declared for trait, _ in self.pins)
 
+    def pins_for(self, platform: str) -> tuple[Pin, ...]:
+        declared = RENDERINGS[platform].realistic
+        return tuple(pin for pin in self.pins if not self.declared_only or pin[0] in declared)
+
     def on(self, platform: str, trait: str) -> bool:
-        pinned = any(t == trait for t, _ in self.pins)
+        pinned = any(t == trait for t, _ in self.pins_for(platform))
         return pinned or (self.profile == "realistic" and trait in RENDERINGS[platform].realistic)
 
 
-#: The plain replica; each parsing trait pinned alone; each layout variant; all of it (overlays included).
+#: The plain replica; each parsing trait pinned alone; each layout variant; one message a screen
+#: (thread paging), on the classic pages and on the redesign with the lists filled in late; all of
+#: it (overlays included).
 SETUPS = [
     Setup("plain"),
     Setup("date_formats", (("date_formats", {}),)),
     Setup("object_literal-literal", (("object_literal", {"style": "literal"}),)),
     Setup("object_literal-laravel_js", (("object_literal", {"style": "laravel_js"}),)),
     Setup("layout-redesign", (("layout", {"variant": "redesign"}),)),
+    # One message a screen: every older one behind the site's own control (button, scroll or link).
+    Setup("thread_paging", (("thread_paging", {"latest": 1}),)),
+    # The same on the redesigned pages, the list's items (where the site defers them) added by script late.
+    Setup(
+        "redesign-paged",
+        (
+            ("layout", {"variant": "redesign"}),
+            ("thread_paging", {"latest": 1}),
+            ("deferred_list", {"shown": 0}),
+        ),
+        declared_only=True,
+    ),
     Setup(
         "realistic",
         (
@@ -76,7 +98,7 @@ def _at(iso: str) -> datetime:
 def _pin(acct: Any, setup: Setup) -> None:
     if setup.profile != "plain":
         acct.client.set_profile(acct.platform, acct.username, setup.profile, seed=0)
-    for trait, knobs in setup.pins:
+    for trait, knobs in setup.pins_for(acct.platform):
         acct.client.pin_trait(acct.platform, acct.username, trait, **knobs)
 
 
@@ -92,11 +114,16 @@ def _slack(platform: str, setup: Setup) -> timedelta:
 
 
 def _assert_setup_seen(acct: Any, setup: Setup) -> None:
-    """The run met what it set up: the redesign matched by its own candidates, the modal dismissed."""
+    """The run met what it set up: the redesign matched by its own candidates, older messages
+    loaded through the site's control, the modal dismissed."""
     lmap = acct.connector.locators
     if setup.on(acct.platform, "layout"):
         for group in ("inbox.rows", "thread.messages"):
             assert acct.connector.matches[group] != lmap.group(group).item.candidates[0], group
+    paged = any(trait == "thread_paging" for trait, _ in setup.pins_for(acct.platform))  # One message a screen.
+    if paged and RENDERINGS[acct.platform].realistic["thread_paging"]["style"][0] != "scroll":
+        # A button or link the connector must use (a sentinel in a short list loads by itself).
+        assert "thread.earlier" in acct.connector.matches
     if setup.on(acct.platform, "interstitial"):
         assert "overlay.interstitial" in acct.connector.matches
 

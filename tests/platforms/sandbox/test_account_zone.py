@@ -98,3 +98,29 @@ def test_the_state_refuses_a_zone_nobody_knows() -> None:
     with pytest.raises(SandboxError, match="not a known time zone"):
         site.state.create_account("roomies", "x@example.com", time_zone="UTC+3")
     assert site.account.time_zone == ""
+
+
+#: The redesigned layout prints in the account's zone too (its thread and inbox dates).
+REDESIGN_PRINTED = [
+    # (platform, zone, page, message age, what the page prints, what the site's own zone would print)
+    ("furnishedfinder", "America/Los_Angeles", "thread", timedelta(hours=2), ">9:00AM<", ">11:00AM<"),
+    # 02:00 UTC on the 11th: the 10th in New York (two days back), "Yesterday" in London.
+    ("renthop", "Europe/London", "inbox", timedelta(hours=40), ">Yesterday<", ">Mar 10<"),
+]
+
+
+@pytest.mark.parametrize(("platform", "zone", "page", "age", "printed", "default"), REDESIGN_PRINTED)
+def test_the_redesign_prints_local_times_in_the_accounts_zone(
+    monkeypatch: pytest.MonkeyPatch, platform: str, zone: str, page: str, age: timedelta, printed: str, default: str
+) -> None:
+    pin_randomness(monkeypatch)
+    site = build_sites()[platform]
+    site.pin("layout", variant="redesign")
+    site.pin("date_formats")
+    thread = _message(site, age)
+    before = site.inbox() if page == "inbox" else site.thread_page(thread)
+    site.state.set_time_zone(site.account, zone)
+    after = site.inbox() if page == "inbox" else site.thread_page(thread)
+    assert default in before
+    assert printed in after
+    assert default not in after
