@@ -7,6 +7,7 @@ standard arrangement for Playwright with ``live_server`` (the server runs in its
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from django.apps import apps as django_apps
 from playwright.sync_api import Browser, Dialog, Page
+from playwright.sync_api import Error as PlaywrightError
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -67,9 +69,14 @@ class Pages:
     def close(self) -> None:
         # Let every page's requests finish first: one still running on the live server while the
         # test database is flushed can deadlock the flush.
+        # Best effort: a page that never goes idle (a refresh timer, a slow answer) must not fail the
+        # test it served; leaving it for about:blank stops anything it would still start.
         for context in self._contexts:
             for page in context.pages:
-                page.wait_for_load_state("networkidle")
+                with contextlib.suppress(PlaywrightError):
+                    page.wait_for_load_state("networkidle", timeout=5_000)
+                with contextlib.suppress(PlaywrightError):
+                    page.goto("about:blank")
         for context in self._contexts:
             context.close()
 
