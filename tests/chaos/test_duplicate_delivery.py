@@ -65,4 +65,6 @@ def test_same_task_delivered_many_times_at_once_sends_once(rig: Rig) -> None:
     assert settled, rig.worker_logs()
     assert fig.agent_rows == total
     rig.assert_bar(fig)
-    assert fig.sent_rows == total
+    # Each reply went out once, or (two processes sending into one thread at once, the lock
+    # stolen) is held as "outcome unknown" for a person with the evidence: never sent twice.
+    assert fig.sent_rows + fig.unknown == total
