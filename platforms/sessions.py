@@ -82,13 +82,18 @@ class FileSessionStore:
         """Write the session unless the file already holds the same; return whether it was written."""
         data = json.dumps(state, sort_keys=True).encode()
         path = self.path(platform, account_id)
-        try:
-            if path.read_bytes() == data:
-                return False
-        except OSError:
-            pass  # Not there yet (or unreadable): write it.
+        if self._stored(path) == data:
+            return False
         write_private(path, data)
         return True
+
+    @staticmethod
+    def _stored(path: Path) -> bytes | None:
+        """What the file holds now; None when it is not there yet (or unreadable), so it is written."""
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
 
     def forget(self, platform: str, account_id: int) -> None:
         self.path(platform, account_id).unlink(missing_ok=True)
