@@ -1,10 +1,13 @@
 """The ingest job: read new messages, have the inbox store each exactly once, decide on the new ones.
 
-Each message is stored in its own transaction by ``inbox.services.message_store`` (the
-unique key on conversation and platform message ref makes a re-read a no-op), so one bad
-message never costs the others, and a message is never lost for a failure that comes after
-it was stored. This module owns the job's frame: the lock, the policy check, the connector,
-the cursor, the ledger and health.
+Each message is stored by ``inbox.services.message_store`` in one transaction with what
+follows from it: the decision on a renter's message, or the verdict on one of our side's
+("ours" or a person's reply on the platform). The unique key on conversation and platform
+message ref makes a re-read a no-op, so the two must land together: a worker killed between
+storing and deciding would otherwise leave a message that every later read skips, never
+answered or never recognised. One message's transaction never costs the others; a decision
+that fails is rolled back to its savepoint and escalated, the message kept. This module owns
+the job's frame: the lock, the policy check, the connector, the cursor, the ledger and health.
 """
 
 from __future__ import annotations
@@ -119,18 +122,20 @@ def ingest_account_run(*, account_id: int) -> IngestSummary:
         newest = account.ingest_cursor
         for item in items:
             summary.seen += 1
-            stored = inbox_services.message_store(account=account, item=item)
             newest = item.sent_at if newest is None or item.sent_at > newest else newest
-            if not stored.created:
-                continue
+            with transaction.atomic():
+                stored = inbox_services.message_store(account=account, item=item)
+                if not stored.created:
+                    continue
+                if item.direction == Direction.INBOUND:
+                    summary.new_inbound += 1
+                    _decide(stored, summary)
+                elif inbox_services.outbound_seen(stored=stored, item=item):
+                    summary.new_outbound_ours += 1
+                else:
+                    summary.human_replies += 1
             if item.direction == Direction.INBOUND:
-                summary.new_inbound += 1
                 metrics.inc("leasebot_messages_ingested_total", platform=platform)
-                _decide(stored, summary)
-            elif inbox_services.outbound_seen(stored=stored, item=item):
-                summary.new_outbound_ours += 1
-            else:
-                summary.human_replies += 1
             lock.extend()
         PlatformAccount.objects.filter(pk=account_id).update(ingest_cursor=newest)
         if summary.new_inbound or summary.human_replies:

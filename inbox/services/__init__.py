@@ -1,6 +1,6 @@
 """Every write about a conversation, one module per seam, gathered here so callers import one name.
 
-- ``store``: what ingest read, stored before anything is decided; our own messages recognised.
+- ``store``: what ingest read, stored once; our own messages recognised (ingest commits both together).
 - ``decide``: one decision and at most one reply per inbound message.
 - ``escalation``: the one door that puts a conversation in front of a person.
 - ``outbox``: the one door for outbound rows (create, review, approve, sent, back to review).

@@ -1,8 +1,11 @@
-"""Storing what ingest read: each message committed before anything is decided about it.
+"""Storing what ingest read: each message once, with what it is.
 
 The worker layer's ingest job calls :func:`message_store` for every message the connector
 returned and, for our side's messages, :func:`outbound_seen`, which tells the bot's own
 replies (and reconciles one still ``sending``) from a person's reply typed on the platform.
+The job runs the two (or the store and the decision on a renter's message) in one
+transaction: a re-read of a stored message is a no-op, so a message stored without its
+verdict would keep ``sent_by_bot`` false, a person's, for good.
 """
 
 from __future__ import annotations

@@ -96,6 +96,61 @@ def test_ingest_reconciles_a_sending_row_it_sees_on_the_platform(fake_platform: 
     assert row.status == "sent"
 
 
+class Killed(BaseException):
+    """What a SIGKILL looks like to the code that was running: nothing after it runs (no except Exception)."""
+
+
+def test_a_worker_killed_between_storing_our_reply_and_recognising_it_leaves_it_to_the_next_read(
+    fake_platform: FakePlatform, auto_send, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import inbox.services
+
+    account = PlatformAccountFactory()
+    fake_platform.inbound("t1", "Is the room available?")
+    services.ingest_account_run(account_id=account.pk)
+    row = OutboundMessage.objects.get(account=account)
+    OutboundMessage.objects.filter(pk=row.pk).update(status="sending", sending_started_at=timezone.now())
+    fake_platform.inbound("t1", row.body, direction="out")  # The click landed; the commit did not.
+    recognise = inbox.services.outbound_seen
+
+    def killed(**kwargs: object) -> bool:
+        raise Killed
+
+    monkeypatch.setattr(inbox.services, "outbound_seen", killed)
+    with pytest.raises(Killed):
+        services.ingest_account_run(account_id=account.pk)
+    # Stored and not recognised would be a person's reply for good: nothing of it is stored.
+    assert not Message.objects.filter(conversation__account=account, direction="out").exists()
+    monkeypatch.setattr(inbox.services, "outbound_seen", recognise)
+    services.ingest_account_run(account_id=account.pk)
+    row.refresh_from_db()
+    ours = Message.objects.get(conversation__account=account, direction="out")
+    assert (row.status, ours.sent_by_bot) == ("sent", True)
+    assert not holds.has(Conversation.objects.get(account=account).human_reasons, ReasonCode.HUMAN_REPLIED)
+
+
+def test_a_worker_killed_while_deciding_leaves_the_message_to_the_next_read(
+    fake_platform: FakePlatform, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import inbox.services
+
+    decide = inbox.services.inbound_decide
+
+    def killed(*, message_id: int) -> None:
+        raise Killed
+
+    monkeypatch.setattr(inbox.services, "inbound_decide", killed)
+    account = PlatformAccountFactory()
+    fake_platform.inbound("t1", "Hello, is the room still free?")
+    with pytest.raises(Killed):
+        services.ingest_account_run(account_id=account.pk)
+    assert not Message.objects.filter(conversation__account=account).exists()
+    monkeypatch.setattr(inbox.services, "inbound_decide", decide)
+    summary = services.ingest_account_run(account_id=account.pk)
+    assert (summary.new_inbound, summary.decided) == (1, 1)
+    assert Decision.objects.filter(conversation__account=account).count() == 1
+
+
 def test_ingest_decision_failure_keeps_message_and_escalates(fake_platform: FakePlatform, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import inbox.services
 
