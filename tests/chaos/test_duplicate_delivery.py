@@ -46,7 +46,7 @@ def test_same_task_delivered_many_times_at_once_sends_once(rig: Rig) -> None:
         for _ in range(copies):
             rig.send_task("dispatch.send_account", account.pk, task_id=send_id)
             rig.send_task("dispatch.ingest_account", account.pk, task_id=ingest_id)
-        settled = rig.drain(timeout=120 if FULL else 60)
+        settled = rig.drain(timeout=240 if FULL else 60)
         # and again once everything is done: a late redelivery finds nothing to do
         for _ in range(copies):
             rig.send_task("dispatch.send_account", account.pk, task_id=send_id)

@@ -34,7 +34,7 @@ def test_storms_on_one_platform_leave_the_others_unaffected(rig: Rig, admin_user
     # when: the fleet runs through the storms
     rig.send_jobs()
     rig.ingest_jobs()
-    healthy_done = rig.drain(timeout=150 if FULL else 75, accounts=healthy)
+    healthy_done = rig.drain(timeout=300 if FULL else 75, accounts=healthy)
     healthy_seconds = round(time.monotonic() - started, 1)
     # ... the 429 storm passes; a person clears the captcha and switches the account back on;
     # the drift stays (it needs a locator fix)
@@ -42,7 +42,7 @@ def test_storms_on_one_platform_leave_the_others_unaffected(rig: Rig, admin_user
     disabled_reason = PlatformAccount.objects.get(pk=captcha.pk).disabled_reason
     rig.client.clear_faults(captcha.platform, captcha.username)
     account_update_policy(account_id=captcha.pk, actor=admin_user, is_active=True, reason="captcha solved")
-    settled = rig.drain(timeout=120 if FULL else 60, accounts=[captcha, limited])
+    settled = rig.drain(timeout=240 if FULL else 60, accounts=[captcha, limited])
     settled = rig.drain(timeout=60 if FULL else 30, accounts=[drifted], inbound=False) and settled
     # then: the healthy platforms did all their work, untouched
     healthy_fig = rig.figures("storms:healthy_platforms", accounts=healthy, seconds=healthy_seconds)

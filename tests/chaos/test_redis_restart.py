@@ -36,7 +36,7 @@ def test_redis_restart_mid_run_loses_no_message_and_sends_none_twice(rig: Rig) -
         for account in accounts:
             rig.seed_inbound(account, body=f"Hello again after restart {n}, still interested in the room.")
     # then: the same workers reconnect; beat's sweeps find the outbox rows whose jobs vanished
-    settled = rig.drain(timeout=180 if FULL else 75)
+    settled = rig.drain(timeout=360 if FULL else 75)
     stuck = rig.open_rows()
     if not settled and stuck:
         # A job that died on the Redis error after its claim leaves the row `sending` until its lease.

@@ -39,7 +39,7 @@ def test_two_beats_at_once_send_nothing_twice(rig: Rig) -> None:
     def settled() -> bool:
         return rig.open_rows() == 0 and rig.all_inbound_stored()
 
-    done = bool(poll(settled, timeout=150 if FULL else 75, interval=0.5))  # Asserted below, after the figures.
+    done = bool(poll(settled, timeout=300 if FULL else 75, interval=0.5))  # Asserted below, after the figures.
     # then: both beats ticked (so every job was enqueued at least twice) and each reply went out once
     ticks = {name: rig.beat_log(name).count("Sending due task dispatch.send_platform") for name in ("one", "two")}
     rig.stop_beats()
