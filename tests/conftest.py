@@ -310,9 +310,21 @@ class WorkerProcess:
             return
         self.proc.wait(timeout=30)
 
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.kill(signal.SIGTERM)
+    def stop(self, grace: float = 3.0) -> None:
+        """Ask for a warm shutdown; a worker still finishing a task after ``grace`` seconds is killed.
+
+        After a test nothing waits on the worker's last task (its database is flushed next), and
+        a send job may sit in a confirmation wait for many seconds.
+        """
+        if self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=grace)
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            self.kill(signal.SIGKILL)
 
 
 def worker_env(extra: dict[str, str] | None = None) -> dict[str, str]:

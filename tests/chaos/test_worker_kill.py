@@ -13,7 +13,7 @@ from tests.support import poll
 pytestmark = [pytest.mark.chaos, pytest.mark.worker, pytest.mark.browser, pytest.mark.slow]
 
 #: (accounts, threads per account, replies per thread, kills)
-SIZE = (4, 13, 4, 8) if FULL else (2, 4, 3, 3)
+SIZE = (4, 13, 4, 8) if FULL else (2, 3, 2, 2)
 
 
 def test_sigkill_during_sends_never_duplicates_nor_loses(rig: Rig) -> None:

@@ -225,7 +225,7 @@ def test_two_worker_machines_serve_one_account_in_turn_with_one_login(
     )
     all_done(ingest_account.delay(world.account.pk))
     assert world.client.stats(PLATFORM, world.username)["logins"] == 1
-    first.stop()
+    first.stop(grace=30)  # A warm shutdown: whatever it keeps at exit is kept.
     # when: a second machine, sharing nothing but the database and the broker, serves the account
     world.client.seed_message(PLATFORM, world.username, renter_name="Omar", body="Do you allow pets?")
     celery_worker_factory(
