@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 TEST_ENV := DJANGO_ENV=test REDIS_URL=redis://127.0.0.1:6379/1 CELERY_BROKER_URL=redis://127.0.0.1:6379/2 \
 	CELERY_RESULT_BACKEND=redis://127.0.0.1:6379/2 LEASEBOT_STATE_DIR=$(CURDIR)/var/test-state
 
-.PHONY: install browser db run test lint smoke chaos bench screenshots clean help test-api test-worker test-connectors test-e2e
+.PHONY: install browser promtool db run test lint smoke chaos bench screenshots clean help test-api test-worker test-connectors test-e2e
 
 help:
 	@echo "make run    - install everything, prepare the database, run the bot against the local sandbox"
@@ -40,6 +40,22 @@ browser: $(STAMP)
 		echo "browser: installing Playwright's Chromium"; $(PY) -m playwright install chromium; \
 	fi
 
+# promtool checks the alert rules and the scrape config (tests/security/test_alert_rules.py):
+# Debian's prometheus package, unpacked under var/tools (nothing installed system-wide, no
+# service started). Elsewhere put promtool on PATH, or those checks are skipped.
+PROMTOOL_DIR := $(CURDIR)/var/tools/prometheus
+promtool:
+	@if command -v promtool >/dev/null 2>&1 || [ -x $(PROMTOOL_DIR)/usr/bin/promtool ]; then \
+		echo "promtool: installed"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		echo "promtool: unpacking Debian's prometheus package into var/tools"; \
+		mkdir -p var/tools && cd var/tools && rm -f prometheus_*.deb && \
+		{ apt-get download -qq prometheus 2>/dev/null || { apt-get update -qq && apt-get download -qq prometheus 2>/dev/null; }; } && \
+		dpkg-deb -x prometheus_*.deb prometheus && rm -f prometheus_*.deb; \
+	else \
+		echo "promtool: not available here; put it on PATH for the alert-rule checks"; \
+	fi
+
 db: $(STAMP)
 	$(PY) manage.py ensure_database
 	$(PY) manage.py migrate --noinput -v 0
@@ -55,7 +71,7 @@ lint: $(STAMP)
 	$(TEST_ENV) $(PY) manage.py check
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 
-test: $(STAMP) browser
+test: $(STAMP) browser promtool
 	$(MAKE) --no-print-directory lint
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
