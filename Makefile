@@ -9,14 +9,14 @@ PYTEST_ARGS ?=
 TEST_ENV := DJANGO_ENV=test REDIS_URL=redis://127.0.0.1:6379/1 CELERY_BROKER_URL=redis://127.0.0.1:6379/2 \
 	CELERY_RESULT_BACKEND=redis://127.0.0.1:6379/2 LEASEBOT_STATE_DIR=$(CURDIR)/var/test-state
 
-.PHONY: install browser db run test lint smoke chaos bench screenshots clean help test-api test-worker test-connectors test-e2e
+.PHONY: install browser promtool db run test lint smoke chaos bench screenshots clean help test-api test-worker test-connectors test-e2e
 
 help:
 	@echo "make run    - install everything, prepare the database, run the bot against the local sandbox"
 	@echo "make test   - install everything and run lint plus the whole test suite"
 	@echo "make lint   - ruff, ruff format --check, mypy, manage.py check, makemigrations --check"
 	@echo "make smoke  - check every page and API route the review UI uses"
-	@echo "make chaos  - the long chaos scenarios"
+	@echo "make chaos  - the long chaos scenarios and the long schemathesis run"
 	@echo "make bench  - the benchmarks (results in docs/performance.md)"
 	@echo "make screenshots - the review UI's screenshots in docs/screenshots/ (other runs write under var/)"
 
@@ -40,6 +40,22 @@ browser: $(STAMP)
 		echo "browser: installing Playwright's Chromium"; $(PY) -m playwright install chromium; \
 	fi
 
+# promtool checks the alert rules and the scrape config (tests/security/test_alert_rules.py):
+# Debian's prometheus package, unpacked under var/tools (nothing installed system-wide, no
+# service started). Elsewhere put promtool on PATH, or those checks are skipped.
+PROMTOOL_DIR := $(CURDIR)/var/tools/prometheus
+promtool:
+	@if command -v promtool >/dev/null 2>&1 || [ -x $(PROMTOOL_DIR)/usr/bin/promtool ]; then \
+		echo "promtool: installed"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		echo "promtool: unpacking Debian's prometheus package into var/tools"; \
+		mkdir -p var/tools && cd var/tools && rm -f prometheus_*.deb && \
+		{ apt-get download -qq prometheus 2>/dev/null || { apt-get update -qq && apt-get download -qq prometheus 2>/dev/null; }; } && \
+		dpkg-deb -x prometheus_*.deb prometheus && rm -f prometheus_*.deb; \
+	else \
+		echo "promtool: not available here; put it on PATH for the alert-rule checks"; \
+	fi
+
 db: $(STAMP)
 	$(PY) manage.py ensure_database
 	$(PY) manage.py migrate --noinput -v 0
@@ -55,7 +71,7 @@ lint: $(STAMP)
 	$(TEST_ENV) $(PY) manage.py check
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 
-test: $(STAMP) browser
+test: $(STAMP) browser promtool
 	$(MAKE) --no-print-directory lint
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -78,6 +94,8 @@ smoke: $(STAMP)
 
 chaos: $(STAMP) browser
 	$(TEST_ENV) LEASEBOT_CHAOS_FULL=1 $(PY) -m pytest tests/chaos -q -m chaos --timeout=900
+	# The long schemathesis run over the OpenAPI schema (150 examples per operation and role).
+	$(TEST_ENV) LEASEBOT_CHAOS_FULL=1 $(PY) -m pytest tests/security/test_schemathesis.py -q
 
 bench: $(STAMP) browser
 	$(TEST_ENV) LEASEBOT_BENCH=1 LEASEBOT_BENCH_REPORT=$(CURDIR)/docs/performance.md $(PY) -m pytest tests/benchmarks -q -s -p no:randomly

@@ -189,6 +189,10 @@ if IS_PRODUCTION:
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# /metrics answers Prometheus when it sends "Authorization: Bearer <this>" (docs/deploy.md), and
+# signed-in admin and ops users; anonymous requests get 401. Empty: no bearer token is accepted.
+LEASEBOT_METRICS_TOKEN = env.str("LEASEBOT_METRICS_TOKEN", default="")
+
 # --- DRF ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

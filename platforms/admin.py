@@ -19,7 +19,15 @@ from guardian.admin import GuardedModelAdminMixin
 
 from leasebot.core.services import audit_record
 from platforms import services
-from platforms.forms import POLICY_FIELDS, REASON_REQUIRED, BotSettingsForm, PlatformAccountForm, PolicyReasonForm
+from platforms.forms import (
+    POLICY_FIELDS,
+    REASON_REQUIRED,
+    AuditedGroupObjectPermissionsForm,
+    AuditedUserObjectPermissionsForm,
+    BotSettingsForm,
+    PlatformAccountForm,
+    PolicyReasonForm,
+)
 from platforms.models import BotSettings, BrowserSession, Platform, PlatformAccount
 
 
@@ -159,6 +167,14 @@ class PlatformAccountAdmin(GuardedModelAdminMixin, admin.ModelAdmin):  # type: i
 
     def get_changelist_formset(self, request: HttpRequest, **kwargs: Any) -> Any:
         return _reason_formset(request, super().get_changelist_formset(request, **kwargs))
+
+    # The "Object permissions" pages: every grant and revoke goes through
+    # platforms.roles.account_perms_set, with the admin as actor and a required reason.
+    def get_obj_perms_manage_user_form(self, request: HttpRequest) -> type[forms.Form]:
+        return type("UserPermsForm", (AuditedUserObjectPermissionsForm,), {"actor": request.user})
+
+    def get_obj_perms_manage_group_form(self, request: HttpRequest) -> type[forms.Form]:
+        return type("GroupPermsForm", (AuditedGroupObjectPermissionsForm,), {"actor": request.user})
 
     def save_model(self, request: HttpRequest, obj: PlatformAccount, form: Any, change: bool) -> None:
         if not change:

@@ -6,8 +6,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from guardian.admin import AdminGroupObjectPermissionsForm, AdminUserObjectPermissionsForm
 
 from platforms.models import PlatformAccount
+from platforms.roles import account_perms_set
 
 POLICY_FIELDS = ("is_active", "send_mode", "is_canary")
 REASON_REQUIRED = "Give a reason for switching or changing the send mode (it goes into the audit log)."
@@ -70,3 +72,52 @@ class PlatformAccountForm(PolicyReasonForm):
             "LEASEBOT_CRED_ in production) or file:/path inside the secrets directory (LEASEBOT_SECRETS_DIR).",
             "base_url": "Empty: the platform's default. Only the platform's own hosts (or the configured allow-list).",
         }
+
+
+PERMS_REASON_REQUIRED = "Give a reason for changing these permissions (it goes into the audit log)."
+
+
+class _AuditedObjectPermissionsMixin(forms.Form):
+    """django-guardian's object-permissions form, saved through ``account_perms_set`` with a reason.
+
+    guardian's own form assigns and removes permissions directly, which left no audit row; the
+    admin builds a subclass per request that names the signed-in admin as ``actor``.
+    """
+
+    actor: Any = None
+    reason = forms.CharField(
+        max_length=300, required=False, label="Reason", help_text="Why the permissions change (audit log)."
+    )
+
+    def clean_reason(self) -> str:
+        reason = str(self.cleaned_data.get("reason") or "").strip()
+        if not reason:
+            raise ValidationError(PERMS_REASON_REQUIRED)
+        return reason
+
+    def _holder(self) -> Any:
+        raise NotImplementedError
+
+    def save_obj_perms(self) -> None:
+        # Called after is_valid(): the reason is there and the choices are the model's permissions.
+        account_perms_set(
+            account=self.obj,  # type: ignore[attr-defined]
+            holder=self._holder(),
+            perms=self.cleaned_data[self.get_obj_perms_field_name()],  # type: ignore[attr-defined]
+            actor=self.actor,
+            reason=self.cleaned_data["reason"],
+        )
+
+
+class AuditedUserObjectPermissionsForm(_AuditedObjectPermissionsMixin, AdminUserObjectPermissionsForm):
+    """A user's permissions on one account, audited."""
+
+    def _holder(self) -> Any:
+        return self.user
+
+
+class AuditedGroupObjectPermissionsForm(_AuditedObjectPermissionsMixin, AdminGroupObjectPermissionsForm):
+    """A group's permissions on one account, audited."""
+
+    def _holder(self) -> Any:
+        return self.group

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import transaction
 from django.db.models import QuerySet
-from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+from guardian.shortcuts import (
+    assign_perm,
+    get_group_perms,
+    get_objects_for_user,
+    get_perms_for_model,
+    get_user_perms,
+    remove_perm,
+)
 
 from leasebot.core.exceptions import ValidationFailed
 from leasebot.core.services import audit_record
@@ -73,6 +82,50 @@ def account_revoke(*, user: AbstractUser, account: PlatformAccount, actor: Abstr
         platform=account.platform.slug,
         after={"user": user.pk},
     )
+
+
+@transaction.atomic
+def account_perms_set(
+    *,
+    account: PlatformAccount,
+    holder: AbstractUser | Group,
+    perms: Iterable[str],
+    actor: AbstractUser | None,
+    reason: str,
+) -> tuple[list[str], list[str]]:
+    """Give a user or a group exactly ``perms`` on one account; audit each grant and revoke with the reason.
+
+    The Django admin's object-permissions page (django-guardian) saves through here, so a grant
+    made there leaves the same ``account.grant`` / ``account.revoke`` rows as the command line.
+    Return the codenames granted and revoked.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("say why the permissions change (it goes into the audit log)", field="reason")
+    wanted = set(perms)
+    known = {perm.codename for perm in get_perms_for_model(PlatformAccount)}
+    if unknown := wanted - known:
+        raise ValidationFailed(f"not a permission on an account: {', '.join(sorted(unknown))}", field="permissions")
+    is_group = isinstance(holder, Group)
+    current = set(get_group_perms(holder, account) if is_group else get_user_perms(holder, account))
+    who = {"group" if is_group else "user": holder.pk}
+    revoked, granted = sorted(current - wanted), sorted(wanted - current)
+    for action, codenames, change in (
+        ("account.revoke", revoked, remove_perm),
+        ("account.grant", granted, assign_perm),
+    ):
+        for codename in codenames:
+            change(codename, holder, account)
+            audit_record(
+                action=action,
+                actor=actor,
+                system="admin",
+                obj=account,
+                platform=account.platform.slug,
+                after={**who, "permission": codename},
+                reason=reason,
+            )
+    return granted, revoked
 
 
 def accounts_for_user(user: AbstractUser) -> QuerySet[PlatformAccount]:

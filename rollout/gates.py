@@ -26,6 +26,7 @@ from dispatch.models import DeadLetter, DispatchAttempt
 from inbox import holds
 from inbox.choices import OutboundStatus, Purpose, ReasonCode, Source
 from inbox.models import Message, OutboundMessage
+from leasebot.core.models import AuditLog
 
 PASS = "pass"  # noqa: S105 - a verdict, not a password.
 FAIL = "fail"
@@ -310,24 +311,60 @@ def gate_guardrail_hold_rate(start: datetime, end: datetime, account_ids: Sequen
     )
 
 
+#: Audit reasons for withdrawing a bot draft because a person answered instead (a disagreement):
+#: the conversation taken over, a person replying on the platform itself.
+REPLACED_REASONS = (str(ReasonCode.TAKEN_OVER), str(ReasonCode.HUMAN_REPLIED))
+#: The start of the reason ``outbound_reply_manual`` gives the bot drafts an agent's reply supersedes.
+SUPERSEDED_PREFIX = "superseded by "
+
+
+def _turned_down(start: datetime, end: datetime) -> QuerySet[AuditLog]:
+    """Audit rows of the window in which a person turned a bot draft down: rejected, or answered instead."""
+    return AuditLog.objects.filter(
+        Q(action="outbound.reject")
+        | Q(action="outbound.cancel", reason__in=REPLACED_REASONS)
+        | Q(action="outbound.cancel", reason__startswith=SUPERSEDED_PREFIX),
+        object_type=OutboundMessage._meta.label_lower,
+        created_at__gte=start,
+        created_at__lt=end,
+    )
+
+
 def gate_shadow_agreement(start: datetime, end: datetime, account_ids: Sequence[int] = ()) -> GateResult:
-    """Of the bot's drafts an agent approved in the window, the share sent with the bot's text unchanged."""
-    qs = (
+    """Of the bot's drafts a person judged in the window, the share sent with the bot's text unchanged.
+
+    A person judges a draft by approving it (agreement only if the text went out unchanged), by
+    rejecting it, or by answering the renter some other way while it waited (an agent's own
+    reply, a take-over, a reply typed on the platform): those last two are disagreements.
+    Counting only approvals would flatter the bot, since the drafts a person disliked most are
+    the ones never approved.
+    """
+    approved = (
         _outbound(account_ids)
         .filter(source=Source.BOT, approved_by__isnull=False, approved_at__gte=start, approved_at__lt=end)
         .exclude(original_body="")
     )
     total = 0
     unchanged = 0
-    for body, original in qs.values_list("body", "original_body"):
+    approved_ids: set[int] = set()
+    for pk, body, original in approved.values_list("pk", "body", "original_body"):
+        approved_ids.add(pk)
         total += 1
         unchanged += int(body.strip() == original.strip())
+    turned_down_ids = {int(pk) for pk in _turned_down(start, end).values_list("object_id", flat=True) if pk.isdigit()}
+    turned_down = (
+        _outbound(account_ids)
+        .filter(pk__in=turned_down_ids - approved_ids, source=Source.BOT, approved_by__isnull=True)
+        .count()
+    )
+    total += turned_down
     return _judge_min(
         "shadow_agreement",
         unchanged,
         total,
         float(setting("LEASEBOT_GATE_SHADOW_AGREEMENT_MIN")),
         int(setting("LEASEBOT_GATE_MIN_REVIEWED")),
+        detail=f"{total - unchanged - turned_down} edited, {turned_down} rejected or replaced",
     )
 
 

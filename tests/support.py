@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.test import Client, override_settings
+
 T = TypeVar("T")
 
 #: Long enough for a real worker or Chromium on a loaded two-core machine; a pass never waits for it.
@@ -99,3 +101,15 @@ def free_ports(count: int = 1) -> list[int]:
     finally:
         for sock in sockets:
             sock.close()
+
+
+#: The bearer token :func:`scrape_metrics` sends, as Prometheus's scrape config does.
+METRICS_TOKEN = "test-scrape-token"
+
+
+def scrape_metrics() -> str:
+    """Return ``GET /metrics`` as Prometheus reads it: with the bearer token (anonymous gets 401)."""
+    with override_settings(LEASEBOT_METRICS_TOKEN=METRICS_TOKEN):
+        response = Client(HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN}").get("/metrics")
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()

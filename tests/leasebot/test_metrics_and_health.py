@@ -8,6 +8,7 @@ from django.test import Client
 from leasebot.core import metrics
 from tests.inbox.factories import OutboundFactory
 from tests.platforms.factories import PlatformAccountFactory
+from tests.support import scrape_metrics
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def test_metrics_exposes_redis_counters_and_database_gauges() -> None:
     metrics.inc("leasebot_jobs_total", platform="spareroom", stage="send", outcome="success")
     metrics.inc("leasebot_jobs_total", platform="spareroom", stage="send", outcome="success")
     metrics.observe("leasebot_job_duration_seconds", 0.3, platform="spareroom", stage="send")
-    body = Client().get("/metrics").content.decode()
+    body = scrape_metrics()
     assert 'leasebot_jobs_total{outcome="success",platform="spareroom",stage="send"} 2.0' in body
     assert 'leasebot_job_duration_seconds_bucket{le="0.5",platform="spareroom",stage="send"} 1.0' in body
     assert 'leasebot_outbound_rows{platform="spareroom",status="pending_review"} 1.0' in body
@@ -69,7 +70,7 @@ def test_metrics_show_the_queue_depth_and_the_waiting_jobs() -> None:
         fanout(platform_slug="spareroom", stage="ingest", enqueue=lambda pk: tasks.ingest_account.apply_async((pk,)))
         # then: the broker's depth and the reservations are both exposed
         assert queue_depths()["rpa"] == 2
-        text = Client().get("/metrics").content.decode()
+        text = scrape_metrics()
         assert 'leasebot_queue_depth{queue="rpa"} 2.0' in text
         assert 'leasebot_jobs_waiting{stage="ingest"} 2.0' in text
     finally:

@@ -6,6 +6,8 @@ import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support import scrape_metrics
+
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/observability/"
@@ -94,7 +96,7 @@ def _samples(body: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 def test_metrics_report_the_scenario(ops_scenario):
-    body = Client().get("/metrics").content.decode()
+    body = scrape_metrics()
     samples = _samples(body)
 
     def value(name: str, **labels: str) -> float:

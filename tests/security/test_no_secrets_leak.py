@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from dispatch import connectors, enqueue
 from dispatch.models import DeadLetter, DispatchAttempt
@@ -31,6 +30,7 @@ from platforms.sandbox.client import SandboxClient
 from platforms.selectors import account_config
 from tests.conftest import SandboxLogin
 from tests.platforms.factories import UserFactory
+from tests.support import scrape_metrics
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -100,7 +100,7 @@ def test_no_secret_or_renter_data_in_logs_audit_metrics_or_errors(
     assert PlatformAccount.objects.get(pk=bad.pk).disabled_reason.startswith("AuthFailed")
 
     # then: read every place a secret could end up
-    metrics_text = Client().get("/metrics").content.decode()
+    metrics_text = scrape_metrics()
     places: dict[str, str] = {
         "logs": caplog.text + "\n".join(json.dumps(r.__dict__, default=str) for r in caplog.records),
         "audit": json.dumps(list(AuditLog.objects.values()), default=str),

@@ -29,6 +29,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dispatch.models import DeadLetter
 from inbox.models import Message, OutboundMessage
+from leasebot.management.commands.seed_demo import Command as SeedDemo
 from leasebot.management.commands.seed_demo import feed_one
 from platforms.choices import PlatformSlug
 
@@ -120,16 +121,16 @@ class Command(BaseCommand):
             )
             _wait_port(opts["sandbox_port"])
             self._say("bot", "sandbox replicas of the five platforms are up at " + sandbox_url)
-            # A letter first: a token starting with "-" would read as an option to seed_demo.
-            web_password = "d" + secrets.token_urlsafe(10)
+            # Each demo user gets its own new random password, shown once in the banner below.
+            seeder = SeedDemo(stdout=io.StringIO())
             call_command(
-                "seed_demo",
+                seeder,
                 sandbox_url=sandbox_url,
-                password=web_password,
                 send_mode=opts["send_mode"],
                 inquiries=3,
-                stdout=io.StringIO(),
+                no_print_passwords=True,
             )
+            web_passwords = seeder.passwords
             self._say(
                 "bot", f"demo accounts, listings and users seeded; send mode {opts['send_mode']}, rollout stage full"
             )
@@ -164,7 +165,7 @@ class Command(BaseCommand):
                 ]
                 self._start("flower", flower, flower_env)
             _wait_port(opts["web_port"])
-            self._banner(opts, web_password, flower_password)
+            self._banner(opts, web_passwords, flower_password)
             if opts["feed_every"] > 0:
                 threading.Thread(target=self._feed, args=(sandbox_url, opts["feed_every"]), daemon=True).start()
             last_status = 0.0
@@ -213,12 +214,13 @@ class Command(BaseCommand):
             self.stdout.write(f"\033[{color}m{name:>14}\033[0m | {line}")
             self.stdout.flush()
 
-    def _banner(self, opts: dict[str, Any], password: str, flower_password: str = "") -> None:
+    def _banner(self, opts: dict[str, Any], passwords: dict[str, str], flower_password: str = "") -> None:
+        """Print the addresses and this run's logins, once, to this console (never to a log)."""
         port = opts["web_port"]
         lines = [
-            f"review UI   http://127.0.0.1:{port}/review/   (agent: agent / {password})",
-            f"admin       http://127.0.0.1:{port}/admin/    (admin: admin / {password})",
-            f"API docs    http://127.0.0.1:{port}/api/docs/  metrics http://127.0.0.1:{port}/metrics",
+            f"review UI   http://127.0.0.1:{port}/review/   (agent / {passwords['agent']})",
+            f"admin       http://127.0.0.1:{port}/admin/    (admin / {passwords['admin']}; ops / {passwords['ops']})",
+            f"API docs    http://127.0.0.1:{port}/api/docs/  metrics http://127.0.0.1:{port}/metrics (admin or ops)",
         ]
         if not opts["no_flower"]:
             lines.append(f"Flower      http://127.0.0.1:{opts['flower_port']}/   (flower / {flower_password})")

@@ -3,7 +3,9 @@
 Idempotent: run it again and the demo accounts start clean (their old conversations and
 outbox rows are removed, because a fresh sandbox numbers its threads from 1 again).
 Passwords are never stored in the repo: the sandbox's come from ``SANDBOX_<SLUG>_PASSWORD``
-environment variables (random per run in ``make run``) and the web users' from ``--password``.
+environment variables (random per run in ``make run``); each web user (admin, agent, ops) gets
+its own random password on every run, stored only as Django's hash and shown once: printed by
+this command, or handed to ``run_stack`` (``Command.passwords``) for its banner. Never logged.
 """
 
 from __future__ import annotations
@@ -96,6 +98,22 @@ INQUIRIES = [
 ]
 
 
+#: The demo's web users, one per role, each named after its role.
+DEMO_USERS = ("admin", "agent", "ops")
+
+
+def demo_passwords() -> dict[str, str]:
+    """Return a new random password for each demo user, no two alike.
+
+    Each starts with a letter, so none reads as a command-line option; 16 random URL-safe
+    bytes leave nothing to guess.
+    """
+    passwords: dict[str, str] = {}
+    while len(set(passwords.values())) < len(DEMO_USERS):
+        passwords = {role: role[0] + secrets.token_urlsafe(16) for role in DEMO_USERS}
+    return passwords
+
+
 def _platform_password(slug: str) -> str:
     name = f"SANDBOX_{slug.upper()}_PASSWORD"
     if not os.environ.get(name):
@@ -127,9 +145,16 @@ def feed_one(sandbox_url: str, n: int) -> str:
 class Command(BaseCommand):
     help = "Create demo accounts on the sandbox, demo users, listings, units and availability."
 
+    #: This run's password of each demo user, by user name (set by ``handle``; shown once).
+    passwords: dict[str, str]
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--sandbox-url", default=os.environ.get("LEASEBOT_SANDBOX_URL", "http://127.0.0.1:8765"))
-        parser.add_argument("--password", required=True, help="Password for the demo web users admin, agent and ops.")
+        parser.add_argument(
+            "--no-print-passwords",
+            action="store_true",
+            help="Do not print the demo users' new passwords (a caller such as run_stack reads Command.passwords).",
+        )
         parser.add_argument("--send-mode", choices=["auto_send", "draft_only"], default="auto_send")
         parser.add_argument("--inquiries", type=int, default=5, help="Inquiries to post at once.")
         parser.add_argument(
@@ -148,10 +173,9 @@ class Command(BaseCommand):
             client.health()
         except (SandboxClientError, OSError) as exc:
             raise CommandError(f"the sandbox at {opts['sandbox_url']} does not answer: {exc}") from exc
-        if len(opts["password"]) < 10:
-            raise CommandError("the demo password must have at least 10 characters")
+        self.passwords = demo_passwords()
         with transaction.atomic():
-            users = self._users(opts["password"])
+            users = self._users(self.passwords)
             accounts = self._accounts(client)
             for account in accounts:
                 client.set_profile(account.platform.slug, account.username, opts["profile"], seed=opts["seed"])
@@ -168,6 +192,10 @@ class Command(BaseCommand):
                 f"send mode {opts['send_mode']}, stage full"
             )
         )
+        if not opts["no_print_passwords"]:
+            # Shown once, here on the console; the database keeps only the hashes.
+            for role, password in self.passwords.items():
+                self.stdout.write(f"  {role:<6} password: {password}")
 
     def _demo_pacing(self) -> None:
         """Ingest every 10 s and send every 5 s, so the demo shows the loop within a minute."""
@@ -175,12 +203,12 @@ class Command(BaseCommand):
             every, _ = IntervalSchedule.objects.get_or_create(every=seconds, period="seconds")
             PeriodicTask.objects.filter(task=task).update(interval=every, expire_seconds=seconds * 2)
 
-    def _users(self, password: str) -> dict[str, Any]:
+    def _users(self, passwords: dict[str, str]) -> dict[str, Any]:
         user_model = get_user_model()
         users = {}
-        for role in ("admin", "agent", "ops"):
+        for role in DEMO_USERS:
             user, _ = user_model.objects.get_or_create(username=role, defaults={"email": f"{role}@demo.test"})
-            user.set_password(password)
+            user.set_password(passwords[role])
             user.is_staff = role in {"admin", "ops"}
             user.is_superuser = role == "admin"
             user.save()
