@@ -16,7 +16,10 @@ from tests.platforms.factories import PlatformAccountFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_a_tick_behind_a_waiting_job_adds_nothing(fake_platform: FakePlatform) -> None:
+def test_a_tick_behind_a_waiting_job_adds_nothing(fake_platform: FakePlatform, settings) -> None:  # type: ignore[no-untyped-def]
+    # Every account due on every tick (adaptive cadence off): only the waiting job holds one back.
+    settings.LEASEBOT_INGEST_HOT_S = 0
+    settings.LEASEBOT_INGEST_FLOOR_S = {"default": 0}
     # given: two accounts and a first tick that enqueued a job for each
     first, second = PlatformAccountFactory(), PlatformAccountFactory()
     enqueued: list[int] = []
