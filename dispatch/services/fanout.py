@@ -32,7 +32,13 @@ class FanoutResult:
     skipped_not_due: int = 0
 
 
-def fanout(*, platform_slug: str, stage: str, enqueue: Callable[[int], object]) -> FanoutResult:
+def fanout(
+    *,
+    platform_slug: str,
+    stage: str,
+    enqueue: Callable[[int], object] | None = None,
+    enqueue_many: Callable[[list[int]], object] | None = None,
+) -> FanoutResult:
     """Enqueue one job per runnable account of a platform.
 
     At most one job per account and stage waits in the queue (``leasebot.core.pending``), and
@@ -73,8 +79,11 @@ def fanout(*, platform_slug: str, stage: str, enqueue: Callable[[int], object]) 
         ids = [i for i in ids if i in busy]
     reserved = pending.reserve_many(stage, ids, settings.LEASEBOT_JOB_EXPIRES_S[stage])
     skipped_pending = len(ids) - len(reserved)
-    for account_id in reserved:
-        enqueue(account_id)
+    if enqueue_many is not None:
+        enqueue_many(reserved)  # One pipelined publish (dispatch.enqueue.publish_many).
+    elif enqueue is not None:
+        for account_id in reserved:
+            enqueue(account_id)
     if stage == Stage.INGEST:
         scheduling.mark_enqueued(platform_slug, reserved)
     if skipped_pending:
