@@ -7,9 +7,13 @@ from typing import Any
 
 PLATFORM_SLUGS = ("spareroom", "roomies", "leasebreak", "renthop", "furnishedfinder")
 
+#: The ingest fan-out's beat interval: the finest cadence an account can be read at.
+INGEST_TICK_S = 10
+
 #: (task name, every N seconds, per platform?)
 SCHEDULES: tuple[tuple[str, int, bool], ...] = (
-    ("dispatch.ingest_platform", 60, True),
+    # Ticks often; each tick enqueues only the accounts that are due (dispatch.scheduling).
+    ("dispatch.ingest_platform", INGEST_TICK_S, True),
     ("dispatch.send_platform", 15, True),
     ("core.heartbeat", 30, False),
     ("inbox.follow_ups_sweep", 300, False),

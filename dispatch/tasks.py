@@ -12,7 +12,7 @@ from typing import Any
 from celery import Task, shared_task
 from django.conf import settings
 
-from dispatch import retry, services
+from dispatch import enqueue, retry, services
 from dispatch.choices import Stage
 from leasebot.core import pending
 from platforms.connectors.errors import CircuitOpen, ConnectorError, RateLimited, SessionExpired, Transient
@@ -38,9 +38,9 @@ class AccountJob(Task):
 
 
 def _enqueue(task: Any, stage: str) -> Any:
-    """Enqueue a job that the broker drops unrun once it is older than the stage's expiry."""
+    """Publish a tick's jobs in one pipelined batch; the broker drops each unrun past the stage's expiry."""
     expires = settings.LEASEBOT_JOB_EXPIRES_S[stage]
-    return lambda account_id: task.apply_async((account_id,), expires=expires)
+    return lambda account_ids: enqueue.publish_many(task, account_ids, expires=expires)
 
 
 @shared_task(name="dispatch.send_account", base=AccountJob, **COMMON)
@@ -69,7 +69,7 @@ def ingest_platform(self: Task, platform_slug: str) -> int:
     """Beat entry point: fan out one ingest job per runnable account of a platform."""
     return len(
         services.fanout(
-            platform_slug=platform_slug, stage=Stage.INGEST, enqueue=_enqueue(ingest_account, Stage.INGEST)
+            platform_slug=platform_slug, stage=Stage.INGEST, enqueue_many=_enqueue(ingest_account, Stage.INGEST)
         ).enqueued
     )
 
@@ -79,6 +79,6 @@ def send_platform(self: Task, platform_slug: str) -> int:
     """Beat entry point: fan out one send job per runnable account with something to send."""
     return len(
         services.fanout(
-            platform_slug=platform_slug, stage=Stage.SEND, enqueue=_enqueue(send_account, Stage.SEND)
+            platform_slug=platform_slug, stage=Stage.SEND, enqueue_many=_enqueue(send_account, Stage.SEND)
         ).enqueued
     )

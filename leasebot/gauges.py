@@ -7,10 +7,11 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Min
 from django.utils import timezone
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
 from dispatch.choices import DeadLetterStatus
+from dispatch.latency import first_reply_latency
 from dispatch.models import DeadLetter
 from dispatch.queues import queue_depths
 from inbox.choices import OutboundStatus
@@ -19,7 +20,7 @@ from leasebot.core import pending
 from platforms.models import PlatformAccount
 
 
-def database_gauges() -> Iterable[GaugeMetricFamily]:
+def database_gauges() -> Iterable[GaugeMetricFamily | HistogramMetricFamily]:
     """Yield the outbox, review-queue, dead-letter and account-health gauges."""
 
     now = timezone.now()
@@ -79,6 +80,40 @@ def database_gauges() -> Iterable[GaugeMetricFamily]:
     yield lag
 
     yield from queue_gauges()
+    yield from latency_gauges()
+
+
+def latency_gauges() -> Iterable[GaugeMetricFamily | HistogramMetricFamily]:
+    """The first-reply latency over the last window, from the rows' own times (``dispatch.latency``)."""
+    quantiles = GaugeMetricFamily(
+        "leasebot_first_reply_seconds",
+        "Renter message (platform time) to our message seen, reply drafted, reply sent: p50/p95 over the window.",
+        labels=["platform", "stage", "quantile"],
+    )
+    histogram = HistogramMetricFamily(
+        "leasebot_first_reply_window_seconds",
+        "Renter message to seen/drafted/sent, over the renter messages of the window (recomputed each scrape; "
+        "per platform only, so sums add up).",
+        labels=["platform", "stage"],
+    )
+    unanswered = GaugeMetricFamily(
+        "leasebot_first_reply_unanswered",
+        "Renter messages of the window older than a minute that no outbox row answers.",
+        labels=["platform"],
+    )
+    for figures in first_reply_latency():
+        unanswered.add_metric([figures.platform], figures.unanswered)
+        for stage, latency in figures.stages.items():
+            for quantile, value in (("0.5", latency.p50), ("0.95", latency.p95)):
+                if value is not None:
+                    quantiles.add_metric([figures.platform, stage, quantile], value)
+            if figures.platform == "all":
+                continue
+            buckets = [(str(bound), float(n)) for bound, n in latency.buckets] + [("+Inf", float(latency.count))]
+            histogram.add_metric([figures.platform, stage], buckets, latency.sum_s)
+    yield quantiles
+    yield histogram
+    yield unanswered
 
 
 def queue_gauges() -> Iterable[GaugeMetricFamily]:
@@ -107,5 +142,5 @@ def queue_gauges() -> Iterable[GaugeMetricFamily]:
 class DatabaseGauges(Collector):
     """The gauges above as a Prometheus collector for ``/metrics``."""
 
-    def collect(self) -> Iterable[GaugeMetricFamily]:
+    def collect(self) -> Iterable[GaugeMetricFamily | HistogramMetricFamily]:
         yield from database_gauges()

@@ -310,6 +310,17 @@ LEASEBOT_LOGIN_CODE_TIMEOUT_S = env.int("LEASEBOT_LOGIN_CODE_TIMEOUT_S", default
 # A job waits in the queue at most this long (then the broker's consumer drops it unrun): the
 # next tick enqueues a fresh one. At most one job per account and kind waits at a time.
 LEASEBOT_JOB_EXPIRES_S: dict[str, int] = env.json("LEASEBOT_JOB_EXPIRES_S", default={"ingest": 120, "send": 60})
+# Adaptive ingest (dispatch.scheduling): an account whose conversations moved within the hot
+# window is read every HOT_S; an idle one backs off with its idle time (idle * BACKOFF_RATIO)
+# between BASE_S and MAX_S; no account is read more often than its platform's floor (pacing).
+LEASEBOT_INGEST_HOT_S = env.float("LEASEBOT_INGEST_HOT_S", default=20.0)
+LEASEBOT_INGEST_HOT_WINDOW_S = env.float("LEASEBOT_INGEST_HOT_WINDOW_S", default=900.0)
+LEASEBOT_INGEST_BASE_S = env.float("LEASEBOT_INGEST_BASE_S", default=60.0)
+LEASEBOT_INGEST_MAX_S = env.float("LEASEBOT_INGEST_MAX_S", default=300.0)
+LEASEBOT_INGEST_BACKOFF_RATIO = env.float("LEASEBOT_INGEST_BACKOFF_RATIO", default=1 / 60)
+LEASEBOT_INGEST_FLOOR_S: dict[str, float] = env.json("LEASEBOT_INGEST_FLOOR_S", default={"default": 15})
+# The window the first-reply latency (Health page, /metrics) is computed over.
+LEASEBOT_FIRST_REPLY_WINDOW_S = env.int("LEASEBOT_FIRST_REPLY_WINDOW_S", default=3600)
 LEASEBOT_SENDING_LEASE_S = env.int("LEASEBOT_SENDING_LEASE_S", default=600)  # A `sending` row older is reconciled.
 # How late a platform may show a reply after the send click (Roomies shows one seconds late):
 # a read-back that finds nothing within this window of the click looks again later, it never

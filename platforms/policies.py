@@ -7,11 +7,56 @@ five-second propagation promise (docs/architecture.md, Policies). Nothing else i
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import hashlib
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from platforms.choices import RolloutStage, SendMode
 from platforms.models import BotSettings, PlatformAccount
+
+_T = TypeVar("_T")
+#: Policy reads shared within a ``policy_snapshot`` block: key -> (read at, value).
+_snapshot: contextvars.ContextVar[dict[Any, tuple[float, Any]] | None] = contextvars.ContextVar(
+    "leasebot_policy_snapshot", default=None
+)
+#: How old a policy read inside a snapshot may be before it is read again (seconds).
+SNAPSHOT_MAX_AGE_S = 1.0
+
+
+@contextlib.contextmanager
+def policy_snapshot() -> Iterator[None]:
+    """Share the policy reads of a burst of decisions (an ingest batch) for at most ``SNAPSHOT_MAX_AGE_S``.
+
+    Decisions on a fetched batch ask the same questions message after message (is the account
+    on, which send mode, the global settings); inside this block each answer is read once a
+    second instead of once per message. Only the decision step uses it: the send job reads
+    fresh right before every send, so a switch-off is still obeyed before anything leaves.
+    """
+    if _snapshot.get() is not None:
+        yield
+        return
+    token = _snapshot.set({})
+    try:
+        yield
+    finally:
+        _snapshot.reset(token)
+
+
+def _read(key: Any, read: Callable[[], _T]) -> _T:
+    cache = _snapshot.get()
+    if cache is None:
+        return read()
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is not None and now - hit[0] <= SNAPSHOT_MAX_AGE_S:
+        return hit[1]
+    value = read()
+    cache[key] = (now, value)
+    return value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,13 +90,21 @@ class ResolvedSendMode:
         return self.configured == SendMode.AUTO_SEND and self.capped_by == RolloutStage.SHADOW
 
 
+def bot_settings() -> BotSettings:
+    """Return the global bot settings (shared inside a ``policy_snapshot``)."""
+    return _read("bot_settings", BotSettings.load)
+
+
 def account_may_run(account: PlatformAccount | int) -> RunPermission:
     """Return whether both the platform and the account are switched on, read fresh."""
     account_id = account if isinstance(account, int) else account.pk
-    row = (
-        PlatformAccount.objects.filter(pk=account_id)
-        .values("is_active", "platform__is_active", "disabled_reason")
-        .first()
+    row = _read(
+        ("may_run", account_id),
+        lambda: (
+            PlatformAccount.objects.filter(pk=account_id)
+            .values("is_active", "platform__is_active", "disabled_reason")
+            .first()
+        ),
     )
     if row is None:
         return RunPermission(False, "account does not exist")
@@ -81,8 +134,11 @@ def in_canary_share(conversation_key: str, percent: int) -> bool:
 def resolve_send_mode(account: PlatformAccount | int, *, conversation_key: str = "") -> ResolvedSendMode:
     """Resolve the effective send mode: account override, else global default, capped by the stage."""
     account_id = account if isinstance(account, int) else account.pk
-    row = PlatformAccount.objects.filter(pk=account_id).values("send_mode", "is_canary").first()
-    settings_row = BotSettings.load()
+    row = _read(
+        ("send_mode", account_id),
+        lambda: PlatformAccount.objects.filter(pk=account_id).values("send_mode", "is_canary").first(),
+    )
+    settings_row = bot_settings()
     stage = settings_row.rollout_stage
     if row is None:
         return ResolvedSendMode(SendMode.DRAFT_ONLY, SendMode.DRAFT_ONLY, stage, "")

@@ -11,6 +11,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from dispatch.choices import DeadLetterStatus
+from dispatch.latency import first_reply_latency
 from dispatch.models import DeadLetter
 from dispatch.queues import queue_depths
 from inbox.api.selectors import KIND_DEAD_LETTER, QUEUE_LIMIT, queue_item
@@ -106,7 +107,10 @@ def work_by_platform(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def queue_figures() -> dict[str, Any]:
-    """The broker's queues and the account jobs waiting in them, fleet-wide (no renter data)."""
+    """The broker's queues, the account jobs waiting in them and the first-reply latency, fleet-wide (no renter data).
+
+    ``first_reply``: the fleet (``all``, first) and each platform with renter messages in the window.
+    """
     epoch_now = time.time()
     stages = []
     for stage in ("ingest", "send"):
@@ -123,4 +127,5 @@ def queue_figures() -> dict[str, Any]:
         "broker_reachable": bool(depths),
         "queues": [{"name": name, "depth": depth} for name, depth in sorted(depths.items())],
         "jobs": stages,
+        "first_reply": [figures.as_dict() for figures in first_reply_latency()],
     }

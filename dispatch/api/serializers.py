@@ -64,9 +64,31 @@ class JobsWaitingSerializer(serializers.Serializer[Any]):
     oldest_wait_seconds = serializers.FloatField(allow_null=True)
 
 
+class FirstReplySerializer(serializers.Serializer[Any]):
+    """A platform's (or the fleet's, ``all``) first-reply latency over the window, in seconds."""
+
+    platform = serializers.CharField()
+    window_s = serializers.IntegerField()
+    inbound = serializers.IntegerField()
+    unanswered = serializers.IntegerField()
+    seen_count = serializers.IntegerField()
+    seen_p50 = serializers.FloatField(allow_null=True)
+    seen_p95 = serializers.FloatField(allow_null=True)
+    seen_within_60s = serializers.IntegerField()
+    drafted_count = serializers.IntegerField()
+    drafted_p50 = serializers.FloatField(allow_null=True)
+    drafted_p95 = serializers.FloatField(allow_null=True)
+    drafted_within_60s = serializers.IntegerField()
+    sent_count = serializers.IntegerField()
+    sent_p50 = serializers.FloatField(allow_null=True)
+    sent_p95 = serializers.FloatField(allow_null=True)
+    sent_within_60s = serializers.IntegerField()
+
+
 class QueueFiguresSerializer(serializers.Serializer[Any]):
-    """The broker's queue depths and the account jobs waiting, fleet-wide."""
+    """The broker's queue depths, the account jobs waiting and the first-reply latency, fleet-wide."""
 
     broker_reachable = serializers.BooleanField()
     queues = QueueDepthSerializer(many=True)
     jobs = JobsWaitingSerializer(many=True)
+    first_reply = FirstReplySerializer(many=True)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from dispatch import scheduling
 from dispatch.choices import Stage
 from inbox.choices import OutboundStatus
 from inbox.models import OutboundMessage
@@ -28,14 +29,22 @@ class FanoutResult:
     skipped_inactive: int
     skipped_idle: int
     skipped_pending: int = 0
+    skipped_not_due: int = 0
 
 
-def fanout(*, platform_slug: str, stage: str, enqueue: Callable[[int], object]) -> FanoutResult:
+def fanout(
+    *,
+    platform_slug: str,
+    stage: str,
+    enqueue: Callable[[int], object] | None = None,
+    enqueue_many: Callable[[list[int]], object] | None = None,
+) -> FanoutResult:
     """Enqueue one job per runnable account of a platform.
 
     At most one job per account and stage waits in the queue (``leasebot.core.pending``), and
     each expires after ``LEASEBOT_JOB_EXPIRES_S``: a tick behind a busy worker adds nothing.
-    Send jobs go only to accounts with something to send (sendable rows or a stale
+    Ingest jobs go only to accounts whose next read is due (``dispatch.scheduling``: in-flight
+    conversations are read often, idle accounts back off). Send jobs go only to accounts with something to send (sendable rows or a stale
     ``sending`` row to reconcile), so an idle account costs no browser work. The send
     sweep also returns to review any reply still queued on an account that may not run:
     no job will come for it (switching an account off does this at once; this is the net).
@@ -45,8 +54,13 @@ def fanout(*, platform_slug: str, stage: str, enqueue: Callable[[int], object]) 
     skipped_inactive = len(stopped)
     if stage == Stage.SEND and stopped:
         outbound_hold_for_accounts(account_ids=stopped, reason="the account may not run")
-    ids = list(runnable.values_list("pk", flat=True))
-    skipped_idle = 0
+    skipped_idle = skipped_not_due = 0
+    if stage == Stage.INGEST:
+        schedule = scheduling.due_for_ingest(platform_slug, runnable, timezone.now())
+        ids = list(schedule.due)
+        skipped_not_due = schedule.not_due
+    else:
+        ids = list(runnable.values_list("pk", flat=True))
     if stage == Stage.SEND and ids:
         stale = timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S)
         busy = set(
@@ -65,8 +79,13 @@ def fanout(*, platform_slug: str, stage: str, enqueue: Callable[[int], object]) 
         ids = [i for i in ids if i in busy]
     reserved = pending.reserve_many(stage, ids, settings.LEASEBOT_JOB_EXPIRES_S[stage])
     skipped_pending = len(ids) - len(reserved)
-    for account_id in reserved:
-        enqueue(account_id)
+    if enqueue_many is not None:
+        enqueue_many(reserved)  # One pipelined publish (dispatch.enqueue.publish_many).
+    elif enqueue is not None:
+        for account_id in reserved:
+            enqueue(account_id)
+    if stage == Stage.INGEST:
+        scheduling.mark_enqueued(platform_slug, reserved)
     if skipped_pending:
         metrics.inc(
             "leasebot_fanout_skipped_total",
@@ -87,4 +106,14 @@ def fanout(*, platform_slug: str, stage: str, enqueue: Callable[[int], object]) 
         metrics.inc(
             "leasebot_fanout_skipped_total", float(skipped_idle), platform=platform_slug, stage=stage, reason="idle"
         )
-    return FanoutResult(platform_slug, stage, tuple(reserved), skipped_inactive, skipped_idle, skipped_pending)
+    if skipped_not_due:
+        metrics.inc(
+            "leasebot_fanout_skipped_total",
+            float(skipped_not_due),
+            platform=platform_slug,
+            stage=stage,
+            reason="not_due",
+        )
+    return FanoutResult(
+        platform_slug, stage, tuple(reserved), skipped_inactive, skipped_idle, skipped_pending, skipped_not_due
+    )

@@ -30,10 +30,11 @@ from inbox import services as inbox_services
 from inbox.choices import Direction
 from leasebot.core import metrics
 from leasebot.core.logging import log_context
+from leasebot.core.services import audit_batch
 from platforms.choices import CircuitState
 from platforms.connectors.errors import CircuitOpen, ConnectorError
 from platforms.models import PlatformAccount
-from platforms.policies import account_may_run
+from platforms.policies import account_may_run, policy_snapshot
 from platforms.services import account_record_success, account_set_circuit
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,8 @@ class IngestSummary:
 def _decide(stored: inbox_services.Stored, summary: IngestSummary) -> None:
     """Run the decision step; a failure escalates the conversation, the message stays stored."""
     try:
-        with transaction.atomic():
+        # The decision's audit rows go in with one INSERT, inside its transaction.
+        with transaction.atomic(), audit_batch():
             decision = inbox_services.inbound_decide(message_id=stored.message_id)
         if decision is not None:
             summary.decided += 1
@@ -119,6 +121,8 @@ def ingest_account_run(*, account_id: int) -> IngestSummary:
             )
             after_error(account, Stage.INGEST, exc)
             raise
+        # The batch's decisions share their policy reads for a second at most (the send job reads fresh).
+        stack.enter_context(policy_snapshot())
         newest = account.ingest_cursor
         for item in items:
             summary.seen += 1

@@ -51,7 +51,7 @@ from inbox.templating import render_template
 from inbox.workflow import transition
 from leasebot.core import metrics
 from leasebot.core.services import audit_record
-from platforms.models import BotSettings
+from platforms.policies import bot_settings
 
 
 def _escalate(conversation: Conversation, reasons: list[HoldReason]) -> None:
@@ -158,7 +158,7 @@ def _cancel_booking(conversation: Conversation) -> None:
 
 def _safety_holds(conversation: Conversation, message: Message, *, now: dt.datetime) -> list[str]:
     """Return first-live safety holds: not allow-listed while allow-list-only, or inbound too old."""
-    bot = BotSettings.load()
+    bot = bot_settings()  # Shared across a fetched batch (platforms.policies.policy_snapshot).
     holds: list[str] = []
     if bot.allowlist_only and not conversation_is_allowlisted(conversation):
         holds.append(ReasonCode.NOT_ALLOWLISTED)

@@ -30,8 +30,7 @@ from leasebot.core.exceptions import Conflict, NotAllowed, ValidationFailed
 from leasebot.core.services import audit_record
 from leasebot.core.text import strip_unsafe, unsafe_characters
 from platforms.connectors.base import Receipt
-from platforms.models import BotSettings
-from platforms.policies import account_may_run, resolve_send_mode
+from platforms.policies import account_may_run, bot_settings, resolve_send_mode
 
 Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -86,7 +85,7 @@ def bot_may_auto_send(conversation: Conversation, in_reply_to: Message | None) -
         return HoldReason.of(ReasonCode.TAKEN_OVER)
     if conversation.human_required:
         return HoldReason.of(ReasonCode.HUMAN_REQUIRED, holds.summary(conversation.human_reasons))
-    limit = BotSettings.load().max_auto_send_age_minutes
+    limit = bot_settings().max_auto_send_age_minutes
     if limit and in_reply_to is not None and (timezone.now() - in_reply_to.sent_at).total_seconds() > limit * 60:
         return HoldReason.of(ReasonCode.STALE_INBOUND, f"older than {limit} minutes")
     return None

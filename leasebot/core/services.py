@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import socket
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -11,6 +14,30 @@ from django.db.models import F
 from django.utils import timezone
 
 from leasebot.core.models import AuditLog, Heartbeat
+
+#: Audit rows held back for one INSERT at the end of an ``audit_batch`` block.
+_batch: contextvars.ContextVar[list[AuditLog] | None] = contextvars.ContextVar("leasebot_audit_batch", default=None)
+
+
+@contextlib.contextmanager
+def audit_batch() -> Iterator[None]:
+    """Write the audit rows appended inside the block with one INSERT when it ends without an error.
+
+    Open it inside the transaction whose changes the rows describe, so that they commit (or
+    roll back) together: the rows are written before the block returns. An error inside the
+    block drops them with the transaction it unwinds. Nested blocks join the outer one.
+    """
+    if _batch.get() is not None:
+        yield
+        return
+    rows: list[AuditLog] = []
+    token = _batch.set(rows)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if rows:
+        AuditLog.objects.bulk_create(rows)
 
 
 def audit_record(
@@ -28,7 +55,7 @@ def audit_record(
     """Append one audit row; the bot's own acts name their component in ``system``."""
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     label = user.get_username() if user is not None else f"system:{system or 'bot'}"
-    return AuditLog.objects.create(
+    row = AuditLog(
         actor=user,  # type: ignore[misc]  # Any authenticated user model instance.
         actor_label=label,
         action=action,
@@ -40,6 +67,12 @@ def audit_record(
         after=after or {},
         reason=reason[:2000],
     )
+    pending = _batch.get()
+    if pending is not None:
+        pending.append(row)  # Written by the enclosing audit_batch, in the same transaction.
+        return row
+    row.save(force_insert=True)
+    return row
 
 
 def heartbeat_beat(*, name: str = "beat") -> Heartbeat:

@@ -121,6 +121,16 @@ def _write_report(django_db_setup: Any, django_db_blocker: Any) -> Any:
         "",
         "The machine is shared with other work (see the load average): absolute timings are noisy;",
         "the ratios, measured side by side, much less so.",
+        *(
+            [
+                "",
+                f"**This run was on a loaded machine** (load average {os.getloadavg()[1]:.1f} over 5 minutes on "
+                f"{os.cpu_count()} cores): every absolute timing and rate below is slower than on an idle "
+                "machine, by a factor the run cannot know; the goals are judged on these figures all the same.",
+            ]
+            if os.getloadavg()[1] > (os.cpu_count() or 1)
+            else []
+        ),
         "",
         "## Summary",
         "",

@@ -5,7 +5,8 @@
 message insert (own transaction), linkage, the decision engine, guardrails, the workflow
 and the outbox row, with audit and metrics, exactly as a worker runs it. The floor: the
 very rows that run produced (conversations, messages, decisions, outbox rows), inserted
-again with one plain ``INSERT`` per row in autocommit, in the same run.
+again with one plain ``INSERT`` per row in one transaction, in the same run (the issue's
+yardstick: "inserting the same rows in one transaction").
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from dispatch import connectors, enqueue
@@ -37,7 +38,7 @@ BODIES = (
 
 
 def _reinsert(model: Any, rows: list[dict[str, Any]], remap: dict[str, Any]) -> tuple[int, float, dict[int, int]]:
-    """Insert rows again one statement at a time (autocommit); return (count, seconds, old id -> new id)."""
+    """Insert rows again one statement at a time (inside the caller's transaction); return (count, seconds, ids)."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     sql = f"INSERT INTO {model._meta.db_table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id"  # noqa: S608 - table and columns come from the model.
@@ -84,35 +85,37 @@ def test_pipeline_throughput_against_raw_inserts(monkeypatch: pytest.MonkeyPatch
     # the floor: the same rows, inserted again with plain INSERTs
     other = PlatformAccountFactory(label="bench-raw")
     conversations = list(Conversation.objects.filter(account=account).values())
-    n_conv, conv_s, conv_ids = _reinsert(
-        Conversation,
-        conversations,
-        {"account_id": lambda r: other.pk, "thread_ref": lambda r: r["thread_ref"] + "-raw"},
-    )
     messages = list(Message.objects.filter(conversation__account=account).values())
-    n_msg, msg_s, msg_ids = _reinsert(Message, messages, {"conversation_id": lambda r: conv_ids[r["conversation_id"]]})
     decisions = list(Decision.objects.filter(conversation__account=account).values())
-    n_dec, dec_s, _ = _reinsert(
-        Decision,
-        decisions,
-        {
-            "conversation_id": lambda r: conv_ids[r["conversation_id"]],
-            "message_id": lambda r: msg_ids.get(r["message_id"], r["message_id"]),
-        },
-    )
     outbound = list(OutboundMessage.objects.filter(account=account).values())
-    n_out, out_s, _ = _reinsert(
-        OutboundMessage,
-        outbound,
-        {
-            "account_id": lambda r: other.pk,
-            "conversation_id": lambda r: conv_ids[r["conversation_id"]],
-            "dispatch_key": lambda r: r["dispatch_key"] + ":raw",
-            "in_reply_to_id": lambda r: msg_ids.get(r["in_reply_to_id"]) if r["in_reply_to_id"] else None,
-            "decision_id": lambda r: None,
-        },
-    )
-    raw_s = conv_s + msg_s + dec_s + out_s
+    raw_started = time.perf_counter()
+    with transaction.atomic():
+        n_conv, _, conv_ids = _reinsert(
+            Conversation,
+            conversations,
+            {"account_id": lambda r: other.pk, "thread_ref": lambda r: r["thread_ref"] + "-raw"},
+        )
+        n_msg, _, msg_ids = _reinsert(Message, messages, {"conversation_id": lambda r: conv_ids[r["conversation_id"]]})
+        n_dec, _, _ = _reinsert(
+            Decision,
+            decisions,
+            {
+                "conversation_id": lambda r: conv_ids[r["conversation_id"]],
+                "message_id": lambda r: msg_ids.get(r["message_id"], r["message_id"]),
+            },
+        )
+        n_out, _, _ = _reinsert(
+            OutboundMessage,
+            outbound,
+            {
+                "account_id": lambda r: other.pk,
+                "conversation_id": lambda r: conv_ids[r["conversation_id"]],
+                "dispatch_key": lambda r: r["dispatch_key"] + ":raw",
+                "in_reply_to_id": lambda r: msg_ids.get(r["in_reply_to_id"]) if r["in_reply_to_id"] else None,
+                "decision_id": lambda r: None,
+            },
+        )
+    raw_s = time.perf_counter() - raw_started  # The INSERTs and the one COMMIT.
     # Where the time goes: SQL statements per message, on a separate small batch (capturing costs a little).
     platform.messages.clear()
     probe = PlatformAccountFactory(label="bench-probe")
@@ -128,7 +131,7 @@ def test_pipeline_throughput_against_raw_inserts(monkeypatch: pytest.MonkeyPatch
     rate = total / pipeline_s
     raw_rate = total / raw_s
     ratio = pipeline_s / raw_s
-    met = rate >= 1000 and ratio <= 5
+    met = rate >= 500 and ratio <= 3 and per_message_sql <= 10
     record(
         "pipeline",
         "Pipeline throughput (browser excluded)",
@@ -137,23 +140,27 @@ def test_pipeline_throughput_against_raw_inserts(monkeypatch: pytest.MonkeyPatch
             "decided": decided,
             "outbox rows": outbox,
             "pipeline seconds": round(pipeline_s, 2),
-            "pipeline messages/s": round(rate, 1),
+            "pipeline messages/s (goal >= 500)": round(rate, 1),
             "raw INSERTs (conversations+messages+decisions+outbox rows)": n_conv + n_msg + n_dec + n_out,
             "raw seconds": round(raw_s, 2),
             "raw messages/s (same rows)": round(raw_rate, 1),
-            "pipeline / raw time": round(ratio, 1),
-            "SQL statements per message (pipeline)": round(per_message_sql, 1),
+            "pipeline / raw time (goal <= 3)": round(ratio, 1),
+            "SQL statements per message (pipeline; goal <= 10)": round(per_message_sql, 1),
             "SQL statements per message (raw floor)": round((n_conv + n_msg + n_dec + n_out) / total, 1),
         },
-        goal=">= 1,000 messages/s on 2 cores and within 5x of raw inserts",
+        goal=">= 500 messages/s on 2 cores, within 3x of inserting the same rows in one transaction, <= 10 SQL per message",
         met=met,
         notes=(
-            "The pipeline commits each message in its own transaction and runs the decision step per "
-            "message (linkage, rules engine, guardrails twice, workflow, outbox row, audit rows, Redis "
-            "metrics); the raw floor inserts only the resulting rows, one autocommit INSERT each, so the "
-            "ratio is the price of that logic and of its extra reads and audit writes. A profile of the same "
-            "path (cProfile, 100 messages) put about 85% of the time in inbox.services.inbound_decide, most "
-            "of it in database round trips: the statements per message above are the lever (fewer reads "
-            "per decision, batched audit rows), not the Python."
+            "The pipeline commits each message in its own transaction, then runs the decision step in "
+            "another (linkage, rules engine, guardrails twice, workflow, outbox row, Redis metrics); "
+            "the decisions of a fetched batch share their policy reads for a second at most "
+            "(platforms.policies.policy_snapshot) and each writes its audit rows with one INSERT "
+            "(leasebot.core.services.audit_batch). The raw floor inserts only the resulting rows, one INSERT "
+            "each in one transaction. What remains per message (tests/dispatch/test_ingest_queries.py "
+            "lists it): two transactions (BEGIN/COMMIT), about four savepoints of the nested service "
+            "transactions (SAVEPOINT/RELEASE), three to four reads of the same conversation row inside the "
+            "decision step, and one read each of the message, decision, suppression list, reply templates "
+            "and outbox: the next levers are in inbox.services (one conversation read per decision, "
+            "savepoint-free inner transactions), not in the Python."
         ),
     )

@@ -211,6 +211,11 @@ class Rig:
             "LEASEBOT_ACCOUNT_LOCK_TTL_S": "15",
             # The replicas show a reply at most a few seconds late (the realistic delayed_visibility).
             "LEASEBOT_SEND_VISIBILITY_S": "10",
+            # The scenarios drive the ticks themselves: every tick reads every account (no adaptive cadence).
+            "LEASEBOT_INGEST_HOT_S": "0",
+            "LEASEBOT_INGEST_BASE_S": "0",
+            "LEASEBOT_INGEST_BACKOFF_RATIO": "0",
+            "LEASEBOT_INGEST_FLOOR_S": '{"default": 0}',
             "LOG_LEVEL": "INFO",
         }
         # Celery reads CELERY_BROKER_URL from the environment before a ``broker=`` argument,

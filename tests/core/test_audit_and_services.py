@@ -7,7 +7,7 @@ from django.db import DatabaseError, connection, transaction
 
 from leasebot.core.exceptions import NotAllowed, ValidationFailed
 from leasebot.core.models import AuditLog
-from leasebot.core.services import audit_record
+from leasebot.core.services import audit_batch, audit_record
 from platforms import services
 from platforms.models import BotSettings, Platform
 from tests.platforms.factories import PlatformAccountFactory
@@ -99,3 +99,33 @@ def test_audit_log_refuses_update_and_delete_in_database() -> None:
         cursor.execute("UPDATE core_auditlog SET reason = 'x' WHERE id = %s", [row.pk])
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_auditlog WHERE id = %s", [row.pk])
+
+
+def test_audit_batch_writes_its_rows_with_one_insert_inside_the_transaction(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    before = AuditLog.objects.count()
+    with transaction.atomic(), audit_batch():
+        with django_assert_num_queries(0):
+            for i in range(5):
+                audit_record(action="test.batched", system="test", reason=f"row {i}")
+        with audit_batch():  # Nested: joins the outer batch.
+            audit_record(action="test.batched", system="test", reason="nested")
+    assert AuditLog.objects.count() == before + 6
+    assert list(AuditLog.objects.filter(action="test.batched").order_by("id").values_list("reason", flat=True)) == [
+        *[f"row {i}" for i in range(5)],
+        "nested",
+    ]
+    assert all(AuditLog.objects.filter(action="test.batched").values_list("created_at", flat=True))
+
+
+def _record_then_fail() -> None:
+    with transaction.atomic(), audit_batch():
+        audit_record(action="test.dropped", system="test")
+        raise ValueError("boom")
+
+
+def test_audit_batch_drops_its_rows_with_an_error() -> None:
+    with pytest.raises(ValueError, match="boom"):
+        _record_then_fail()
+    assert not AuditLog.objects.filter(action="test.dropped").exists()
+    audit_record(action="test.after", system="test")  # Outside a batch: written at once.
+    assert AuditLog.objects.filter(action="test.after").exists()

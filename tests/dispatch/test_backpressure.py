@@ -16,7 +16,10 @@ from tests.platforms.factories import PlatformAccountFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_a_tick_behind_a_waiting_job_adds_nothing(fake_platform: FakePlatform) -> None:
+def test_a_tick_behind_a_waiting_job_adds_nothing(fake_platform: FakePlatform, settings) -> None:  # type: ignore[no-untyped-def]
+    # Every account due on every tick (adaptive cadence off): only the waiting job holds one back.
+    settings.LEASEBOT_INGEST_HOT_S = 0
+    settings.LEASEBOT_INGEST_FLOOR_S = {"default": 0}
     # given: two accounts and a first tick that enqueued a job for each
     first, second = PlatformAccountFactory(), PlatformAccountFactory()
     enqueued: list[int] = []
@@ -48,7 +51,7 @@ def test_beat_jobs_carry_their_expiry(monkeypatch: pytest.MonkeyPatch, settings)
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(tasks.ingest_account, "apply_async", lambda args, **kw: calls.append({"args": args, **kw}))
     tasks.ingest_platform.apply(args=["spareroom"])
-    assert calls == [{"args": (account.pk,), "expires": 120}]
+    assert [(c["args"], c["expires"], c["ignore_result"]) for c in calls] == [((account.pk,), 120, True)]
 
 
 @pytest.mark.parametrize("enqueue_send", [enqueue.send, inbox_enqueue.send])
@@ -73,3 +76,30 @@ def test_redis_down_fails_open(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(pending, "redis_client", lambda: Down())
     assert pending.reserve_many("send", [1, 2, 3], 60) == [1, 2, 3]
+
+
+def test_a_tick_publishes_its_jobs_in_one_pipeline_and_a_worker_can_read_them(settings) -> None:  # type: ignore[no-untyped-def]
+    # given: more accounts than one pipelined chunk
+    from kombu import Connection
+
+    settings.LEASEBOT_JOB_EXPIRES_S = {"ingest": 120, "send": 60}
+    accounts = [PlatformAccountFactory() for _ in range(enqueue.PUBLISH_CHUNK // 100 + 3)]
+    monkey_chunk = 2
+    original, enqueue.PUBLISH_CHUNK = enqueue.PUBLISH_CHUNK, monkey_chunk
+    try:
+        with Connection(settings.CELERY_BROKER_URL) as connection:
+            connection.default_channel.queue_purge("rpa")
+            # when: the beat's ingest tick runs
+            published = tasks.ingest_platform.apply(args=["spareroom"]).get()
+            # then: every job is on the queue as Celery wrote it, with its expiry, readable by a consumer
+            queue = connection.SimpleQueue("rpa")
+            bodies = []
+            for _ in range(published):
+                message = queue.get(timeout=5)
+                bodies.append((message.headers["task"], message.payload[0][0], message.headers["expires"] is not None))
+                message.ack()
+            queue.close()
+    finally:
+        enqueue.PUBLISH_CHUNK = original
+    assert published == len(accounts)
+    assert sorted(bodies) == sorted(("dispatch.ingest_account", a.pk, True) for a in accounts)

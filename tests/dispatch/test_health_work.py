@@ -9,8 +9,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from inbox.models import Message, OutboundMessage
 from leasebot.core import pending
-from tests.inbox.factories import ConversationFactory, OutboundFactory
+from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +80,24 @@ def test_the_queue_figures_name_each_queue_and_the_waiting_jobs(agent_client: An
 
 def test_the_queue_figures_need_a_signed_in_user(client: Any) -> None:
     assert client.get("/api/v1/health/queues/").status_code in (401, 403)
+
+
+def test_the_queue_figures_carry_the_first_reply_latency(agent_client: Any, granted: Any) -> None:
+    # given: a renter message read 4 s and answered 30 s after the platform dated it
+    conversation = ConversationFactory(account=granted)
+    written = timezone.now() - timedelta(minutes=2)
+    message = MessageFactory(conversation=conversation, sent_at=written)
+    Message.objects.filter(pk=message.pk).update(seen_at=written + timedelta(seconds=4))
+    reply = OutboundFactory(conversation=conversation, in_reply_to=message)
+    OutboundMessage.objects.filter(pk=reply.pk).update(created_at=written + timedelta(seconds=30))
+    # when
+    body = agent_client.get("/api/v1/health/queues/").json()
+    # then: the fleet first, then each platform with renter messages
+    fleet, spareroom = body["first_reply"]
+    assert (fleet["platform"], fleet["inbound"], fleet["unanswered"]) == ("all", 1, 0)
+    assert (spareroom["platform"], spareroom["seen_p95"], spareroom["drafted_p50"]) == ("spareroom", 4.0, 30.0)
+    assert (spareroom["sent_count"], spareroom["sent_p95"]) == (0, None)
+    # and /metrics shows the same figures
+    text = agent_client.get("/metrics").content.decode()
+    assert 'leasebot_first_reply_seconds{platform="spareroom",quantile="0.5",stage="drafted"} 30.0' in text
+    assert 'leasebot_first_reply_window_seconds_bucket{le="30",platform="spareroom",stage="drafted"} 1.0' in text

@@ -10,7 +10,9 @@ import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from inbox.models import Message, OutboundMessage
 from leasebot.core import pending
+from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory
 from tests.platforms.factories import PlatformAccountFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,4 +39,25 @@ def test_ops_see_the_jobs_waiting_and_the_ingest_lag(pages: Any) -> None:
     expect(card.locator("dd[data-fact='ingest-lag']")).to_have_text("20 min")
     expect(card.locator("dd[data-fact='ingest-lag']")).to_have_class("warn")
     expect(card.locator("dd[data-fact='jobs-waiting']")).to_have_text("1 / 0")
+    assert pages.errors == []
+
+
+def test_ops_see_the_first_reply_latency(pages: Any) -> None:
+    # given: a renter message read 5 s and answered 75 s after the platform dated it (past the minute)
+    UserFactory(username="omar-ops", role="ops")
+    conversation = ConversationFactory(account=PlatformAccountFactory(label="bushwick"))
+    written = timezone.now() - timedelta(minutes=3)
+    message = MessageFactory(conversation=conversation, sent_at=written)
+    Message.objects.filter(pk=message.pk).update(seen_at=written + timedelta(seconds=5))
+    reply = OutboundFactory(conversation=conversation, in_reply_to=message)
+    OutboundMessage.objects.filter(pk=reply.pk).update(created_at=written + timedelta(seconds=75))
+    # when: ops open the health board
+    page = pages.login("omar-ops")
+    page.goto(pages.base_url + "/review/health/")
+    # then: the first-reply board shows the platform's delays, the slow draft flagged
+    row = page.locator("[data-board='first-reply'] tr[data-first-reply='spareroom']")
+    expect(row.locator("td").nth(1)).to_have_text("1")
+    expect(row.locator("td").nth(2)).to_have_text("5s / 5s")
+    expect(row.locator("td").nth(3)).to_have_class("warn")
+    expect(page.locator("[data-board='first-reply'] tr[data-first-reply='all']")).to_be_visible()
     assert pages.errors == []

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 
-from platforms.models import BotSettings, Platform
-from platforms.policies import account_may_run, in_canary_share, resolve_send_mode
+from platforms import policies
+from platforms.models import BotSettings, Platform, PlatformAccount
+from platforms.policies import account_may_run, in_canary_share, policy_snapshot, resolve_send_mode
 from tests.platforms.factories import PlatformAccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +83,21 @@ def test_mode_change_seen_by_the_very_next_call() -> None:
     assert resolve_send_mode(account).auto_send
     type(account).objects.filter(pk=account.pk).update(send_mode="draft_only")
     assert not resolve_send_mode(account).auto_send
+
+
+def test_a_policy_snapshot_reads_once_and_only_for_a_second(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    account = PlatformAccountFactory()
+    with time_machine.travel(0, tick=False) as clock, policy_snapshot():
+        with django_assert_num_queries(3):  # The account twice (may run, send mode) and the settings once.
+            for _ in range(10):
+                assert account_may_run(account.pk).allowed
+                resolve_send_mode(account.pk)
+        # a switch-off is seen once the snapshot's answer is older than its limit
+        PlatformAccount.objects.filter(pk=account.pk).update(is_active=False)
+        assert account_may_run(account.pk).allowed
+        clock.shift(policies.SNAPSHOT_MAX_AGE_S + 0.1)
+        assert not account_may_run(account.pk).allowed
+    # outside a snapshot every call reads
+    with django_assert_num_queries(2):
+        account_may_run(account.pk)
+        account_may_run(account.pk)

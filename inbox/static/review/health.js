@@ -23,6 +23,31 @@
     return LB.el("section", { class: "panel h-card", "data-board": "queues" }, LB.el("div", { class: "h-head" }, LB.el("h2", { text: "Work waiting" })), facts);
   }
 
+  function pair(count, p50, p95) {
+    return count ? LB.duration(p50) + " / " + LB.duration(p95) : "—";
+  }
+
+  /* First reply: renter message (platform time) to stored, to drafted, to sent; p50 / p95 over the window. */
+  function firstReply(rows) {
+    const table = LB.el("table", { class: "grid", "data-board": "first-reply" });
+    table.append(LB.el("thead", {}, LB.el("tr", {}, ...["Platform", "Renter messages", "Read (p50 / p95)", "Drafted (p50 / p95)", "Sent (p50 / p95)", "Unanswered"].map((t) => LB.el("th", { text: t })))));
+    const body = LB.el("tbody");
+    for (const r of rows) {
+      body.append(LB.el("tr", { "data-first-reply": r.platform },
+        LB.el("td", { text: r.platform === "all" ? "All platforms" : r.platform }),
+        LB.el("td", { text: String(r.inbound) }),
+        LB.el("td", { class: slow(r.seen_p95, 60), text: pair(r.seen_count, r.seen_p50, r.seen_p95) }),
+        LB.el("td", { class: slow(r.drafted_p95, 60), text: pair(r.drafted_count, r.drafted_p50, r.drafted_p95) }),
+        LB.el("td", { text: pair(r.sent_count, r.sent_p50, r.sent_p95) }),
+        LB.el("td", { class: r.unanswered ? "warn" : "", text: String(r.unanswered) }),
+      ));
+    }
+    table.append(body);
+    const window = rows.length ? LB.duration(rows[0].window_s) : "";
+    return LB.el("section", { class: "panel h-card", "data-board": "latency" },
+      LB.el("div", { class: "h-head" }, LB.el("h2", { text: "First reply (last " + window + ")" })), table);
+  }
+
   function card(p) {
     const bad = !p.is_active || p.open_circuits || p.accounts_needing_login;
     const head = LB.el("div", { class: "h-head" },
@@ -67,6 +92,7 @@
       const [rows, q] = await Promise.all([LB.api("health/platforms/"), LB.api("health/queues/")]).then((r) => r.map((x) => x.data));
       LB.clear(queuesNode);
       queuesNode.append(queues(q));
+      if (q.first_reply) queuesNode.append(firstReply(q.first_reply));
       LB.clear(board);
       for (const p of rows) board.append(card(p));
       LB.state(stateNode, "", "");
