@@ -34,8 +34,11 @@ class Stored:
 
 
 def message_store(*, account: PlatformAccount, item: Inbound) -> Stored:
-    """Upsert the conversation and insert the message in one transaction; a re-read is a no-op."""
-    with transaction.atomic():
+    """Upsert the conversation and insert the message in one transaction; a re-read is a no-op.
+
+    Inside the caller's transaction (ingest's, with the verdict) it adds no savepoint of its own.
+    """
+    with transaction.atomic(savepoint=False):
         conversation, _ = Conversation.objects.get_or_create(
             account=account,
             thread_ref=item.thread_ref,
