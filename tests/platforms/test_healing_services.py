@@ -5,15 +5,19 @@ from __future__ import annotations
 from typing import Any, cast
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.test import Client
+from django.urls import reverse
 
 from leasebot.core.exceptions import ValidationFailed
 from leasebot.core.models import AuditLog
 from platforms.choices import HealingStatus
+from platforms.connectors.base import AccountConfig
 from platforms.connectors.healing import Fingerprint, Healing
 from platforms.connectors.registry import connector_classes
 from platforms.guard import Guard
 from platforms.healing import DatabaseMemory, healing_accept, healing_reject, override_revert, override_set
-from platforms.models import HealingEvent, LocatorFingerprint, LocatorOverride
+from platforms.models import HealingEvent, LocatorFingerprint, LocatorOverride, Platform
 from tests.platforms.factories import PlatformAccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,8 +40,6 @@ def _healing(account_id: int, proposed: str = "textarea.c1a2b3c", *, held: bool 
 
 
 def _connector(account_id: int) -> Any:
-    from platforms.connectors.base import AccountConfig
-
     config = AccountConfig(
         account_id=account_id, platform="spareroom", base_url="http://127.0.0.1:9", username="u", credential_ref=""
     )
@@ -122,3 +124,65 @@ def test_accepting_makes_a_versioned_override_that_every_new_connector_applies_a
     assert {"locator.override_set", "locator.healing_accepted", "locator.override_revert"} <= actions
     with pytest.raises(ValidationFailed):
         healing_accept(event_id=event_id, actor=admin_user, reason="again")
+
+
+# --- the admin ------------------------------------------------------------------------------
+
+
+def test_admin_shows_the_evidence_and_accepts_an_edited_proposal_with_a_reason(admin_user):
+    account = PlatformAccountFactory()
+    event_id = DatabaseMemory().record_healing(_healing(account.pk))
+    client = Client()
+    client.force_login(admin_user)
+    url = reverse("admin:platforms_healingevent_change", args=[event_id])
+
+    page = client.get(url).content.decode()
+    assert "textarea.c1a2b3c" in page
+    assert "redacted" in page
+
+    refused = client.post(url, {"decision": "accept", "value": "form textarea", "why": ""})
+    assert refused.status_code == 200  # The form again: a reason is required.
+    assert not LocatorOverride.objects.exists()
+
+    done = client.post(url, {"decision": "accept", "value": "form textarea", "why": "checked on the live site"})
+    assert done.status_code == 302
+    override = LocatorOverride.objects.get(active=True)
+    assert (override.key, override.value, override.created_by) == ("reply.body", "form textarea", admin_user)
+
+
+def test_admin_list_actions_ask_for_a_reason_and_revert_in_one_click(admin_user):
+    account = PlatformAccountFactory()
+    event_id = DatabaseMemory().record_healing(_healing(account.pk))
+    client = Client()
+    client.force_login(admin_user)
+    changelist = reverse("admin:platforms_healingevent_changelist")
+    ask = client.post(changelist, {"action": "accept_selected", ACTION_CHECKBOX_NAME: [event_id]})
+    assert "Reason (required)" in ask.content.decode()
+    client.post(
+        changelist,
+        {"action": "accept_selected", ACTION_CHECKBOX_NAME: [event_id], "confirmed": "yes", "reason": "new build"},
+    )
+    override = LocatorOverride.objects.get(active=True)
+
+    client.post(
+        reverse("admin:platforms_locatoroverride_changelist"),
+        {"action": "revert_selected", ACTION_CHECKBOX_NAME: [override.pk], "confirmed": "yes", "reason": "wrong"},
+    )
+    assert not LocatorOverride.objects.filter(active=True).exists()
+
+
+def test_admin_refuses_an_override_for_a_key_the_map_does_not_have(admin_user):
+    client = Client()
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:platforms_locatoroverride_add"),
+        {
+            "platform": Platform.objects.get(slug="spareroom").pk,
+            "key": "reply.bdoy",
+            "value": "textarea",
+            "reason": "x",
+        },
+    )
+    assert response.status_code == 200
+    assert "has no" in response.content.decode()
+    assert not LocatorOverride.objects.exists()
