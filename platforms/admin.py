@@ -413,9 +413,7 @@ class HealingEventAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: HealingEvent, form: Any, change: bool) -> None:
         data = form.cleaned_data
         if data["decision"] == "accept":
-            healing.healing_accept(
-                event_id=obj.pk, actor=request.user, reason=data["why"], value=data["value"] or ""
-            )
+            healing.healing_accept(event_id=obj.pk, actor=request.user, reason=data["why"], value=data["value"] or "")
         else:
             healing.healing_reject(event_id=obj.pk, actor=request.user, reason=data["why"])
         obj.refresh_from_db()
