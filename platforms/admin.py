@@ -21,7 +21,6 @@ from leasebot.core.exceptions import LeasebotError
 from leasebot.core.services import audit_record
 from platforms import healing, services
 from platforms.choices import HealingStatus
-from platforms.connectors.registry import connector_classes
 from platforms.forms import POLICY_FIELDS, REASON_REQUIRED, BotSettingsForm, PlatformAccountForm, PolicyReasonForm
 from platforms.models import (
     BotSettings,
@@ -311,16 +310,6 @@ def _ask_reason(
     )
 
 
-def locator_keys(platform: str) -> set[str]:
-    """Every locator key of a platform's map: elements, groups and their fields."""
-    lmap = connector_classes()[platform].locators
-    keys = set(lmap.elements) | set(lmap.groups)
-    for name, group in lmap.groups.items():
-        prefix = "thread" if name == "thread.context" else name
-        keys |= {f"{prefix}.{field}" for field in group.fields}
-    return keys
-
-
 class HealingDecisionForm(forms.ModelForm):
     """A person's decision on a proposal: accept (as proposed or edited) or reject, always with a reason."""
 
@@ -461,7 +450,7 @@ class LocatorOverrideForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         platform, key = data.get("platform"), data.get("key")
-        if platform is not None and key and key not in locator_keys(platform.slug):
+        if platform is not None and key and key not in healing.locator_keys(platform.slug):
             raise ValidationError({"key": f"{platform.slug}'s locator map has no {key!r}."})
         return data
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 
 from leasebot.core.alerts import alert
@@ -28,6 +28,7 @@ from leasebot.core.exceptions import ValidationFailed
 from leasebot.core.services import audit_record
 from platforms.choices import HealingStatus
 from platforms.connectors.healing import Fingerprint, Healing
+from platforms.connectors.registry import connector_classes
 from platforms.models import HealingEvent, LocatorFingerprint, LocatorOverride, Platform
 
 logger = logging.getLogger(__name__)
@@ -234,14 +235,66 @@ def override_revert(*, override_id: int, actor: Actor, reason: str) -> LocatorOv
     return restored
 
 
-def healing_summary(platform: str) -> dict[str, Any]:
-    """Return, for a platform, the overrides in force and the healing events by status (for health and checks)."""
-    overrides = list(
-        LocatorOverride.objects.filter(platform__slug=platform, active=True).values("key", "value", "version")
-    )
-    events = list(
-        HealingEvent.objects.filter(platform__slug=platform)
-        .order_by("-last_seen_at")
-        .values("id", "key", "proposed", "score", "status", "occurrences", "held_sends", "last_seen_at")[:50]
-    )
-    return {"overrides": overrides, "events": events}
+def locator_keys(platform: str) -> list[str]:
+    """Every locator key of a platform's map, with the primary candidate the code gives it."""
+    return sorted(code_locators(platform))
+
+
+def code_locators(platform: str) -> dict[str, str]:
+    """Each locator key of a platform's map and its first candidate (fields of ``thread.context`` as ``thread.*``)."""
+    lmap = connector_classes()[platform].locators
+    keys = {name: spec.candidates[0] for name, spec in lmap.elements.items()}
+    for name, group in lmap.groups.items():
+        if name != "thread.context":
+            keys[name] = group.item.candidates[0]
+        prefix = "thread" if name == "thread.context" else name
+        keys.update({f"{prefix}.{field}": spec.candidates[0] for field, spec in group.fields.items()})
+    return keys
+
+
+#: Healing events the Health page lists per platform (the latest open or failed ones).
+HEALTH_RECENT = 5
+
+
+def healing_health() -> dict[str, dict[str, Any]]:
+    """Return, per platform slug, its locators in use (origin: code or override) and its healing events (three queries).
+
+    For the Health page: which selector each locator uses now and where it comes from, how
+    many proposals wait or failed validation, how many sends waited for them, and the latest.
+    """
+    overrides: dict[str, dict[str, tuple[str, int]]] = {}
+    for slug, key, value, version in LocatorOverride.objects.filter(active=True).values_list(
+        "platform__slug", "key", "value", "version"
+    ):
+        overrides.setdefault(slug, {})[key] = (value, version)
+    counts: dict[str, dict[str, int]] = {}
+    for row in HealingEvent.objects.values("platform__slug", "status").annotate(n=Count("id"), held=Sum("held_sends")):
+        mine = counts.setdefault(row["platform__slug"], {"open": 0, "failed": 0, "held_sends": 0})
+        if row["status"] in ("open", "failed"):
+            mine[row["status"]] += row["n"]
+            mine["held_sends"] += row["held"] or 0
+    recent: dict[str, list[dict[str, Any]]] = {}
+    for event in HealingEvent.objects.filter(status__in=(HealingStatus.OPEN, HealingStatus.FAILED)).values(
+        "id", "platform__slug", "key", "proposed", "score", "status", "occurrences", "held_sends", "last_seen_at"
+    )[:200]:
+        brief: dict[str, Any] = dict(event)
+        slug = str(brief.pop("platform__slug"))
+        if len(recent.setdefault(slug, [])) < HEALTH_RECENT:
+            recent[slug].append(brief)
+    out: dict[str, dict[str, Any]] = {}
+    for slug in connector_classes():
+        active = overrides.get(slug, {})
+        locators = [
+            {
+                "key": key,
+                "origin": "override" if key in active else "code",
+                "value": active[key][0] if key in active else value,
+                "version": active[key][1] if key in active else None,
+            }
+            for key, value in sorted(code_locators(slug).items())
+        ]
+        out[slug] = {
+            "locators": locators,
+            "healing": {**counts.get(slug, {"open": 0, "failed": 0, "held_sends": 0}), "recent": recent.get(slug, [])},
+        }
+    return out

@@ -11,6 +11,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from leasebot.core import pending
+from platforms.connectors.healing import Healing
+from platforms.healing import DatabaseMemory, override_set
 from tests.platforms.factories import PlatformAccountFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,4 +39,42 @@ def test_ops_see_the_jobs_waiting_and_the_ingest_lag(pages: Any) -> None:
     expect(card.locator("dd[data-fact='ingest-lag']")).to_have_text("20 min")
     expect(card.locator("dd[data-fact='ingest-lag']")).to_have_class("warn")
     expect(card.locator("dd[data-fact='jobs-waiting']")).to_have_text("1 / 0")
+    assert pages.errors == []
+
+
+def test_ops_see_each_platforms_locators_their_origin_and_the_healing_waiting(pages: Any) -> None:
+    # given: on SpareRoom, the reply box healed (a proposal, one send held) and the message list overridden
+    UserFactory(username="oscar-ops", role="ops")
+    admin = UserFactory(username="ada-admin", role="admin")
+    account = PlatformAccountFactory(label="astoria")
+    DatabaseMemory().record_healing(
+        Healing(
+            platform="spareroom",
+            account_id=account.pk,
+            key="reply.body",
+            kind="element",
+            old=("textarea[name='message']",),
+            proposed="textarea.c1a2b3c",
+            score=0.83,
+            evidence={},
+            held=True,
+        )
+    )
+    override_set(platform="spareroom", key="thread.messages", value="li[id^='msg_']", actor=admin, reason="new build")
+
+    # when: ops open the health board and the platform's locators
+    page = pages.login("oscar-ops")
+    page.goto(pages.base_url + "/review/health/")
+    card = page.locator("section[data-platform='spareroom']")
+    summary = card.locator("summary[data-fact='locators']")
+    expect(summary).to_contain_text("1 from overrides · healing: 1 waiting, 0 failed validation, 1 send(s) held")
+    summary.click()
+
+    # then: the proposal with its score, and each locator with the selector in force and where it comes from
+    expect(card.locator("table[data-healing='spareroom'] tbody tr")).to_contain_text(
+        ["reply.bodytextarea.c1a2b3c0.83open"]
+    )
+    expect(card.locator("tr[data-locator='thread.messages'] td").nth(2)).to_have_text("override v1")
+    expect(card.locator("tr[data-locator='reply.body'] td").nth(2)).to_have_text("code")
+    expect(page.locator("section[data-platform='roomies'] summary[data-fact='locators']")).to_contain_text("0 waiting")
     assert pages.errors == []
