@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 
+from leasebot.core import metrics
 from leasebot.core.alerts import alert
 from leasebot.core.exceptions import ValidationFailed
 from leasebot.core.services import audit_record
@@ -87,6 +88,7 @@ class DatabaseMemory:
                 )
         except IntegrityError:  # Another worker recorded the same proposal a moment ago.
             return self.record_healing(healing)
+        metrics.inc("leasebot_locator_healings_total", platform=healing.platform, outcome="proposed")
         alert(
             "locator_healed",
             f"{healing.platform}: {healing.key} missed and healed as {healing.proposed!r} "
@@ -99,9 +101,12 @@ class DatabaseMemory:
         return event.pk
 
     def healing_failed(self, event_id: int, reason: str) -> None:
-        HealingEvent.objects.filter(pk=event_id, status=HealingStatus.OPEN).update(
+        events = HealingEvent.objects.filter(pk=event_id, status=HealingStatus.OPEN)
+        platform = events.values_list("platform__slug", flat=True).first()
+        if events.update(
             status=HealingStatus.FAILED, reason=f"failed validation: {reason}"[:500], decided_at=timezone.now()
-        )
+        ):
+            metrics.inc("leasebot_locator_healings_total", platform=platform or "", outcome="failed_validation")
 
     def overrides(self, platform: str) -> Mapping[str, str]:
         return dict(LocatorOverride.objects.filter(platform__slug=platform, active=True).values_list("key", "value"))

@@ -84,8 +84,21 @@ _EXTRACT_JS = (
 """
 )
 
-# Runs inside the page: the fingerprint of one element (a located match).
-_FINGERPRINT_JS = "(el) => {" + FINGERPRINT_LIB_JS + "; return window.__lbFp.fp(el, null); }"
+# Runs inside the page: for each locator key, the first CSS candidate present and its element's fingerprint.
+_PRINT_PAGE_JS = (
+    "(pairs) => {"
+    + FINGERPRINT_LIB_JS
+    + """;
+  return pairs.map(([key, candidates]) => {
+    for (const sel of candidates) {
+      let el = null;
+      try { el = document.querySelector(sel); } catch (e) { el = null; }
+      if (el) return [key, sel, window.__lbFp.fp(el, null)];
+    }
+    return [key, null, null];
+  });
+}"""
+)
 
 # Runs inside the page: every element of the page, or of the ``at``-th item of a group, fingerprinted.
 _SCAN_JS = (
@@ -179,8 +192,13 @@ class ElementFinder(GuardedPage):
         return self._prints
 
     def note_print(self, key: str, raw: Any) -> None:
-        """Keep what ``key`` matched, if it changed since it was stored (a healed key keeps its old record)."""
-        if self.memory is None or not raw or key in self.healed:
+        """Keep what ``key`` matched, if it changed since it was stored; once per job (the first match).
+
+        The first match in a job is the same element job after job (the same page, the
+        same first item), so a fingerprint is rewritten only when the site changed it; a
+        healed key keeps its old record until a person accepts the healing.
+        """
+        if self.memory is None or not raw or key in self.healed or key in self._printed:
             return
         self._printed.add(key)
         fingerprint = Fingerprint.from_json(raw)
@@ -189,15 +207,6 @@ class ElementFinder(GuardedPage):
             return
         known[key] = fingerprint
         self.memory.remember(self.platform, self.config.account_id, key, fingerprint)
-
-    def _print_element(self, key: str, target: Locator) -> None:
-        if self.memory is None or key in self._printed:
-            return
-        self._printed.add(key)
-        raw = None
-        with contextlib.suppress(PlaywrightError):
-            raw = target.first.evaluate(_FINGERPRINT_JS)
-        self.note_print(key, raw)
 
     # --- healing -----------------------------------------------------------------------------
 
@@ -312,7 +321,6 @@ class ElementFinder(GuardedPage):
                     if target.count() > 0:
                         self.matches[name] = candidate
                         self.misses.discard(name)
-                        self._print_element(name, target)
                         return target.first
             if time.monotonic() >= deadline:
                 break
@@ -384,7 +392,8 @@ class ElementFinder(GuardedPage):
             k: {"candidates": list(self.candidates(f"{name}.{k}", v)), "attr": v.attr, "text": v.text}
             for k, v in fields.items()
         }
-        prints = self.memory is not None
+        # Fingerprints ride along with the extraction, the first time the group is read in a job.
+        prints = self.memory is not None and name not in self._printed
         with self._browser_errors(f"reading {name}"):
             raw = self.page.evaluate(_EXTRACT_JS, [items, specs, prints])
         found = Extracted(
@@ -404,6 +413,8 @@ class ElementFinder(GuardedPage):
                 self.misses.add(f"{name}.{field}")
         for key, fingerprint in found.prints.items():
             self.note_print(name if key == ":item" else f"{name}.{key}", fingerprint)
+        if prints and (found.item or items is None):
+            self._printed.add(name)
         for field, spec in fields.items():
             if spec.required and found.missing.get(field):
                 key = f"{name}.{field}"
@@ -430,22 +441,38 @@ class ElementFinder(GuardedPage):
         return any(key == group or key.startswith(f"{group}.") for key in self.healed)
 
     def remember_page(self, kind: str) -> None:
-        """Take the fingerprints of a page kind's elements a read does not use (the reply box and button).
+        """Take the fingerprints of the elements found on this page, and of those of its kind a read does not use.
 
-        Once per job. One that misses is healed and so proposed at once, so that a person
-        can accept everything a changed page needs before the first send waits for it.
+        One round trip per page kind and job: the elements this page matched (the session
+        marker, the pager) and the page kind's elements (the reply box and button, which a
+        read never touches). One of the latter that misses is healed and so proposed at
+        once, so that a person can accept everything a changed page needs before the first
+        send waits for it (a read never uses it).
         """
         if self.memory is None:
             return
-        for name in self.locators.pages.get(kind, ()):
-            if name not in self.locators.elements or name in self._printed or name in self._heal_tried:
+        wanted = [n for n in self.locators.pages.get(kind, ()) if n in self.locators.elements]
+        wanted += [n for n in self.matches if n in self.locators.elements and not n.startswith("overlay.")]
+        keys = [n for n in dict.fromkeys(wanted) if n not in self._printed and n not in self._heal_tried]
+        if not keys:
+            return
+        pairs = [[n, list(self.candidates(n, self.locators.element(n)))] for n in keys]
+        with self._browser_errors(f"fingerprinting the {kind} page"):
+            found = self.page.evaluate(_PRINT_PAGE_JS, pairs)
+        for key, selector, raw in found:
+            if selector:
+                self.matches.setdefault(key, selector)
+                self.note_print(key, raw)
                 continue
-            self._heal_tried.add(name)
-            spec = self.locators.element(name)
-            if self.find(name, required=False, wait=False) is None and spec.required:
-                # Missing where a send will need it: propose its healing now, for a person to accept
-                # before any send comes (a read never uses it; a send would wait for it).
-                self.heal(name, "element", self.candidates(name, spec))
+            self._heal_tried.add(key)
+            spec = self.locators.element(key)
+            if key in self.locators.pages.get(kind, ()) and spec.required and not self._text_only(spec):
+                self.heal(key, "element", self.candidates(key, spec))
+
+    @staticmethod
+    def _text_only(spec: Loc) -> bool:
+        """Whether every candidate is a Playwright text or role selector (not CSS: the page's query cannot try it)."""
+        return all(c.startswith(("text=", "role=")) for c in spec.candidates)
 
     def _heal_group(self, group_name: str) -> bool:
         """Heal a group whose items all missed; return whether it did."""

@@ -98,6 +98,7 @@ class InboxReader(SessionFlow):
         self._ensure_session()
         with self.resuming():
             rows = self.walk_inbox()
+            self.remember_page("inbox")
             found: dict[str, Inbound] = {}
             # Older parts of a thread are read until one message is at or before ``since``:
             # everything hidden behind it is older still, so nothing returned is left out.
