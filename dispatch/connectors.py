@@ -12,6 +12,7 @@ from collections.abc import Callable
 from platforms import guard
 from platforms.connectors.base import Connector
 from platforms.connectors.registry import build_connector
+from platforms.healing import locator_memory
 from platforms.models import PlatformAccount
 from platforms.selectors import account_config
 
@@ -21,8 +22,8 @@ _factory: ConnectorFactory | None = None
 
 
 def _default_factory(account: PlatformAccount) -> Connector:
-
-    return build_connector(account_config(account))
+    # With the database memory: fingerprints kept, locators healed, accepted overrides applied.
+    return build_connector(account_config(account), memory=locator_memory())
 
 
 def use_factory(factory: ConnectorFactory | None) -> None:

@@ -126,6 +126,7 @@ class ReasonCode(models.TextChoices):
     DEAD_LETTER = "dead_letter", "A send failed for good"
     OUTCOME_UNKNOWN = "outcome_unknown", "Not known whether the reply reached the platform"
     RENTER_WROTE = "renter_wrote", "The renter wrote while a person owns the conversation"
+    LOCATOR_HEALING = "locator_healing", "A page element moved: a healed locator waits for acceptance"
 
 
 class TemplateKey(models.TextChoices):

@@ -298,6 +298,9 @@ LEASEBOT_MAX_CONTEXTS = env.int("LEASEBOT_MAX_CONTEXTS", default=8)
 LEASEBOT_NAV_TIMEOUT_S = env.int("LEASEBOT_NAV_TIMEOUT_S", default=30)  # Page loads.
 LEASEBOT_ACTION_TIMEOUT_S = env.int("LEASEBOT_ACTION_TIMEOUT_S", default=10)  # Clicks and fills.
 LEASEBOT_LOCATOR_WAIT_S = env.int("LEASEBOT_LOCATOR_WAIT_S", default=2)  # Per fallback locator.
+# A locator that misses heals to the page element scoring at least this against what it matched
+# last (platforms/connectors/healing.py, 0..1); below it the miss is selector drift, as before.
+LEASEBOT_HEALING_MIN_SCORE = env.float("LEASEBOT_HEALING_MIN_SCORE", default=0.7)
 # How long a message list a script is still filling (or an "earlier messages" load) may take.
 LEASEBOT_LIST_WAIT_S = env.float("LEASEBOT_LIST_WAIT_S", default=15.0)
 LEASEBOT_SEND_CONFIRM_TIMEOUT_S = env.int(

@@ -17,8 +17,10 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from guardian.admin import GuardedModelAdminMixin
 
+from leasebot.core.exceptions import LeasebotError
 from leasebot.core.services import audit_record
-from platforms import services
+from platforms import healing, services
+from platforms.choices import HealingStatus
 from platforms.forms import (
     POLICY_FIELDS,
     REASON_REQUIRED,
@@ -28,7 +30,14 @@ from platforms.forms import (
     PlatformAccountForm,
     PolicyReasonForm,
 )
-from platforms.models import BotSettings, BrowserSession, Platform, PlatformAccount
+from platforms.models import (
+    BotSettings,
+    BrowserSession,
+    HealingEvent,
+    LocatorOverride,
+    Platform,
+    PlatformAccount,
+)
 
 
 def _reason(request: HttpRequest) -> str:
@@ -293,3 +302,217 @@ class BrowserSessionAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BrowserSession]) -> None:
         for session in queryset.select_related("account"):
             self.delete_model(request, session)
+
+
+def _ask_reason(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, action: str, title: str, submit: str
+) -> HttpResponse | None:
+    """Ask for a reason first (a page listing the rows); return None once it is given."""
+    if request.POST.get("confirmed") == "yes" and _reason(request):
+        return None
+    return TemplateResponse(
+        request,
+        "admin/platforms/reason_action.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "objects": list(queryset),
+            "action": action,
+            "submit": submit,
+            "error": "Give a reason." if request.POST.get("confirmed") == "yes" else "",
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
+class HealingDecisionForm(forms.ModelForm):
+    """A person's decision on a proposal: accept (as proposed or edited) or reject, always with a reason."""
+
+    decision = forms.ChoiceField(choices=(("accept", "Accept (becomes the override)"), ("reject", "Reject")))
+    value = forms.CharField(
+        required=False,
+        max_length=500,
+        help_text="The selector to accept; edit it if the proposal is close but not right.",
+    )
+    why = forms.CharField(max_length=300, help_text="Why; kept with the proposal and in the audit log.")
+
+    class Meta:
+        model = HealingEvent
+        fields: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["value"].initial = self.instance.proposed
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        status = self.instance.status
+        if data.get("decision") == "accept" and status not in (HealingStatus.OPEN, HealingStatus.FAILED):
+            raise ValidationError(f"This proposal is {status}; it cannot be accepted.")
+        if data.get("decision") == "reject" and status == HealingStatus.ACCEPTED:
+            raise ValidationError("This proposal was accepted; revert its override instead.")
+        return data
+
+
+@admin.register(HealingEvent)
+class HealingEventAdmin(admin.ModelAdmin):
+    """Healing proposals: what missed, what healing found in its place (redacted evidence), and the decision."""
+
+    list_display = (
+        "id",
+        "platform",
+        "key",
+        "proposed",
+        "score_shown",
+        "status",
+        "occurrences",
+        "held_sends",
+        "last_seen_at",
+    )
+    list_filter = ("status", "platform", "kind")
+    search_fields = ("key", "proposed")
+    list_select_related = ("platform",)
+    actions = ("accept_selected", "reject_selected")
+    form = HealingDecisionForm
+    readonly_fields = (
+        "platform",
+        "account",
+        "key",
+        "kind",
+        "old_locator",
+        "proposed",
+        "score_shown",
+        "evidence_shown",
+        "status",
+        "occurrences",
+        "held_sends",
+        "first_seen_at",
+        "last_seen_at",
+        "decided_by",
+        "decided_at",
+        "reason",
+    )
+    fields = (*readonly_fields, "decision", "value", "why")
+
+    @admin.display(description="score")
+    def score_shown(self, obj: HealingEvent) -> str:
+        return f"{obj.score:.2f}"
+
+    @admin.display(description="evidence (redacted: no renter text)")
+    def evidence_shown(self, obj: HealingEvent) -> str:
+        evidence = obj.evidence or {}
+        lines = [f"page: {evidence.get('path', '?')}", f"before: {evidence.get('before', '')}"]
+        lines += [f"after:  {evidence.get('after', '')}", f"runner-up score: {evidence.get('runner_up', 0):.2f}"]
+        parts = evidence.get("parts") or {}
+        lines.append("parts: " + ", ".join(f"{k} {v:.2f}" for k, v in parts.items()))
+        return "\n".join(lines)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: HealingEvent, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if data["decision"] == "accept":
+            healing.healing_accept(event_id=obj.pk, actor=request.user, reason=data["why"], value=data["value"] or "")
+        else:
+            healing.healing_reject(event_id=obj.pk, actor=request.user, reason=data["why"])
+        obj.refresh_from_db()
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[HealingEvent], accept: bool) -> None:
+        done, refused = 0, []
+        for event in queryset:
+            try:
+                if accept:
+                    healing.healing_accept(event_id=event.pk, actor=request.user, reason=_reason(request))
+                else:
+                    healing.healing_reject(event_id=event.pk, actor=request.user, reason=_reason(request))
+                done += 1
+            except LeasebotError as exc:
+                refused.append(f"#{event.pk}: {exc.message}")
+        verb = "accepted" if accept else "rejected"
+        self.message_user(request, f"{done} proposal(s) {verb}.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Not done: " + "; ".join(refused), messages.WARNING)
+
+    @admin.action(description="Accept selected proposals as proposed", permissions=["change"])
+    def accept_selected(self, request: HttpRequest, queryset: QuerySet[HealingEvent]) -> HttpResponse | None:
+        page = _ask_reason(self, request, queryset, "accept_selected", "Accept these proposals?", "Accept")
+        if page is not None:
+            return page
+        self._decide(request, queryset, accept=True)
+        return None
+
+    @admin.action(description="Reject selected proposals", permissions=["change"])
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet[HealingEvent]) -> HttpResponse | None:
+        page = _ask_reason(self, request, queryset, "reject_selected", "Reject these proposals?", "Reject")
+        if page is not None:
+            return page
+        self._decide(request, queryset, accept=False)
+        return None
+
+
+class LocatorOverrideForm(forms.ModelForm):
+    """A locator override set by hand: a key the platform's map knows, a selector, a reason."""
+
+    class Meta:
+        model = LocatorOverride
+        fields = ("platform", "key", "value", "reason")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        platform, key = data.get("platform"), data.get("key")
+        if platform is not None and key and key not in healing.locator_keys(platform.slug):
+            raise ValidationError({"key": f"{platform.slug}'s locator map has no {key!r}."})
+        return data
+
+
+@admin.register(LocatorOverride)
+class LocatorOverrideAdmin(admin.ModelAdmin):
+    """Locator overrides: versioned, applied by every worker's next job; revert takes one back in one click."""
+
+    list_display = ("platform", "key", "value", "version", "active", "created_by", "created_at", "reason")
+    list_filter = ("active", "platform")
+    search_fields = ("key", "value")
+    list_select_related = ("platform", "created_by")
+    actions = ("revert_selected",)
+    form = LocatorOverrideForm
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Rows are versions: a new value is a new row; only the revert action (a change) touches one.
+        return obj is None and bool(request.user.has_perm("platforms.change_locatoroverride"))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: LocatorOverride, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        made = healing.override_set(
+            platform=data["platform"].slug,
+            key=data["key"],
+            value=data["value"],
+            actor=request.user,
+            reason=data["reason"],
+        )
+        obj.pk = made.pk
+
+    @admin.action(description="Revert selected overrides (the version before comes back)", permissions=["change"])
+    def revert_selected(self, request: HttpRequest, queryset: QuerySet[LocatorOverride]) -> HttpResponse | None:
+        page = _ask_reason(self, request, queryset, "revert_selected", "Revert these overrides?", "Revert")
+        if page is not None:
+            return page
+        done, refused = 0, []
+        for override in queryset:
+            try:
+                healing.override_revert(override_id=override.pk, actor=request.user, reason=_reason(request))
+                done += 1
+            except LeasebotError as exc:
+                refused.append(f"#{override.pk}: {exc.message}")
+        self.message_user(request, f"{done} override(s) reverted.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Not reverted: " + "; ".join(refused), messages.WARNING)
+        return None

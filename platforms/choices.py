@@ -42,3 +42,12 @@ class LoginMethod(models.TextChoices):
     PASSWORD = "password", "Password form"
     EMAIL_CODE = "email_code", "E-mailed one-time code"
     OPERATOR = "operator", "Operator-assisted (social sign-in)"
+
+
+class HealingStatus(models.TextChoices):
+    """Where a healing proposal stands: open for a person, decided, or proven wrong by validation."""
+
+    OPEN = "open", "Open (waiting for a person)"
+    ACCEPTED = "accepted", "Accepted (an override)"
+    REJECTED = "rejected", "Rejected"
+    FAILED = "failed", "Failed validation (drift)"

@@ -37,6 +37,7 @@ from platforms.connectors.errors import (
     CaptchaRequired,
     CircuitOpen,
     ConnectorError,
+    HealingPending,
     OutcomeUnknown,
     Permanent,
     RateLimited,
@@ -362,8 +363,8 @@ class Guard:
 
     def record_failure(self, error: ConnectorError) -> bool:
         """Count a failure against the circuit; return whether the circuit is (now) open."""
-        if isinstance(error, CircuitOpen | OutcomeUnknown | Permanent):
-            return False
+        if isinstance(error, CircuitOpen | OutcomeUnknown | Permanent | HealingPending):
+            return False  # Not the platform failing (a healed locator waits for a person, say).
         opened = bool(
             self._failure(
                 keys=[_key(self.account_id, "circuit"), _key(self.account_id, "probe")],

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from leasebot.core.exceptions import ValidationFailed
 from leasebot.core.validators import validate_timezone
-from platforms.choices import CircuitState, LoginMethod, PlatformSlug, RolloutStage, SendMode
+from platforms.choices import CircuitState, HealingStatus, LoginMethod, PlatformSlug, RolloutStage, SendMode
 from platforms.credentials import REFERENCE_PATTERN, validate_credential_ref
 from platforms.hosts import base_url_refusal
 
@@ -151,6 +152,111 @@ class BrowserSession(models.Model):
 
     def __str__(self) -> str:
         return f"browser session of account {self.account_id}"
+
+
+class LocatorFingerprint(models.Model):
+    """What one locator of an account matched last on a live page, without its text (healing's reference).
+
+    ``data`` is a :class:`platforms.connectors.healing.Fingerprint` as JSON (tag, stable
+    attributes, text shape, position, parent chain); ``digest`` its hash, so a cycle that
+    sees the same element writes nothing.
+    """
+
+    account = models.ForeignKey(PlatformAccount, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128, help_text="The locator key, e.g. reply.body or thread.messages.date.")
+    data = models.JSONField()
+    digest = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = (models.UniqueConstraint(fields=("account", "key"), name="fingerprint_one_per_account_key"),)
+
+    def __str__(self) -> str:
+        return f"{self.key} on account {self.account_id}"
+
+
+class HealingEvent(models.Model):
+    """A locator that missed and the element healing found in its place: a proposal for a person.
+
+    One row per (platform, locator key, proposed selector) while it is open: a healing seen
+    again bumps ``occurrences`` and ``last_seen_at``. ``evidence`` is redacted (skeletons of
+    the old and new element, per-part scores, the page's path), never a renter's text.
+    """
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(PlatformAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    key = models.CharField(max_length=128)
+    kind = models.CharField(max_length=16, help_text="element, group (repeated items) or field (inside an item).")
+    old_locator = models.TextField(help_text="The candidates that missed, in order, one a line.")
+    proposed = models.CharField(max_length=500, help_text="The CSS selector healing found.")
+    score = models.FloatField()
+    evidence = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=HealingStatus.choices, default=HealingStatus.OPEN)
+    occurrences = models.PositiveIntegerField(default=1)
+    held_sends = models.PositiveIntegerField(default=0, help_text="Sends that waited for this proposal.")
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True, help_text="Why it was accepted, rejected or failed.")
+
+    class Meta:
+        ordering = ("-last_seen_at",)
+        constraints = (
+            models.CheckConstraint(condition=Q(status__in=HealingStatus.values), name="healing_status_valid"),
+            models.UniqueConstraint(
+                fields=("platform", "key", "proposed"),
+                condition=Q(status="open"),
+                name="healing_one_open_per_proposal",
+            ),
+        )
+        indexes = (models.Index(fields=("platform", "status")),)
+
+    def __str__(self) -> str:
+        return f"{self.key} -> {self.proposed} ({self.score:.2f}, {self.status})"
+
+
+class LocatorOverride(models.Model):
+    """A platform's locator as data: tried before the code's candidates by every worker's next job.
+
+    Versioned: a new value for a key is a new row with the next ``version``; exactly one
+    row per (platform, key) is ``active``. Reverting deactivates it (the previous active
+    version, if any, comes back). Made by accepting a healing proposal or by hand.
+    """
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128)
+    value = models.CharField(max_length=500)
+    version = models.PositiveIntegerField()
+    active = models.BooleanField(default=True)
+    proposal = models.ForeignKey(HealingEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The version active before.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ("platform", "key", "-version")
+        constraints = (
+            models.UniqueConstraint(fields=("platform", "key", "version"), name="override_version_unique"),
+            models.UniqueConstraint(
+                fields=("platform", "key"), condition=Q(active=True), name="override_one_active_per_key"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.platform_id}:{self.key} v{self.version} = {self.value}"
 
 
 class BotSettings(models.Model):

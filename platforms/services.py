@@ -16,7 +16,7 @@ from leasebot.core.exceptions import ValidationFailed
 from leasebot.core.services import audit_record
 from platforms import guard
 from platforms.choices import CircuitState, RolloutStage, SendMode
-from platforms.connectors.errors import ConnectorError, NeedsOperatorLogin, SelectorDrift
+from platforms.connectors.errors import ConnectorError, HealingPending, NeedsOperatorLogin, SelectorDrift
 from platforms.events import accounts_stopped
 from platforms.models import BotSettings, Platform, PlatformAccount
 
@@ -227,10 +227,21 @@ def account_record_failure(
         )
     elif error.disables_account:
         account_disable(account_id=account_id, reason=f"{error.error_class}: {error.message}"[:300])
+    elif isinstance(error, HealingPending):
+        pass  # The page changed and healing found it: reads carry on, sends wait for the proposal's acceptance.
     elif isinstance(error, SelectorDrift):
         # The page changed: no hot retry. The account's waiting replies go to a person now,
         # rather than sit queued behind an open circuit until the locators are fixed.
         _announce_stopped([account_id], f"SelectorDrift: {error.message}"[:200])
+        alert(
+            "selector_drift",
+            f"{account}: {error.extra.get('locator', '?')} matched nothing healing could trust; "
+            "see docs/runbooks/selector-drift.md",
+            key=f"{slug}:{error.extra.get('locator', '')}",
+            account=account_id,
+            platform=slug,
+            locator=error.extra.get("locator", ""),
+        )
     if error.opens_circuit or circuit_state == CircuitState.OPEN:
         metrics.inc("leasebot_circuit_open_total", platform=slug)
         alert(

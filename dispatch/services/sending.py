@@ -45,7 +45,7 @@ from leasebot.core import metrics
 from leasebot.core.logging import log_context
 from platforms.choices import CircuitState
 from platforms.connectors.base import Connector, ReadBack
-from platforms.connectors.errors import ConnectorError, OutcomeUnknown
+from platforms.connectors.errors import ConnectorError, HealingPending, OutcomeUnknown
 from platforms.models import PlatformAccount
 from platforms.policies import account_may_run, resolve_send_mode
 from platforms.services import account_record_failure, account_record_success, account_set_circuit
@@ -193,6 +193,39 @@ def _fail_row(row: OutboundMessage, account: PlatformAccount, error: ConnectorEr
     metrics.inc("leasebot_outbound_total", platform=platform, status=locked.status)
 
 
+def _hold_for_healing(
+    row: OutboundMessage, account: PlatformAccount, error: HealingPending, summary: SendSummary
+) -> None:
+    """Return a reply to review, naming the proposal: a send never uses a healed locator no person accepted.
+
+    Nothing reached the platform (the healing happened before the click), so the attempt is
+    given back; the account is not stopped (its ingest carries on through the healing).
+    """
+    extra = error.extra
+    reason = HoldReason.of(
+        ReasonCode.LOCATOR_HEALING,
+        f"proposal {extra.get('proposal')}: {extra.get('locator')} -> {extra.get('proposed')} "
+        f"(score {float(extra.get('score') or 0):.2f})",
+        category=str(extra.get("locator") or ""),
+    )
+    with transaction.atomic():
+        locked = OutboundMessage.objects.select_for_update().get(pk=row.pk)
+        if locked.status != OutboundStatus.SENDING:
+            return
+        locked.attempts = max(0, locked.attempts - 1)
+        locked.save(update_fields=["attempts", "updated_at"])
+        outbound_return_to_review(locked, reason)
+    attempt_record(
+        account=account,
+        stage=Stage.SEND,
+        outcome=AttemptOutcome.SKIPPED,
+        started_at=row.sending_started_at or timezone.now(),
+        outbound=row,
+        detail={"now": OutboundStatus.PENDING_REVIEW, "reason": reason.code, "proposal": extra.get("proposal")},
+    )
+    summary.returned_to_review += 1
+
+
 def _keep_outbound_before(row: OutboundMessage) -> Callable[[int], None]:
     """Remember, right before the click, how many outbound messages the thread showed (for a read-back after a crash)."""
 
@@ -244,6 +277,9 @@ def _send_one(row: OutboundMessage, account: PlatformAccount, connector: Connect
             )
             summary.unknown += 1
             return
+        except HealingPending as exc:
+            _hold_for_healing(row, account, exc, summary)
+            raise
         except ConnectorError as exc:
             _fail_row(row, account, exc, summary)
             after_error(account, Stage.SEND, exc)

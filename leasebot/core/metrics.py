@@ -46,6 +46,11 @@ METRICS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "leasebot_escalations_total": ("counter", "Reasons a conversation was put in front of a person.", ("code",)),
     "leasebot_workflow_transitions_total": ("counter", "Workflow transitions.", ("field", "outcome")),
     "leasebot_alerts_total": ("counter", "Alerts raised.", ("kind",)),
+    "leasebot_locator_healings_total": (
+        "counter",
+        "Locators that missed and healed, by what became of the healing.",
+        ("platform", "outcome"),
+    ),
     "leasebot_circuit_open_total": ("counter", "Circuit breaker openings.", ("platform",)),
 }
 

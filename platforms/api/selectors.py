@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser
 
 from platforms.choices import CircuitState
+from platforms.healing import healing_health
 from platforms.models import Platform, PlatformAccount
 from platforms.roles import accounts_for_user
 
@@ -19,10 +20,13 @@ def _latest(values: list[datetime | None]) -> datetime | None:
 
 
 def platform_health(*, user: AbstractUser) -> list[dict[str, Any]]:
-    """Return per-platform health with the accounts the user may see (two queries in all).
+    """Return per-platform health with the accounts the user may see (five queries in all).
 
-    The worker layer adds what it owns (open dead letters) to each row.
+    Each row carries its locators in use (from the code or an accepted override) and its
+    healing events (:func:`platforms.healing.healing_health`); the worker layer adds what it
+    owns (open dead letters) to each row.
     """
+    locators = healing_health()
     accounts = list(accounts_for_user(user).select_related("platform").order_by("platform__slug", "label"))
     by_platform: dict[int, list[PlatformAccount]] = defaultdict(list)
     for account in accounts:
@@ -43,6 +47,7 @@ def platform_health(*, user: AbstractUser) -> list[dict[str, Any]]:
                 "accounts_needing_login": sum(1 for a in mine if a.needs_operator_login),
                 "accounts_disabled": sum(1 for a in mine if not a.is_active),
                 "accounts": mine,
+                **locators.get(platform.slug, {"locators": [], "healing": None}),
             }
         )
     return rows

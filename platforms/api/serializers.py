@@ -137,6 +137,35 @@ class AccountHealthSerializer(serializers.ModelSerializer[PlatformAccount]):
         read_only_fields = fields
 
 
+class LocatorInUseSerializer(serializers.Serializer[Any]):
+    """One locator of the platform's map: the selector in force and whether the code or an override gives it."""
+
+    key = serializers.CharField()
+    origin = serializers.CharField(help_text="code (the locator map) or override (an accepted one)")
+    value = serializers.CharField()
+    version = serializers.IntegerField(allow_null=True)
+
+
+class HealingEventBriefSerializer(serializers.Serializer[Any]):
+    """A healing proposal waiting for a person, or one that failed validation (selectors only, no renter text)."""
+
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    proposed = serializers.CharField()
+    score = serializers.FloatField()
+    status = serializers.CharField()
+    occurrences = serializers.IntegerField()
+    held_sends = serializers.IntegerField()
+    last_seen_at = serializers.DateTimeField()
+
+
+class HealingHealthSerializer(serializers.Serializer[Any]):
+    open = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    held_sends = serializers.IntegerField()
+    recent = HealingEventBriefSerializer(many=True)
+
+
 class PlatformHealthSerializer(serializers.Serializer[Any]):
     """One platform's roll-up and its accounts (only those the caller may see)."""
 
@@ -151,6 +180,8 @@ class PlatformHealthSerializer(serializers.Serializer[Any]):
     accounts_needing_login = serializers.IntegerField()
     accounts_disabled = serializers.IntegerField()
     accounts = AccountHealthSerializer(many=True)
+    locators = LocatorInUseSerializer(many=True)
+    healing = HealingHealthSerializer(allow_null=True)
 
 
 class MeSerializer(serializers.Serializer[Any]):

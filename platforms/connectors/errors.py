@@ -84,6 +84,17 @@ class SelectorDrift(ConnectorError):
     default_message = "expected element missing (selector drift)"
 
 
+class HealingPending(SelectorDrift):
+    """A locator missed and healed, but the action is a send: it waits for a person to accept the proposal.
+
+    Never retried and never counted against the circuit (the platform did nothing wrong);
+    the send job returns the reply to review with a hold reason naming the proposal
+    (``extra``: ``proposal``, ``locator``, ``proposed``, ``score``).
+    """
+
+    default_message = "a healed locator waits for a person's acceptance"
+
+
 class Permanent(ConnectorError):
     """The platform refused this job for good (thread deleted, message rejected)."""
 
@@ -123,6 +134,7 @@ ERROR_CLASSES: dict[str, type[ConnectorError]] = {
         CaptchaRequired,
         Blocked,
         SelectorDrift,
+        HealingPending,
         Permanent,
         OutcomeUnknown,
         CircuitOpen,

@@ -17,6 +17,7 @@ from playwright.sync_api import Page
 from platforms.browser import BrowserRuntime
 from platforms.connectors.base import AccountConfig
 from platforms.connectors.errors import ConnectorError
+from platforms.connectors.healing import LocatorMemory
 from platforms.connectors.registry import connector_classes
 from platforms.connectors.web import BrowserConnector
 from platforms.guard import Guard
@@ -72,9 +73,11 @@ class OfflineCheck:
         }
 
 
-def _connector(platform: str, page: Page, time_zone: str = "") -> BrowserConnector:
+def _connector(
+    platform: str, page: Page, time_zone: str = "", memory: LocatorMemory | None = None, account_id: int = 0
+) -> BrowserConnector:
     config = AccountConfig(
-        account_id=0,
+        account_id=account_id,
         platform=platform,
         base_url="https://offline.invalid",
         username="",
@@ -82,7 +85,10 @@ def _connector(platform: str, page: Page, time_zone: str = "") -> BrowserConnect
         time_zone=time_zone,
     )
     connector = connector_classes()[platform](
-        config, runtime=cast(Any, _OnePageRuntime(page)), guard=Guard(account_id=0, platform=platform)
+        config,
+        runtime=cast(Any, _OnePageRuntime(page)),
+        guard=Guard(account_id=account_id, platform=platform),
+        memory=memory,
     )
     connector.locator_wait_s = 0
     return connector
@@ -92,13 +98,21 @@ def _probe(connector: BrowserConnector, kind: str) -> list[str]:
     """Try every locator a page kind must show; return the ones missing."""
     lmap = connector.locators
     missing = []
+    healing = connector.memory is not None
     for name in lmap.pages[kind]:
         if name in lmap.elements:
-            if connector.find(name, required=False, wait=False) is None:
+            try:
+                # With a memory, a required element that misses heals (and is reported as healed).
+                found_element = connector.find(name, required=healing, wait=False)
+            except ConnectorError:
+                found_element = None
+            if found_element is None:
                 missing.append(name)
         else:
             try:
                 found = connector.extract(name)
+                if not found.item and healing and connector._heal_group(name):
+                    found = connector.extract(name)
             except ConnectorError as exc:
                 missing.append(str(exc.extra.get("locator", name)))
                 continue
@@ -122,10 +136,20 @@ def _summarise(connector: BrowserConnector, kind: str, ref: str) -> str:
     return "login form"
 
 
-def check_saved_pages(platform: str, folder: Path, *, runtime: BrowserRuntime, time_zone: str = "") -> OfflineCheck:
+def check_saved_pages(
+    platform: str,
+    folder: Path,
+    *,
+    runtime: BrowserRuntime,
+    time_zone: str = "",
+    memory: LocatorMemory | None = None,
+    account_id: int = 0,
+) -> OfflineCheck:
     """Load every ``*.html`` in ``folder`` offline and check the platform's locators against it.
 
     ``time_zone``: the zone the saved pages print local times in (the account's; "": the platform's).
+    ``memory`` (with the ``account_id`` whose fingerprints it holds): locators that miss are
+    healed against those fingerprints, and the report says what healed, with its score.
     """
     context = runtime.browser.new_context()
     context.route("**/*", lambda route: route.abort())
@@ -134,14 +158,14 @@ def check_saved_pages(platform: str, folder: Path, *, runtime: BrowserRuntime, t
         page = context.new_page()
         for file in sorted(folder.glob("*.htm*")):
             page.set_content(file.read_text(errors="replace"), wait_until="domcontentloaded")
-            connector = _connector(platform, page, time_zone)
+            connector = _connector(platform, page, time_zone, memory, account_id)
             named = next((k for k in KINDS if file.stem.lower().startswith(k)), None)
             if named:
                 kind, missing = named, _probe(connector, named)
             else:
                 tried = {k: _probe(_connector(platform, page, time_zone), k) for k in KINDS}
                 kind = min(tried, key=lambda k: len(tried[k]))
-                connector = _connector(platform, page, time_zone)
+                connector = _connector(platform, page, time_zone, memory, account_id)
                 missing = _probe(connector, kind)
             failures = [f"{name} missing" for name in missing]
             summary = ""
@@ -151,12 +175,13 @@ def check_saved_pages(platform: str, folder: Path, *, runtime: BrowserRuntime, t
                 except ConnectorError as exc:
                     failures.append(f"{exc.extra.get('locator', '?')}: {exc.message}")
             report = {}
-            for name in sorted(set(connector.matches) | connector.misses):
+            for name in sorted(set(connector.matches) | connector.misses | set(connector.healed)):
                 matched = connector.matches.get(name)
                 report[name] = {
                     "matched": matched,
                     "fallback": _is_fallback(connector, name, matched),
                     "missing": name in connector.misses and not matched,
+                    **healed_entry(connector, name),
                 }
             results.append(PageResult(file=file.name, kind=kind, locators=report, summary=summary, failures=failures))
     finally:
@@ -177,3 +202,17 @@ def _is_fallback(connector: BrowserConnector, name: str, matched: str | None) ->
     if group is not None and field in group.fields:
         return matched != group.fields[field].candidates[0]
     return False
+
+
+def healed_entry(connector: BrowserConnector, name: str) -> dict[str, Any]:
+    """What a report says about a locator's source: an accepted override, a healing (score, proposal), or the code."""
+    healed = connector.healed.get(name)
+    if healed is not None:
+        return {
+            "source": "healed",
+            "healed": {"selector": healed.selector, "score": healed.score, "proposal": healed.event_id},
+        }
+    matched = connector.matches.get(name)
+    if matched is not None and connector.overrides.get(name) == matched:
+        return {"source": "override"}
+    return {"source": "code"}

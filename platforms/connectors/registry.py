@@ -5,6 +5,7 @@ from __future__ import annotations
 from platforms.browser import BrowserRuntime, get_runtime
 from platforms.connectors.base import AccountConfig, Connector
 from platforms.connectors.furnishedfinder.connector import FurnishedFinderConnector
+from platforms.connectors.healing import LocatorMemory
 from platforms.connectors.leasebreak.connector import LeasebreakConnector
 from platforms.connectors.renthop.connector import RentHopConnector
 from platforms.connectors.roomies.connector import RoomiesConnector
@@ -26,12 +27,17 @@ def connector_classes() -> dict[str, type[BrowserConnector]]:
 
 
 def build_connector(
-    config: AccountConfig, *, runtime: BrowserRuntime | None = None, guard: Guard | None = None
+    config: AccountConfig,
+    *,
+    runtime: BrowserRuntime | None = None,
+    guard: Guard | None = None,
+    memory: LocatorMemory | None = None,
 ) -> Connector:
     """Return the connector for ``config.platform``, on this process's browser unless one is given.
 
     Building is cheap and starts nothing: the browser launches on the first page the
-    connector opens.
+    connector opens. ``memory`` keeps fingerprints and healing events and supplies the
+    accepted locator overrides (``platforms.healing``); without it nothing heals.
     """
     try:
         cls = connector_classes()[config.platform]
@@ -41,4 +47,5 @@ def build_connector(
         config,
         runtime=runtime if runtime is not None else get_runtime(),
         guard=guard if guard is not None else Guard(account_id=config.account_id, platform=config.platform),
+        memory=memory,
     )

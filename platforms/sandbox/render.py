@@ -132,8 +132,10 @@ TRAITS: dict[str, Trait] = {
         Trait(
             "layout",
             "The inbox and thread pages come in one of the site's layout variants (an A/B test, a redesign "
-            "being rolled out): other wrappers, nesting and classes, some data in attributes instead of text.",
-            {"variant": Knob("classic", ("classic", "redesign"))},
+            "being rolled out): other wrappers, nesting and classes, some data in attributes instead of text. "
+            "``renamed`` is a change shipped without notice: the classic pages with classes and ids renamed "
+            "and one element moved a level (platforms/sandbox/replicas/renamed.py); no site draws it.",
+            {"variant": Knob("classic", ("classic", "redesign", "renamed"))},
         ),
         Trait(
             "consent_banner",

@@ -418,6 +418,39 @@ def test_selector_drift_sends_the_accounts_waiting_replies_to_review(fake_platfo
     assert PlatformAccount.objects.get(pk=first.account_id).is_active  # Drift does not disable.
 
 
+def test_a_send_that_meets_a_healed_locator_waits_in_review_naming_the_proposal(
+    fake_platform: FakePlatform, auto_send
+) -> None:  # type: ignore[no-untyped-def]
+    # given: two queued replies; the page's reply box moved, healing found it (proposal 7) but nobody accepted it
+    first = _queued()
+    second = _queued(ConversationFactory(account=first.account), key="reply:second")
+    fake_platform.send_errors.append(
+        errors.HealingPending(
+            "reply.body healed", proposal=7, locator="reply.body", proposed="textarea.c1a2b3c", score=0.83
+        )
+    )
+
+    # when
+    summary = services.send_account_run(account_id=first.account_id)
+
+    # then: nothing sent; the reply waits for a person with a typed reason naming the proposal, its attempt given back
+    first.refresh_from_db()
+    assert fake_platform.sent == []
+    assert first.status == "pending_review"
+    assert first.attempts == 0
+    [reason] = [r for r in holds.load(first.hold_reasons) if r.code == ReasonCode.LOCATOR_HEALING]
+    assert reason.category == "reply.body"
+    assert "proposal 7" in reason.detail
+    assert "textarea.c1a2b3c" in reason.detail
+    assert summary.returned_to_review == 1
+    # The account is not stopped (ingest carries on through the healing); the next reply waits its turn.
+    account = PlatformAccount.objects.get(pk=first.account_id)
+    assert account.is_active
+    assert account.consecutive_failures == 0
+    second.refresh_from_db()
+    assert second.status == "queued"
+
+
 def test_a_send_job_yields_after_its_time_budget_and_queues_a_fresh_job(
     fake_platform: FakePlatform, auto_send, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]

@@ -12,6 +12,8 @@ from playwright.sync_api import expect
 
 from inbox.models import Message, OutboundMessage
 from leasebot.core import pending
+from platforms.connectors.healing import Healing
+from platforms.healing import DatabaseMemory, override_set
 from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory
 from tests.platforms.factories import PlatformAccountFactory, UserFactory
 
@@ -60,4 +62,42 @@ def test_ops_see_the_first_reply_latency(pages: Any) -> None:
     expect(row.locator("td").nth(2)).to_have_text("5s / 5s")
     expect(row.locator("td").nth(3)).to_have_class("warn")
     expect(page.locator("[data-board='first-reply'] tr[data-first-reply='all']")).to_be_visible()
+    assert pages.errors == []
+
+
+def test_ops_see_each_platforms_locators_their_origin_and_the_healing_waiting(pages: Any) -> None:
+    # given: on SpareRoom, the reply box healed (a proposal, one send held) and the message list overridden
+    UserFactory(username="oscar-ops", role="ops")
+    admin = UserFactory(username="ada-admin", role="admin")
+    account = PlatformAccountFactory(label="astoria")
+    DatabaseMemory().record_healing(
+        Healing(
+            platform="spareroom",
+            account_id=account.pk,
+            key="reply.body",
+            kind="element",
+            old=("textarea[name='message']",),
+            proposed="textarea.c1a2b3c",
+            score=0.83,
+            evidence={},
+            held=True,
+        )
+    )
+    override_set(platform="spareroom", key="thread.messages", value="li[id^='msg_']", actor=admin, reason="new build")
+
+    # when: ops open the health board and the platform's locators
+    page = pages.login("oscar-ops")
+    page.goto(pages.base_url + "/review/health/")
+    card = page.locator("section[data-platform='spareroom']")
+    summary = card.locator("summary[data-fact='locators']")
+    expect(summary).to_contain_text("1 from overrides · healing: 1 waiting, 0 failed validation, 1 send(s) held")
+    summary.click()
+
+    # then: the proposal with its score, and each locator with the selector in force and where it comes from
+    expect(card.locator("table[data-healing='spareroom'] tbody tr")).to_contain_text(
+        ["reply.bodytextarea.c1a2b3c0.83open"]
+    )
+    expect(card.locator("tr[data-locator='thread.messages'] td").nth(2)).to_have_text("override v1")
+    expect(card.locator("tr[data-locator='reply.body'] td").nth(2)).to_have_text("code")
+    expect(page.locator("section[data-platform='roomies'] summary[data-fact='locators']")).to_contain_text("0 waiting")
     assert pages.errors == []

@@ -83,7 +83,42 @@
       ));
     }
     table.append(body);
-    return LB.el("section", { class: "panel h-card", "data-platform": p.slug }, head, facts, table);
+    return LB.el("section", { class: "panel h-card", "data-platform": p.slug }, head, facts, table, locators(p));
+  }
+
+  // Locators in use (from the code or an accepted override) and the healing proposals waiting or failed.
+  function locators(p) {
+    const h = p.healing || { open: 0, failed: 0, held_sends: 0, recent: [] };
+    const overridden = p.locators.filter((l) => l.origin === "override").length;
+    const summary = LB.el("summary", {
+      "data-fact": "locators",
+      class: h.open || h.failed ? "warn" : "",
+      text: "Locators: " + p.locators.length + " in use, " + overridden + " from overrides · healing: " + h.open + " waiting, " +
+        h.failed + " failed validation, " + h.held_sends + " send(s) held",
+    });
+    const events = LB.el("table", { class: "grid", "data-healing": p.slug });
+    events.append(LB.el("thead", {}, LB.el("tr", {}, ...["Locator", "Healed as", "Score", "Status", "Seen", "Sends held", "Last seen"].map((t) => LB.el("th", { text: t })))));
+    const eb = LB.el("tbody");
+    if (!h.recent.length) eb.append(LB.el("tr", {}, LB.el("td", { colspan: "7", class: "empty", text: "No healing waiting." })));
+    for (const e of h.recent) {
+      eb.append(LB.el("tr", { "data-event": e.id },
+        LB.el("td", { text: e.key }), LB.el("td", { text: e.proposed }), LB.el("td", { text: e.score.toFixed(2) }),
+        LB.el("td", { class: "warn", text: e.status }), LB.el("td", { text: e.occurrences }), LB.el("td", { text: e.held_sends }),
+        LB.el("td", { text: LB.fmt(e.last_seen_at) }),
+      ));
+    }
+    events.append(eb);
+    const list = LB.el("table", { class: "grid", "data-locators": p.slug });
+    list.append(LB.el("thead", {}, LB.el("tr", {}, ...["Locator", "Selector", "From"].map((t) => LB.el("th", { text: t })))));
+    const lb = LB.el("tbody");
+    for (const l of p.locators) {
+      lb.append(LB.el("tr", { "data-locator": l.key },
+        LB.el("td", { text: l.key }), LB.el("td", { text: l.value }),
+        LB.el("td", { class: l.origin === "override" ? "warn" : "", text: l.origin === "override" ? "override v" + l.version : "code" }),
+      ));
+    }
+    list.append(lb);
+    return LB.el("details", { class: "h-locators" }, summary, events, list);
   }
 
   async function load(quiet) {

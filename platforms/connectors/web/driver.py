@@ -8,6 +8,7 @@ chain) and the helpers that name a failure (extra context, drift, saved pages).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
@@ -17,8 +18,18 @@ from playwright.sync_api import Page
 from platforms.browser import BrowserRuntime
 from platforms.connectors.base import AccountConfig, Connector
 from platforms.connectors.errors import SelectorDrift
+from platforms.connectors.healing import Fingerprint, LocatorMemory
 from platforms.connectors.locators import LocatorMap
 from platforms.guard import Guard
+
+
+@dataclasses.dataclass(frozen=True)
+class Healed:
+    """A locator healed during this connector's life: the selector used in its place and its event."""
+
+    selector: str
+    event_id: int
+    score: float
 
 
 class PageDriver(Connector):
@@ -29,7 +40,9 @@ class PageDriver(Connector):
     #: How long to poll for an element that a script may still be rendering.
     locator_wait_s: float
 
-    def __init__(self, config: AccountConfig, *, runtime: BrowserRuntime, guard: Guard) -> None:
+    def __init__(
+        self, config: AccountConfig, *, runtime: BrowserRuntime, guard: Guard, memory: LocatorMemory | None = None
+    ) -> None:
         if config.platform != self.platform:
             raise ValueError(f"{type(self).__name__} serves {self.platform}, not {config.platform}")
         self.config = config
@@ -46,6 +59,19 @@ class PageDriver(Connector):
         self._secrets: tuple[str, ...] = ()
         #: The URLs the last submitted form went through (see :meth:`SessionFlow.login_failed`).
         self._last_chain: list[str] = []
+        #: Fingerprints and healing events (platforms/connectors/healing.py); None: no healing, as before.
+        self.memory = memory
+        #: Accepted locator overrides (data, not code): tried before the map's candidates.
+        self.overrides: dict[str, str] = dict(memory.overrides(self.platform)) if memory is not None else {}
+        #: Locators healed while this connector lived, by key.
+        self.healed: dict[str, Healed] = {}
+        #: The account's stored fingerprints (loaded on first use), and the keys checked against them.
+        self._prints: dict[str, Fingerprint] | None = None
+        self._printed: set[str] = set()
+        #: Optional fields this connector tried to heal already (one scan per job at most).
+        self._heal_tried: set[str] = set()
+        #: True during a send or read-back: a healed locator is proposed, never used.
+        self._holding = False
 
     @property
     def page(self) -> Page:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import ClassVar, TypeVar
@@ -31,13 +32,15 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from platforms.connectors.base import Inbound
 from platforms.connectors.dates import DateFormatError, DateTable, Stamp
-from platforms.connectors.errors import SessionExpired, Transient
+from platforms.connectors.errors import SelectorDrift, SessionExpired, Transient
 from platforms.connectors.web.blocks import clean_error
 from platforms.connectors.web.session import SessionFlow
 
 T = TypeVar("T")
 
 MAX_INBOX_PAGES = 200
+#: What a thread or message reference looks like on every platform (ids, slugs): a healed read must show it.
+REF_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 #: Older parts of one thread (button clicks, scrolls or pages) a read loads at most.
 MAX_THREAD_PARTS = 200
 
@@ -95,6 +98,7 @@ class InboxReader(SessionFlow):
         self._ensure_session()
         with self.resuming():
             rows = self.walk_inbox()
+            self.remember_page("inbox")
             found: dict[str, Inbound] = {}
             # Older parts of a thread are read until one message is at or before ``since``:
             # everything hidden behind it is older still, so nothing returned is left out.
@@ -106,6 +110,7 @@ class InboxReader(SessionFlow):
                 for message in self.read_thread(row.thread_ref, stop=stop):
                     if since is None or message.sent_at > since:
                         found.setdefault(message.message_ref, message)
+                self.remember_page("thread")
         return sorted(found.values(), key=lambda m: (m.sent_at, _ref_key(m.message_ref)))
 
     def walk_inbox(self) -> list[ThreadRow]:
@@ -132,6 +137,10 @@ class InboxReader(SessionFlow):
         found = self.extract("inbox.rows")
         self.read_at = datetime.now(tz=UTC)
         rows = [self.inbox_row(raw) for raw in found.rows]
+        if self.healed_in("inbox.rows"):
+            for row in rows:
+                if not REF_SHAPE.fullmatch(row.thread_ref):
+                    raise self._invalid("inbox.rows.thread_ref", "a thread reference of an unexpected shape")
         nxt = self.find("inbox.next", required=False, wait=False)
         href = None
         if nxt is not None:
@@ -182,7 +191,24 @@ class InboxReader(SessionFlow):
             else {}
         )
         self.read_at = datetime.now(tz=UTC)
-        return [self.thread_message(thread_ref, raw, context) for raw in found.rows]
+        messages = [self.thread_message(thread_ref, raw, context) for raw in found.rows]
+        if self.healed_in("thread.messages"):
+            for message in messages:
+                if not REF_SHAPE.fullmatch(message.message_ref):
+                    raise self._invalid("thread.messages.id", "a message reference of an unexpected shape")
+                if not message.body.strip():
+                    raise self._invalid("thread.messages.body", "an empty message body")
+        return messages
+
+    # --- what a healed read must show ------------------------------------------------------
+
+    def _invalid(self, locator: str, what: str) -> SelectorDrift:
+        """A healed read showed something no real read shows: the healing was wrong; drift, not data."""
+        failed = self.healing_failed(locator, what)
+        self._save_failure(f"drift-{locator}")
+        drift = self._drift(f"{locator} read through a healed locator shows {what}", locator)
+        drift.extra["healing_failed"] = failed
+        return drift
 
     # --- lists that load in parts (thread paging, deferred lists) --------------------------
 
@@ -231,9 +257,8 @@ class InboxReader(SessionFlow):
             self.goto(self.absolute(href))
             self._wait_for_list()
             return True
-        group = self.locators.group("thread.messages")
         watch = {
-            "items": list(group.item.candidates),
+            "items": self.item_candidates("thread.messages"),
             "control": list(self.locators.element("thread.earlier").candidates),
             "busy": list(self.locators.element("thread.loading").candidates)
             if "thread.loading" in self.locators.elements
@@ -306,9 +331,14 @@ class InboxReader(SessionFlow):
         except DateFormatError as exc:
             drift = self._drift(f"{locator} shows a date in no known format ({exc.reason}): {exc.value!r}", locator)
             drift.extra["value"] = exc.value
+            if self.healed:
+                drift.extra["healing_failed"] = self.healing_failed(locator, "a date in no known format")
             raise drift from None
         except (ValueError, KeyError, TypeError, RecursionError):
-            raise self._drift(f"{locator} has an unexpected format", locator) from None
+            drift = self._drift(f"{locator} has an unexpected format", locator)
+            if self.healed:
+                drift.extra["healing_failed"] = self.healing_failed(locator, "a value of an unexpected format")
+            raise drift from None
 
     def now(self) -> datetime:
         """The moment the page being parsed was read (the clock, if nothing was read yet)."""

@@ -12,7 +12,9 @@ settle an unknown outcome, with the same matcher and the same verdicts.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
@@ -46,8 +48,27 @@ def _thread(messages: list[Inbound]) -> list[textmatch.ThreadMessage]:
 class ReplySender(InboxReader):
     """Send a reply once and confirm it; read a thread back for a reply whose outcome is unknown."""
 
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[None]:
+        """Within this block (a send, a read-back), a locator that misses is proposed, never used.
+
+        A healed element is a guess, fine for a read that is validated but not for a click
+        that cannot be taken back: :meth:`~platforms.connectors.web.elements.ElementFinder.heal`
+        raises :class:`~platforms.connectors.errors.HealingPending` instead. Accepted
+        overrides are not guesses and are used as usual.
+        """
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = False
+
     def send_message(self, thread_ref: str, body: str, *, before_click: BeforeClick | None = None) -> Receipt:
         """Post ``body`` once; confirm it in the thread. After the click, never a second try."""
+        with self.holding():
+            return self._send_message(thread_ref, body, before_click=before_click)
+
+    def _send_message(self, thread_ref: str, body: str, *, before_click: BeforeClick | None = None) -> Receipt:
         if not body.strip():
             raise Permanent(f"{self.platform}: refusing to send an empty message", **self._extra())
         before = self.guard.run(
@@ -203,4 +224,5 @@ class ReplySender(InboxReader):
             )
             return self._read_back(thread_ref, check, messages)
 
-        return self.guard.run(op, refresh=self._refresh, name="find_sent")
+        with self.holding():
+            return self.guard.run(op, refresh=self._refresh, name="find_sent")

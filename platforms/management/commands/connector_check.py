@@ -2,6 +2,12 @@
 
 The first thing to run against a real account, and, with ``--html DIR``, a way to check a
 platform's locator map offline against pages saved from the real site.
+
+Both runs use the account's locator memory (platforms/healing.py): accepted overrides
+apply, a locator that misses heals against the account's fingerprints, and the report
+lists what healed with its score and proposal. Live, a healing is recorded as a proposal
+as the workers would record it; offline, only with ``--propose`` (the saved pages never
+replace the live fingerprints).
 """
 
 from __future__ import annotations
@@ -17,10 +23,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from leasebot.core.validators import validate_timezone
 from platforms.browser import get_runtime
 from platforms.connectors.errors import ConnectorError
-from platforms.connectors.offline import OfflineCheck, check_saved_pages
+from platforms.connectors.healing import Fingerprint, Healing, LocatorMemory
+from platforms.connectors.offline import OfflineCheck, check_saved_pages, healed_entry
 from platforms.connectors.registry import connector_classes
 from platforms.connectors.web import BrowserConnector
 from platforms.guard import Guard
+from platforms.healing import locator_memory
 from platforms.management.commands._accounts import find_account
 
 
@@ -39,6 +47,11 @@ class Command(BaseCommand):
             "--time-zone",
             default=None,
             help="With --html: the zone the saved pages print local times in (default: the account's, else the platform's).",
+        )
+        parser.add_argument(
+            "--propose",
+            action="store_true",
+            help="With --html and an account: record what healed on the saved pages as proposals for a person.",
         )
         parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
         parser.add_argument(
@@ -62,7 +75,10 @@ class Command(BaseCommand):
         if not (account.is_active and account.platform.is_active) and not opts["even_if_inactive"]:
             raise CommandError(f"{account} is switched off; add --even-if-inactive to check it anyway (read-only)")
         connector = connector_classes()[config.platform](
-            config, runtime=get_runtime(), guard=Guard(account_id=config.account_id, platform=config.platform)
+            config,
+            runtime=get_runtime(),
+            guard=Guard(account_id=config.account_id, platform=config.platform),
+            memory=locator_memory(),
         )
         since = datetime.now(tz=UTC) - timedelta(days=opts["days"])
         report: dict[str, Any] = {
@@ -109,10 +125,16 @@ class Command(BaseCommand):
 
     def offline(self, opts: dict[str, Any]) -> None:
         platform, time_zone = opts["platform"], opts["time_zone"]
-        if opts["account"] and (not platform or time_zone is None):
+        account_id = 0
+        if opts["account"]:
             config = find_account(opts["account"])[1]
-            platform = platform or config.platform
+            account_id = config.account_id
+            if platform and platform != config.platform:
+                raise CommandError(f"--platform {platform} is not the account's platform ({config.platform})")
+            platform = config.platform
             time_zone = config.time_zone if time_zone is None else time_zone
+        elif opts["propose"]:
+            raise CommandError("--propose needs an account: proposals heal against that account's fingerprints")
         if platform not in connector_classes():
             raise CommandError(f"--html needs --platform (one of {', '.join(connector_classes())})")
         folder = Path(opts["html"])
@@ -123,7 +145,10 @@ class Command(BaseCommand):
                 validate_timezone(time_zone)
             except ValidationError as exc:
                 raise CommandError(f"--time-zone: {exc.messages[0]}") from None
-        check: OfflineCheck = check_saved_pages(platform, folder, runtime=get_runtime(), time_zone=time_zone or "")
+        memory = _SavedPagesMemory(locator_memory(), propose=opts["propose"]) if account_id else None
+        check: OfflineCheck = check_saved_pages(
+            platform, folder, runtime=get_runtime(), time_zone=time_zone or "", memory=memory, account_id=account_id
+        )
         self.emit(check.as_dict(), opts)
         if not check.ok:
             raise CommandError(f"locator check failed: {', '.join(check.failures)}")
@@ -139,7 +164,9 @@ class Command(BaseCommand):
             for item in report["pages"]:
                 self.stdout.write(f"  {item['file']}  [{item['kind']}]  {item['summary']}")
                 for name, found in item["locators"].items():
-                    self.stdout.write(f"    {_status(found):<9} {name:<28} {found.get('matched') or '-'}")
+                    self.stdout.write(
+                        f"    {_status(found):<9} {name:<28} {found.get('matched') or '-'}{_healed(found)}"
+                    )
             self.stdout.write(f"result: {'OK' if report['ok'] else 'DRIFT: ' + ', '.join(report['failures'])}")
             return
         self.stdout.write(f"connector_check {report['account']} ({report['platform']}, live, read-only)")
@@ -155,12 +182,14 @@ class Command(BaseCommand):
             )
         self.stdout.write("  locators:")
         for name, found in report["locators"].items():
-            self.stdout.write(f"    {_status(found):<9} {name:<28} {found.get('matched') or '-'}")
+            self.stdout.write(f"    {_status(found):<9} {name:<28} {found.get('matched') or '-'}{_healed(found)}")
         if "error" in report:
             self.stdout.write(f"  error: {report['error']['class']}: {report['error']['message']}")
 
 
 def _status(found: dict[str, Any]) -> str:
+    if found.get("source") in ("healed", "override"):
+        return str(found["source"])
     if found.get("matched"):
         return "fallback" if found.get("fallback") else "ok"
     return "MISSING" if found.get("missing") else "not used"
@@ -182,6 +211,40 @@ def locator_report(connector: BrowserConnector) -> dict[str, dict[str, Any]]:
         out[name] = {
             "matched": matched,
             "fallback": bool(matched) and matched != candidates[0],
-            "missing": name in connector.misses,
+            "missing": name in connector.misses and name not in connector.healed,
+            **healed_entry(connector, name),
         }
     return out
+
+
+def _healed(found: dict[str, Any]) -> str:
+    healed = found.get("healed")
+    if not healed:
+        return ""
+    proposal = f", proposal {healed['proposal']}" if healed.get("proposal") else ", not recorded"
+    return f"  (healed, score {healed['score']:.2f}{proposal})"
+
+
+class _SavedPagesMemory:
+    """The account's memory, for saved pages: fingerprints and overrides read, never written;
+    healings recorded as proposals only with ``--propose``."""
+
+    def __init__(self, inner: LocatorMemory, *, propose: bool) -> None:
+        self.inner = inner
+        self.propose = propose
+
+    def fingerprints(self, platform: str, account_id: int) -> Any:
+        return self.inner.fingerprints(platform, account_id)
+
+    def remember(self, platform: str, account_id: int, key: str, fingerprint: Fingerprint) -> None:
+        return None  # A saved page is not what the account sees now.
+
+    def record_healing(self, healing: Healing) -> int | None:
+        return self.inner.record_healing(healing) if self.propose else 0
+
+    def healing_failed(self, event_id: int, reason: str) -> None:
+        if self.propose and event_id:
+            self.inner.healing_failed(event_id, reason)
+
+    def overrides(self, platform: str) -> Any:
+        return self.inner.overrides(platform)

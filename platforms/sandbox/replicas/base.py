@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from platforms.sandbox import behaviour
 from platforms.sandbox.render import Renderer, SiteRendering
-from platforms.sandbox.replicas import overlays
+from platforms.sandbox.replicas import overlays, renamed
 from platforms.sandbox.state import Account, SandboxState, Thread
 from platforms.sandbox.web import Request, Response, esc, json_response, page, redirect
 
@@ -55,6 +55,10 @@ class Replica(abc.ABC):
     block_status: ClassVar[int] = 403
     #: How this site shows message text: its plain markup and the traits the real site applies.
     rendering: ClassVar[SiteRendering]
+    #: The ``renamed`` layout (platforms/sandbox/replicas/renamed.py): classes that carry meaning
+    #: (kept), and the class of the element the new build moves one level down.
+    renamed_keep: ClassVar[frozenset[str]] = frozenset()
+    renamed_moved: ClassVar[str] = ""
 
     def __init__(self, state: SandboxState) -> None:
         self.state = state
@@ -161,10 +165,23 @@ class Replica(abc.ABC):
         return Renderer(self.rendering, account.profile)
 
     def furnish(self, req: Request, account: Account | None, response: Response) -> Response:
-        """Put the account's overlays (consent banner, interstitial) in front of the page, as its profile says (not in a script's fetch: its answer is no page)."""
+        """Put the account's overlays (consent banner, interstitial) in front of the page, as its profile says (not in a script's fetch: its answer is no page).
+
+        Under the ``renamed`` layout the page is first renamed as a new front-end build
+        would rename it (:mod:`platforms.sandbox.replicas.renamed`).
+        """
         if account is None or self.scripted(req):
             return response
-        return overlays.furnish(self.slug, req, self.renderer(account), response)
+        shows = self.renderer(account)
+        if (
+            shows.layout() == "renamed"
+            and response.status == 200
+            and response.content_type.startswith("text/html")
+            and not self.drift(account)
+        ):
+            html = response.body.decode("utf-8")
+            response.body = renamed.apply(html, keep=self.renamed_keep, moved=self.renamed_moved).encode("utf-8")
+        return overlays.furnish(self.slug, req, shows, response)
 
     def drift(self, account: Account | None) -> bool:
         return self.state.has_fault(account, "drift")

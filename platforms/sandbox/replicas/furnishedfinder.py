@@ -44,6 +44,9 @@ class FurnishedFinder(Replica):
     block_status = 200  # Served as a normal page: only its content says "blocked".
     # Realistic: as a Stream Chat message list renders text (Markdown, links without their
     # scheme, paragraphs with line breaks kept), an ellipsis preview, replies late.
+    # The ``renamed`` layout (replicas/renamed.py): classes kept carry the message's direction; the body moves a level.
+    renamed_keep = frozenset({"msg-right"})
+    renamed_moved = "message-content"
     rendering = SiteRendering(
         markup="pre",
         preview_chars=100,

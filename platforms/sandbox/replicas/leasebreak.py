@@ -38,6 +38,9 @@ class Leasebreak(Replica):
     block_style = "incapsula"
     # Bodies through simple_format (plain too); realistic: auto_link, decomposed Unicode,
     # non-breaking spaces after sentences, an ellipsis preview, replies late.
+    # The ``renamed`` layout (replicas/renamed.py): classes kept carry the message's direction; the body moves a level.
+    renamed_keep = frozenset({"message--mine", "message--theirs"})
+    renamed_moved = "message-body"
     rendering = SiteRendering(
         markup="paragraphs",
         preview_chars=60,

@@ -34,6 +34,9 @@ class RentHop(Replica):
     block_style = "cloudflare"
     # Modelled: smart quotes, links normalised (no scheme, www., trailing slash), a signature
     # under the agent's replies, blank lines folded, an ellipsis preview, replies late.
+    # The ``renamed`` layout (replicas/renamed.py): classes kept carry the message's direction; the body moves a level.
+    renamed_keep = frozenset({"from-agent", "from-renter"})
+    renamed_moved = "bubble-text"
     rendering = SiteRendering(
         markup="pre",
         preview_chars=70,

@@ -94,6 +94,9 @@ class Roomies(Replica):
     block_style = "akamai"
     # The text is set by script (x-text), so only text-level traits show: entities escaped on save,
     # blank lines folded, non-breaking spaces; an ellipsis preview; replies late (observed).
+    # The ``renamed`` layout (replicas/renamed.py): classes kept carry nothing: the data is in attributes; the body moves a level.
+    renamed_keep = frozenset()
+    renamed_moved = "whitespace-pre-line"
     rendering = SiteRendering(
         markup="text",
         preview_chars=80,

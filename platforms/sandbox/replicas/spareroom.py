@@ -40,6 +40,9 @@ class SpareRoom(Replica):
     block_style = "cloudflare"
     # Realistic: smart quotes, links (as typed or shortened), emoji images, an ellipsis preview,
     # replies shown late (anti-scam checks hold messages). See docs/platforms.md.
+    # The ``renamed`` layout (replicas/renamed.py): classes kept carry the message's direction; the body moves a level.
+    renamed_keep = frozenset({"thread_in", "thread_out", "message_out"})
+    renamed_moved = "message_body"
     rendering = SiteRendering(
         markup="br",
         preview_chars=90,

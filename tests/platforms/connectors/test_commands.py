@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 
 from platforms.connectors.registry import build_connector
 from platforms.guard import Guard
-from platforms.models import Platform, PlatformAccount
+from platforms.models import HealingEvent, Platform, PlatformAccount
 from platforms.selectors import account_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -63,7 +63,9 @@ def test_connector_check_logs_in_reads_and_reports_locators_without_sending(make
     report = json.loads(_run("connector_check", str(_run_row.pk), "--json"))
     assert report["login"] == "reused saved session"
     assert report["locators"]["thread.messages.body"]["matched"] == "dd.message_body"
-    assert report["locators"]["reply.submit"]["matched"] is None  # Nothing was sent or typed.
+    # The reply form is looked at (its fingerprint kept for healing), never typed into or clicked.
+    assert report["locators"]["reply.submit"]["matched"] == "button[name='btnSubmit']"
+    assert acct.sent() == []
 
 
 def test_connector_check_refuses_a_switched_off_account_unless_asked(make_account):
@@ -194,3 +196,38 @@ def test_operator_login_refuses_headed_mode_without_a_display(make_account, monk
         _run("operator_login", str(row.pk), "--headed")
     with pytest.raises(CommandError, match="social login"):
         _run("operator_login", str(row.pk))
+
+
+def test_connector_check_lists_what_healed_and_proposes_from_saved_pages_only_when_asked(make_account, tmp_path):
+    # given: an account read once on the classic pages (its fingerprints), then the site's renamed build
+    acct = make_account("spareroom")
+    seeded = acct.seed(renter_name="Ari", body="Is the room still free from the first of next month?")
+    row = _row(acct)
+    _run("connector_check", str(row.pk))
+    acct.client.pin_trait("spareroom", acct.username, "layout", variant="renamed")
+    page = acct.runtime.page(acct.platform, acct.config.account_id)
+    acct.connector.login()
+    page.goto(acct.connector.url("inbox", page=1))
+    (tmp_path / "inbox.html").write_text(page.content())
+    page.goto(acct.connector.url("thread", thread_ref=seeded["thread_id"]))
+    (tmp_path / "thread.html").write_text(page.content())
+
+    # when: the saved pages are checked without --propose
+    report = json.loads(_run("connector_check", str(row.pk), "--html", str(tmp_path), "--json"))
+
+    # then: what healed is listed with its score, and nothing is recorded
+    thread = next(p for p in report["pages"] if p["file"] == "thread.html")["locators"]
+    assert thread["thread.messages.body"]["source"] == "healed"
+    assert thread["thread.messages.body"]["healed"]["score"] >= 0.7
+    assert report["ok"]
+    assert not HealingEvent.objects.exists()
+
+    # when: with --propose, the healings become proposals
+    _run("connector_check", str(row.pk), "--html", str(tmp_path), "--propose")
+    assert {"thread.messages", "thread.messages.body"} <= set(HealingEvent.objects.values_list("key", flat=True))
+
+    # and live, the report says what healed
+    output = _run("connector_check", str(row.pk))
+    assert "healed    thread.messages.body" in output
+    assert "(healed, score" in output
+    assert acct.sent() == []
