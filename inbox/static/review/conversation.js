@@ -126,15 +126,59 @@
     if (!conv.offered_slots.length) slots.append(LB.el("li", { class: "empty", text: "None offered." }));
     for (const s of conv.offered_slots) {
       const src = s.source ? Object.entries(s.source).map(([k, v]) => k + " " + JSON.stringify(v)).join(", ") : "";
-      slots.append(LB.el("li", {}, LB.el("span", { text: s.label || LB.fmt(s.starts_at) }), LB.el("span", { class: "muted", text: src ? " · from " + src : "" })));
+      slots.append(LB.el("li", {}, LB.el("span", { text: s.starts_at ? LB.fmtRenter(s.starts_at, conv.account_time_zone) : s.label }), LB.el("span", { class: "muted", text: src ? " · from " + src : "" })));
     }
     const shows = LB.clear($("c-showings"));
     if (!conv.showings.length) shows.append(LB.el("li", { class: "empty", text: "None booked." }));
-    for (const s of conv.showings) shows.append(LB.el("li", { text: LB.fmt(s.starts_at) + " with " + s.agent + " · " + s.status }));
+    for (const s of conv.showings) shows.append(LB.el("li", { text: LB.fmtRenter(s.starts_at, conv.account_time_zone) + " with " + s.agent + " · " + s.status }));
+    renderLead();
     const notes = LB.clear($("c-notes"));
     if (!conv.notes.length) notes.append(LB.el("li", { class: "empty", text: "No notes." }));
     for (const n of conv.notes) notes.append(LB.el("li", {}, LB.el("p", { text: n.body }), LB.el("span", { class: "muted", text: (n.author || "?") + " · " + LB.fmt(n.created_at) })));
   }
+
+  const LEAD_LABELS = {
+    move_in: "Move-in", budget: "Budget", occupants: "Occupants", pets: "Pets",
+    lease_months: "Lease length (months)", work: "Work", name: "Name",
+  };
+
+  function renderLead() {
+    const facts = LB.clear($("c-lead-facts"));
+    const add = (k, v) => facts.append(LB.el("dt", { text: k }), LB.el("dd", { text: v }));
+    add("Handle", conv.renter_handle || "—");
+    const profile = conv.lead_profile || {};
+    const keys = Object.keys(profile);
+    for (const k of keys) add(LEAD_LABELS[k] || k.replace(/_/g, " "), typeof profile[k] === "object" ? JSON.stringify(profile[k]) : String(profile[k]));
+    if (!keys.length) add("Qualification", "Nothing the renter has told us yet");
+    add("Showings", conv.showings.length ? conv.showings.length + " (" + conv.showings.filter((s) => s.status === "booked").length + " booked)" : "none");
+    const other = LB.clear($("c-other"));
+    if (!conv.other_threads.length) other.append(LB.el("li", { class: "empty", text: "None on this platform." }));
+    for (const t of conv.other_threads) {
+      other.append(LB.el("li", {},
+        LB.el("a", { href: "/review/conversations/" + t.id + "/", text: (t.listing_title ? t.listing_title + " / " : "") + (t.unit_name || "no unit") }),
+        LB.el("span", { class: "muted", text: " · " + t.account_label + " · " + t.status + " · " + t.workflow_outcome + " · last message " + LB.fmt(t.last_inbound_at) })));
+    }
+    const history = LB.clear($("c-history"));
+    if (!conv.history.length) history.append(LB.el("li", { class: "empty", text: "No changes recorded." }));
+    for (const h of conv.history) {
+      history.append(LB.el("li", {},
+        LB.el("span", { text: h.action.replace("conversation.", "") + " by " + h.actor_label }),
+        LB.el("span", { class: "muted", text: " · " + LB.fmt(h.created_at) + (h.reason ? " · " + h.reason : "") })));
+    }
+  }
+
+  async function loadUnits() {
+    const sel = $("c-unit-pick");
+    try {
+      const units = (await LB.api("conversations/" + id + "/units/")).data;
+      for (const u of units) sel.append(LB.el("option", { value: u.id, text: u.listing_title + " / " + u.name }));
+      if (conv.unit) sel.append(LB.el("option", { value: "none", text: "Unlink (no unit)" }));
+    } catch (e) {
+      LB.toast("Could not load the units: " + e.message, "error");
+    }
+  }
+
+  const STATUS_WORDS = { open: "Open", resolved: "Resolved", snoozed: "Snoozed" };
 
   function renderHead() {
     $("c-title").textContent = conv.renter_name || "Conversation " + conv.id;
@@ -145,6 +189,13 @@
       LB.el("span", { text: conv.taken_over_by ? " · taken over by " + conv.taken_over_by + " (the bot stays silent)" : " · bot active" }),
     );
     $("c-takeover").textContent = conv.taken_over_by ? "Hand back to the bot" : "Take over";
+    const pill = $("c-status");
+    pill.textContent = (STATUS_WORDS[conv.status] || conv.status) + (conv.status === "snoozed" ? " until " + LB.fmt(conv.snoozed_until) : "") + (conv.status !== "open" && conv.status_changed_by ? " by " + conv.status_changed_by : "");
+    pill.className = "pill " + (conv.status === "open" ? "ok" : conv.status === "snoozed" ? "warn" : "off");
+    pill.dataset.status = conv.status;
+    $("c-resolve").hidden = conv.status === "resolved";
+    $("c-snooze").parentElement.hidden = conv.status === "resolved";
+    $("c-reopen").hidden = conv.status === "open";
   }
 
   function renderDraft() {
@@ -354,6 +405,52 @@
     return "Note added to " + who();
   }));
 
+  $("c-resolve").addEventListener("click", () => act("Not resolved", async () => {
+    await LB.api("conversations/" + id + "/resolve/", { method: "POST", body: {} });
+    return "Resolved " + who() + ": it comes back when the renter writes";
+  }));
+  $("c-reopen").addEventListener("click", () => act("Not reopened", async () => {
+    await LB.api("conversations/" + id + "/reopen/", { method: "POST", body: {} });
+    return "Reopened " + who();
+  }));
+  const SNOOZE_MS = { "1h": 3600e3, "4h": 4 * 3600e3, "1d": 86400e3, "3d": 3 * 86400e3, "7d": 7 * 86400e3 };
+  function snooze(until) {
+    return act("Not snoozed", async () => {
+      const row = (await LB.api("conversations/" + id + "/snooze/", { method: "POST", body: { until: until.toISOString() } })).data;
+      return "Snoozed " + who() + " until " + LB.fmt(row.snoozed_until) + " (or until the renter writes)";
+    });
+  }
+  $("c-snooze").addEventListener("change", () => {
+    const value = $("c-snooze").value;
+    $("c-snooze-custom").hidden = value !== "custom";
+    if (SNOOZE_MS[value]) {
+      $("c-snooze").value = "";
+      snooze(new Date(Date.now() + SNOOZE_MS[value]));
+    }
+  });
+  $("c-snooze-go").addEventListener("click", () => {
+    const raw = $("c-snooze-at").value;
+    const at = raw ? new Date(raw) : null;
+    if (!at || isNaN(at.getTime())) {
+      LB.toast("Not snoozed (" + who() + "): choose the date and time first.", "error");
+      return undefined;
+    }
+    $("c-snooze").value = "";
+    $("c-snooze-custom").hidden = true;
+    return snooze(at);
+  });
+  $("c-unit-link").addEventListener("click", () => {
+    const value = $("c-unit-pick").value;
+    if (!value) {
+      LB.toast("Not linked (" + who() + "): choose a unit first.", "error");
+      return undefined;
+    }
+    return act("Not linked", async () => {
+      const row = (await LB.api("conversations/" + id + "/link-unit/", { method: "POST", body: { unit: value === "none" ? null : Number(value) } })).data;
+      return row.unit_name ? who() + " linked to " + (row.listing_title ? row.listing_title + " / " : "") + row.unit_name : who() + " unlinked from its unit";
+    });
+  });
+
   /* Unsaved work on this page: an edited draft, a reply or a note not yet sent. */
   function unsaved() {
     const parts = [];
@@ -384,5 +481,5 @@
     ev.preventDefault();
   });
 
-  LB.ready.then(() => load()).then(() => { if (conv) { loadAgents(); loadCanned(); } });
+  LB.start(() => load()).then(() => { if (conv) { loadAgents(); loadCanned(); loadUnits(); } });
 })();
