@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from inbox import holds
@@ -60,11 +61,18 @@ UNIT_NONE = "none"
 def conversations_for_user(user: AbstractUser) -> QuerySet[Conversation]:
     """Return the conversations of the accounts the user may see, with what lists show."""
     last_inbound = Message.objects.filter(conversation_id=OuterRef("pk"), direction="in").order_by("-sent_at", "-id")
+    waiting = (
+        OutboundMessage.objects.filter(conversation_id=OuterRef("pk"), status__in=WAITING_STATUSES)
+        .order_by()
+        .values("conversation_id")
+        .annotate(n=Count("pk"))
+    )
     qs = (
         Conversation.objects.select_related("account__platform", "unit__listing", "assigned_agent", "taken_over_by")
         .annotate(
             last_inbound_body=Subquery(last_inbound.values("body")[:1]),
-            waiting_outbound=Count("outbound", filter=Q(outbound__status__in=WAITING_STATUSES), distinct=True),
+            # A correlated count, not Count(): no GROUP BY, so the list's count() can drop it.
+            waiting_outbound=Coalesce(Subquery(waiting.values("n")[:1]), 0),
             default_agent=_primary_agent_subquery(),
         )
         .order_by("-last_inbound_at", "-id")
@@ -383,13 +391,22 @@ def hold_to_answer_stats(*, user: AbstractUser, days: int = 7, now: datetime | N
 def canned_replies_for_user(
     user: AbstractUser, *, account: int | None = None, include_inactive: bool = False
 ) -> QuerySet[CannedReply]:
-    """Return the global canned replies and those of accounts the user may see."""
+    """Return the global and per-platform canned replies, and those of accounts the user may see.
+
+    With ``account``, only those a conversation of that account offers: global, its
+    platform's and its own.
+    """
     scoped = scope_to_accounts(CannedReply.objects.filter(account__isnull=False), user).values("pk")
-    qs = CannedReply.objects.filter(Q(account__isnull=True) | Q(pk__in=scoped)).select_related("account")
+    qs = CannedReply.objects.filter(Q(account__isnull=True) | Q(pk__in=scoped)).select_related("account", "platform")
     if not include_inactive:
         qs = qs.filter(is_active=True)
     if account is not None:
-        qs = qs.filter(Q(account__isnull=True) | Q(account_id=account))
+        platform_id = PlatformAccount.objects.filter(pk=account).values("platform_id")
+        qs = qs.filter(
+            Q(account__isnull=True, platform__isnull=True)
+            | Q(account_id=account)
+            | Q(platform_id__in=Subquery(platform_id))
+        )
     return qs.order_by("title", "id")
 
 

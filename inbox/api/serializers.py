@@ -288,17 +288,21 @@ class GuardrailVerdictSerializer(serializers.Serializer[Any]):
 
 class CannedReplySerializer(serializers.ModelSerializer[CannedReply]):
     account_label = serializers.CharField(source="account.label", read_only=True, default=None)
+    platform: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
         model = CannedReply
-        fields = ("id", "title", "body", "account", "account_label", "is_active", "updated_at")
+        fields = ("id", "title", "body", "account", "account_label", "platform", "is_active", "updated_at")
         read_only_fields = fields
 
 
 class CannedReplyWriteSerializer(serializers.Serializer[Any]):
+    """``account`` or ``platform`` (a slug) scopes the reply; neither makes it global."""
+
     title = StrictCharField(max_length=120)
     body = ReplyTextField(max_length=4000)
     account = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    platform = StrictCharField(max_length=32, required=False, allow_blank=True, default="")
     is_active = serializers.BooleanField(required=False)
 
 

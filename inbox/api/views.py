@@ -45,7 +45,7 @@ from inbox.models import CannedReply, Conversation, OutboundMessage
 from platforms.api.params import bool_param, choice_param, choices_param, id_or_none_param, int_param, text_param
 from platforms.api.permissions import AnyRole, ReviewerRole, request_role
 from platforms.api.serializers import MeSerializer
-from platforms.models import PlatformAccount
+from platforms.models import Platform, PlatformAccount
 
 ID_REGEX = r"[0-9]{1,18}"
 
@@ -323,8 +323,19 @@ class CannedReplyViewSet(
                 from rest_framework.exceptions import ValidationError
 
                 raise ValidationError({"account": ["no such account"]})
+        platform = None
+        if data.validated_data["platform"]:
+            platform = Platform.objects.filter(slug=data.validated_data["platform"]).first()
+            if platform is None:
+                from rest_framework.exceptions import ValidationError
+
+                raise ValidationError({"platform": ["no such platform"]})
         row = services.canned_reply_create(
-            actor=request.user, title=data.validated_data["title"], body=data.validated_data["body"], account=account
+            actor=request.user,
+            title=data.validated_data["title"],
+            body=data.validated_data["body"],
+            account=account,
+            platform=platform,
         )
         return Response(CannedReplySerializer(row).data, status=status.HTTP_201_CREATED)
 

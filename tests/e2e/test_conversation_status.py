@@ -132,7 +132,7 @@ def test_filters_by_unit_and_reason_in_the_queue_and_the_list(pages: Any) -> Non
     assert pages.errors == []
 
 
-def test_lead_panel_link_a_unit_and_times_say_their_zone(pages: Any) -> None:
+def test_lead_panel_link_a_unit_and_times_say_their_zone(pages: Any, shot: Callable[[Page, str], None]) -> None:
     # given: an account on the west coast; the agent's browser is in New York
     account = PlatformAccountFactory(label="la", time_zone="America/Los_Angeles")
     bob = UserFactory(username="bob-agent", role="agent")
@@ -164,6 +164,7 @@ def test_lead_panel_link_a_unit_and_times_say_their_zone(pages: Any) -> None:
     # every time says its zone: message times in Bob's, the showing in the account's and Bob's
     expect(page.locator("#c-thread .msg-head .muted").first).to_contain_text(re.compile(r"E[SD]T"))
     expect(page.locator("#c-showings li").first).to_contain_text(re.compile(r"P[SD]T \(.+ E[SD]T for you\)"))
+    shot(page, "conversation-lead")
 
     # when: Bob links the conversation to the studio
     expect(page.locator("#c-unit")).to_contain_text("Not linked to a unit")

@@ -189,6 +189,7 @@
       LB.el("span", { text: conv.taken_over_by ? " · taken over by " + conv.taken_over_by + " (the bot stays silent)" : " · bot active" }),
     );
     $("c-takeover").textContent = conv.taken_over_by ? "Hand back to the bot" : "Take over";
+    $("c-actions").hidden = false; /* No action before the page knows whose conversation this is. */
     const pill = $("c-status");
     pill.textContent = (STATUS_WORDS[conv.status] || conv.status) + (conv.status === "snoozed" ? " until " + LB.fmt(conv.snoozed_until) : "") + (conv.status !== "open" && conv.status_changed_by ? " by " + conv.status_changed_by : "");
     pill.className = "pill " + (conv.status === "open" ? "ok" : conv.status === "snoozed" ? "warn" : "off");
@@ -227,23 +228,92 @@
     }
   }
 
+  /* Canned replies: "/" at the start of a line in the draft or reply editor (or "/" anywhere
+     else on the page) opens the picker; the chosen text goes in at the cursor of the editor the
+     agent was in (the reply editor by default), replacing the "/" typed to open it. */
+  let canned = [];
+  let cannedLoaded = false;
+  let cannedTarget = null;
+  let cannedSlash = false;
+  let cannedAt = 0;
+
   async function loadCanned() {
     try {
-      const rows = (await LB.api("canned-replies/?account=" + conv.account)).data;
-      const sel = $("canned");
-      for (const r of rows) sel.append(LB.el("option", { value: r.id, text: r.title, "data-body": r.body }));
-      sel.addEventListener("change", () => {
-        const opt = sel.selectedOptions[0];
-        if (opt && opt.dataset.body) {
-          const box = $("reply-text");
-          box.value = (box.value ? box.value + "\n" : "") + opt.dataset.body;
-          box.dispatchEvent(new Event("input"));
-        }
-        sel.value = "";
-      });
+      canned = (await LB.api("canned-replies/?account=" + conv.account)).data;
     } catch (e) {
       LB.toast("Could not load canned replies: " + e.message, "error");
     }
+    cannedLoaded = true;
+    if (!$("canned-picker").hidden) renderCanned();
+  }
+
+  function cannedMatches() {
+    const f = $("canned-filter").value.trim().toLowerCase();
+    return canned.filter((r) => !f || r.title.toLowerCase().includes(f) || r.body.toLowerCase().includes(f));
+  }
+
+  function renderCanned() {
+    const list = LB.clear($("canned-list"));
+    const rows = cannedMatches();
+    cannedAt = Math.max(0, Math.min(cannedAt, rows.length - 1));
+    if (!cannedLoaded) { list.append(LB.el("li", { class: "empty", text: "Loading canned replies…" })); return; }
+    if (!rows.length) list.append(LB.el("li", { class: "empty", text: canned.length ? "No canned reply matches." : "No canned replies for this account yet (admins add them in Settings)." }));
+    rows.forEach((r, i) => {
+      const li = LB.el("li", { role: "option", "aria-selected": String(i === cannedAt), "data-canned": r.id },
+        LB.el("strong", { text: r.title }), LB.el("span", { class: "muted", text: r.body }));
+      li.addEventListener("mousedown", (ev) => { ev.preventDefault(); insertCanned(r); });
+      list.append(li);
+    });
+  }
+
+  function openCanned(target, slash) {
+    cannedTarget = target || $("reply-text");
+    cannedSlash = !!slash;
+    cannedAt = 0;
+    $("canned-filter").value = "";
+    $("canned-picker").hidden = false;
+    renderCanned();
+    $("canned-filter").focus();
+  }
+
+  function closeCanned(refocus) {
+    $("canned-picker").hidden = true;
+    if (refocus && cannedTarget) cannedTarget.focus();
+  }
+
+  function insertCanned(r) {
+    const box = cannedTarget || $("reply-text");
+    let start = box.selectionStart === undefined ? box.value.length : box.selectionStart;
+    const end = box.selectionEnd === undefined ? start : box.selectionEnd;
+    if (cannedSlash && box.value[start - 1] === "/") start -= 1;
+    box.value = box.value.slice(0, start) + r.body + box.value.slice(end);
+    const caret = start + r.body.length;
+    closeCanned(false);
+    box.focus();
+    box.setSelectionRange(caret, caret);
+    box.dispatchEvent(new Event("input"));
+    LB.toast("Inserted “" + r.title + "” for " + who());
+  }
+
+  $("canned-open").addEventListener("click", () => openCanned($("reply-text"), false));
+  $("canned-filter").addEventListener("input", () => { cannedAt = 0; renderCanned(); });
+  $("canned-filter").addEventListener("keydown", (ev) => {
+    const rows = cannedMatches();
+    if (ev.key === "ArrowDown") { cannedAt = Math.min(rows.length - 1, cannedAt + 1); renderCanned(); }
+    else if (ev.key === "ArrowUp") { cannedAt = Math.max(0, cannedAt - 1); renderCanned(); }
+    else if (ev.key === "Enter") { if (rows[cannedAt]) insertCanned(rows[cannedAt]); }
+    else if (ev.key === "Escape") closeCanned(true);
+    else return;
+    ev.preventDefault();
+  });
+  $("canned-filter").addEventListener("blur", () => setTimeout(() => { if (document.activeElement !== $("canned-filter")) closeCanned(false); }, 150));
+  for (const editor of ["reply-text", "draft-text"]) {
+    $(editor).addEventListener("keyup", (ev) => {
+      if (ev.key !== "/") return;
+      const box = ev.target;
+      const before = box.value.slice(0, box.selectionStart - 1);
+      if (before === "" || before.endsWith("\n")) openCanned(box, true);
+    });
   }
 
   let checkSeq = 0;
@@ -356,13 +426,34 @@
       return "Draft for " + who() + " saved";
     }, target);
   });
+  /* Approve the draft on show, with the text as it is now: the request waits out the undo window
+     (LB.later, as in the queue) and names this draft's id, so a reload or another agent in the
+     meantime cannot make it approve anything else. */
+  function approvingButtons(on) {
+    $("draft-approve").disabled = on;
+    $("draft-approve").firstChild.textContent = on ? "Approving… " : "Approve and send ";
+  }
   const approve = () => {
     const target = draft;
-    return act("Not approved", async () => {
-      if (!target) throw new Error("there is no draft to approve here");
-      const row = (await LB.api("outbound/" + target.id + "/approve/", { method: "POST", body: { body: $("draft-text").value } })).data;
-      return "Approved the reply to " + who() + " — " + (LB.STATUS_TEXT[row.status] || row.status);
-    }, target);
+    if (!target) {
+      LB.toast("Not approved (" + who() + "): there is no draft to approve here.", "error");
+      return;
+    }
+    const body = { body: $("draft-text").value };
+    const path = "outbound/" + target.id + "/approve/";
+    const held = LB.later("approve-" + target.id, {
+      text: "Approving the reply to " + who() + " in " + LB.undoSeconds + " s.",
+      undone: "Undone: the reply to " + who() + " was not approved and nothing was sent.",
+      path: path,
+      body: body,
+      onUndo: () => approvingButtons(false),
+      run: () => act("Not approved", async () => {
+        approvingButtons(false);
+        const row = (await LB.api(path, { method: "POST", body: body })).data;
+        return "Approved the reply to " + who() + " — " + (LB.STATUS_TEXT[row.status] || row.status);
+      }, target),
+    });
+    if (held) approvingButtons(true);
   };
   $("draft-approve").addEventListener("click", approve);
   $("draft-reject").addEventListener("click", () => {
@@ -474,7 +565,9 @@
     else LB.toast(delta > 0 ? "No next item in the queue" : "No previous item in the queue");
   }
   LB.onKey((ev) => {
-    if (ev.key === "a") approve();
+    if (ev.key === "/") openCanned($("reply-text"), false);
+    else if (ev.key === "a") approve();
+    else if (ev.key === "u" && LB.heldKeys().length) LB.undo(LB.heldKeys().pop());
     else if (ev.key === "j") neighbour(1);
     else if (ev.key === "k") neighbour(-1);
     else return;
