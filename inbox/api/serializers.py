@@ -288,7 +288,7 @@ class GuardrailVerdictSerializer(serializers.Serializer[Any]):
 
 class CannedReplySerializer(serializers.ModelSerializer[CannedReply]):
     account_label = serializers.CharField(source="account.label", read_only=True, default=None)
-    platform: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    platform = serializers.CharField(source="platform.slug", read_only=True, default=None)
 
     class Meta:
         model = CannedReply

@@ -8,9 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from inbox import holds
@@ -269,6 +271,11 @@ class Message(models.Model):
 
     class Meta:
         ordering = ("sent_at", "id")
+        indexes = (
+            # The conversation search matches message text with icontains (UPPER(body) LIKE '%...%'):
+            # a trigram index on that expression keeps it fast on large inboxes (docs/performance.md).
+            GinIndex(OpClass(Upper("body"), name="gin_trgm_ops"), name="message_body_upper_trgm"),
+        )
         constraints = (
             models.UniqueConstraint(
                 fields=("conversation", "platform_message_ref"), name="message_ref_unique_per_conversation"
