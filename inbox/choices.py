@@ -53,6 +53,7 @@ class LinkageStatus(models.TextChoices):
     BY_TITLE = "by_title", "By title or address"
     UNLINKED = "unlinked", "Unlinked"
     AMBIGUOUS = "ambiguous", "Ambiguous"
+    BY_AGENT = "by_agent", "Linked by an agent"
 
 
 class ShowingStatus(models.TextChoices):
@@ -198,3 +199,11 @@ class Source(models.TextChoices):
 
     BOT = "bot", "Bot"
     AGENT = "agent", "Agent"
+
+
+class ConversationStatus(models.TextChoices):
+    """Where a conversation stands for the agents (not the bot's workflow): set by people, woken by renters."""
+
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+    SNOOZED = "snoozed", "Snoozed"

@@ -124,6 +124,8 @@ LEASEBOT_LOGIN_MAX_FAILURES_PER_USER = env.int("LEASEBOT_LOGIN_MAX_FAILURES_PER_
 LEASEBOT_LOGIN_MAX_FAILURES_PER_IP = env.int("LEASEBOT_LOGIN_MAX_FAILURES_PER_IP", default=20)
 # The review queue holds an approval this long (in the browser) so the agent can undo it before it is sent.
 LEASEBOT_REVIEW_UNDO_SECONDS = env.int("LEASEBOT_REVIEW_UNDO_SECONDS", default=5)
+# The longest an agent may snooze a conversation (it wakes earlier when the renter writes).
+LEASEBOT_SNOOZE_MAX_DAYS = env.int("LEASEBOT_SNOOZE_MAX_DAYS", default=30)
 # How many reverse proxies in front append to X-Forwarded-For: the client's address is read
 # from there only this far (0: REMOTE_ADDR, the header ignored; anyone can write it).
 LEASEBOT_TRUSTED_PROXY_COUNT = env.int("LEASEBOT_TRUSTED_PROXY_COUNT", default=0)
@@ -224,6 +226,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status"; the conversation's (agents' open / resolved / snoozed) gets its own name.
+    "ENUM_NAME_OVERRIDES": {"ConversationStatusEnum": "inbox.choices.ConversationStatus"},
 }
 
 # --- Celery ---

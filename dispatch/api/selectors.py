@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from dispatch.choices import DeadLetterStatus
@@ -26,16 +26,33 @@ def _open_letters(user: AbstractUser) -> Any:
 
 
 def dead_letter_queue_items(
-    *, user: AbstractUser, platform: str = "", account: int | None = None, limit: int = QUEUE_LIMIT
+    *,
+    user: AbstractUser,
+    platform: str = "",
+    account: int | None = None,
+    unit: int | str | None = None,
+    reason: str = "",
+    limit: int = QUEUE_LIMIT,
 ) -> list[dict[str, Any]]:
-    """Return the open dead letters in scope as review-queue items, oldest first (one query)."""
+    """Return the open dead letters in scope as review-queue items, oldest first (one query).
+
+    ``unit`` (an id or ``"none"``) keeps the letters of that unit's conversations; a dead
+    letter has no hold reason, so a ``reason`` filter leaves none.
+    """
+    if reason:
+        return []
     letters = _open_letters(user)
     if platform:
         letters = letters.filter(platform=platform)
     if account is not None:
         letters = letters.filter(account_id=account)
+    if unit == "none":
+        letters = letters.filter(Q(outbound__isnull=True) | Q(outbound__conversation__unit__isnull=True))
+    elif unit is not None:
+        letters = letters.filter(outbound__conversation__unit_id=unit)
     items = []
-    for letter in letters.select_related("account", "outbound__conversation").order_by("created_at", "id")[:limit]:
+    related = letters.select_related("account", "outbound__conversation__unit__listing")
+    for letter in related.order_by("created_at", "id")[:limit]:
         conv = letter.outbound.conversation if letter.outbound is not None else None
         items.append(
             queue_item(
@@ -47,6 +64,7 @@ def dead_letter_queue_items(
                 platform=letter.platform,
                 account=letter.account,
                 renter_name=conv.renter_name if conv else "",
+                unit=conv.unit if conv else None,
                 preview=letter.error_message,
                 reasons=[f"{letter.stage}: {letter.error_class}"],
                 status=letter.status,

@@ -31,8 +31,9 @@ from dispatch.models import DeadLetter
 from inbox.api import selectors as inbox_selectors
 from inbox.api.outbox import GuardrailErrorSerializer
 from inbox.api.serializers import QueueSerializer, ReviewCountsSerializer
+from inbox.choices import ReasonCode
 from platforms.api import selectors as platform_selectors
-from platforms.api.params import choices_param, int_param, text_param
+from platforms.api.params import choice_param, choices_param, id_or_none_param, int_param, text_param
 from platforms.api.permissions import AnyRole, ReviewerRole, request_role, scope_to_accounts
 
 ID_REGEX = r"[0-9]{1,18}"
@@ -107,14 +108,24 @@ class ReviewQueueView(APIView):
     permission_classes = (ReviewerRole,)
 
     @extend_schema(
-        parameters=[OpenApiParameter("platform", OpenApiTypes.STR), OpenApiParameter("account", OpenApiTypes.INT)],
+        parameters=[
+            OpenApiParameter("platform", OpenApiTypes.STR),
+            OpenApiParameter("account", OpenApiTypes.INT),
+            OpenApiParameter(
+                "unit", OpenApiTypes.STR, description="A unit id, or 'none' for conversations without one."
+            ),
+            OpenApiParameter("reason", OpenApiTypes.STR, description="A hold reason code (e.g. no_unit_linked)."),
+        ],
         responses=QueueSerializer,
     )
     def get(self, request: Request) -> Response:
         user: Any = request.user
         platform, account = text_param(request, "platform", max_length=32), int_param(request, "account")
-        queue = inbox_selectors.review_queue(user=user, platform=platform, account=account)
-        letters = selectors.dead_letter_queue_items(user=user, platform=platform, account=account)
+        unit, reason = id_or_none_param(request, "unit"), choice_param(request, "reason", ReasonCode.values)
+        queue = inbox_selectors.review_queue(user=user, platform=platform, account=account, unit=unit, reason=reason)
+        letters = selectors.dead_letter_queue_items(
+            user=user, platform=platform, account=account, unit=unit, reason=reason
+        )
         return Response(QueueSerializer(inbox_selectors.queue_merge(queue, letters)).data)
 
 

@@ -12,11 +12,13 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from inbox import holds
-from inbox.choices import OutboundStatus, ReasonCode, Source
-from inbox.models import AgentProfile, CannedReply, Conversation, Message, OutboundMessage, UnitAssignment
+from inbox.choices import ConversationStatus, OutboundStatus, ReasonCode, Source
+from inbox.models import AgentProfile, CannedReply, Conversation, Message, OutboundMessage, Unit, UnitAssignment
+from leasebot.core.models import AuditLog
 from platforms.api.permissions import scope_to_accounts
 from platforms.models import PlatformAccount
 from platforms.roles import user_role
@@ -40,14 +42,37 @@ def _primary_agent_subquery() -> Subquery:
     )
 
 
+def awake_q(now: datetime | None = None, prefix: str = "") -> Q:
+    """Conversations an agent should see at work now: open, or snoozed until a time that has passed."""
+    now = now or timezone.now()
+    return Q(**{f"{prefix}status": ConversationStatus.OPEN}) | Q(
+        **{f"{prefix}status": ConversationStatus.SNOOZED, f"{prefix}snoozed_until__lte": now}
+    )
+
+
+def asleep_q(now: datetime | None = None, prefix: str = "") -> Q:
+    """Conversations hidden from work now: resolved, or snoozed until a time still to come."""
+    return ~awake_q(now, prefix)
+
+
+UNIT_NONE = "none"
+
+
 def conversations_for_user(user: AbstractUser) -> QuerySet[Conversation]:
     """Return the conversations of the accounts the user may see, with what lists show."""
     last_inbound = Message.objects.filter(conversation_id=OuterRef("pk"), direction="in").order_by("-sent_at", "-id")
+    waiting = (
+        OutboundMessage.objects.filter(conversation_id=OuterRef("pk"), status__in=WAITING_STATUSES)
+        .order_by()
+        .values("conversation_id")
+        .annotate(n=Count("pk"))
+    )
     qs = (
         Conversation.objects.select_related("account__platform", "unit__listing", "assigned_agent", "taken_over_by")
         .annotate(
             last_inbound_body=Subquery(last_inbound.values("body")[:1]),
-            waiting_outbound=Count("outbound", filter=Q(outbound__status__in=WAITING_STATUSES), distinct=True),
+            # A correlated count, not Count(): no GROUP BY, so the list's count() can drop it.
+            waiting_outbound=Coalesce(Subquery(waiting.values("n")[:1]), 0),
             default_agent=_primary_agent_subquery(),
         )
         .order_by("-last_inbound_at", "-id")
@@ -67,12 +92,34 @@ def conversation_filter(
     mine: bool = False,
     unassigned: bool = False,
     search: str = "",
+    conversation_status: str = "",
+    unit: int | str | None = None,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> QuerySet[Conversation]:
     """Apply the list filters.
 
     ``mine`` means assigned to the caller, or by default to the unit's primary agent;
     ``unassigned`` means nobody: no agent assigned and no agent on the unit either.
+    ``conversation_status`` reads the status as agents see it now (a snooze that ran out is
+    open); ``unit`` is a unit id or ``"none"`` (not linked to any); ``reason`` a hold reason
+    code, matched in the conversation's escalation reasons or its replies waiting for review.
     """
+    if conversation_status == ConversationStatus.OPEN:
+        qs = qs.filter(awake_q(now))
+    elif conversation_status == ConversationStatus.SNOOZED:
+        qs = qs.filter(status=ConversationStatus.SNOOZED, snoozed_until__gt=now or timezone.now())
+    elif conversation_status == ConversationStatus.RESOLVED:
+        qs = qs.filter(status=ConversationStatus.RESOLVED)
+    if unit == UNIT_NONE:
+        qs = qs.filter(unit__isnull=True)
+    elif unit is not None:
+        qs = qs.filter(unit_id=unit)
+    if reason:
+        held = OutboundMessage.objects.filter(
+            conversation_id=OuterRef("pk"), status__in=WAITING_STATUSES, hold_reasons__contains=[{"code": reason}]
+        )
+        qs = qs.filter(Q(human_reasons__contains=[{"code": reason}]) | Exists(held))
     if platform:
         qs = qs.filter(account__platform__slug=platform)
     if account is not None:
@@ -114,7 +161,49 @@ def conversation_detail(*, user: AbstractUser, conversation_id: int) -> Conversa
         )
     )
     conversation.note_rows = list(conversation.notes.select_related("author").order_by("created_at", "id"))  # type: ignore[attr-defined]
+    conversation.other_threads = other_threads(user=user, conversation=conversation)  # type: ignore[attr-defined]
+    conversation.history = list(  # type: ignore[attr-defined]
+        AuditLog.objects.filter(object_type=Conversation._meta.label_lower, object_id=str(conversation.pk)).order_by(
+            "-created_at", "-id"
+        )[:HISTORY_LIMIT]
+    )
     return conversation
+
+
+HISTORY_LIMIT = 50
+OTHER_THREADS_LIMIT = 20
+
+
+def other_threads(*, user: AbstractUser, conversation: Conversation) -> list[Conversation]:
+    """Return the same renter's other conversations on this platform that the user may see, newest first.
+
+    The renter is known by their handle on the platform (never by name alone: two renters
+    may share a name); without a handle there is nothing to match.
+    """
+    if not conversation.renter_handle:
+        return []
+    qs = scope_to_accounts(
+        Conversation.objects.filter(
+            account__platform_id=conversation.account.platform_id, renter_handle=conversation.renter_handle
+        )
+        .exclude(pk=conversation.pk)
+        .select_related("account", "unit__listing")
+        .order_by("-last_inbound_at", "-id"),
+        user,
+    )
+    return list(qs[:OTHER_THREADS_LIMIT])
+
+
+def active_units() -> QuerySet[Unit]:
+    """Return the units of active listings, by listing and name (one query)."""
+    return Unit.objects.filter(listing__is_active=True).select_related("listing").order_by("listing__title", "name")
+
+
+def unit_options(conversation: Conversation) -> list[Unit]:
+    """Return the units a conversation can be linked to: active listings' units, its own listing's first."""
+    units = active_units()
+    first = conversation.listing_id or 0
+    return sorted(units, key=lambda u: (u.listing_id != first, u.listing.title, u.name))
 
 
 def _scoped_filters(qs: QuerySet[Any], *, platform: str, account: int | None, platform_field: str) -> QuerySet[Any]:
@@ -139,6 +228,8 @@ def queue_item(
     platform: str = "",
     renter_name: str = "",
     preview: str = "",
+    unit: Unit | None = None,
+    reason_codes: list[str] | None = None,
 ) -> dict[str, Any]:
     """One row of the review queue, the same shape for every kind (QueueItemSerializer)."""
     if kind not in KIND_ORDER:
@@ -155,30 +246,52 @@ def queue_item(
         "renter_name": renter_name,
         "preview": preview[:PREVIEW_CHARS],
         "reasons": reasons,
+        "reason_codes": reason_codes or [],
+        "unit": unit.pk if unit is not None else None,
+        "unit_name": str(unit) if unit is not None else "",
         "status": status,
         "waiting_since": waiting_since,
     }
 
 
 def review_queue(
-    *, user: AbstractUser, platform: str = "", account: int | None = None, limit: int = QUEUE_LIMIT
+    *,
+    user: AbstractUser,
+    platform: str = "",
+    account: int | None = None,
+    unit: int | str | None = None,
+    reason: str = "",
+    limit: int = QUEUE_LIMIT,
 ) -> dict[str, Any]:
     """Return the inbox's part of what waits for a human, most urgent kind first, with counts.
 
     Guardrail holds, then drafts (and other held replies), then escalated conversations
-    without a waiting reply; two queries, whatever the size. The worker layer adds its
-    dead letters with :func:`queue_merge` (dispatch owns them).
+    without a waiting reply; two queries, whatever the size. A conversation resolved or
+    snoozed (until a time still to come) shows no escalation. ``unit`` is a unit id or
+    ``"none"``; ``reason`` a hold reason code. The worker layer adds its dead letters with
+    :func:`queue_merge` (dispatch owns them).
     """
-    waiting = (
-        _scoped_filters(
-            scope_to_accounts(OutboundMessage.objects.filter(status__in=WAITING_STATUSES), user),
-            platform=platform,
-            account=account,
-            platform_field="account__platform__slug",
-        )
-        .select_related("account__platform", "conversation")
-        .order_by("created_at", "id")
+    now = timezone.now()
+    waiting = _scoped_filters(
+        scope_to_accounts(OutboundMessage.objects.filter(status__in=WAITING_STATUSES), user),
+        platform=platform,
+        account=account,
+        platform_field="account__platform__slug",
     )
+    escalated = _scoped_filters(
+        conversations_for_user(user).filter(human_required=True).filter(awake_q(now)),
+        platform=platform,
+        account=account,
+        platform_field="account__platform__slug",
+    )
+    if unit == UNIT_NONE:
+        waiting, escalated = waiting.filter(conversation__unit__isnull=True), escalated.filter(unit__isnull=True)
+    elif unit is not None:
+        waiting, escalated = waiting.filter(conversation__unit_id=unit), escalated.filter(unit_id=unit)
+    if reason:
+        waiting = waiting.filter(hold_reasons__contains=[{"code": reason}])
+        escalated = escalated.filter(human_reasons__contains=[{"code": reason}])
+    waiting = waiting.select_related("account__platform", "conversation__unit__listing").order_by("created_at", "id")
     items: list[dict[str, Any]] = []
     counts = dict.fromkeys(KIND_ORDER, 0)
     waiting_conversations: set[int] = set()
@@ -197,18 +310,14 @@ def review_queue(
                 account=row.account,
                 renter_name=row.conversation.renter_name,
                 preview=row.body,
+                unit=row.conversation.unit,
                 reasons=[r.label for r in reasons],
+                reason_codes=[str(r.code) for r in reasons],
                 status=row.status,
                 waiting_since=row.created_at,
             )
         )
-    escalated = _scoped_filters(
-        conversations_for_user(user).filter(human_required=True),
-        platform=platform,
-        account=account,
-        platform_field="account__platform__slug",
-    ).order_by("human_required_since", "id")
-    for conv in escalated[: limit * 2]:
+    for conv in escalated.order_by("human_required_since", "id")[: limit * 2]:
         if conv.pk in waiting_conversations:
             continue
         counts[KIND_ESCALATION] += 1
@@ -220,7 +329,9 @@ def review_queue(
                 account=conv.account,
                 renter_name=conv.renter_name,
                 preview=conv.last_inbound_body or "",
+                unit=conv.unit,
                 reasons=[r.label for r in holds.load(conv.human_reasons)] or ["escalated"],
+                reason_codes=[str(r.code) for r in holds.load(conv.human_reasons)],
                 status="human_required",
                 waiting_since=conv.human_required_since or conv.updated_at,
             )
@@ -245,7 +356,7 @@ def queue_merge(queue: dict[str, Any], items: list[dict[str, Any]], *, limit: in
 def review_counts(*, user: AbstractUser) -> dict[str, Any]:
     """Return the badge figures of the inbox: what needs a human in scope, what is the caller's, hold-to-answer times."""
     waiting = scope_to_accounts(OutboundMessage.objects.filter(status__in=WAITING_STATUSES), user)
-    escalated = scope_to_accounts(Conversation.objects.filter(human_required=True), user)
+    escalated = scope_to_accounts(Conversation.objects.filter(human_required=True).filter(awake_q()), user)
     mine_q = Q(conversation__assigned_agent_id=user.pk) | Q(
         conversation__assigned_agent__isnull=True,
         conversation__unit__assignments__agent_id=user.pk,
@@ -280,13 +391,22 @@ def hold_to_answer_stats(*, user: AbstractUser, days: int = 7, now: datetime | N
 def canned_replies_for_user(
     user: AbstractUser, *, account: int | None = None, include_inactive: bool = False
 ) -> QuerySet[CannedReply]:
-    """Return the global canned replies and those of accounts the user may see."""
+    """Return the global and per-platform canned replies, and those of accounts the user may see.
+
+    With ``account``, only those a conversation of that account offers: global, its
+    platform's and its own.
+    """
     scoped = scope_to_accounts(CannedReply.objects.filter(account__isnull=False), user).values("pk")
-    qs = CannedReply.objects.filter(Q(account__isnull=True) | Q(pk__in=scoped)).select_related("account")
+    qs = CannedReply.objects.filter(Q(account__isnull=True) | Q(pk__in=scoped)).select_related("account", "platform")
     if not include_inactive:
         qs = qs.filter(is_active=True)
     if account is not None:
-        qs = qs.filter(Q(account__isnull=True) | Q(account_id=account))
+        platform_id = PlatformAccount.objects.filter(pk=account).values("platform_id")
+        qs = qs.filter(
+            Q(account__isnull=True, platform__isnull=True)
+            | Q(account_id=account)
+            | Q(platform_id__in=Subquery(platform_id))
+        )
     return qs.order_by("title", "id")
 
 

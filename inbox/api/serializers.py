@@ -13,7 +13,9 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from inbox import holds
 from inbox.api.outbox import OutboundSerializer
+from inbox.choices import ConversationStatus
 from inbox.models import CannedReply, Conversation, ConversationNote, Decision, Message, Showing
 from leasebot.core.fields import ReplyTextField, StrictCharField
 
@@ -88,6 +90,11 @@ class ConversationListSerializer(serializers.ModelSerializer[Conversation]):
     )
     last_inbound_body = serializers.CharField(read_only=True, allow_null=True)
     waiting_outbound = serializers.IntegerField(read_only=True)
+    status = serializers.SerializerMethodField()
+    status_changed_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    human_reason_codes = serializers.SerializerMethodField()
 
     class Meta:
         model = Conversation
@@ -115,8 +122,22 @@ class ConversationListSerializer(serializers.ModelSerializer[Conversation]):
             "last_outbound_at",
             "last_inbound_body",
             "waiting_outbound",
+            "status",
+            "snoozed_until",
+            "status_changed_at",
+            "status_changed_by",
+            "human_reason_codes",
         )
         read_only_fields: tuple[str, ...] = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=ConversationStatus.choices))
+    def get_status(self, obj: Conversation) -> str:
+        """The status as agents see it now: a snooze that has run out reads as open."""
+        return str(obj.current_status())
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_human_reason_codes(self, obj: Conversation) -> list[str]:
+        return [str(r.code) for r in holds.load(obj.human_reasons)]
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_listing_title(self, obj: Conversation) -> str | None:
@@ -132,6 +153,42 @@ class UnitBriefSerializer(serializers.Serializer[Any]):
     listing_title = serializers.CharField(source="listing.title")
 
 
+class UnitOptionSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    listing_title = serializers.CharField(source="listing.title")
+    address = serializers.CharField()
+
+
+class OtherThreadSerializer(serializers.Serializer[Any]):
+    """Another conversation of the same renter on the same platform."""
+
+    id = serializers.IntegerField()
+    account_label = serializers.CharField(source="account.label")
+    unit_name = serializers.CharField(source="unit.name", default=None)
+    listing_title = serializers.SerializerMethodField()
+    workflow_outcome = serializers.CharField()
+    status = serializers.SerializerMethodField()
+    last_inbound_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_listing_title(self, obj: Conversation) -> str | None:
+        return obj.unit.listing.title if obj.unit is not None else None
+
+    @extend_schema_field(serializers.CharField())
+    def get_status(self, obj: Conversation) -> str:
+        return str(obj.current_status())
+
+
+class HistorySerializer(serializers.Serializer[Any]):
+    """One audited change of the conversation: who (a person, or ``system:<part>``), what, when, why."""
+
+    action = serializers.CharField()
+    actor_label = serializers.CharField()
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
 class ConversationDetailSerializer(ConversationListSerializer):
     """A conversation with its thread, decisions and why, slots, showings, replies and notes."""
 
@@ -142,10 +199,18 @@ class ConversationDetailSerializer(ConversationListSerializer):
     showings = ShowingSerializer(source="showing_rows", many=True, read_only=True)
     outbound = OutboundSerializer(source="outbound_rows", many=True, read_only=True)
     notes = NoteSerializer(source="note_rows", many=True, read_only=True)
+    other_threads = OtherThreadSerializer(many=True, read_only=True)
+    history = HistorySerializer(many=True, read_only=True)
+    account_time_zone = serializers.CharField(source="account.time_zone", read_only=True)
 
     class Meta(ConversationListSerializer.Meta):
         fields = (
             *ConversationListSerializer.Meta.fields,
+            "account_time_zone",
+            "renter_handle",
+            "lead_profile",
+            "other_threads",
+            "history",
             "linkage_status",
             "listing_ref_seen",
             "linked_unit",
@@ -173,6 +238,23 @@ class ConversationDetailSerializer(ConversationListSerializer):
 
 class ReplySerializer(serializers.Serializer[Any]):
     body = ReplyTextField(max_length=4000, allow_blank=False, trim_whitespace=True)
+
+
+class ResolveSerializer(serializers.Serializer[Any]):
+    reason = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class SnoozeSerializer(serializers.Serializer[Any]):
+    """``until``: when the conversation comes back (ISO 8601 with its offset); the renter may wake it sooner."""
+
+    until = serializers.DateTimeField()
+    reason = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class LinkUnitSerializer(serializers.Serializer[Any]):
+    """``unit``: a unit id, or null to unlink."""
+
+    unit = serializers.IntegerField(allow_null=True, min_value=1)
 
 
 class AssignSerializer(serializers.Serializer[Any]):
@@ -206,17 +288,21 @@ class GuardrailVerdictSerializer(serializers.Serializer[Any]):
 
 class CannedReplySerializer(serializers.ModelSerializer[CannedReply]):
     account_label = serializers.CharField(source="account.label", read_only=True, default=None)
+    platform = serializers.CharField(source="platform.slug", read_only=True, default=None)
 
     class Meta:
         model = CannedReply
-        fields = ("id", "title", "body", "account", "account_label", "is_active", "updated_at")
+        fields = ("id", "title", "body", "account", "account_label", "platform", "is_active", "updated_at")
         read_only_fields = fields
 
 
 class CannedReplyWriteSerializer(serializers.Serializer[Any]):
+    """``account`` or ``platform`` (a slug) scopes the reply; neither makes it global."""
+
     title = StrictCharField(max_length=120)
     body = ReplyTextField(max_length=4000)
     account = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    platform = StrictCharField(max_length=32, required=False, allow_blank=True, default="")
     is_active = serializers.BooleanField(required=False)
 
 
@@ -238,6 +324,9 @@ class QueueItemSerializer(serializers.Serializer[Any]):
     renter_name = serializers.CharField()
     preview = serializers.CharField()
     reasons = serializers.ListField(child=serializers.CharField())
+    reason_codes = serializers.ListField(child=serializers.CharField())
+    unit = serializers.IntegerField(allow_null=True)
+    unit_name = serializers.CharField()
     status = serializers.CharField()
     waiting_since = serializers.DateTimeField()
 

@@ -13,5 +13,6 @@ router.register("outbound", outbox.OutboundViewSet, basename="outbound")
 urlpatterns: list[URLPattern | URLResolver] = [
     path("guardrails/check/", views.GuardrailCheckView.as_view(), name="guardrail-check"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("units/", views.UnitListView.as_view(), name="unit-list"),
     *router.urls,
 ]

@@ -32,16 +32,20 @@ from inbox.api.serializers import (
     ConversationListSerializer,
     GuardrailCheckSerializer,
     GuardrailVerdictSerializer,
+    LinkUnitSerializer,
     NoteSerializer,
     ReplySerializer,
+    ResolveSerializer,
+    SnoozeSerializer,
+    UnitOptionSerializer,
 )
-from inbox.choices import WorkflowOutcome
+from inbox.choices import ConversationStatus, ReasonCode, WorkflowOutcome
 from inbox.guardrails import check_text
 from inbox.models import CannedReply, Conversation, OutboundMessage
-from platforms.api.params import bool_param, choices_param, int_param, text_param
+from platforms.api.params import bool_param, choice_param, choices_param, id_or_none_param, int_param, text_param
 from platforms.api.permissions import AnyRole, ReviewerRole, request_role
 from platforms.api.serializers import MeSerializer
-from platforms.models import PlatformAccount
+from platforms.models import Platform, PlatformAccount
 
 ID_REGEX = r"[0-9]{1,18}"
 
@@ -64,6 +68,13 @@ _CONVERSATION_FILTERS = [
         description="'me': assigned to me (or by default through the unit); 'none': no agent at all.",
     ),
     OpenApiParameter("search", OpenApiTypes.STR, description="Renter, thread, unit, listing or message text."),
+    OpenApiParameter(
+        "conversation_status",
+        OpenApiTypes.STR,
+        description="The agents' status now: open (a snooze that ran out counts), snoozed, resolved.",
+    ),
+    OpenApiParameter("unit", OpenApiTypes.STR, description="A unit id, or 'none' for conversations without one."),
+    OpenApiParameter("reason", OpenApiTypes.STR, description="A hold reason code (escalation or waiting reply)."),
 ]
 _IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key",
@@ -109,6 +120,9 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             mine=assigned == "me",
             unassigned=assigned == "none",
             search=text_param(self.request, "search", max_length=200),
+            conversation_status=choice_param(self.request, "conversation_status", ConversationStatus.values),
+            unit=id_or_none_param(self.request, "unit"),
+            reason=choice_param(self.request, "reason", ReasonCode.values),
         )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -186,6 +200,67 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         )
         return Response(ConversationListSerializer(self.get_queryset().get(pk=conversation.pk)).data)
 
+    def _row(self, conversation: Conversation) -> Response:
+        return Response(ConversationListSerializer(self.get_queryset().get(pk=conversation.pk)).data)
+
+    @extend_schema(request=ResolveSerializer, responses={200: ConversationListSerializer, **_REFUSED})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str | None = None) -> Response:
+        """Mark the conversation done (its escalation cleared); the renter's next message reopens it."""
+        conversation = self._conversation()
+        data = ResolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.conversation_resolve(
+            conversation_id=conversation.pk, actor=request.user, reason=data.validated_data["reason"]
+        )
+        return self._row(conversation)
+
+    @extend_schema(request=SnoozeSerializer, responses={200: ConversationListSerializer, **_REFUSED})
+    @action(detail=True, methods=["post"])
+    def snooze(self, request: Request, pk: str | None = None) -> Response:
+        """Hide the conversation from the working tabs and the queue until a time, or until the renter writes."""
+        conversation = self._conversation()
+        data = SnoozeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.conversation_snooze(
+            conversation_id=conversation.pk,
+            actor=request.user,
+            until=data.validated_data["until"],
+            reason=data.validated_data["reason"],
+        )
+        return self._row(conversation)
+
+    @extend_schema(request=ResolveSerializer, responses={200: ConversationListSerializer, **_REFUSED})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str | None = None) -> Response:
+        """Open a resolved or snoozed conversation again."""
+        conversation = self._conversation()
+        data = ResolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.conversation_reopen(
+            conversation_id=conversation.pk, actor=request.user, reason=data.validated_data["reason"]
+        )
+        return self._row(conversation)
+
+    @extend_schema(request=LinkUnitSerializer, responses={200: ConversationListSerializer, **_REFUSED})
+    @action(detail=True, methods=["post"], url_path="link-unit")
+    def link_unit(self, request: Request, pk: str | None = None) -> Response:
+        """Link the conversation to a unit (or unlink it with null); audited."""
+        conversation = self._conversation()
+        data = LinkUnitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.conversation_link_unit(
+            conversation_id=conversation.pk, actor=request.user, unit_id=data.validated_data["unit"]
+        )
+        return self._row(conversation)
+
+    @extend_schema(responses=UnitOptionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def units(self, request: Request, pk: str | None = None) -> Response:
+        """The units this conversation can be linked to (active listings), those of its listing first."""
+        conversation = self._conversation()
+        return Response(UnitOptionSerializer(selectors.unit_options(conversation), many=True).data)
+
     @extend_schema(responses=AgentSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
     def agents(self, request: Request, pk: str | None = None) -> Response:
@@ -248,8 +323,19 @@ class CannedReplyViewSet(
                 from rest_framework.exceptions import ValidationError
 
                 raise ValidationError({"account": ["no such account"]})
+        platform = None
+        if data.validated_data["platform"]:
+            platform = Platform.objects.filter(slug=data.validated_data["platform"]).first()
+            if platform is None:
+                from rest_framework.exceptions import ValidationError
+
+                raise ValidationError({"platform": ["no such platform"]})
         row = services.canned_reply_create(
-            actor=request.user, title=data.validated_data["title"], body=data.validated_data["body"], account=account
+            actor=request.user,
+            title=data.validated_data["title"],
+            body=data.validated_data["body"],
+            account=account,
+            platform=platform,
         )
         return Response(CannedReplySerializer(row).data, status=status.HTTP_201_CREATED)
 
@@ -267,6 +353,16 @@ class CannedReplyViewSet(
         self._require_admin()
         services.canned_reply_delete(canned_reply_id=row.pk, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UnitListView(APIView):
+    """The units of active listings, for the unit filters of the queue and the conversation list."""
+
+    permission_classes = (ReviewerRole,)
+
+    @extend_schema(responses=UnitOptionSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(UnitOptionSerializer(selectors.active_units(), many=True).data)
 
 
 class MeView(APIView):

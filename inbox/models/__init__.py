@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q
+from django.db.models.functions import Upper
+from django.utils import timezone
 
 from inbox import holds
 from inbox.choices import (
     AllowListKind,
     AvailabilityKind,
+    ConversationStatus,
     Direction,
     FollowUpStage,
     LinkageStatus,
@@ -162,7 +167,13 @@ class AvailabilityRule(models.Model):
 
 
 class Conversation(models.Model):
-    """One platform thread with one renter, and where its workflow stands."""
+    """One platform thread with one renter, and where its workflow stands.
+
+    ``status`` is the agents' own: open, resolved, or snoozed until ``snoozed_until``. A
+    snooze whose time has passed reads as open (:meth:`current_status`); any escalation,
+    a renter's new message above all, reopens a resolved or snoozed conversation
+    (``inbox.services.escalation``).
+    """
 
     account = models.ForeignKey("platforms.PlatformAccount", on_delete=models.PROTECT, related_name="conversations")
     thread_ref = models.CharField(max_length=200)
@@ -193,6 +204,18 @@ class Conversation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="taken_conversations"
     )
     opted_out = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10,
+        choices=ConversationStatus.choices,
+        default=ConversationStatus.OPEN,
+        db_index=True,
+        help_text="The agents' status: open, resolved, or snoozed until ``snoozed_until`` (a renter message wakes it).",
+    )
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     lead_profile = models.JSONField(default=dict, blank=True)
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     last_outbound_at = models.DateTimeField(null=True, blank=True)
@@ -208,10 +231,23 @@ class Conversation(models.Model):
             models.CheckConstraint(condition=Q(showing_state__in=ShowingState.values), name="conv_showing_state_valid"),
             models.CheckConstraint(condition=Q(follow_up_stage__in=FollowUpStage.values), name="conv_follow_up_valid"),
             models.CheckConstraint(condition=Q(linkage_status__in=LinkageStatus.values), name="conv_linkage_valid"),
+            models.CheckConstraint(condition=Q(status__in=ConversationStatus.values), name="conv_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status=ConversationStatus.SNOOZED, snoozed_until__isnull=False)
+                | (~Q(status=ConversationStatus.SNOOZED) & Q(snoozed_until__isnull=True)),
+                name="conv_snoozed_has_until",
+            ),
         )
 
     def __str__(self) -> str:
         return f"conversation {self.pk} ({self.account_id}:{self.thread_ref})"
+
+    def current_status(self, now: datetime | None = None) -> str:
+        """Return the status as agents see it now: a snooze that has run out is open again."""
+        until = self.snoozed_until
+        if self.status == ConversationStatus.SNOOZED and until is not None and until <= (now or timezone.now()):
+            return ConversationStatus.OPEN
+        return self.status
 
     @property
     def human_reason(self) -> str:
@@ -235,6 +271,11 @@ class Message(models.Model):
 
     class Meta:
         ordering = ("sent_at", "id")
+        indexes = (
+            # The conversation search matches message text with icontains (UPPER(body) LIKE '%...%'):
+            # a trigram index on that expression keeps it fast on large inboxes (docs/performance.md).
+            GinIndex(OpClass(Upper("body"), name="gin_trgm_ops"), name="message_body_upper_trgm"),
+        )
         constraints = (
             models.UniqueConstraint(
                 fields=("conversation", "platform_message_ref"), name="message_ref_unique_per_conversation"

@@ -116,7 +116,9 @@ class ConversationNote(models.Model):
 
 
 class CannedReply(models.Model):
-    """A ready-made answer agents insert into the reply editor; global or for one account.
+    """A ready-made answer agents insert into the reply editor: global, for one platform, or for one account.
+
+    A conversation offers the global ones, its platform's and its account's.
 
     Its text is checked by the guardrails when saved, and again (like every text) when the
     reply it ends up in is queued and sent.
@@ -126,6 +128,9 @@ class CannedReply(models.Model):
     body = models.TextField()
     account = models.ForeignKey(
         "platforms.PlatformAccount", null=True, blank=True, on_delete=models.CASCADE, related_name="canned_replies"
+    )
+    platform = models.ForeignKey(
+        "platforms.Platform", null=True, blank=True, on_delete=models.CASCADE, related_name="canned_replies"
     )
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
@@ -140,8 +145,18 @@ class CannedReply(models.Model):
         verbose_name_plural = "canned replies"
         constraints = (
             models.CheckConstraint(condition=~Q(body=""), name="canned_reply_body_not_empty"),
+            models.CheckConstraint(
+                condition=Q(account__isnull=True) | Q(platform__isnull=True), name="canned_reply_one_scope"
+            ),
             models.UniqueConstraint(
-                fields=("title",), condition=Q(account__isnull=True), name="canned_reply_title_unique_global"
+                fields=("title",),
+                condition=Q(account__isnull=True, platform__isnull=True),
+                name="canned_reply_title_unique_global",
+            ),
+            models.UniqueConstraint(
+                fields=("title", "platform"),
+                condition=Q(platform__isnull=False),
+                name="canned_reply_title_unique_per_platform",
             ),
             models.UniqueConstraint(
                 fields=("title", "account"),

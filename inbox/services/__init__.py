@@ -8,6 +8,7 @@
 - ``handover``: an agent takes a conversation over and gives it back.
 - ``templates``: versioned reply templates.
 - ``review``: the review desk's notes, assignment and canned replies.
+- ``status``: the agents' status of a conversation (resolve, snooze, reopen) and their unit link.
 Showings live in ``inbox.showings`` and the suppression list in ``inbox.suppression``.
 """
 
@@ -41,6 +42,12 @@ from inbox.services.review import (
     conversation_assign,
     note_create,
 )
+from inbox.services.status import (
+    conversation_link_unit,
+    conversation_reopen,
+    conversation_resolve,
+    conversation_snooze,
+)
 from inbox.services.store import Stored, decision_failed, message_store, outbound_seen
 from inbox.services.templates import reply_template_save, template_preview
 from inbox.showings import showing_book, showing_cancel, showing_reschedule
@@ -61,6 +68,10 @@ __all__ = [
     "conversation_hand_back",
     "conversation_is_silenced",
     "conversation_link",
+    "conversation_link_unit",
+    "conversation_reopen",
+    "conversation_resolve",
+    "conversation_snooze",
     "conversation_take_over",
     "decision_failed",
     "followups_due",

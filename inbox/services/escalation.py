@@ -4,6 +4,8 @@ Every path that needs a human (the decision, the outbox, ingest seeing a person'
 the platform, a failed decision, a dead-lettered send) calls :func:`conversation_escalate`
 with typed reasons. Reasons add up: the first stays first, none is overwritten, one audit
 row names what is new, and one notice (deduplicated per quiet period) tells the assignee.
+An escalation also reopens a conversation agents had resolved or snoozed: what needs a
+person is never hidden behind a status.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from inbox import holds
-from inbox.choices import ReasonCode
+from inbox.choices import ConversationStatus, ReasonCode
 from inbox.holds import HoldReason
 from inbox.models import Conversation
 from inbox.notify import notify_human_needed
@@ -33,25 +35,40 @@ def conversation_escalate(
     )
     before = holds.load(conversation.human_reasons)
     new = [r for r in dict.fromkeys(reasons) if r not in before]
-    if not new and conversation.human_required:
+    was = conversation.status
+    reopen = was != ConversationStatus.OPEN
+    if not new and conversation.human_required and not reopen:
         return False
+    now = timezone.now()
     conversation.human_reasons = holds.dump([*before, *new])
     conversation.human_required = True
-    conversation.human_required_since = conversation.human_required_since or timezone.now()
-    conversation.save(update_fields=["human_reasons", "human_required", "human_required_since", "updated_at"])
+    conversation.human_required_since = conversation.human_required_since or now
+    fields = ["human_reasons", "human_required", "human_required_since", "updated_at"]
+    if reopen:
+        conversation.status, conversation.snoozed_until, conversation.status_changed_at = (
+            ConversationStatus.OPEN,
+            None,
+            now,
+        )
+        conversation.status_changed_by = None
+        fields += ["status", "snoozed_until", "status_changed_at", "status_changed_by"]
+    conversation.save(update_fields=fields)
     added = holds.dump(new)
+    after: dict[str, Any] = {"reasons": added}
+    if reopen:
+        after["status"] = {"from": str(was), "to": str(ConversationStatus.OPEN)}
     audit_record(
         action="conversation.escalate",
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         system=system,
         obj=conversation,
         platform=conversation.account.platform.slug,
-        after={"reasons": added},
-        reason=holds.summary(added),
+        after=after,
+        reason=holds.summary(added) or f"reopened from {was}",
     )
     for reason in new:
         metrics.inc("leasebot_escalations_total", code=str(reason.code))
-    notify_human_needed(conversation_id=conversation.pk, reason=holds.summary(added))
+    notify_human_needed(conversation_id=conversation.pk, reason=holds.summary(added) or f"reopened from {was}")
     return True
 
 

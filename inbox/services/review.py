@@ -13,7 +13,7 @@ from inbox.guardrails import check_text
 from inbox.models import CannedReply, Conversation, ConversationNote
 from leasebot.core.exceptions import Conflict, ValidationFailed
 from leasebot.core.services import audit_record
-from platforms.models import PlatformAccount
+from platforms.models import Platform, PlatformAccount
 from platforms.roles import ACCESS_PERM, user_role
 
 Actor = AbstractBaseUser | AnonymousUser | None
@@ -95,21 +95,36 @@ def _canned_checked(body: str) -> str:
 
 
 @transaction.atomic
-def canned_reply_create(*, actor: Actor, title: str, body: str, account: PlatformAccount | None = None) -> CannedReply:
-    """Add a canned reply (global, or for one account); its text must pass the guardrails."""
+def canned_reply_create(
+    *,
+    actor: Actor,
+    title: str,
+    body: str,
+    account: PlatformAccount | None = None,
+    platform: Platform | None = None,
+) -> CannedReply:
+    """Add a canned reply (global, for one platform, or for one account); its text must pass the guardrails."""
+    if account is not None and platform is not None:
+        raise ValidationFailed("scope a canned reply to a platform or to an account, not both", field="platform")
     title = _text(title, field="title", limit=120)
     text = _canned_checked(body)
     creator: Any = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     try:
         with transaction.atomic():
-            row = CannedReply.objects.create(title=title, body=text, account=account, created_by=creator)
+            row = CannedReply.objects.create(
+                title=title, body=text, account=account, platform=platform, created_by=creator
+            )
     except IntegrityError:
         raise Conflict("a canned reply with this title already exists here", field="title") from None
     audit_record(
         action="canned_reply.create",
         actor=actor,
         obj=row,
-        after={"title": title, "account": account.pk if account else None},
+        after={
+            "title": title,
+            "account": account.pk if account else None,
+            "platform": platform.slug if platform else None,
+        },
     )
     return row
 

@@ -14,7 +14,7 @@ import dataclasses
 
 from django.db import IntegrityError, transaction
 
-from inbox.choices import Direction, OutboundStatus, ReasonCode
+from inbox.choices import ConversationStatus, Direction, OutboundStatus, ReasonCode
 from inbox.holds import HoldReason
 from inbox.models import Conversation, Message, OutboundMessage
 from inbox.services.escalation import conversation_escalate
@@ -74,6 +74,14 @@ def message_store(*, account: PlatformAccount, item: Inbound) -> Stored:
                 updates["last_inbound_at"] = item.sent_at
         if updates:
             Conversation.objects.filter(pk=conversation.pk).update(**updates)
+        if item.direction == Direction.INBOUND and conversation.status != ConversationStatus.OPEN:
+            # A renter writing into a resolved or snoozed conversation wakes it: back in front of
+            # a person, the assignee told (the escalation door reopens it).
+            conversation_escalate(
+                conversation_id=conversation.pk,
+                reasons=[HoldReason.of(ReasonCode.RENTER_WROTE, f"the conversation was {conversation.status}")],
+                system="ingest",
+            )
         return Stored(conversation.pk, message.pk, created=True)
 
 

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from inbox.choices import ReasonCode
 from inbox.models import Conversation
 from platforms.api.permissions import cached_role, scope_to_accounts
 
@@ -28,7 +29,14 @@ def _role_or_403(request: HttpRequest, allowed: set[str]) -> str:
 
 
 def _page(request: HttpRequest, template: str, page: str, role: str, **context: object) -> HttpResponse:
-    return render(request, f"review/{template}", {"page": page, "role": role, **context})
+    common = {
+        "page": page,
+        "role": role,
+        "undo_seconds": settings.LEASEBOT_REVIEW_UNDO_SECONDS,
+        # The hold reasons are a fixed list in the code, not data: the filters name them in words.
+        "reason_choices": ReasonCode.choices,
+    }
+    return render(request, f"review/{template}", {**common, **context})
 
 
 @login_required
@@ -38,7 +46,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if cached_role(request.user) == "ops":
         return redirect("review:health")
     role = _role_or_403(request, REVIEWERS)
-    return _page(request, "queue.html", "queue", role, undo_seconds=settings.LEASEBOT_REVIEW_UNDO_SECONDS)
+    return _page(request, "queue.html", "queue", role)
 
 
 @login_required

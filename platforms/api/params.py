@@ -56,3 +56,19 @@ def text_param(request: Request, name: str, *, max_length: int = 200) -> str:
     if "\x00" in raw:
         raise ValidationError({name: ["contains a NUL character"]})
     return raw
+
+
+def id_or_none_param(request: Request, name: str) -> int | str | None:
+    """Return a positive id, the word ``"none"`` (filter on "not set"), or None when absent; 400 otherwise."""
+    raw = (request.query_params.get(name) or "").strip()
+    if raw.lower() == "none":
+        return "none"
+    return int_param(request, name)
+
+
+def choice_param(request: Request, name: str, allowed: Iterable[str]) -> str:
+    """Return one allowed value ("" when absent); 400 on anything else."""
+    values = choices_param(request, name, allowed)
+    if len(values) > 1:
+        raise ValidationError({name: ["give one value"]})
+    return values[0] if values else ""

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.apps import apps as django_apps
+from django.db import connection
 from playwright.sync_api import Browser, Dialog, Page
 from playwright.sync_api import Error as PlaywrightError
 
@@ -89,11 +91,62 @@ def pages(browser: Browser, live_server: Any, seeded: None) -> Iterator[Pages]:
 
 
 @pytest.fixture
-def shot() -> Callable[[Page, str], None]:
-    """Save a full-page screenshot of the current page into ``SCREENSHOTS``."""
+def shot() -> Callable[..., None]:
+    """Save a screenshot of the current page into ``SCREENSHOTS``: the full page, or with ``full_page=False`` the screen."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(page: Page, name: str) -> None:
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    def take(page: Page, name: str, *, full_page: bool = True) -> None:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
     return take
+
+
+def _in_worker_thread(job: Callable[..., Any], account_id: int, state_dir: Path, name: str) -> Any:
+    """Run an account job as a worker would, with its own browser, in another thread.
+
+    Playwright's sync API allows one driver per thread: the test thread already drives the
+    agent's browser, so the "worker" gets a thread (and database connection) of its own.
+    """
+    from dispatch import connectors
+    from platforms.browser import BrowserRuntime
+    from platforms.connectors.registry import build_connector
+    from platforms.guard import Guard
+    from platforms.selectors import account_config
+
+    result: dict[str, Any] = {}
+
+    def work() -> None:
+        runtime = BrowserRuntime(state_dir=state_dir, headless=True)
+        try:
+            connectors.use_factory(
+                lambda acc: build_connector(
+                    account_config(acc), runtime=runtime, guard=Guard(account_id=acc.pk, platform=acc.platform.slug)
+                )
+            )
+            result["summary"] = job(account_id=account_id)
+        except Exception as exc:
+            result["error"] = exc
+        finally:
+            connectors.use_factory(None)
+            runtime.close()
+            connection.close()
+
+    thread = threading.Thread(target=work, name=f"e2e-{name}-worker")
+    thread.start()
+    thread.join(timeout=120)
+    if "error" in result:
+        raise result["error"]
+    return result["summary"]
+
+
+@pytest.fixture
+def worker_job(tmp_path: Path) -> Callable[[str, int], Any]:
+    """``worker_job("send" | "ingest", account_id)``: the account's real send or ingest job, in a worker thread."""
+    from dispatch.services import ingest_account_run, send_account_run
+
+    jobs = {"send": send_account_run, "ingest": ingest_account_run}
+
+    def run(kind: str, account_id: int) -> Any:
+        return _in_worker_thread(jobs[kind], account_id, tmp_path / "worker-state", kind)
+
+    return run

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
 from inbox import enqueue
@@ -19,44 +17,6 @@ from tests.inbox.factories import ConversationFactory, MessageFactory
 from tests.platforms.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _ingest_in_thread(account_id: int, tmp_path: Any) -> Any:
-    """Run the account's ingest job as a worker would, with its own browser, in another thread.
-
-    Playwright's sync API allows one driver per thread, and the test thread drives the agent's.
-    """
-    from dispatch import connectors
-    from dispatch.services import ingest_account_run
-    from platforms.browser import BrowserRuntime
-    from platforms.connectors.registry import build_connector
-    from platforms.guard import Guard
-    from platforms.selectors import account_config
-
-    result: dict[str, Any] = {}
-
-    def work() -> None:
-        runtime = BrowserRuntime(state_dir=tmp_path / "worker-state", headless=True)
-        try:
-            connectors.use_factory(
-                lambda acc: build_connector(
-                    account_config(acc), runtime=runtime, guard=Guard(account_id=acc.pk, platform=acc.platform.slug)
-                )
-            )
-            result["summary"] = ingest_account_run(account_id=account_id)
-        except Exception as exc:
-            result["error"] = exc
-        finally:
-            connectors.use_factory(None)
-            runtime.close()
-            connection.close()
-
-    thread = threading.Thread(target=work, name="e2e-ingest-worker")
-    thread.start()
-    thread.join(timeout=120)
-    if "error" in result:
-        raise result["error"]
-    return result["summary"]
 
 
 @pytest.fixture
@@ -73,7 +33,7 @@ def test_renter_writes_into_taken_over_conversation_and_after_hand_back_the_bot_
     sandbox_client: Any,
     sandbox_login: Any,
     no_pacing: Any,
-    tmp_path: Any,
+    worker_job: Any,
     decide_jobs: list[int],
     shot: Callable[[Any, str], None],
 ) -> None:
@@ -110,7 +70,7 @@ def test_renter_writes_into_taken_over_conversation_and_after_hand_back_the_bot_
         body="Can I bring my dog to the viewing?",
         thread_id=seeded["thread_id"],
     )
-    summary = _ingest_in_thread(account.pk, tmp_path)
+    summary = worker_job("ingest", account.pk)
 
     # then: the message is stored, the bot stays silent, and the conversation is back in Bob's queue
     assert summary.new_inbound == 1

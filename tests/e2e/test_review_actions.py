@@ -92,6 +92,7 @@ def test_errors_are_readable_and_name_what_happened(pages: Any) -> None:
     account, _bob, _carol = _team()
     draft = _draft(account, "Jamie Renter", "Hello Jamie, yes it is free.")
     page = pages.login("bob-agent")
+    page.clock.install()
     page.goto(pages.base_url + f"/review/conversations/{draft.conversation_id}/")
     expect(page.locator("#draft-text")).to_have_value(draft.body)
 
@@ -106,6 +107,7 @@ def test_errors_are_readable_and_name_what_happened(pages: Any) -> None:
     # when: the network fails on approve
     page.route("**/api/v1/outbound/*/approve/", lambda route: route.abort())
     page.click("#draft-approve")
+    page.clock.fast_forward(UNDO_MS)
 
     # then: a readable network error, and the draft still waits
     toast = page.locator(".toast.error").filter(has_text="Network error")
@@ -125,6 +127,7 @@ def test_conflict_reloads_the_draft_says_who_acted_and_leaves_no_live_buttons(pa
     account, _bob, _carol = _team()
     draft = _draft(account, "Jamie Renter", "Hello Jamie, yes it is free.")
     bob = pages.login("bob-agent")
+    bob.clock.install()
     bob.goto(pages.base_url + f"/review/conversations/{draft.conversation_id}/")
     expect(bob.locator("#draft-approve")).to_be_visible()
     carol = pages.login("carol-agent")
@@ -132,6 +135,7 @@ def test_conflict_reloads_the_draft_says_who_acted_and_leaves_no_live_buttons(pa
     # when: Carol rejects it, then Bob (whose page still shows it) approves it
     _reject_in_browser(carol, pages.base_url, draft, "wrong unit")
     bob.click("#draft-approve")
+    bob.clock.fast_forward(UNDO_MS)
 
     # then: Bob reads what happened, the draft is reloaded as cancelled with no buttons, nothing is queued
     toast = bob.locator(".toast.error").filter(has_text="someone else acted first")

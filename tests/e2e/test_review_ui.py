@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from playwright.sync_api import Page, expect
 
 from inbox.models import OutboundMessage
@@ -29,45 +27,6 @@ def _agent(name: str = "bob-agent") -> Any:
     return UserFactory(username=name, role="agent")
 
 
-def _run_send_in_thread(account_id: int, tmp_path: Any) -> Any:
-    """Run the account's send job as a worker would, with its own browser, in another thread.
-
-    Playwright's sync API allows one driver per thread: the test thread already drives the
-    agent's browser, so the "worker" gets a thread (and database connection) of its own.
-    """
-    from dispatch import connectors
-    from dispatch.services import send_account_run
-    from platforms.browser import BrowserRuntime
-    from platforms.connectors.registry import build_connector
-    from platforms.guard import Guard
-    from platforms.selectors import account_config
-
-    result: dict[str, Any] = {}
-
-    def work() -> None:
-        runtime = BrowserRuntime(state_dir=tmp_path / "worker-state", headless=True)
-        try:
-            connectors.use_factory(
-                lambda acc: build_connector(
-                    account_config(acc), runtime=runtime, guard=Guard(account_id=acc.pk, platform=acc.platform.slug)
-                )
-            )
-            result["summary"] = send_account_run(account_id=account_id)
-        except Exception as exc:
-            result["error"] = exc
-        finally:
-            connectors.use_factory(None)
-            runtime.close()
-            connection.close()
-
-    thread = threading.Thread(target=work, name="e2e-send-worker")
-    thread.start()
-    thread.join(timeout=120)
-    if "error" in result:
-        raise result["error"]
-    return result["summary"]
-
-
 def test_agent_edits_and_approves_draft_and_it_is_sent_once(
     pages: Any,
     shot: Callable[[Page, str], None],
@@ -75,7 +34,7 @@ def test_agent_edits_and_approves_draft_and_it_is_sent_once(
     sandbox_client: Any,
     sandbox_login: Any,
     no_pacing: Any,
-    tmp_path: Any,
+    worker_job: Any,
 ) -> None:
     # given: a sandbox account with a renter's message, mirrored in lease-bot with a bot draft
     client = sandbox_client  # On the emptied sandbox (fresh_sandbox): the account's name is fixed.
@@ -106,6 +65,7 @@ def test_agent_edits_and_approves_draft_and_it_is_sent_once(
     expect(page.locator(".q-item")).to_have_count(1)
     expect(page.locator("#needs-badge")).to_have_text("1")
     shot(page, "queue")
+    page.clock.install()  # The approval's undo window passes when the test says so.
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(rf"/review/conversations/{conversation.pk}/$"))
     editor = page.locator("#draft-text")
@@ -115,6 +75,10 @@ def test_agent_edits_and_approves_draft_and_it_is_sent_once(
     expect(page.locator("#draft-flags")).to_have_text("Guardrails: clear")
     shot(page, "conversation-draft")
     page.click("#draft-approve")
+    expect(page.locator(".toast.undo")).to_contain_text("Approving the reply to Jamie Renter in 5 s")
+    draft.refresh_from_db()
+    assert draft.status == "pending_review"  # Nothing is sent while the agent may still undo.
+    page.clock.fast_forward(5_000)
 
     # then: queued (never "sent" before the platform's receipt)
     row = page.locator(f".ob[data-id='{draft.pk}'] .status")
@@ -124,8 +88,8 @@ def test_agent_edits_and_approves_draft_and_it_is_sent_once(
     assert (draft.status, draft.body, draft.approved_by_id) == ("queued", final_text, agent.pk)
 
     # when: the send job runs for the account against the sandbox, twice
-    summary = _run_send_in_thread(account.pk, tmp_path)
-    again = _run_send_in_thread(account.pk, tmp_path)
+    summary = worker_job("send", account.pk)
+    again = worker_job("send", account.pk)
 
     # then: the reply is on the platform exactly once, and the UI shows sent with its id
     assert (summary.sent, again.sent) == (1, 0)

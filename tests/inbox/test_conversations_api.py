@@ -341,3 +341,35 @@ def test_reply_leaves_an_approved_bot_reply_on_its_way(agent_client: Any, conver
     assert agent_client.post(url, {"body": "Hello"}, format="json", HTTP_IDEMPOTENCY_KEY="r3").status_code == 201
     queued.refresh_from_db()
     assert queued.status == "queued"
+
+
+def test_canned_replies_offered_by_scope_global_platform_account(
+    agent_client: Any, admin_client: Any, granted: Any, foreign_account: Any
+) -> None:
+    from platforms.models import Platform
+
+    roomies = Platform.objects.get(slug="roomies")
+    for title, scope in (
+        ("Hello", {}),
+        ("Parking", {"platform": granted.platform.slug}),
+        ("Roomies", {"platform": roomies.slug}),
+        ("Mine", {"account": granted.pk}),
+        ("Theirs", {"account": foreign_account.pk}),
+    ):
+        response = admin_client.post(
+            "/api/v1/canned-replies/", {"title": title, "body": "Thanks!", **scope}, format="json"
+        )
+        assert response.status_code == 201, response.json()
+    both = admin_client.post(
+        "/api/v1/canned-replies/",
+        {"title": "X", "body": "Hi", "account": granted.pk, "platform": "roomies"},
+        format="json",
+    )
+    assert both.status_code == 400
+    assert (
+        admin_client.post("/api/v1/canned-replies/", {"title": "Y", "body": "Hi", "platform": "nope"}).status_code
+        == 400
+    )
+    offered = agent_client.get(f"/api/v1/canned-replies/?account={granted.pk}").json()
+    assert sorted(r["title"] for r in offered) == ["Hello", "Mine", "Parking"]
+    assert next(r for r in offered if r["title"] == "Parking")["platform"] == granted.platform.slug

@@ -138,19 +138,32 @@
     });
   };
 
-  /* Times: the agent's profile time zone when set, else the browser's. */
+  /* Times. One rule, everywhere: a time is shown with its zone's name ("Jan 3, 10:00 AM EST").
+     Times of the agent's own work (messages, replies, notes, history, waiting) are in the
+     agent's zone: the profile's time zone when set, else the browser's. Times that the renter
+     lives by (showings, offered slots) are in the account's zone (PlatformAccount.time_zone),
+     with the agent's time beside them when the two zones differ. */
   LB.tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  LB.fmt = function (iso) {
+  function stamp(d, zone) {
+    return new Intl.DateTimeFormat(undefined, {
+      timeZone: zone, month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short",
+    }).format(d);
+  }
+  LB.fmt = function (iso, zone) {
     if (!iso) return "—";
     const d = new Date(iso);
     if (isNaN(d.getTime())) return String(iso);
     try {
-      return new Intl.DateTimeFormat(undefined, {
-        timeZone: LB.tz, month: "short", day: "numeric", hour: "numeric", minute: "2-digit",
-      }).format(d);
+      return stamp(d, zone || LB.tz);
     } catch (e) {
-      return d.toLocaleString();
+      return d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
     }
+  };
+  /* A renter-side time: in the account's zone, and in the agent's too when they differ. */
+  LB.fmtRenter = function (iso, accountZone) {
+    const there = LB.fmt(iso, accountZone || LB.tz);
+    if (!iso || !accountZone || accountZone === LB.tz) return there;
+    return there + " (" + LB.fmt(iso) + " for you)";
   };
   LB.duration = function (seconds) {
     if (seconds === null || seconds === undefined) return "—";
@@ -208,6 +221,102 @@
       handler(ev);
     });
   };
+
+  /* Page boilerplate the list pages share: filter selects filled from the API and kept in the
+     address, and a start once the caller's profile (time zone) is known. */
+  LB.urlParams = function () { return new URLSearchParams(location.search); };
+  LB.keepInUrl = function (params) {
+    const q = params.toString();
+    history.replaceState(null, "", q ? "?" + q : location.pathname);
+  };
+  /* selects: {platform, account, unit, reason} (each optional), each a <select> whose first
+     option is "All". Fills them, sets them from the address, calls onChange on a change. */
+  LB.filters = async function (selects, onChange) {
+    const url = LB.urlParams();
+    const jobs = [];
+    if (selects.platform || selects.account) {
+      jobs.push(LB.api("platform-accounts/").then((res) => {
+        const accounts = res.data;
+        if (selects.platform) {
+          for (const p of [...new Set(accounts.map((a) => a.platform))].sort()) selects.platform.append(LB.el("option", { value: p, text: p }));
+        }
+        if (selects.account) {
+          for (const a of accounts) selects.account.append(LB.el("option", { value: a.id, text: a.platform + " / " + a.label }));
+        }
+      }));
+    }
+    if (selects.unit) {
+      jobs.push(LB.api("units/").then((res) => {
+        selects.unit.append(LB.el("option", { value: "none", text: "No unit linked" }));
+        for (const u of res.data) selects.unit.append(LB.el("option", { value: u.id, text: u.listing_title + " / " + u.name }));
+      }));
+    }
+    try {
+      await Promise.all(jobs);
+    } catch (e) {
+      LB.toast("Could not load the filters: " + e.message, "error");
+    }
+    for (const [name, sel] of Object.entries(selects)) {
+      if (!sel) continue;
+      sel.value = url.get(name) || "";
+      if (sel.value !== (url.get(name) || "")) sel.value = "";
+      sel.addEventListener("change", onChange);
+    }
+  };
+  LB.filterValues = function (selects, into) {
+    const q = into || new URLSearchParams();
+    for (const [name, sel] of Object.entries(selects)) if (sel && sel.value) q.set(name, sel.value);
+    return q;
+  };
+  LB.start = function (fn) { return LB.ready.then(fn); };
+
+  /* Undo: a write held in the browser for a few seconds with an Undo toast, then sent. The
+     request names exactly the item chosen, so nothing that happens meanwhile can redirect it.
+     Leaving the page ends the window and sends what is pending at once (keepalive). */
+  LB.undoSeconds = Number(document.body.dataset.undoSeconds || 5);
+  const held = new Map();
+  LB.later = function (key, opts) {
+    /* opts: {text, path, body, run (async, sends), undone (text), ms} */
+    if (held.has(key)) return false;
+    const ms = opts.ms || LB.undoSeconds * 1000;
+    const toast = LB.toast(opts.text, "ok", { label: "Undo", run: () => LB.undo(key), ms: ms + 1000 });
+    toast.classList.add("undo");
+    toast.dataset.key = key;
+    const entry = { opts: opts, toast: toast, timer: null };
+    entry.timer = setTimeout(() => LB.sendNow(key), ms);
+    held.set(key, entry);
+    return true;
+  };
+  LB.isHeld = function (key) { return held.has(key); };
+  LB.heldKeys = function () { return [...held.keys()]; };
+  LB.undo = function (key) {
+    const entry = held.get(key);
+    if (!entry) return false;
+    held.delete(key);
+    clearTimeout(entry.timer);
+    entry.toast.remove();
+    LB.toast(entry.opts.undone);
+    if (entry.opts.onUndo) entry.opts.onUndo();
+    return true;
+  };
+  LB.sendNow = async function (key) {
+    const entry = held.get(key);
+    if (!entry) return;
+    held.delete(key);
+    clearTimeout(entry.timer);
+    entry.toast.remove();
+    await entry.opts.run();
+  };
+  window.addEventListener("pagehide", () => {
+    for (const entry of held.values()) {
+      fetch("/api/v1/" + entry.opts.path, {
+        method: "POST", keepalive: true, credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": LB.csrf() },
+        body: JSON.stringify(entry.opts.body || {}),
+      });
+    }
+    held.clear();
+  });
 
   LB.STATUS_TEXT = {
     draft: "Draft",

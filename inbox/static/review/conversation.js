@@ -126,15 +126,59 @@
     if (!conv.offered_slots.length) slots.append(LB.el("li", { class: "empty", text: "None offered." }));
     for (const s of conv.offered_slots) {
       const src = s.source ? Object.entries(s.source).map(([k, v]) => k + " " + JSON.stringify(v)).join(", ") : "";
-      slots.append(LB.el("li", {}, LB.el("span", { text: s.label || LB.fmt(s.starts_at) }), LB.el("span", { class: "muted", text: src ? " · from " + src : "" })));
+      slots.append(LB.el("li", {}, LB.el("span", { text: s.starts_at ? LB.fmtRenter(s.starts_at, conv.account_time_zone) : s.label }), LB.el("span", { class: "muted", text: src ? " · from " + src : "" })));
     }
     const shows = LB.clear($("c-showings"));
     if (!conv.showings.length) shows.append(LB.el("li", { class: "empty", text: "None booked." }));
-    for (const s of conv.showings) shows.append(LB.el("li", { text: LB.fmt(s.starts_at) + " with " + s.agent + " · " + s.status }));
+    for (const s of conv.showings) shows.append(LB.el("li", { text: LB.fmtRenter(s.starts_at, conv.account_time_zone) + " with " + s.agent + " · " + s.status }));
+    renderLead();
     const notes = LB.clear($("c-notes"));
     if (!conv.notes.length) notes.append(LB.el("li", { class: "empty", text: "No notes." }));
     for (const n of conv.notes) notes.append(LB.el("li", {}, LB.el("p", { text: n.body }), LB.el("span", { class: "muted", text: (n.author || "?") + " · " + LB.fmt(n.created_at) })));
   }
+
+  const LEAD_LABELS = {
+    move_in: "Move-in", budget: "Budget", occupants: "Occupants", pets: "Pets",
+    lease_months: "Lease length (months)", work: "Work", name: "Name",
+  };
+
+  function renderLead() {
+    const facts = LB.clear($("c-lead-facts"));
+    const add = (k, v) => facts.append(LB.el("dt", { text: k }), LB.el("dd", { text: v }));
+    add("Handle", conv.renter_handle || "—");
+    const profile = conv.lead_profile || {};
+    const keys = Object.keys(profile);
+    for (const k of keys) add(LEAD_LABELS[k] || k.replace(/_/g, " "), typeof profile[k] === "object" ? JSON.stringify(profile[k]) : String(profile[k]));
+    if (!keys.length) add("Qualification", "Nothing the renter has told us yet");
+    add("Showings", conv.showings.length ? conv.showings.length + " (" + conv.showings.filter((s) => s.status === "booked").length + " booked)" : "none");
+    const other = LB.clear($("c-other"));
+    if (!conv.other_threads.length) other.append(LB.el("li", { class: "empty", text: "None on this platform." }));
+    for (const t of conv.other_threads) {
+      other.append(LB.el("li", {},
+        LB.el("a", { href: "/review/conversations/" + t.id + "/", text: (t.listing_title ? t.listing_title + " / " : "") + (t.unit_name || "no unit") }),
+        LB.el("span", { class: "muted", text: " · " + t.account_label + " · " + t.status + " · " + t.workflow_outcome + " · last message " + LB.fmt(t.last_inbound_at) })));
+    }
+    const history = LB.clear($("c-history"));
+    if (!conv.history.length) history.append(LB.el("li", { class: "empty", text: "No changes recorded." }));
+    for (const h of conv.history) {
+      history.append(LB.el("li", {},
+        LB.el("span", { text: h.action.replace("conversation.", "") + " by " + h.actor_label }),
+        LB.el("span", { class: "muted", text: " · " + LB.fmt(h.created_at) + (h.reason ? " · " + h.reason : "") })));
+    }
+  }
+
+  async function loadUnits() {
+    const sel = $("c-unit-pick");
+    try {
+      const units = (await LB.api("conversations/" + id + "/units/")).data;
+      for (const u of units) sel.append(LB.el("option", { value: u.id, text: u.listing_title + " / " + u.name }));
+      if (conv.unit) sel.append(LB.el("option", { value: "none", text: "Unlink (no unit)" }));
+    } catch (e) {
+      LB.toast("Could not load the units: " + e.message, "error");
+    }
+  }
+
+  const STATUS_WORDS = { open: "Open", resolved: "Resolved", snoozed: "Snoozed" };
 
   function renderHead() {
     $("c-title").textContent = conv.renter_name || "Conversation " + conv.id;
@@ -145,6 +189,14 @@
       LB.el("span", { text: conv.taken_over_by ? " · taken over by " + conv.taken_over_by + " (the bot stays silent)" : " · bot active" }),
     );
     $("c-takeover").textContent = conv.taken_over_by ? "Hand back to the bot" : "Take over";
+    $("c-actions").hidden = false; /* No action before the page knows whose conversation this is. */
+    const pill = $("c-status");
+    pill.textContent = (STATUS_WORDS[conv.status] || conv.status) + (conv.status === "snoozed" ? " until " + LB.fmt(conv.snoozed_until) : "") + (conv.status !== "open" && conv.status_changed_by ? " by " + conv.status_changed_by : "");
+    pill.className = "pill " + (conv.status === "open" ? "ok" : conv.status === "snoozed" ? "warn" : "off");
+    pill.dataset.status = conv.status;
+    $("c-resolve").hidden = conv.status === "resolved";
+    $("c-snooze").parentElement.hidden = conv.status === "resolved";
+    $("c-reopen").hidden = conv.status === "open";
   }
 
   function renderDraft() {
@@ -176,23 +228,92 @@
     }
   }
 
+  /* Canned replies: "/" at the start of a line in the draft or reply editor (or "/" anywhere
+     else on the page) opens the picker; the chosen text goes in at the cursor of the editor the
+     agent was in (the reply editor by default), replacing the "/" typed to open it. */
+  let canned = [];
+  let cannedLoaded = false;
+  let cannedTarget = null;
+  let cannedSlash = false;
+  let cannedAt = 0;
+
   async function loadCanned() {
     try {
-      const rows = (await LB.api("canned-replies/?account=" + conv.account)).data;
-      const sel = $("canned");
-      for (const r of rows) sel.append(LB.el("option", { value: r.id, text: r.title, "data-body": r.body }));
-      sel.addEventListener("change", () => {
-        const opt = sel.selectedOptions[0];
-        if (opt && opt.dataset.body) {
-          const box = $("reply-text");
-          box.value = (box.value ? box.value + "\n" : "") + opt.dataset.body;
-          box.dispatchEvent(new Event("input"));
-        }
-        sel.value = "";
-      });
+      canned = (await LB.api("canned-replies/?account=" + conv.account)).data;
     } catch (e) {
       LB.toast("Could not load canned replies: " + e.message, "error");
     }
+    cannedLoaded = true;
+    if (!$("canned-picker").hidden) renderCanned();
+  }
+
+  function cannedMatches() {
+    const f = $("canned-filter").value.trim().toLowerCase();
+    return canned.filter((r) => !f || r.title.toLowerCase().includes(f) || r.body.toLowerCase().includes(f));
+  }
+
+  function renderCanned() {
+    const list = LB.clear($("canned-list"));
+    const rows = cannedMatches();
+    cannedAt = Math.max(0, Math.min(cannedAt, rows.length - 1));
+    if (!cannedLoaded) { list.append(LB.el("li", { class: "empty", text: "Loading canned replies…" })); return; }
+    if (!rows.length) list.append(LB.el("li", { class: "empty", text: canned.length ? "No canned reply matches." : "No canned replies for this account yet (admins add them in Settings)." }));
+    rows.forEach((r, i) => {
+      const li = LB.el("li", { role: "option", "aria-selected": String(i === cannedAt), "data-canned": r.id },
+        LB.el("strong", { text: r.title }), LB.el("span", { class: "muted", text: r.body }));
+      li.addEventListener("mousedown", (ev) => { ev.preventDefault(); insertCanned(r); });
+      list.append(li);
+    });
+  }
+
+  function openCanned(target, slash) {
+    cannedTarget = target || $("reply-text");
+    cannedSlash = !!slash;
+    cannedAt = 0;
+    $("canned-filter").value = "";
+    $("canned-picker").hidden = false;
+    renderCanned();
+    $("canned-filter").focus();
+  }
+
+  function closeCanned(refocus) {
+    $("canned-picker").hidden = true;
+    if (refocus && cannedTarget) cannedTarget.focus();
+  }
+
+  function insertCanned(r) {
+    const box = cannedTarget || $("reply-text");
+    let start = box.selectionStart === undefined ? box.value.length : box.selectionStart;
+    const end = box.selectionEnd === undefined ? start : box.selectionEnd;
+    if (cannedSlash && box.value[start - 1] === "/") start -= 1;
+    box.value = box.value.slice(0, start) + r.body + box.value.slice(end);
+    const caret = start + r.body.length;
+    closeCanned(false);
+    box.focus();
+    box.setSelectionRange(caret, caret);
+    box.dispatchEvent(new Event("input"));
+    LB.toast("Inserted “" + r.title + "” for " + who());
+  }
+
+  $("canned-open").addEventListener("click", () => openCanned($("reply-text"), false));
+  $("canned-filter").addEventListener("input", () => { cannedAt = 0; renderCanned(); });
+  $("canned-filter").addEventListener("keydown", (ev) => {
+    const rows = cannedMatches();
+    if (ev.key === "ArrowDown") { cannedAt = Math.min(rows.length - 1, cannedAt + 1); renderCanned(); }
+    else if (ev.key === "ArrowUp") { cannedAt = Math.max(0, cannedAt - 1); renderCanned(); }
+    else if (ev.key === "Enter") { if (rows[cannedAt]) insertCanned(rows[cannedAt]); }
+    else if (ev.key === "Escape") closeCanned(true);
+    else return;
+    ev.preventDefault();
+  });
+  $("canned-filter").addEventListener("blur", () => setTimeout(() => { if (document.activeElement !== $("canned-filter")) closeCanned(false); }, 150));
+  for (const editor of ["reply-text", "draft-text"]) {
+    $(editor).addEventListener("keyup", (ev) => {
+      if (ev.key !== "/") return;
+      const box = ev.target;
+      const before = box.value.slice(0, box.selectionStart - 1);
+      if (before === "" || before.endsWith("\n")) openCanned(box, true);
+    });
   }
 
   let checkSeq = 0;
@@ -305,13 +426,34 @@
       return "Draft for " + who() + " saved";
     }, target);
   });
+  /* Approve the draft on show, with the text as it is now: the request waits out the undo window
+     (LB.later, as in the queue) and names this draft's id, so a reload or another agent in the
+     meantime cannot make it approve anything else. */
+  function approvingButtons(on) {
+    $("draft-approve").disabled = on;
+    $("draft-approve").firstChild.textContent = on ? "Approving… " : "Approve and send ";
+  }
   const approve = () => {
     const target = draft;
-    return act("Not approved", async () => {
-      if (!target) throw new Error("there is no draft to approve here");
-      const row = (await LB.api("outbound/" + target.id + "/approve/", { method: "POST", body: { body: $("draft-text").value } })).data;
-      return "Approved the reply to " + who() + " — " + (LB.STATUS_TEXT[row.status] || row.status);
-    }, target);
+    if (!target) {
+      LB.toast("Not approved (" + who() + "): there is no draft to approve here.", "error");
+      return;
+    }
+    const body = { body: $("draft-text").value };
+    const path = "outbound/" + target.id + "/approve/";
+    const held = LB.later("approve-" + target.id, {
+      text: "Approving the reply to " + who() + " in " + LB.undoSeconds + " s.",
+      undone: "Undone: the reply to " + who() + " was not approved and nothing was sent.",
+      path: path,
+      body: body,
+      onUndo: () => approvingButtons(false),
+      run: () => act("Not approved", async () => {
+        approvingButtons(false);
+        const row = (await LB.api(path, { method: "POST", body: body })).data;
+        return "Approved the reply to " + who() + " — " + (LB.STATUS_TEXT[row.status] || row.status);
+      }, target),
+    });
+    if (held) approvingButtons(true);
   };
   $("draft-approve").addEventListener("click", approve);
   $("draft-reject").addEventListener("click", () => {
@@ -354,6 +496,52 @@
     return "Note added to " + who();
   }));
 
+  $("c-resolve").addEventListener("click", () => act("Not resolved", async () => {
+    await LB.api("conversations/" + id + "/resolve/", { method: "POST", body: {} });
+    return "Resolved " + who() + ": it comes back when the renter writes";
+  }));
+  $("c-reopen").addEventListener("click", () => act("Not reopened", async () => {
+    await LB.api("conversations/" + id + "/reopen/", { method: "POST", body: {} });
+    return "Reopened " + who();
+  }));
+  const SNOOZE_MS = { "1h": 3600e3, "4h": 4 * 3600e3, "1d": 86400e3, "3d": 3 * 86400e3, "7d": 7 * 86400e3 };
+  function snooze(until) {
+    return act("Not snoozed", async () => {
+      const row = (await LB.api("conversations/" + id + "/snooze/", { method: "POST", body: { until: until.toISOString() } })).data;
+      return "Snoozed " + who() + " until " + LB.fmt(row.snoozed_until) + " (or until the renter writes)";
+    });
+  }
+  $("c-snooze").addEventListener("change", () => {
+    const value = $("c-snooze").value;
+    $("c-snooze-custom").hidden = value !== "custom";
+    if (SNOOZE_MS[value]) {
+      $("c-snooze").value = "";
+      snooze(new Date(Date.now() + SNOOZE_MS[value]));
+    }
+  });
+  $("c-snooze-go").addEventListener("click", () => {
+    const raw = $("c-snooze-at").value;
+    const at = raw ? new Date(raw) : null;
+    if (!at || isNaN(at.getTime())) {
+      LB.toast("Not snoozed (" + who() + "): choose the date and time first.", "error");
+      return undefined;
+    }
+    $("c-snooze").value = "";
+    $("c-snooze-custom").hidden = true;
+    return snooze(at);
+  });
+  $("c-unit-link").addEventListener("click", () => {
+    const value = $("c-unit-pick").value;
+    if (!value) {
+      LB.toast("Not linked (" + who() + "): choose a unit first.", "error");
+      return undefined;
+    }
+    return act("Not linked", async () => {
+      const row = (await LB.api("conversations/" + id + "/link-unit/", { method: "POST", body: { unit: value === "none" ? null : Number(value) } })).data;
+      return row.unit_name ? who() + " linked to " + (row.listing_title ? row.listing_title + " / " : "") + row.unit_name : who() + " unlinked from its unit";
+    });
+  });
+
   /* Unsaved work on this page: an edited draft, a reply or a note not yet sent. */
   function unsaved() {
     const parts = [];
@@ -377,12 +565,14 @@
     else LB.toast(delta > 0 ? "No next item in the queue" : "No previous item in the queue");
   }
   LB.onKey((ev) => {
-    if (ev.key === "a") approve();
+    if (ev.key === "/") openCanned($("reply-text"), false);
+    else if (ev.key === "a") approve();
+    else if (ev.key === "u" && LB.heldKeys().length) LB.undo(LB.heldKeys().pop());
     else if (ev.key === "j") neighbour(1);
     else if (ev.key === "k") neighbour(-1);
     else return;
     ev.preventDefault();
   });
 
-  LB.ready.then(() => load()).then(() => { if (conv) { loadAgents(); loadCanned(); } });
+  LB.start(() => load()).then(() => { if (conv) { loadAgents(); loadCanned(); loadUnits(); } });
 })();

@@ -1,5 +1,6 @@
-/* Every conversation in the caller's scope, by tab (what needs a human, mine, unassigned,
- * taken over, all), with search over renter, message text, unit and listing. */
+/* Every conversation in the caller's scope, by tab (what needs a human, mine, unassigned, taken
+ * over, snoozed, resolved, all), with filters (platform, account, unit, reason) and search over
+ * renter, message text, unit and listing. Tab, filters and search stay in the address. */
 (function () {
   "use strict";
   const LB = window.LB;
@@ -8,29 +9,45 @@
   const countNode = document.getElementById("conv-count");
   const more = document.getElementById("conv-more");
   const search = document.getElementById("c-search");
+  const filters = {
+    platform: document.getElementById("f-platform"),
+    account: document.getElementById("f-account"),
+    unit: document.getElementById("f-unit"),
+    reason: document.getElementById("f-reason"),
+  };
+  /* The working tabs show open conversations only (a snooze that ran out is open again). */
+  const OPEN = { conversation_status: "open" };
   const TABS = {
-    needs: { human_required: "true" },
-    mine: { assigned: "me" },
-    unassigned: { assigned: "none" },
-    taken: { taken_over: "true" },
+    needs: Object.assign({ human_required: "true" }, OPEN),
+    mine: Object.assign({ assigned: "me" }, OPEN),
+    unassigned: Object.assign({ assigned: "none" }, OPEN),
+    taken: Object.assign({ taken_over: "true" }, OPEN),
+    snoozed: { conversation_status: "snoozed" },
+    resolved: { conversation_status: "resolved" },
     all: {},
   };
-  const url = new URLSearchParams(location.search);
+  const url = LB.urlParams();
   let tab = TABS[url.get("tab")] ? url.get("tab") : "needs";
   let page = 1;
   search.value = url.get("q") || "";
 
   function query() {
-    const q = new URLSearchParams(TABS[tab]);
+    const q = LB.filterValues(filters, new URLSearchParams(TABS[tab]));
     const text = search.value.trim();
     if (text) q.set("search", text);
     q.set("page", String(page));
     return q;
   }
 
+  function statusFlag(c) {
+    if (c.status === "snoozed") return LB.el("span", { class: "kind snoozed", text: "Snoozed until " + LB.fmt(c.snoozed_until) });
+    if (c.status === "resolved") return LB.el("span", { class: "kind resolved", text: "Resolved" + (c.status_changed_by ? " by " + c.status_changed_by : "") });
+    return null;
+  }
+
   function row(c) {
     const holder = c.taken_over_by ? "taken over by " + c.taken_over_by : c.assigned_agent ? "assigned to " + c.assigned_agent : c.default_agent ? "default agent " + c.default_agent : "nobody assigned";
-    const flags = [];
+    const flags = [statusFlag(c)];
     if (c.human_required) flags.push(LB.el("span", { class: "kind escalation", text: "Needs a human" }));
     if (c.waiting_outbound) flags.push(LB.el("span", { class: "kind", text: c.waiting_outbound + " draft" + (c.waiting_outbound > 1 ? "s" : "") + " waiting" }));
     if (c.opted_out) flags.push(LB.el("span", { class: "kind", text: "Opted out" }));
@@ -52,13 +69,12 @@
       LB.clear(list);
       LB.state(stateNode, "loading", "Loading conversations…");
     }
-    const q = query();
-    const shown = new URLSearchParams({ tab: tab });
+    const shown = LB.filterValues(filters, new URLSearchParams({ tab: tab }));
     if (search.value.trim()) shown.set("q", search.value.trim());
-    history.replaceState(null, "", "?" + shown);
+    LB.keepInUrl(shown);
     for (const b of document.querySelectorAll("#conv-tabs .tab")) b.setAttribute("aria-selected", String(b.dataset.tab === tab));
     try {
-      const data = (await LB.api("conversations/?" + q)).data;
+      const data = (await LB.api("conversations/?" + query())).data;
       for (const c of data.results) list.append(row(c));
       countNode.textContent = data.count + " conversation" + (data.count === 1 ? "" : "s") + (search.value.trim() ? " matching “" + search.value.trim() + "”" : "");
       more.hidden = !data.next;
@@ -74,5 +90,5 @@
   }
   document.getElementById("conv-search").addEventListener("submit", (ev) => { ev.preventDefault(); load(false); });
   more.addEventListener("click", () => { page += 1; load(true); });
-  LB.ready.then(() => load(false));
+  LB.start(() => LB.filters(filters, () => load(false))).then(() => load(false));
 })();

@@ -5,8 +5,12 @@
   const list = document.getElementById("queue-list");
   const stateNode = document.getElementById("queue-state");
   const countsNode = document.getElementById("queue-counts");
-  const fPlatform = document.getElementById("f-platform");
-  const fAccount = document.getElementById("f-account");
+  const filters = {
+    platform: document.getElementById("f-platform"),
+    account: document.getElementById("f-account"),
+    unit: document.getElementById("f-unit"),
+    reason: document.getElementById("f-reason"),
+  };
   const KIND_TEXT = {
     guardrail_hold: "Guardrail hold",
     draft: "Draft",
@@ -14,7 +18,6 @@
     dead_letter: "Dead letter",
   };
   const noticeNode = document.getElementById("queue-notice");
-  const UNDO_MS = 1000 * Number(list.dataset.undoSeconds || 5);
   const APPROVABLE = ["draft", "guardrail_hold"];
   let items = [];
   /* The selection is an item's key (its outbound or conversation id), never a position: a
@@ -22,8 +25,6 @@
   let selectedKey = null;
   let selectedWhat = "";
   let lastIndex = 0;
-  /* Approvals waiting out their undo window, by outbound id: {item, timer, toast}. */
-  const pending = new Map();
   /* Keys this agent approved: when one leaves the queue, the selection moves on quietly. */
   const handledHere = new Set();
 
@@ -39,27 +40,6 @@
     lastIndex = i;
     noticeNode.hidden = true;
     delete noticeNode.dataset.key;
-  }
-
-  function params() {
-    const q = new URLSearchParams();
-    if (fPlatform.value) q.set("platform", fPlatform.value);
-    if (fAccount.value) q.set("account", fAccount.value);
-    return q;
-  }
-
-  async function loadFilters() {
-    const url = new URLSearchParams(location.search);
-    try {
-      const accounts = (await LB.api("platform-accounts/")).data;
-      const platforms = [...new Set(accounts.map((a) => a.platform))].sort();
-      for (const p of platforms) fPlatform.append(LB.el("option", { value: p, text: p }));
-      for (const a of accounts) fAccount.append(LB.el("option", { value: a.id, text: a.platform + " / " + a.label }));
-    } catch (e) {
-      LB.toast("Could not load the account filter: " + e.message, "error");
-    }
-    fPlatform.value = url.get("platform") || "";
-    fAccount.value = url.get("account") || "";
   }
 
   function renderCounts(counts) {
@@ -80,13 +60,13 @@
   function render() {
     LB.clear(list);
     items.forEach((item, i) => {
-      const waiting = item.outbound && pending.has(item.outbound);
+      const waiting = item.outbound && LB.isHeld(approvalKey(item.outbound));
       const href = itemHref(item);
       const title = LB.el("div", { class: "q-title" },
         LB.el("span", { class: "kind " + item.kind, text: KIND_TEXT[item.kind] || item.kind }),
         " ",
         href ? LB.el("a", { href: href, text: item.renter_name || "(no name)" }) : LB.el("span", { text: item.renter_name || "(no conversation)" }),
-        LB.el("span", { class: "muted", text: " · " + item.platform + " / " + item.account_label }),
+        LB.el("span", { class: "muted", text: " · " + item.platform + " / " + item.account_label + " · " + (item.unit_name || "no unit linked") }),
       );
       const actions = LB.el("div", { class: "q-actions" });
       if (item.outbound && APPROVABLE.includes(item.kind)) {
@@ -115,8 +95,8 @@
 
   async function load() {
     LB.state(stateNode, "loading", "Loading the queue…");
-    const q = params();
-    history.replaceState(null, "", q.toString() ? "?" + q : location.pathname);
+    const q = LB.filterValues(filters);
+    LB.keepInUrl(q);
     try {
       const data = (await LB.api("review/queue/?" + q)).data;
       items = data.items;
@@ -152,48 +132,36 @@
     if (node) node.scrollIntoView({ block: "nearest" });
   }
 
-  /* Send an approval whose undo window has passed, for exactly the outbound the agent chose. */
-  async function send(outboundId) {
-    const entry = pending.get(outboundId);
-    if (!entry) return;
-    pending.delete(outboundId);
-    clearTimeout(entry.timer);
-    entry.toast.remove();
-    const what = describe(entry.item);
-    try {
-      const row = (await LB.api("outbound/" + outboundId + "/approve/", { method: "POST", body: {} })).data;
-      handledHere.add(entry.item.key);
-      LB.toast("Approved " + what + " — " + (LB.STATUS_TEXT[row.status] || row.status));
-    } catch (e) {
-      const fate = e.status === 409 ? "someone else acted first (" + e.message + ")" : e.message;
-      LB.toast("Not approved: " + what + ": " + fate, "error");
-    }
-    await load();
-    LB.refreshBadge();
-  }
+  function approvalKey(outboundId) { return "approve-" + outboundId; }
 
-  function undo(outboundId) {
-    const entry = pending.get(outboundId);
-    if (!entry) return;
-    pending.delete(outboundId);
-    clearTimeout(entry.timer);
-    entry.toast.remove();
-    LB.toast("Undone: " + describe(entry.item) + " was not approved and nothing was sent.");
-    render();
-  }
-
-  /* Approve one item: the request waits UNDO_MS for an Undo, bound to this item's outbound id. */
+  /* Approve one item: the request waits out the undo window (LB.later), bound to this item's
+     outbound id, so a refresh or another agent in the meantime cannot redirect it. */
   function approve(item) {
     if (!item || !item.outbound || !APPROVABLE.includes(item.kind)) {
       LB.toast(item ? "Nothing to approve: " + describe(item) + " has no draft." : "Nothing is selected: press j to select an item.", "error");
       return;
     }
-    if (pending.has(item.outbound)) return;
-    const seconds = Math.round(UNDO_MS / 1000);
-    const toast = LB.toast("Approving " + describe(item) + " in " + seconds + " s.", "ok", { label: "Undo", run: () => undo(item.outbound), ms: UNDO_MS + 1000 });
-    toast.dataset.outbound = String(item.outbound);
-    toast.classList.add("undo");
-    pending.set(item.outbound, { item: item, toast: toast, timer: setTimeout(() => send(item.outbound), UNDO_MS) });
+    const what = describe(item);
+    const path = "outbound/" + item.outbound + "/approve/";
+    LB.later(approvalKey(item.outbound), {
+      text: "Approving " + what + " in " + LB.undoSeconds + " s.",
+      undone: "Undone: " + what + " was not approved and nothing was sent.",
+      path: path,
+      body: {},
+      onUndo: render,
+      run: async () => {
+        try {
+          const row = (await LB.api(path, { method: "POST", body: {} })).data;
+          handledHere.add(item.key);
+          LB.toast("Approved " + what + " — " + (LB.STATUS_TEXT[row.status] || row.status));
+        } catch (e) {
+          const fate = e.status === 409 ? "someone else acted first (" + e.message + ")" : e.message;
+          LB.toast("Not approved: " + what + ": " + fate, "error");
+        }
+        await load();
+        LB.refreshBadge();
+      },
+    });
     render();
   }
 
@@ -206,22 +174,11 @@
     approve(items[at]);
   }
 
-  /* Leaving the page ends the undo windows: the agent decided, so the approvals go out now. */
-  window.addEventListener("pagehide", () => {
-    for (const id of pending.keys()) {
-      fetch("/api/v1/outbound/" + id + "/approve/", {
-        method: "POST", keepalive: true, credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": LB.csrf() }, body: "{}",
-      });
-    }
-    pending.clear();
-  });
-
   LB.onKey((ev) => {
     if (ev.key === "j") move(1);
     else if (ev.key === "k") move(-1);
     else if (ev.key === "a") approveSelected();
-    else if (ev.key === "u" && pending.size) undo([...pending.keys()].pop());
+    else if (ev.key === "u" && LB.heldKeys().length) LB.undo(LB.heldKeys().pop());
     else if (ev.key === "Enter" || ev.key === "o") {
       const at = indexOfSelected();
       const href = at >= 0 && itemHref(items[at]);
@@ -239,8 +196,6 @@
 
   /* A new filter is a new list: start the selection afresh (the old item did not "leave"). */
   const refilter = () => { selectedKey = null; noticeNode.hidden = true; load(); };
-  fPlatform.addEventListener("change", refilter);
-  fAccount.addEventListener("change", refilter);
-  LB.ready.then(loadFilters).then(load);
+  LB.start(() => LB.filters(filters, refilter)).then(load);
   setInterval(() => { if (!document.hidden) load(); }, 30000);
 })();
