@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db.models import Q
@@ -104,10 +105,15 @@ def llm_playbook() -> str:
     return row.body if row else ""
 
 
-def last_offer(conversation: Conversation) -> tuple[dict, ...]:
-    """Return the slots most recently offered in this conversation."""
+def last_offer(conversation: Conversation, *, ignore: Iterable[int] = ()) -> tuple[dict, ...]:
+    """Return the slots most recently offered in this conversation (by a decision still standing).
+
+    A decision superseded by a later one (its reply never left: one reply per burst), or one in
+    ``ignore`` (being superseded now), offered nothing the renter saw.
+    """
     decision = (
-        Decision.objects.filter(conversation=conversation)
+        Decision.objects.filter(conversation=conversation, superseded_by__isnull=True)
+        .exclude(pk__in=list(ignore))
         .exclude(offered_slots=[])
         .order_by("-created_at", "-id")
         .first()

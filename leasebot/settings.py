@@ -420,6 +420,16 @@ if LEASEBOT_QUIET_HOURS.strip() and not re.fullmatch(
     raise ImproperlyConfigured(
         f"LEASEBOT_QUIET_HOURS must look like 21:00-08:00 (or be empty), not {LEASEBOT_QUIET_HOURS!r}."
     )
+# One reply per burst: renter messages of one conversation less than this many seconds apart are
+# decided together, once the renter has been quiet this long (0: each message at once; tests run
+# with 0 unless they set it). A burst is decided at the latest LEASEBOT_BURST_MAX_WAIT_S after its
+# first message, so a renter who keeps typing still gets the first reply within a minute.
+LEASEBOT_BURST_WINDOW_S = env.int("LEASEBOT_BURST_WINDOW_S", default=0 if DJANGO_ENV == "test" else 45)
+LEASEBOT_BURST_MAX_WAIT_S = env.int("LEASEBOT_BURST_MAX_WAIT_S", default=50)
+if not 0 <= LEASEBOT_BURST_WINDOW_S <= LEASEBOT_BURST_MAX_WAIT_S <= 60:
+    raise ImproperlyConfigured(
+        "Need 0 <= LEASEBOT_BURST_WINDOW_S <= LEASEBOT_BURST_MAX_WAIT_S <= 60 (the first reply within a minute)."
+    )
 # A showing slot is offered only this long ahead of now at the earliest.
 LEASEBOT_SHOWING_MIN_NOTICE_MINUTES = env.int("LEASEBOT_SHOWING_MIN_NOTICE_MINUTES", default=60)
 

@@ -232,6 +232,12 @@ class Message(models.Model):
     sent_by_bot = models.BooleanField(
         default=False, help_text="An outbound lease-bot sent (else an agent on the platform)."
     )
+    decide_after = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="The renter was still writing: the burst this message belongs to is decided at this time.",
+    )
 
     class Meta:
         ordering = ("sent_at", "id")
@@ -267,6 +273,20 @@ class Decision(models.Model):
     template_version = models.PositiveIntegerField(null=True, blank=True)
     templates_used = models.JSONField(default=list, blank=True, help_text="Every [key, version] that wrote the reply.")
     extracted = models.JSONField(default=dict, blank=True)
+    burst_message_ids = models.JSONField(
+        default=list, blank=True, help_text="Every inbound message this decision answered together (its burst)."
+    )
+    states_before = models.JSONField(
+        default=dict, blank=True, help_text="The conversation's states before this decision applied its own."
+    )
+    superseded_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A later decision that answered this one's messages together with newer ones.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
