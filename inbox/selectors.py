@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from inbox.choices import OutboundStatus, TemplateKey
 from inbox.engine.base import ResolvedTemplate, UnitFacts
-from inbox.models import Conversation, Decision, OutboundMessage, ReplyTemplate, Unit
+from inbox.models import Conversation, Decision, OutboundMessage, ReplyTemplate, Showing, Unit
 
 
 def reply_template_for(*, key: str, platform_id: int | None, account_id: int | None) -> ResolvedTemplate | None:
@@ -106,7 +106,7 @@ def llm_playbook() -> str:
 
 
 def last_offer(conversation: Conversation, *, ignore: Iterable[int] = ()) -> tuple[dict, ...]:
-    """Return the slots most recently offered in this conversation (by a decision still standing).
+    """Return the slots most recently offered in this conversation (by a reply or a no-show follow-up).
 
     A decision superseded by a later one (its reply never left: one reply per burst), or one in
     ``ignore`` (being superseded now), offered nothing the renter saw.
@@ -118,4 +118,16 @@ def last_offer(conversation: Conversation, *, ignore: Iterable[int] = ()) -> tup
         .order_by("-created_at", "-id")
         .first()
     )
+    after_no_show = (
+        Showing.objects.filter(conversation=conversation, no_show_follow_up_at__isnull=False)
+        .exclude(no_show_offer=[])
+        .order_by("-no_show_follow_up_at")
+        .first()
+    )
+    if (
+        after_no_show is not None
+        and after_no_show.no_show_follow_up_at is not None
+        and (decision is None or after_no_show.no_show_follow_up_at > decision.created_at)
+    ):
+        return tuple(after_no_show.no_show_offer)
     return tuple(decision.offered_slots) if decision else ()

@@ -7,18 +7,20 @@ import logging
 from celery import shared_task
 
 from inbox.models import Message
-from inbox.services import decision_failed, decisions_due, followups_due, inbound_decide
+from inbox.services import decision_failed, decisions_due, followups_due, inbound_decide, showings_due
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="inbox.follow_ups_sweep", ignore_result=True)
 def follow_ups_sweep() -> int:
-    """Create the follow-ups that are due, and decide bursts whose decision job was lost (beat: every 5 minutes).
+    """Create the follow-ups and showing steps that are due, and decide bursts whose job was lost (every 5 minutes).
 
-    Idempotent under duplicate beats: a follow-up has one dispatch key per stage, a burst one decision.
+    Idempotent under duplicate beats: a follow-up has one dispatch key per stage, a showing step
+    one per step, a burst one decision.
     """
     decisions_due()
+    showings_due()
     return followups_due()
 
 

@@ -430,6 +430,18 @@ if not 0 <= LEASEBOT_BURST_WINDOW_S <= LEASEBOT_BURST_MAX_WAIT_S <= 60:
     raise ImproperlyConfigured(
         "Need 0 <= LEASEBOT_BURST_WINDOW_S <= LEASEBOT_BURST_MAX_WAIT_S <= 60 (the first reply within a minute)."
     )
+# The showing's life (inbox.services.showing_life, swept every 5 minutes, never inside quiet hours):
+# ask the renter to confirm this many hours before the showing, remind them this many hours
+# before, and nudge them once to apply this many hours after the application link went out.
+LEASEBOT_SHOWING_CONFIRM_HOURS = env.int("LEASEBOT_SHOWING_CONFIRM_HOURS", default=24)
+LEASEBOT_SHOWING_REMINDER_HOURS = env.int("LEASEBOT_SHOWING_REMINDER_HOURS", default=3)
+LEASEBOT_APPLICATION_NUDGE_HOURS = env.int("LEASEBOT_APPLICATION_NUDGE_HOURS", default=48)
+if not 0 < LEASEBOT_SHOWING_REMINDER_HOURS < LEASEBOT_SHOWING_CONFIRM_HOURS <= 24 * 7:
+    raise ImproperlyConfigured(
+        "Need 0 < LEASEBOT_SHOWING_REMINDER_HOURS < LEASEBOT_SHOWING_CONFIRM_HOURS <= 168 (hours before a showing)."
+    )
+if LEASEBOT_APPLICATION_NUDGE_HOURS <= 0:
+    raise ImproperlyConfigured("LEASEBOT_APPLICATION_NUDGE_HOURS must be a positive number of hours.")
 # A showing slot is offered only this long ahead of now at the earliest.
 LEASEBOT_SHOWING_MIN_NOTICE_MINUTES = env.int("LEASEBOT_SHOWING_MIN_NOTICE_MINUTES", default=60)
 

@@ -34,6 +34,8 @@ from inbox.api.serializers import (
     GuardrailVerdictSerializer,
     NoteSerializer,
     ReplySerializer,
+    ShowingOutcomeSerializer,
+    ShowingSerializer,
 )
 from inbox.choices import WorkflowOutcome
 from inbox.guardrails import check_text
@@ -185,6 +187,24 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             conversation_id=conversation.pk, actor=request.user, agent_id=data.validated_data["agent"]
         )
         return Response(ConversationListSerializer(self.get_queryset().get(pk=conversation.pk)).data)
+
+    @extend_schema(
+        request=ShowingOutcomeSerializer,
+        responses={200: ShowingSerializer, 400: GuardrailErrorSerializer, 404: GuardrailErrorSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="showing-outcome")
+    def showing_outcome(self, request: Request, pk: str | None = None) -> Response:
+        """Mark one of the conversation's showings completed or no-show once it has started (400 before)."""
+        conversation = self._conversation()
+        data = ShowingOutcomeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        showing = conversation.showings.filter(pk=data.validated_data["showing"]).first()
+        if showing is None:
+            raise NotFound("no such showing in this conversation")
+        showing = services.showing_mark_outcome(
+            showing_id=showing.pk, outcome=data.validated_data["outcome"], actor=request.user, by="agent"
+        )
+        return Response(ShowingSerializer(showing).data)
 
     @extend_schema(responses=AgentSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)

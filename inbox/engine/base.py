@@ -71,6 +71,8 @@ class DecisionContext:
     lead_profile: dict[str, Any] = dataclasses.field(default_factory=dict)
     offered_slots: tuple[dict[str, Any], ...] = ()
     booked_slot: dict[str, Any] | None = None
+    #: The booked showing's start has passed: the renter may be saying how it went.
+    booked_started: bool = False
     platform: str = ""
     find_slots: Callable[[], Sequence[dict[str, Any]]] = lambda: ()
     template: Callable[[str], ResolvedTemplate | None] = lambda _key: None

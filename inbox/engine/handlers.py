@@ -141,6 +141,39 @@ def _cancel_showing(ctx: DecisionContext, classification: Classification, draft:
     draft.add(TemplateKey.SHOWING_CANCELLED)
 
 
+def _confirm_showing(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """The renter confirmed the booked showing: note it and thank them; answer anything asked with it."""
+    draft.plan.confirm_showing = True
+    draft.add(TemplateKey.SHOWING_CONFIRM_THANKS, address=ctx.facts.booked_address if ctx.facts is not None else "")
+    _answer_questions(ctx, classification, draft, opener=False)
+
+
+def _showing_missed(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """The renter missed the showing: mark it a no-show and offer new times (held when none is free)."""
+    plan = draft.plan
+    plan.showing_outcome = ShowingState.NO_SHOW
+    plan.showing_state = ShowingState.NO_SHOW
+    slots = list(ctx.find_slots())
+    if slots:
+        plan.offered_slots = slots
+        plan.showing_state = ShowingState.OFFERED
+        draft.add(TemplateKey.SHOWING_NO_SHOW, slots=format_slots(slots))
+    else:
+        plan.hold(ReasonCode.NO_SLOT)
+        draft.add(TemplateKey.NO_SLOT)
+
+
+def _showing_attended(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """The renter says the showing took place: mark it completed and send the application link."""
+    plan = draft.plan
+    plan.showing_outcome = ShowingState.COMPLETED
+    plan.showing_state = ShowingState.COMPLETED
+    draft.add(TemplateKey.SHOWING_APPLICATION)
+    if ctx.facts is not None and ctx.facts.application_url:
+        plan.workflow_outcome = WorkflowOutcome.APPLICATION
+    _answer_questions(ctx, classification, draft, opener=False)
+
+
 def _pick_slot(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
     """Book the offered slot the renter picked, or list the slots again when the pick is unclear."""
     plan = draft.plan
@@ -201,6 +234,9 @@ HANDLERS: dict[str, Handler] = {
     Intent.OFF_TOPIC: _off_topic,
     Intent.GREETING: _greeting,
     Intent.CANCEL_SHOWING: _cancel_showing,
+    Intent.CONFIRM_SHOWING: _confirm_showing,
+    Intent.SHOWING_MISSED: _showing_missed,
+    Intent.SHOWING_ATTENDED: _showing_attended,
     Intent.PICK_SLOT: _pick_slot,
     Intent.SHOWING_REQUEST: _showing_request,
     Intent.RESCHEDULE: _reschedule,

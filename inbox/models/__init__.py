@@ -324,6 +324,22 @@ class Showing(models.Model):
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
+    # The showing's life after booking (inbox.services.showing_life): each step once, each time kept.
+    confirmation_requested_at = models.DateTimeField(null=True, blank=True, help_text="Asked the renter to confirm.")
+    confirmed_at = models.DateTimeField(null=True, blank=True, help_text="The renter confirmed they are coming.")
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, help_text="Reminded the renter a few hours before.")
+    outcome_at = models.DateTimeField(null=True, blank=True, help_text="When it was marked completed or no-show.")
+    outcome_by = models.CharField(
+        max_length=20, blank=True, help_text="Who said how it went: 'agent' (and who, in the audit) or 'renter'."
+    )
+    no_show_follow_up_at = models.DateTimeField(
+        null=True, blank=True, help_text="After a no-show, when the renter was offered new times."
+    )
+    no_show_offer = models.JSONField(default=list, blank=True, help_text="The slots offered after the no-show.")
+    application_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="After the showing, when the application link went to the renter."
+    )
+    application_nudged_at = models.DateTimeField(null=True, blank=True, help_text="When the one nudge to apply went.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,6 +6,7 @@
 - ``escalation``: the one door that puts a conversation in front of a person.
 - ``outbox``: the one door for outbound rows (create, review, approve, sent, back to review).
 - ``followups``: the bot's nudges after silence.
+- ``showing_life``: a booked showing's confirmation, reminder, and the application or new times after it.
 - ``handover``: an agent takes a conversation over and gives it back.
 - ``templates``: versioned reply templates.
 - ``review``: the review desk's notes, assignment and canned replies.
@@ -45,9 +46,10 @@ from inbox.services.review import (
     conversation_assign,
     note_create,
 )
+from inbox.services.showing_life import showing_steps_report, showings_due
 from inbox.services.store import Stored, decision_failed, message_store, outbound_seen
 from inbox.services.templates import reply_template_save, template_preview
-from inbox.showings import showing_book, showing_cancel, showing_reschedule
+from inbox.showings import showing_book, showing_cancel, showing_confirm, showing_mark_outcome, showing_reschedule
 from inbox.suppression import suppression_add, suppression_lift
 
 __all__ = [
@@ -93,7 +95,11 @@ __all__ = [
     "schedule_follow_up",
     "showing_book",
     "showing_cancel",
+    "showing_confirm",
+    "showing_mark_outcome",
     "showing_reschedule",
+    "showing_steps_report",
+    "showings_due",
     "suppression_add",
     "suppression_lift",
     "template_preview",

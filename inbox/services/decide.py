@@ -45,7 +45,7 @@ from inbox.services.escalation import conversation_escalate, conversation_is_sil
 from inbox.services.followups import schedule_follow_up
 from inbox.services.outbox import outbound_cancel_for_conversation, outbound_create, outbound_supersede
 from inbox.services.store import decision_failed
-from inbox.showings import showing_book, showing_cancel
+from inbox.showings import showing_book, showing_cancel, showing_confirm, showing_mark_outcome, showing_record_step
 from inbox.slots import find_slots
 from inbox.suppression import (
     conversation_contact,
@@ -110,8 +110,9 @@ def _context(conversation: Conversation, burst: Burst, *, now: dt.datetime) -> D
             found = [s for s in found if s.starts_at != booked.starts_at]
         return [s.to_dict() for s in found]
 
-    booked_slot = None
+    booked_slot, booked_started = None, False
     if booked is not None:
+        booked_started = booked.starts_at <= now
         booked_slot = {"label": booked.source.get("label") or f"{booked.starts_at:%a %b %d, %H:%M} UTC"}
     return DecisionContext(
         text=burst.text,
@@ -125,6 +126,7 @@ def _context(conversation: Conversation, burst: Burst, *, now: dt.datetime) -> D
         if showing_state in {ShowingState.OFFERED, ShowingState.RESCHEDULING}
         else (),
         booked_slot=booked_slot,
+        booked_started=booked_started,
         platform=conversation.account.platform.slug,
         find_slots=slots,
         template=templates.get,
@@ -169,6 +171,25 @@ def _book(conversation: Conversation, plan: Plan, ctx: DecisionContext, *, now: 
         return retry
     conversation.refresh_from_db()
     return plan
+
+
+def _showing_answer(conversation: Conversation, plan: Plan, *, now: dt.datetime) -> None:
+    """Apply the renter's answer about the booked showing: confirmed, or (once it started) how it went."""
+    showing = (
+        Showing.objects.filter(conversation=conversation, status=ShowingStatus.BOOKED).order_by("starts_at").first()
+    )
+    if showing is None:
+        return
+    if plan.confirm_showing:
+        showing_confirm(showing_id=showing.pk, now=now)
+        return
+    showing_mark_outcome(showing_id=showing.pk, outcome=plan.showing_outcome, by="renter", now=now)
+    conversation.refresh_from_db()
+    # This reply is the step's message: the sweep must not send it again.
+    if plan.showing_outcome == ShowingStatus.NO_SHOW and plan.offered_slots:
+        showing_record_step(showing_id=showing.pk, step="no_show_follow_up", now=now, offer=plan.offered_slots)
+    elif plan.showing_outcome == ShowingStatus.COMPLETED:
+        showing_record_step(showing_id=showing.pk, step="application_sent", now=now)
 
 
 def _cancel_booking(conversation: Conversation) -> None:
@@ -263,6 +284,8 @@ def inbound_decide(*, message_id: int) -> Decision | None:
         _cancel_booking(conversation)
     if plan.book_slot is not None:
         plan = _book(conversation, plan, ctx, now=now)
+    if plan.confirm_showing or plan.showing_outcome:
+        _showing_answer(conversation, plan, now=now)
     reasons = list(plan.reason_codes)
     risk = list(classification.risk_flags)
     if plan.reply_text:
