@@ -3,10 +3,11 @@
 Booking is atomic and safe under concurrency: the conversation row is locked, then the
 agent's advisory lock (see ``lock_objects``) serialises that agent's bookings so the
 buffer and group-size checks are exact, the slot is re-checked against live availability,
-and the insert is backed by the exclusion constraint ``showing_agent_no_double_booking``
-(an overlapping showing of the same agent for another unit can never be stored). Two
-renters of the same unit at the same time make a group showing, up to the unit's
-``showing_group_size``.
+and the insert is backed by the database: exclusion constraints (btree_gist) refuse two
+booked showings of one agent that overlap unless they are the very same showing of one unit
+(a group), and the trigger ``inbox_showing_group_size`` refuses a group beyond the unit's
+``showing_group_size``, so no path that skips the lock can double-book either. Such a refusal
+becomes ``SlotUnavailable`` (HTTP 409 with its reason).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def showing_book(
                 source={**wanted.source, "label": wanted.label, "timezone": wanted.timezone},
             )
     except IntegrityError as exc:
-        # The exclusion constraint: another booking of this agent overlaps (a path that skipped the lock).
+        # The database refused: another booking of this agent overlaps, or the group is full.
         raise SlotUnavailable(slot=wanted.label, agent_id=wanted.agent_id) from exc
     if conversation.unit_id is None:
         conversation.unit, conversation.listing = unit, unit.listing

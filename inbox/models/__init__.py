@@ -309,7 +309,13 @@ class TsTzRange(Func):
 
 
 class Showing(models.Model):
-    """A booked viewing; an agent is never in two places at once (exclusion constraint)."""
+    """A booked viewing; an agent is never in two places at once, nor a group over its size (database-enforced).
+
+    Exclusion constraints refuse two booked showings of one agent that overlap unless they are
+    the very same showing of the same unit (a group); a trigger refuses a group beyond the unit's
+    ``showing_group_size``. Both raise an integrity error that ``showing_book`` turns into
+    ``SlotUnavailable`` (HTTP 409 with its reason), whatever path the write came by.
+    """
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="showings")
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="showings")
@@ -357,6 +363,28 @@ class Showing(models.Model):
                 ),
                 condition=Q(status=ShowingStatus.BOOKED),
             ),
+            # ... and of the same unit, only the very same time is shared (a group showing): two
+            # overlapping showings of one agent that start or end differently are refused too.
+            ExclusionConstraint(
+                name="showing_agent_no_overlap_other_start",
+                expressions=(
+                    (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
+                    ("agent", RangeOperators.EQUAL),
+                    ("starts_at", RangeOperators.NOT_EQUAL),
+                ),
+                condition=Q(status=ShowingStatus.BOOKED),
+            ),
+            ExclusionConstraint(
+                name="showing_agent_no_overlap_other_end",
+                expressions=(
+                    (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
+                    ("agent", RangeOperators.EQUAL),
+                    ("ends_at", RangeOperators.NOT_EQUAL),
+                ),
+                condition=Q(status=ShowingStatus.BOOKED),
+            ),
+            # The group's size (the unit's showing_group_size) is kept by the trigger
+            # inbox_showing_group_size (migration "showing_no_double_booking"): a constraint cannot count.
         )
 
     def __str__(self) -> str:
