@@ -83,6 +83,7 @@ def unit_facts(unit: Unit, *, today: dt.date, booked: bool = False) -> UnitFacts
         min_lease_months=str(unit.min_lease_months or ""),
         application_url=unit.application_url,
         booked_address=unit.address or unit.listing.address,
+        max_occupants=str(unit.max_occupants or ""),
     )
 
 

@@ -46,6 +46,7 @@ class UnitFacts:
     min_lease_months: str
     application_url: str
     booked_address: str = ""
+    max_occupants: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -50,6 +50,8 @@ class Plan:
     confirm_showing: bool = False
     #: The renter said how the booked showing went: ``completed`` or ``no_show`` (``showing_mark_outcome``).
     showing_outcome: str = ""
+    #: The qualification question this reply asks (a lead-profile key), remembered so it is asked once.
+    asked: str = ""
     suppress: bool = False
 
     def hold(self, code: str) -> None:

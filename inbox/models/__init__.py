@@ -57,6 +57,11 @@ class Unit(models.Model):
     pets_policy = models.CharField(max_length=200, blank=True)
     parking = models.CharField(max_length=200, blank=True)
     min_lease_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_occupants = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="The occupancy limit (building or local code); stated to renters as a fact, never a screen.",
+    )
     share_address_before_showing = models.BooleanField(default=False)
     application_url = models.URLField(blank=True)
     showing_duration_minutes = models.PositiveSmallIntegerField(default=30)

@@ -32,6 +32,7 @@ from inbox.choices import (
     TemplateKey,
 )
 from inbox.engine.base import DecisionContext
+from inbox.engine.handlers import ASKED
 from inbox.engine.planner import HUMAN_REASONS, Plan, format_slots, plan_reply, template_context
 from inbox.exceptions import SlotUnavailable
 from inbox.guardrails import check_text
@@ -209,9 +210,12 @@ def _safety_holds(conversation: Conversation, message: Message, *, now: dt.datet
     return holds
 
 
-def _remember(conversation: Conversation, extracted: dict[str, Any]) -> None:
+def _remember(conversation: Conversation, extracted: dict[str, Any], *, asked: str = "") -> None:
+    """Merge what the renter told into the lead profile, and the qualification question just asked."""
     profile = dict(conversation.lead_profile or {})
     changed = {k: v for k, v in extracted.items() if k != "affirmed" and v not in (None, "") and profile.get(k) != v}
+    if asked and asked not in (profile.get(ASKED) or []):
+        changed[ASKED] = [*(profile.get(ASKED) or []), asked]
     if changed:
         profile.update(changed)
         conversation.lead_profile = profile
@@ -326,7 +330,7 @@ def inbound_decide(*, message_id: int) -> Decision | None:
     if burst.superseded:
         Decision.objects.filter(pk__in=[d.pk for d in burst.superseded]).update(superseded_by=decision)
     Message.objects.filter(pk__in=burst.message_ids, decide_after__isnull=False).update(decide_after=None)
-    _remember(conversation, classification.extracted)
+    _remember(conversation, classification.extracted, asked=plan.asked)
     if plan.suppress:
         _opt_out(conversation, reason=classification.intent)
     human = [r for r in reasons if r in HUMAN_REASONS | {ReasonCode.GUARDRAIL}]
