@@ -34,9 +34,13 @@ def send(account_id: int) -> None:
         logger.warning("could not enqueue send for account %s; the periodic sweep will", account_id, exc_info=True)
 
 
-def decide(message_id: int) -> None:
-    """Ask a worker to decide on a renter's message that waited while a person owned the conversation."""
+def decide(message_id: int, *, countdown: float = 0) -> None:
+    """Ask a worker to decide on a renter's message: one that waited while a person owned the conversation,
+    or the last of a burst once the renter has stopped typing (``countdown`` seconds from now, under a minute).
+
+    A lost enqueue is harmless: the inbox sweep decides messages whose ``decide_after`` has passed.
+    """
     try:
-        current_app.send_task(DECIDE_TASK, args=[message_id])
+        current_app.send_task(DECIDE_TASK, args=[message_id], countdown=max(0.0, min(countdown, 60.0)) or None)
     except Exception:
         logger.warning("could not enqueue the decision on message %s", message_id, exc_info=True)

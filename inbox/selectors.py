@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db.models import Q
 
 from inbox.choices import OutboundStatus, TemplateKey
 from inbox.engine.base import ResolvedTemplate, UnitFacts
-from inbox.models import Conversation, Decision, OutboundMessage, ReplyTemplate, Unit
+from inbox.models import Conversation, Decision, OutboundMessage, ReplyTemplate, Showing, Unit
 
 
 def reply_template_for(*, key: str, platform_id: int | None, account_id: int | None) -> ResolvedTemplate | None:
@@ -82,6 +83,7 @@ def unit_facts(unit: Unit, *, today: dt.date, booked: bool = False) -> UnitFacts
         min_lease_months=str(unit.min_lease_months or ""),
         application_url=unit.application_url,
         booked_address=unit.address or unit.listing.address,
+        max_occupants=str(unit.max_occupants or ""),
     )
 
 
@@ -104,12 +106,29 @@ def llm_playbook() -> str:
     return row.body if row else ""
 
 
-def last_offer(conversation: Conversation) -> tuple[dict, ...]:
-    """Return the slots most recently offered in this conversation."""
+def last_offer(conversation: Conversation, *, ignore: Iterable[int] = ()) -> tuple[dict, ...]:
+    """Return the slots most recently offered in this conversation (by a reply or a no-show follow-up).
+
+    A decision superseded by a later one (its reply never left: one reply per burst), or one in
+    ``ignore`` (being superseded now), offered nothing the renter saw.
+    """
     decision = (
-        Decision.objects.filter(conversation=conversation)
+        Decision.objects.filter(conversation=conversation, superseded_by__isnull=True)
+        .exclude(pk__in=list(ignore))
         .exclude(offered_slots=[])
         .order_by("-created_at", "-id")
         .first()
     )
+    after_no_show = (
+        Showing.objects.filter(conversation=conversation, no_show_follow_up_at__isnull=False)
+        .exclude(no_show_offer=[])
+        .order_by("-no_show_follow_up_at")
+        .first()
+    )
+    if (
+        after_no_show is not None
+        and after_no_show.no_show_follow_up_at is not None
+        and (decision is None or after_no_show.no_show_follow_up_at > decision.created_at)
+    ):
+        return tuple(after_no_show.no_show_offer)
     return tuple(decision.offered_slots) if decision else ()

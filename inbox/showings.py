@@ -3,10 +3,11 @@
 Booking is atomic and safe under concurrency: the conversation row is locked, then the
 agent's advisory lock (see ``lock_objects``) serialises that agent's bookings so the
 buffer and group-size checks are exact, the slot is re-checked against live availability,
-and the insert is backed by the exclusion constraint ``showing_agent_no_double_booking``
-(an overlapping showing of the same agent for another unit can never be stored). Two
-renters of the same unit at the same time make a group showing, up to the unit's
-``showing_group_size``.
+and the insert is backed by the database: exclusion constraints (btree_gist) refuse two
+booked showings of one agent that overlap unless they are the very same showing of one unit
+(a group), and the trigger ``inbox_showing_group_size`` refuses a group beyond the unit's
+``showing_group_size``, so no path that skips the lock can double-book either. Such a refusal
+becomes ``SlotUnavailable`` (HTTP 409 with its reason).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def showing_book(
                 source={**wanted.source, "label": wanted.label, "timezone": wanted.timezone},
             )
     except IntegrityError as exc:
-        # The exclusion constraint: another booking of this agent overlaps (a path that skipped the lock).
+        # The database refused: another booking of this agent overlaps, or the group is full.
         raise SlotUnavailable(slot=wanted.label, agent_id=wanted.agent_id) from exc
     if conversation.unit_id is None:
         conversation.unit, conversation.listing = unit, unit.listing
@@ -137,3 +138,83 @@ def showing_reschedule(*, showing_id: int, slot: dict[str, Any] | Slot, actor: A
     if showing.conversation_id is None:
         raise ValidationFailed("only a conversation's showing can be rescheduled here", field="showing_id")
     return showing_book(conversation_id=showing.conversation_id, slot=slot, actor=actor)
+
+
+@transaction.atomic
+def showing_confirm(*, showing_id: int, actor: Any = None, now: dt.datetime | None = None) -> Showing:
+    """Note that the renter confirmed a booked showing (idempotent: the first confirmation's time stays)."""
+    showing = Showing.objects.select_for_update().get(pk=showing_id)
+    if showing.status != ShowingStatus.BOOKED:
+        raise ValidationFailed("only a booked showing can be confirmed", field="showing_id")
+    if showing.confirmed_at is None:
+        showing.confirmed_at = now or timezone.now()
+        showing.save(update_fields=["confirmed_at"])
+        audit_record(action="showing.confirm", actor=actor, system="booking", obj=showing)
+    return showing
+
+
+#: What a booked showing may become once its time has come.
+SHOWING_OUTCOMES = frozenset({ShowingStatus.COMPLETED, ShowingStatus.NO_SHOW})
+
+
+@transaction.atomic
+def showing_mark_outcome(
+    *, showing_id: int, outcome: str, actor: Any = None, by: str = "agent", now: dt.datetime | None = None
+) -> Showing:
+    """Mark a booked showing ``completed`` or ``no_show`` once it has started; the conversation's state follows.
+
+    Idempotent for the same outcome; a showing still ahead, cancelled or already marked otherwise
+    cannot be marked (``ValidationFailed``, HTTP 400).
+    The sweep (``inbox.services.showing_life``) then sends the application link or new times.
+    """
+    if outcome not in SHOWING_OUTCOMES:
+        raise ValidationFailed("the outcome must be completed or no_show", field="outcome")
+    moment = now or timezone.now()
+    conversation_id = Showing.objects.filter(pk=showing_id).values_list("conversation_id", flat=True).first()
+    conversation = Conversation.objects.select_for_update().get(pk=conversation_id) if conversation_id else None
+    showing = Showing.objects.select_for_update().get(pk=showing_id)
+    if showing.status == outcome:
+        return showing
+    if showing.status != ShowingStatus.BOOKED:
+        raise ValidationFailed(f"a {showing.status} showing cannot be marked {outcome}", field="outcome")
+    if showing.starts_at > moment:
+        raise ValidationFailed("a showing can be marked only once it has started", field="outcome")
+    before = showing.status
+    showing.status, showing.outcome_at, showing.outcome_by = outcome, moment, by[:20]
+    showing.save(update_fields=["status", "outcome_at", "outcome_by"])
+    audit_record(
+        action="showing.outcome",
+        actor=actor,
+        system="booking",
+        obj=showing,
+        before={"status": before},
+        after={"status": outcome, "by": by},
+    )
+    if conversation is not None:
+        target = ShowingState.COMPLETED if outcome == ShowingStatus.COMPLETED else ShowingState.NO_SHOW
+        transition(conversation, field="showing_state", to=target, actor=actor, reason=f"showing {outcome}")
+    return showing
+
+
+#: The steps of a showing's life the bot records once each (the field that keeps each step's time).
+SHOWING_STEPS = {
+    "confirmation_requested": "confirmation_requested_at",
+    "reminder_sent": "reminder_sent_at",
+    "no_show_follow_up": "no_show_follow_up_at",
+    "application_sent": "application_sent_at",
+    "application_nudged": "application_nudged_at",
+}
+
+
+def showing_record_step(
+    *, showing_id: int, step: str, now: dt.datetime, offer: list[dict[str, Any]] | None = None
+) -> bool:
+    """Record that a step of the showing's life happened (once: return False if it already had)."""
+    field = SHOWING_STEPS[step]
+    updates: dict[str, Any] = {field: now}
+    if step == "no_show_follow_up":
+        updates["no_show_offer"] = list(offer or [])
+    done = bool(Showing.objects.filter(pk=showing_id, **{f"{field}__isnull": True}).update(**updates))
+    if done:
+        audit_record(action=f"showing.{step}", system="showings", obj=Showing(pk=showing_id))
+    return done

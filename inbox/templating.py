@@ -26,6 +26,7 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "pets_policy": "The unit's pet policy text.",
     "parking": "The unit's parking text.",
     "min_lease_months": "Minimum lease length in months.",
+    "max_occupants": "The occupancy limit (a fact of the building or local code).",
     "application_url": "The application link.",
     "slots": "The offered showing slots, one numbered line each.",
     "slot": "The booked or cancelled slot, e.g. Tue Mar 10, 10:00 AM.",

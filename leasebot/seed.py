@@ -11,6 +11,7 @@ truncates the tables never leaves the next test without its platforms or roles.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from typing import Any
 
 from django.apps import apps as global_apps
@@ -99,7 +100,9 @@ def _seed_reply_templates(apps: Any) -> None:
 
     The texts stay frozen in their data migration; this only re-creates what a flush removed.
     """
-    texts = importlib.import_module("inbox.migrations.0004_seed_reply_templates_and_follow_up_schedule").TEMPLATES
+    texts: dict[str, str] = {}
+    for module in _inbox_migrations_with_templates():
+        texts.update(module.TEMPLATES)
     template_model = apps.get_model("inbox", "ReplyTemplate")
     version_model = apps.get_model("inbox", "ReplyTemplateVersion")
     for key, body in texts.items():
@@ -107,3 +110,11 @@ def _seed_reply_templates(apps: Any) -> None:
             continue
         template = template_model.objects.create(key=key, body=body, version=1, is_active=True, auto_send=True)
         version_model.objects.create(template=template, version=1, body=body)
+
+
+def _inbox_migrations_with_templates() -> list[Any]:
+    """Return the inbox migrations that seed default templates (a ``TEMPLATES`` dict), in order."""
+    package = importlib.import_module("inbox.migrations")
+    names = sorted(info.name for info in pkgutil.iter_modules(package.__path__) if info.name[:4].isdigit())
+    modules = [importlib.import_module(f"inbox.migrations.{name}") for name in names]
+    return [module for module in modules if isinstance(getattr(module, "TEMPLATES", None), dict)]

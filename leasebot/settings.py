@@ -442,6 +442,28 @@ if LEASEBOT_QUIET_HOURS.strip() and not re.fullmatch(
     raise ImproperlyConfigured(
         f"LEASEBOT_QUIET_HOURS must look like 21:00-08:00 (or be empty), not {LEASEBOT_QUIET_HOURS!r}."
     )
+# One reply per burst: renter messages of one conversation less than this many seconds apart are
+# decided together, once the renter has been quiet this long (0: each message at once; tests run
+# with 0 unless they set it). A burst is decided at the latest LEASEBOT_BURST_MAX_WAIT_S after its
+# first message, so a renter who keeps typing still gets the first reply within a minute.
+LEASEBOT_BURST_WINDOW_S = env.int("LEASEBOT_BURST_WINDOW_S", default=0 if DJANGO_ENV == "test" else 45)
+LEASEBOT_BURST_MAX_WAIT_S = env.int("LEASEBOT_BURST_MAX_WAIT_S", default=50)
+if not 0 <= LEASEBOT_BURST_WINDOW_S <= LEASEBOT_BURST_MAX_WAIT_S <= 60:
+    raise ImproperlyConfigured(
+        "Need 0 <= LEASEBOT_BURST_WINDOW_S <= LEASEBOT_BURST_MAX_WAIT_S <= 60 (the first reply within a minute)."
+    )
+# The showing's life (inbox.services.showing_life, swept every 5 minutes, never inside quiet hours):
+# ask the renter to confirm this many hours before the showing, remind them this many hours
+# before, and nudge them once to apply this many hours after the application link went out.
+LEASEBOT_SHOWING_CONFIRM_HOURS = env.int("LEASEBOT_SHOWING_CONFIRM_HOURS", default=24)
+LEASEBOT_SHOWING_REMINDER_HOURS = env.int("LEASEBOT_SHOWING_REMINDER_HOURS", default=3)
+LEASEBOT_APPLICATION_NUDGE_HOURS = env.int("LEASEBOT_APPLICATION_NUDGE_HOURS", default=48)
+if not 0 < LEASEBOT_SHOWING_REMINDER_HOURS < LEASEBOT_SHOWING_CONFIRM_HOURS <= 24 * 7:
+    raise ImproperlyConfigured(
+        "Need 0 < LEASEBOT_SHOWING_REMINDER_HOURS < LEASEBOT_SHOWING_CONFIRM_HOURS <= 168 (hours before a showing)."
+    )
+if LEASEBOT_APPLICATION_NUDGE_HOURS <= 0:
+    raise ImproperlyConfigured("LEASEBOT_APPLICATION_NUDGE_HOURS must be a positive number of hours.")
 # A showing slot is offered only this long ahead of now at the earliest.
 LEASEBOT_SHOWING_MIN_NOTICE_MINUTES = env.int("LEASEBOT_SHOWING_MIN_NOTICE_MINUTES", default=60)
 

@@ -11,7 +11,10 @@ Definitions (also in ``docs/observability.md``):
 - *lead to showing* is the share of leads with at least one showing that was not
   cancelled; *showing to application* is the share of those leads that reached the
   ``application`` outcome (now, or on any decision);
-- *opt-outs* are leads that opted out.
+- *opt-outs* are leads that opted out;
+- *showing steps* count the showings booked in the period at each step of their life
+  (``inbox.services.showing_steps_report``): confirmation asked, confirmed, reminded,
+  cancelled, rescheduled, completed, no-show, new times offered, application sent, nudged.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from django.db.models import Exists, OuterRef, Subquery
 
 from inbox.choices import Direction, ShowingStatus, WorkflowOutcome
 from inbox.models import Conversation, Decision, Message, Showing
+from inbox.services import showing_steps_report
 
 GROUPS = ("platform", "account", "unit")
 WITHIN_SECONDS = 60
@@ -169,4 +173,5 @@ def leasing_report(*, start: datetime, end: datetime, group_by: str = "platform"
         "group_by": group_by,
         "totals": _figures(rows),
         "groups": groups,
+        "showing_steps": showing_steps_report(since=start, until=end),
     }

@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from inbox import holds
 from inbox.api.outbox import OutboundSerializer
-from inbox.choices import ConversationStatus
+from inbox.choices import ConversationStatus, ShowingStatus
 from inbox.models import CannedReply, Conversation, ConversationNote, Decision, Message, Showing
 from leasebot.core.fields import ReplyTextField, StrictCharField
 
@@ -59,8 +59,32 @@ class ShowingSerializer(serializers.ModelSerializer[Showing]):
 
     class Meta:
         model = Showing
-        fields = ("id", "unit", "agent", "starts_at", "ends_at", "status", "source", "cancel_reason")
+        fields = (
+            "id",
+            "unit",
+            "agent",
+            "starts_at",
+            "ends_at",
+            "status",
+            "source",
+            "cancel_reason",
+            "confirmation_requested_at",
+            "confirmed_at",
+            "reminder_sent_at",
+            "outcome_at",
+            "outcome_by",
+            "no_show_follow_up_at",
+            "application_sent_at",
+            "application_nudged_at",
+        )
         read_only_fields = fields
+
+
+class ShowingOutcomeSerializer(serializers.Serializer[Any]):
+    """How a showing of the conversation went, as its agent marks it."""
+
+    showing = serializers.IntegerField(min_value=1)
+    outcome = serializers.ChoiceField(choices=[ShowingStatus.COMPLETED, ShowingStatus.NO_SHOW])
 
 
 class NoteSerializer(serializers.ModelSerializer[ConversationNote]):

@@ -36,6 +36,8 @@ from inbox.api.serializers import (
     NoteSerializer,
     ReplySerializer,
     ResolveSerializer,
+    ShowingOutcomeSerializer,
+    ShowingSerializer,
     SnoozeSerializer,
     UnitOptionSerializer,
 )
@@ -260,6 +262,24 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         """The units this conversation can be linked to (active listings), those of its listing first."""
         conversation = self._conversation()
         return Response(UnitOptionSerializer(selectors.unit_options(conversation), many=True).data)
+
+    @extend_schema(
+        request=ShowingOutcomeSerializer,
+        responses={200: ShowingSerializer, 400: GuardrailErrorSerializer, 404: GuardrailErrorSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="showing-outcome")
+    def showing_outcome(self, request: Request, pk: str | None = None) -> Response:
+        """Mark one of the conversation's showings completed or no-show once it has started (400 before)."""
+        conversation = self._conversation()
+        data = ShowingOutcomeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        showing = conversation.showings.filter(pk=data.validated_data["showing"]).first()
+        if showing is None:
+            raise NotFound("no such showing in this conversation")
+        showing = services.showing_mark_outcome(
+            showing_id=showing.pk, outcome=data.validated_data["outcome"], actor=request.user, by="agent"
+        )
+        return Response(ShowingSerializer(showing).data)
 
     @extend_schema(responses=AgentSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)

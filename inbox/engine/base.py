@@ -46,6 +46,7 @@ class UnitFacts:
     min_lease_months: str
     application_url: str
     booked_address: str = ""
+    max_occupants: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,6 +72,8 @@ class DecisionContext:
     lead_profile: dict[str, Any] = dataclasses.field(default_factory=dict)
     offered_slots: tuple[dict[str, Any], ...] = ()
     booked_slot: dict[str, Any] | None = None
+    #: The booked showing's start has passed: the renter may be saying how it went.
+    booked_started: bool = False
     platform: str = ""
     find_slots: Callable[[], Sequence[dict[str, Any]]] = lambda: ()
     template: Callable[[str], ResolvedTemplate | None] = lambda _key: None

@@ -76,10 +76,58 @@ def _answer_questions(ctx: DecisionContext, classification: Classification, draf
                 draft.plan.workflow_outcome = WorkflowOutcome.APPLICATION
 
 
+#: Qualification, in the order it is asked: (profile key, question, the unit fact that makes it needed, the
+#: intent that already talks about it). Budget is remembered when a renter gives it but never asked: the
+#: rent is stated, and no unit rule depends on it. Nothing here touches a protected class (no children,
+#: age, income source, origin...): occupants is a count, asked only where an occupancy limit applies.
+QUALIFICATION: tuple[tuple[str, str, str, str], ...] = (
+    ("move_in_date", TemplateKey.ASK_MOVE_IN, "", Intent.MOVE_IN_DATE),
+    ("lease_months", TemplateKey.ASK_LEASE_LENGTH, "min_lease_months", Intent.LEASE_TERMS),
+    ("occupants", TemplateKey.ASK_OCCUPANTS, "max_occupants", ""),
+    ("pets", TemplateKey.ASK_PETS, "pets_policy", Intent.PETS),
+)
+#: Where the lead profile remembers which questions were asked (each is asked once).
+ASKED = "qualification_asked"
+
+
 def _ask_move_in(classification: Classification, draft: Draft) -> None:
-    """Ask for the move-in date unless the renter already gave it (or is asking about it)."""
-    if not draft.profile.get("move_in_date") and classification.intent != Intent.MOVE_IN_DATE:
-        draft.add(TemplateKey.ASK_MOVE_IN)
+    """State what the renter's answers mean against the unit's rules, then ask the next missing question.
+
+    One question per reply, each asked once (remembered in the lead profile), only where the
+    unit's facts make it matter, never about what the renter is asking about right now.
+    """
+    _state_fit(draft)
+    facts = draft.ctx.facts
+    asked = list(draft.profile.get(ASKED) or [])
+    for key, template, needs, topic in QUALIFICATION:
+        if draft.profile.get(key) not in (None, "") or key in asked:
+            continue
+        if needs and (facts is None or not getattr(facts, needs)):
+            continue
+        if topic and topic in classification.intents:
+            continue
+        if draft.add(template):
+            draft.plan.asked = key
+        return
+
+
+def _state_fit(draft: Draft) -> None:
+    """Say, as facts, where what the renter told differs from the unit's rules (minimum lease, occupancy)."""
+    facts, profile, used = draft.ctx.facts, draft.profile, {key for key, _ in draft.plan.templates_used}
+    if facts is None:
+        return
+    wanted, minimum = profile.get("lease_months"), facts.min_lease_months
+    if (
+        isinstance(wanted, int)
+        and minimum.isdigit()
+        and wanted < int(minimum)
+        and TemplateKey.LEASE_TERMS not in used
+        and TemplateKey.FIT_LEASE not in used
+    ):
+        draft.add(TemplateKey.FIT_LEASE)
+    people, limit = profile.get("occupants"), facts.max_occupants
+    if isinstance(people, int) and limit.isdigit() and people > int(limit) and TemplateKey.FIT_OCCUPANCY not in used:
+        draft.add(TemplateKey.FIT_OCCUPANCY)
 
 
 # --- Silent intents: no reply (``plan_reply`` stops the follow-ups and withdraws an open offer) ---
@@ -139,6 +187,39 @@ def _cancel_showing(ctx: DecisionContext, classification: Classification, draft:
     draft.plan.cancel_booking = True
     draft.plan.showing_state = ShowingState.CANCELLED
     draft.add(TemplateKey.SHOWING_CANCELLED)
+
+
+def _confirm_showing(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """The renter confirmed the booked showing: note it and thank them; answer anything asked with it."""
+    draft.plan.confirm_showing = True
+    draft.add(TemplateKey.SHOWING_CONFIRM_THANKS, address=ctx.facts.booked_address if ctx.facts is not None else "")
+    _answer_questions(ctx, classification, draft, opener=False)
+
+
+def _showing_missed(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """The renter missed the showing: mark it a no-show and offer new times (held when none is free)."""
+    plan = draft.plan
+    plan.showing_outcome = ShowingState.NO_SHOW
+    plan.showing_state = ShowingState.NO_SHOW
+    slots = list(ctx.find_slots())
+    if slots:
+        plan.offered_slots = slots
+        plan.showing_state = ShowingState.OFFERED
+        draft.add(TemplateKey.SHOWING_NO_SHOW, slots=format_slots(slots))
+    else:
+        plan.hold(ReasonCode.NO_SLOT)
+        draft.add(TemplateKey.NO_SLOT)
+
+
+def _showing_attended(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
+    """The renter says the showing took place: mark it completed and send the application link."""
+    plan = draft.plan
+    plan.showing_outcome = ShowingState.COMPLETED
+    plan.showing_state = ShowingState.COMPLETED
+    draft.add(TemplateKey.SHOWING_APPLICATION)
+    if ctx.facts is not None and ctx.facts.application_url:
+        plan.workflow_outcome = WorkflowOutcome.APPLICATION
+    _answer_questions(ctx, classification, draft, opener=False)
 
 
 def _pick_slot(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:
@@ -201,6 +282,9 @@ HANDLERS: dict[str, Handler] = {
     Intent.OFF_TOPIC: _off_topic,
     Intent.GREETING: _greeting,
     Intent.CANCEL_SHOWING: _cancel_showing,
+    Intent.CONFIRM_SHOWING: _confirm_showing,
+    Intent.SHOWING_MISSED: _showing_missed,
+    Intent.SHOWING_ATTENDED: _showing_attended,
     Intent.PICK_SLOT: _pick_slot,
     Intent.SHOWING_REQUEST: _showing_request,
     Intent.RESCHEDULE: _reschedule,

@@ -46,6 +46,12 @@ class Plan:
     offered_slots: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     book_slot: dict[str, Any] | None = None
     cancel_booking: bool = False
+    #: The renter confirmed the booked showing (``showing_confirm``).
+    confirm_showing: bool = False
+    #: The renter said how the booked showing went: ``completed`` or ``no_show`` (``showing_mark_outcome``).
+    showing_outcome: str = ""
+    #: The qualification question this reply asks (a lead-profile key), remembered so it is asked once.
+    asked: str = ""
     suppress: bool = False
 
     def hold(self, code: str) -> None:

@@ -257,6 +257,9 @@ PRIORITY: tuple[str, ...] = (
     Intent.NOT_INTERESTED,
     Intent.CANCEL_SHOWING,
     Intent.RESCHEDULE,
+    Intent.SHOWING_MISSED,
+    Intent.SHOWING_ATTENDED,
+    Intent.CONFIRM_SHOWING,
     Intent.PICK_SLOT,
     Intent.SHOWING_REQUEST,
     Intent.APPLICATION,
@@ -282,6 +285,22 @@ INFORMATIONAL = frozenset(
         Intent.LEASE_TERMS,
         Intent.PICK_SLOT,
     }
+)
+# The renter's answer to "are you still coming?" (a booked showing still ahead).
+_CONFIRMS = re.compile(
+    r"^\W*(?:yes|yep|yeah|yup|yes please|sure|ok|okay|confirmed?|absolutely|definitely|of course|si|sí)\b"
+    r"|\b(?:i(?:'ll| will) be there|we(?:'ll| will) be there|see you (?:then|there|tomorrow|soon|on)|still (?:on|coming|good)"
+    r"|(?:i |we )?confirm(?:ed|ing)?\b|count (?:me|us) in|sounds good|looking forward to it|still works)"
+)
+# After the showing's start: the renter says they missed it, or that it took place.
+_MISSED = re.compile(
+    r"\b(?:missed (?:it|the (?:showing|viewing|appointment|tour)|you)|(?:couldn'?t|could not|didn'?t|did not|wasn'?t able to|was not able to) (?:make it|come|get there|show up)"
+    r"|sorry (?:i|we) (?:didn'?t|did not|couldn'?t|could not) (?:come|show|make it)|overslept|got (?:stuck|held up|lost)|no[- ]show|ran late)\b"
+)
+_ATTENDED = re.compile(
+    r"\b(?:thanks? (?:you )?(?:for|4) (?:the (?:showing|tour|viewing|visit)|showing me|your time|meeting)"
+    r"|(?:loved|liked|enjoyed|really like) (?:the (?:place|apartment|unit|room|showing|tour)|it|seeing it)"
+    r"|(?:nice|great|good) (?:to meet|meeting|showing|tour|place)|(?:after|since) (?:the|seeing the) (?:showing|tour|viewing))\b"
 )
 _HIGH_RISK = re.compile(
     r"\b(?:lawyer|attorney|sue|suing|lawsuit|legal action|small claims|discriminat\w*|fair housing|hud complaint|human rights|"
@@ -362,6 +381,20 @@ class RulesEngine:
     def __init__(self, *, today: dt.date | None = None) -> None:
         self._today = today
 
+    @staticmethod
+    def _showing_answer(ctx: DecisionContext, text: str, scores: dict[str, float]) -> None:
+        """Read a booked renter's answer: a confirmation before the showing, how it went after its start."""
+        if ctx.booked_started:
+            if _MISSED.search(text) or Intent.CANCEL_SHOWING in scores:
+                # "Sorry, couldn't make it" once the time has passed is a no-show, not a cancellation.
+                scores.pop(Intent.CANCEL_SHOWING, None)
+                scores[Intent.SHOWING_MISSED] = STRONG
+            elif _ATTENDED.search(text):
+                scores[Intent.SHOWING_ATTENDED] = STRONG
+            return
+        if _CONFIRMS.search(text) and not scores.keys() & {Intent.CANCEL_SHOWING, Intent.RESCHEDULE}:
+            scores[Intent.CONFIRM_SHOWING] = STRONG
+
     def classify(self, ctx: DecisionContext) -> Classification:
         """Return the intents, confidence, extracted facts and risk flags of one message."""
         text = fold(ctx.text)[:20000]
@@ -391,6 +424,8 @@ class RulesEngine:
                 scores[Intent.SHOWING_REQUEST] = max(
                     scores.pop(Intent.RESCHEDULE), scores.get(Intent.SHOWING_REQUEST, 0)
                 )
+        if ctx.showing_state == ShowingState.BOOKED:
+            self._showing_answer(ctx, text, scores)
         if _GREETING_ONLY.match(text.strip()) and not scores:
             scores[Intent.GREETING] = STRONG
         if (

@@ -62,6 +62,11 @@ class Unit(models.Model):
     pets_policy = models.CharField(max_length=200, blank=True)
     parking = models.CharField(max_length=200, blank=True)
     min_lease_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_occupants = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="The occupancy limit (building or local code); stated to renters as a fact, never a screen.",
+    )
     share_address_before_showing = models.BooleanField(default=False)
     application_url = models.URLField(blank=True)
     showing_duration_minutes = models.PositiveSmallIntegerField(default=30)
@@ -268,6 +273,12 @@ class Message(models.Model):
     sent_by_bot = models.BooleanField(
         default=False, help_text="An outbound lease-bot sent (else an agent on the platform)."
     )
+    decide_after = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="The renter was still writing: the burst this message belongs to is decided at this time.",
+    )
 
     class Meta:
         ordering = ("sent_at", "id")
@@ -308,6 +319,20 @@ class Decision(models.Model):
     template_version = models.PositiveIntegerField(null=True, blank=True)
     templates_used = models.JSONField(default=list, blank=True, help_text="Every [key, version] that wrote the reply.")
     extracted = models.JSONField(default=dict, blank=True)
+    burst_message_ids = models.JSONField(
+        default=list, blank=True, help_text="Every inbound message this decision answered together (its burst)."
+    )
+    states_before = models.JSONField(
+        default=dict, blank=True, help_text="The conversation's states before this decision applied its own."
+    )
+    superseded_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A later decision that answered this one's messages together with newer ones.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -330,7 +355,13 @@ class TsTzRange(Func):
 
 
 class Showing(models.Model):
-    """A booked viewing; an agent is never in two places at once (exclusion constraint)."""
+    """A booked viewing; an agent is never in two places at once, nor a group over its size (database-enforced).
+
+    Exclusion constraints refuse two booked showings of one agent that overlap unless they are
+    the very same showing of the same unit (a group); a trigger refuses a group beyond the unit's
+    ``showing_group_size``. Both raise an integrity error that ``showing_book`` turns into
+    ``SlotUnavailable`` (HTTP 409 with its reason), whatever path the write came by.
+    """
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="showings")
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="showings")
@@ -345,6 +376,22 @@ class Showing(models.Model):
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
+    # The showing's life after booking (inbox.services.showing_life): each step once, each time kept.
+    confirmation_requested_at = models.DateTimeField(null=True, blank=True, help_text="Asked the renter to confirm.")
+    confirmed_at = models.DateTimeField(null=True, blank=True, help_text="The renter confirmed they are coming.")
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, help_text="Reminded the renter a few hours before.")
+    outcome_at = models.DateTimeField(null=True, blank=True, help_text="When it was marked completed or no-show.")
+    outcome_by = models.CharField(
+        max_length=20, blank=True, help_text="Who said how it went: 'agent' (and who, in the audit) or 'renter'."
+    )
+    no_show_follow_up_at = models.DateTimeField(
+        null=True, blank=True, help_text="After a no-show, when the renter was offered new times."
+    )
+    no_show_offer = models.JSONField(default=list, blank=True, help_text="The slots offered after the no-show.")
+    application_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="After the showing, when the application link went to the renter."
+    )
+    application_nudged_at = models.DateTimeField(null=True, blank=True, help_text="When the one nudge to apply went.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -362,6 +409,28 @@ class Showing(models.Model):
                 ),
                 condition=Q(status=ShowingStatus.BOOKED),
             ),
+            # ... and of the same unit, only the very same time is shared (a group showing): two
+            # overlapping showings of one agent that start or end differently are refused too.
+            ExclusionConstraint(
+                name="showing_agent_no_overlap_other_start",
+                expressions=(
+                    (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
+                    ("agent", RangeOperators.EQUAL),
+                    ("starts_at", RangeOperators.NOT_EQUAL),
+                ),
+                condition=Q(status=ShowingStatus.BOOKED),
+            ),
+            ExclusionConstraint(
+                name="showing_agent_no_overlap_other_end",
+                expressions=(
+                    (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
+                    ("agent", RangeOperators.EQUAL),
+                    ("ends_at", RangeOperators.NOT_EQUAL),
+                ),
+                condition=Q(status=ShowingStatus.BOOKED),
+            ),
+            # The group's size (the unit's showing_group_size) is kept by the trigger
+            # inbox_showing_group_size (migration "showing_no_double_booking"): a constraint cannot count.
         )
 
     def __str__(self) -> str:

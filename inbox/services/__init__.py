@@ -1,10 +1,12 @@
 """Every write about a conversation, one module per seam, gathered here so callers import one name.
 
 - ``store``: what ingest read, stored once; our own messages recognised (ingest commits both together).
-- ``decide``: one decision and at most one reply per inbound message.
+- ``decide``: one decision and at most one reply per burst of inbound messages.
+- ``bursts``: which messages are answered together, and which earlier reply the new one supersedes.
 - ``escalation``: the one door that puts a conversation in front of a person.
 - ``outbox``: the one door for outbound rows (create, review, approve, sent, back to review).
 - ``followups``: the bot's nudges after silence.
+- ``showing_life``: a booked showing's confirmation, reminder, and the application or new times after it.
 - ``handover``: an agent takes a conversation over and gives it back.
 - ``templates``: versioned reply templates.
 - ``review``: the review desk's notes, assignment and canned replies.
@@ -13,7 +15,8 @@ Showings live in ``inbox.showings`` and the suppression list in ``inbox.suppress
 """
 
 from inbox.linkage import conversation_link
-from inbox.services.decide import inbound_decide
+from inbox.services.bursts import Burst, burst_of
+from inbox.services.decide import decisions_due, inbound_decide
 from inbox.services.escalation import conversation_clear_escalation, conversation_escalate, conversation_is_silenced
 from inbox.services.followups import followups_due, schedule_follow_up
 from inbox.services.handover import conversation_hand_back, conversation_take_over
@@ -32,6 +35,8 @@ from inbox.services.outbox import (
     outbound_reply_manual,
     outbound_resolve_unknown,
     outbound_return_to_review,
+    outbound_supersedable,
+    outbound_supersede,
 )
 from inbox.services.review import (
     agent_may_work_on,
@@ -42,6 +47,7 @@ from inbox.services.review import (
     conversation_assign,
     note_create,
 )
+from inbox.services.showing_life import showing_steps_report, showings_due
 from inbox.services.status import (
     conversation_link_unit,
     conversation_reopen,
@@ -50,15 +56,17 @@ from inbox.services.status import (
 )
 from inbox.services.store import Stored, decision_failed, message_store, outbound_seen
 from inbox.services.templates import reply_template_save, template_preview
-from inbox.showings import showing_book, showing_cancel, showing_reschedule
+from inbox.showings import showing_book, showing_cancel, showing_confirm, showing_mark_outcome, showing_reschedule
 from inbox.suppression import suppression_add, suppression_lift
 
 __all__ = [
+    "Burst",
     "Stored",
     "agent_may_work_on",
     "assignable_agents",
     "body_hash",
     "bot_may_auto_send",
+    "burst_of",
     "canned_reply_create",
     "canned_reply_delete",
     "canned_reply_update",
@@ -74,6 +82,7 @@ __all__ = [
     "conversation_snooze",
     "conversation_take_over",
     "decision_failed",
+    "decisions_due",
     "followups_due",
     "guardrail_reasons",
     "inbound_decide",
@@ -91,11 +100,17 @@ __all__ = [
     "outbound_resolve_unknown",
     "outbound_return_to_review",
     "outbound_seen",
+    "outbound_supersedable",
+    "outbound_supersede",
     "reply_template_save",
     "schedule_follow_up",
     "showing_book",
     "showing_cancel",
+    "showing_confirm",
+    "showing_mark_outcome",
     "showing_reschedule",
+    "showing_steps_report",
+    "showings_due",
     "suppression_add",
     "suppression_lift",
     "template_preview",

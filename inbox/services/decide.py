@@ -1,21 +1,25 @@
-"""Deciding on one inbound message: at most one decision and one reply per message, ever.
+"""Deciding on the renter's messages: one decision and at most one reply per burst, each message answered once.
 
 ``inbound_decide`` is what the ingest job calls after the message is stored: link, skip when
-a person owns the thread or the renter opted out, classify, plan, book, apply the state
-machine, remember what the renter told, escalate through the one escalation door and
-create the reply through the one outbox door.
+a person owns the thread or the renter opted out, gather the burst the message belongs to
+(``inbox.services.bursts``: wait while the renter is still writing, supersede an earlier reply
+of the burst that has not left yet), classify, plan, book, apply the state machine, remember
+what the renter told, escalate through the one escalation door and create the reply through
+the one outbox door. ``decisions_due`` is the sweep that decides bursts whose deferred
+decision job was lost.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from inbox import engine
+from inbox import engine, enqueue
 from inbox.choices import (
     Direction,
     FollowUpStage,
@@ -28,18 +32,21 @@ from inbox.choices import (
     TemplateKey,
 )
 from inbox.engine.base import DecisionContext
+from inbox.engine.handlers import ASKED
 from inbox.engine.planner import HUMAN_REASONS, Plan, format_slots, plan_reply, template_context
 from inbox.exceptions import SlotUnavailable
 from inbox.guardrails import check_text
 from inbox.holds import HoldReason
 from inbox.linkage import conversation_link
-from inbox.models import Conversation, Decision, Message, Showing
+from inbox.models import Conversation, Decision, Message, OutboundMessage, Showing
 from inbox.notify import notify_human_needed
 from inbox.selectors import last_offer, llm_examples, llm_playbook, templates_for_conversation, unit_facts
+from inbox.services.bursts import Burst, burst_of, covering_decision
 from inbox.services.escalation import conversation_escalate, conversation_is_silenced
 from inbox.services.followups import schedule_follow_up
-from inbox.services.outbox import outbound_cancel_for_conversation, outbound_create
-from inbox.showings import showing_book, showing_cancel
+from inbox.services.outbox import outbound_cancel_for_conversation, outbound_create, outbound_supersede
+from inbox.services.store import decision_failed
+from inbox.showings import showing_book, showing_cancel, showing_confirm, showing_mark_outcome, showing_record_step
 from inbox.slots import find_slots
 from inbox.suppression import (
     conversation_contact,
@@ -52,6 +59,8 @@ from inbox.workflow import transition
 from leasebot.core import metrics
 from leasebot.core.services import audit_record
 from platforms.policies import bot_settings
+
+logger = logging.getLogger(__name__)
 
 
 def _escalate(conversation: Conversation, reasons: list[HoldReason]) -> None:
@@ -71,11 +80,24 @@ def _skip(conversation: Conversation, message: Message, why: str) -> None:
     )
 
 
-def _context(conversation: Conversation, message: Message, *, now: dt.datetime) -> DecisionContext:
+_STATE_FIELDS = ("workflow_outcome", "showing_state", "follow_up_stage")
+
+
+def _states(conversation: Conversation) -> dict[str, str]:
+    return {field: getattr(conversation, field) for field in _STATE_FIELDS}
+
+
+def _context(conversation: Conversation, burst: Burst, *, now: dt.datetime) -> DecisionContext:
+    """Gather what the engine reads: the burst's text, and the states from before any reply it supersedes."""
     unit = conversation.unit
+    # The superseded replies never reached the renter: decide as if they had not been written.
+    states = _states(conversation)
+    if burst.superseded and burst.superseded[0].states_before:
+        states = {**states, **burst.superseded[0].states_before}
+    showing_state = states["showing_state"]
     booked = (
         Showing.objects.filter(conversation=conversation, status=ShowingStatus.BOOKED).order_by("starts_at").first()
-        if conversation.showing_state in {ShowingState.BOOKED, ShowingState.RESCHEDULING}
+        if showing_state in {ShowingState.BOOKED, ShowingState.RESCHEDULING}
         else None
     )
     templates = templates_for_conversation(conversation)
@@ -89,21 +111,23 @@ def _context(conversation: Conversation, message: Message, *, now: dt.datetime) 
             found = [s for s in found if s.starts_at != booked.starts_at]
         return [s.to_dict() for s in found]
 
-    booked_slot = None
+    booked_slot, booked_started = None, False
     if booked is not None:
+        booked_started = booked.starts_at <= now
         booked_slot = {"label": booked.source.get("label") or f"{booked.starts_at:%a %b %d, %H:%M} UTC"}
     return DecisionContext(
-        text=message.body,
+        text=burst.text,
         renter_name=conversation.renter_name,
         facts=unit_facts(unit, today=now.date(), booked=booked is not None) if unit is not None else None,
-        workflow_outcome=conversation.workflow_outcome,
-        showing_state=conversation.showing_state,
-        follow_up_stage=conversation.follow_up_stage,
+        workflow_outcome=states["workflow_outcome"],
+        showing_state=showing_state,
+        follow_up_stage=states["follow_up_stage"],
         lead_profile=dict(conversation.lead_profile or {}),
-        offered_slots=last_offer(conversation)
-        if conversation.showing_state in {ShowingState.OFFERED, ShowingState.RESCHEDULING}
+        offered_slots=last_offer(conversation, ignore=[d.pk for d in burst.superseded])
+        if showing_state in {ShowingState.OFFERED, ShowingState.RESCHEDULING}
         else (),
         booked_slot=booked_slot,
+        booked_started=booked_started,
         platform=conversation.account.platform.slug,
         find_slots=slots,
         template=templates.get,
@@ -150,6 +174,25 @@ def _book(conversation: Conversation, plan: Plan, ctx: DecisionContext, *, now: 
     return plan
 
 
+def _showing_answer(conversation: Conversation, plan: Plan, *, now: dt.datetime) -> None:
+    """Apply the renter's answer about the booked showing: confirmed, or (once it started) how it went."""
+    showing = (
+        Showing.objects.filter(conversation=conversation, status=ShowingStatus.BOOKED).order_by("starts_at").first()
+    )
+    if showing is None:
+        return
+    if plan.confirm_showing:
+        showing_confirm(showing_id=showing.pk, now=now)
+        return
+    showing_mark_outcome(showing_id=showing.pk, outcome=plan.showing_outcome, by="renter", now=now)
+    conversation.refresh_from_db()
+    # This reply is the step's message: the sweep must not send it again.
+    if plan.showing_outcome == ShowingStatus.NO_SHOW and plan.offered_slots:
+        showing_record_step(showing_id=showing.pk, step="no_show_follow_up", now=now, offer=plan.offered_slots)
+    elif plan.showing_outcome == ShowingStatus.COMPLETED:
+        showing_record_step(showing_id=showing.pk, step="application_sent", now=now)
+
+
 def _cancel_booking(conversation: Conversation) -> None:
     for showing in Showing.objects.filter(conversation=conversation, status=ShowingStatus.BOOKED).order_by("pk"):
         showing_cancel(showing_id=showing.pk, reason="renter cancelled")
@@ -167,9 +210,12 @@ def _safety_holds(conversation: Conversation, message: Message, *, now: dt.datet
     return holds
 
 
-def _remember(conversation: Conversation, extracted: dict[str, Any]) -> None:
+def _remember(conversation: Conversation, extracted: dict[str, Any], *, asked: str = "") -> None:
+    """Merge what the renter told into the lead profile, and the qualification question just asked."""
     profile = dict(conversation.lead_profile or {})
     changed = {k: v for k, v in extracted.items() if k != "affirmed" and v not in (None, "") and profile.get(k) != v}
+    if asked and asked not in (profile.get(ASKED) or []):
+        changed[ASKED] = [*(profile.get(ASKED) or []), asked]
     if changed:
         profile.update(changed)
         conversation.lead_profile = profile
@@ -187,10 +233,12 @@ def _apply_states(conversation: Conversation, plan: Plan) -> list[str]:
 
 @transaction.atomic
 def inbound_decide(*, message_id: int) -> Decision | None:
-    """Decide on one new inbound message: at most one decision and one reply per message, ever.
+    """Decide on a new inbound message with the rest of its burst: each message answered once, by one reply.
 
-    Returns the decision, or None when the bot stays out (agent took over, a human reply
-    won, the renter is suppressed, or the message is not an inbound one); skips are audited.
+    Returns the decision that answers the message (made now or before), or None when the bot
+    waits for the renter to finish the burst (the decision is then enqueued for when it
+    settles) or stays out (agent took over, a human reply won, the renter is suppressed, or
+    the message is not an inbound one); skips are audited.
     """
     message = Message.objects.get(pk=message_id)
     if message.direction != Direction.INBOUND:
@@ -200,7 +248,7 @@ def inbound_decide(*, message_id: int) -> Decision | None:
         .select_related("account__platform", "unit__listing", "listing")
         .get(pk=message.conversation_id)
     )
-    existing = Decision.objects.filter(message=message).order_by("pk").first()
+    existing = covering_decision(message)
     if existing is not None:
         return existing
     now = timezone.now()
@@ -221,17 +269,31 @@ def inbound_decide(*, message_id: int) -> Decision | None:
         _suppressed_wrote(conversation, message, now=now)
         return None
 
-    ctx = _context(conversation, message, now=now)
+    burst = burst_of(conversation, message)
+    if burst.settles_at > now:
+        _wait_for_burst(burst, now=now)
+        return None
+    message = burst.newest
+    for earlier in burst.superseded:
+        reply = OutboundMessage.objects.filter(decision=earlier, purpose=Purpose.REPLY).order_by("pk").first()
+        if reply is not None:
+            outbound_supersede(outbound_id=reply.pk, by_message_id=message.pk)
+    states_before = (
+        burst.superseded[0].states_before if burst.superseded and burst.superseded[0].states_before else None
+    ) or _states(conversation)
+    ctx = _context(conversation, burst, now=now)
     classification = engine.classify(ctx, use_llm=bool(settings.LEASEBOT_LLM_BASE_URL))
     plan = plan_reply(ctx, classification)
     if plan.cancel_booking:
         _cancel_booking(conversation)
     if plan.book_slot is not None:
         plan = _book(conversation, plan, ctx, now=now)
+    if plan.confirm_showing or plan.showing_outcome:
+        _showing_answer(conversation, plan, now=now)
     reasons = list(plan.reason_codes)
     risk = list(classification.risk_flags)
     if plan.reply_text:
-        verdict = check_text(plan.reply_text, inbound_text=message.body)
+        verdict = check_text(plan.reply_text, inbound_text=burst.text)
         if not verdict.ok:
             reasons.append(ReasonCode.GUARDRAIL)
             risk += [f"guardrail:{c}" for c in verdict.categories]
@@ -262,8 +324,13 @@ def inbound_decide(*, message_id: int) -> Decision | None:
         template_version=primary[1],
         templates_used=[list(t) for t in plan.templates_used],
         extracted=dict(classification.extracted),
+        burst_message_ids=burst.message_ids,
+        states_before=states_before,
     )
-    _remember(conversation, classification.extracted)
+    if burst.superseded:
+        Decision.objects.filter(pk__in=[d.pk for d in burst.superseded]).update(superseded_by=decision)
+    Message.objects.filter(pk__in=burst.message_ids, decide_after__isnull=False).update(decide_after=None)
+    _remember(conversation, classification.extracted, asked=plan.asked)
     if plan.suppress:
         _opt_out(conversation, reason=classification.intent)
     human = [r for r in reasons if r in HUMAN_REASONS | {ReasonCode.GUARDRAIL}]
@@ -292,9 +359,53 @@ def inbound_decide(*, message_id: int) -> Decision | None:
             "engine": decision.engine,
             "reasons": reasons,
             "templates": decision.templates_used,
+            "burst": burst.message_ids,
+            "superseded": [d.pk for d in burst.superseded],
         },
     )
     return decision
+
+
+def _wait_for_burst(burst: Burst, *, now: dt.datetime) -> None:
+    """The renter is still writing: mark the burst's messages and have its last one decided when it settles.
+
+    The job is enqueued once per settle time (a later message moves it, and enqueues anew);
+    ``decisions_due`` decides the burst if the job is lost.
+    """
+    newest = burst.newest
+    if newest.decide_after == burst.settles_at:
+        return
+    Message.objects.filter(pk__in=burst.message_ids).update(decide_after=burst.settles_at)
+    message_id, countdown = newest.pk, (burst.settles_at - now).total_seconds()
+    transaction.on_commit(lambda: enqueue.decide(message_id, countdown=countdown))
+
+
+def decisions_due(*, now: dt.datetime | None = None) -> int:
+    """Decide every burst whose time has come but whose decision job was lost (the sweep); return how many.
+
+    Each burst is decided in its own transaction; a failure escalates its conversation (the
+    messages stay stored) and the sweep goes on.
+    """
+    now = now or timezone.now()
+    grace = dt.timedelta(seconds=settings.LEASEBOT_BURST_MAX_WAIT_S)
+    due = list(
+        Message.objects.filter(direction=Direction.INBOUND, decide_after__lte=now - grace)
+        .order_by("-sent_at", "-pk")
+        .values_list("pk", "conversation_id")
+    )
+    decided = 0
+    for message_id, conversation_id in due:
+        try:
+            if inbound_decide(message_id=message_id) is not None:
+                decided += 1
+            else:
+                # Skipped (a person owns the thread now, the renter opted out): nothing left to wait for.
+                Message.objects.filter(pk=message_id, decide_after__lte=now).update(decide_after=None)
+        except Exception as exc:  # One failed burst must not stop the sweep.
+            logger.exception("deciding message %s from the sweep failed", message_id)
+            Message.objects.filter(pk=message_id).update(decide_after=None)
+            decision_failed(conversation_id=conversation_id, error=exc)
+    return decided
 
 
 def _renter_wrote_to_a_person(conversation: Conversation) -> None:

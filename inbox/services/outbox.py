@@ -375,6 +375,39 @@ def outbound_cancel_for_conversation(
 
 
 @transaction.atomic
+def outbound_supersede(*, outbound_id: int, by_message_id: int) -> bool:
+    """Withdraw a bot reply not yet on its way because a newer reply answers its messages too; return whether it was.
+
+    Only an unsent bot row whose text no person edited is superseded (an agent's edit is work to
+    keep); a row ``sending``, ``unknown`` or ``sent`` is already on its way and stays as it is. The
+    caller holds the row lock it read the status under, so a send job cannot claim it meanwhile.
+    """
+    row = OutboundMessage.objects.select_for_update().get(pk=outbound_id)
+    if row.status not in _UNSENT or row.source != Source.BOT or row.body != row.original_body:
+        return False
+    before = row.status
+    row.status = OutboundStatus.CANCELLED
+    row.rejected_reason = f"superseded: answered together with the renter's next message ({by_message_id})"
+    row.save(update_fields=["status", "rejected_reason", "updated_at"])
+    audit_record(
+        action="outbound.superseded",
+        system="decision",
+        obj=row,
+        before={"status": before},
+        after={"status": row.status, "by_message_id": by_message_id},
+        reason="one reply per burst",
+    )
+    metrics.inc("leasebot_outbound_superseded_total", platform=row.conversation.account.platform.slug)
+    return True
+
+
+def outbound_supersedable(outbound_id: int) -> bool:
+    """Lock a reply row and tell whether :func:`outbound_supersede` would withdraw it (the lock holds till commit)."""
+    row = OutboundMessage.objects.select_for_update().filter(pk=outbound_id).first()
+    return row is not None and row.status in _UNSENT and row.source == Source.BOT and row.body == row.original_body
+
+
+@transaction.atomic
 def outbound_hold_for_accounts(*, account_ids: Iterable[int], reason: str) -> int:
     """Move the not-yet-sending rows of switched-off accounts back to review, with the reason.
 

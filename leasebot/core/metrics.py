@@ -41,6 +41,11 @@ METRICS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "Send jobs that used their time budget with rows left and queued a fresh job.",
         ("platform",),
     ),
+    "leasebot_outbound_superseded_total": (
+        "counter",
+        "Unsent bot replies withdrawn because one reply answers the renter's whole burst.",
+        ("platform",),
+    ),
     "leasebot_guardrail_holds_total": ("counter", "Replies held by a guardrail.", ("category",)),
     "leasebot_decisions_total": ("counter", "Decisions by intent.", ("intent",)),
     "leasebot_escalations_total": ("counter", "Reasons a conversation was put in front of a person.", ("code",)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import importlib
+import pkgutil
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from inbox.guardrails import check_text
 CORPUS = Path(__file__).parent / "corpus" / "messages.yaml"
 HOLDOUT = Path(__file__).parent / "corpus" / "holdout.yaml"
 HOLDOUT_2 = Path(__file__).parent / "corpus" / "holdout_2.yaml"
+HOLDOUT_SHOWING = Path(__file__).parent / "corpus" / "holdout_showing.yaml"
 TODAY = dt.date(2027, 1, 11)
 FACTS = UnitFacts(
     listing_title="Sunny 1BR in Williamsburg",
@@ -53,8 +55,11 @@ OFFERED = tuple(
 
 def default_templates() -> dict[str, ResolvedTemplate]:
     """Return the seeded default templates (the data migration's frozen texts)."""
-    seed = importlib.import_module("inbox.migrations.0004_seed_reply_templates_and_follow_up_schedule")
-    return {key: ResolvedTemplate(key, 1, body) for key, body in seed.TEMPLATES.items()}
+    package = importlib.import_module("inbox.migrations")
+    texts: dict[str, str] = {}
+    for name in sorted(info.name for info in pkgutil.iter_modules(package.__path__) if info.name[:4].isdigit()):
+        texts.update(getattr(importlib.import_module(f"inbox.migrations.{name}"), "TEMPLATES", None) or {})
+    return {key: ResolvedTemplate(key, 1, body) for key, body in texts.items()}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,6 +96,8 @@ def run(path: Path = CORPUS) -> list[Result]:
             workflow_outcome="engaged" if state != "none" else "new",
             offered_slots=OFFERED if state == "offered" else (),
             booked_slot={"label": "Tue Jan 12, 10:00 AM"} if state == "booked" else None,
+            # p: the booked showing's time has passed (the renter may say how it went).
+            booked_started=bool(row.get("p")),
             find_slots=lambda: list(OFFERED),
             template=templates.get,
         )

@@ -24,6 +24,12 @@ HOLDOUT_OUTCOME_FLOOR = 0.75
 # Held-out part 2 (written after the safety rules, 2026-11-30), measured 93.2 % intent, 94.9 % outcome.
 HOLDOUT_2_INTENT_FLOOR = 0.90
 HOLDOUT_2_OUTCOME_FLOOR = 0.90
+# Held-out, the showing's life (2026-12-01, 9 messages), measured 66.7 % intent, 88.9 % outcome: the
+# rules miss "missed our appointment", read "is there another time?" after a missed showing as a
+# reschedule, and "thanks for your time" as a greeting. Floors at the measured rates.
+SHOWING_INTENT_FLOOR = 0.66
+SHOWING_OUTCOME_FLOOR = 0.88
+SHOWING_LIFE_INTENTS = {Intent.CONFIRM_SHOWING, Intent.SHOWING_MISSED, Intent.SHOWING_ATTENDED}
 
 
 def test_corpus_is_large_and_covers_every_intent() -> None:
@@ -56,12 +62,25 @@ def test_engine_accuracy_on_held_out_part_2_is_above_the_floor() -> None:
     intent = sum(r.intent == r.expected_intent for r in results) / len(results)
     outcome = sum(r.outcome == r.expected_outcome for r in results) / len(results)
 
-    assert {r.expected_intent for r in results} == set(Intent.values)
+    # Written before the showing-life intents existed (they have a held-out set of their own, below).
+    assert {r.expected_intent for r in results} == set(Intent.values) - SHOWING_LIFE_INTENTS
     assert intent >= HOLDOUT_2_INTENT_FLOOR, corpus_runner.report(results)
     assert outcome >= HOLDOUT_2_OUTCOME_FLOOR, corpus_runner.report(results)
 
 
-@pytest.mark.parametrize("path", [corpus_runner.CORPUS, corpus_runner.HOLDOUT, corpus_runner.HOLDOUT_2])
+def test_engine_accuracy_on_the_held_out_showing_life_set_is_above_the_floor() -> None:
+    results = corpus_runner.run(corpus_runner.HOLDOUT_SHOWING)
+    intent = sum(r.intent == r.expected_intent for r in results) / len(results)
+    outcome = sum(r.outcome == r.expected_outcome for r in results) / len(results)
+
+    assert {r.expected_intent for r in results} == SHOWING_LIFE_INTENTS
+    assert intent >= SHOWING_INTENT_FLOOR, corpus_runner.report(results)
+    assert outcome >= SHOWING_OUTCOME_FLOOR, corpus_runner.report(results)
+
+
+@pytest.mark.parametrize(
+    "path", [corpus_runner.CORPUS, corpus_runner.HOLDOUT, corpus_runner.HOLDOUT_2, corpus_runner.HOLDOUT_SHOWING]
+)
 def test_engine_makes_no_unsafe_auto_reply_in_the_corpora(path: Path) -> None:
     # Unsafe: a message a person should see (held or silent) answered on the bot's own.
     unsafe = corpus_runner.unsafe_auto_replies(corpus_runner.run(path))

@@ -263,7 +263,13 @@ def test_inbound_decide_remembers_the_lead_profile_and_stops_asking(world, auto_
     later = inbound_decide(message_id=world.inbound("Is there parking?", conversation=conversation).pk)
 
     conversation.refresh_from_db()
-    assert conversation.lead_profile == {"move_in_date": "2027-03-15", "occupants": 2, "pets": "cat"}
+    assert conversation.lead_profile == {
+        "move_in_date": "2027-03-15",
+        "occupants": 2,
+        "pets": "cat",
+        # The questions asked, once each: the move-in date, then the lease length (the unit has a minimum).
+        "qualification_asked": ["move_in_date", "lease_months"],
+    }
     assert later is not None
     assert "move in?" not in later.reply_text
 

@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from inbox.exceptions import SlotUnavailable
-from inbox.models import Showing
+from inbox.models import Showing, Unit
 from inbox.showings import showing_book, showing_cancel
 from inbox.slots import Slot, find_slots
 from tests.inbox.factories import (
@@ -210,6 +210,7 @@ def test_find_slots_offers_a_group_showing_of_the_same_unit_up_to_its_size(unit)
 
 
 def test_exclusion_constraint_refuses_agent_double_booking_across_units(unit) -> None:  # type: ignore[no-untyped-def]
+    Unit.objects.filter(pk=unit.pk).update(showing_group_size=2)
     agent = assigned_agent(unit)
     ShowingFactory(unit=unit, agent=agent, starts_at=ny(11, 10), ends_at=ny(11, 10, 30))
     ShowingFactory(unit=unit, agent=agent, starts_at=ny(11, 10), ends_at=ny(11, 10, 30))  # Same unit: a group.
