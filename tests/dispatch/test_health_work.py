@@ -12,6 +12,7 @@ from django.utils import timezone
 from inbox.models import Message, OutboundMessage
 from leasebot.core import pending
 from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory
+from tests.support import scrape_metrics
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +99,6 @@ def test_the_queue_figures_carry_the_first_reply_latency(agent_client: Any, gran
     assert (spareroom["platform"], spareroom["seen_p95"], spareroom["drafted_p50"]) == ("spareroom", 4.0, 30.0)
     assert (spareroom["sent_count"], spareroom["sent_p95"]) == (0, None)
     # and /metrics shows the same figures
-    text = agent_client.get("/metrics").content.decode()
+    text = scrape_metrics()
     assert 'leasebot_first_reply_seconds{platform="spareroom",quantile="0.5",stage="drafted"} 30.0' in text
     assert 'leasebot_first_reply_window_seconds_bucket{le="30",platform="spareroom",stage="drafted"} 1.0' in text

@@ -163,6 +163,8 @@ OPS_VIEW = {
     "platforms.view_platform",
     "platforms.view_platformaccount",
     "platforms.view_botsettings",
+    "platforms.view_healingevent",
+    "platforms.view_locatoroverride",
     "dispatch.view_deadletter",
     "dispatch.view_dispatchattempt",
     "inbox.view_outboundmessage",
