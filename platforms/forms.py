@@ -85,6 +85,8 @@ class _AuditedObjectPermissionsMixin(forms.Form):
     """
 
     actor: Any = None
+    #: The attribute guardian's form keeps the permission holder in ("user" or "group").
+    holder_attr: str = "user"
     reason = forms.CharField(
         max_length=300, required=False, label="Reason", help_text="Why the permissions change (audit log)."
     )
@@ -95,14 +97,11 @@ class _AuditedObjectPermissionsMixin(forms.Form):
             raise ValidationError(PERMS_REASON_REQUIRED)
         return reason
 
-    def _holder(self) -> Any:
-        raise NotImplementedError
-
     def save_obj_perms(self) -> None:
         # Called after is_valid(): the reason is there and the choices are the model's permissions.
         account_perms_set(
             account=self.obj,  # type: ignore[attr-defined]
-            holder=self._holder(),
+            holder=getattr(self, self.holder_attr),
             perms=self.cleaned_data[self.get_obj_perms_field_name()],  # type: ignore[attr-defined]
             actor=self.actor,
             reason=self.cleaned_data["reason"],
@@ -112,12 +111,10 @@ class _AuditedObjectPermissionsMixin(forms.Form):
 class AuditedUserObjectPermissionsForm(_AuditedObjectPermissionsMixin, AdminUserObjectPermissionsForm):
     """A user's permissions on one account, audited."""
 
-    def _holder(self) -> Any:
-        return self.user
+    holder_attr = "user"
 
 
 class AuditedGroupObjectPermissionsForm(_AuditedObjectPermissionsMixin, AdminGroupObjectPermissionsForm):
     """A group's permissions on one account, audited."""
 
-    def _holder(self) -> Any:
-        return self.group
+    holder_attr = "group"

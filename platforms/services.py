@@ -227,11 +227,10 @@ def account_record_failure(
         )
     elif error.disables_account:
         account_disable(account_id=account_id, reason=f"{error.error_class}: {error.message}"[:300])
-    elif isinstance(error, HealingPending):
-        pass  # The page changed and healing found it: reads carry on, sends wait for the proposal's acceptance.
-    elif isinstance(error, SelectorDrift):
+    elif isinstance(error, SelectorDrift) and not isinstance(error, HealingPending):
         # The page changed: no hot retry. The account's waiting replies go to a person now,
-        # rather than sit queued behind an open circuit until the locators are fixed.
+        # rather than sit queued behind an open circuit until the locators are fixed. (Not for
+        # a drift that healing found: reads carry on and sends wait for the proposal's acceptance.)
         _announce_stopped([account_id], f"SelectorDrift: {error.message}"[:200])
         alert(
             "selector_drift",
