@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Q
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from dispatch import scheduling
 from dispatch.choices import Stage
+from dispatch.services.sending import stale_sending
 from inbox.choices import OutboundStatus
 from inbox.models import OutboundMessage
 from inbox.services import outbound_hold_for_accounts
@@ -62,7 +62,6 @@ def fanout(
     else:
         ids = list(runnable.values_list("pk", flat=True))
     if stage == Stage.SEND and ids:
-        stale = timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S)
         busy = set(
             OutboundMessage.objects.filter(account_id__in=ids)
             .filter(
@@ -70,7 +69,7 @@ def fanout(
                     Q(status__in=[OutboundStatus.QUEUED, OutboundStatus.FAILED])
                     & (Q(not_before__isnull=True) | Q(not_before__lte=timezone.now()))
                 )
-                | Q(status=OutboundStatus.SENDING, sending_started_at__lt=stale)
+                | stale_sending(timezone.now())
             )
             .values_list("account_id", flat=True)
             .distinct()

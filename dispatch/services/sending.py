@@ -18,7 +18,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -137,7 +137,10 @@ def _claim_next(account: PlatformAccount) -> tuple[OutboundMessage | None, int]:
             row.status = OutboundStatus.SENDING
             row.sending_started_at = timezone.now()
             row.attempts += 1
-            row.save(update_fields=["status", "sending_started_at", "attempts", "updated_at"])
+            # On a ``sending`` row, a not-before time means "its job let go: read it back then"
+            # (stale_sending), so a failed row's retry time must not outlive the claim.
+            row.not_before = None
+            row.save(update_fields=["status", "sending_started_at", "attempts", "not_before", "updated_at"])
             return row, diverted
 
 
@@ -248,8 +251,8 @@ def _send_one(row: OutboundMessage, account: PlatformAccount, connector: Connect
                 row.conversation.thread_ref, row.body, before_click=_keep_outbound_before(row)
             )
         except OutcomeUnknown as exc:
-            # Maybe sent: never send again. Read back now; absent (perhaps not shown yet) waits
-            # for the lease and a second look, anything doubtful goes to a person.
+            # Maybe sent: never send again. Read back now; absent (perhaps not shown yet) is
+            # read back again once the visibility window has passed, anything doubtful goes to a person.
             read = _safe_find_sent(connector, row)
             verdict = read.verdict if read is not None else None
             if read is not None and read.receipt is not None:
@@ -266,6 +269,8 @@ def _send_one(row: OutboundMessage, account: PlatformAccount, connector: Connect
                 return
             if read is not None and verdict is Verdict.UNKNOWN:
                 outbound_mark_unknown(outbound_id=row.pk, evidence=read.evidence())
+            else:
+                _read_back_later(row, platform=platform)
             attempt_record(
                 account=account,
                 stage=Stage.SEND,
@@ -299,6 +304,29 @@ def _send_one(row: OutboundMessage, account: PlatformAccount, connector: Connect
             summary.sent += 1
 
 
+def stale_sending(now: datetime) -> Q:
+    """The ``sending`` rows a read-back should settle: past their lease, or let go by their job.
+
+    A row is ``sending`` from its claim until its job records the outcome. A job that dies or
+    stalls holds it until the lease passes (``LEASEBOT_SENDING_LEASE_S``): before that, a paused
+    worker may still click. A job that clicked and could not tell the outcome lets go of the
+    row explicitly, with a not-before time at the end of the platform's visibility window
+    (``_read_back_later``): nobody else works on it, so it is read back then, not after the lease.
+    """
+    lease = now - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S)
+    return Q(status=OutboundStatus.SENDING) & (
+        Q(sending_started_at__lt=lease) | Q(not_before__isnull=False, not_before__lte=now)
+    )
+
+
+def _read_back_later(row: OutboundMessage, *, platform: str) -> None:
+    """Let go of a row whose outcome is open: read it back once a late-shown reply would show."""
+    due = (row.clicked_at or timezone.now()) + visibility_window(platform)
+    OutboundMessage.objects.filter(pk=row.pk, status=OutboundStatus.SENDING).update(
+        not_before=due, updated_at=timezone.now()
+    )
+
+
 def _read_back(connector: Connector, row: OutboundMessage) -> ReadBack:
     """Read the row's thread back and judge it with the pre-click count the send job kept."""
     after = row.sending_started_at or timezone.now()
@@ -328,7 +356,7 @@ def reconcile_stale(
     summary: SendSummary,
     lock: AccountLock | None = None,
 ) -> None:
-    """Resolve rows stuck in ``sending`` past their lease by reading the thread back.
+    """Resolve ``sending`` rows past their lease, or let go by their job, by reading the thread back.
 
     Confirmed means ``sent``; absent (nothing of ours arrived, and the thread's outbound
     count did not move since before the click) means the click never landed, so the row is
@@ -337,9 +365,8 @@ def reconcile_stale(
     (a job that kills its worker must not loop for ever); anything doubtful becomes
     ``unknown`` and waits for a person with the evidence, never for a blind resend.
     """
-    cutoff = timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S)
     stale_ids = list(
-        OutboundMessage.objects.filter(account=account, status=OutboundStatus.SENDING, sending_started_at__lt=cutoff)
+        OutboundMessage.objects.filter(stale_sending(timezone.now()), account=account)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -403,8 +430,8 @@ def visibility_window(platform: str) -> timedelta:
 def _may_still_appear(row: OutboundMessage, *, platform: str) -> bool:
     """Say whether a reply not seen in its thread may yet appear: the click was within the visibility window.
 
-    The lease says when a ``sending`` row is worth a read-back; this says when "absent" can be
-    believed. Without a click time (the job died before the click, or never recorded one), the
+    ``stale_sending`` says when a ``sending`` row is worth a read-back; this says when "absent"
+    can be believed. Without a click time (the job died before the click, or never recorded one), the
     lease alone decides.
     """
     return row.clicked_at is not None and timezone.now() - row.clicked_at < visibility_window(platform)

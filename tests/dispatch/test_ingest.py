@@ -220,3 +220,21 @@ def test_fanout_skips_inactive_and_idle_and_counts(fake_platform: FakePlatform, 
     assert send.skipped_idle == 1
     assert metrics.value("leasebot_fanout_skipped_total", platform="spareroom", stage="ingest", reason="inactive") == 1
     assert PlatformAccount.objects.count() == 3
+
+
+def test_the_send_sweep_comes_for_a_sending_row_its_job_let_go_once_it_is_due(fake_platform: FakePlatform) -> None:
+    # given: three accounts with a row in `sending`: one held by a running job (within its lease),
+    # one let go by its job after an unknown outcome and due for a read-back, one let go but not yet due
+    now = timezone.now()
+    held, due, not_due = PlatformAccountFactory(), PlatformAccountFactory(), PlatformAccountFactory()
+    OutboundFactory(conversation__account=held, status="sending", sending_started_at=now)
+    OutboundFactory(
+        conversation__account=due, status="sending", sending_started_at=now, not_before=now - timedelta(seconds=1)
+    )
+    OutboundFactory(
+        conversation__account=not_due, status="sending", sending_started_at=now, not_before=now + timedelta(minutes=1)
+    )
+    # when: the send sweep fans out
+    send = services.fanout(platform_slug="spareroom", stage="send", enqueue=lambda account_id: None)
+    # then: only the account with a row due for its read-back gets a job
+    assert send.enqueued == (due.pk,)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from dispatch import enqueue, services
 from dispatch.locks import account_lock
 from dispatch.models import DeadLetter, DispatchAttempt
-from dispatch.services.sending import reconcile_stale
+from dispatch.services.sending import reconcile_stale, stale_sending
 from inbox import holds
 from inbox import services as inbox_services
 from inbox.choices import ReasonCode
@@ -175,26 +175,55 @@ def test_send_outcome_unknown_but_recorded_is_reconciled_not_resent(fake_platfor
     assert DispatchAttempt.objects.filter(outbound=row, outcome="reconciled").exists()
 
 
-def test_send_outcome_unknown_not_found_stays_sending_until_reconcile(
+def test_send_outcome_unknown_not_found_is_read_back_once_the_visibility_window_has_passed(
     fake_platform: FakePlatform, auto_send, settings
 ) -> None:  # type: ignore[no-untyped-def]
+    # given: the click happened, the confirmation failed, and the read-back right after finds nothing
     row = _queued()
     fake_platform.send_errors.append(errors.OutcomeUnknown("confirmation page failed"))
-    services.send_account_run(account_id=row.account_id)
-    row.refresh_from_db()
-    assert row.status == "sending"
-    assert fake_platform.sent == []
-    services.send_account_run(account_id=row.account_id)  # Within the lease: not touched, not resent.
-    assert fake_platform.sent == []
-    OutboundMessage.objects.filter(pk=row.pk).update(
-        sending_started_at=timezone.now() - timedelta(seconds=settings.LEASEBOT_SENDING_LEASE_S + 5),
-        clicked_at=timezone.now() - timedelta(seconds=settings.LEASEBOT_SEND_VISIBILITY_S + 5),
-    )
-    services.send_account_run(account_id=row.account_id)  # Past the lease: read back, not found, requeued, sent.
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        services.send_account_run(account_id=row.account_id)
+        row.refresh_from_db()
+        # then: the job lets go of the row, to be read back when a late-shown reply would show
+        assert row.status == "sending"
+        assert row.not_before == row.clicked_at + timedelta(seconds=settings.LEASEBOT_SEND_VISIBILITY_S)
+        assert fake_platform.sent == []
+        clock.shift(timedelta(seconds=settings.LEASEBOT_SEND_VISIBILITY_S - 1))
+        services.send_account_run(account_id=row.account_id)  # Within the window: not read, not resent.
+        assert fake_platform.calls.count("find_sent") == 1
+        assert fake_platform.sent == []
+        # when: the window has passed, long before the lease would
+        clock.move_to(row.not_before)
+        services.send_account_run(account_id=row.account_id)  # Read back, not found, requeued, sent.
     row.refresh_from_db()
     assert row.status == "sent"
     assert len(fake_platform.sent) == 1
     assert row.lost_worker_redeliveries == 1
+    assert row.not_before is None
+
+
+def test_a_stalled_send_of_a_retried_row_waits_for_its_lease(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
+    # given: a row that failed once and is due again (its not-before time has passed)
+    row = _queued()
+    fake_platform.send_errors.append(errors.Transient("502"))
+    seen_while_sending: list[bool] = []
+
+    def another_sweep_looks() -> None:
+        # A second job reconciling the account while this one is about to click (a paused worker).
+        seen_while_sending.append(OutboundMessage.objects.filter(stale_sending(timezone.now()), pk=row.pk).exists())
+
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        services.send_account_run(account_id=row.account_id)
+        row.refresh_from_db()
+        assert row.status == "failed"
+        clock.move_to(row.not_before + timedelta(seconds=1))
+        fake_platform.on_send = another_sweep_looks
+        services.send_account_run(account_id=row.account_id)
+    # then: while it was being sent, the row was not due for a read-back (only its lease makes it so)
+    assert seen_while_sending == [False]
+    row.refresh_from_db()
+    assert row.status == "sent"
+    assert len(fake_platform.sent) == 1
 
 
 def test_a_reply_the_site_shows_late_is_never_called_absent_within_the_visibility_window(
