@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from dispatch import connectors, enqueue
@@ -106,8 +106,16 @@ def _claim_next(account: PlatformAccount) -> tuple[OutboundMessage | None, int]:
 
     A row a policy diverts is booked in the ledger where it happens: ``blocked`` when a
     guardrail stops it at send time, ``skipped`` when it goes back to a person or is cancelled.
+
+    One send at a time per thread: a row whose conversation has another row still ``sending``
+    (its outcome not yet read back) waits. A reply the site shows late would otherwise appear
+    in the middle of the next send's check, move the thread's outbound count and make that
+    send's outcome doubtful too.
     """
     account_id = account.pk
+    unsettled = OutboundMessage.objects.filter(
+        conversation_id=OuterRef("conversation_id"), status=OutboundStatus.SENDING
+    )
     diverted = 0
     while True:
         with transaction.atomic():
@@ -116,6 +124,7 @@ def _claim_next(account: PlatformAccount) -> tuple[OutboundMessage | None, int]:
                 .select_related("conversation", "in_reply_to")
                 .filter(account_id=account_id, status__in=SENDABLE)
                 .filter(Q(not_before__isnull=True) | Q(not_before__lte=timezone.now()))
+                .filter(~Exists(unsettled))
                 .order_by("pk")
                 .first()
             )

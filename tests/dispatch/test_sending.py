@@ -202,6 +202,29 @@ def test_send_outcome_unknown_not_found_is_read_back_once_the_visibility_window_
     assert row.not_before is None
 
 
+def test_a_thread_gets_no_second_send_while_its_first_is_unsettled(
+    fake_platform: FakePlatform, auto_send, settings
+) -> None:  # type: ignore[no-untyped-def]
+    # given: two replies queued in one thread and one in another thread of the same account
+    first = _queued(key="reply:first")
+    same_thread = _queued(first.conversation, body="And parking is included.", key="reply:same-thread")
+    other_thread = _queued(ConversationFactory(account=first.account), key="reply:other-thread")
+    fake_platform.send_errors.append(errors.OutcomeUnknown("confirmation page failed"))
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        # when: the first send's outcome is open (clicked, not confirmed, nothing read back yet)
+        services.send_account_run(account_id=first.account_id)
+        first.refresh_from_db()
+        same_thread.refresh_from_db()
+        other_thread.refresh_from_db()
+        # then: the same thread waits (a late-shown first reply would muddle its check); the other goes
+        assert (first.status, same_thread.status, other_thread.status) == ("sending", "queued", "sent")
+        # and once the first is read back and settled, the thread's replies go in order
+        clock.move_to(first.not_before)
+        services.send_account_run(account_id=first.account_id)
+    assert [body for _, body in fake_platform.sent] == [other_thread.body, first.body, same_thread.body]
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {"sent"}
+
+
 def test_a_stalled_send_of_a_retried_row_waits_for_its_lease(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
     # given: a row that failed once and is due again (its not-before time has passed)
     row = _queued()
