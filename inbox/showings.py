@@ -80,10 +80,6 @@ def showing_book(
     if conversation.unit_id is not None and conversation.unit_id != unit.pk:
         raise ValidationFailed("the slot is for another unit than the conversation's", field="slot")
     previous = list(Showing.objects.filter(conversation=conversation, status=ShowingStatus.BOOKED).order_by("pk"))
-    if new_only and previous:
-        raise NotAllowed(
-            f"a showing is already booked ({_label(previous[0])}): reschedule or cancel it instead", field="showing"
-        )
     if replacing is not None and replacing not in {p.pk for p in previous}:
         gone = Showing.objects.filter(pk=replacing, conversation=conversation).first()
         raise NotAllowed(
@@ -96,6 +92,10 @@ def showing_book(
     for held in previous:
         if held.starts_at == wanted.starts_at and held.ends_at == wanted.ends_at and held.agent_id == wanted.agent_id:
             return held
+    if new_only and previous:
+        raise NotAllowed(
+            f"a showing is already booked ({_label(previous[0])}): reschedule or cancel it instead", field="showing"
+        )
     moment = now or timezone.now()
     for held in previous:
         held.status, held.cancelled_at, held.cancel_reason = ShowingStatus.CANCELLED, moment, "rescheduled"

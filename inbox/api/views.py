@@ -353,7 +353,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         showing = services.showing_cancel(
             showing_id=showing.pk,
             actor=request.user,
-            reason=data.validated_data["reason"] or "cancelled by an agent",
+            reason=data.validated_data["reason"] or f"by {request.user.get_username()}",
             strict=True,
         )
         return self._showing_row(showing)

@@ -130,7 +130,10 @@ def test_book_a_free_time_then_a_stale_second_booking_is_refused(
     audit = AuditLog.objects.get(action="showing.book", object_id=str(body["id"]))
     assert audit.actor_label == agent_user.username
 
-    # A page that still showed no showing books again: refused, the first booking stays.
+    # The same time again (a double click) is the same showing; a page that still showed no
+    # showing books another time: refused, the first booking stays.
+    twice = _book(agent_client, conv, slot)
+    assert (twice.status_code, twice.json()["id"]) == (201, body["id"])
     again = _book(agent_client, conv, _slots(agent_client, conv)[0])
     assert again.status_code == 409
     assert "already booked" in again.json()["detail"]
@@ -240,6 +243,11 @@ def test_cancel_then_a_stale_cancel_or_outcome_is_a_409_saying_what_happened(
     again = agent_client.post(_url(conv, "cancel-showing"), {"showing": showing["id"]}, format="json")
     assert again.status_code == 409
     assert again.json()["detail"] == "the showing is no longer booked: it is cancelled (renter called)"
+    # Without a reason, the showing keeps who cancelled it.
+    other = world.conversation(unit=world.unit, listing=world.unit.listing, account=conv.account)
+    theirs = _book(agent_client, other, _slots(agent_client, other)[0]).json()
+    plain = agent_client.post(_url(other, "cancel-showing"), {"showing": theirs["id"]}, format="json")
+    assert plain.json()["cancel_reason"] == "by bob-agent"
     clock.move_to(dt.datetime.fromisoformat(showing["starts_at"]) + dt.timedelta(minutes=40))
     outcome = agent_client.post(
         _url(conv, "showing-outcome"), {"showing": showing["id"], "outcome": "completed"}, format="json"
