@@ -22,9 +22,9 @@ from inbox.choices import ShowingState, ShowingStatus
 from inbox.exceptions import SlotUnavailable
 from inbox.lock_objects import BOOKING_LOCK_NAMESPACE
 from inbox.models import Conversation, Showing, Unit
-from inbox.slots import Slot, slot_is_open
+from inbox.slots import Slot, slot_at, slot_is_open
 from inbox.workflow import transition
-from leasebot.core.exceptions import ValidationFailed
+from leasebot.core.exceptions import NotAllowed, ValidationFailed
 from leasebot.core.services import audit_record
 
 
@@ -32,6 +32,19 @@ def _lock_agents(agent_ids: set[int]) -> None:
     with connection.cursor() as cursor:
         for agent_id in sorted(agent_ids):
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [BOOKING_LOCK_NAMESPACE, int(agent_id) & 0x7FFFFFFF])
+
+
+def _label(showing: Showing) -> str:
+    return str(showing.source.get("label") or showing.starts_at.isoformat())
+
+
+def _state(showing: Showing) -> str:
+    """Say what became of a showing, in words an agent reads in a conflict."""
+    if showing.status == ShowingStatus.CANCELLED:
+        return "cancelled" + (f" ({showing.cancel_reason})" if showing.cancel_reason else "")
+    if showing.status == ShowingStatus.NO_SHOW:
+        return "marked no-show"
+    return f"marked {showing.status}"
 
 
 def _parse(slot: dict[str, Any] | Slot) -> Slot:
@@ -45,12 +58,21 @@ def _parse(slot: dict[str, Any] | Slot) -> Slot:
 
 @transaction.atomic
 def showing_book(
-    *, conversation_id: int, slot: dict[str, Any] | Slot, actor: Any = None, now: dt.datetime | None = None
+    *,
+    conversation_id: int,
+    slot: dict[str, Any] | Slot,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+    replacing: int | None = None,
+    new_only: bool = False,
 ) -> Showing:
     """Book ``slot`` for the conversation's renter; a booked showing of that conversation is moved (reschedule).
 
     Idempotent: booking the slot the conversation already holds returns that showing.
-    Raises ``SlotUnavailable`` when the slot was taken or is no longer open.
+    Raises ``SlotUnavailable`` when the slot was taken or is no longer open. An agent's page
+    says what it saw: ``new_only`` (the page showed no booked showing) refuses when one is
+    booked meanwhile, ``replacing`` (the showing the page moves) refuses when that one is no
+    longer booked (``NotAllowed``, HTTP 409), so a stale page never moves someone else's booking.
     """
     wanted = _parse(slot)
     conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
@@ -58,18 +80,34 @@ def showing_book(
     if conversation.unit_id is not None and conversation.unit_id != unit.pk:
         raise ValidationFailed("the slot is for another unit than the conversation's", field="slot")
     previous = list(Showing.objects.filter(conversation=conversation, status=ShowingStatus.BOOKED).order_by("pk"))
+    if replacing is not None and replacing not in {p.pk for p in previous}:
+        gone = Showing.objects.filter(pk=replacing, conversation=conversation).first()
+        raise NotAllowed(
+            f"the showing is no longer booked: it is {_state(gone) if gone else 'gone'}",
+            field="showing",
+            status=gone.status if gone else "",
+        )
     _lock_agents({wanted.agent_id, *(p.agent_id for p in previous)})
     previous = list(Showing.objects.select_for_update().filter(pk__in=[p.pk for p in previous]).order_by("pk"))
     for held in previous:
         if held.starts_at == wanted.starts_at and held.ends_at == wanted.ends_at and held.agent_id == wanted.agent_id:
             return held
+    if new_only and previous:
+        raise NotAllowed(
+            f"a showing is already booked ({_label(previous[0])}): reschedule or cancel it instead", field="showing"
+        )
     moment = now or timezone.now()
     for held in previous:
         held.status, held.cancelled_at, held.cancel_reason = ShowingStatus.CANCELLED, moment, "rescheduled"
         held.save(update_fields=["status", "cancelled_at", "cancel_reason"])
         audit_record(action="showing.cancel", actor=actor, system="booking", obj=held, reason="rescheduled")
     if not slot_is_open(wanted, unit=unit, now=moment):
-        raise SlotUnavailable(slot=wanted.label, agent_id=wanted.agent_id)
+        raise SlotUnavailable(
+            f"{wanted.label} is no longer available with that agent (booked meanwhile, outside the"
+            " availability, or too soon)",
+            slot=wanted.label,
+            agent_id=wanted.agent_id,
+        )
     try:
         with transaction.atomic():
             showing = Showing.objects.create(
@@ -82,7 +120,12 @@ def showing_book(
             )
     except IntegrityError as exc:
         # The database refused: another booking of this agent overlaps, or the group is full.
-        raise SlotUnavailable(slot=wanted.label, agent_id=wanted.agent_id) from exc
+        raise SlotUnavailable(
+            f"{wanted.label} is no longer available: it was just booked by someone else (the agent is taken"
+            " then, or the group showing is full; double booking refused)",
+            slot=wanted.label,
+            agent_id=wanted.agent_id,
+        ) from exc
     if conversation.unit_id is None:
         conversation.unit, conversation.listing = unit, unit.listing
         conversation.save(update_fields=["unit", "listing", "updated_at"])
@@ -108,12 +151,18 @@ def showing_book(
 
 
 @transaction.atomic
-def showing_cancel(*, showing_id: int, actor: Any = None, reason: str = "") -> Showing:
-    """Cancel a booked showing (idempotent); the conversation's showing state follows."""
+def showing_cancel(*, showing_id: int, actor: Any = None, reason: str = "", strict: bool = False) -> Showing:
+    """Cancel a booked showing (idempotent); the conversation's showing state follows.
+
+    ``strict`` (an agent's page that saw it booked): a showing no longer booked is refused
+    (``NotAllowed``, HTTP 409) saying what it is now, instead of a silent no-op.
+    """
     conversation_id = Showing.objects.filter(pk=showing_id).values_list("conversation_id", flat=True).first()
     conversation = Conversation.objects.select_for_update().get(pk=conversation_id) if conversation_id else None
     showing = Showing.objects.select_for_update().get(pk=showing_id)
     if showing.status != ShowingStatus.BOOKED:
+        if strict:
+            raise NotAllowed(f"the showing is no longer booked: it is {_state(showing)}", status=showing.status)
         return showing
     showing.status, showing.cancelled_at, showing.cancel_reason = ShowingStatus.CANCELLED, timezone.now(), reason[:300]
     showing.save(update_fields=["status", "cancelled_at", "cancel_reason"])
@@ -137,7 +186,48 @@ def showing_reschedule(*, showing_id: int, slot: dict[str, Any] | Slot, actor: A
     showing = Showing.objects.get(pk=showing_id)
     if showing.conversation_id is None:
         raise ValidationFailed("only a conversation's showing can be rescheduled here", field="showing_id")
-    return showing_book(conversation_id=showing.conversation_id, slot=slot, actor=actor)
+    return showing_book(conversation_id=showing.conversation_id, slot=slot, actor=actor, replacing=showing.pk)
+
+
+def showing_book_at(
+    *,
+    conversation_id: int,
+    starts_at: dt.datetime,
+    agent_id: int,
+    actor: Any,
+    replacing: int | None = None,
+    now: dt.datetime | None = None,
+) -> Showing:
+    """Book (or, with ``replacing``, move a booked showing to) the free time an agent picked in the lead panel.
+
+    The time is named by its start and agent; ``showing_book`` checks it against the unit's free
+    slots under the locks, so a page can only book a time that really is open (else
+    ``SlotUnavailable``, HTTP 409 with the reason).
+    Without ``replacing`` the conversation must have no booked showing (see ``showing_book``).
+    """
+    moment = now or timezone.now()
+    conversation = Conversation.objects.select_related("unit").get(pk=conversation_id)
+    if conversation.unit is None:
+        raise ValidationFailed("link the conversation to a unit first: showings are of a unit", field="unit")
+    unit = conversation.unit
+    # The free slot as offered (with where it came from); a time next to the showing being moved
+    # is free only once that one is cancelled, which ``showing_book`` does before it checks again.
+    slot = slot_at(unit, starts_at=starts_at, agent_id=agent_id, now=moment) or Slot(
+        starts_at,
+        starts_at + dt.timedelta(minutes=unit.showing_duration_minutes),
+        unit.pk,
+        agent_id,
+        unit.timezone,
+        {"picked_by": "agent"},
+    )
+    return showing_book(
+        conversation_id=conversation_id,
+        slot=slot,
+        actor=actor,
+        now=moment,
+        replacing=replacing,
+        new_only=replacing is None,
+    )
 
 
 @transaction.atomic
@@ -163,8 +253,8 @@ def showing_mark_outcome(
 ) -> Showing:
     """Mark a booked showing ``completed`` or ``no_show`` once it has started; the conversation's state follows.
 
-    Idempotent for the same outcome; a showing still ahead, cancelled or already marked otherwise
-    cannot be marked (``ValidationFailed``, HTTP 400).
+    Idempotent for the same outcome; a showing still ahead cannot be marked (``ValidationFailed``,
+    HTTP 400), nor one cancelled or already marked otherwise (``NotAllowed``, HTTP 409).
     The sweep (``inbox.services.showing_life``) then sends the application link or new times.
     """
     if outcome not in SHOWING_OUTCOMES:
@@ -176,7 +266,12 @@ def showing_mark_outcome(
     if showing.status == outcome:
         return showing
     if showing.status != ShowingStatus.BOOKED:
-        raise ValidationFailed(f"a {showing.status} showing cannot be marked {outcome}", field="outcome")
+        # The page that asked saw it booked: someone else changed it meanwhile (a conflict, not bad input).
+        raise NotAllowed(
+            f"the showing is no longer booked: it is {_state(showing)}, so it cannot be marked {outcome}",
+            field="outcome",
+            status=showing.status,
+        )
     if showing.starts_at > moment:
         raise ValidationFailed("a showing can be marked only once it has started", field="outcome")
     before = showing.status

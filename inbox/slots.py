@@ -277,3 +277,12 @@ def slot_is_open(slot: Slot, *, unit: Unit, now: dt.datetime | None = None) -> b
         unit, start=slot.starts_at, end=slot.starts_at + dt.timedelta(seconds=1), now=now, agent_ids={slot.agent_id}
     )
     return any(c.starts_at == slot.starts_at and c.ends_at == slot.ends_at for c in candidates)
+
+
+def slot_at(unit: Unit, *, starts_at: dt.datetime, agent_id: int, now: dt.datetime | None = None) -> Slot | None:
+    """Return the free slot of ``unit`` with ``agent_id`` that starts at ``starts_at`` now, or None."""
+    now = now or timezone.now()
+    candidates = candidate_slots(
+        unit, start=starts_at, end=starts_at + dt.timedelta(seconds=1), now=now, agent_ids={agent_id}
+    )
+    return next((c for c in candidates if c.starts_at == starts_at), None)

@@ -126,6 +126,18 @@ API: list[Route] = [
     _route("get", "/api/v1/conversations/{conversation}/units/", None, REVIEWER_OBJ, ""),
     # No showing named: the agent's own conversation answers 400 about the body, after the object check.
     _route("post", "/api/v1/conversations/{conversation}/showing-outcome/", {}, REVIEWER_OBJ),
+    # The lead panel. Bodies that name no showing, or a time with no unit linked, answer 400 after the object check.
+    _route("get", "/api/v1/conversations/{conversation}/slots/", None, REVIEWER_OBJ, ""),
+    _route("post", "/api/v1/conversations/{conversation}/book-showing/", {}, REVIEWER_OBJ),
+    _route("post", "/api/v1/conversations/{conversation}/reschedule-showing/", {}, REVIEWER_OBJ),
+    _route("post", "/api/v1/conversations/{conversation}/cancel-showing/", {}, REVIEWER_OBJ),
+    _route(
+        "post",
+        "/api/v1/conversations/{conversation}/qualification/",
+        {"changes": {"budget": 2000}, "seen": {}},
+        REVIEWER_OBJ,
+    ),
+    _route("post", "/api/v1/conversations/{conversation}/follow-ups/", {"paused": True}, REVIEWER_OBJ),
     _route("get", "/api/v1/units/", None, REVIEWER, ""),
     _route("get", "/api/v1/canned-replies/", None, REVIEWER, "?account={account}"),
     _route("post", "/api/v1/canned-replies/", {"title": "New", "body": "Thanks for your message."}, ADMIN_ONLY),

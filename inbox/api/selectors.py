@@ -10,6 +10,7 @@ import statistics
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -18,6 +19,7 @@ from django.utils import timezone
 from inbox import holds
 from inbox.choices import ConversationStatus, OutboundStatus, ReasonCode, Source
 from inbox.models import AgentProfile, CannedReply, Conversation, Message, OutboundMessage, Unit, UnitAssignment
+from inbox.slots import find_slots
 from leasebot.core.models import AuditLog
 from platforms.api.permissions import scope_to_accounts
 from platforms.models import PlatformAccount
@@ -151,7 +153,7 @@ def conversation_filter(
 
 def conversation_detail(*, user: AbstractUser, conversation_id: int) -> Conversation:
     """Return one conversation in the user's scope with everything its page shows (raises DoesNotExist)."""
-    conversation = conversations_for_user(user).get(pk=conversation_id)
+    conversation = conversations_for_user(user).select_related("follow_ups_paused_by").get(pk=conversation_id)
     conversation.thread = list(conversation.messages.order_by("sent_at", "id"))  # type: ignore[attr-defined]
     conversation.recent_decisions = list(conversation.decisions.order_by("-created_at", "-id")[:5])  # type: ignore[attr-defined]
     conversation.showing_rows = list(conversation.showings.select_related("agent").order_by("starts_at"))  # type: ignore[attr-defined]
@@ -192,6 +194,45 @@ def other_threads(*, user: AbstractUser, conversation: Conversation) -> list[Con
         user,
     )
     return list(qs[:OTHER_THREADS_LIMIT])
+
+
+#: How far ahead, and how many, free times the lead panel offers to book.
+SLOT_OPTION_DAYS = 14
+SLOT_OPTION_LIMIT = 12
+
+
+def slot_options(conversation: Conversation, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Return the times the conversation's renter can be shown its unit now, each with its agent's name.
+
+    Empty without a linked unit. A time the bot offered in its latest offer is marked ``offered``
+    (the renter may be answering it). The query count does not grow with the number of slots.
+    """
+    if conversation.unit is None:
+        return []
+    now = now or timezone.now()
+    slots = find_slots(conversation.unit, now=now, days=SLOT_OPTION_DAYS, limit=SLOT_OPTION_LIMIT)
+    offer = (
+        conversation.decisions.exclude(offered_slots=[])
+        .order_by("-created_at", "-id")
+        .values_list("offered_slots", flat=True)
+        .first()
+        or []
+    )
+    offered = {(o.get("starts_at"), o.get("agent_id")) for o in offer if isinstance(o, dict)}
+    names = dict(get_user_model().objects.filter(pk__in={s.agent_id for s in slots}).values_list("pk", "username"))
+    return [
+        {
+            "starts_at": slot.starts_at,
+            "ends_at": slot.ends_at,
+            "slot_label": slot.label,
+            "timezone": slot.timezone,
+            "agent": slot.agent_id,
+            "agent_name": names.get(slot.agent_id, ""),
+            "group": slot.group,
+            "offered": (slot.to_dict()["starts_at"], slot.agent_id) in offered,
+        }
+        for slot in slots
+    ]
 
 
 def active_units() -> QuerySet[Unit]:

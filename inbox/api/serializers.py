@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -67,6 +68,7 @@ class ShowingSerializer(serializers.ModelSerializer[Showing]):
             "ends_at",
             "status",
             "source",
+            "cancelled_at",
             "cancel_reason",
             "confirmation_requested_at",
             "confirmed_at",
@@ -85,6 +87,125 @@ class ShowingOutcomeSerializer(serializers.Serializer[Any]):
 
     showing = serializers.IntegerField(min_value=1)
     outcome = serializers.ChoiceField(choices=[ShowingStatus.COMPLETED, ShowingStatus.NO_SHOW])
+
+
+class ShowingCancelSerializer(serializers.Serializer[Any]):
+    """Which showing of the conversation to cancel, and why (kept on the showing)."""
+
+    showing = serializers.IntegerField(min_value=1)
+    reason = StrictCharField(max_length=300, required=False, allow_blank=True, default="", trim_whitespace=True)
+
+
+class ShowingBookSerializer(serializers.Serializer[Any]):
+    """A free time from ``slots/``: its start (ISO 8601 with its offset) and the agent who shows it."""
+
+    starts_at = serializers.DateTimeField()
+    agent = serializers.IntegerField(min_value=1)
+
+
+class ShowingRescheduleSerializer(ShowingBookSerializer):
+    """The booked showing to move, and the free time it moves to."""
+
+    showing = serializers.IntegerField(min_value=1)
+
+
+class SlotOptionSerializer(serializers.Serializer[Any]):
+    """A time the renter can be shown the unit now, in the unit's zone, and whether the bot offered it."""
+
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    slot_label = serializers.CharField(help_text="The time as the renter reads it, in the unit's zone.")
+    timezone = serializers.CharField()
+    agent = serializers.IntegerField()
+    agent_name = serializers.CharField()
+    group = serializers.BooleanField()
+    offered = serializers.BooleanField()
+
+
+class PetsField(ReplyTextField):
+    """The renter's pets as words ("none", "a cat"); one line, since replies quote it."""
+
+    default_error_messages = {"one_line": "must be one line"}
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if "\n" in value or "\t" in value:
+            self.fail("one_line")
+        return value
+
+
+#: How far from today a move-in date may be (either side): a typo guard, not a rule of the unit.
+MOVE_IN_RANGE_DAYS = 5 * 366
+
+
+class QualificationValuesSerializer(serializers.Serializer[Any]):
+    """The answers to set; ``null`` clears one. Unknown keys are refused."""
+
+    move_in_date = serializers.DateField(required=False, allow_null=True)
+    budget = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=100_000)
+    occupants = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=20)
+    pets = PetsField(required=False, allow_null=True, allow_blank=False, max_length=100, trim_whitespace=True)
+    lease_months = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=60)
+
+    def validate_move_in_date(self, value: Any) -> Any:
+        today = timezone.localdate()
+        if value is not None and abs((value - today).days) > MOVE_IN_RANGE_DAYS:
+            raise serializers.ValidationError("must be within five years of today")
+        return value
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        if unknown:
+            raise serializers.ValidationError({key: ["not a qualification answer"] for key in unknown})
+        return dict(super().to_internal_value(data))
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError("name at least one answer to change")
+        return attrs
+
+
+class QualificationSerializer(serializers.Serializer[Any]):
+    """``changes``: the answers to set; ``seen``: those answers as the page showed them (absent: not set).
+
+    An answer that changed since (the renter said something new, another agent edited it) is a 409.
+    """
+
+    changes = QualificationValuesSerializer()
+    seen = serializers.DictField(child=serializers.JSONField(allow_null=True), required=False, default=dict)
+
+    def validate_seen(self, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(value) - set(QualificationValuesSerializer().fields))
+        if unknown:
+            raise serializers.ValidationError(f"not a qualification answer: {', '.join(unknown)}")
+        return value
+
+
+class FollowUpsSerializer(serializers.Serializer[Any]):
+    """``paused``: true pauses the bot's follow-ups here, false resumes them."""
+
+    paused = serializers.BooleanField()
+
+
+class LeadSerializer(serializers.ModelSerializer[Conversation]):
+    """The lead panel's own state after a change: the answers and the follow-up schedule."""
+
+    follow_ups_paused_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+
+    class Meta:
+        model = Conversation
+        fields = (
+            "id",
+            "renter_name",
+            "lead_profile",
+            "follow_up_stage",
+            "next_follow_up_at",
+            "follow_ups_paused_at",
+            "follow_ups_paused_by",
+        )
+        read_only_fields = fields
 
 
 class NoteSerializer(serializers.ModelSerializer[ConversationNote]):
@@ -226,11 +347,17 @@ class ConversationDetailSerializer(ConversationListSerializer):
     other_threads = OtherThreadSerializer(many=True, read_only=True)
     history = HistorySerializer(many=True, read_only=True)
     account_time_zone = serializers.CharField(source="account.time_zone", read_only=True)
+    follow_ups_paused_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta(ConversationListSerializer.Meta):
         fields = (
             *ConversationListSerializer.Meta.fields,
             "account_time_zone",
+            "next_follow_up_at",
+            "follow_ups_paused_at",
+            "follow_ups_paused_by",
             "renter_handle",
             "lead_profile",
             "other_threads",

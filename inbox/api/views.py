@@ -30,20 +30,27 @@ from inbox.api.serializers import (
     CannedReplyWriteSerializer,
     ConversationDetailSerializer,
     ConversationListSerializer,
+    FollowUpsSerializer,
     GuardrailCheckSerializer,
     GuardrailVerdictSerializer,
+    LeadSerializer,
     LinkUnitSerializer,
     NoteSerializer,
+    QualificationSerializer,
     ReplySerializer,
     ResolveSerializer,
+    ShowingBookSerializer,
+    ShowingCancelSerializer,
     ShowingOutcomeSerializer,
+    ShowingRescheduleSerializer,
     ShowingSerializer,
+    SlotOptionSerializer,
     SnoozeSerializer,
     UnitOptionSerializer,
 )
 from inbox.choices import ConversationStatus, ReasonCode, WorkflowOutcome
 from inbox.guardrails import check_text
-from inbox.models import CannedReply, Conversation, OutboundMessage
+from inbox.models import CannedReply, Conversation, OutboundMessage, Showing
 from platforms.api.params import bool_param, choice_param, choices_param, id_or_none_param, int_param, text_param
 from platforms.api.permissions import AnyRole, ReviewerRole, request_role
 from platforms.api.serializers import MeSerializer
@@ -263,23 +270,120 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         conversation = self._conversation()
         return Response(UnitOptionSerializer(selectors.unit_options(conversation), many=True).data)
 
+    @staticmethod
+    def _showing(conversation: Conversation, showing_id: int) -> Showing:
+        showing = conversation.showings.filter(pk=showing_id).first()
+        if showing is None:
+            raise NotFound("no such showing in this conversation")
+        return showing
+
+    @staticmethod
+    def _showing_row(showing: Showing, *, code: int = status.HTTP_200_OK) -> Response:
+        return Response(ShowingSerializer(Showing.objects.select_related("agent").get(pk=showing.pk)).data, status=code)
+
     @extend_schema(
         request=ShowingOutcomeSerializer,
-        responses={200: ShowingSerializer, 400: GuardrailErrorSerializer, 404: GuardrailErrorSerializer},
+        responses={200: ShowingSerializer, 404: GuardrailErrorSerializer, **_REFUSED},
     )
     @action(detail=True, methods=["post"], url_path="showing-outcome")
     def showing_outcome(self, request: Request, pk: str | None = None) -> Response:
-        """Mark one of the conversation's showings completed or no-show once it has started (400 before)."""
+        """Mark a booked showing completed or no-show once it has started (400 before; 409 once not booked)."""
         conversation = self._conversation()
         data = ShowingOutcomeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        showing = conversation.showings.filter(pk=data.validated_data["showing"]).first()
-        if showing is None:
-            raise NotFound("no such showing in this conversation")
+        showing = self._showing(conversation, data.validated_data["showing"])
         showing = services.showing_mark_outcome(
             showing_id=showing.pk, outcome=data.validated_data["outcome"], actor=request.user, by="agent"
         )
-        return Response(ShowingSerializer(showing).data)
+        return self._showing_row(showing)
+
+    @extend_schema(responses=SlotOptionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def slots(self, request: Request, pk: str | None = None) -> Response:
+        """The free times the renter can be shown the linked unit now (none without a unit)."""
+        conversation = self._conversation()
+        return Response(SlotOptionSerializer(selectors.slot_options(conversation), many=True).data)
+
+    @extend_schema(request=ShowingBookSerializer, responses={201: ShowingSerializer, **_REFUSED})
+    @action(detail=True, methods=["post"], url_path="book-showing")
+    def book_showing(self, request: Request, pk: str | None = None) -> Response:
+        """Book a free time from ``slots/``; 409 with the reason when it was taken or a showing is booked already."""
+        conversation = self._conversation()
+        data = ShowingBookSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        showing = services.showing_book_at(
+            conversation_id=conversation.pk,
+            starts_at=data.validated_data["starts_at"],
+            agent_id=data.validated_data["agent"],
+            actor=request.user,
+        )
+        return self._showing_row(showing, code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ShowingRescheduleSerializer,
+        responses={200: ShowingSerializer, 404: GuardrailErrorSerializer, **_REFUSED},
+    )
+    @action(detail=True, methods=["post"], url_path="reschedule-showing")
+    def reschedule_showing(self, request: Request, pk: str | None = None) -> Response:
+        """Move a booked showing to a free time (the old one stays if the new one is refused)."""
+        conversation = self._conversation()
+        data = ShowingRescheduleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        showing = self._showing(conversation, data.validated_data["showing"])
+        moved = services.showing_book_at(
+            conversation_id=conversation.pk,
+            starts_at=data.validated_data["starts_at"],
+            agent_id=data.validated_data["agent"],
+            actor=request.user,
+            replacing=showing.pk,
+        )
+        return self._showing_row(moved)
+
+    @extend_schema(
+        request=ShowingCancelSerializer,
+        responses={200: ShowingSerializer, 404: GuardrailErrorSerializer, **_REFUSED},
+    )
+    @action(detail=True, methods=["post"], url_path="cancel-showing")
+    def cancel_showing(self, request: Request, pk: str | None = None) -> Response:
+        """Cancel a booked showing; 409 saying what it is now when it is no longer booked."""
+        conversation = self._conversation()
+        data = ShowingCancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        showing = self._showing(conversation, data.validated_data["showing"])
+        showing = services.showing_cancel(
+            showing_id=showing.pk,
+            actor=request.user,
+            reason=data.validated_data["reason"] or f"by {request.user.get_username()}",
+            strict=True,
+        )
+        return self._showing_row(showing)
+
+    @extend_schema(request=QualificationSerializer, responses={200: LeadSerializer, **_REFUSED})
+    @action(detail=True, methods=["post"])
+    def qualification(self, request: Request, pk: str | None = None) -> Response:
+        """Correct or complete the renter's qualification answers; 409 when one changed since the page saw it."""
+        conversation = self._conversation()
+        data = QualificationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        conversation = services.lead_qualification_edit(
+            conversation_id=conversation.pk,
+            actor=request.user,
+            changes=data.validated_data["changes"],
+            seen=data.validated_data["seen"],
+        )
+        return Response(LeadSerializer(conversation).data)
+
+    @extend_schema(request=FollowUpsSerializer, responses={200: LeadSerializer, **_REFUSED})
+    @action(detail=True, methods=["post"], url_path="follow-ups")
+    def follow_ups(self, request: Request, pk: str | None = None) -> Response:
+        """Pause or resume the bot's follow-ups here; 409 when they already are as asked."""
+        conversation = self._conversation()
+        data = FollowUpsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        conversation = services.conversation_follow_ups_pause(
+            conversation_id=conversation.pk, actor=request.user, paused=data.validated_data["paused"]
+        )
+        return Response(LeadSerializer(conversation).data)
 
     @extend_schema(responses=AgentSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)

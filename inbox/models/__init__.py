@@ -178,6 +178,9 @@ class Conversation(models.Model):
     snooze whose time has passed reads as open (:meth:`current_status`); any escalation,
     a renter's new message above all, reopens a resolved or snoozed conversation
     (``inbox.services.escalation``).
+
+    ``follow_ups_paused_at`` set means an agent paused the bot's follow-ups here: the sweep
+    skips the conversation, and ``next_follow_up_at`` keeps the schedule for the resume.
     """
 
     account = models.ForeignKey("platforms.PlatformAccount", on_delete=models.PROTECT, related_name="conversations")
@@ -225,6 +228,10 @@ class Conversation(models.Model):
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     last_outbound_at = models.DateTimeField(null=True, blank=True)
     next_follow_up_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    follow_ups_paused_at = models.DateTimeField(null=True, blank=True)
+    follow_ups_paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

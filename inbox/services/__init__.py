@@ -5,7 +5,8 @@
 - ``bursts``: which messages are answered together, and which earlier reply the new one supersedes.
 - ``escalation``: the one door that puts a conversation in front of a person.
 - ``outbox``: the one door for outbound rows (create, review, approve, sent, back to review).
-- ``followups``: the bot's nudges after silence.
+- ``followups``: the bot's nudges after silence, and an agent's pause of them.
+- ``lead``: the lead profile's qualification answers (recorded by the engine, corrected by agents).
 - ``showing_life``: a booked showing's confirmation, reminder, and the application or new times after it.
 - ``handover``: an agent takes a conversation over and gives it back.
 - ``templates``: versioned reply templates.
@@ -18,8 +19,9 @@ from inbox.linkage import conversation_link
 from inbox.services.bursts import Burst, burst_of
 from inbox.services.decide import decisions_due, inbound_decide
 from inbox.services.escalation import conversation_clear_escalation, conversation_escalate, conversation_is_silenced
-from inbox.services.followups import followups_due, schedule_follow_up
+from inbox.services.followups import conversation_follow_ups_pause, followups_due, schedule_follow_up
 from inbox.services.handover import conversation_hand_back, conversation_take_over
+from inbox.services.lead import QUALIFICATION_FIELDS, lead_profile_record, lead_qualification_edit
 from inbox.services.outbox import (
     body_hash,
     bot_may_auto_send,
@@ -56,10 +58,18 @@ from inbox.services.status import (
 )
 from inbox.services.store import Stored, decision_failed, message_store, outbound_seen
 from inbox.services.templates import reply_template_save, template_preview
-from inbox.showings import showing_book, showing_cancel, showing_confirm, showing_mark_outcome, showing_reschedule
+from inbox.showings import (
+    showing_book,
+    showing_book_at,
+    showing_cancel,
+    showing_confirm,
+    showing_mark_outcome,
+    showing_reschedule,
+)
 from inbox.suppression import suppression_add, suppression_lift
 
 __all__ = [
+    "QUALIFICATION_FIELDS",
     "Burst",
     "Stored",
     "agent_may_work_on",
@@ -73,6 +83,7 @@ __all__ = [
     "conversation_assign",
     "conversation_clear_escalation",
     "conversation_escalate",
+    "conversation_follow_ups_pause",
     "conversation_hand_back",
     "conversation_is_silenced",
     "conversation_link",
@@ -86,6 +97,8 @@ __all__ = [
     "followups_due",
     "guardrail_reasons",
     "inbound_decide",
+    "lead_profile_record",
+    "lead_qualification_edit",
     "message_store",
     "note_create",
     "outbound_approve",
@@ -105,6 +118,7 @@ __all__ = [
     "reply_template_save",
     "schedule_follow_up",
     "showing_book",
+    "showing_book_at",
     "showing_cancel",
     "showing_confirm",
     "showing_mark_outcome",

@@ -32,7 +32,6 @@ from inbox.choices import (
     TemplateKey,
 )
 from inbox.engine.base import DecisionContext
-from inbox.engine.handlers import ASKED
 from inbox.engine.planner import HUMAN_REASONS, Plan, format_slots, plan_reply, template_context
 from inbox.exceptions import SlotUnavailable
 from inbox.guardrails import check_text
@@ -44,6 +43,7 @@ from inbox.selectors import last_offer, llm_examples, llm_playbook, templates_fo
 from inbox.services.bursts import Burst, burst_of, covering_decision
 from inbox.services.escalation import conversation_escalate, conversation_is_silenced
 from inbox.services.followups import schedule_follow_up
+from inbox.services.lead import lead_profile_record
 from inbox.services.outbox import outbound_cancel_for_conversation, outbound_create, outbound_supersede
 from inbox.services.store import decision_failed
 from inbox.showings import showing_book, showing_cancel, showing_confirm, showing_mark_outcome, showing_record_step
@@ -210,18 +210,6 @@ def _safety_holds(conversation: Conversation, message: Message, *, now: dt.datet
     return holds
 
 
-def _remember(conversation: Conversation, extracted: dict[str, Any], *, asked: str = "") -> None:
-    """Merge what the renter told into the lead profile, and the qualification question just asked."""
-    profile = dict(conversation.lead_profile or {})
-    changed = {k: v for k, v in extracted.items() if k != "affirmed" and v not in (None, "") and profile.get(k) != v}
-    if asked and asked not in (profile.get(ASKED) or []):
-        changed[ASKED] = [*(profile.get(ASKED) or []), asked]
-    if changed:
-        profile.update(changed)
-        conversation.lead_profile = profile
-        conversation.save(update_fields=["lead_profile", "updated_at"])
-
-
 def _apply_states(conversation: Conversation, plan: Plan) -> list[str]:
     refused = []
     for field in ("workflow_outcome", "showing_state", "follow_up_stage"):
@@ -330,7 +318,7 @@ def inbound_decide(*, message_id: int) -> Decision | None:
     if burst.superseded:
         Decision.objects.filter(pk__in=[d.pk for d in burst.superseded]).update(superseded_by=decision)
     Message.objects.filter(pk__in=burst.message_ids, decide_after__isnull=False).update(decide_after=None)
-    _remember(conversation, classification.extracted, asked=plan.asked)
+    lead_profile_record(conversation, classification.extracted, asked=plan.asked)
     if plan.suppress:
         _opt_out(conversation, reason=classification.intent)
     human = [r for r in reasons if r in HUMAN_REASONS | {ReasonCode.GUARDRAIL}]

@@ -3,11 +3,16 @@
 The stages (first, second, final) wait ``settings.LEASEBOT_FOLLOW_UP_DELAYS_HOURS[stage]``
 hours after our last reply or the previous follow-up (read at every call); a follow-up due inside
 the account's quiet hours (``inbox.quiet_hours``) is postponed to the window's end.
+
+An agent may pause a conversation's follow-ups (``conversation_follow_ups_pause``): the sweep
+then skips it, and ``next_follow_up_at`` keeps being scheduled, so a resume picks the schedule
+up where it stands (a follow-up that fell due during the pause goes out with the next sweep).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -34,6 +39,7 @@ from inbox.services.outbox import outbound_create
 from inbox.suppression import conversation_is_suppressed
 from inbox.templating import render_template
 from inbox.workflow import transition
+from leasebot.core.exceptions import NotAllowed
 from leasebot.core.services import audit_record
 
 _NEXT_STAGE: dict[str, str] = {
@@ -87,7 +93,7 @@ def followups_due(*, now: dt.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     due_ids = list(
-        Conversation.objects.filter(next_follow_up_at__lte=now)
+        Conversation.objects.filter(next_follow_up_at__lte=now, follow_ups_paused_at__isnull=True)
         .order_by("next_follow_up_at")
         .values_list("pk", flat=True)[:FOLLOW_UP_BATCH]
     )
@@ -102,7 +108,7 @@ def _follow_up_one(conversation_id: int, *, now: dt.datetime) -> int:
     conversation = (
         Conversation.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("account__platform", "unit__listing")
-        .filter(pk=conversation_id, next_follow_up_at__lte=now)
+        .filter(pk=conversation_id, next_follow_up_at__lte=now, follow_ups_paused_at__isnull=True)
         .first()
     )
     if conversation is None:
@@ -176,3 +182,40 @@ def _follow_up_one(conversation_id: int, *, now: dt.datetime) -> int:
         after={"stage": stage, "template": template.key, "version": template.version},
     )
     return 1
+
+
+@transaction.atomic
+def conversation_follow_ups_pause(
+    *, conversation_id: int, actor: Any, paused: bool, now: dt.datetime | None = None
+) -> Conversation:
+    """Pause (or resume) the bot's follow-ups on one conversation; audited.
+
+    Optimistic like the other agents' actions: pausing what is already paused, or resuming
+    what is not, is refused (``NotAllowed``, HTTP 409) saying who changed it, so a page that
+    was out of date reloads instead of flipping the switch back.
+    """
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("account__platform", "follow_ups_paused_by")
+        .get(pk=conversation_id)
+    )
+    was = conversation.follow_ups_paused_at
+    if paused and was is not None:
+        by = conversation.follow_ups_paused_by.get_username() if conversation.follow_ups_paused_by else "someone"
+        raise NotAllowed(f"follow-ups are already paused (by {by})", status="paused")
+    if not paused and was is None:
+        raise NotAllowed("follow-ups are not paused (someone resumed them already)", status="running")
+    conversation.follow_ups_paused_at = (now or timezone.now()) if paused else None
+    conversation.follow_ups_paused_by = actor if paused else None
+    conversation.save(update_fields=["follow_ups_paused_at", "follow_ups_paused_by", "updated_at"])
+    due = conversation.next_follow_up_at
+    audit_record(
+        action="conversation.follow_ups_pause" if paused else "conversation.follow_ups_resume",
+        actor=actor,
+        obj=conversation,
+        platform=conversation.account.platform.slug,
+        before={"paused_at": was.isoformat() if was else None},
+        after={"next_follow_up_at": due.isoformat() if due else None},
+        reason="follow-ups paused by an agent" if paused else "follow-ups resumed by an agent",
+    )
+    return conversation

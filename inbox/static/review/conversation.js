@@ -1,6 +1,8 @@
 /* One conversation: thread, unit, decision and why, slots, the draft editor with live guardrail
- * feedback, approve / reject, a manual reply (Idempotency-Key), takeover, assignment, notes, and
- * the exact delivery status of every reply (polled until it is final). */
+ * feedback, approve / reject, a manual reply (Idempotency-Key), takeover, assignment, notes, the
+ * exact delivery status of every reply (polled until it is final), and the lead panel:
+ * qualification edits, the follow-up schedule with pause, showings booked, moved, cancelled and
+ * marked. Every lead action names what the page saw, so a stale one is a 409 that reloads. */
 (function () {
   "use strict";
   const LB = window.LB;
@@ -102,7 +104,7 @@
     }
   }
 
-  function renderSide() {
+  function renderSide(force) {
     const unit = LB.clear($("c-unit"));
     if (conv.linked_unit) {
       unit.append(LB.el("div", { text: conv.linked_unit.listing_title + " / " + conv.linked_unit.name }), LB.el("div", { class: "muted", text: conv.linked_unit.address + " · " + conv.linked_unit.timezone }));
@@ -128,29 +130,219 @@
       const src = s.source ? Object.entries(s.source).map(([k, v]) => k + " " + JSON.stringify(v)).join(", ") : "";
       slots.append(LB.el("li", {}, LB.el("span", { text: s.starts_at ? LB.fmtRenter(s.starts_at, conv.account_time_zone) : s.label }), LB.el("span", { class: "muted", text: src ? " · from " + src : "" })));
     }
-    const shows = LB.clear($("c-showings"));
-    if (!conv.showings.length) shows.append(LB.el("li", { class: "empty", text: "None booked." }));
-    for (const s of conv.showings) shows.append(LB.el("li", { text: LB.fmtRenter(s.starts_at, conv.account_time_zone) + " with " + s.agent + " · " + s.status }));
-    renderLead();
+    renderLead(force);
     const notes = LB.clear($("c-notes"));
     if (!conv.notes.length) notes.append(LB.el("li", { class: "empty", text: "No notes." }));
     for (const n of conv.notes) notes.append(LB.el("li", {}, LB.el("p", { text: n.body }), LB.el("span", { class: "muted", text: (n.author || "?") + " · " + LB.fmt(n.created_at) })));
   }
 
   const LEAD_LABELS = {
-    move_in: "Move-in", budget: "Budget", occupants: "Occupants", pets: "Pets",
+    move_in: "Move-in", move_in_date: "Move-in", budget: "Budget", occupants: "Occupants", pets: "Pets",
     lease_months: "Lease length (months)", work: "Work", name: "Name",
   };
+  /* The answers the qualification form edits (the rest of the profile is shown as facts). */
+  const QUAL_KEYS = ["move_in_date", "budget", "occupants", "pets", "lease_months"];
+  const NUMBER_KEYS = ["budget", "occupants", "lease_months"];
+  const HIDDEN_KEYS = ["qualification_asked"];
+  const qualFilled = {}; /* What the form last showed per key: an input still equal to it is not being edited. */
+  const qualSeen = {}; /* The stored answer when the form last showed it: sent back, so a change since is a 409. */
 
-  function renderLead() {
+  function qualInput(key) { return $("q-" + key); }
+  function qualShown(value) { return value === null || value === undefined ? "" : String(value); }
+
+  /* Fill the form from the profile, keeping what the agent is typing unless `force`. */
+  function renderQualification(force) {
+    const profile = conv.lead_profile || {};
+    for (const key of QUAL_KEYS) {
+      const input = qualInput(key);
+      const value = qualShown(profile[key]);
+      if (!force && qualFilled[key] !== undefined && input.value !== qualFilled[key]) continue; /* Being edited. */
+      input.value = value;
+      qualFilled[key] = input.value; /* A date input shows "" for what is not a date: compare with what it shows. */
+      qualSeen[key] = profile[key] === undefined ? null : profile[key];
+    }
+  }
+
+  /* The answers the agent changed, typed as the API takes them, and what the page saw for each. */
+  function qualChanges() {
+    const changes = {};
+    const seen = {};
+    for (const key of QUAL_KEYS) {
+      const raw = qualInput(key).value.trim();
+      if (qualFilled[key] === undefined || raw === qualFilled[key].trim()) continue;
+      changes[key] = raw === "" ? null : NUMBER_KEYS.includes(key) ? Number(raw) : raw;
+      if (qualSeen[key] !== null && qualSeen[key] !== undefined) seen[key] = qualSeen[key];
+    }
+    return { changes: changes, seen: seen };
+  }
+
+  function renderFollowUps() {
+    const box = LB.clear($("c-followups"));
+    const zone = conv.account_time_zone;
+    const stage = conv.follow_up_stage;
+    const toggle = $("c-followups-toggle");
+    toggle.hidden = false;
+    if (conv.follow_ups_paused_at) {
+      box.dataset.state = "paused";
+      box.append(LB.el("div", { class: "warn", text: "Paused by " + (conv.follow_ups_paused_by || "someone") + " since " + LB.fmt(conv.follow_ups_paused_at) }));
+      if (conv.next_follow_up_at) box.append(LB.el("div", { class: "muted", text: "Next follow-up when resumed: " + LB.fmtRenter(conv.next_follow_up_at, zone) }));
+      toggle.textContent = "Resume follow-ups";
+    } else {
+      box.dataset.state = conv.next_follow_up_at ? "scheduled" : "none";
+      if (conv.next_follow_up_at) box.append(LB.el("div", { text: "Next follow-up: " + LB.fmtRenter(conv.next_follow_up_at, zone) }));
+      else box.append(LB.el("div", { class: "muted", text: stage === "stopped" ? "Follow-ups stopped." : "No follow-up scheduled." }));
+      toggle.textContent = "Pause follow-ups";
+    }
+    box.append(LB.el("div", { class: "muted", text: "Stage: " + stage }));
+  }
+
+  const SHOWING_WORDS = { booked: "Booked", cancelled: "Cancelled", completed: "Completed", no_show: "No-show" };
+
+  function showingButton(text, cls, handler) {
+    const b = LB.el("button", { type: "button", class: "btn " + cls, text: text });
+    b.addEventListener("click", handler);
+    return b;
+  }
+
+  function renderShowings() {
+    const list = LB.clear($("c-showings"));
+    const zone = conv.account_time_zone;
+    if (!conv.showings.length) list.append(LB.el("li", { class: "empty", text: "None booked." }));
+    for (const s of conv.showings) {
+      let state = SHOWING_WORDS[s.status] || s.status;
+      if (s.status === "cancelled" && s.cancel_reason) state += " (" + s.cancel_reason + ")";
+      if (s.status === "completed" || s.status === "no_show") state += " · marked " + LB.fmt(s.outcome_at) + " by " + (s.outcome_by || "?");
+      const li = LB.el("li", { "data-showing": s.id, "data-status": s.status },
+        LB.el("span", { class: "s-when", text: LB.fmtRenter(s.starts_at, zone) }),
+        LB.el("span", { text: " with " + (s.agent || "?") + " · " }),
+        LB.el("strong", { class: "s-status", text: state }));
+      if (s.status === "booked") {
+        const started = new Date(s.starts_at).getTime() <= Date.now();
+        const row = LB.el("div", { class: "s-actions" });
+        row.append(showingButton("Reschedule", "s-reschedule", () => rescheduleShowing(s)), showingButton("Cancel", "danger s-cancel", () => cancelShowing(s)));
+        if (started) row.append(showingButton("Mark completed", "s-completed", () => markShowing(s, "completed")), showingButton("Mark no-show", "s-no-show", () => markShowing(s, "no_show")));
+        else row.append(LB.el("span", { class: "hint", text: "Completed / no-show once it has started." }));
+        li.append(row);
+      }
+      list.append(li);
+    }
+    const booked = conv.showings.some((s) => s.status === "booked");
+    $("c-book").hidden = booked;
+    $("c-book-hint").textContent = booked ? "To move the booked showing, pick a free time here, then Reschedule on it." : "";
+  }
+
+  let slotOptions = [];
+  async function loadSlots() {
+    const sel = $("c-slot-pick");
+    const keep = sel.value;
+    LB.clear(sel);
+    if (!conv.unit) {
+      sel.append(LB.el("option", { value: "", text: "Link a unit to see its free times" }));
+      sel.disabled = true;
+      slotOptions = [];
+      return;
+    }
+    try {
+      slotOptions = (await LB.api("conversations/" + id + "/slots/")).data;
+    } catch (e) {
+      sel.append(LB.el("option", { value: "", text: "Free times unavailable" }));
+      LB.toast("Could not load the free times for " + who() + ": " + e.message, "error");
+      return;
+    }
+    sel.disabled = false;
+    sel.append(LB.el("option", { value: "", text: slotOptions.length ? "Choose a time…" : "No free time in the next two weeks" }));
+    slotOptions.forEach((o, i) => {
+      sel.append(LB.el("option", { value: String(i), text: LB.fmtRenter(o.starts_at, o.timezone) + " · " + o.agent_name + (o.offered ? " · offered to the renter" : "") }));
+    });
+    if (keep && slotOptions[Number(keep)]) sel.value = keep;
+  }
+
+  function pickedSlot(label) {
+    const value = $("c-slot-pick").value;
+    const slot = value === "" ? null : slotOptions[Number(value)];
+    if (!slot) {
+      LB.toast(label + " (" + who() + "): choose a free time in the list first.", "error");
+      $("c-slot-pick").focus();
+    }
+    return slot;
+  }
+
+  /* A lead-panel action: on a conflict (409) the page reloads the conversation and its free
+     times, and says what the server found, so no button stays live on a stale showing. */
+  async function leadAct(label, fn) {
+    try {
+      const msg = await fn();
+      if (msg) LB.toast(msg);
+      notice("");
+      await load(true);
+      await loadSlots();
+    } catch (e) {
+      if (e.status === 409) {
+        await load(true, label === "Not saved"); /* A refused edit shows the stored answers again. */
+        await loadSlots();
+        const text = label + " (" + who() + "): someone else acted first or the time was taken — " + e.message + ". The page now shows it as it is.";
+        notice(text);
+        LB.toast(text, "error");
+        return;
+      }
+      LB.toast(label + " (" + who() + "): " + e.message, "error");
+    }
+  }
+
+  function slotBody(slot) { return { starts_at: slot.starts_at, agent: slot.agent }; }
+
+  function bookShowing() {
+    const slot = pickedSlot("Not booked");
+    if (!slot) return undefined;
+    return leadAct("Not booked", async () => {
+      const row = (await LB.api("conversations/" + id + "/book-showing/", { method: "POST", body: slotBody(slot) })).data;
+      $("c-slot-pick").value = "";
+      return "Booked a showing for " + who() + ": " + LB.fmtRenter(row.starts_at, conv.account_time_zone) + " with " + row.agent;
+    });
+  }
+
+  function rescheduleShowing(s) {
+    const slot = pickedSlot("Not rescheduled");
+    if (!slot) return undefined;
+    return leadAct("Not rescheduled", async () => {
+      const body = Object.assign({ showing: s.id }, slotBody(slot));
+      const row = (await LB.api("conversations/" + id + "/reschedule-showing/", { method: "POST", body: body })).data;
+      $("c-slot-pick").value = "";
+      return "Rescheduled " + who() + "'s showing to " + LB.fmtRenter(row.starts_at, conv.account_time_zone);
+    });
+  }
+
+  async function cancelShowing(s) {
+    const answer = await LB.confirm("Cancel this showing?", "Cancel " + who() + "'s showing on " + LB.fmtRenter(s.starts_at, conv.account_time_zone) + "? The renter is not messaged by this; write to them yourself if needed.", true);
+    if (!answer.ok) return undefined;
+    return leadAct("Not cancelled", async () => {
+      await LB.api("conversations/" + id + "/cancel-showing/", { method: "POST", body: { showing: s.id, reason: answer.reason } });
+      return "Cancelled " + who() + "'s showing on " + LB.fmtRenter(s.starts_at, conv.account_time_zone);
+    });
+  }
+
+  function markShowing(s, outcome) {
+    const label = outcome === "completed" ? "Not marked completed" : "Not marked no-show";
+    return leadAct(label, async () => {
+      await LB.api("conversations/" + id + "/showing-outcome/", { method: "POST", body: { showing: s.id, outcome: outcome } });
+      return outcome === "completed"
+        ? "Marked " + who() + "'s showing completed: the application link follows"
+        : "Marked " + who() + " a no-show: new times follow";
+    });
+  }
+
+  function renderLead(force) {
     const facts = LB.clear($("c-lead-facts"));
     const add = (k, v) => facts.append(LB.el("dt", { text: k }), LB.el("dd", { text: v }));
     add("Handle", conv.renter_handle || "—");
     const profile = conv.lead_profile || {};
-    const keys = Object.keys(profile);
-    for (const k of keys) add(LEAD_LABELS[k] || k.replace(/_/g, " "), typeof profile[k] === "object" ? JSON.stringify(profile[k]) : String(profile[k]));
-    if (!keys.length) add("Qualification", "Nothing the renter has told us yet");
-    add("Showings", conv.showings.length ? conv.showings.length + " (" + conv.showings.filter((s) => s.status === "booked").length + " booked)" : "none");
+    for (const k of Object.keys(profile)) {
+      if (QUAL_KEYS.includes(k) || HIDDEN_KEYS.includes(k)) continue;
+      add(LEAD_LABELS[k] || k.replace(/_/g, " "), typeof profile[k] === "object" ? JSON.stringify(profile[k]) : String(profile[k]));
+    }
+    renderQualification(force);
+    renderFollowUps();
+    renderShowings();
     const other = LB.clear($("c-other"));
     if (!conv.other_threads.length) other.append(LB.el("li", { class: "empty", text: "None on this platform." }));
     for (const t of conv.other_threads) {
@@ -166,6 +358,35 @@
         LB.el("span", { class: "muted", text: " · " + LB.fmt(h.created_at) + (h.reason ? " · " + h.reason : "") })));
     }
   }
+
+  $("q-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const edit = qualChanges();
+    const keys = Object.keys(edit.changes);
+    if (!keys.length) {
+      LB.toast("Nothing to save for " + who() + ": the qualification is as shown.");
+      return undefined;
+    }
+    const bad = keys.find((k) => NUMBER_KEYS.includes(k) && edit.changes[k] !== null && !Number.isInteger(edit.changes[k]));
+    if (bad) {
+      LB.toast("Not saved (" + who() + "): " + (LEAD_LABELS[bad] || bad) + " must be a whole number.", "error");
+      qualInput(bad).focus();
+      return undefined;
+    }
+    return leadAct("Not saved", async () => {
+      await LB.api("conversations/" + id + "/qualification/", { method: "POST", body: edit });
+      for (const k of keys) { qualInput(k).value = qualInput(k).value.trim(); qualFilled[k] = qualInput(k).value; }
+      return "Qualification of " + who() + " saved (" + keys.map((k) => (LEAD_LABELS[k] || k).toLowerCase()).join(", ") + ")";
+    });
+  });
+  $("c-followups-toggle").addEventListener("click", () => {
+    const pause = !conv.follow_ups_paused_at;
+    return leadAct(pause ? "Not paused" : "Not resumed", async () => {
+      await LB.api("conversations/" + id + "/follow-ups/", { method: "POST", body: { paused: pause } });
+      return pause ? "Follow-ups paused for " + who() + ": the bot sends none until you resume" : "Follow-ups resumed for " + who();
+    });
+  });
+  $("c-book").addEventListener("click", bookShowing);
 
   async function loadUnits() {
     const sel = $("c-unit-pick");
@@ -359,7 +580,7 @@
     schedulePoll();
   }
 
-  async function load(quiet) {
+  async function load(quiet, force) {
     if (!quiet) LB.state($("c-state"), "loading", "Loading the conversation…");
     try {
       conv = (await LB.api("conversations/" + id + "/")).data;
@@ -372,7 +593,7 @@
     renderHead();
     renderThread(conv.messages);
     renderOutbound(conv.outbound);
-    renderSide();
+    renderSide(force);
     renderDraft();
     schedulePoll();
   }
@@ -539,7 +760,7 @@
     return act("Not linked", async () => {
       const row = (await LB.api("conversations/" + id + "/link-unit/", { method: "POST", body: { unit: value === "none" ? null : Number(value) } })).data;
       return row.unit_name ? who() + " linked to " + (row.listing_title ? row.listing_title + " / " : "") + row.unit_name : who() + " unlinked from its unit";
-    });
+    }).then(loadSlots); /* The free times are the unit's. */
   });
 
   /* Unsaved work on this page: an edited draft, a reply or a note not yet sent. */
@@ -548,6 +769,7 @@
     if (draft && $("draft-text").value !== draft.body) parts.push("the draft edit");
     if ($("reply-text").value.trim()) parts.push("your reply");
     if ($("note-text").value.trim()) parts.push("your note");
+    if (conv && Object.keys(qualChanges().changes).length) parts.push("the qualification");
     return parts;
   }
 
@@ -574,5 +796,5 @@
     ev.preventDefault();
   });
 
-  LB.start(() => load()).then(() => { if (conv) { loadAgents(); loadCanned(); loadUnits(); } });
+  LB.start(() => load()).then(() => { if (conv) { loadAgents(); loadCanned(); loadUnits(); loadSlots(); } });
 })();
