@@ -48,6 +48,7 @@ def test_admin_template_edit_makes_a_new_version(admin_client_: Client) -> None:
         url,
         {
             "key": "parking",
+            "language": "en",
             "body": "Parking: {parking}.",
             "is_active": "on",
             "auto_send": "on",

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from inbox import holds
 from inbox.choices import Language, OutboundStatus, ReasonCode, TemplateKey
@@ -144,7 +145,7 @@ def test_a_spanish_opt_out_stops_the_bot(world: World, auto_send: None) -> None:
 def test_a_spanish_conversations_follow_up_is_written_in_spanish(world: World, auto_send: None) -> None:
     conversation = world.conversation()
     first = _say(world, conversation, "Hola, ¿sigue disponible el departamento?")
-    OutboundMessage.objects.filter(decision=first).update(status=OutboundStatus.SENT)
+    OutboundMessage.objects.filter(decision=first).update(status=OutboundStatus.SENT, sent_at=timezone.now())
     conversation.refresh_from_db()
     assert conversation.next_follow_up_at is not None
 

@@ -152,6 +152,7 @@ def test_admin_edit_with_an_unknown_variable_shows_the_error_inline(superuser_cl
         url,
         {
             "key": "parking",
+            "language": "en",
             "body": "Parking: {parking}, and {free_month}.",
             "is_active": "on",
             "auto_send": "on",
