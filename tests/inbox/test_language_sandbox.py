@@ -1,8 +1,8 @@
 """The renter's language on a real replica: the sandbox, real Chromium, the real ingest and send jobs.
 
-A Spanish renter is answered in Spanish on the platform; a renter writing in French is held for
-a person (nothing is sent on that thread); when the Spanish renter writes in English, the next
-reply on the platform is in English.
+A Spanish renter is answered in Spanish on the platform and books a showing with "el 2" (confirmed
+in Spanish); a renter writing in French is held for a person (nothing is sent on that thread); when
+the Spanish renter writes in English, the next reply on the platform is in English.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dispatch import connectors, enqueue
 from dispatch.services import ingest_account_run, send_account_run
 from inbox import holds
 from inbox.choices import Language, OutboundStatus, ReasonCode
-from inbox.models import Conversation, ListingRef, OutboundMessage
+from inbox.models import Conversation, ListingRef, OutboundMessage, Showing
 from platforms.browser import BrowserRuntime
 from platforms.connectors.registry import build_connector
 from platforms.models import BotSettings, Platform, PlatformAccount
@@ -130,6 +130,19 @@ def test_spanish_is_answered_in_spanish_another_language_is_held_and_the_reply_f
     assert holds.has(held.hold_reasons, ReasonCode.LANGUAGE)
     assert conversation.human_required
 
+    # when: the Spanish renter picks the second time offered, with two words
+    client.seed_message(
+        PLATFORM, username, renter_name="Lucía", body="el 2", thread_id=spanish, sent_at=timezone.now().isoformat()
+    )
+    assert ingest_account_run(account_id=account.pk).new_inbound == 1
+    send_account_run(account_id=account.pk)
+
+    # then: the booking is confirmed in Spanish (too short to tell: the conversation stays Spanish)
+    replies = _sent(client, username, spanish)
+    assert len(replies) == 2
+    assert "Tu visita quedó reservada" in replies[1]
+    assert Showing.objects.filter(conversation__thread_ref=str(spanish), status="booked").count() == 1
+
     # when: the Spanish renter writes again, in English
     client.seed_message(
         PLATFORM,
@@ -144,7 +157,7 @@ def test_spanish_is_answered_in_spanish_another_language_is_held_and_the_reply_f
 
     # then: the reply on the platform is in English
     replies = _sent(client, username, spanish)
-    assert len(replies) == 2
-    assert "About pets" in replies[1]
-    assert "Saludos" not in replies[1]
+    assert len(replies) == 3
+    assert "About pets" in replies[2]
+    assert "Saludos" not in replies[2]
     assert Conversation.objects.get(account=account, thread_ref=str(spanish)).language == Language.EN
