@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import functools
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from inbox.choices import Language, ReasonCode
 from inbox.engine.base import Classification, DecisionContext, ResolvedTemplate
@@ -73,11 +74,15 @@ def _first_name(name: str) -> str:
 
 
 def slot_label(slot: dict[str, Any], language: str = Language.EN) -> str:
-    """Return a slot's label in the reply's language (Spanish from its local start, when stored)."""
-    if language == Language.ES and slot.get("local_start"):
+    """Return a slot's label in the reply's language (Spanish from its local start, or its start and zone)."""
+    if language == Language.ES:
         try:
-            return es_slot_label(dt.datetime.fromisoformat(slot["local_start"]))
-        except (TypeError, ValueError):
+            if slot.get("local_start"):
+                return es_slot_label(dt.datetime.fromisoformat(slot["local_start"]))
+            if slot.get("starts_at") and slot.get("timezone"):
+                start = dt.datetime.fromisoformat(str(slot["starts_at"]))
+                return es_slot_label(start.astimezone(ZoneInfo(slot["timezone"])))
+        except (TypeError, ValueError, ZoneInfoNotFoundError):
             pass  # A damaged stored start: the stored label still reads.
     return str(slot.get("label", ""))
 

@@ -134,7 +134,8 @@ def _context(conversation: Conversation, burst: Burst, *, now: dt.datetime, lang
         booked_started = booked.starts_at <= now
         booked_slot = {
             "label": booked.source.get("label") or f"{booked.starts_at:%a %b %d, %H:%M} UTC",
-            "local_start": booked.source.get("local_start", ""),
+            "starts_at": booked.starts_at.isoformat(),
+            "timezone": booked.source.get("timezone", ""),
         }
     return DecisionContext(
         text=burst.text,

@@ -172,7 +172,11 @@ def _step_one(showing_id: int, step: Step, *, now: dt.datetime) -> int:
         renter_name=conversation.renter_name,
         facts=unit_facts(showing.unit, today=now.date(), booked=booked, language=language),
         lead_profile=dict(conversation.lead_profile or {}),
-        booked_slot={"label": showing.source.get("label", ""), "local_start": showing.source.get("local_start", "")},
+        booked_slot={
+            "label": showing.source.get("label", ""),
+            "starts_at": showing.starts_at.isoformat(),
+            "timezone": showing.source.get("timezone", ""),
+        },
         language=language,
     )
     values = template_context(ctx, ctx.lead_profile)

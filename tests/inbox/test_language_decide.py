@@ -17,9 +17,9 @@ import time_machine
 from django.utils import timezone
 
 from inbox import holds
-from inbox.choices import Language, OutboundStatus, ReasonCode, TemplateKey
-from inbox.models import Conversation, Decision, OutboundMessage, ReplyTemplate
-from inbox.services import followups_due, inbound_decide
+from inbox.choices import Language, OutboundStatus, ReasonCode, ShowingStatus, TemplateKey
+from inbox.models import Conversation, Decision, OutboundMessage, ReplyTemplate, Showing
+from inbox.services import followups_due, inbound_decide, showings_due
 from tests.inbox.conftest import MONDAY_0800_NY, World
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +154,37 @@ def test_a_spanish_conversations_follow_up_is_written_in_spanish(world: World, a
 
     follow_up = OutboundMessage.objects.get(conversation=conversation, purpose="follow_up")
     assert follow_up.body.startswith("Hola, solo quería saber si sigues interesado")
+
+
+def test_a_spanish_renters_showing_is_confirmed_asked_and_reminded_in_spanish(world: World, auto_send: None) -> None:
+    conversation = world.conversation()
+    offer = _say(world, conversation, "Hola, ¿puedo ir a ver el departamento?")
+    now = timezone.now()
+    choice = next(
+        i
+        for i, slot in enumerate(offer.offered_slots)
+        if dt.datetime.fromisoformat(slot["starts_at"]) - now > dt.timedelta(hours=48)
+        # An afternoon: the reminder three hours before falls outside the quiet hours.
+        and dt.datetime.fromisoformat(slot["local_start"]).hour >= 12
+    )
+    picked = _say(world, conversation, f"la opción {choice + 1}")
+    assert picked.intent == "pick_slot"
+    assert "Tu visita quedó reservada" in picked.reply_text
+    OutboundMessage.objects.filter(status=OutboundStatus.QUEUED).update(status=OutboundStatus.SENT, sent_at=now)
+    showing = Showing.objects.get(conversation=conversation, status=ShowingStatus.BOOKED)
+
+    # The day before: the confirmation request, in Spanish, with the time in Spanish.
+    with time_machine.travel(showing.starts_at - dt.timedelta(hours=24) + dt.timedelta(minutes=1), tick=False):
+        assert showings_due() == 1
+    ask = OutboundMessage.objects.get(conversation=conversation, purpose="confirmation")
+    assert "¿sigues pensando venir?" in ask.body
+    assert showing.source["label"] not in ask.body  # The English label is not quoted...
+    assert " de " in ask.body.split("el ", 1)[1]  # ...the Spanish one is ("mié 13 de enero, 14:30").
+    OutboundMessage.objects.filter(pk=ask.pk).update(status=OutboundStatus.SENT, sent_at=now)
+
+    # A few hours before: the reminder, in Spanish, with the address.
+    with time_machine.travel(showing.starts_at - dt.timedelta(hours=3) + dt.timedelta(minutes=1), tick=False):
+        assert showings_due() == 1
+    reminder = OutboundMessage.objects.get(conversation=conversation, purpose="reminder")
+    assert reminder.body.startswith("Hola, te recuerdo que tu visita")
+    assert world.unit.address in reminder.body
