@@ -141,8 +141,8 @@ class VersionInline(admin.TabularInline):
 class ReplyTemplateAdmin(admin.ModelAdmin):
     """Reply templates: validated on save (unknown variables refused), each body change a new version."""
 
-    list_display = ("key", "platform", "account", "version", "is_active", "auto_send", "updated_at")
-    list_filter = ("key", "platform", "is_active", "auto_send")
+    list_display = ("key", "language", "platform", "account", "version", "is_active", "auto_send", "updated_at")
+    list_filter = ("language", "key", "platform", "is_active", "auto_send")
     search_fields = ("body",)
     readonly_fields = ("version", "updated_at", "updated_by", "variables", "preview")
     inlines = (VersionInline,)
@@ -277,8 +277,10 @@ class ConversationAdmin(ReadOnlyAdmin):
         "follow_up_stage",
         "human_required",
         "opted_out",
+        "language",
     )
     list_filter = (
+        "language",
         "linkage_status",
         "workflow_outcome",
         "showing_state",

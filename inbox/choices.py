@@ -120,6 +120,7 @@ class ReasonCode(models.TextChoices):
     STALE_INBOUND = "stale_inbound", "First-live safety: inbound too old to auto-send"
     HUMAN_REVIEW_OPEN = "human_review_open", "The conversation already waits for a human"
     LLM_DRAFT = "llm_draft", "Free text written by the LLM"
+    LANGUAGE = "language", "The renter writes in a language the bot does not answer in"
     # Held or escalated by the outbox, the worker or a person rather than by the decision:
     HUMAN_REPLIED = "human_replied_on_platform", "A person replied on the platform"
     HUMAN_REQUIRED = "human_required", "The conversation waits for a human"
@@ -131,6 +132,14 @@ class ReasonCode(models.TextChoices):
     OUTCOME_UNKNOWN = "outcome_unknown", "Not known whether the reply reached the platform"
     RENTER_WROTE = "renter_wrote", "The renter wrote while a person owns the conversation"
     LOCATOR_HEALING = "locator_healing", "A page element moved: a healed locator waits for acceptance"
+
+
+class Language(models.TextChoices):
+    """The language a renter writes in (a conversation's) or a template is written in (only en and es)."""
+
+    EN = "en", "English"
+    ES = "es", "Spanish"
+    OTHER = "other", "Another language"
 
 
 class TemplateKey(models.TextChoices):

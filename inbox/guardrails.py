@@ -137,11 +137,54 @@ _FAIR_PATTERNS += (
         rf"\b(?:don'?t|do not|won'?t|will not|never|can'?t|cannot)\s+(?:rent|lease|show|take|accept)\b.{{0,30}}?\b(?:{_PROTECTED})\b"
     ),
 )
+# Spanish (folded text): exclusion, questions about a protected class, steering.
+_PROTECTED_ES = (
+    r"ninos|ninas|hijos|hijas|bebes|familias|embarazada|cristianos|catolicos|judios|musulmanes|evangelicos"
+    r"|latinos|hispanos|mexicanos|negros|blancos|asiaticos|arabes|inmigrantes|extranjeros|indocumentados"
+    r"|hombres|mujeres|gays|discapacitados|personas con discapacidad|silla de ruedas|ancianos|personas mayores|jubilados"
+    r"|seccion ?8|vales|asistencia publica"
+)
+_AGE_GROUP_ES = (
+    r"jovenes(?: profesionales)?|personas mayores|gente (?:joven|mayor)|jubilados|adultos mayores|parejas sin hijos"
+)
+_FAIR_PATTERNS += (
+    re.compile(
+        rf"\b(?:no (?:se )?(?:aceptan?|aceptamos|admiten|admitimos|permiten|permitimos|rentamos a|rentamos)|solo|solamente|unicamente"
+        rf"|sin|prefer\w*|ideal para|perfecto para|perfecta para|adecuado para|no apto para|no es para)\b(?:\s+\w+){{0,2}}?\s+(?:{_PROTECTED_ES})\b"
+    ),
+    re.compile(r"\bsolo (?:para )?(?:adultos|parejas|profesionales|estudiantes|solteros|solteras)\b"),
+    re.compile(
+        r"\b(?:tiene(?:s|n)?|cuantos|va(?:s|n)? a tener|planea(?:s|n)? tener)\b(?:\W+\w+){0,2}?\W+(?:hijos|ninos|bebes)\b"
+    ),
+    re.compile(r"\b(?:cuantos anos tiene(?:s|n)?|que edad tiene(?:s|n)?|su edad|tu edad|fecha de nacimiento)\b"),
+    re.compile(
+        r"\b(?:esta(?:s)? embarazada|(?:piensa|piensas|planea|planeas|quiere|quieres)(?:n)? tener (?:hijos|ninos|bebes|familia))\b"
+    ),
+    re.compile(
+        r"\b(?:de donde (?:es|eres|son)|cual es (?:su|tu) (?:religion|nacionalidad|raza|origen)|(?:es|eres) (?:usted )?(?:ciudadan[oa]|inmigrante))\b"
+    ),
+    re.compile(
+        r"\b(?:recibe(?:s|n)?|tiene(?:s|n)?|usa(?:s|n)?) (?:seccion ?8|vales?|asistencia|ayuda del gobierno|subsidio)\b|\btiene(?:s|n)? (?:alguna )?discapacidad\b"
+    ),
+    re.compile(r"\bhabla(?:s|n)? (?:bien )?ingles\b|\bes el ingles su (?:primer|lengua)"),
+    re.compile(rf"\b(?:ideal|perfect[oa]|ideal|pensado|pensada|mejor)\s+para\s+(?:{_AGE_GROUP_ES})\b"),
+    re.compile(r"\b(?:se sentiria|te sentirias|estaria|estarias) mas comod[oa] en (?:otr[oa]|otro barrio|otra zona)\b"),
+    re.compile(
+        r"\bno es (?:\w+ )?(?:ideal|adecuad[oa]|apt[oa]|buen lugar|segur[oa]) para (?:ninos|familias|bebes|una familia)\b"
+    ),
+)
+
 #: Phrases that read as exclusion to the patterns but say the opposite ("no problem with kids").
-_FAIR_SCRUB = re.compile(r"\b(?:no problem|not a problem|no issue|not an issue|no worries|not sure|no matter)\b")
+_FAIR_SCRUB = re.compile(
+    r"\b(?:no problem|not a problem|no issue|not an issue|no worries|not sure|no matter|no hay (?:ningun )?problema|no es problema|sin problema)\b"
+)
 # Positive or neutral statements about a protected class pass ("families welcome", "we accept vouchers").
-_FAIR_SAFE = re.compile(r"\b(?:welcome|welcomed|accept(?:ed|s)?|happy to|regardless of|equal housing)\b")
-_FAIR_NEGATED_SAFE = re.compile(r"\b(?:not|n't|never|no longer|cannot|can't)\s+(?:\w+\s+)?(?:accept|welcome)")
+_FAIR_SAFE = re.compile(
+    r"\b(?:welcome|welcomed|accept(?:ed|s)?|happy to|regardless of|equal housing|bienvenid[oa]s?|aceptamos|se aceptan|sin importar|con gusto)\b"
+)
+_FAIR_NEGATED_SAFE = re.compile(
+    r"\b(?:not|n't|never|no longer|cannot|can't)\s+(?:\w+\s+)?(?:accept|welcome)|\bno (?:se )?(?:aceptan?|aceptamos)\b"
+)
 
 # --- off-platform payment ---------------------------------------------------------------
 _PAY_CHANNEL = (
@@ -149,6 +192,10 @@ _PAY_CHANNEL = (
     r"|bitcoin|btc|crypto(?:currency)?|usdt|bank transfer|money order|cashier'?s check|mail (?:a )?check|cash"
 )
 _PAY_VERB = r"pay|send|transfer|wire|deposit|hold|reserve|secure|fee|money|payment|funds"
+_PAY_CHANNEL_ES = (
+    r"transferencia(?: bancaria)?|western union|moneygram|zelle|venmo|paypal|tarjetas? de regalo|bitcoin|cripto\w*|oxxo"
+    r"|cheque de caja|giro postal|efectivo"
+)
 _PAY_PATTERNS = (
     re.compile(
         rf"\b(?:{_PAY_VERB})\w*\b(?:\W+\w+){{0,6}}?\W+(?:via|through|by|with|using|over|on|to my|thru)\s+(?:{_PAY_CHANNEL})\b"
@@ -161,9 +208,17 @@ _PAY_PATTERNS = (
     ),
     re.compile(r"\b(?:pay|send)\b(?:\W+\w+){0,4}?\W+(?:outside|off) (?:the )?(?:platform|site|app|website)\b"),
     re.compile(r"\b(?:my|our) (?:bank account|account number|routing number|iban|btc wallet|wallet address)\b"),
+    re.compile(
+        rf"\b(?:pag\w*|envi\w*|transfier\w*|deposit\w*|mand\w*)\b(?:\W+\w+){{0,6}}?\W+(?:por|con|via|mediante|a traves de|en)\s+(?:{_PAY_CHANNEL_ES})\b"
+    ),
+    re.compile(
+        r"\b(?:envi\w*|transfier\w*|pag\w*|deposit\w*)\b(?:\W+\w+){0,4}?\W+(?:deposito|dinero|pago|primer mes|anticipo)\b(?:\W+\w+){0,6}?\W+(?:antes de|para apartar|para reservar|por adelantado)"
+    ),
+    re.compile(r"\b(?:mi|nuestra) (?:cuenta bancaria|cuenta|clabe|numero de cuenta)\b"),
 )
 _PAY_SAFE = re.compile(
     r"\b(?:never|don'?t|do not|won'?t|will not|not|no one will|nobody will)\b(?:\W+\w+){0,4}?\W+(?:ask|request|need|require|pay|send|wire)"
+    r"|\b(?:nunca|no)\b(?:\W+\w+){0,4}?\W+(?:pedimos|pediremos|solicitamos|pida|pidas|pague|pagues|envie|envies|transfiera)"
 )
 
 # --- personal data ----------------------------------------------------------------------

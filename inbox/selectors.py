@@ -8,14 +8,17 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from inbox.choices import OutboundStatus, TemplateKey
+from inbox.choices import Language, OutboundStatus, TemplateKey
 from inbox.engine.base import ResolvedTemplate, UnitFacts
+from inbox.language import es_date, reply_language
 from inbox.models import Conversation, Decision, OutboundMessage, ReplyTemplate, Showing, Unit
 
 
-def reply_template_for(*, key: str, platform_id: int | None, account_id: int | None) -> ResolvedTemplate | None:
-    """Return the most specific active template for a key: the account's, else the platform's, else the global one."""
-    rows = ReplyTemplate.objects.filter(key=key, is_active=True).filter(
+def reply_template_for(
+    *, key: str, platform_id: int | None, account_id: int | None, language: str = Language.EN
+) -> ResolvedTemplate | None:
+    """Return the most specific active template for a key and language: the account's, the platform's, the global one."""
+    rows = ReplyTemplate.objects.filter(key=key, language=language, is_active=True).filter(
         Q(account_id=account_id)
         | Q(platform_id=platform_id, account__isnull=True)
         | Q(platform__isnull=True, account__isnull=True)
@@ -28,14 +31,25 @@ def reply_template_for(*, key: str, platform_id: int | None, account_id: int | N
     if best is None:
         return None
     row = best[1]
-    return ResolvedTemplate(key=row.key, version=row.version, body=row.body, auto_send=row.auto_send)
+    return ResolvedTemplate(
+        key=row.key, version=row.version, body=row.body, auto_send=row.auto_send, language=row.language
+    )
 
 
-def templates_for_conversation(conversation: Conversation) -> dict[str, ResolvedTemplate]:
-    """Return every template key resolved for one conversation in one query."""
+def templates_for_conversation(
+    conversation: Conversation, *, language: str | None = None
+) -> dict[str, ResolvedTemplate]:
+    """Return every template key resolved for one conversation in one query, in the language of its replies.
+
+    The replies follow the renter's language (``Conversation.language``, or ``language`` when the
+    caller has just read it): Spanish for a Spanish-writing renter, English otherwise (a renter in
+    another language gets an English draft, held for a person). A key with no template in that
+    language is missing, never filled from another language: the reply is held (reason ``language``).
+    """
+    wanted = reply_language(conversation.language if language is None else language)
     account_id = conversation.account_id
     platform_id = conversation.account.platform_id
-    rows = ReplyTemplate.objects.filter(is_active=True).filter(
+    rows = ReplyTemplate.objects.filter(is_active=True, language=wanted).filter(
         Q(account_id=account_id)
         | Q(platform_id=platform_id, account__isnull=True)
         | Q(platform__isnull=True, account__isnull=True)
@@ -46,7 +60,8 @@ def templates_for_conversation(conversation: Conversation) -> dict[str, Resolved
         if row.key not in chosen or rank < chosen[row.key][0]:
             chosen[row.key] = (rank, row)
     return {
-        key: ResolvedTemplate(row.key, row.version, row.body, row.auto_send) for key, (_rank, row) in chosen.items()
+        key: ResolvedTemplate(row.key, row.version, row.body, row.auto_send, row.language)
+        for key, (_rank, row) in chosen.items()
     }
 
 
@@ -56,27 +71,34 @@ def _money(value: Decimal | None) -> str:
     return f"${value:,.0f}" if value == value.to_integral_value() else f"${value:,.2f}"
 
 
-def _date(value: dt.date | None, today: dt.date) -> str:
+def _date(value: dt.date | None, today: dt.date, language: str = Language.EN) -> str:
     if value is None:
         return ""
+    spanish = reply_language(language) == Language.ES
     if value <= today:
-        return "now"
-    return f"{value:%B} {value.day}, {value.year}"
+        return "ahora" if spanish else "now"
+    return es_date(value) if spanish else f"{value:%B} {value.day}, {value.year}"
 
 
-def unit_facts(unit: Unit, *, today: dt.date, booked: bool = False) -> UnitFacts:
-    """Return the unit's facts as a renter reads them (the address only when policy allows)."""
+def unit_facts(unit: Unit, *, today: dt.date, booked: bool = False, language: str = Language.EN) -> UnitFacts:
+    """Return the unit's facts as a renter reads them (the address only when policy allows), in the reply language.
+
+    Dates and the words the bot writes itself are in the reply's language; the unit's free texts
+    (pet policy, parking) stay as the admin wrote them.
+    """
+    spanish = reply_language(language) == Language.ES
     address = unit.address or unit.listing.address
     if not (unit.share_address_before_showing or booked):
-        address = "shared once your showing is booked"
-    bedrooms = "" if unit.bedrooms is None else ("studio" if unit.bedrooms == 0 else str(unit.bedrooms))
+        address = "se comparte cuando tu visita esté reservada" if spanish else "shared once your showing is booked"
+    studio = "estudio" if spanish else "studio"
+    bedrooms = "" if unit.bedrooms is None else (studio if unit.bedrooms == 0 else str(unit.bedrooms))
     return UnitFacts(
         listing_title=unit.listing.title,
         unit_name=unit.name,
         address=address,
         rent=_money(unit.rent),
         deposit=_money(unit.deposit),
-        available_from=_date(unit.available_from, today),
+        available_from=_date(unit.available_from, today, language),
         bedrooms=bedrooms,
         pets_policy=unit.pets_policy,
         parking=unit.parking,
@@ -101,7 +123,7 @@ def llm_examples(*, limit: int = 4) -> tuple[tuple[str, str], ...]:
 def llm_playbook() -> str:
     """Return the team's playbook text for the LLM (a template admins edit, never sent)."""
     row = ReplyTemplate.objects.filter(
-        key=TemplateKey.LLM_PLAYBOOK, is_active=True, platform__isnull=True, account__isnull=True
+        key=TemplateKey.LLM_PLAYBOOK, language=Language.EN, is_active=True, platform__isnull=True, account__isnull=True
     ).first()
     return row.body if row else ""
 

@@ -96,25 +96,36 @@ def on_post_migrate(sender: Any, **kwargs: Any) -> None:
 
 
 def _seed_reply_templates(apps: Any) -> None:
-    """Restore the default reply templates (version 1) where none is active for a key.
+    """Restore the default reply templates (version 1) where none is active for a key and language.
 
-    The texts stay frozen in their data migration; this only re-creates what a flush removed.
+    The texts stay frozen in their data migrations (``TEMPLATES`` in English, ``TEMPLATES_ES`` in
+    Spanish); this only re-creates what a flush removed.
     """
-    texts: dict[str, str] = {}
+    texts: dict[tuple[str, str], str] = {}
     for module in _inbox_migrations_with_templates():
-        texts.update(module.TEMPLATES)
+        texts.update({(key, "en"): body for key, body in getattr(module, "TEMPLATES", {}).items()})
+        texts.update({(key, "es"): body for key, body in getattr(module, "TEMPLATES_ES", {}).items()})
     template_model = apps.get_model("inbox", "ReplyTemplate")
     version_model = apps.get_model("inbox", "ReplyTemplateVersion")
-    for key, body in texts.items():
-        if template_model.objects.filter(key=key, platform__isnull=True, account__isnull=True, is_active=True).exists():
+    for (key, language), body in texts.items():
+        if template_model.objects.filter(
+            key=key, language=language, platform__isnull=True, account__isnull=True, is_active=True
+        ).exists():
             continue
-        template = template_model.objects.create(key=key, body=body, version=1, is_active=True, auto_send=True)
+        template = template_model.objects.create(
+            key=key, language=language, body=body, version=1, is_active=True, auto_send=True
+        )
         version_model.objects.create(template=template, version=1, body=body)
 
 
 def _inbox_migrations_with_templates() -> list[Any]:
-    """Return the inbox migrations that seed default templates (a ``TEMPLATES`` dict), in order."""
+    """Return the inbox migrations that seed default templates (``TEMPLATES`` or ``TEMPLATES_ES``), in order."""
     package = importlib.import_module("inbox.migrations")
     names = sorted(info.name for info in pkgutil.iter_modules(package.__path__) if info.name[:4].isdigit())
     modules = [importlib.import_module(f"inbox.migrations.{name}") for name in names]
-    return [module for module in modules if isinstance(getattr(module, "TEMPLATES", None), dict)]
+    return [
+        module
+        for module in modules
+        if isinstance(getattr(module, "TEMPLATES", None), dict)
+        or isinstance(getattr(module, "TEMPLATES_ES", None), dict)
+    ]

@@ -57,6 +57,7 @@ class ResolvedTemplate:
     version: int
     body: str
     auto_send: bool = True
+    language: str = "en"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +80,8 @@ class DecisionContext:
     template: Callable[[str], ResolvedTemplate | None] = lambda _key: None
     examples: tuple[tuple[str, str], ...] = ()
     playbook: str = ""
+    #: The renter's language (``inbox.choices.Language``): en or es get a reply in it, other is held.
+    language: str = "en"
 
 
 class Engine(Protocol):

@@ -13,7 +13,7 @@ from typing import Any
 
 from inbox.choices import Intent, ReasonCode, ShowingState, TemplateKey, WorkflowOutcome
 from inbox.engine.base import Classification, DecisionContext
-from inbox.engine.plan import Draft, format_slots
+from inbox.engine.plan import Draft, format_slots, slot_label
 
 #: What a handler is: it fills the draft for one classified message.
 Handler = Callable[[DecisionContext, Classification, Draft], None]
@@ -50,7 +50,7 @@ def _offer_slots(ctx: DecisionContext, draft: Draft, slots: list[dict[str, Any]]
     plan = draft.plan
     plan.offered_slots = slots
     plan.showing_state = ShowingState.RESCHEDULING if ctx.showing_state == ShowingState.BOOKED else ShowingState.OFFERED
-    draft.add(TemplateKey.SHOWING_OFFER, slots=format_slots(slots))
+    draft.add(TemplateKey.SHOWING_OFFER, slots=format_slots(slots, ctx.language))
 
 
 def _offer(ctx: DecisionContext, draft: Draft) -> None:
@@ -205,7 +205,7 @@ def _showing_missed(ctx: DecisionContext, classification: Classification, draft:
     if slots:
         plan.offered_slots = slots
         plan.showing_state = ShowingState.OFFERED
-        draft.add(TemplateKey.SHOWING_NO_SHOW, slots=format_slots(slots))
+        draft.add(TemplateKey.SHOWING_NO_SHOW, slots=format_slots(slots, ctx.language))
     else:
         plan.hold(ReasonCode.NO_SLOT)
         draft.add(TemplateKey.NO_SLOT)
@@ -232,13 +232,13 @@ def _pick_slot(ctx: DecisionContext, classification: Classification, draft: Draf
             plan.workflow_outcome = WorkflowOutcome.QUALIFIED
         draft.add(
             TemplateKey.SHOWING_CONFIRMED,
-            slot=plan.book_slot.get("label", ""),
+            slot=slot_label(plan.book_slot, ctx.language),
             address=ctx.facts.booked_address if ctx.facts is not None else "",
         )
     else:
         plan.hold(ReasonCode.AMBIGUOUS)
         plan.offered_slots = list(ctx.offered_slots)
-        draft.add(TemplateKey.SHOWING_PICK_UNCLEAR, slots=format_slots(list(ctx.offered_slots)))
+        draft.add(TemplateKey.SHOWING_PICK_UNCLEAR, slots=format_slots(list(ctx.offered_slots), ctx.language))
 
 
 def _showing_request(ctx: DecisionContext, classification: Classification, draft: Draft) -> None:

@@ -7,11 +7,14 @@ while it is being written: the reply parts so far, with the template values of t
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from inbox.choices import ReasonCode
+from inbox.choices import Language, ReasonCode
 from inbox.engine.base import Classification, DecisionContext, ResolvedTemplate
+from inbox.language import es_slot_label
 from inbox.templating import render_template
 
 #: Reason codes that put the conversation in front of a human (the rest only hold one reply).
@@ -28,6 +31,7 @@ HUMAN_REASONS = frozenset(
         ReasonCode.LOW_CONFIDENCE,
         ReasonCode.SLOT_TAKEN,
         ReasonCode.WORKFLOW_REFUSED,
+        ReasonCode.LANGUAGE,
     }
 )
 
@@ -69,9 +73,23 @@ def _first_name(name: str) -> str:
     return parts[0].capitalize() if parts and parts[0].isalpha() else "there"
 
 
-def format_slots(slots: list[dict[str, Any]]) -> str:
+def slot_label(slot: dict[str, Any], language: str = Language.EN) -> str:
+    """Return a slot's label in the reply's language (Spanish from its local start, or its start and zone)."""
+    if language == Language.ES:
+        try:
+            if slot.get("local_start"):
+                return es_slot_label(dt.datetime.fromisoformat(slot["local_start"]))
+            if slot.get("starts_at") and slot.get("timezone"):
+                start = dt.datetime.fromisoformat(str(slot["starts_at"]))
+                return es_slot_label(start.astimezone(ZoneInfo(slot["timezone"])))
+        except (TypeError, ValueError, ZoneInfoNotFoundError):
+            pass  # A damaged stored start: the stored label still reads.
+    return str(slot.get("label", ""))
+
+
+def format_slots(slots: list[dict[str, Any]], language: str = Language.EN) -> str:
     """Return the numbered lines renters answer with a number."""
-    return "\n".join(f"{i}) {slot['label']}" for i, slot in enumerate(slots, 1))
+    return "\n".join(f"{i}) {slot_label(slot, language)}" for i, slot in enumerate(slots, 1))
 
 
 def template_context(ctx: DecisionContext, profile: dict[str, Any]) -> dict[str, str]:
@@ -87,7 +105,7 @@ def template_context(ctx: DecisionContext, profile: dict[str, Any]) -> dict[str,
             {f.name: getattr(ctx.facts, f.name) for f in dataclasses.fields(ctx.facts) if f.name != "booked_address"}
         )
     if ctx.booked_slot:
-        values["slot"] = ctx.booked_slot.get("label", "")
+        values["slot"] = slot_label(ctx.booked_slot, ctx.language)
     return values
 
 
@@ -111,7 +129,8 @@ class Draft:
         """Render the template ``key`` into the reply; hold the plan when it is missing, incomplete or reviewed."""
         template: ResolvedTemplate | None = self.ctx.template(key)
         if template is None:
-            self.plan.hold(ReasonCode.NO_TEMPLATE)
+            # No text in the renter's language: a person answers (never a gap filled from another language).
+            self.plan.hold(ReasonCode.NO_TEMPLATE if self.ctx.language == Language.EN else ReasonCode.LANGUAGE)
             return False
         text, missing = render_template(template.body, {**self.values, **extra})
         if missing:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from inbox.choices import FollowUpStage, Intent, ReasonCode, ShowingState, TemplateKey, WorkflowOutcome
+from inbox.choices import FollowUpStage, Intent, Language, ReasonCode, ShowingState, TemplateKey, WorkflowOutcome
 from inbox.engine.base import SILENT_INTENTS, Classification, DecisionContext
 from inbox.engine.handlers import HANDLERS, INFORMATIONAL_ANSWERS, INTENT_TEMPLATE, OFFER_AFTER
-from inbox.engine.plan import HUMAN_REASONS, Draft, Plan, format_slots, template_context
+from inbox.engine.plan import HUMAN_REASONS, Draft, Plan, format_slots, slot_label, template_context
 from inbox.engine.rules import LOW_CONFIDENCE
 from inbox.engine.safety import PAYMENT_PRESSURE
 
@@ -25,6 +25,7 @@ __all__ = [
     "Plan",
     "format_slots",
     "plan_reply",
+    "slot_label",
     "template_context",
 ]
 
@@ -40,7 +41,9 @@ def plan_reply(ctx: DecisionContext, classification: Classification) -> Plan:
     A silent intent (opt-out, not interested, spam, abuse) gets no reply: its handler records
     why, the follow-ups stop and an open offer is withdrawn. Any other message revives the
     conversation, picks up the hold reasons every reply shares, and, when the conversation is
-    linked to a unit, its intent's handler writes the answer; a sign-off closes any reply.
+    linked to a unit, its intent's handler writes the answer; a sign-off closes any reply. A
+    renter writing in a language the bot does not answer in (``ctx.language`` other) gets an
+    English draft held for a person (reason ``language``); an opt-out in any language still stops.
     """
     plan = Plan(
         classification=classification,
@@ -76,6 +79,9 @@ def plan_reply(ctx: DecisionContext, classification: Classification) -> Plan:
     if ctx.workflow_outcome in _REVIVED:
         # A new message on a quiet (or misjudged) conversation brings it back to life.
         plan.workflow_outcome = WorkflowOutcome.ENGAGED
+    if ctx.language == Language.OTHER:
+        # A language the bot does not write: a person answers (the English draft is only a start).
+        plan.hold(ReasonCode.LANGUAGE)
     if classification.risk_flags:
         plan.hold(ReasonCode.HIGH_RISK)
     if classification.ambiguous:

@@ -18,6 +18,15 @@ from django.utils import timezone
 from inbox.choices import Intent, ShowingState
 from inbox.engine.base import Classification, DecisionContext
 from inbox.engine.extract import AFFIRM, extract_profile, pick_offered_slot
+from inbox.engine.rules_es import (
+    ATTENDED_ES,
+    CONFIRMS_ES,
+    ES_PATTERNS,
+    GREETING_ONLY_ES,
+    HIGH_RISK_ES,
+    MISSED_ES,
+    THANKS_ES,
+)
 from inbox.engine.safety import FAIR_HOUSING_TOPIC, PAYMENT_PRESSURE, fair_housing_topic, payment_pressure
 from inbox.guardrails import INJECTION_PATTERNS, THREAT_PATTERNS
 from inbox.text import fold, words
@@ -185,7 +194,7 @@ PATTERNS: dict[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ..
                 r"\b(?:how much|price|pricing|priced|cost|costs|(?:the|monthly|what'?s the|what is the|current) rent\b|rent (?:is|price|amount|cost|per month)|per month|monthly (?:rent|cost|payment)|security deposit|the deposit|how much is the deposit|fees?\b(?! for)|negotiable|cheaper|lower the (?:rent|price)|best price|asking (?:rent|price)|utilities included|utilities)\b"
             ),
             _P(
-                r"\b(?:cuanto (?:cuesta|es)|precio|renta mensual|combien|le prix|le loyer|wie viel|miete|quanto custa|preco|aluguel)\b"
+                r"\b(?:cuanto (?:cuesta|es)(?!\s+(?:el|la) (?:contrato|plazo|minimo|tiempo))|precio|renta mensual|combien|le prix|le loyer|wie viel|miete|quanto custa|preco|aluguel)\b"
             ),
             _P(r"\$\s?\d"),
         ),
@@ -249,6 +258,11 @@ PATTERNS: dict[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ..
         (),
     ),
 }
+# The Spanish patterns (``inbox.engine.rules_es``) join the English ones: one reading whatever the language.
+for _intent, (_strong, _weak, _fuzzy) in ES_PATTERNS.items():
+    _en_strong, _en_weak, _en_fuzzy = PATTERNS[_intent]
+    PATTERNS[_intent] = (_en_strong + _strong, _en_weak + _weak, _en_fuzzy + _fuzzy)
+
 # Fixed priority: silence-making intents first; then the showing handshake; then questions.
 PRIORITY: tuple[str, ...] = (
     Intent.OPT_OUT,
@@ -359,7 +373,7 @@ def score_intents(text: str) -> dict[str, float]:
 def risk_flags(text: str, original: str) -> tuple[str, ...]:
     """Return what makes a message risky to answer automatically."""
     flags = []
-    if _HIGH_RISK.search(text):
+    if _HIGH_RISK.search(text) or HIGH_RISK_ES.search(text):
         flags.append("high_risk_topic")
     # The raw text too: markup such as "<|im_start|>" is stripped from the folded text.
     if any(p.search(text) or p.search(original.lower()) for p in INJECTION_PATTERNS):
@@ -385,14 +399,17 @@ class RulesEngine:
     def _showing_answer(ctx: DecisionContext, text: str, scores: dict[str, float]) -> None:
         """Read a booked renter's answer: a confirmation before the showing, how it went after its start."""
         if ctx.booked_started:
-            if _MISSED.search(text) or Intent.CANCEL_SHOWING in scores:
+            if _MISSED.search(text) or MISSED_ES.search(text) or Intent.CANCEL_SHOWING in scores:
                 # "Sorry, couldn't make it" once the time has passed is a no-show, not a cancellation.
                 scores.pop(Intent.CANCEL_SHOWING, None)
                 scores[Intent.SHOWING_MISSED] = STRONG
-            elif _ATTENDED.search(text):
+            elif _ATTENDED.search(text) or ATTENDED_ES.search(text):
                 scores[Intent.SHOWING_ATTENDED] = STRONG
             return
-        if _CONFIRMS.search(text) and not scores.keys() & {Intent.CANCEL_SHOWING, Intent.RESCHEDULE}:
+        if (_CONFIRMS.search(text) or CONFIRMS_ES.search(text)) and not scores.keys() & {
+            Intent.CANCEL_SHOWING,
+            Intent.RESCHEDULE,
+        }:
             scores[Intent.CONFIRM_SHOWING] = STRONG
 
     def classify(self, ctx: DecisionContext) -> Classification:
@@ -426,11 +443,14 @@ class RulesEngine:
                 )
         if ctx.showing_state == ShowingState.BOOKED:
             self._showing_answer(ctx, text, scores)
-        if _GREETING_ONLY.match(text.strip()) and not scores:
+        if (_GREETING_ONLY.match(text.strip()) or GREETING_ONLY_ES.match(text.strip())) and not scores:
             scores[Intent.GREETING] = STRONG
         if (
             not scores
-            and re.search(r"\b(?:thanks|thank you|thx|ty|great|awesome|ok|okay|cool|got it)\b", text)
+            and (
+                re.search(r"\b(?:thanks|thank you|thx|ty|great|awesome|ok|okay|cool|got it)\b", text)
+                or THANKS_ES.search(text)
+            )
             and len(text) < 60
         ):
             scores[Intent.GREETING] = WEAK

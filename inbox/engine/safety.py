@@ -8,7 +8,8 @@ Fair-housing topics are held rather than answered by a template: the safe answer
 good area for kids?" or "do you take vouchers?" depends on the unit's owner and local law, and
 a person writes it. A renter who only mentions their own family ("I have two kids and a cat, do
 you allow cats?") is not held: the question is about the cat. The labelled sets in
-``tests/inbox/corpus/safety.yaml`` measure both detectors (docs/engine.md).
+``tests/inbox/corpus/safety.yaml`` measure both detectors (docs/engine.md). Each has its Spanish
+patterns too (folded text: no accents), measured by ``tests/inbox/corpus/safety_es.yaml``.
 """
 
 from __future__ import annotations
@@ -62,6 +63,38 @@ PAYMENT_PATTERNS: tuple[re.Pattern[str], ...] = (
     _P(r"\b(?:check|cheque)s? for more than\b|\brefund (?:me )?the (?:difference|extra|balance|rest)\b"),
     _P(r"\b(?:your|ur) (?:bank|account|banking|wire) (?:details|info|information|number)\b"),
     _P(r"\b(?:mail|send|ship|post) (?:me )?the keys\b"),
+)
+
+# Spanish (folded: no accents): "transferencia para apartarlo", "tarjetas de regalo", "pago por adelantado sin verlo",
+# "estoy en el extranjero", "mi agente recibe el dinero", "cheque de caja".
+_CHANNEL_ES = (
+    r"transferencia(?: bancaria| electronica)?|transferir|giro(?: postal| bancario)?|western union|moneygram|zelle|venmo|paypal"
+    r"|tarjetas? de regalo|tarjetas? (?:de )?(?:itunes|google play|amazon|steam)|bitcoin|cripto\w*|usdt|oxxo"
+    r"|cheque(?:s)? (?:de caja|certificado|de gerencia|bancario)|orden de pago|deposito (?:en|a) (?:oxxo|efectivo|(?:mi|una) cuenta)"
+)
+_MONEY_ES = (
+    r"deposito|dinero|pago|fondos|primer mes|renta|apartar(?:lo|la)?|reservar(?:lo|la)?|asegurar(?:lo|la)?|el monto|la cantidad"
+    r"|anticipo|enganche|adelanto"
+)
+_PAY_ES = r"pag\w*|envi\w*|transfier\w*|transferi\w*|deposit\w*|mand\w*|dar(?:le|te|les)?|doy|damos|compr\w*"
+_UPFRONT_ES = (
+    r"antes de (?:verlo|verla|ver|la visita|visitar|conocer|ir)|sin (?:verlo|verla|ver|visitar(?:lo|la)?|conocer(?:lo|la)?|haberlo visto)"
+    r"|por adelantado|adelantado|para (?:apartar|reservar|asegurar|guardar)(?:lo|la|me lo|me la)?|si me lo (?:apartan|guardan|reservan)"
+)
+_AWAY_ES = r"en el extranjero|fuera del pais|en otro pais|embarcad[oa]|desplegad[oa]|plataforma petrolera|de mision"
+_THIRD_PARTY_ES = r"mi (?:agente|abogad[oa]|prim[oa]|ti[oa]|herman[oa]|amig[oa]|asistente|secretari[oa]|familiar|empresa de mudanza|mudanza)"
+PAYMENT_PATTERNS += (
+    _P(rf"\b(?:{_PAY_ES})\b.{{0,60}}?\b(?:{_CHANNEL_ES})\b"),
+    _P(rf"\b(?:{_CHANNEL_ES})\b.{{0,60}}?\b(?:{_MONEY_ES})\b"),
+    _P(rf"\b(?:{_PAY_ES}|{_MONEY_ES})\b.{{0,80}}?\b(?:{_UPFRONT_ES})\b"),
+    _P(rf"\b(?:{_AWAY_ES})\b.{{0,160}}?\b(?:{_PAY_ES}|cheque|deposito|dinero|pago|llaves|agente|abogad[oa])\b"),
+    _P(rf"\b(?:{_PAY_ES}|cheque|deposito|dinero|pago|llaves)\b.{{0,160}}?\b(?:{_AWAY_ES})\b"),
+    _P(rf"\b{_THIRD_PARTY_ES}\b.{{0,60}}?\b(?:{_PAY_ES}|recib\w*|cobr\w*|fondos|cheque|llaves)\b"),
+    _P(
+        r"\bcheque (?:por|de) (?:mas|un monto mayor)\b|\b(?:devuelva[ns]?|devuelves|reembols\w*|regres\w*) (?:me )?la diferencia\b"
+    ),
+    _P(r"\b(?:su|tu|sus|tus) (?:datos bancarios|cuenta bancaria|numero de cuenta|clabe|datos de (?:la )?cuenta)\b"),
+    _P(r"\b(?:envi\w*|mand\w*) (?:me |nos )?las llaves\b"),
 )
 
 # --- fair-housing topics ---------------------------------------------------------------------
@@ -138,6 +171,59 @@ FAIR_HOUSING_PATTERNS: tuple[re.Pattern[str], ...] = (
         r"\b(?:neighbou?rs|people|tenants|residents|they|everyone) (?:\w+ )?speak english\b|\benglish[- ]speaking (?:area|building|neighbou?rs|people)\b"
     ),
 )
+
+# Spanish: who lives around, whether a place suits a group, income source, disability, age, children, origin.
+_PEOPLE_ES = (
+    r"ninos|ninas|nenes|criaturas|hijos|familias|jovenes|personas mayores|gente mayor|ancianos|jubilados|adultos mayores"
+    r"|latinos|hispanos|mexicanos|inmigrantes|extranjeros|gringos|morenos|negros|blancos|asiaticos|chinos|arabes|musulmanes"
+    r"|judios|cristianos|catolicos|evangelicos|gente (?:joven|mayor|de color|latina|blanca|negra)"
+)
+_PLACE_ES = (
+    r"zona|barrio|colonia|vecindario|edificio|lugar|comunidad|calle|cuadra|complejo|ubicacion|area|departamento|depa"
+)
+_FITS_ES = r"buen[oa]|segur[oa]|adecuad[oa]|ideal|apt[oa]|tranquil[oa]|recomendable|amigable|bien"
+_FAIR_ES: tuple[re.Pattern[str], ...] = (
+    _P(rf"\b(?:hay|viven|tiene|tienen)\b(?:\W+\w+){{0,2}}?\W+(?:{_PEOPLE_ES})\b"),
+    _P(
+        rf"\b(?:muchos|muchas|puros|puras|mayormente|principalmente|otros|otras|que tipo de)\s+(?:{_PEOPLE_ES}|gente|personas|vecinos|inquilinos)\b"
+    ),
+    _P(
+        r"\b(?:quien(?:es)? vive(?:n)? (?:ahi|alli|aqui|en el edificio|al lado)|de donde son los vecinos|como es la gente)\b"
+    ),
+    _P(
+        rf"\b(?:{_PLACE_ES})\b\s+(?:\w+\s+){{0,2}}?(?:{_FITS_ES})\s+(?:para|con)\s+(?:un |una |mi |mis |nuestros |nuestras )?(?:\w+\s+){{0,2}}?"
+        rf"(?:{_PEOPLE_ES}|nino|nina|bebe|familia|mujer sola|mujer|senora|persona mayor|persona sola)\b"
+    ),
+    _P(
+        r"\b(?:apt[oa]|amigable|adecuad[oa]) (?:para|con) (?:ninos|familias|bebes)\b|\b(?:edificio|ambiente|zona|barrio) familiar\b"
+    ),
+    _P(
+        r"\b(?:seccion ?8|section ?8|vales? (?:de vivienda)?|voucher|asistencia (?:de vivienda|publica|del gobierno|social)"
+        r"|ayuda del gobierno|subsidio|cupones de alimentos|pension (?:por|de) (?:discapacidad|invalidez)|seguro social|ssi|manutencion"
+        r"|programa de vivienda)\b"
+    ),
+    _P(
+        r"\b(?:silla de ruedas|accesible|accesibilidad|discapacidad|discapacitad[oa]|minusvalid[oa]|apoyo emocional"
+        r"|(?:perro|animal) de (?:servicio|asistencia)|ajuste razonable|acomodacion razonable|autis\w+|sord[oa]|ciego|ciega"
+        r"|movilidad reducida|andadera|muletas|salud mental|enfermedad cronica)\b"
+    ),
+    _P(
+        r"\b(?:limite de edad|edad (?:minima|maxima)|que edad tienen|solo (?:para )?adultos|mayores de (?:55|60|62|65)"
+        r"|jubilados|gente (?:joven|mayor)|personas mayores|ancianos)\b"
+    ),
+    _P(r"\b(?:sin ninos|no (?:se )?(?:aceptan|admiten|permiten) (?:ninos|familias))\b"),
+    _P(
+        r"\b(?:mis|nuestros|nuestras|mi)\s+(?:\w+\s+)?(?:hijos|hijas|hijo|hija|ninos|nenes|bebe|bebes)\b.{0,40}?\b(?:problema|permitid[oa]s|molest\w*|ruido|ruidos[oa]s?)\b"
+    ),
+    _P(
+        r"\b(?:(?:los )?vecinos hablan|hablan (?:espanol|ingles) (?:los vecinos|en el edificio|ahi))\b"
+        r"|\b(?:aceptan|rentan a) (?:inmigrantes|extranjeros|personas sin papeles|indocumentados)\b|\bsin papeles\b"
+    ),
+    _P(
+        r"\b(?:iglesia|mezquita|sinagoga|templo)\b.{0,60}?\b(?:comunidad|zona|familias|gente|barrio|catolic\w*|judi\w*|musulman\w*|cristian\w*)\b"
+    ),
+)
+FAIR_HOUSING_PATTERNS += _FAIR_ES
 
 
 def payment_pressure(text: str) -> bool:

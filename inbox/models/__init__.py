@@ -22,6 +22,7 @@ from inbox.choices import (
     ConversationStatus,
     Direction,
     FollowUpStage,
+    Language,
     LinkageStatus,
     ShowingState,
     ShowingStatus,
@@ -30,6 +31,9 @@ from inbox.choices import (
 )
 from inbox.templating import validate_template_body
 from leasebot.core.validators import validate_timezone  # inbox.migrations.0001 names it here.
+
+#: The languages a template may be written in: those the bot answers in (``inbox.language.SUPPORTED``).
+TEMPLATE_LANGUAGES = [(Language.EN.value, Language.EN.label), (Language.ES.value, Language.ES.label)]
 
 
 class Listing(models.Model):
@@ -225,6 +229,12 @@ class Conversation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     lead_profile = models.JSONField(default=dict, blank=True)
+    language = models.CharField(
+        max_length=8,
+        choices=Language.choices,
+        blank=True,
+        help_text="The language the renter last wrote in (blank: not known yet); replies follow it.",
+    )
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     last_outbound_at = models.DateTimeField(null=True, blank=True)
     next_follow_up_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -244,6 +254,7 @@ class Conversation(models.Model):
             models.CheckConstraint(condition=Q(follow_up_stage__in=FollowUpStage.values), name="conv_follow_up_valid"),
             models.CheckConstraint(condition=Q(linkage_status__in=LinkageStatus.values), name="conv_linkage_valid"),
             models.CheckConstraint(condition=Q(status__in=ConversationStatus.values), name="conv_status_valid"),
+            models.CheckConstraint(condition=Q(language__in=["", *Language.values]), name="conv_language_valid"),
             models.CheckConstraint(
                 condition=Q(status=ConversationStatus.SNOOZED, snoozed_until__isnull=False)
                 | (~Q(status=ConversationStatus.SNOOZED) & Q(snoozed_until__isnull=True)),
@@ -326,6 +337,12 @@ class Decision(models.Model):
     template_version = models.PositiveIntegerField(null=True, blank=True)
     templates_used = models.JSONField(default=list, blank=True, help_text="Every [key, version] that wrote the reply.")
     extracted = models.JSONField(default=dict, blank=True)
+    language = models.CharField(
+        max_length=8,
+        choices=Language.choices,
+        blank=True,
+        help_text="The language the reply was written in (or 'other': held for a person).",
+    )
     burst_message_ids = models.JSONField(
         default=list, blank=True, help_text="Every inbound message this decision answered together (its burst)."
     )
@@ -453,6 +470,12 @@ class ReplyTemplate(models.Model):
     """
 
     key = models.CharField(max_length=40, choices=TemplateKey.choices)
+    language = models.CharField(
+        max_length=8,
+        choices=TEMPLATE_LANGUAGES,
+        default=Language.EN,
+        help_text="The language of the text: a renter gets the template of the language they write in.",
+    )
     platform = models.ForeignKey(
         "platforms.Platform", null=True, blank=True, on_delete=models.CASCADE, related_name="reply_templates"
     )
@@ -477,18 +500,22 @@ class ReplyTemplate(models.Model):
             models.CheckConstraint(
                 condition=Q(account__isnull=True) | Q(platform__isnull=True), name="reply_template_one_scope"
             ),
+            models.CheckConstraint(
+                condition=Q(language__in=[code for code, _label in TEMPLATE_LANGUAGES]),
+                name="reply_template_language_valid",
+            ),
             models.UniqueConstraint(
-                fields=("key",),
+                fields=("key", "language"),
                 condition=Q(platform__isnull=True, account__isnull=True, is_active=True),
                 name="reply_template_one_active_global",
             ),
             models.UniqueConstraint(
-                fields=("key", "platform"),
+                fields=("key", "language", "platform"),
                 condition=Q(platform__isnull=False, is_active=True),
                 name="reply_template_one_active_per_platform",
             ),
             models.UniqueConstraint(
-                fields=("key", "account"),
+                fields=("key", "language", "account"),
                 condition=Q(account__isnull=False, is_active=True),
                 name="reply_template_one_active_per_account",
             ),
@@ -502,7 +529,7 @@ class ReplyTemplate(models.Model):
             if self.platform_id
             else "global"
         )
-        return f"{self.key} ({scope}) v{self.version}"
+        return f"{self.key} [{self.language}] ({scope}) v{self.version}"
 
     def clean(self) -> None:
         if self.account_id and self.platform_id:

@@ -24,6 +24,7 @@ from inbox.choices import (
     Direction,
     FollowUpStage,
     Intent,
+    Language,
     LinkageStatus,
     Purpose,
     ReasonCode,
@@ -32,10 +33,11 @@ from inbox.choices import (
     TemplateKey,
 )
 from inbox.engine.base import DecisionContext
-from inbox.engine.planner import HUMAN_REASONS, Plan, format_slots, plan_reply, template_context
+from inbox.engine.planner import HUMAN_REASONS, Plan, format_slots, plan_reply, slot_label, template_context
 from inbox.exceptions import SlotUnavailable
 from inbox.guardrails import check_text
 from inbox.holds import HoldReason
+from inbox.language import detect_language
 from inbox.linkage import conversation_link
 from inbox.models import Conversation, Decision, Message, OutboundMessage, Showing
 from inbox.notify import notify_human_needed
@@ -87,7 +89,23 @@ def _states(conversation: Conversation) -> dict[str, str]:
     return {field: getattr(conversation, field) for field in _STATE_FIELDS}
 
 
-def _context(conversation: Conversation, burst: Burst, *, now: dt.datetime) -> DecisionContext:
+def _follow_language(conversation: Conversation, text: str) -> tuple[str, str]:
+    """Read the renter's language from the burst and remember it on the conversation; return (language, detail).
+
+    A message too short to tell ("ok", "2") keeps the language the conversation had, so a slot
+    picked by number after a Spanish offer is still answered in Spanish; a later message in
+    English switches the replies back. A conversation never read yet is English.
+    """
+    guess = detect_language(text)
+    language = guess.language if guess.known else conversation.language
+    if language != conversation.language:
+        conversation.language = language
+        conversation.save(update_fields=["language", "updated_at"])
+    detail = f"the renter writes in {guess.code or 'another language'}" if language == Language.OTHER else ""
+    return language or Language.EN, detail
+
+
+def _context(conversation: Conversation, burst: Burst, *, now: dt.datetime, language: str) -> DecisionContext:
     """Gather what the engine reads: the burst's text, and the states from before any reply it supersedes."""
     unit = conversation.unit
     # The superseded replies never reached the renter: decide as if they had not been written.
@@ -100,7 +118,7 @@ def _context(conversation: Conversation, burst: Burst, *, now: dt.datetime) -> D
         if showing_state in {ShowingState.BOOKED, ShowingState.RESCHEDULING}
         else None
     )
-    templates = templates_for_conversation(conversation)
+    templates = templates_for_conversation(conversation, language=language)
     use_llm = bool(settings.LEASEBOT_LLM_BASE_URL)
 
     def slots() -> list[dict[str, Any]]:
@@ -114,11 +132,17 @@ def _context(conversation: Conversation, burst: Burst, *, now: dt.datetime) -> D
     booked_slot, booked_started = None, False
     if booked is not None:
         booked_started = booked.starts_at <= now
-        booked_slot = {"label": booked.source.get("label") or f"{booked.starts_at:%a %b %d, %H:%M} UTC"}
+        booked_slot = {
+            "label": booked.source.get("label") or f"{booked.starts_at:%a %b %d, %H:%M} UTC",
+            "starts_at": booked.starts_at.isoformat(),
+            "timezone": booked.source.get("timezone", ""),
+        }
     return DecisionContext(
         text=burst.text,
         renter_name=conversation.renter_name,
-        facts=unit_facts(unit, today=now.date(), booked=booked is not None) if unit is not None else None,
+        facts=unit_facts(unit, today=now.date(), booked=booked is not None, language=language)
+        if unit is not None
+        else None,
         workflow_outcome=states["workflow_outcome"],
         showing_state=showing_state,
         follow_up_stage=states["follow_up_stage"],
@@ -133,6 +157,7 @@ def _context(conversation: Conversation, burst: Burst, *, now: dt.datetime) -> D
         template=templates.get,
         examples=llm_examples() if use_llm else (),
         playbook=llm_playbook() if use_llm else "",
+        language=language,
     )
 
 
@@ -154,11 +179,16 @@ def _book(conversation: Conversation, plan: Plan, ctx: DecisionContext, *, now: 
         )
         template = ctx.template(TemplateKey.SHOWING_SLOT_TAKEN if slots else TemplateKey.NO_SLOT)
         if template is None:
-            retry.hold(ReasonCode.NO_TEMPLATE)
+            retry.hold(ReasonCode.NO_TEMPLATE if ctx.language == Language.EN else ReasonCode.LANGUAGE)
         else:
             values = template_context(ctx, {**ctx.lead_profile, **plan.classification.extracted})
             text, missing = render_template(
-                template.body, {**values, "slot": plan.book_slot.get("label", ""), "slots": format_slots(slots)}
+                template.body,
+                {
+                    **values,
+                    "slot": slot_label(plan.book_slot, ctx.language),
+                    "slots": format_slots(slots, ctx.language),
+                },
             )
             retry.reply_text = text
             retry.templates_used.append((template.key, template.version))
@@ -269,7 +299,8 @@ def inbound_decide(*, message_id: int) -> Decision | None:
     states_before = (
         burst.superseded[0].states_before if burst.superseded and burst.superseded[0].states_before else None
     ) or _states(conversation)
-    ctx = _context(conversation, burst, now=now)
+    language, language_detail = _follow_language(conversation, burst.text)
+    ctx = _context(conversation, burst, now=now, language=language)
     classification = engine.classify(ctx, use_llm=bool(settings.LEASEBOT_LLM_BASE_URL))
     plan = plan_reply(ctx, classification)
     if plan.cancel_booking:
@@ -312,6 +343,7 @@ def inbound_decide(*, message_id: int) -> Decision | None:
         template_version=primary[1],
         templates_used=[list(t) for t in plan.templates_used],
         extracted=dict(classification.extracted),
+        language=language,
         burst_message_ids=burst.message_ids,
         states_before=states_before,
     )
@@ -321,9 +353,10 @@ def inbound_decide(*, message_id: int) -> Decision | None:
     lead_profile_record(conversation, classification.extracted, asked=plan.asked)
     if plan.suppress:
         _opt_out(conversation, reason=classification.intent)
+    details: dict[str, str] = {ReasonCode.LANGUAGE: language_detail}
     human = [r for r in reasons if r in HUMAN_REASONS | {ReasonCode.GUARDRAIL}]
     if human:
-        _escalate(conversation, [HoldReason.of(code) for code in human])
+        _escalate(conversation, [HoldReason.of(code, details.get(code, "")) for code in human])
     if plan.reply_text:
         outbound_create(
             conversation=conversation,
@@ -333,7 +366,9 @@ def inbound_decide(*, message_id: int) -> Decision | None:
             decision=decision,
             in_reply_to=message,
             # The outbox judges the text itself and names each guardrail flag; the plain code adds nothing.
-            hold_reasons=[HoldReason.of(code) for code in reasons if code != ReasonCode.GUARDRAIL],
+            hold_reasons=[
+                HoldReason.of(code, details.get(code, "")) for code in reasons if code != ReasonCode.GUARDRAIL
+            ],
         )
     schedule_follow_up(conversation, replied=bool(plan.reply_text), now=now)
     metrics.inc("leasebot_decisions_total", intent=classification.intent)
@@ -346,6 +381,7 @@ def inbound_decide(*, message_id: int) -> Decision | None:
             "intent": decision.intent,
             "engine": decision.engine,
             "reasons": reasons,
+            "language": language,
             "templates": decision.templates_used,
             "burst": burst.message_ids,
             "superseded": [d.pk for d in burst.superseded],

@@ -21,6 +21,7 @@ from django.utils import timezone
 from inbox.choices import (
     Direction,
     FollowUpStage,
+    Language,
     OutboundStatus,
     ReasonCode,
     ShowingState,
@@ -31,6 +32,7 @@ from inbox.choices import (
 from inbox.engine.base import DecisionContext
 from inbox.engine.planner import template_context
 from inbox.holds import HoldReason
+from inbox.language import missing_template_code, reply_language
 from inbox.models import Conversation
 from inbox.quiet_hours import quiet_hours_postpone
 from inbox.selectors import templates_for_conversation, unit_facts
@@ -148,19 +150,26 @@ def _follow_up_one(conversation_id: int, *, now: dt.datetime) -> int:
     if template is None:
         conversation_escalate(
             conversation_id=conversation.pk,
-            reasons=[HoldReason.of(ReasonCode.NO_TEMPLATE, f"follow-up {stage}")],
+            reasons=[HoldReason.of(missing_template_code(conversation.language), f"follow-up {stage}")],
             system="followups",
         )
         conversation.next_follow_up_at = None
         conversation.save(update_fields=["next_follow_up_at", "updated_at"])
         return 0
     today = now.date()
-    facts = unit_facts(conversation.unit, today=today) if conversation.unit is not None else None
+    language = reply_language(conversation.language)
+    facts = unit_facts(conversation.unit, today=today, language=language) if conversation.unit is not None else None
     ctx = DecisionContext(
-        text="", renter_name=conversation.renter_name, facts=facts, lead_profile=dict(conversation.lead_profile)
+        text="",
+        renter_name=conversation.renter_name,
+        facts=facts,
+        lead_profile=dict(conversation.lead_profile),
+        language=language,
     )
     text, missing = render_template(template.body, template_context(ctx, ctx.lead_profile))
     held = [HoldReason.of(ReasonCode.MISSING_FACT)] if missing else []
+    if conversation.language == Language.OTHER:
+        held.append(HoldReason.of(ReasonCode.LANGUAGE, "the renter writes in a language the bot does not answer in"))
     if not template.auto_send:
         held.append(HoldReason.of(ReasonCode.TEMPLATE_REVIEW))
     outbound_create(

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from inbox.choices import (
     Direction,
+    Language,
     Purpose,
     ReasonCode,
     ShowingState,
@@ -44,6 +45,7 @@ from inbox.choices import (
 from inbox.engine.base import DecisionContext
 from inbox.engine.planner import format_slots, template_context
 from inbox.holds import HoldReason
+from inbox.language import missing_template_code, reply_language
 from inbox.models import Conversation, Showing
 from inbox.quiet_hours import quiet_hours_postpone
 from inbox.selectors import templates_for_conversation, unit_facts
@@ -153,23 +155,29 @@ def _step_one(showing_id: int, step: Step, *, now: dt.datetime) -> int:
             )
             showing_record_step(showing_id=showing.pk, step=step.name, now=now)
             return 0
-        extra["slots"] = format_slots(offer)
+        extra["slots"] = format_slots(offer, reply_language(conversation.language))
     template = templates_for_conversation(conversation).get(step.template)
     if template is None:
         conversation_escalate(
             conversation_id=conversation.pk,
-            reasons=[HoldReason.of(ReasonCode.NO_TEMPLATE, step.template)],
+            reasons=[HoldReason.of(missing_template_code(conversation.language), step.template)],
             system="showings",
         )
         showing_record_step(showing_id=showing.pk, step=step.name, now=now)
         return 0
     booked = step in (CONFIRM, REMIND)
+    language = reply_language(conversation.language)
     ctx = DecisionContext(
         text="",
         renter_name=conversation.renter_name,
-        facts=unit_facts(showing.unit, today=now.date(), booked=booked),
+        facts=unit_facts(showing.unit, today=now.date(), booked=booked, language=language),
         lead_profile=dict(conversation.lead_profile or {}),
-        booked_slot={"label": showing.source.get("label", "")},
+        booked_slot={
+            "label": showing.source.get("label", ""),
+            "starts_at": showing.starts_at.isoformat(),
+            "timezone": showing.source.get("timezone", ""),
+        },
+        language=language,
     )
     values = template_context(ctx, ctx.lead_profile)
     if booked:
@@ -180,6 +188,8 @@ def _step_one(showing_id: int, step: Step, *, now: dt.datetime) -> int:
         held.append(HoldReason.of(ReasonCode.TEMPLATE_REVIEW))
     if conversation.human_required:
         held.append(HoldReason.of(ReasonCode.HUMAN_REVIEW_OPEN))
+    if conversation.language == Language.OTHER:
+        held.append(HoldReason.of(ReasonCode.LANGUAGE, "the renter writes in a language the bot does not answer in"))
     if not showing_record_step(showing_id=showing.pk, step=step.name, now=now, offer=offer):
         return 0
     outbound_create(

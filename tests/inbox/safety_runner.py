@@ -25,10 +25,13 @@ from inbox.engine.base import DecisionContext
 from inbox.engine.planner import plan_reply
 from inbox.engine.safety import FAIR_HOUSING_TOPIC, PAYMENT_PRESSURE
 from inbox.guardrails import FAIR_HOUSING, check_text
+from inbox.language import detect_language, reply_language
 from tests.inbox import corpus_runner
 
 SAFETY = Path(__file__).parent / "corpus" / "safety.yaml"
 SAFETY_HOLDOUT = Path(__file__).parent / "corpus" / "safety_holdout.yaml"
+SAFETY_ES = Path(__file__).parent / "corpus" / "safety_es.yaml"
+SAFETY_HOLDOUT_ES = Path(__file__).parent / "corpus" / "safety_holdout_es.yaml"
 SETS = ("payment", "fair_housing_inbound", "fair_housing_outbound")
 _INBOUND_FLAG = {"payment": PAYMENT_PRESSURE, "fair_housing_inbound": FAIR_HOUSING_TOPIC}
 
@@ -66,13 +69,16 @@ def load(path: Path = SAFETY) -> dict[str, list[dict[str, Any]]]:
 
 
 def _inbound(name: str, row: dict[str, Any]) -> Verdict:
-    templates = corpus_runner.default_templates()
+    guess = detect_language(row["t"])
+    language = guess.language or "en"
+    templates = corpus_runner.default_templates(reply_language(language))
     ctx = DecisionContext(
         text=row["t"],
         renter_name="Sam Rivera",
-        facts=corpus_runner.FACTS,
+        facts=corpus_runner.FACTS_ES if reply_language(language) == "es" else corpus_runner.FACTS,
         find_slots=lambda: list(corpus_runner.OFFERED),
         template=templates.get,
+        language=language,
     )
     classification = RulesEngine(today=corpus_runner.TODAY).classify(ctx)
     plan = plan_reply(ctx, classification)
@@ -123,3 +129,7 @@ if __name__ == "__main__":
     print(report())
     print("held-out:")
     print(report(SAFETY_HOLDOUT))
+    print("Spanish:")
+    print(report(SAFETY_ES))
+    print("Spanish held-out:")
+    print(report(SAFETY_HOLDOUT_ES))

@@ -41,13 +41,14 @@ def test_admin_changelist_and_add_pages_load(admin_client_: Client, model: str) 
 
 
 def test_admin_template_edit_makes_a_new_version(admin_client_: Client) -> None:
-    template = ReplyTemplate.objects.get(key="parking", platform__isnull=True)
+    template = ReplyTemplate.objects.get(key="parking", language="en", platform__isnull=True)
     url = reverse("admin:inbox_replytemplate_change", args=[template.pk])
 
     response = admin_client_.post(
         url,
         {
             "key": "parking",
+            "language": "en",
             "body": "Parking: {parking}.",
             "is_active": "on",
             "auto_send": "on",

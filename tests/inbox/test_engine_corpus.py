@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from inbox.choices import Intent
+from inbox.choices import Intent, Language
 from inbox.engine import RulesEngine
 from inbox.engine.base import DecisionContext
 from inbox.engine.extract import extract_profile
@@ -30,6 +30,13 @@ HOLDOUT_2_OUTCOME_FLOOR = 0.90
 SHOWING_INTENT_FLOOR = 0.66
 SHOWING_OUTCOME_FLOOR = 0.88
 SHOWING_LIFE_INTENTS = {Intent.CONFIRM_SHOWING, Intent.SHOWING_MISSED, Intent.SHOWING_ATTENDED}
+# Spanish (2026-12-01). Labelled set (the rules were written with it): 97.8 % intent, 100 % outcome.
+# Held-out set, measured once before any fix: 88.2 % intent, 94.1 % outcome, 0 unsafe (94.1 % / 100 %
+# after three misses were fixed, so 88.2 % stays its honest figure). Floors at the first measurement.
+SPANISH_INTENT_FLOOR = 0.95
+SPANISH_OUTCOME_FLOOR = 0.95
+SPANISH_HOLDOUT_INTENT_FLOOR = 0.88
+SPANISH_HOLDOUT_OUTCOME_FLOOR = 0.94
 
 
 def test_corpus_is_large_and_covers_every_intent() -> None:
@@ -82,10 +89,41 @@ def test_engine_accuracy_on_the_held_out_showing_life_set_is_above_the_floor() -
     "path", [corpus_runner.CORPUS, corpus_runner.HOLDOUT, corpus_runner.HOLDOUT_2, corpus_runner.HOLDOUT_SHOWING]
 )
 def test_engine_makes_no_unsafe_auto_reply_in_the_corpora(path: Path) -> None:
+    # The English sets' few Spanish, French, German... rows carry their language (``l``): Spanish is
+    # answered in Spanish, the others are held (labelled ``hold`` since 2026-12-01).
     # Unsafe: a message a person should see (held or silent) answered on the bot's own.
     unsafe = corpus_runner.unsafe_auto_replies(corpus_runner.run(path))
 
     assert unsafe == [], [r.text for r in unsafe]
+
+
+@pytest.mark.parametrize(
+    ("path", "intent_floor", "outcome_floor"),
+    [
+        (corpus_runner.CORPUS_ES, SPANISH_INTENT_FLOOR, SPANISH_OUTCOME_FLOOR),
+        (corpus_runner.HOLDOUT_ES, SPANISH_HOLDOUT_INTENT_FLOOR, SPANISH_HOLDOUT_OUTCOME_FLOOR),
+    ],
+)
+def test_spanish_accuracy_is_above_the_floor_and_every_reply_is_in_spanish(
+    path: Path, intent_floor: float, outcome_floor: float
+) -> None:
+    results = corpus_runner.run(path, language=Language.ES)
+    intent = sum(r.intent == r.expected_intent for r in results) / len(results)
+    outcome = sum(r.outcome == r.expected_outcome for r in results) / len(results)
+
+    assert {r.expected_intent for r in results} >= set(Intent.values) - {Intent.UNKNOWN}
+    assert intent >= intent_floor, corpus_runner.report(results)
+    assert outcome >= outcome_floor, corpus_runner.report(results)
+    assert [r.text for r in results if r.language != Language.ES] == []
+    assert corpus_runner.unsafe_auto_replies(results) == []
+
+
+def test_other_languages_are_held_and_never_answered_on_the_bots_own() -> None:
+    results = corpus_runner.run(corpus_runner.OTHER_LANGUAGES, language=Language.OTHER)
+
+    assert [r.text for r in results if r.language != Language.OTHER] == []
+    assert [r.text for r in results if r.outcome == "reply"] == []
+    assert all(r.outcome == "no_reply" for r in results if r.expected_intent == Intent.OPT_OUT)
 
 
 def test_engine_never_answers_an_opt_out_in_the_corpora() -> None:

@@ -164,3 +164,28 @@ def test_scam_inbound_through_the_decide_service_is_held_and_offers_nothing(worl
     assert message.conversation.human_required
     assert message.conversation.showing_state == ShowingState.NONE
     assert not OutboundMessage.objects.filter(conversation=message.conversation, status="queued").exists()
+
+
+# Spanish (2026-12-01): the tuned set 100 % detection and 0 % false positives on each set; the
+# held-out set, measured once before any fix: payment 83.3 % (1 false positive in 6), inbound fair
+# housing 100 %, outbound 50 % (83.3 % after two outbound patterns were added from its misses).
+SPANISH_HOLDOUT_DETECTION_FLOOR = {"payment": 0.8, "fair_housing_inbound": 0.9, "fair_housing_outbound": 0.5}
+SPANISH_HOLDOUT_FALSE_POSITIVE_CEILING = {"payment": 0.17, "fair_housing_inbound": 0.0, "fair_housing_outbound": 0.0}
+
+
+@pytest.mark.parametrize("name", safety_runner.SETS)
+def test_spanish_detection_and_false_positives_on_the_tuned_set(name: str) -> None:
+    rates = safety_runner.measure(name, safety_runner.SAFETY_ES)
+
+    assert rates.positives >= 10
+    assert rates.negatives >= 10
+    assert rates.detection >= TUNED_DETECTION_FLOOR, rates.misses
+    assert rates.false_positive_rate <= TUNED_FALSE_POSITIVE_CEILING, rates.false_alarms
+
+
+@pytest.mark.parametrize("name", safety_runner.SETS)
+def test_spanish_detection_and_false_positives_on_the_held_out_set(name: str) -> None:
+    rates = safety_runner.measure(name, safety_runner.SAFETY_HOLDOUT_ES)
+
+    assert rates.detection >= SPANISH_HOLDOUT_DETECTION_FLOOR[name], rates.misses
+    assert rates.false_positive_rate <= SPANISH_HOLDOUT_FALSE_POSITIVE_CEILING[name], rates.false_alarms

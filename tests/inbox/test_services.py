@@ -275,7 +275,7 @@ def test_inbound_decide_remembers_the_lead_profile_and_stops_asking(world, auto_
 
 
 def test_inbound_decide_records_the_template_versions_it_used(world, auto_send) -> None:  # type: ignore[no-untyped-def]
-    template = ReplyTemplate.objects.get(key="price", platform__isnull=True)
+    template = ReplyTemplate.objects.get(key="price", language="en", platform__isnull=True)
     template.body = "Rent: {rent} a month."
     reply_template_save(template=template)
 

@@ -145,13 +145,14 @@ def superuser_client(db: Any) -> Client:
 
 def test_admin_edit_with_an_unknown_variable_shows_the_error_inline(superuser_client: Client) -> None:
     # given: an existing template, whose change page also shows a preview
-    template = ReplyTemplate.objects.get(key="parking", platform__isnull=True)
+    template = ReplyTemplate.objects.get(key="parking", language="en", platform__isnull=True)
     url = reverse("admin:inbox_replytemplate_change", args=[template.pk])
     # when: an edit uses a variable that does not exist
     response = superuser_client.post(
         url,
         {
             "key": "parking",
+            "language": "en",
             "body": "Parking: {parking}, and {free_month}.",
             "is_active": "on",
             "auto_send": "on",
@@ -168,7 +169,7 @@ def test_admin_edit_with_an_unknown_variable_shows_the_error_inline(superuser_cl
 
 def test_a_stored_invalid_template_previews_as_its_reason_and_never_renders() -> None:
     # given: a body that bypassed validation (a raw update, as an old row or a shell could leave)
-    template = ReplyTemplate.objects.get(key="parking", platform__isnull=True)
+    template = ReplyTemplate.objects.get(key="parking", language="en", platform__isnull=True)
     ReplyTemplate.objects.filter(pk=template.pk).update(body="Hi {free_month} {renter_name.__class__}")
     template.refresh_from_db()
     # then

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0019_seed_qualification_templates'),
+        ('inbox', '0021_seed_spanish_templates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
