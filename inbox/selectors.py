@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from types import MappingProxyType
 
 from django.db.models import Q
 
 from inbox.choices import OutboundStatus, TemplateKey
 from inbox.engine.base import ResolvedTemplate, UnitFacts
 from inbox.models import Conversation, Decision, OutboundMessage, ReplyTemplate, Showing, Unit
+from platforms.policies import snapshot_read
 
 
 def reply_template_for(*, key: str, platform_id: int | None, account_id: int | None) -> ResolvedTemplate | None:
@@ -31,10 +33,20 @@ def reply_template_for(*, key: str, platform_id: int | None, account_id: int | N
     return ResolvedTemplate(key=row.key, version=row.version, body=row.body, auto_send=row.auto_send)
 
 
-def templates_for_conversation(conversation: Conversation) -> dict[str, ResolvedTemplate]:
-    """Return every template key resolved for one conversation in one query."""
+def templates_for_conversation(conversation: Conversation) -> Mapping[str, ResolvedTemplate]:
+    """Return every template key resolved for one conversation in one query.
+
+    Shared by the conversations of one account inside a ``policy_snapshot`` (an ingest batch),
+    read again after at most a second, so an edited template reaches the next decisions.
+    """
     account_id = conversation.account_id
     platform_id = conversation.account.platform_id
+    return snapshot_read(
+        ("templates", account_id, platform_id), lambda: MappingProxyType(_templates_for(account_id, platform_id))
+    )
+
+
+def _templates_for(account_id: int, platform_id: int) -> dict[str, ResolvedTemplate]:
     rows = ReplyTemplate.objects.filter(is_active=True).filter(
         Q(account_id=account_id)
         | Q(platform_id=platform_id, account__isnull=True)
