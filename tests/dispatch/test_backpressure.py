@@ -71,8 +71,11 @@ def test_a_burst_of_replies_enqueues_one_send_job(monkeypatch: pytest.MonkeyPatc
 
 def test_redis_down_fails_open(monkeypatch: pytest.MonkeyPatch) -> None:
     class Down:
-        def pipeline(self, **kw: Any) -> Any:
-            raise redis.ConnectionError("down")
+        def __getattr__(self, name: str) -> Any:
+            def down(*args: Any, **kw: Any) -> Any:
+                raise redis.ConnectionError("down")
+
+            return down
 
     monkeypatch.setattr(pending, "redis_client", lambda: Down())
     assert pending.reserve_many("send", [1, 2, 3], 60) == [1, 2, 3]
