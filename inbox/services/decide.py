@@ -244,8 +244,14 @@ def inbound_decide(*, message_id: int, stored: Stored | None = None) -> Decision
     Returns the decision that answers the message (made now or before), or None when the bot
     waits for the renter to finish the burst (the decision is then enqueued for when it
     settles) or stays out (agent took over, a human reply won, the renter is suppressed, or
-    the message is not an inbound one); skips are audited.
+    the message is not an inbound one); skips are audited. Its counters go to Redis in one
+    write when it returns (``metrics.batch``).
     """
+    with metrics.batch():
+        return _inbound_decide(message_id=message_id, stored=stored)
+
+
+def _inbound_decide(*, message_id: int, stored: Stored | None) -> Decision | None:
     if stored is not None and stored.message is not None and stored.conversation is not None:
         if stored.message_id != message_id or not transaction.get_connection().in_atomic_block:
             raise ValueError("stored must be what message_store returned for this message, in this transaction")
