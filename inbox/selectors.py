@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from types import MappingProxyType
 
 from django.db.models import Q
 
@@ -12,6 +13,7 @@ from inbox.choices import Language, OutboundStatus, TemplateKey
 from inbox.engine.base import ResolvedTemplate, UnitFacts
 from inbox.language import es_date, reply_language
 from inbox.models import Conversation, Decision, OutboundMessage, ReplyTemplate, Showing, Unit
+from platforms.policies import snapshot_read
 
 
 def reply_template_for(
@@ -38,18 +40,28 @@ def reply_template_for(
 
 def templates_for_conversation(
     conversation: Conversation, *, language: str | None = None
-) -> dict[str, ResolvedTemplate]:
+) -> Mapping[str, ResolvedTemplate]:
     """Return every template key resolved for one conversation in one query, in the language of its replies.
 
     The replies follow the renter's language (``Conversation.language``, or ``language`` when the
     caller has just read it): Spanish for a Spanish-writing renter, English otherwise (a renter in
     another language gets an English draft, held for a person). A key with no template in that
     language is missing, never filled from another language: the reply is held (reason ``language``).
+
+    Shared by the conversations of one account inside a ``policy_snapshot`` (an ingest batch),
+    read again after at most a second, so an edited template reaches the next decisions.
     """
     wanted = reply_language(conversation.language if language is None else language)
     account_id = conversation.account_id
     platform_id = conversation.account.platform_id
-    rows = ReplyTemplate.objects.filter(is_active=True, language=wanted).filter(
+    return snapshot_read(
+        ("templates", account_id, platform_id, wanted),
+        lambda: MappingProxyType(_templates_for(account_id, platform_id, wanted)),
+    )
+
+
+def _templates_for(account_id: int, platform_id: int, language: str) -> dict[str, ResolvedTemplate]:
+    rows = ReplyTemplate.objects.filter(is_active=True, language=language).filter(
         Q(account_id=account_id)
         | Q(platform_id=platform_id, account__isnull=True)
         | Q(platform__isnull=True, account__isnull=True)

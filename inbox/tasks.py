@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.db import transaction
 
 from inbox.models import Message
 from inbox.services import decision_failed, decisions_due, followups_due, inbound_decide, showings_due
@@ -31,7 +32,8 @@ def decide_message(message_id: int) -> int | None:
     if message is None:
         return None
     try:
-        decision = inbound_decide(message_id=message_id)
+        with transaction.atomic():  # Decided or rolled back whole; the failure is escalated below.
+            decision = inbound_decide(message_id=message_id)
     except Exception as exc:
         logger.exception("decision failed for message %s", message_id)
         decision_failed(conversation_id=message.conversation_id, error=exc)

@@ -46,7 +46,12 @@ def policy_snapshot() -> Iterator[None]:
         _snapshot.reset(token)
 
 
-def _read(key: Any, read: Callable[[], _T]) -> _T:
+def snapshot_read(key: Any, read: Callable[[], _T]) -> _T:
+    """Return ``read()``, shared inside a ``policy_snapshot`` block for at most ``SNAPSHOT_MAX_AGE_S``.
+
+    For reference data the decisions of a batch all ask for (policies, reply templates): a
+    change made meanwhile is seen within that second, as a policy toggle is.
+    """
     cache = _snapshot.get()
     if cache is None:
         return read()
@@ -92,13 +97,13 @@ class ResolvedSendMode:
 
 def bot_settings() -> BotSettings:
     """Return the global bot settings (shared inside a ``policy_snapshot``)."""
-    return _read("bot_settings", BotSettings.load)
+    return snapshot_read("bot_settings", BotSettings.load)
 
 
 def account_may_run(account: PlatformAccount | int) -> RunPermission:
     """Return whether both the platform and the account are switched on, read fresh."""
     account_id = account if isinstance(account, int) else account.pk
-    row = _read(
+    row = snapshot_read(
         ("may_run", account_id),
         lambda: (
             PlatformAccount.objects.filter(pk=account_id)
@@ -134,7 +139,7 @@ def in_canary_share(conversation_key: str, percent: int) -> bool:
 def resolve_send_mode(account: PlatformAccount | int, *, conversation_key: str = "") -> ResolvedSendMode:
     """Resolve the effective send mode: account override, else global default, capped by the stage."""
     account_id = account if isinstance(account, int) else account.pk
-    row = _read(
+    row = snapshot_read(
         ("send_mode", account_id),
         lambda: PlatformAccount.objects.filter(pk=account_id).values("send_mode", "is_canary").first(),
     )

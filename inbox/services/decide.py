@@ -47,7 +47,7 @@ from inbox.services.escalation import conversation_escalate, conversation_is_sil
 from inbox.services.followups import schedule_follow_up
 from inbox.services.lead import lead_profile_record
 from inbox.services.outbox import outbound_cancel_for_conversation, outbound_create, outbound_supersede
-from inbox.services.store import decision_failed
+from inbox.services.store import Stored, decision_failed
 from inbox.showings import showing_book, showing_cancel, showing_confirm, showing_mark_outcome, showing_record_step
 from inbox.slots import find_slots
 from inbox.suppression import (
@@ -66,9 +66,8 @@ logger = logging.getLogger(__name__)
 
 
 def _escalate(conversation: Conversation, reasons: list[HoldReason]) -> None:
-    """Escalate through the one door and bring the locked row in memory up to date."""
-    if conversation_escalate(conversation_id=conversation.pk, reasons=reasons, system="decision"):
-        conversation.refresh_from_db(fields=["human_required", "human_reasons", "human_required_since"])
+    """Escalate the locked row through the one door (which updates it in place)."""
+    conversation_escalate(conversation_id=conversation.pk, reasons=reasons, system="decision", locked=conversation)
 
 
 def _skip(conversation: Conversation, message: Message, why: str) -> None:
@@ -249,26 +248,45 @@ def _apply_states(conversation: Conversation, plan: Plan) -> list[str]:
     return refused
 
 
-@transaction.atomic
-def inbound_decide(*, message_id: int) -> Decision | None:
+@transaction.atomic(savepoint=False)
+def inbound_decide(*, message_id: int, stored: Stored | None = None) -> Decision | None:
     """Decide on a new inbound message with the rest of its burst: each message answered once, by one reply.
+
+    ``stored`` is what ``message_store`` returned for this message in the caller's transaction:
+    its rows are used as they are (the message, its conversation already locked) instead of read again.
+
+    Runs without a savepoint of its own: a failure rolls back the caller's whole block, so a
+    caller that goes on after one gives it a block of its own (ingest's per-decision savepoint,
+    the sweep's per-burst block); at the top level it is its own transaction.
 
     Returns the decision that answers the message (made now or before), or None when the bot
     waits for the renter to finish the burst (the decision is then enqueued for when it
     settles) or stays out (agent took over, a human reply won, the renter is suppressed, or
-    the message is not an inbound one); skips are audited.
+    the message is not an inbound one); skips are audited. Its counters go to Redis in one
+    write when it returns (``metrics.batch``).
     """
-    message = Message.objects.get(pk=message_id)
-    if message.direction != Direction.INBOUND:
-        return None
-    conversation = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("account__platform", "unit__listing", "listing")
-        .get(pk=message.conversation_id)
-    )
-    existing = covering_decision(message)
-    if existing is not None:
-        return existing
+    with metrics.batch():
+        return _inbound_decide(message_id=message_id, stored=stored)
+
+
+def _inbound_decide(*, message_id: int, stored: Stored | None) -> Decision | None:
+    if stored is not None and stored.message is not None and stored.conversation is not None:
+        if stored.message_id != message_id or not transaction.get_connection().in_atomic_block:
+            raise ValueError("stored must be what message_store returned for this message, in this transaction")
+        # Stored now, in this transaction, under its conversation's lock: nothing has decided it yet.
+        message, conversation = stored.message, stored.conversation
+    else:
+        message = Message.objects.get(pk=message_id)
+        if message.direction != Direction.INBOUND:
+            return None
+        conversation = (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("account__platform", "unit__listing", "listing")
+            .get(pk=message.conversation_id)
+        )
+        existing = covering_decision(message)
+        if existing is not None:
+            return existing
     now = timezone.now()
     if conversation.linkage_status == LinkageStatus.PENDING:
         conversation_link(conversation=conversation, message=message)
@@ -349,7 +367,11 @@ def inbound_decide(*, message_id: int) -> Decision | None:
     )
     if burst.superseded:
         Decision.objects.filter(pk__in=[d.pk for d in burst.superseded]).update(superseded_by=decision)
-    Message.objects.filter(pk__in=burst.message_ids, decide_after__isnull=False).update(decide_after=None)
+    # The burst's rows were read under the conversation's lock (only a burst wider than one
+    # message ever waits), so they say which ones a deferred decision marked.
+    waited = [m.pk for m in burst.messages if m.decide_after is not None]
+    if waited:
+        Message.objects.filter(pk__in=waited).update(decide_after=None)
     lead_profile_record(conversation, classification.extracted, asked=plan.asked)
     if plan.suppress:
         _opt_out(conversation, reason=classification.intent)
@@ -420,7 +442,9 @@ def decisions_due(*, now: dt.datetime | None = None) -> int:
     decided = 0
     for message_id, conversation_id in due:
         try:
-            if inbound_decide(message_id=message_id) is not None:
+            with transaction.atomic():  # The sweep goes on after a failure: its own block.
+                decision = inbound_decide(message_id=message_id)
+            if decision is not None:
                 decided += 1
             else:
                 # Skipped (a person owns the thread now, the renter opted out): nothing left to wait for.
@@ -439,10 +463,11 @@ def _renter_wrote_to_a_person(conversation: Conversation) -> None:
     (``conversation_hand_back``), so nothing the renter says is lost.
     """
     reason = HoldReason.of(ReasonCode.RENTER_WROTE)
-    if not conversation_escalate(conversation_id=conversation.pk, reasons=[reason], system="decision"):
+    if not conversation_escalate(
+        conversation_id=conversation.pk, reasons=[reason], system="decision", locked=conversation
+    ):
         # Already in the queue for this: the notice still goes (notify keeps its own quiet period).
         notify_human_needed(conversation_id=conversation.pk, reason=reason.label)
-    conversation.refresh_from_db(fields=["human_required", "human_reasons", "human_required_since"])
 
 
 def _suppressed_wrote(conversation: Conversation, message: Message, *, now: dt.datetime) -> None:

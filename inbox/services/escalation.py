@@ -25,14 +25,31 @@ from leasebot.core import metrics
 from leasebot.core.services import audit_record
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def conversation_escalate(
-    *, conversation_id: int, reasons: Sequence[HoldReason], system: str = "decision", actor: Any = None
+    *,
+    conversation_id: int,
+    reasons: Sequence[HoldReason],
+    system: str = "decision",
+    actor: Any = None,
+    locked: Conversation | None = None,
 ) -> bool:
-    """Mark a conversation as needing a person for ``reasons``; return whether anything new was recorded."""
-    conversation = (
-        Conversation.objects.select_for_update(of=("self",)).select_related("account__platform").get(pk=conversation_id)
-    )
+    """Mark a conversation as needing a person for ``reasons``; return whether anything new was recorded.
+
+    ``locked`` is the caller's row of that conversation, already locked (``select_for_update``)
+    in the caller's transaction: it is updated in place instead of read again. Runs without a
+    savepoint of its own: a failure rolls back the caller's whole block, never half an escalation.
+    """
+    if locked is not None:
+        if locked.pk != conversation_id:
+            raise ValueError(f"the locked row is conversation {locked.pk}, not {conversation_id}")
+        conversation = locked
+    else:
+        conversation = (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("account__platform")
+            .get(pk=conversation_id)
+        )
     before = holds.load(conversation.human_reasons)
     new = [r for r in dict.fromkeys(reasons) if r not in before]
     was = conversation.status

@@ -26,6 +26,7 @@ from inbox.models import Conversation, Decision, Message, OutboundMessage
 from inbox.notify import notify_human_needed
 from inbox.services.escalation import conversation_escalate
 from leasebot.core import metrics
+from leasebot.core.db import insert_unless_exists
 from leasebot.core.exceptions import Conflict, NotAllowed, ValidationFailed
 from leasebot.core.services import audit_record
 from leasebot.core.text import strip_unsafe, unsafe_characters
@@ -105,13 +106,13 @@ def outbound_create(
 ) -> OutboundMessage:
     """Create the outbox row for one cause, or return the row that cause already made.
 
+    One statement writes it (``INSERT ... ON CONFLICT DO NOTHING``: the unique ``dispatch_key``
+    decides, with no read first and no savepoint); its audit row joins the caller's transaction.
+
     The status follows the policies resolved now: guardrail flags or hold reasons mean
     ``pending_review``; an effective ``auto_send`` means ``queued`` (and a send job is
     enqueued after commit); anything else leaves a ``draft``.
     """
-    existing = OutboundMessage.objects.filter(dispatch_key=dispatch_key).first()
-    if existing is not None:
-        return existing
     text = _clean_body(body, by_person=source != Source.BOT)
     reasons = list(hold_reasons)
     reasons += guardrail_reasons(text, inbound_text=in_reply_to.body if in_reply_to is not None else "")
@@ -145,19 +146,17 @@ def outbound_create(
         created_by=_actor_or_none(actor),
         queued_at=now if status == OutboundStatus.QUEUED else None,
     )
-    try:
-        with transaction.atomic():
-            row.save()
-            audit_record(
-                action="outbound.create",
-                actor=actor,
-                system="decision",
-                obj=row,
-                after={"status": status, "purpose": purpose, "mode": mode.effective, "capped_by": mode.capped_by},
-            )
-    except IntegrityError:
-        # Lost a race with the same cause: the other row is the one.
-        return OutboundMessage.objects.get(dispatch_key=dispatch_key)
+    with transaction.atomic(savepoint=False):  # The row and its audit row: together or neither.
+        if not insert_unless_exists(row):
+            # The same cause made its row before (or a concurrent job just did): that row is the one.
+            return OutboundMessage.objects.get(dispatch_key=dispatch_key)
+        audit_record(
+            action="outbound.create",
+            actor=actor,
+            system="decision",
+            obj=row,
+            after={"status": status, "purpose": purpose, "mode": mode.effective, "capped_by": mode.capped_by},
+        )
     metrics.inc("leasebot_outbound_total", platform=conversation.account.platform.slug, status=status)
     held = holds.summary(row.hold_reasons)
     logger.info("outbound %s (%s) is %s%s", row.pk, purpose, status, f": {held}" if held else "")

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from inbox.choices import ConversationStatus, Direction, OutboundStatus, ReasonCode
 from inbox.holds import HoldReason
 from inbox.models import Conversation, Message, OutboundMessage
 from inbox.services.escalation import conversation_escalate
 from inbox.services.outbox import outbound_cancel_for_conversation, outbound_mark_sent
+from leasebot.core.db import insert_unless_exists
 from platforms import textmatch
 from platforms.connectors.base import Inbound, Receipt
 from platforms.models import PlatformAccount
@@ -26,11 +27,47 @@ from platforms.models import PlatformAccount
 
 @dataclasses.dataclass(frozen=True)
 class Stored:
-    """Where a fetched message landed: its conversation and row, and whether the row is new."""
+    """Where a fetched message landed: its conversation and row, and whether the row is new.
+
+    For a renter's message stored now, ``message`` and ``conversation`` are the rows as this
+    transaction wrote them, the conversation locked (``select_for_update``) until it ends: the
+    decision in the same transaction takes them as they are instead of reading them again
+    (``inbound_decide(stored=...)``).
+    """
 
     conversation_id: int
     message_id: int
     created: bool
+    message: Message | None = dataclasses.field(default=None, compare=False, repr=False)
+    conversation: Conversation | None = dataclasses.field(default=None, compare=False, repr=False)
+
+
+def _conversation_for(account: PlatformAccount, item: Inbound, *, lock: bool) -> Conversation:
+    """Return the thread's conversation, creating it on its first message (``get_or_create`` without its savepoint).
+
+    With ``lock`` the row is read ``FOR UPDATE`` with what the decision reads of it (a row this
+    transaction inserts is its own until commit).
+    """
+    rows = Conversation.objects.filter(account=account, thread_ref=item.thread_ref)
+    if lock:
+        rows = rows.select_for_update(of=("self",)).select_related("unit__listing", "listing")
+    found = rows.first()
+    if found is not None:
+        found.account = account  # The caller's row, with its platform: no read of its own.
+        return found
+    conversation = Conversation(
+        account=account,
+        thread_ref=item.thread_ref,
+        renter_name=item.sender_name if item.direction == Direction.INBOUND else "",
+        renter_handle=item.sender_handle,
+        listing_ref_seen=item.listing_ref or item.listing_url,
+    )
+    if insert_unless_exists(conversation):
+        return conversation
+    # Another job created it meanwhile (the unique account and thread key): that row is the one.
+    found = rows.get()
+    found.account = account
+    return found
 
 
 def message_store(*, account: PlatformAccount, item: Inbound) -> Stored:
@@ -39,15 +76,10 @@ def message_store(*, account: PlatformAccount, item: Inbound) -> Stored:
     Inside the caller's transaction (ingest's, with the verdict) it adds no savepoint of its own.
     """
     with transaction.atomic(savepoint=False):
-        conversation, _ = Conversation.objects.get_or_create(
-            account=account,
-            thread_ref=item.thread_ref,
-            defaults={
-                "renter_name": item.sender_name if item.direction == Direction.INBOUND else "",
-                "renter_handle": item.sender_handle,
-                "listing_ref_seen": item.listing_ref or item.listing_url,
-            },
-        )
+        inbound = item.direction == Direction.INBOUND
+        # A renter's message is decided in this transaction, under its conversation's lock:
+        # take it now. Our side's messages lock outbound rows first (outbound_seen), as the send job does.
+        conversation = _conversation_for(account, item, lock=inbound)
         updates: dict[str, object] = {}
         if item.direction == Direction.INBOUND and not conversation.renter_name and item.sender_name:
             updates["renter_name"] = item.sender_name
@@ -55,18 +87,16 @@ def message_store(*, account: PlatformAccount, item: Inbound) -> Stored:
             updates["renter_handle"] = item.sender_handle
         if not conversation.listing_ref_seen and (item.listing_ref or item.listing_url):
             updates["listing_ref_seen"] = item.listing_ref or item.listing_url
-        try:
-            with transaction.atomic():
-                message = Message.objects.create(
-                    conversation=conversation,
-                    direction=item.direction,
-                    platform_message_ref=item.message_ref,
-                    sender_name=item.sender_name,
-                    body=item.body,
-                    sent_at=item.sent_at,
-                )
-        except IntegrityError:
-            existing = Message.objects.get(conversation=conversation, platform_message_ref=item.message_ref)
+        message = Message(
+            conversation=conversation,
+            direction=item.direction,
+            platform_message_ref=item.message_ref,
+            sender_name=item.sender_name,
+            body=item.body,
+            sent_at=item.sent_at,
+        )
+        if not insert_unless_exists(message):  # A re-read: one statement, no savepoint to unwind.
+            existing = Message.objects.only("pk").get(conversation=conversation, platform_message_ref=item.message_ref)
             return Stored(conversation.pk, existing.pk, created=False)
         if item.direction == Direction.INBOUND:
             newest = conversation.last_inbound_at
@@ -74,6 +104,8 @@ def message_store(*, account: PlatformAccount, item: Inbound) -> Stored:
                 updates["last_inbound_at"] = item.sent_at
         if updates:
             Conversation.objects.filter(pk=conversation.pk).update(**updates)
+            for field, value in updates.items():
+                setattr(conversation, field, value)
         if item.direction == Direction.INBOUND and conversation.status != ConversationStatus.OPEN:
             # A renter writing into a resolved or snoozed conversation wakes it: back in front of
             # a person, the assignee told (the escalation door reopens it).
@@ -81,7 +113,10 @@ def message_store(*, account: PlatformAccount, item: Inbound) -> Stored:
                 conversation_id=conversation.pk,
                 reasons=[HoldReason.of(ReasonCode.RENTER_WROTE, f"the conversation was {conversation.status}")],
                 system="ingest",
+                locked=conversation,
             )
+        if inbound:
+            return Stored(conversation.pk, message.pk, created=True, message=message, conversation=conversation)
         return Stored(conversation.pk, message.pk, created=True)
 
 

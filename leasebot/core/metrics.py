@@ -7,9 +7,11 @@ web process renders them, plus gauges read from the database, at ``/metrics``.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import redis
 from prometheus_client import CollectorRegistry, generate_latest
@@ -68,9 +70,46 @@ def _field(name: str, labels: dict[str, str], suffix: str = "") -> str:
     return json.dumps([name + suffix, sorted(labels.items())])
 
 
+#: Counter increments held by a ``batch`` block: Redis hash field -> amount.
+_batch: contextvars.ContextVar[dict[str, float] | None] = contextvars.ContextVar("leasebot_metrics_batch", default=None)
+
+
+@contextlib.contextmanager
+def batch() -> Iterator[None]:
+    """Send the counter increments made inside the block in one Redis round trip when it ends without an error.
+
+    For a unit of work that counts several things (a decision: its intent, its reply's status,
+    its escalations): one write instead of one per counter. An error inside the block drops
+    them with the work it unwinds. Nested blocks join the outer one.
+    """
+    if _batch.get() is not None:
+        yield
+        return
+    held: dict[str, float] = {}
+    token = _batch.set(held)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if not held:
+        return
+    try:
+        pipe = _client().pipeline(transaction=False)
+        for field, amount in held.items():
+            pipe.hincrbyfloat(_KEY, field, amount)
+        pipe.execute()
+    except redis.RedisError:
+        logger.warning("metrics: redis unavailable, %d counter(s) not recorded", len(held))
+
+
 def inc(name: str, amount: float = 1.0, **labels: str) -> None:
     """Add to a counter; a Redis outage must never fail the job that counts."""
     _check(name, labels)
+    held = _batch.get()
+    if held is not None:
+        field = _field(name, labels)
+        held[field] = held.get(field, 0.0) + amount
+        return
     try:
         _client().hincrbyfloat(_KEY, _field(name, labels), amount)
     except redis.RedisError:

@@ -151,16 +151,17 @@ def test_pipeline_throughput_against_raw_inserts(monkeypatch: pytest.MonkeyPatch
         goal=">= 500 messages/s on 2 cores, within 3x of inserting the same rows in one transaction, <= 10 SQL per message",
         met=met,
         notes=(
-            "The pipeline commits each message in its own transaction, then runs the decision step in "
-            "another (linkage, rules engine, guardrails twice, workflow, outbox row, Redis metrics); "
-            "the decisions of a fetched batch share their policy reads for a second at most "
-            "(platforms.policies.policy_snapshot) and each writes its audit rows with one INSERT "
-            "(leasebot.core.services.audit_batch). The raw floor inserts only the resulting rows, one INSERT "
-            "each in one transaction. What remains per message (tests/dispatch/test_ingest_queries.py "
-            "lists it): two transactions (BEGIN/COMMIT), about four savepoints of the nested service "
-            "transactions (SAVEPOINT/RELEASE), three to four reads of the same conversation row inside the "
-            "decision step, and one read each of the message, decision, suppression list, reply templates "
-            "and outbox: the next levers are in inbox.services (one conversation read per decision, "
-            "savepoint-free inner transactions), not in the Python."
+            "Each message is stored and decided in one transaction (dispatch/services/ingest.py), the "
+            "decision in a savepoint of its own; the inbox services add none (inbound_decide, "
+            "conversation_escalate and outbound_create run inside it), the conversation, message and outbox "
+            "rows are written with INSERT ... ON CONFLICT DO NOTHING (no read first, no savepoint), the "
+            "escalation updates the decision's locked conversation in place, and the decisions of a batch "
+            "share policy reads and reply templates for a second at most (platforms.policies.snapshot_read) "
+            "and write their audit rows with one INSERT. The raw floor inserts only the resulting rows, one "
+            "INSERT each in one transaction. What remains per message (tests/dispatch/test_ingest_queries.py "
+            "lists it): BEGIN/COMMIT and the decision's savepoint, the conversation read and update, the "
+            "message and its conversation read again and the covering-decision check (gone once ingest "
+            "passes message_store's Stored to inbound_decide), the suppression check, and the decision, "
+            "outbox and audit inserts; then Django's and the engine's Python per message."
         ),
     )

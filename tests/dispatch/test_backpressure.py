@@ -71,8 +71,11 @@ def test_a_burst_of_replies_enqueues_one_send_job(monkeypatch: pytest.MonkeyPatc
 
 def test_redis_down_fails_open(monkeypatch: pytest.MonkeyPatch) -> None:
     class Down:
-        def pipeline(self, **kw: Any) -> Any:
-            raise redis.ConnectionError("down")
+        def __getattr__(self, name: str) -> Any:
+            def down(*args: Any, **kw: Any) -> Any:
+                raise redis.ConnectionError("down")
+
+            return down
 
     monkeypatch.setattr(pending, "redis_client", lambda: Down())
     assert pending.reserve_many("send", [1, 2, 3], 60) == [1, 2, 3]
@@ -93,13 +96,44 @@ def test_a_tick_publishes_its_jobs_in_one_pipeline_and_a_worker_can_read_them(se
             published = tasks.ingest_platform.apply(args=["spareroom"]).get()
             # then: every job is on the queue as Celery wrote it, with its expiry, readable by a consumer
             queue = connection.SimpleQueue("rpa")
-            bodies = []
+            bodies, ids, expiries, roots = [], [], set(), set()
             for _ in range(published):
                 message = queue.get(timeout=5)
-                bodies.append((message.headers["task"], message.payload[0][0], message.headers["expires"] is not None))
+                headers, properties = message.headers, message.properties
+                bodies.append((headers["task"], message.payload[0][0], headers["expires"] is not None))
+                ids.append(headers["id"])
+                expiries.add(headers["expires"])
+                # each job is its own task: its id everywhere Celery puts it, its argument in the shown args
+                assert properties["correlation_id"] == headers["id"]
+                roots.add((headers["root_id"], headers["parent_id"]))
+                assert headers["argsrepr"] == repr((message.payload[0][0],))
+                assert message.payload[1:] == [{}, {"callbacks": None, "errbacks": None, "chain": None, "chord": None}]
                 message.ack()
             queue.close()
     finally:
         enqueue.PUBLISH_CHUNK = original
     assert published == len(accounts)
     assert sorted(bodies) == sorted(("dispatch.ingest_account", a.pk, True) for a in accounts)
+    assert len(set(ids)) == len(accounts)
+    assert len(expiries) == 1  # The whole tick's jobs expire together, with the tick.
+    assert len(roots) == 1  # Each job's parent and root: the beat's tick.
+    assert None not in roots.pop()
+
+
+def test_jobs_published_outside_a_task_are_each_their_own_root(settings) -> None:  # type: ignore[no-untyped-def]
+    from kombu import Connection
+
+    with Connection(settings.CELERY_BROKER_URL) as connection:
+        connection.default_channel.queue_purge("rpa")
+        # when: three jobs published from outside any task (an admin's command, a shell)
+        assert enqueue.publish_many(tasks.ingest_account, [7, 8, 9], expires=30) == 3
+        # then: each is a root of its own, with its own argument
+        queue = connection.SimpleQueue("rpa")
+        seen = []
+        for _ in range(3):
+            message = queue.get(timeout=5)
+            headers = message.headers
+            seen.append((message.payload[0], headers["id"] == headers["root_id"], headers["parent_id"]))
+            message.ack()
+        queue.close()
+    assert sorted(seen) == [([7], True, None), ([8], True, None), ([9], True, None)]
