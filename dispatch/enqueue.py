@@ -25,13 +25,19 @@ logger = logging.getLogger(__name__)
 SEND_TASK = "dispatch.send_account"
 INGEST_TASK = "dispatch.ingest_account"
 
+#: Send jobs go before ingest jobs waiting on the same ``rpa`` queue: a reply the bot or an agent
+#: has written must not wait behind every account's next read (the first reply within a minute).
+#: Kombu's Redis transport keeps a list per priority step (0, 3, 6, 9 by default), serves lower
+#: numbers first and files a job without a priority under 0, where send jobs go.
+PRIORITY = {"ingest": 6}
+
 
 def _send_task(name: str, stage: str, account_id: int) -> None:
     expires = settings.LEASEBOT_JOB_EXPIRES_S[stage]
     if not pending.reserve(stage, account_id, expires):
         return  # A job for this account already waits; it will do this work too.
     try:
-        current_app.send_task(name, args=[account_id], expires=expires)
+        current_app.send_task(name, args=[account_id], expires=expires, priority=PRIORITY.get(stage))
     except Exception:
         pending.release(stage, account_id)  # Nothing waits after all: let the sweep enqueue it.
         logger.warning("could not enqueue %s for account %s; the periodic sweep will", name, account_id, exc_info=True)
@@ -121,7 +127,7 @@ def _cloner(channel: Any, template: dict[str, Any]) -> Callable[[int], dict[str,
     return clone
 
 
-def publish_many(task: Any, account_ids: Sequence[int], *, expires: int) -> int:
+def publish_many(task: Any, account_ids: Sequence[int], *, expires: int, priority: int | None = None) -> int:
     """Publish one job per account through one producer, pipelined; return how many were published.
 
     Celery builds the first job's message (about half a millisecond of Python per job: that
@@ -138,7 +144,7 @@ def publish_many(task: Any, account_ids: Sequence[int], *, expires: int) -> int:
         channel = producer.channel
 
         def publish(account_id: int) -> None:
-            task.apply_async((account_id,), expires=expires, producer=producer, ignore_result=True)
+            task.apply_async((account_id,), expires=expires, producer=producer, ignore_result=True, priority=priority)
 
         captured = _capture(producer, lambda: publish(account_ids[0])) if account_ids else None
         writes = [

@@ -40,7 +40,8 @@ class AccountJob(Task):
 def _enqueue(task: Any, stage: str) -> Any:
     """Publish a tick's jobs in one pipelined batch; the broker drops each unrun past the stage's expiry."""
     expires = settings.LEASEBOT_JOB_EXPIRES_S[stage]
-    return lambda account_ids: enqueue.publish_many(task, account_ids, expires=expires)
+    priority = enqueue.PRIORITY.get(stage)
+    return lambda account_ids: enqueue.publish_many(task, account_ids, expires=expires, priority=priority)
 
 
 @shared_task(name="dispatch.send_account", base=AccountJob, **COMMON)

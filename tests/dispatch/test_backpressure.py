@@ -137,3 +137,33 @@ def test_jobs_published_outside_a_task_are_each_their_own_root(settings) -> None
             message.ack()
         queue.close()
     assert sorted(seen) == [([7], True, None), ([8], True, None), ([9], True, None)]
+
+
+def test_a_send_job_is_served_before_the_ingest_jobs_waiting_ahead_of_it(settings) -> None:  # type: ignore[no-untyped-def]
+    from kombu import Connection
+
+    from dispatch.queues import queue_depths
+
+    with Connection(settings.CELERY_BROKER_URL) as connection:
+        connection.default_channel.queue_purge("rpa")
+        # given: a tick's ingest jobs waiting on the browser queue
+        accounts = [PlatformAccountFactory() for _ in range(3)]
+        enqueue.publish_many(
+            tasks.ingest_account, [a.pk for a in accounts], expires=60, priority=enqueue.PRIORITY["ingest"]
+        )
+        enqueue.ingest(999_001)
+        # when: a reply is written and its account's send job enqueued after them
+        enqueue.send(999_002)
+        # then: the queue's depth counts every job, and a worker takes the send job first
+        assert queue_depths()["rpa"] == 5
+        queue = connection.SimpleQueue("rpa")
+        order = []
+        for _ in range(5):
+            message = queue.get(timeout=5)
+            order.append((message.headers["task"], message.payload[0][0]))
+            message.ack()
+        queue.close()
+    assert order[0] == ("dispatch.send_account", 999_002)
+    assert sorted(order[1:]) == sorted(
+        [("dispatch.ingest_account", a.pk) for a in accounts] + [("dispatch.ingest_account", 999_001)]
+    )
