@@ -13,7 +13,7 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -131,6 +131,12 @@ GROUP_SLACK = 0.1
 
 # Runs inside the page: for each overlay-dismissing candidate (CSS), whether it is absent,
 # hidden, on top at its centre (a real click reaches it) or covered by something else.
+# Runs in the page: per candidate, 1 when its CSS matches, 0 when it matches nothing, -1 when
+# it is no CSS (a Playwright text or :has-text selector, which only Playwright can try).
+_PRESENT_JS = """
+(sels) => sels.map((s) => { try { return document.querySelector(s) ? 1 : 0; } catch (e) { return -1; } })
+"""
+
 _OVERLAY_JS = """
 (candidates) => candidates.map((sel) => {
   let el = null;
@@ -315,13 +321,11 @@ class ElementFinder(GuardedPage):
         candidates = self.candidates(name, spec)
         deadline = time.monotonic() + (self.locator_wait_s if wait else 0)
         while True:
-            for candidate in candidates:
-                target = self.page.locator(candidate)
-                with contextlib.suppress(PlaywrightError):
-                    if target.count() > 0:
-                        self.matches[name] = candidate
-                        self.misses.discard(name)
-                        return target.first
+            candidate = self.first_present(candidates)
+            if candidate is not None:
+                self.matches[name] = candidate
+                self.misses.discard(name)
+                return self.page.locator(candidate).first
             if time.monotonic() >= deadline:
                 break
             time.sleep(0.1)
@@ -481,11 +485,29 @@ class ElementFinder(GuardedPage):
         return self.heal(group_name, "group", tuple(self.item_candidates(group_name))) is not None
 
     def _items_present(self, group_name: str) -> bool:
-        for candidate in self.item_candidates(group_name):
-            with contextlib.suppress(PlaywrightError):
-                if self.page.locator(candidate).count() > 0:
-                    return True
-        return False
+        return self.first_present(self.item_candidates(group_name)) is not None
+
+    def first_present(self, candidates: Sequence[str]) -> str | None:
+        """Return the first candidate present on the page, in the candidates' order (None: none is).
+
+        One round trip tries every CSS candidate in the page; only a candidate that is no CSS
+        (Playwright's ``text=`` or ``:has-text``), and comes before any CSS match, is counted by
+        Playwright on its own. A page that cannot be read counts as showing none. CSS is tried
+        in the page's own document (no shadow roots), as the group extraction reads it.
+        """
+        page = self.page
+        try:
+            states = page.evaluate(_PRESENT_JS, list(candidates))
+        except PlaywrightError:
+            states = [-1] * len(candidates)
+        for candidate, state in zip(candidates, states, strict=True):
+            if state == 1:
+                return candidate
+            if state == -1:
+                with contextlib.suppress(PlaywrightError):
+                    if page.locator(candidate).count() > 0:
+                        return candidate
+        return None
 
     def _wait_for_group_or(self, group_name: str, marker: str) -> bool:
         """Wait until the group's items or the marker show; return whether items showed."""
@@ -499,6 +521,7 @@ class ElementFinder(GuardedPage):
                 if self._heal_group(group_name):
                     return True
                 self.misses.update({group_name, marker})
+                self.block_or_none()  # A block page served as a normal one is a block, not drift.
                 self._save_failure(f"drift-{group_name}")
                 raise self._drift(f"neither {group_name} nor {marker} found", group_name)
             time.sleep(0.1)
@@ -513,6 +536,7 @@ class ElementFinder(GuardedPage):
                 if self._heal_group(group_name):
                     return
                 self.misses.add(group_name)
+                self.block_or_none()  # A block page served as a normal one is a block, not drift.
                 self._save_failure(f"drift-{group_name}")
                 raise self._drift(f"{group_name} not found", group_name)
             time.sleep(0.1)
