@@ -129,14 +129,14 @@ AMBIGUITY_MARGIN = 0.01
 GROUP_SLACK = 0.1
 
 
-# Runs inside the page: for each overlay-dismissing candidate (CSS), whether it is absent,
-# hidden, on top at its centre (a real click reaches it) or covered by something else.
 # Runs in the page: per candidate, 1 when its CSS matches, 0 when it matches nothing, -1 when
 # it is no CSS (a Playwright text or :has-text selector, which only Playwright can try).
 _PRESENT_JS = """
 (sels) => sels.map((s) => { try { return document.querySelector(s) ? 1 : 0; } catch (e) { return -1; } })
 """
 
+# Runs inside the page: for each overlay-dismissing candidate (CSS), whether it is absent,
+# hidden, on top at its centre (a real click reaches it) or covered by something else.
 _OVERLAY_JS = """
 (candidates) => candidates.map((sel) => {
   let el = null;

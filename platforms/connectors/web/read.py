@@ -20,6 +20,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import hashlib
+import logging
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -38,6 +39,8 @@ from platforms.connectors.web.blocks import clean_error
 from platforms.connectors.web.session import SessionFlow
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 MAX_INBOX_PAGES = 200
 #: What a thread or message reference looks like on every platform (ids, slugs): a healed read must show it.
@@ -153,10 +156,17 @@ class InboxReader(SessionFlow):
             return stats
 
         try:
-            return self.guard.run(op, refresh=self._refresh, name="fetch")
-        finally:
-            # Whatever was read, the session it was read with is kept (written only when its cookies changed).
-            self.runtime.save_state(self.platform, self.config.account_id)
+            result = self.guard.run(op, refresh=self._refresh, name="fetch")
+        except BaseException:
+            # A read cut short keeps its session too, if it can; its own error is the one that counts.
+            try:
+                self.runtime.save_state(self.platform, self.config.account_id)
+            except Exception:  # noqa: BLE001 - best effort on the way out of a failure.
+                logger.warning("connector: session not saved after a failed read", extra=self._extra())
+            raise
+        # The session the read ran with is kept (written only when its cookies changed).
+        self.runtime.save_state(self.platform, self.config.account_id)
+        return result
 
     def _fetch(
         self,
