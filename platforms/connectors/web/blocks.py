@@ -48,13 +48,34 @@ BLOCK_MARKERS = ", ".join(
 #: Titles a block page carries (a challenge's are :data:`platforms.guard.CHALLENGE_TITLES`).
 BLOCK_TITLES = re.compile(r"^\s*(attention required|access denied)", re.I)
 
-# Runs in the page: its title, and how many challenge or block markers it holds (a script's
-# challenge options included), in one round trip instead of reading the whole HTML.
-_PAGE_CHECK_JS = """
-(sel) => { let n = 0; try { n = document.querySelectorAll(sel).length; } catch (e) { n = 0; }
-  if (typeof window._cf_chl_opt !== 'undefined') n += 1;
-  return [document.title || '', n]; }
+# Runs in the page: the state of one overlay-dismissing control (CSS): absent, hidden, on top
+# at its centre (a real click reaches it) or covered by something else.
+OVERLAY_STATE_JS = """
+(sel) => {
+  let el = null;
+  try { el = document.querySelector(sel); } catch (e) { return 'absent'; }
+  if (!el) return 'absent';
+  const box = el.getBoundingClientRect();
+  const style = getComputedStyle(el);
+  if (!box.width || !box.height || style.visibility === 'hidden' || style.display === 'none') return 'hidden';
+  const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  return top && (top === el || el.contains(top)) ? 'top' : 'covered';
+}
 """
+
+# Runs in the page: its title, how many challenge or block markers it holds (a script's
+# challenge options included), and the state of each overlay control the connector would
+# dismiss next, in one round trip instead of reading the whole HTML and asking again.
+_PAGE_CHECK_JS = (
+    """
+([sel, overlays]) => { let n = 0; try { n = document.querySelectorAll(sel).length; } catch (e) { n = 0; }
+  if (typeof window._cf_chl_opt !== 'undefined') n += 1;
+  const state = """
+    + OVERLAY_STATE_JS.strip()
+    + """;
+  return [document.title || '', n, overlays.map(state)]; }
+"""
+)
 
 
 def clean_error(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
@@ -95,16 +116,17 @@ class GuardedPage(PageDriver):
                 f"{self.platform}: {action} failed: {clean_error(exc, self._secrets)}", **self._extra(action=action)
             ) from None
 
-    def _inspect(self, response: PlaywrightResponse | None, *, allow_login: bool) -> None:
+    def _inspect(self, response: PlaywrightResponse | None, *, allow_login: bool) -> list[str]:
         """Let the guard judge the page on screen (captcha, block, 429); a login page is an expired session.
 
         The HTML is read only when the status, the title or the markers say something is wrong.
+        Return the state of each of :meth:`overlay_selectors` (read in the same round trip).
         """
         page = self.page
         status = response.status if response is not None else None
         headers = response.headers if response is not None else {}
         try:
-            title, markers = page.evaluate(_PAGE_CHECK_JS, BLOCK_MARKERS)
+            title, markers, overlays = page.evaluate(_PAGE_CHECK_JS, [BLOCK_MARKERS, self.overlay_selectors()])
         except PlaywrightError as exc:
             raise Transient(f"{self.platform}: page unreadable: {clean_error(exc)}", **self._extra()) from None
         suspect = (
@@ -121,6 +143,7 @@ class GuardedPage(PageDriver):
         self._judge(status=status, headers=headers, title=title, html=html)
         if not allow_login and self.is_login_url(page.url):
             raise SessionExpired(f"{self.platform}: sent back to the login page", **self._extra())
+        return [str(state) for state in overlays]
 
     def _judge(self, *, status: int | None, headers: dict[str, str], title: str, html: str) -> None:
         try:
@@ -143,16 +166,22 @@ class GuardedPage(PageDriver):
             return  # Unreadable: the caller's own error stands.
         self._judge(status=None, headers={}, title=title, html=html)
 
-    def dismiss_overlays(self) -> None:
-        """Dismiss what covers the page (consent banners, modals); :class:`~platforms.connectors.web.elements.ElementFinder` does it by the map."""
+    def overlay_selectors(self) -> list[str]:
+        """The CSS of the controls that dismiss overlays, in the order they are tried (none here)."""
+        return []
+
+    def dismiss_overlays(self, states: list[str] | None = None) -> None:
+        """Dismiss what covers the page (consent banners, modals); :class:`~platforms.connectors.web.elements.ElementFinder` does it by the map.
+
+        ``states``: the controls' states as the page check just read them (saves a round trip).
+        """
 
     def goto(self, url: str, *, allow_login: bool = False) -> PlaywrightResponse | None:
         """Open a URL through the guard and check what came back."""
         self.guard.before_action(request=True)
         with self._browser_errors("navigation"):
             response = self.page.goto(url, wait_until="domcontentloaded")
-        self._inspect(response, allow_login=allow_login)
-        self.dismiss_overlays()
+        self.dismiss_overlays(self._inspect(response, allow_login=allow_login))
         return response
 
     def submit(
@@ -165,8 +194,7 @@ class GuardedPage(PageDriver):
             target.click()
         response = navigation.value
         self._last_chain = redirect_chain(response)
-        self._inspect(response, allow_login=allow_login)
-        self.dismiss_overlays()
+        self.dismiss_overlays(self._inspect(response, allow_login=allow_login))
         return response
 
     def fill(self, target: Locator, value: str, *, secret: bool = False) -> None:

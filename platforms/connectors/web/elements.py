@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -32,7 +33,7 @@ from platforms.connectors.healing import (
     rank,
 )
 from platforms.connectors.locators import Group, Loc
-from platforms.connectors.web.blocks import GuardedPage
+from platforms.connectors.web.blocks import OVERLAY_STATE_JS, GuardedPage
 from platforms.connectors.web.driver import Healed
 
 logger = logging.getLogger(__name__)
@@ -130,25 +131,31 @@ GROUP_SLACK = 0.1
 
 
 # Runs in the page: per candidate, 1 when its CSS matches, 0 when it matches nothing, -1 when
-# it is no CSS (a Playwright text or :has-text selector, which only Playwright can try).
+# it is no CSS (a Playwright text or :has-text selector, which only Playwright can try). A
+# candidate such as ``a.next:has-text('Next')`` comes with its CSS part (``a.next``): when that
+# matches nothing, neither can the whole, and Playwright need not be asked.
 _PRESENT_JS = """
-(sels) => sels.map((s) => { try { return document.querySelector(s) ? 1 : 0; } catch (e) { return -1; } })
-"""
-
-# Runs inside the page: for each overlay-dismissing candidate (CSS), whether it is absent,
-# hidden, on top at its centre (a real click reaches it) or covered by something else.
-_OVERLAY_JS = """
-(candidates) => candidates.map((sel) => {
-  let el = null;
-  try { el = document.querySelector(sel); } catch (e) { return 'absent'; }
-  if (!el) return 'absent';
-  const box = el.getBoundingClientRect();
-  const style = getComputedStyle(el);
-  if (!box.width || !box.height || style.visibility === 'hidden' || style.display === 'none') return 'hidden';
-  const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
-  return top && (top === el || el.contains(top)) ? 'top' : 'covered';
+(pairs) => pairs.map(([s, base]) => {
+  try { return document.querySelector(s) ? 1 : 0; } catch (e) { /* not CSS */ }
+  if (!base) return -1;
+  try { return document.querySelector(base) ? -1 : 0; } catch (e) { return -1; }
 })
 """
+#: Playwright's own pseudo-classes that only narrow what the CSS before them matches.
+_NARROWING = re.compile(r":(?:has-text|text|text-is|text-matches)\((?:'[^']*'|\"[^\"]*\")(?:,\s*'[^']*')?\)|:visible")
+
+
+def css_part(candidate: str) -> str | None:
+    """The CSS a Playwright selector narrows with ``:has-text(...)`` and the like; None when there is none to try."""
+    if candidate.startswith(("text=", "role=", "xpath=", "//")) or ">>" in candidate:
+        return None
+    base = _NARROWING.sub("", candidate).strip()
+    return base if base and base != candidate else None
+
+
+# Runs inside the page: for each overlay-dismissing candidate (CSS), its state (see
+# platforms.connectors.web.blocks.OVERLAY_STATE_JS).
+_OVERLAY_JS = "(candidates) => candidates.map(" + OVERLAY_STATE_JS.strip() + ")"
 
 #: Overlays dismissed in one go at most (a modal, a banner, and one more that appears after them).
 MAX_OVERLAYS = 4
@@ -340,7 +347,14 @@ class ElementFinder(GuardedPage):
             raise self._drift(f"element {name!r} not found", name)
         return None
 
-    def dismiss_overlays(self) -> None:
+    def _overlay_candidates(self) -> list[tuple[str, str]]:
+        names = [name for name in self.locators.elements if name.startswith("overlay.")]
+        return [(name, sel) for name in names for sel in self.candidates(name, self.locators.element(name))]
+
+    def overlay_selectors(self) -> list[str]:
+        return [sel for _, sel in self._overlay_candidates()]
+
+    def dismiss_overlays(self, states: list[str] | None = None) -> None:
         """Dismiss what overlays the page (consent banners, interstitial modals), topmost first.
 
         The map's ``overlay.*`` elements name the controls that dismiss them (CSS candidates;
@@ -348,15 +362,19 @@ class ElementFinder(GuardedPage):
         control on top gets a real click, and one that something else covers (the overlay
         itself intercepting pointer events) gets its click event dispatched directly. The
         site's own script then stores the dismissal in a cookie, so later pages come clean.
+        ``states``: the first round's, read by the page check on arrival.
         """
-        names = [name for name in self.locators.elements if name.startswith("overlay.")]
-        if not names:
+        candidates = self._overlay_candidates()
+        if not candidates:
             return
-        candidates = [(name, sel) for name in names for sel in self.candidates(name, self.locators.element(name))]
         selectors = [sel for _, sel in candidates]
+        known = states if states is not None and len(states) == len(selectors) else None
         for _ in range(MAX_OVERLAYS):
-            with self._browser_errors("looking for overlays"):
-                states = self.page.evaluate(_OVERLAY_JS, selectors)
+            if known is not None:
+                states, known = known, None  # As the page check read them on arrival: no second look.
+            else:
+                with self._browser_errors("looking for overlays"):
+                    states = self.page.evaluate(_OVERLAY_JS, selectors)
             shown = [(name, sel, state) for (name, sel), state in zip(candidates, states, strict=True)]
             ready = [c for c in shown if c[2] == "top"] or [c for c in shown if c[2] == "covered"]
             if not ready:
@@ -497,7 +515,7 @@ class ElementFinder(GuardedPage):
         """
         page = self.page
         try:
-            states = page.evaluate(_PRESENT_JS, list(candidates))
+            states = page.evaluate(_PRESENT_JS, [[c, css_part(c)] for c in candidates])
         except PlaywrightError:
             states = [-1] * len(candidates)
         for candidate, state in zip(candidates, states, strict=True):
