@@ -28,6 +28,7 @@ import atexit
 import collections
 import concurrent.futures
 import contextlib
+import hashlib
 import inspect
 import json
 import logging
@@ -164,8 +165,17 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
+#: Page methods and properties that only read a field Playwright keeps up to date from the
+#: browser's events (no I/O, no event loop): read in the caller's thread, without the hop.
+_LOCAL_READS = frozenset({"url", "is_closed"})
+
+
 class _Remote:
-    """A Playwright object used from another thread: every access runs in the browser thread."""
+    """A Playwright object used from another thread: every access runs in the browser thread.
+
+    Except :data:`_LOCAL_READS` on a page: the connector asks for the page's URL and whether
+    it is closed dozens of times a job, and each hop costs a thread switch both ways.
+    """
 
     __slots__ = ("_target", "_thread")
 
@@ -176,6 +186,8 @@ class _Remote:
     def __getattr__(self, name: str) -> Any:
         target = object.__getattribute__(self, "_target")
         thread = object.__getattribute__(self, "_thread")
+        if name in _LOCAL_READS and isinstance(target, Page):
+            return getattr(target, name)
         if inspect.isfunction(getattr(type(target), name, None)):
             method = getattr(target, name)  # Binding a method runs nothing.
 
@@ -222,6 +234,8 @@ class BrowserRuntime:
         self._contexts: collections.OrderedDict[tuple[str, int], BrowserContext] = collections.OrderedDict()
         self.max_contexts = max(1, int(settings.LEASEBOT_MAX_CONTEXTS))
         self._pages: dict[tuple[str, int], Page] = {}
+        #: A digest of each open context's cookies as last loaded or saved: unchanged cookies, no save.
+        self._cookies: dict[tuple[str, int], str] = {}
 
     # --- browser ----------------------------------------------------------------------
 
@@ -290,6 +304,7 @@ class BrowserRuntime:
         saved = self.store.load(platform, account_id)
         if saved is not None:
             options["storage_state"] = saved
+            self._cookies[key] = _cookie_digest(saved.get("cookies") or [])
         context = self.browser.new_context(**options)
         context.set_default_timeout(float(settings.LEASEBOT_ACTION_TIMEOUT_S) * 1000)
         context.set_default_navigation_timeout(float(settings.LEASEBOT_NAV_TIMEOUT_S) * 1000)
@@ -299,7 +314,7 @@ class BrowserRuntime:
     def _evict(self, key: tuple[str, int]) -> None:
         """Close the least recently used context to stay under the cap, keeping its session for next time."""
         try:
-            self.save_state(*key)
+            self.save_state(*key, force=True)
         except (PlaywrightError, OSError):
             logger.warning("browser: session of %s/%s not saved before closing its context", *key)
         self.close_context(*key)
@@ -320,13 +335,25 @@ class BrowserRuntime:
         self._pages[key] = current
         return current
 
-    def save_state(self, platform: str, account_id: int) -> bool:
+    def save_state(self, platform: str, account_id: int, *, force: bool = False) -> bool:
         """Keep the account's cookies and local storage for the next context (any worker's, with the
-        database store); return whether anything was written (an unchanged session is not)."""
-        context = self._contexts.get((platform, int(account_id)))
+        database store); return whether anything was written.
+
+        Only when its cookies changed since they were loaded or last saved (one cheap read of the
+        cookies; the whole state and the store are not touched otherwise), unless ``force`` (a
+        login just ran). The store itself skips a state equal to the one it holds.
+        """
+        key = (platform, int(account_id))
+        context = self._contexts.get(key)
         if context is None:
             return False
-        return self.store.save(platform, account_id, dict(context.storage_state()))
+        if not force:
+            cookies = _cookie_digest(context.cookies())
+            if self._cookies.get(key) == cookies:
+                return False
+        state: dict[str, Any] = dict(context.storage_state())
+        self._cookies[key] = _cookie_digest(state.get("cookies") or [])
+        return self.store.save(platform, account_id, state)
 
     def write_state(self, platform: str, account_id: int, state: dict[str, Any]) -> str:
         """Store a session captured elsewhere (an operator's headed browser) for the workers; say where."""
@@ -344,6 +371,7 @@ class BrowserRuntime:
         """Close the account's context (the saved session stays on disk)."""
         key = (platform, int(account_id))
         self._pages.pop(key, None)
+        self._cookies.pop(key, None)
         context = self._contexts.pop(key, None)
         if context is not None:
             with contextlib.suppress(PlaywrightError):
@@ -399,6 +427,12 @@ class BrowserRuntime:
         self._playwright = None
         self._raw_playwright = None
         self._thread.stop()
+
+
+def _cookie_digest(cookies: Iterable[Any]) -> str:
+    """A digest of a context's cookies, in a stable order (the browser's order may change)."""
+    rows = sorted(json.dumps(c, sort_keys=True, default=str) for c in cookies)
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 
 _local = threading.local()

@@ -154,6 +154,29 @@ class BrowserSession(models.Model):
         return f"browser session of account {self.account_id}"
 
 
+class ThreadPreview(models.Model):
+    """What an account's inbox row showed of one thread when ingest last stored all of that thread.
+
+    ``signature`` is the connector's digest of the row (the last message's id where the site
+    shows it, else its settled time and preview text: ``platforms.connectors.web.read``).
+    While the row still shows the same signature the thread holds nothing new, so ingest does
+    not open it again; it is written only after the thread's messages are stored.
+    """
+
+    account = models.ForeignKey(PlatformAccount, on_delete=models.CASCADE, related_name="+")
+    thread_ref = models.CharField(max_length=128)
+    signature = models.CharField(max_length=64)
+    seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("account", "thread_ref"), name="thread_preview_one_per_account_thread"),
+        )
+
+    def __str__(self) -> str:
+        return f"preview of thread {self.thread_ref} on account {self.account_id}"
+
+
 class LocatorFingerprint(models.Model):
     """What one locator of an account matched last on a live page, without its text (healing's reference).
 

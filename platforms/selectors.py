@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from platforms.connectors.base import AccountConfig
 from platforms.hosts import BaseUrlRefused, base_url_refusal
-from platforms.models import PlatformAccount
+from platforms.models import PlatformAccount, ThreadPreview
 
 
 def account_config(account: PlatformAccount) -> AccountConfig:
@@ -42,3 +42,8 @@ def accounts_not_runnable(*, platform_slug: str) -> QuerySet[PlatformAccount]:
     return PlatformAccount.objects.filter(platform__slug=platform_slug).exclude(
         platform__is_active=True, is_active=True
     )
+
+
+def thread_previews(*, account_id: int) -> dict[str, str]:
+    """Return the inbox-row signature last stored for each of an account's threads (thread ref -> signature)."""
+    return dict(ThreadPreview.objects.filter(account_id=account_id).values_list("thread_ref", "signature"))

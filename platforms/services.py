@@ -18,7 +18,7 @@ from platforms import guard
 from platforms.choices import CircuitState, RolloutStage, SendMode
 from platforms.connectors.errors import ConnectorError, HealingPending, NeedsOperatorLogin, SelectorDrift
 from platforms.events import accounts_stopped
-from platforms.models import BotSettings, Platform, PlatformAccount
+from platforms.models import BotSettings, Platform, PlatformAccount, ThreadPreview
 
 Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -192,6 +192,22 @@ def account_record_success(*, account_id: int, stage: str) -> None:
     now = timezone.now()
     field = "last_ingest_success_at" if stage == "ingest" else "last_send_success_at"
     PlatformAccount.objects.filter(pk=account_id).update(**{field: now, "consecutive_failures": 0})
+
+
+def thread_preview_record(*, account_id: int, thread_ref: str, signature: str) -> None:
+    """Remember what the inbox row of a thread showed once all its messages are stored (one upsert).
+
+    Called only after the thread's messages are committed: a signature kept for a thread
+    whose messages were not all stored would make the next read skip them.
+    """
+    if not signature:
+        return
+    ThreadPreview.objects.bulk_create(
+        [ThreadPreview(account_id=account_id, thread_ref=thread_ref, signature=signature, seen_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["account", "thread_ref"],
+        update_fields=["signature", "seen_at"],
+    )
 
 
 def account_record_failure(

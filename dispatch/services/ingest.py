@@ -8,6 +8,14 @@ storing and deciding would otherwise leave a message that every later read skips
 answered or never recognised. One message's transaction never costs the others; a decision
 that fails is rolled back to its savepoint and escalated, the message kept. This module owns
 the job's frame: the lock, the policy check, the connector, the cursor, the ledger and health.
+
+The read streams: the connector hands over each thread as soon as it has read it
+(``Connector.fetch_threads``), and its messages are stored and committed then, while the
+browser goes on to the next thread, the account lock extended at each step. A read cut short
+(an error, the task's time limit) keeps every thread it stored. The cursor moves only when the
+whole read completed, to the newest message stored: a thread left unread is never behind it.
+What a cut-short read did is not lost either: each stored thread's inbox-row signature is kept
+(``platforms.ThreadPreview``) and the next read does not open it again while its row is unchanged.
 """
 
 from __future__ import annotations
@@ -32,10 +40,12 @@ from leasebot.core import metrics
 from leasebot.core.logging import log_context
 from leasebot.core.services import audit_batch
 from platforms.choices import CircuitState
+from platforms.connectors.base import Inbound, ThreadRead
 from platforms.connectors.errors import CircuitOpen, ConnectorError
 from platforms.models import PlatformAccount
 from platforms.policies import account_may_run, policy_snapshot
-from platforms.services import account_record_success, account_set_circuit
+from platforms.selectors import thread_previews
+from platforms.services import account_record_success, account_set_circuit, thread_preview_record
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +65,9 @@ class IngestSummary:
     human_replies: int = 0
     decided: int = 0
     decision_failures: int = 0
+    #: Threads read and stored; threads not opened because their inbox row was unchanged.
+    threads: int = 0
+    unchanged: int = 0
 
 
 def _decide(stored: inbox_services.Stored, summary: IngestSummary) -> None:
@@ -69,6 +82,24 @@ def _decide(stored: inbox_services.Stored, summary: IngestSummary) -> None:
         logger.exception("decision failed for message %s", stored.message_id)
         summary.decision_failures += 1
         inbox_services.decision_failed(conversation_id=stored.conversation_id, error=exc)
+
+
+def _store(account: PlatformAccount, item: Inbound, summary: IngestSummary, platform: str) -> None:
+    """Store one message with its decision or verdict, in one transaction (see the module's docstring)."""
+    summary.seen += 1
+    with transaction.atomic():
+        stored = inbox_services.message_store(account=account, item=item)
+        if not stored.created:
+            return
+        if item.direction == Direction.INBOUND:
+            summary.new_inbound += 1
+            _decide(stored, summary)
+        elif inbox_services.outbound_seen(stored=stored, item=item):
+            summary.new_outbound_ours += 1
+        else:
+            summary.human_replies += 1
+    if item.direction == Direction.INBOUND:
+        metrics.inc("leasebot_messages_ingested_total", platform=platform)
 
 
 def ingest_account_run(*, account_id: int) -> IngestSummary:
@@ -101,10 +132,28 @@ def ingest_account_run(*, account_id: int) -> IngestSummary:
             return summary
         started = timezone.now()
         since = account.ingest_cursor - CURSOR_OVERLAP if account.ingest_cursor else None
+        # The batch's decisions share their policy reads for a second at most (the send job reads fresh).
+        stack.enter_context(policy_snapshot())
+        newest = account.ingest_cursor
+
+        def store_thread(read: ThreadRead) -> None:
+            # Called by the connector as each thread is read, while the browser is still on the site.
+            nonlocal newest
+            for item in read.messages:
+                _store(account, item, summary, platform)
+                newest = item.sent_at if newest is None or item.sent_at > newest else newest
+                lock.extend()
+            # Only now that every message of the thread is committed may the next read skip it.
+            thread_preview_record(account_id=account_id, thread_ref=read.thread_ref, signature=read.signature)
+            summary.threads += 1
+
         try:
             connector = connectors.connector_for(account)
-            items = connector.fetch_new_messages(since)
+            stats = connector.fetch_threads(
+                since, on_thread=store_thread, seen=thread_previews(account_id=account_id), keepalive=lock.extend
+            )
         except ConnectorError as exc:
+            # What was stored stays stored; the cursor stays where it was (a thread may be unread).
             if not spends_attempt(exc):
                 # Refused before any request left (the circuit opened meanwhile, our own limit).
                 attempt_record(
@@ -118,29 +167,12 @@ def ingest_account_run(*, account_id: int) -> IngestSummary:
                 outcome=AttemptOutcome.RETRY if exc.retryable else AttemptOutcome.FAIL,
                 started_at=started,
                 error=exc,
+                detail={"seen": summary.seen, "new": summary.new_inbound, "threads": summary.threads},
             )
             after_error(account, Stage.INGEST, exc)
             raise
-        # The batch's decisions share their policy reads for a second at most (the send job reads fresh).
-        stack.enter_context(policy_snapshot())
-        newest = account.ingest_cursor
-        for item in items:
-            summary.seen += 1
-            newest = item.sent_at if newest is None or item.sent_at > newest else newest
-            with transaction.atomic():
-                stored = inbox_services.message_store(account=account, item=item)
-                if not stored.created:
-                    continue
-                if item.direction == Direction.INBOUND:
-                    summary.new_inbound += 1
-                    _decide(stored, summary)
-                elif inbox_services.outbound_seen(stored=stored, item=item):
-                    summary.new_outbound_ours += 1
-                else:
-                    summary.human_replies += 1
-            if item.direction == Direction.INBOUND:
-                metrics.inc("leasebot_messages_ingested_total", platform=platform)
-            lock.extend()
+        summary.unchanged = stats.unchanged
+        # Every thread with new activity was read: the cursor may move to the newest message stored.
         PlatformAccount.objects.filter(pk=account_id).update(ingest_cursor=newest)
         if summary.new_inbound or summary.human_replies:
             logger.info(
@@ -154,7 +186,13 @@ def ingest_account_run(*, account_id: int) -> IngestSummary:
             stage=Stage.INGEST,
             outcome=AttemptOutcome.SUCCESS,
             started_at=started,
-            detail={"seen": summary.seen, "new": summary.new_inbound, "human_replies": summary.human_replies},
+            detail={
+                "seen": summary.seen,
+                "new": summary.new_inbound,
+                "human_replies": summary.human_replies,
+                "threads": summary.threads,
+                "unchanged": summary.unchanged,
+            },
         )
         account_record_success(account_id=account_id, stage=Stage.INGEST)
         try:

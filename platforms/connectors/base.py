@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import ClassVar, Literal
 
@@ -57,6 +57,35 @@ class Inbound:
     listing_ref: str = ""
     listing_url: str = ""
     listing_title: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class ThreadRead:
+    """One thread's messages newer than the cursor, oldest first, as a streaming fetch hands them over.
+
+    ``signature`` digests what the thread's inbox row showed (""  when the row shows nothing
+    that tells a new message apart): once every message here is stored, the caller may keep it
+    and pass it back in ``seen``, and the thread is not opened again while its row shows the same.
+    """
+
+    thread_ref: str
+    messages: tuple[Inbound, ...]
+    signature: str = ""
+
+
+@dataclasses.dataclass
+class FetchStats:
+    """What one fetch did: inbox pages read, threads listed, opened and skipped (unchanged or older)."""
+
+    pages: int = 0
+    listed: int = 0
+    opened: int = 0
+    unchanged: int = 0
+    older: int = 0
+
+
+#: Called with each thread read, in the order they are read; what it raises ends the fetch.
+OnThread = Callable[[ThreadRead], None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,6 +151,33 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     def fetch_new_messages(self, since: datetime | None) -> list[Inbound]:
         """Return every message newer than ``since``, across all inbox pages, oldest first."""
+
+    def fetch_threads(
+        self,
+        since: datetime | None,
+        *,
+        on_thread: OnThread,
+        seen: Mapping[str, str] | None = None,
+        keepalive: Callable[[], object] | None = None,
+    ) -> FetchStats:
+        """Hand every thread with messages newer than ``since`` to ``on_thread`` as soon as it is read.
+
+        A fetch cut short (an error, the time limit) has handed over the threads read before it.
+        ``seen`` maps thread refs to the signatures kept from earlier reads: a thread whose
+        inbox row still shows the same is not opened. ``keepalive`` is called while reading
+        (each page), so the caller can extend what it holds. This default (for connectors
+        without a streaming read) reads everything first, then hands it over thread by thread.
+        """
+        stats = FetchStats()
+        by_thread: dict[str, list[Inbound]] = {}
+        for message in self.fetch_new_messages(since):
+            by_thread.setdefault(message.thread_ref, []).append(message)
+        stats.listed = stats.opened = len(by_thread)
+        for thread_ref, messages in by_thread.items():
+            if keepalive is not None:
+                keepalive()
+            on_thread(ThreadRead(thread_ref=thread_ref, messages=tuple(messages)))
+        return stats
 
     @abc.abstractmethod
     def send_message(self, thread_ref: str, body: str, *, before_click: BeforeClick | None = None) -> Receipt:

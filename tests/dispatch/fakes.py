@@ -10,13 +10,22 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from django.utils import timezone
 
 from platforms import textmatch
-from platforms.connectors.base import BeforeClick, Connector, Inbound, ReadBack, Receipt
+from platforms.connectors.base import (
+    BeforeClick,
+    Connector,
+    FetchStats,
+    Inbound,
+    OnThread,
+    ReadBack,
+    Receipt,
+    ThreadRead,
+)
 from platforms.connectors.errors import ConnectorError, OutcomeUnknown
 from platforms.connectors.web.send import FIND_SENT_TOLERANCE
 
@@ -40,6 +49,15 @@ class FakePlatform:
     #: The platform shows a reply sent through its form only after :meth:`reveal` (as Roomies shows one late).
     shows_late: bool = False
     hidden: set[str] = dataclasses.field(default_factory=set)
+    #: A streaming fetch raises this after handing over this many threads (a read cut short midway).
+    fail_after_threads: tuple[int, ConnectorError] | None = None
+    #: Called after each thread a streaming fetch hands over (a test looks at the world midway).
+    after_thread: Callable[[str], None] | None = None
+    #: The threads' rows carry a signature (their last message's ref), as SpareRoom's inbox does.
+    signs: bool = False
+    #: What each streaming fetch was given as ``seen``, and the threads it opened.
+    seen_given: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    opened: list[str] = dataclasses.field(default_factory=list)
 
     def reveal(self) -> None:
         """The late-shown replies appear."""
@@ -97,6 +115,47 @@ class FakeConnector(Connector):
             ),
             key=lambda m: m.sent_at,
         )
+
+    def fetch_threads(
+        self,
+        since: datetime | None,
+        *,
+        on_thread: OnThread,
+        seen: Mapping[str, str] | None = None,
+        keepalive: Callable[[], object] | None = None,
+    ) -> FetchStats:
+        """Hand over each thread with new messages (oldest activity first), as the browser connectors do."""
+        self.p.calls.append("fetch")
+        self.p.seen_given.append(dict(seen or {}))
+        if self.p.fetch_errors:
+            raise self.p.fetch_errors.pop(0)
+        threads: dict[str, list[Inbound]] = {}
+        for m in sorted(self.p.visible(), key=lambda m: m.sent_at):
+            threads.setdefault(m.thread_ref, []).append(m)
+        stats = FetchStats(listed=len(threads))
+        for thread_ref, messages in sorted(threads.items(), key=lambda kv: kv[1][-1].sent_at):
+            signature = f"last:{messages[-1].message_ref}" if self.p.signs else ""
+            if signature and (seen or {}).get(thread_ref) == signature:
+                stats.unchanged += 1
+                continue
+            fresh = tuple(
+                dataclasses.replace(m, body=self.p.render(m.body))
+                for m in messages
+                if since is None or m.sent_at > since
+            )
+            if not fresh:
+                stats.older += 1
+                continue
+            if self.p.fail_after_threads is not None and stats.opened >= self.p.fail_after_threads[0]:
+                raise self.p.fail_after_threads[1]
+            if keepalive is not None:
+                keepalive()
+            stats.opened += 1
+            self.p.opened.append(thread_ref)
+            on_thread(ThreadRead(thread_ref=thread_ref, messages=fresh, signature=signature))
+            if self.p.after_thread is not None:
+                self.p.after_thread(thread_ref)
+        return stats
 
     def send_message(self, thread_ref: str, body: str, *, before_click: BeforeClick | None = None) -> Receipt:
         self.p.calls.append("send")

@@ -90,6 +90,53 @@ def test_session_state_is_saved_private_and_reloaded_into_a_new_context(browser_
 
 
 @pytest.mark.browser
+def test_session_state_is_saved_only_when_its_cookies_changed(
+    browser_runtime: BrowserRuntime, sandbox, monkeypatch: pytest.MonkeyPatch
+):
+    # given: a store that counts what it is asked to save
+    real = browser_runtime.store
+    saves: list[dict] = []
+
+    class Counting:
+        def load(self, platform, account_id):
+            return real.load(platform, account_id)
+
+        def save(self, platform, account_id, state):
+            saves.append(state)
+            return real.save(platform, account_id, state)
+
+        def forget(self, platform, account_id):
+            real.forget(platform, account_id)
+
+        def where(self, platform, account_id):
+            return real.where(platform, account_id)
+
+    monkeypatch.setattr(browser_runtime, "store", Counting())
+    page = browser_runtime.page("renthop", 79)
+    page.goto(f"{sandbox.url}/renthop/login")  # Sets the _xsrf cookie.
+    assert browser_runtime.save_state("renthop", 79) is True
+    assert len(saves) == 1
+
+    # when: the page changes only its local storage, then the cookies change
+    page.evaluate("() => localStorage.setItem('seen', '1')")
+    unchanged = browser_runtime.save_state("renthop", 79)
+    saves_before_cookie = len(saves)
+    browser_runtime.context("renthop", 79).add_cookies([{"name": "extra", "value": "1", "url": sandbox.url}])
+    changed = browser_runtime.save_state("renthop", 79)
+
+    # then: the store was not even asked while the cookies were the same; asked again once they changed
+    assert unchanged is False
+    assert saves_before_cookie == 1
+    assert changed is True
+    assert len(saves) == 2
+    assert "extra" in {c["name"] for c in saves[-1]["cookies"]}
+    # A login forces the save (the store still skips a state it already holds).
+    assert browser_runtime.save_state("renthop", 79, force=True) is False
+    assert len(saves) == 3
+    browser_runtime.forget_session("renthop", 79)
+
+
+@pytest.mark.browser
 def test_context_looks_like_desktop_chrome_not_headless(browser_runtime: BrowserRuntime):
     page = browser_runtime.page("roomies", 78)
     agent = page.evaluate("() => navigator.userAgent")

@@ -4,7 +4,12 @@
 each action waits for the guard's pacing and token (after clearing any overlay in the
 way: :meth:`GuardedPage.dismiss_overlays`), and each page that comes back is
 handed to :meth:`Guard.inspect <platforms.guard.Guard.inspect>` (captcha, block page,
-HTTP 429 and its ``Retry-After``) before anything reads it. Playwright's own errors
+HTTP 429 and its ``Retry-After``) before anything reads it. The check on arrival is cheap
+(the response's status and headers, the URL, and one round trip that reads the title and
+counts the vendors' challenge markup): only a page that looks wrong by one of those has its
+HTML read and judged in full, and so does a page missing what the connector came for
+(:meth:`GuardedPage.block_or_none`), where a block page shown with a 200 and no vendor
+markup ends up. Playwright's own errors
 become :class:`~platforms.connectors.errors.Transient` with a message cleaned of call
 logs and secrets.
 """
@@ -12,6 +17,7 @@ logs and secrets.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 
 from playwright.sync_api import Error as PlaywrightError
@@ -21,6 +27,55 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from platforms.connectors.errors import ConnectorError, SessionExpired, Transient
 from platforms.connectors.web.driver import PageDriver
+from platforms.guard import CHALLENGE_TITLES
+
+#: Markup only challenge and block pages carry (the vendors' own ids and frames, as
+#: platforms/guard.py's signals name them): counted in one query on every page that arrives.
+BLOCK_MARKERS = ", ".join(
+    (
+        "#px-captcha",
+        "#challenge-stage",
+        "#cf-wrapper",
+        "iframe[src*='challenges.cloudflare.com']",
+        "iframe[src*='captcha-delivery.com']",
+        "iframe[data-src*='captcha-delivery.com']",
+        "iframe[src*='_Incapsula_Resource']",
+        "iframe[data-src*='_Incapsula_Resource']",
+        "iframe[src*='recaptcha/api2/bframe']",
+        "iframe[src*='hcaptcha.com/captcha']",
+    )
+)
+#: Titles a block page carries (a challenge's are :data:`platforms.guard.CHALLENGE_TITLES`).
+BLOCK_TITLES = re.compile(r"^\s*(attention required|access denied)", re.I)
+
+# Runs in the page: the state of one overlay-dismissing control (CSS): absent, hidden, on top
+# at its centre (a real click reaches it) or covered by something else.
+OVERLAY_STATE_JS = """
+(sel) => {
+  let el = null;
+  try { el = document.querySelector(sel); } catch (e) { return 'absent'; }
+  if (!el) return 'absent';
+  const box = el.getBoundingClientRect();
+  const style = getComputedStyle(el);
+  if (!box.width || !box.height || style.visibility === 'hidden' || style.display === 'none') return 'hidden';
+  const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  return top && (top === el || el.contains(top)) ? 'top' : 'covered';
+}
+"""
+
+# Runs in the page: its title, how many challenge or block markers it holds (a script's
+# challenge options included), and the state of each overlay control the connector would
+# dismiss next, in one round trip instead of reading the whole HTML and asking again.
+_PAGE_CHECK_JS = (
+    """
+([sel, overlays]) => { let n = 0; try { n = document.querySelectorAll(sel).length; } catch (e) { n = 0; }
+  if (typeof window._cf_chl_opt !== 'undefined') n += 1;
+  const state = """
+    + OVERLAY_STATE_JS.strip()
+    + """;
+  return [document.title || '', n, overlays.map(state)]; }
+"""
+)
 
 
 def clean_error(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
@@ -61,36 +116,72 @@ class GuardedPage(PageDriver):
                 f"{self.platform}: {action} failed: {clean_error(exc, self._secrets)}", **self._extra(action=action)
             ) from None
 
-    def _inspect(self, response: PlaywrightResponse | None, *, allow_login: bool) -> None:
-        """Let the guard judge the page on screen (captcha, block, 429); a login page is an expired session."""
+    def _inspect(self, response: PlaywrightResponse | None, *, allow_login: bool) -> list[str]:
+        """Let the guard judge the page on screen (captcha, block, 429); a login page is an expired session.
+
+        The HTML is read only when the status, the title or the markers say something is wrong.
+        Return the state of each of :meth:`overlay_selectors` (read in the same round trip).
+        """
         page = self.page
         status = response.status if response is not None else None
         headers = response.headers if response is not None else {}
         try:
-            html = page.content()
-            title = page.title()
+            title, markers, overlays = page.evaluate(_PAGE_CHECK_JS, [BLOCK_MARKERS, self.overlay_selectors()])
         except PlaywrightError as exc:
             raise Transient(f"{self.platform}: page unreadable: {clean_error(exc)}", **self._extra()) from None
+        suspect = (
+            (status is not None and status >= 400)
+            or bool(markers)
+            or bool(CHALLENGE_TITLES.search(title) or BLOCK_TITLES.search(title))
+        )
+        html = ""
+        if suspect:
+            try:
+                html = page.content()
+            except PlaywrightError as exc:
+                raise Transient(f"{self.platform}: page unreadable: {clean_error(exc)}", **self._extra()) from None
+        self._judge(status=status, headers=headers, title=title, html=html)
+        if not allow_login and self.is_login_url(page.url):
+            raise SessionExpired(f"{self.platform}: sent back to the login page", **self._extra())
+        return [str(state) for state in overlays]
+
+    def _judge(self, *, status: int | None, headers: dict[str, str], title: str, html: str) -> None:
         try:
-            self.guard.inspect(status=status, headers=headers, title=title, html=html, url=page.url)
+            self.guard.inspect(status=status, headers=headers, title=title, html=html, url=self.page.url)
         except ConnectorError as exc:
             if not isinstance(exc, Transient):
                 self._save_failure(exc.error_class)
             exc.extra.update(self._extra())
             raise
-        if not allow_login and self.is_login_url(page.url):
-            raise SessionExpired(f"{self.platform}: sent back to the login page", **self._extra())
 
-    def dismiss_overlays(self) -> None:
-        """Dismiss what covers the page (consent banners, modals); :class:`~platforms.connectors.web.elements.ElementFinder` does it by the map."""
+    def block_or_none(self) -> None:
+        """Judge the page on screen in full (its HTML): raise if it is a captcha or block page.
+
+        For a page that lacks what the connector came for: a block page served with a 200 and
+        none of the vendor markup the cheap check counts is told apart from drift here.
+        """
+        try:
+            html, title = self.page.content(), self.page.title()
+        except PlaywrightError:
+            return  # Unreadable: the caller's own error stands.
+        self._judge(status=None, headers={}, title=title, html=html)
+
+    def overlay_selectors(self) -> list[str]:
+        """The CSS of the controls that dismiss overlays, in the order they are tried (none here)."""
+        return []
+
+    def dismiss_overlays(self, states: list[str] | None = None) -> None:
+        """Dismiss what covers the page (consent banners, modals); :class:`~platforms.connectors.web.elements.ElementFinder` does it by the map.
+
+        ``states``: the controls' states as the page check just read them (saves a round trip).
+        """
 
     def goto(self, url: str, *, allow_login: bool = False) -> PlaywrightResponse | None:
         """Open a URL through the guard and check what came back."""
         self.guard.before_action(request=True)
         with self._browser_errors("navigation"):
             response = self.page.goto(url, wait_until="domcontentloaded")
-        self._inspect(response, allow_login=allow_login)
-        self.dismiss_overlays()
+        self.dismiss_overlays(self._inspect(response, allow_login=allow_login))
         return response
 
     def submit(
@@ -103,8 +194,7 @@ class GuardedPage(PageDriver):
             target.click()
         response = navigation.value
         self._last_chain = redirect_chain(response)
-        self._inspect(response, allow_login=allow_login)
-        self.dismiss_overlays()
+        self.dismiss_overlays(self._inspect(response, allow_login=allow_login))
         return response
 
     def fill(self, target: Locator, value: str, *, secret: bool = False) -> None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -32,7 +33,7 @@ from platforms.connectors.healing import (
     rank,
 )
 from platforms.connectors.locators import Group, Loc
-from platforms.connectors.web.blocks import GuardedPage
+from platforms.connectors.web.blocks import OVERLAY_STATE_JS, GuardedPage
 from platforms.connectors.web.driver import Healed
 
 logger = logging.getLogger(__name__)
@@ -129,20 +130,32 @@ AMBIGUITY_MARGIN = 0.01
 GROUP_SLACK = 0.1
 
 
-# Runs inside the page: for each overlay-dismissing candidate (CSS), whether it is absent,
-# hidden, on top at its centre (a real click reaches it) or covered by something else.
-_OVERLAY_JS = """
-(candidates) => candidates.map((sel) => {
-  let el = null;
-  try { el = document.querySelector(sel); } catch (e) { return 'absent'; }
-  if (!el) return 'absent';
-  const box = el.getBoundingClientRect();
-  const style = getComputedStyle(el);
-  if (!box.width || !box.height || style.visibility === 'hidden' || style.display === 'none') return 'hidden';
-  const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
-  return top && (top === el || el.contains(top)) ? 'top' : 'covered';
+# Runs in the page: per candidate, 1 when its CSS matches, 0 when it matches nothing, -1 when
+# it is no CSS (a Playwright text or :has-text selector, which only Playwright can try). A
+# candidate such as ``a.next:has-text('Next')`` comes with its CSS part (``a.next``): when that
+# matches nothing, neither can the whole, and Playwright need not be asked.
+_PRESENT_JS = """
+(pairs) => pairs.map(([s, base]) => {
+  try { return document.querySelector(s) ? 1 : 0; } catch (e) { /* not CSS */ }
+  if (!base) return -1;
+  try { return document.querySelector(base) ? -1 : 0; } catch (e) { return -1; }
 })
 """
+#: Playwright's own pseudo-classes that only narrow what the CSS before them matches.
+_NARROWING = re.compile(r":(?:has-text|text|text-is|text-matches)\((?:'[^']*'|\"[^\"]*\")(?:,\s*'[^']*')?\)|:visible")
+
+
+def css_part(candidate: str) -> str | None:
+    """The CSS a Playwright selector narrows with ``:has-text(...)`` and the like; None when there is none to try."""
+    if candidate.startswith(("text=", "role=", "xpath=", "//")) or ">>" in candidate:
+        return None
+    base = _NARROWING.sub("", candidate).strip()
+    return base if base and base != candidate else None
+
+
+# Runs inside the page: for each overlay-dismissing candidate (CSS), its state (see
+# platforms.connectors.web.blocks.OVERLAY_STATE_JS).
+_OVERLAY_JS = "(candidates) => candidates.map(" + OVERLAY_STATE_JS.strip() + ")"
 
 #: Overlays dismissed in one go at most (a modal, a banner, and one more that appears after them).
 MAX_OVERLAYS = 4
@@ -315,13 +328,11 @@ class ElementFinder(GuardedPage):
         candidates = self.candidates(name, spec)
         deadline = time.monotonic() + (self.locator_wait_s if wait else 0)
         while True:
-            for candidate in candidates:
-                target = self.page.locator(candidate)
-                with contextlib.suppress(PlaywrightError):
-                    if target.count() > 0:
-                        self.matches[name] = candidate
-                        self.misses.discard(name)
-                        return target.first
+            candidate = self.first_present(candidates)
+            if candidate is not None:
+                self.matches[name] = candidate
+                self.misses.discard(name)
+                return self.page.locator(candidate).first
             if time.monotonic() >= deadline:
                 break
             time.sleep(0.1)
@@ -336,7 +347,14 @@ class ElementFinder(GuardedPage):
             raise self._drift(f"element {name!r} not found", name)
         return None
 
-    def dismiss_overlays(self) -> None:
+    def _overlay_candidates(self) -> list[tuple[str, str]]:
+        names = [name for name in self.locators.elements if name.startswith("overlay.")]
+        return [(name, sel) for name in names for sel in self.candidates(name, self.locators.element(name))]
+
+    def overlay_selectors(self) -> list[str]:
+        return [sel for _, sel in self._overlay_candidates()]
+
+    def dismiss_overlays(self, states: list[str] | None = None) -> None:
         """Dismiss what overlays the page (consent banners, interstitial modals), topmost first.
 
         The map's ``overlay.*`` elements name the controls that dismiss them (CSS candidates;
@@ -344,15 +362,19 @@ class ElementFinder(GuardedPage):
         control on top gets a real click, and one that something else covers (the overlay
         itself intercepting pointer events) gets its click event dispatched directly. The
         site's own script then stores the dismissal in a cookie, so later pages come clean.
+        ``states``: the first round's, read by the page check on arrival.
         """
-        names = [name for name in self.locators.elements if name.startswith("overlay.")]
-        if not names:
+        candidates = self._overlay_candidates()
+        if not candidates:
             return
-        candidates = [(name, sel) for name in names for sel in self.candidates(name, self.locators.element(name))]
         selectors = [sel for _, sel in candidates]
+        known = states if states is not None and len(states) == len(selectors) else None
         for _ in range(MAX_OVERLAYS):
-            with self._browser_errors("looking for overlays"):
-                states = self.page.evaluate(_OVERLAY_JS, selectors)
+            if known is not None:
+                states, known = known, None  # As the page check read them on arrival: no second look.
+            else:
+                with self._browser_errors("looking for overlays"):
+                    states = self.page.evaluate(_OVERLAY_JS, selectors)
             shown = [(name, sel, state) for (name, sel), state in zip(candidates, states, strict=True)]
             ready = [c for c in shown if c[2] == "top"] or [c for c in shown if c[2] == "covered"]
             if not ready:
@@ -481,11 +503,29 @@ class ElementFinder(GuardedPage):
         return self.heal(group_name, "group", tuple(self.item_candidates(group_name))) is not None
 
     def _items_present(self, group_name: str) -> bool:
-        for candidate in self.item_candidates(group_name):
-            with contextlib.suppress(PlaywrightError):
-                if self.page.locator(candidate).count() > 0:
-                    return True
-        return False
+        return self.first_present(self.item_candidates(group_name)) is not None
+
+    def first_present(self, candidates: Sequence[str]) -> str | None:
+        """Return the first candidate present on the page, in the candidates' order (None: none is).
+
+        One round trip tries every CSS candidate in the page; only a candidate that is no CSS
+        (Playwright's ``text=`` or ``:has-text``), and comes before any CSS match, is counted by
+        Playwright on its own. A page that cannot be read counts as showing none. CSS is tried
+        in the page's own document (no shadow roots), as the group extraction reads it.
+        """
+        page = self.page
+        try:
+            states = page.evaluate(_PRESENT_JS, [[c, css_part(c)] for c in candidates])
+        except PlaywrightError:
+            states = [-1] * len(candidates)
+        for candidate, state in zip(candidates, states, strict=True):
+            if state == 1:
+                return candidate
+            if state == -1:
+                with contextlib.suppress(PlaywrightError):
+                    if page.locator(candidate).count() > 0:
+                        return candidate
+        return None
 
     def _wait_for_group_or(self, group_name: str, marker: str) -> bool:
         """Wait until the group's items or the marker show; return whether items showed."""
@@ -499,6 +539,7 @@ class ElementFinder(GuardedPage):
                 if self._heal_group(group_name):
                     return True
                 self.misses.update({group_name, marker})
+                self.block_or_none()  # A block page served as a normal one is a block, not drift.
                 self._save_failure(f"drift-{group_name}")
                 raise self._drift(f"neither {group_name} nor {marker} found", group_name)
             time.sleep(0.1)
@@ -513,6 +554,7 @@ class ElementFinder(GuardedPage):
                 if self._heal_group(group_name):
                     return
                 self.misses.add(group_name)
+                self.block_or_none()  # A block page served as a normal one is a block, not drift.
                 self._save_failure(f"drift-{group_name}")
                 raise self._drift(f"{group_name} not found", group_name)
             time.sleep(0.1)

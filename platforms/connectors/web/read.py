@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import hashlib
+import logging
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -30,13 +32,15 @@ from django.conf import settings
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from platforms.connectors.base import Inbound
+from platforms.connectors.base import FetchStats, Inbound, OnThread, ThreadRead
 from platforms.connectors.dates import DateFormatError, DateTable, Stamp
 from platforms.connectors.errors import SelectorDrift, SessionExpired, Transient
 from platforms.connectors.web.blocks import clean_error
 from platforms.connectors.web.session import SessionFlow
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 MAX_INBOX_PAGES = 200
 #: What a thread or message reference looks like on every platform (ids, slugs): a healed read must show it.
@@ -76,6 +80,29 @@ class ThreadRow:
     thread_ref: str
     last_activity: datetime | None = None
     sender_name: str = ""
+    #: What the row shows that changes with any new message (:func:`row_signature`); "" when nothing does.
+    signature: str = ""
+
+
+def row_signature(row: ThreadRow, raw: Mapping[str, str | None], *, read_at: datetime) -> str:
+    """Digest what an inbox row shows of its thread's last message, or "" when that could hide a new one.
+
+    The last message's id, where the row carries it, changes with every message. Otherwise the
+    row's last activity (the latest its shown time can be) tells a later message apart only
+    once that moment had passed when the page was read: any message posted afterwards shows a
+    later time. A row still inside its shown interval ("just now", "Today", a time to the
+    second read within that second) gets no signature and is opened every read, as a row
+    without a time is; relative times ("2h") resolve differently at each read, so such rows
+    rarely match and are opened too. Never skipping wrongly matters more than skipping often.
+    """
+    last_ref = (raw.get("message_ref") or "").strip()
+    if last_ref:
+        basis = f"ref:{last_ref}"
+    elif row.last_activity is not None and row.last_activity < read_at:
+        basis = f"at:{row.last_activity.astimezone(UTC).isoformat()}|from:{row.sender_name}"
+    else:
+        return ""
+    return hashlib.sha256(f"{row.thread_ref}\x00{basis}".encode()).hexdigest()[:32]
 
 
 class InboxReader(SessionFlow):
@@ -88,40 +115,126 @@ class InboxReader(SessionFlow):
 
     def fetch_new_messages(self, since: datetime | None) -> list[Inbound]:
         """Return every message newer than ``since`` (both directions), across all inbox pages, oldest first."""
+        found: dict[str, Inbound] = {}
+
+        def keep(read: ThreadRead) -> None:
+            for message in read.messages:
+                found.setdefault(message.message_ref, message)
+
+        self.fetch_threads(since, on_thread=keep)
+        return sorted(found.values(), key=lambda m: (m.sent_at, _ref_key(m.message_ref)))
+
+    def fetch_threads(
+        self,
+        since: datetime | None,
+        *,
+        on_thread: OnThread,
+        seen: Mapping[str, str] | None = None,
+        keepalive: Callable[[], object] | None = None,
+    ) -> FetchStats:
+        """Read the inbox down to ``since``, then each thread with new activity, handing each over as it is read.
+
+        Threads are read oldest activity first (the order a whole read returned messages in);
+        one whose row shows the signature ``seen`` holds for it is not opened. A retry after a
+        transient failure starts again from the inbox but does not open again a thread it has
+        already handed over while its row is unchanged.
+        """
         if since is not None and since.tzinfo is None:
             raise ValueError("since must be timezone-aware")
-        messages = self.guard.run(lambda: self._fetch(since), refresh=self._refresh, name="fetch")
-        self.runtime.save_state(self.platform, self.config.account_id)
-        return messages
+        known = dict(seen or {})
+        stats = FetchStats()
 
-    def _fetch(self, since: datetime | None) -> list[Inbound]:
+        def delivered(read: ThreadRead) -> None:
+            on_thread(read)
+            if read.signature:
+                known[read.thread_ref] = read.signature
+
+        def op() -> FetchStats:
+            nonlocal stats
+            stats = FetchStats()
+            self._fetch(since, known, delivered, keepalive, stats)
+            return stats
+
+        try:
+            result = self.guard.run(op, refresh=self._refresh, name="fetch")
+        except BaseException:
+            # A read cut short keeps its session too, if it can; its own error is the one that counts.
+            try:
+                self.runtime.save_state(self.platform, self.config.account_id)
+            except Exception:  # noqa: BLE001 - best effort on the way out of a failure.
+                logger.warning("connector: session not saved after a failed read", extra=self._extra())
+            raise
+        # The session the read ran with is kept (written only when its cookies changed).
+        self.runtime.save_state(self.platform, self.config.account_id)
+        return result
+
+    def _fetch(
+        self,
+        since: datetime | None,
+        known: Mapping[str, str],
+        on_thread: OnThread,
+        keepalive: Callable[[], object] | None,
+        stats: FetchStats,
+    ) -> None:
         self._ensure_session()
         with self.resuming():
-            rows = self.walk_inbox()
+            rows = self.walk_inbox(since=since, keepalive=keepalive, stats=stats)
             self.remember_page("inbox")
-            found: dict[str, Inbound] = {}
             # Older parts of a thread are read until one message is at or before ``since``:
             # everything hidden behind it is older still, so nothing returned is left out.
             stop = None if since is None else (lambda read: any(m.sent_at <= since for m in read))
-            for row in rows:
+            stats.listed = len(rows)
+            for row in reversed(rows):
                 if since is not None and row.last_activity is not None and row.last_activity <= since:
+                    stats.older += 1
                     continue
+                if row.signature and known.get(row.thread_ref) == row.signature:
+                    stats.unchanged += 1
+                    continue
+                if keepalive is not None:
+                    keepalive()
                 self.goto(self.url("thread", thread_ref=row.thread_ref))
+                stats.opened += 1
+                fresh: dict[str, Inbound] = {}
                 for message in self.read_thread(row.thread_ref, stop=stop):
                     if since is None or message.sent_at > since:
-                        found.setdefault(message.message_ref, message)
+                        fresh.setdefault(message.message_ref, message)
                 self.remember_page("thread")
-        return sorted(found.values(), key=lambda m: (m.sent_at, _ref_key(m.message_ref)))
+                ordered = sorted(fresh.values(), key=lambda m: (m.sent_at, _ref_key(m.message_ref)))
+                on_thread(ThreadRead(thread_ref=row.thread_ref, messages=tuple(ordered), signature=row.signature))
 
-    def walk_inbox(self) -> list[ThreadRow]:
-        """Read every inbox page from the current one (the first), following the "next" link."""
+    def walk_inbox(
+        self,
+        *,
+        since: datetime | None = None,
+        keepalive: Callable[[], object] | None = None,
+        stats: FetchStats | None = None,
+    ) -> list[ThreadRow]:
+        """Read the inbox pages from the current one (the first), following the "next" link, down to ``since``.
+
+        The inbox lists threads by their last activity, newest first: once a page ends with a
+        row surely older than ``since``, every later page is older still and is not opened.
+        (The last row, not the first: a pinned thread may stand at the top out of order.)
+        """
         rows: dict[str, ThreadRow] = {}
         seen = {self.page.url}
         for _ in range(MAX_INBOX_PAGES):
+            if keepalive is not None:
+                keepalive()
             page_rows, next_href = self.read_inbox_page()
+            if stats is not None:
+                stats.pages += 1
             for row in page_rows:
                 rows.setdefault(row.thread_ref, row)
             if not next_href:
+                break
+            last = page_rows[-1] if page_rows else None
+            if (
+                since is not None
+                and last is not None
+                and last.last_activity is not None
+                and last.last_activity <= since
+            ):
                 break
             next_url = urljoin(self.page.url, next_href)
             if next_url in seen:
@@ -136,7 +249,7 @@ class InboxReader(SessionFlow):
             return [], None
         found = self.extract("inbox.rows")
         self.read_at = datetime.now(tz=UTC)
-        rows = [self.inbox_row(raw) for raw in found.rows]
+        rows = [self._signed(self.inbox_row(raw), raw) for raw in found.rows]
         if self.healed_in("inbox.rows"):
             for row in rows:
                 if not REF_SHAPE.fullmatch(row.thread_ref):
@@ -147,6 +260,16 @@ class InboxReader(SessionFlow):
             with self._browser_errors("reading the pager"):
                 href = nxt.get_attribute("href")
         return rows, href
+
+    def _signed(self, row: ThreadRow, raw: Mapping[str, str | None]) -> ThreadRow:
+        """Give a row its signature, when what it shows tells any later message apart (else "").
+
+        Rows read through a healed locator get none: a field healed onto the wrong attribute
+        could show the same value whatever arrives, and the thread would never be opened.
+        """
+        if row.signature or self.healed_in("inbox.rows"):
+            return row
+        return dataclasses.replace(row, signature=row_signature(row, raw, read_at=self.now()))
 
     def read_thread(
         self, thread_ref: str, *, stop: Callable[[list[Inbound]], bool] | None = None, earlier: bool = True
@@ -224,7 +347,9 @@ class InboxReader(SessionFlow):
             candidates = list(self.locators.element("thread.loading").candidates)
             timeout_ms = float(settings.LEASEBOT_LIST_WAIT_S) * 1000
             try:
-                self.page.wait_for_function(_NONE_PRESENT_JS, arg=candidates, timeout=timeout_ms, polling=100)
+                # Most lists are complete on arrival: one evaluation says so without a polling wait.
+                if not self.page.evaluate(_NONE_PRESENT_JS, candidates):
+                    self.page.wait_for_function(_NONE_PRESENT_JS, arg=candidates, timeout=timeout_ms, polling=100)
             except PlaywrightTimeoutError:
                 self._save_failure("list-incomplete")
                 raise Transient(

@@ -110,7 +110,7 @@ class SessionFlow(ElementFinder):
         self.full_login()
         if self.is_login_url(self.page.url) or not self.exists("session.marker", wait=True):
             self.login_failed()
-        self.runtime.save_state(self.platform, self.config.account_id)
+        self.runtime.save_state(self.platform, self.config.account_id, force=True)
 
     def interactive_login(self, code_provider: Callable[[], str] | None = None) -> None:
         """Run a full login now, for a person at ``operator_login`` (``code_provider`` types e-mailed codes).
@@ -123,7 +123,7 @@ class SessionFlow(ElementFinder):
             self.full_login(code_provider=code_provider)
             if self.is_login_url(self.page.url) or not self.exists("session.marker", wait=True):
                 self.login_failed()
-            self.runtime.save_state(self.platform, self.config.account_id)
+            self.runtime.save_state(self.platform, self.config.account_id, force=True)
 
         self.guard.run(op, name="operator login")
 

@@ -1,0 +1,123 @@
+"""In real Chromium against the replicas: a streaming read opens only the threads whose inbox row changed.
+
+The connector hands each thread over as it reads it, with the signature of its inbox row
+(``ThreadRead.signature``); given those signatures back (``seen``), it does not open a thread
+whose row still shows the same, and it stops paging once a page ends below the cursor. A
+thread with a new message is opened whatever the page looks like (relative dates, "Today",
+the redesigned layout, the whole realistic profile): a row that cannot tell a new message
+apart gets no signature and is opened every time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from platforms.connectors.base import FetchStats, ThreadRead
+from tests.platforms.conftest import PLATFORMS
+from tests.platforms.connectors.test_contract import SETUPS, _pin
+
+pytestmark = pytest.mark.browser
+
+#: The setups whose pages change what an inbox row shows (dates, layout), and all of it together.
+ROW_SETUPS = [s for s in SETUPS if s.name in {"plain", "date_formats", "layout-redesign", "realistic"}]
+VARIANTS = [
+    pytest.param(platform, setup, id=f"{platform}-{setup.name}")
+    for platform in PLATFORMS
+    for setup in ROW_SETUPS
+    if setup.applies_to(platform)
+]
+#: Plain pages whose rows tell every new message apart (the last message's id, or an exact time):
+#: an unchanged thread there is never opened again. Roomies shows "2 hours ago" only.
+SIGNED_WHEN_PLAIN = {"spareroom", "leasebreak", "renthop", "furnishedfinder"}
+
+
+class Reads:
+    """What one fetch handed over, thread by thread."""
+
+    def __init__(self) -> None:
+        self.threads: list[ThreadRead] = []
+
+    def __call__(self, read: ThreadRead) -> None:
+        self.threads.append(read)
+
+    @property
+    def refs(self) -> set[str]:
+        return {m.message_ref for read in self.threads for m in read.messages}
+
+    def signatures(self) -> dict[str, str]:
+        return {read.thread_ref: read.signature for read in self.threads if read.signature}
+
+
+def _fetch(acct: Any, since: datetime | None, seen: dict[str, str]) -> tuple[Reads, FetchStats]:
+    reads = Reads()
+    stats = acct.connector.fetch_threads(since, on_thread=reads, seen=seen)
+    return reads, stats
+
+
+@pytest.mark.parametrize(("platform", "setup"), VARIANTS)
+def test_only_threads_whose_row_changed_are_opened_and_none_with_a_new_message_is_skipped(
+    platform: str, setup: Any, make_account: Any
+) -> None:
+    # given: four threads, their last messages two hours old, one with an agent's reply; all read once
+    acct = make_account(platform)
+    _pin(acct, setup)
+    start = datetime.now(tz=UTC).replace(microsecond=0) - timedelta(hours=2)
+    seeded = [
+        acct.seed(renter_name=f"Renter {i}", body=f"Is room {i} free?", sent_at=start + timedelta(minutes=i))
+        for i in range(4)
+    ]
+    acct.client.add_outbound(
+        platform, acct.username, thread_id=seeded[1]["thread_id"], body="Yes.", sent_at=start + timedelta(minutes=5)
+    )
+    first, stats = _fetch(acct, None, {})
+    assert len(first.threads) == stats.opened == stats.listed == 4
+    assert len(first.refs) == 5
+    seen = first.signatures()
+
+    # when: nothing changed, and the connector is given the signatures back
+    second, stats = _fetch(acct, None, seen)
+
+    # then: a thread is skipped only on a signature kept for it (relative times resolve anew each
+    # read, so those rarely match); where the plain rows tell every message apart, none is opened
+    assert stats.unchanged <= len(seen)
+    assert stats.opened + stats.unchanged == 4
+    assert stats.opened == len(second.threads)
+    if setup.name == "plain" and platform in SIGNED_WHEN_PLAIN:
+        assert stats.opened == 0
+    seen.update(second.signatures())
+
+    # when: a renter writes again in an old thread (the same words as before), and a new renter writes
+    again = acct.seed(renter_name="Renter 2", thread_id=seeded[2]["thread_id"], body="Is room 2 free?")
+    fresh = acct.seed(renter_name="Renter 9", body="Hello!")
+    third, stats = _fetch(acct, None, seen)
+
+    # then: both are read, whatever the rows showed
+    assert {str(again["message_id"]), str(fresh["message_id"])} <= third.refs
+    opened = {read.thread_ref for read in third.threads}
+    assert {str(again["thread_id"]), str(fresh["thread_id"])} <= opened
+    if setup.name == "plain" and platform in SIGNED_WHEN_PLAIN:
+        assert opened == {str(again["thread_id"]), str(fresh["thread_id"])}
+    assert acct.stats()["logins"] == 1
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_paging_stops_once_a_page_ends_below_the_cursor(platform: str, make_account: Any) -> None:
+    # given: five threads (two inbox pages of three): four from yesterday, one from a minute ago
+    acct = make_account(platform)
+    old = datetime.now(tz=UTC).replace(microsecond=0) - timedelta(days=1)
+    for i in range(4):
+        acct.seed(renter_name=f"Renter {i}", body=f"Is room {i} free?", sent_at=old + timedelta(minutes=i))
+    new = acct.seed(renter_name="Renter 9", body="Hello!", sent_at=datetime.now(tz=UTC) - timedelta(minutes=1))
+    everything, stats = _fetch(acct, None, {})
+    assert stats.pages == 2
+    assert len(everything.threads) == 5
+
+    # when: read from a cursor an hour back
+    recent, stats = _fetch(acct, datetime.now(tz=UTC) - timedelta(hours=1), {})
+
+    # then: the new message, from the first page only (its last row is a day old)
+    assert recent.refs == {str(new["message_id"])}
+    assert stats.pages == 1
