@@ -75,7 +75,7 @@ def _decide(stored: inbox_services.Stored, summary: IngestSummary) -> None:
     try:
         # The decision's audit rows go in with one INSERT, inside its transaction.
         with transaction.atomic(), audit_batch():
-            decision = inbox_services.inbound_decide(message_id=stored.message_id)
+            decision = inbox_services.inbound_decide(message_id=stored.message_id, stored=stored)
         if decision is not None:
             summary.decided += 1
     except Exception as exc:

@@ -136,7 +136,7 @@ def test_a_worker_killed_while_deciding_leaves_the_message_to_the_next_read(
 
     decide = inbox.services.inbound_decide
 
-    def killed(*, message_id: int) -> None:
+    def killed(*, message_id: int, stored: object = None) -> None:
         raise Killed
 
     monkeypatch.setattr(inbox.services, "inbound_decide", killed)
@@ -154,7 +154,7 @@ def test_a_worker_killed_while_deciding_leaves_the_message_to_the_next_read(
 def test_ingest_decision_failure_keeps_message_and_escalates(fake_platform: FakePlatform, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import inbox.services
 
-    def broken(*, message_id: int) -> None:
+    def broken(*, message_id: int, stored: object = None) -> None:
         raise RuntimeError("engine bug")
 
     monkeypatch.setattr(inbox.services, "inbound_decide", broken)
