@@ -154,6 +154,8 @@ class TemplateKey(models.TextChoices):
     SHOWING_SLOT_TAKEN = "showing_slot_taken", "Showing: picked slot taken"
     SHOWING_PICK_UNCLEAR = "showing_pick_unclear", "Showing: which slot?"
     SHOWING_CANCELLED = "showing_cancelled", "Showing: cancelled"
+    SHOWING_MOVED = "showing_moved", "Showing: moved by an agent"
+    SHOWING_CANCELLED_BY_AGENT = "showing_cancelled_by_agent", "Showing: cancelled by an agent"
     SHOWING_CONFIRM_REQUEST = "showing_confirm_request", "Showing: please confirm (the day before)"
     SHOWING_CONFIRM_THANKS = "showing_confirm_thanks", "Showing: thanks for confirming"
     SHOWING_REMINDER = "showing_reminder", "Showing: reminder (hours before)"

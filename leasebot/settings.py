@@ -226,8 +226,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Several models have a "status"; the conversation's (agents' open / resolved / snoozed) gets its own name.
-    "ENUM_NAME_OVERRIDES": {"ConversationStatusEnum": "inbox.choices.ConversationStatus"},
+    # Several models have a "status"; the conversation's (open / resolved / snoozed) and the showing's (also in
+    # the panel actions' ShowingChange) get their own names.
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "inbox.choices.ConversationStatus",
+        "ShowingStatusEnum": "inbox.choices.ShowingStatus",
+    },
 }
 
 # --- Celery ---

@@ -82,6 +82,32 @@ class ShowingSerializer(serializers.ModelSerializer[Showing]):
         read_only_fields = fields
 
 
+class SuggestedReplySerializer(serializers.Serializer[Any]):
+    """A message for the renter the page offers the agent (never sent without the agent's Send)."""
+
+    text = serializers.CharField(read_only=True)
+    template = serializers.CharField(read_only=True, help_text="The reply template's key.")
+    version = serializers.IntegerField(read_only=True)
+    language = serializers.CharField(read_only=True, help_text="en or es: the renter's language.")
+    missing = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Template variables with no value (left empty)."
+    )
+
+
+class ShowingChangeSerializer(ShowingSerializer):
+    """A showing after an agent booked, moved or cancelled it, with the message suggested for the renter."""
+
+    suggested_reply = SuggestedReplySerializer(read_only=True, allow_null=True)
+    suggested_reply_note = serializers.CharField(
+        read_only=True, help_text="Why nothing is suggested (no template in the renter's language, opted out), or ''."
+    )
+
+    class Meta:
+        model = Showing
+        fields: tuple[str, ...] = (*ShowingSerializer.Meta.fields, "suggested_reply", "suggested_reply_note")
+        read_only_fields = fields
+
+
 class ShowingOutcomeSerializer(serializers.Serializer[Any]):
     """How a showing of the conversation went, as its agent marks it."""
 

@@ -6,6 +6,7 @@ else is 404); ops have no business in renters' conversations and get 403.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.db.models import QuerySet
@@ -41,16 +42,19 @@ from inbox.api.serializers import (
     ResolveSerializer,
     ShowingBookSerializer,
     ShowingCancelSerializer,
+    ShowingChangeSerializer,
     ShowingOutcomeSerializer,
     ShowingRescheduleSerializer,
     ShowingSerializer,
     SlotOptionSerializer,
     SnoozeSerializer,
+    SuggestedReplySerializer,
     UnitOptionSerializer,
 )
 from inbox.choices import ConversationStatus, ReasonCode, WorkflowOutcome
 from inbox.guardrails import check_text
 from inbox.models import CannedReply, Conversation, OutboundMessage, Showing
+from inbox.services.showing_notice import ShowingChange, showing_suggested_reply
 from platforms.api.params import bool_param, choice_param, choices_param, id_or_none_param, int_param, text_param
 from platforms.api.permissions import AnyRole, ReviewerRole, request_role
 from platforms.api.serializers import MeSerializer
@@ -281,6 +285,15 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def _showing_row(showing: Showing, *, code: int = status.HTTP_200_OK) -> Response:
         return Response(ShowingSerializer(Showing.objects.select_related("agent").get(pk=showing.pk)).data, status=code)
 
+    @staticmethod
+    def _showing_change(showing: Showing, change: ShowingChange, *, code: int = status.HTTP_200_OK) -> Response:
+        """The showing as it now is, with the message the page suggests for the renter (nothing is sent)."""
+        row = Showing.objects.select_related("agent", "unit__listing").get(pk=showing.pk)
+        suggestion = showing_suggested_reply(row, change=change)
+        reply = SuggestedReplySerializer(dataclasses.asdict(suggestion.reply)).data if suggestion.reply else None
+        data = {**ShowingSerializer(row).data, "suggested_reply": reply, "suggested_reply_note": suggestion.note}
+        return Response(data, status=code)
+
     @extend_schema(
         request=ShowingOutcomeSerializer,
         responses={200: ShowingSerializer, 404: GuardrailErrorSerializer, **_REFUSED},
@@ -304,10 +317,10 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         conversation = self._conversation()
         return Response(SlotOptionSerializer(selectors.slot_options(conversation), many=True).data)
 
-    @extend_schema(request=ShowingBookSerializer, responses={201: ShowingSerializer, **_REFUSED})
+    @extend_schema(request=ShowingBookSerializer, responses={201: ShowingChangeSerializer, **_REFUSED})
     @action(detail=True, methods=["post"], url_path="book-showing")
     def book_showing(self, request: Request, pk: str | None = None) -> Response:
-        """Book a free time from ``slots/``; 409 with the reason when it was taken or a showing is booked already."""
+        """Book a free time from ``slots/``, with a message for the renter; 409 with the reason when it was taken or a showing is booked already."""
         conversation = self._conversation()
         data = ShowingBookSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -317,15 +330,15 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             agent_id=data.validated_data["agent"],
             actor=request.user,
         )
-        return self._showing_row(showing, code=status.HTTP_201_CREATED)
+        return self._showing_change(showing, ShowingChange.BOOKED, code=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=ShowingRescheduleSerializer,
-        responses={200: ShowingSerializer, 404: GuardrailErrorSerializer, **_REFUSED},
+        responses={200: ShowingChangeSerializer, 404: GuardrailErrorSerializer, **_REFUSED},
     )
     @action(detail=True, methods=["post"], url_path="reschedule-showing")
     def reschedule_showing(self, request: Request, pk: str | None = None) -> Response:
-        """Move a booked showing to a free time (the old one stays if the new one is refused)."""
+        """Move a booked showing to a free time, with a message for the renter (the old one stays if the new one is refused)."""
         conversation = self._conversation()
         data = ShowingRescheduleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -337,15 +350,15 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             actor=request.user,
             replacing=showing.pk,
         )
-        return self._showing_row(moved)
+        return self._showing_change(moved, ShowingChange.RESCHEDULED)
 
     @extend_schema(
         request=ShowingCancelSerializer,
-        responses={200: ShowingSerializer, 404: GuardrailErrorSerializer, **_REFUSED},
+        responses={200: ShowingChangeSerializer, 404: GuardrailErrorSerializer, **_REFUSED},
     )
     @action(detail=True, methods=["post"], url_path="cancel-showing")
     def cancel_showing(self, request: Request, pk: str | None = None) -> Response:
-        """Cancel a booked showing; 409 saying what it is now when it is no longer booked."""
+        """Cancel a booked showing, with a message for the renter; 409 saying what it is now when it is no longer booked."""
         conversation = self._conversation()
         data = ShowingCancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -356,7 +369,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             reason=data.validated_data["reason"] or f"by {request.user.get_username()}",
             strict=True,
         )
-        return self._showing_row(showing)
+        return self._showing_change(showing, ShowingChange.CANCELLED)
 
     @extend_schema(request=QualificationSerializer, responses={200: LeadSerializer, **_REFUSED})
     @action(detail=True, methods=["post"])

@@ -17,8 +17,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from inbox.choices import ShowingStatus
-from inbox.models import Conversation, OutboundMessage, Showing, Unit
+from inbox.choices import Language, ShowingStatus
+from inbox.models import Conversation, OutboundMessage, ReplyTemplate, Showing, Unit
 from inbox.services import showings_due
 from leasebot.core.models import AuditLog
 from platforms.roles import account_grant
@@ -284,4 +284,103 @@ def test_two_agents_at_once_the_stale_page_is_refused_with_words_and_reloads(pag
     expect(carol_page.locator("#c-slot-pick")).not_to_contain_text(picked)
     assert not Showing.objects.filter(conversation=ida, status=ShowingStatus.BOOKED).exists()
     assert Showing.objects.filter(conversation=jo, status=ShowingStatus.BOOKED).count() == 1
+    assert pages.errors == []
+
+
+def test_a_booking_fills_the_reply_box_the_agent_sends_it_once_and_typed_text_is_never_overwritten(
+    pages: Any,
+) -> None:
+    # given: Ida asked about the studio; Bob's reply box is empty
+    account, unit, _bob, _carol = _team()
+    conv = _conversation(account, unit, "Ida Lopez")
+    page = pages.login("bob-agent")
+    _open(pages, page, conv)
+    expect(page.locator("#reply-text")).to_have_value("")
+
+    # when: Bob books the first free time
+    _pick_time(page, 1)
+    page.click("#c-book")
+    _toast(page, "Booked a showing for Ida")
+
+    # then: the bot's own confirmation, with the time in the unit's zone, waits in the reply box; nothing is sent
+    first = Showing.objects.get(conversation=conv, status=ShowingStatus.BOOKED)
+    label = first.source["label"]
+    assert label.endswith(("AM", "PM"))
+    expected = f"You're booked for a showing on {label}. The address is {unit.address}. See you then!"
+    expect(page.locator("#reply-text")).to_have_value(expected)
+    expect(page.locator("#reply-suggest")).to_contain_text("is in your reply box: read it, then press Send reply")
+    expect(page.locator("#reply-flags")).to_contain_text("Guardrails: clear")
+    assert not OutboundMessage.objects.filter(conversation=conv).exists()
+
+    # when: Bob presses Send reply
+    page.click("#reply-send")
+
+    # then: the reply is queued once, for Ida, through the outbox; the box and the notice are cleared
+    _toast(page, "Reply to Ida Lopez queued")
+    expect(page.locator("#reply-text")).to_have_value("")
+    expect(page.locator("#reply-suggest")).to_be_hidden()
+    expect(page.locator("#c-outbound")).to_contain_text("You're booked for a showing on")
+    sent = list(OutboundMessage.objects.filter(conversation=conv))
+    assert [(o.body, o.status, o.created_by.username if o.created_by else None) for o in sent] == [
+        (expected, "queued", "bob-agent")
+    ]
+
+    # when: Bob has started a reply of his own, then moves the showing to the third free time
+    page.fill("#reply-text", "Ida, one more thing:")
+    _pick_time(page, 3)
+    page.locator("#c-showings li[data-status='booked'] .s-reschedule").click()
+    _toast(page, "Rescheduled Ida Lopez's showing to")
+
+    # then: his text stays as he typed it; the notice offers the message about the new time
+    moved = Showing.objects.get(conversation=conv, status=ShowingStatus.BOOKED)
+    moved_text = (
+        f"Hi Ida, your showing of {unit.listing.title} has moved to {moved.source['label']}. The address is"
+        f" {unit.address}. If that time doesn't work for you, just reply here."
+    )
+    expect(page.locator("#reply-text")).to_have_value("Ida, one more thing:")
+    expect(page.locator("#reply-suggest")).to_contain_text("Your reply box already has text, so it was left as it is")
+    expect(page.locator("#reply-suggest-body")).to_have_text(moved_text)
+
+    # when: Bob presses Insert
+    page.click("#reply-suggest-insert")
+
+    # then: the message follows his text; still nothing more is sent until he presses Send
+    expect(page.locator("#reply-text")).to_have_value("Ida, one more thing:\n\n" + moved_text)
+    expect(page.locator("#reply-suggest")).to_be_hidden()
+    assert OutboundMessage.objects.filter(conversation=conv).count() == 1
+    assert pages.errors == []
+
+
+def test_a_spanish_renter_gets_the_spanish_text_and_a_missing_template_is_said(pages: Any) -> None:
+    # given: Ana writes in Spanish; the Spanish text for an agent's cancellation was switched off
+    account, unit, _bob, _carol = _team()
+    conv = _conversation(account, unit, "Ana", language=Language.ES)
+    ReplyTemplate.objects.filter(key="showing_cancelled_by_agent", language=Language.ES).update(is_active=False)
+    page = pages.login("bob-agent")
+    _open(pages, page, conv)
+
+    # when: Bob books a time
+    _pick_time(page, 1)
+    page.click("#c-book")
+    _toast(page, "Booked a showing for Ana")
+
+    # then: the reply box holds the Spanish confirmation, with the unit's local time in Spanish words
+    expect(page.locator("#reply-text")).to_have_value(
+        re.compile(r"^Tu visita quedó reservada para el \w+ \d+ de \w+, \d\d:\d\d\. ")
+    )
+    page.fill("#reply-text", "")
+
+    # when: Bob cancels it
+    page.locator("#c-showings li[data-status='booked'] .s-cancel").click()
+    expect(page.locator("#modal")).to_contain_text("A message telling the renter is then suggested in your reply box")
+    page.click("#modal-ok")
+    _toast(page, "Cancelled Ana's showing on")
+
+    # then: nothing is suggested, and the notice says why; never an English text for a Spanish renter
+    expect(page.locator("#reply-suggest")).to_contain_text(
+        "No “Showing: cancelled by an agent” template in Spanish: no message is suggested; write to the renter yourself."
+    )
+    expect(page.locator("#reply-suggest-insert")).to_be_hidden()
+    expect(page.locator("#reply-text")).to_have_value("")
+    assert not OutboundMessage.objects.filter(conversation=conv).exists()
     assert pages.errors == []

@@ -22,7 +22,10 @@ from inbox.text import fold
 from tests.inbox import corpus_runner
 
 TODAY = dt.date(2027, 1, 11)
-SPANISH = importlib.import_module("inbox.migrations.0021_seed_spanish_templates").TEMPLATES_ES
+SPANISH = {
+    **importlib.import_module("inbox.migrations.0021_seed_spanish_templates").TEMPLATES_ES,
+    **importlib.import_module("inbox.migrations.0023_seed_showing_change_templates").TEMPLATES_ES,
+}
 
 
 @pytest.mark.parametrize(

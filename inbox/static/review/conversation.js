@@ -291,12 +291,56 @@
 
   function slotBody(slot) { return { starts_at: slot.starts_at, agent: slot.agent }; }
 
+  /* After a booking, a move or a cancellation, the server suggests a message for the renter. It
+     goes into the reply box only when the box is empty (an agent's unsaved text is never
+     overwritten: the notice then offers Insert); nothing is sent until the agent presses Send. */
+  let suggested = null;
+  function hideSuggestion() {
+    suggested = null;
+    $("reply-suggest").hidden = true;
+  }
+  function offerSuggestion(row, what) {
+    const box = $("reply-text");
+    const reply = row.suggested_reply;
+    const note = row.suggested_reply_note ? " " + row.suggested_reply_note : "";
+    const body = $("reply-suggest-body");
+    suggested = null;
+    body.hidden = true;
+    $("reply-suggest-insert").hidden = true;
+    let text;
+    if (!reply) {
+      text = "Nothing is suggested to tell " + who() + " about the " + what + "." + note;
+    } else if (!box.value.trim()) {
+      box.value = reply.text;
+      checkText(box.value, $("reply-flags"));
+      text = "A message telling " + who() + " about the " + what + " is in your reply box: read it, then press Send reply. Nothing is sent until you do." + note;
+    } else {
+      suggested = reply.text;
+      body.textContent = reply.text;
+      body.hidden = false;
+      $("reply-suggest-insert").hidden = false;
+      text = "Your reply box already has text, so it was left as it is. A message telling " + who() + " about the " + what + " is ready: Insert adds it after your text." + note;
+    }
+    $("reply-suggest-text").textContent = text;
+    $("reply-suggest").hidden = false;
+  }
+  $("reply-suggest-insert").addEventListener("click", () => {
+    if (suggested === null) return;
+    const box = $("reply-text");
+    box.value = box.value.trim() ? box.value.replace(/\s+$/, "") + "\n\n" + suggested : suggested;
+    checkText(box.value, $("reply-flags"));
+    hideSuggestion();
+    box.focus();
+  });
+  $("reply-suggest-dismiss").addEventListener("click", hideSuggestion);
+
   function bookShowing() {
     const slot = pickedSlot("Not booked");
     if (!slot) return undefined;
     return leadAct("Not booked", async () => {
       const row = (await LB.api("conversations/" + id + "/book-showing/", { method: "POST", body: slotBody(slot) })).data;
       $("c-slot-pick").value = "";
+      offerSuggestion(row, "booking");
       return "Booked a showing for " + who() + ": " + LB.fmtRenter(row.starts_at, conv.account_time_zone) + " with " + row.agent;
     });
   }
@@ -308,15 +352,17 @@
       const body = Object.assign({ showing: s.id }, slotBody(slot));
       const row = (await LB.api("conversations/" + id + "/reschedule-showing/", { method: "POST", body: body })).data;
       $("c-slot-pick").value = "";
+      offerSuggestion(row, "new time");
       return "Rescheduled " + who() + "'s showing to " + LB.fmtRenter(row.starts_at, conv.account_time_zone);
     });
   }
 
   async function cancelShowing(s) {
-    const answer = await LB.confirm("Cancel this showing?", "Cancel " + who() + "'s showing on " + LB.fmtRenter(s.starts_at, conv.account_time_zone) + "? The renter is not messaged by this; write to them yourself if needed.", true);
+    const answer = await LB.confirm("Cancel this showing?", "Cancel " + who() + "'s showing on " + LB.fmtRenter(s.starts_at, conv.account_time_zone) + "? A message telling the renter is then suggested in your reply box; nothing is sent until you press Send reply.", true);
     if (!answer.ok) return undefined;
     return leadAct("Not cancelled", async () => {
-      await LB.api("conversations/" + id + "/cancel-showing/", { method: "POST", body: { showing: s.id, reason: answer.reason } });
+      const row = (await LB.api("conversations/" + id + "/cancel-showing/", { method: "POST", body: { showing: s.id, reason: answer.reason } })).data;
+      offerSuggestion(row, "cancellation");
       return "Cancelled " + who() + "'s showing on " + LB.fmtRenter(s.starts_at, conv.account_time_zone);
     });
   }
@@ -698,6 +744,7 @@
     $("reply-text").value = "";
     LB.clear($("reply-flags"));
     replyKeyText = null;
+    hideSuggestion();
     return "Reply to " + who() + (res.status === 201 ? " " : " already ") + (LB.STATUS_TEXT[res.data.status] || res.data.status).toLowerCase();
   }));
   $("c-takeover").addEventListener("click", () => act("Not changed", async () => {
