@@ -24,7 +24,7 @@ from tests.inbox import corpus_runner
 TODAY = dt.date(2027, 1, 11)
 SPANISH = {
     **importlib.import_module("inbox.migrations.0021_seed_spanish_templates").TEMPLATES_ES,
-    **importlib.import_module("inbox.migrations.0023_seed_showing_change_templates").TEMPLATES_ES,
+    **importlib.import_module("inbox.migrations.0024_seed_showing_change_templates").TEMPLATES_ES,
 }
 
 

@@ -24,7 +24,7 @@ from tests.inbox.conftest import MONDAY_0800_NY, World
 pytestmark = pytest.mark.django_db
 
 LA = "America/Los_Angeles"
-SEEDED = importlib.import_module("inbox.migrations.0023_seed_showing_change_templates")
+SEEDED = importlib.import_module("inbox.migrations.0024_seed_showing_change_templates")
 
 
 @pytest.fixture
