@@ -83,7 +83,7 @@ class ConversationPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_query_param, "1")
         if not re.fullmatch(r"[0-9]{1,7}", raw) or int(raw) < 1:
             raise NotFound("Invalid page: use a whole number from 1.")
-        self.number, self.size = int(raw), size
+        self.number = int(raw)
         offset = (self.number - 1) * size
         rows = list(queryset[offset : offset + size + 1])
         self.has_next = len(rows) > size
@@ -93,8 +93,8 @@ class ConversationPagination(PageNumberPagination):
         if self.number == 1 and not self.has_next:
             self.count, self.capped = len(rows), False  # The whole answer is on this page: no count query.
         else:
-            # The first COUNT_CAP + 1 rows in list order: the walk down the last-activity index
-            # the page takes, each conversation's messages probed until one matches.
+            # The first COUNT_CAP + 1 rows in list order: PostgreSQL may walk the last-activity
+            # index, probing each conversation's messages, and stop there.
             found = queryset.values("pk")[: self.COUNT_CAP + 1].count()
             self.count, self.capped = min(found, self.COUNT_CAP), found > self.COUNT_CAP
         return rows
