@@ -7,6 +7,7 @@ else is 404); ops have no business in renters' conversations and get 403.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 from django.db.models import QuerySet
@@ -18,6 +19,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from inbox import services
@@ -64,9 +66,69 @@ ID_REGEX = r"[0-9]{1,18}"
 
 
 class ConversationPagination(PageNumberPagination):
+    """Pages of 25 with a bounded count: counting stops at ``COUNT_CAP`` matches.
+
+    An exact count reads every matching row; a search for a word found in nearly every
+    message would read them all (docs/performance.md). So the count runs over a LIMITed
+    subquery (``COUNT_CAP + 1`` rows) and answers ``count: 1000, count_capped: true`` past
+    the cap ("1,000+", as mail inboxes show), and the page itself fetches one row more than
+    it shows to know whether a next page exists. At most two queries, whatever the size
+    (one when the first page holds every match).
+    """
+
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 200
+    COUNT_CAP = 1000
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
+        self.request = self._request = request
+        size = self.get_page_size(request) or self.page_size
+        raw = request.query_params.get(self.page_query_param, "1")
+        if not re.fullmatch(r"[0-9]{1,7}", raw) or int(raw) < 1:
+            raise NotFound("Invalid page: use a whole number from 1.")
+        self.number = int(raw)
+        offset = (self.number - 1) * size
+        rows = list(queryset[offset : offset + size + 1])
+        self.has_next = len(rows) > size
+        rows = rows[:size]
+        if not rows and self.number > 1:
+            raise NotFound("Invalid page: there are fewer conversations than that.")
+        if self.number == 1 and not self.has_next:
+            self.count, self.capped = len(rows), False  # The whole answer is on this page: no count query.
+        else:
+            # The first COUNT_CAP + 1 rows in list order: PostgreSQL may walk the last-activity
+            # index, probing each conversation's messages, and stop there.
+            found = queryset.values("pk")[: self.COUNT_CAP + 1].count()
+            self.count, self.capped = min(found, self.COUNT_CAP), found > self.COUNT_CAP
+        return rows
+
+    def _link(self, number: int) -> str | None:
+        url = self._request.build_absolute_uri()
+        if number == 1:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, number)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {
+                "count": self.count,
+                "count_capped": self.capped,
+                "next": self._link(self.number + 1) if self.has_next else None,
+                "previous": self._link(self.number - 1) if self.number > 1 else None,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        out = super().get_paginated_response_schema(schema)
+        out["required"] = ["count", "count_capped", "results"]
+        out["properties"]["count"]["description"] = f"Matches, counted up to {self.COUNT_CAP:,}."
+        out["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": "True when there are more matches than the count says (show '1,000+').",
+        }
+        return out
 
 
 _CONVERSATION_FILTERS = [

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from inbox.api.views import ConversationPagination
 from platforms.roles import account_grant
 from tests.inbox.factories import ConversationFactory, MessageFactory
 from tests.platforms.factories import PlatformAccountFactory, UserFactory
@@ -76,4 +77,37 @@ def test_agent_finds_conversations_by_tab_and_search(pages: Any, shot: Callable[
     page.locator("#conv-list a", has_text="Cat").click()
     page.wait_for_url(re.compile(rf"/review/conversations/{mine.pk}/$"))
     expect(page.locator("#c-title")).to_have_text("Cat")
+    assert pages.errors == []
+
+
+def test_a_search_with_more_matches_than_the_count_cap_says_so_and_still_lists_them_all(
+    pages: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a count cap of 26 (1,000 in production) and 28 conversations mentioning parking
+    monkeypatch.setattr(ConversationPagination, "COUNT_CAP", 26)
+    account = PlatformAccountFactory(label="queens")
+    account_grant(user=UserFactory(username="bob-agent", role="agent"), account=account)
+    for n in range(28):
+        MessageFactory(conversation=ConversationFactory(account=account, renter_name=f"R{n}"), body="Parking?")
+    MessageFactory(conversation=ConversationFactory(account=account, renter_name="Quiet"), body="Hello")
+    page = pages.login("bob-agent")
+    page.click("nav >> text=Conversations")
+    page.click("#conv-tabs [data-tab='all']")
+    expect(page.locator("#conv-count")).to_have_text("26+ conversations")
+
+    # when: Bob searches a word most of them contain
+    page.fill("#c-search", "parking")
+    page.keyboard.press("Enter")
+
+    # then: the count says "26+", the first 25 are listed, and Show more brings the rest
+    expect(page.locator("#conv-count")).to_have_text("26+ conversations matching “parking”")
+    expect(page.locator("#conv-list .q-item")).to_have_count(25)
+    page.click("#conv-more")
+    expect(page.locator("#conv-list .q-item")).to_have_count(28)
+    expect(page.locator("#conv-more")).to_be_hidden()
+    assert "Quiet" not in _names(page)
+    # and under the cap the count is exact again
+    page.fill("#c-search", "hello")
+    page.keyboard.press("Enter")
+    expect(page.locator("#conv-count")).to_have_text("1 conversation matching “hello”")
     assert pages.errors == []

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
+from inbox.api.views import ConversationPagination
 from inbox.models import Decision, OutboundMessage, UnitAssignment
 from leasebot.core.models import AuditLog
 from platforms.roles import account_grant
@@ -373,3 +376,73 @@ def test_canned_replies_offered_by_scope_global_platform_account(
     offered = agent_client.get(f"/api/v1/canned-replies/?account={granted.pk}").json()
     assert sorted(r["title"] for r in offered) == ["Hello", "Mine", "Parking"]
     assert next(r for r in offered if r["title"] == "Parking")["platform"] == granted.platform.slug
+
+
+def test_search_matches_name_text_and_unit_case_insensitively_within_scope(
+    agent_client: Any, granted: Any, foreign_account: Any, django_assert_max_num_queries: Any
+) -> None:
+    # given: three conversations found by a part of a name, of a message, of a unit name
+    now = timezone.now()
+    by_name = ConversationFactory(account=granted, renter_name="Ada Okonkwo", last_inbound_at=now)
+    by_text = ConversationFactory(account=granted, renter_name="Ben", last_inbound_at=now - dt.timedelta(hours=1))
+    MessageFactory(conversation=by_text, body="Is there a DishWasher in the kitchen?")
+    by_unit = ConversationFactory(
+        account=granted,
+        renter_name="Cy",
+        unit=UnitFactory(name="Flat B-12"),
+        last_inbound_at=now - dt.timedelta(hours=2),
+    )
+    ConversationFactory(account=granted, renter_name="Dee")
+    # and the same words on an account the agent is not granted
+    hidden = ConversationFactory(account=foreign_account, renter_name="Ada Okonkwo", unit=UnitFactory(name="Flat B-12"))
+    MessageFactory(conversation=hidden, body="dishwasher")
+
+    def found(term: str) -> list[int]:
+        with django_assert_max_num_queries(6):
+            response = agent_client.get("/api/v1/conversations/", {"search": term})
+        assert response.status_code == 200
+        body = response.json()
+        assert body["count"] == len(body["results"])
+        assert body["count_capped"] is False
+        return [row["id"] for row in body["results"]]
+
+    # then: substrings match whatever the case, newest activity first, never outside the scope
+    assert found("okonk") == [by_name.pk]
+    assert found("dishwash") == [by_text.pk]
+    assert found("b-12") == [by_unit.pk]
+    assert found("no such thing") == []
+
+
+def test_count_stops_at_the_cap_and_the_pages_still_reach_every_match(
+    agent_client: Any, granted: Any, monkeypatch: Any, django_assert_max_num_queries: Any
+) -> None:
+    # given: a cap of 3 and 7 conversations mentioning parking
+    monkeypatch.setattr(ConversationPagination, "COUNT_CAP", 3)
+    now = timezone.now()
+    matches = []
+    for n in range(7):
+        conv = ConversationFactory(account=granted, renter_name=f"R{n}", last_inbound_at=now - dt.timedelta(hours=n))
+        MessageFactory(conversation=conv, body=f"Is there parking, number {n}?")
+        matches.append(conv.pk)
+    ConversationFactory(account=granted, renter_name="Quiet")
+    # when: the agent walks the pages two by two
+    seen: list[int] = []
+    url: str | None = "/api/v1/conversations/?search=PARKING&page_size=2"
+    while url:
+        with django_assert_max_num_queries(6):
+            response = agent_client.get(url)
+        assert response.status_code == 200
+        body = response.json()
+        # then: every page says "3+", not a count it did not make
+        assert (body["count"], body["count_capped"]) == (3, True)
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert seen == matches
+    # and an exact count under the cap, pages past the end and nonsense are 404 with a reason
+    exact = agent_client.get("/api/v1/conversations/?search=number 1").json()
+    assert (exact["count"], exact["count_capped"]) == (1, False)
+    assert agent_client.get("/api/v1/conversations/?search=parking&page_size=2&page=2").json()["count"] == 3
+    for page in ("5", "0", "x", "²", "99999999"):
+        refused = agent_client.get(f"/api/v1/conversations/?search=parking&page_size=2&page={page}")
+        assert refused.status_code == 404
+        assert "page" in refused.json()["detail"].lower()

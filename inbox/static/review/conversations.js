@@ -63,7 +63,10 @@
     );
   }
 
+  let latest = 0;
+
   async function load(append) {
+    const mine = ++latest;
     if (!append) {
       page = 1;
       LB.clear(list);
@@ -75,12 +78,16 @@
     for (const b of document.querySelectorAll("#conv-tabs .tab")) b.setAttribute("aria-selected", String(b.dataset.tab === tab));
     try {
       const data = (await LB.api("conversations/?" + query())).data;
+      if (mine !== latest) return; // A newer load (tab, filter, search) replaced this one: drop its rows.
       for (const c of data.results) list.append(row(c));
-      countNode.textContent = data.count + " conversation" + (data.count === 1 ? "" : "s") + (search.value.trim() ? " matching “" + search.value.trim() + "”" : "");
+      // Past the cap the API stops counting (count_capped): "1,000+ conversations".
+      const counted = data.count.toLocaleString("en") + (data.count_capped ? "+" : "");
+      countNode.textContent = counted + " conversation" + (data.count === 1 && !data.count_capped ? "" : "s") + (search.value.trim() ? " matching “" + search.value.trim() + "”" : "");
       more.hidden = !data.next;
       if (!data.count) LB.state(stateNode, "empty", search.value.trim() ? "No conversation matches your search in this tab." : "No conversations in this tab.");
       else LB.state(stateNode, "", "");
     } catch (e) {
+      if (mine !== latest) return;
       LB.state(stateNode, "error", "Could not load the conversations: " + e.message, () => load(false));
     }
   }
