@@ -135,6 +135,13 @@ API: list[Route] = [
     _route("post", "/api/v1/guardrails/check/", {"text": "Hello"}, REVIEWER, ""),
     _route("get", "/api/v1/review/queue/", None, REVIEWER, "", "?platform=spareroom&account={account}"),
     _route("get", "/api/v1/review/counts/", None, REVIEWER, ""),
+    # Per item, not per route: a foreign or stale item is skipped in a 200 answer, never acted on.
+    _route(
+        "post",
+        "/api/v1/review/bulk/",
+        {"action": "reject", "reason": "duplicate", "items": [{"key": "outbound-1", "version": "as shown"}]},
+        REVIEWER,
+    ),
     _route("get", "/api/v1/outbound/", None, ALL_READ, "?conversation={conversation}"),
     _route("get", "/api/v1/outbound/{draft}/", None, SCOPED_READ, ""),
     _route("patch", "/api/v1/outbound/{draft}/", {"body": "Hello again."}, REVIEWER_OBJ, ""),
