@@ -108,6 +108,7 @@ API: list[Route] = [
         "?assigned=none",
         "?taken_over=true",
         "?page=1",
+        "?human_required=true&conversation_status=open&page=1&page_size=1",
     ),
     _route("get", "/api/v1/conversations/{conversation}/", None, REVIEWER_OBJ, ""),
     _route(

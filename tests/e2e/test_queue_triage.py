@@ -211,3 +211,29 @@ def test_queue_triage_at_phone_width_keeps_the_first_card_on_screen(pages: Any, 
         assert control_box["height"] >= 36, f"{control} is too small to tap"
     shot(bob, "queue-bulk-phone", full_page=False)
     assert pages.errors == []
+
+
+def test_conversation_tabs_show_their_counts_and_a_click_applies_that_tab(pages: Any) -> None:
+    # given: three conversations, one of them escalated, one resolved
+    account, _bob, _carol = _team()
+    escalated = ConversationFactory(account=account, renter_name="Eve", human_required=True)
+    MessageFactory(conversation=escalated, body="I need a person")
+    ConversationFactory(account=account, renter_name="Ann")
+    ConversationFactory(account=account, renter_name="Fay", status="resolved")
+    bob = pages.login("bob-agent")
+    bob.goto(pages.base_url + "/review/conversations/")
+
+    # then: each tab says how many it holds
+    tab = bob.locator("#conv-tabs .tab")
+    expect(bob.locator("#conv-tabs [data-tab='needs'] .tab-count")).to_have_text("1")
+    expect(bob.locator("#conv-tabs [data-tab='resolved'] .tab-count")).to_have_text("1")
+    expect(bob.locator("#conv-tabs [data-tab='all'] .tab-count")).to_have_text("3")
+    expect(tab.filter(has_text="Needs a human")).to_have_attribute("aria-label", "Needs a human: 1 conversation")
+
+    # when: Bob clicks the All count
+    bob.locator("#conv-tabs [data-tab='all'] .tab-count").click()
+
+    # then: the list shows all three
+    expect(bob.locator("#conv-list .q-item")).to_have_count(3)
+    expect(bob.locator("#conv-tabs [data-tab='all']")).to_have_attribute("aria-selected", "true")
+    assert pages.errors == []
