@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from inbox.models import OutboundMessage
 from leasebot.core.models import AuditLog
@@ -204,10 +206,7 @@ def test_bulk_bad_input_is_400_naming_the_field(agent_client: Any, draft: Any, p
 
 def test_bulk_queries_grow_by_a_fixed_cost_per_item(agent_client: Any, granted: Any) -> None:
     """The scope is read once for all items; each item costs the same few queries (savepoint,
-    its lock, the door's lock and write, its audit row), never a query per item per item."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+    its lock, the door's lock and write, its audit row), never more as the selection grows."""
     rows = _drafts(granted, *(f"R{n}" for n in range(6)))
     queue = _queue(agent_client)
     one = _shown(queue, f"outbound-{rows[0].pk}")
