@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from datetime import UTC
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -166,3 +167,18 @@ def last_offer(conversation: Conversation, *, ignore: Iterable[int] = ()) -> tup
     ):
         return tuple(after_no_show.no_show_offer)
     return tuple(decision.offered_slots) if decision else ()
+
+
+def outbound_version(row: OutboundMessage) -> str:
+    """Return the token that changes whenever a reply changes (edit, approval, rejection, supersession)."""
+    return row.updated_at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def conversation_version(conversation: Conversation) -> str:
+    """Return the token that changes whenever a conversation changes or a renter writes into it.
+
+    A renter's new message moves ``last_inbound_at`` without touching ``updated_at`` (ingest
+    writes it with a plain update), so the token holds both.
+    """
+    stamps = (conversation.updated_at, conversation.last_inbound_at)
+    return "/".join(s.astimezone(UTC).isoformat(timespec="microseconds") if s else "" for s in stamps)

@@ -4,8 +4,15 @@ Definitions (also in ``docs/observability.md``):
 
 - a *lead* is a conversation whose first inbound message was sent in the period;
 - *time to first reply* runs from that first inbound message to the first outbound
-  message on the thread at or after it; *bot* when lease-bot sent it (``sent_by_bot``),
-  *human* when an agent did (on the platform or through the review UI);
+  message on the thread at or after it; *human* when a person wrote it: typed on the
+  platform itself (``sent_by_bot`` false), or written or approved by an agent in the review
+  UI (its outbound row has ``source=agent`` or an ``approved_by``, though lease-bot's
+  browser delivered it); *bot* otherwise;
+- *human reply time* runs, for every wait of the period, from the renter's message that
+  started it (the first inbound since the last reply) to the reply that ended it, when that
+  reply was a person's (as above); a wait the bot answered, or not answered yet, has none.
+  Shown as p50 and p90 over the leads' conversations and any other conversation a renter
+  wrote into in the period;
 - *within 60 s* is the share of leads answered within 60 seconds (unanswered leads count
   as not answered in time);
 - *lead to showing* is the share of leads with at least one showing that was not
@@ -24,10 +31,10 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 
-from inbox.choices import Direction, ShowingStatus, WorkflowOutcome
-from inbox.models import Conversation, Decision, Message, Showing
+from inbox.choices import Direction, ShowingStatus, Source, WorkflowOutcome
+from inbox.models import Conversation, Decision, Message, OutboundMessage, Showing
 from inbox.services import showing_steps_report
 
 GROUPS = ("platform", "account", "unit")
@@ -54,6 +61,83 @@ def _timing(values: list[float]) -> dict[str, Any]:
     }
 
 
+def _spread(values: list[float]) -> dict[str, Any]:
+    return {
+        "count": len(values),
+        "p50_seconds": None if not values else round(percentile(values, 50) or 0.0, 3),
+        "p90_seconds": None if not values else round(percentile(values, 90) or 0.0, 3),
+    }
+
+
+def _by_person(*, conversation: str, message_ref: str) -> Exists:
+    """True when the outer row's outbound message was written or approved by an agent in the review UI."""
+    return Exists(
+        OutboundMessage.objects.filter(
+            conversation_id=OuterRef(conversation), platform_message_ref=OuterRef(message_ref)
+        )
+        .exclude(platform_message_ref="")
+        .filter(Q(source=Source.AGENT) | Q(approved_by__isnull=False))
+    )
+
+
+def _group_keys(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    platform = row[f"{prefix}account__platform__slug"]
+    unit_id = row[f"{prefix}unit_id"]
+    return {
+        "platform": platform,
+        "account": (row[f"{prefix}account_id"], f"{platform}/{row[f'{prefix}account__label']}"),
+        "unit": (
+            unit_id,
+            f"{row[f'{prefix}unit__listing__title']} / {row[f'{prefix}unit__name']}" if unit_id else "unlinked",
+        ),
+    }
+
+
+def human_reply_rows(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Return one row per wait of the period that a person ended, with its length and its group keys.
+
+    One query: the messages, from ``start`` on, of every conversation a renter wrote into
+    in the period, in order; a reply after ``end`` still ends a wait that began inside it.
+    """
+    wrote = Message.objects.filter(direction=Direction.INBOUND, sent_at__gte=start, sent_at__lt=end).values(
+        "conversation_id"
+    )
+    messages = (
+        Message.objects.filter(conversation_id__in=wrote, sent_at__gte=start)
+        .annotate(by_person=_by_person(conversation="conversation_id", message_ref="platform_message_ref"))
+        .values(
+            "conversation_id",
+            "direction",
+            "sent_at",
+            "sent_by_bot",
+            "by_person",
+            "conversation__account_id",
+            "conversation__account__label",
+            "conversation__account__platform__slug",
+            "conversation__unit_id",
+            "conversation__unit__name",
+            "conversation__unit__listing__title",
+        )
+        .order_by("conversation_id", "sent_at", "id")
+    )
+    rows: list[dict[str, Any]] = []
+    current, waiting_since = None, None
+    for m in messages:
+        if m["conversation_id"] != current:
+            current, waiting_since = m["conversation_id"], None
+        if m["direction"] == Direction.INBOUND:
+            if waiting_since is None and m["sent_at"] < end:
+                waiting_since = m["sent_at"]
+            continue
+        if waiting_since is None:
+            continue
+        if not m["sent_by_bot"] or m["by_person"]:
+            seconds = max(0.0, (m["sent_at"] - waiting_since).total_seconds())
+            rows.append({"seconds": seconds, **_group_keys(m, prefix="conversation__")})
+        waiting_since = None
+    return rows
+
+
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -76,6 +160,7 @@ def lead_rows(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
         .annotate(
             first_out=Subquery(first_reply.values("sent_at")[:1]),
             first_out_bot=Subquery(first_reply.values("sent_by_bot")[:1]),
+            first_out_ref=Subquery(first_reply.values("platform_message_ref")[:1]),
             had_showing=Exists(
                 Showing.objects.filter(conversation=OuterRef("pk")).exclude(status=ShowingStatus.CANCELLED)
             ),
@@ -83,6 +168,7 @@ def lead_rows(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
                 Decision.objects.filter(conversation=OuterRef("pk"), workflow_outcome=WorkflowOutcome.APPLICATION)
             ),
         )
+        .annotate(first_out_by_person=_by_person(conversation="pk", message_ref="first_out_ref"))
         .values(
             "pk",
             "account_id",
@@ -94,6 +180,7 @@ def lead_rows(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
             "first_in",
             "first_out",
             "first_out_bot",
+            "first_out_by_person",
             "had_showing",
             "reached_application",
             "workflow_outcome",
@@ -104,17 +191,13 @@ def lead_rows(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
     rows = []
     for row in qs:
         delay = (row["first_out"] - row["first_in"]).total_seconds() if row["first_out"] else None
+        by_bot = row["first_out_bot"] and not row["first_out_by_person"]
         rows.append(
             {
                 "conversation": row["pk"],
-                "platform": row["account__platform__slug"],
-                "account": (row["account_id"], f"{row['account__platform__slug']}/{row['account__label']}"),
-                "unit": (
-                    row["unit_id"],
-                    f"{row['unit__listing__title']} / {row['unit__name']}" if row["unit_id"] else "unlinked",
-                ),
+                **_group_keys(row),
                 "first_reply_seconds": delay,
-                "first_reply_by": None if delay is None else ("bot" if row["first_out_bot"] else "human"),
+                "first_reply_by": None if delay is None else ("bot" if by_bot else "human"),
                 "showing": bool(row["had_showing"]),
                 "application": bool(row["reached_application"])
                 or row["workflow_outcome"] == WorkflowOutcome.APPLICATION,
@@ -124,7 +207,7 @@ def lead_rows(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
     return rows
 
 
-def _figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _figures(rows: list[dict[str, Any]], waits: list[dict[str, Any]]) -> dict[str, Any]:
     leads = len(rows)
     delays = [r["first_reply_seconds"] for r in rows if r["first_reply_seconds"] is not None]
     bot = [r["first_reply_seconds"] for r in rows if r["first_reply_by"] == "bot"]
@@ -139,6 +222,7 @@ def _figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "first_reply": _timing(delays),
         "first_reply_bot": _timing(bot),
         "first_reply_human": _timing(human),
+        "human_reply": _spread([w["seconds"] for w in waits]),
         "within_60s": within,
         "within_60s_share": _share(within, leads),
         "leads_with_showing": len(showings),
@@ -155,23 +239,26 @@ def leasing_report(*, start: datetime, end: datetime, group_by: str = "platform"
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
     rows = lead_rows(start=start, end=end)
+    waits = human_reply_rows(start=start, end=end)
     buckets: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    wait_buckets: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     labels: dict[Any, str] = {}
-    for row in rows:
-        if group_by == "platform":
-            key, label = row["platform"], row["platform"]
-        else:
-            key, label = row[group_by]
-        buckets[key].append(row)
-        labels[key] = label
+    for bucket, source in ((buckets, rows), (wait_buckets, waits)):
+        for row in source:
+            if group_by == "platform":
+                key, label = row["platform"], row["platform"]
+            else:
+                key, label = row[group_by]
+            bucket[key].append(row)
+            labels[key] = label
     groups = [
-        {"key": key, "label": labels[key], **_figures(buckets[key])}
-        for key in sorted(buckets, key=lambda k: (labels[k] == "unlinked", labels[k]))
+        {"key": key, "label": labels[key], **_figures(buckets[key], wait_buckets[key])}
+        for key in sorted(labels, key=lambda k: (labels[k] == "unlinked", labels[k]))
     ]
     return {
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "group_by": group_by,
-        "totals": _figures(rows),
+        "totals": _figures(rows, waits),
         "groups": groups,
         "showing_steps": showing_steps_report(since=start, until=end),
     }

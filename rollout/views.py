@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from inbox.models import AgentProfile
 from platforms.roles import user_role
 from rollout.api.serializers import ReportParams
 from rollout.reports import GROUPS, leasing_report
@@ -21,10 +23,13 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("only admins and ops may read the leasing reports")
     # An empty form field means "not given", not an invalid value.
     params = ReportParams(data={k: v for k, v in request.GET.dict().items() if str(v).strip()})
-    context: dict[str, object] = {"groups": GROUPS, "query": request.GET}
+    # Times in the reader's zone (their profile's, else the site's), always shown with its label.
+    zone = AgentProfile.objects.filter(user_id=request.user.pk or 0).values_list("timezone", flat=True).first()
+    context: dict[str, object] = {"groups": GROUPS, "query": request.GET, "zone": zone or settings.TIME_ZONE}
     if not params.is_valid():
         context["errors"] = params.errors
         return render(request, "rollout/reports.html", context, status=400)
     data = params.validated_data
     context["report"] = leasing_report(start=data["start"], end=data["end"], group_by=data["group_by"])
+    context["start"], context["end"] = data["start"], data["end"]
     return render(request, "rollout/reports.html", context)

@@ -108,6 +108,7 @@ API: list[Route] = [
         "?assigned=none",
         "?taken_over=true",
         "?page=1",
+        "?human_required=true&conversation_status=open&page=1&page_size=1",
     ),
     _route("get", "/api/v1/conversations/{conversation}/", None, REVIEWER_OBJ, ""),
     _route(
@@ -147,6 +148,13 @@ API: list[Route] = [
     _route("post", "/api/v1/guardrails/check/", {"text": "Hello"}, REVIEWER, ""),
     _route("get", "/api/v1/review/queue/", None, REVIEWER, "", "?platform=spareroom&account={account}"),
     _route("get", "/api/v1/review/counts/", None, REVIEWER, ""),
+    # Per item, not per route: a foreign or stale item is skipped in a 200 answer, never acted on.
+    _route(
+        "post",
+        "/api/v1/review/bulk/",
+        {"action": "reject", "reason": "duplicate", "items": [{"key": "outbound-1", "version": "as shown"}]},
+        REVIEWER,
+    ),
     _route("get", "/api/v1/outbound/", None, ALL_READ, "?conversation={conversation}"),
     _route("get", "/api/v1/outbound/{draft}/", None, SCOPED_READ, ""),
     _route("patch", "/api/v1/outbound/{draft}/", {"body": "Hello again."}, REVIEWER_OBJ, ""),

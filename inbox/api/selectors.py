@@ -19,6 +19,7 @@ from django.utils import timezone
 from inbox import holds
 from inbox.choices import ConversationStatus, OutboundStatus, ReasonCode, Source
 from inbox.models import AgentProfile, CannedReply, Conversation, Message, OutboundMessage, Unit, UnitAssignment
+from inbox.selectors import conversation_version, outbound_version
 from inbox.slots import find_slots
 from leasebot.core.models import AuditLog
 from platforms.api.permissions import scope_to_accounts
@@ -247,6 +248,17 @@ def unit_options(conversation: Conversation) -> list[Unit]:
     return sorted(units, key=lambda u: (u.listing_id != first, u.listing.title, u.name))
 
 
+def assignee_label(conversation: Conversation, default_agent: str | None = None) -> str:
+    """Say who holds a conversation: who took it over, who it is assigned to, or the unit's agent."""
+    if conversation.taken_over_by_id is not None and conversation.taken_over_by is not None:
+        return f"taken over by {conversation.taken_over_by.get_username()}"
+    if conversation.assigned_agent_id is not None and conversation.assigned_agent is not None:
+        return conversation.assigned_agent.get_username()
+    if default_agent:
+        return f"{default_agent} (unit's agent)"
+    return ""
+
+
 def _scoped_filters(qs: QuerySet[Any], *, platform: str, account: int | None, platform_field: str) -> QuerySet[Any]:
     if platform:
         qs = qs.filter(**{platform_field: platform})
@@ -271,6 +283,9 @@ def queue_item(
     preview: str = "",
     unit: Unit | None = None,
     reason_codes: list[str] | None = None,
+    version: str = "",
+    last_message: str = "",
+    assignee: str = "",
 ) -> dict[str, Any]:
     """One row of the review queue, the same shape for every kind (QueueItemSerializer)."""
     if kind not in KIND_ORDER:
@@ -292,6 +307,9 @@ def queue_item(
         "unit_name": str(unit) if unit is not None else "",
         "status": status,
         "waiting_since": waiting_since,
+        "version": version,
+        "last_message": last_message[:PREVIEW_CHARS],
+        "assignee": assignee,
     }
 
 
@@ -332,7 +350,24 @@ def review_queue(
     if reason:
         waiting = waiting.filter(hold_reasons__contains=[{"code": reason}])
         escalated = escalated.filter(human_reasons__contains=[{"code": reason}])
-    waiting = waiting.select_related("account__platform", "conversation__unit__listing").order_by("created_at", "id")
+    last_inbound = Message.objects.filter(conversation_id=OuterRef("conversation_id"), direction="in").order_by(
+        "-sent_at", "-id"
+    )
+    default_agent = Subquery(
+        UnitAssignment.objects.filter(unit_id=OuterRef("conversation__unit_id"))
+        .order_by("-is_primary", "id")
+        .values("agent__username")[:1]
+    )
+    waiting = (
+        waiting.select_related(
+            "account__platform",
+            "conversation__unit__listing",
+            "conversation__assigned_agent",
+            "conversation__taken_over_by",
+        )
+        .annotate(last_inbound_body=Subquery(last_inbound.values("body")[:1]), default_agent=default_agent)
+        .order_by("created_at", "id")
+    )
     items: list[dict[str, Any]] = []
     counts = dict.fromkeys(KIND_ORDER, 0)
     waiting_conversations: set[int] = set()
@@ -356,6 +391,9 @@ def review_queue(
                 reason_codes=[str(r.code) for r in reasons],
                 status=row.status,
                 waiting_since=row.created_at,
+                version=outbound_version(row),
+                last_message=row.last_inbound_body or "",
+                assignee=assignee_label(row.conversation, row.default_agent),
             )
         )
     for conv in escalated.order_by("human_required_since", "id")[: limit * 2]:
@@ -375,15 +413,39 @@ def review_queue(
                 reason_codes=[str(r.code) for r in holds.load(conv.human_reasons)],
                 status="human_required",
                 waiting_since=conv.human_required_since or conv.updated_at,
+                version=conversation_version(conv),
+                last_message=conv.last_inbound_body or "",
+                assignee=assignee_label(conv, conv.default_agent),
             )
         )
     return _ordered(items, counts, limit)
 
 
+def _reason_counts(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Count the queue's items per hold reason code, most frequent first, with the reason in words."""
+    counted: dict[str, dict[str, Any]] = {}
+    for item in items:
+        for code in dict.fromkeys(item["reason_codes"]):
+            entry = counted.setdefault(code, {"code": code, "text": _reason_label(code), "count": 0})
+            entry["count"] += 1
+    return sorted(counted.values(), key=lambda e: (-e["count"], e["text"]))
+
+
+def _reason_label(code: str) -> str:
+    try:
+        return str(ReasonCode(code).label)
+    except ValueError:
+        return code.replace("_", " ")
+
+
 def _ordered(items: list[dict[str, Any]], counts: dict[str, int], limit: int) -> dict[str, Any]:
     items.sort(key=lambda item: (KIND_ORDER.index(item["kind"]), item["waiting_since"]))
     counts_out = {**{k: v for k, v in counts.items() if k != "total"}}
-    return {"counts": {**counts_out, "total": sum(counts_out.values())}, "items": items[:limit]}
+    return {
+        "counts": {**counts_out, "total": sum(counts_out.values())},
+        "reason_counts": _reason_counts(items),
+        "items": items[:limit],
+    }
 
 
 def queue_merge(queue: dict[str, Any], items: list[dict[str, Any]], *, limit: int = QUEUE_LIMIT) -> dict[str, Any]:

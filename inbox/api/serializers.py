@@ -506,6 +506,17 @@ class QueueItemSerializer(serializers.Serializer[Any]):
     unit_name = serializers.CharField()
     status = serializers.CharField()
     waiting_since = serializers.DateTimeField()
+    version = serializers.CharField(help_text="Send it back with a bulk action: the item is skipped if it changed.")
+    last_message = serializers.CharField(help_text="The renter's last message in the conversation.")
+    assignee = serializers.CharField(help_text="Who holds the conversation, in words; empty: nobody.")
+
+
+class ReasonCountSerializer(serializers.Serializer[Any]):
+    """How many queue items are held for one reason; ``text`` is the reason in words."""
+
+    code = serializers.CharField()
+    text = serializers.CharField()
+    count = serializers.IntegerField()
 
 
 class QueueCountsSerializer(serializers.Serializer[Any]):
@@ -518,6 +529,7 @@ class QueueCountsSerializer(serializers.Serializer[Any]):
 
 class QueueSerializer(serializers.Serializer[Any]):
     counts = QueueCountsSerializer()
+    reason_counts = ReasonCountSerializer(many=True)
     items = QueueItemSerializer(many=True)
 
 

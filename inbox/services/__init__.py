@@ -12,6 +12,8 @@
 - ``templates``: versioned reply templates.
 - ``review``: the review desk's notes, assignment and canned replies.
 - ``status``: the agents' status of a conversation (resolve, snooze, reopen) and their unit link.
+- ``triage``: bulk approve / reject / assign of queue items, each checked against the version
+  shown and passed to the doors above (``inbox.services.triage``, not re-exported).
 Showings live in ``inbox.showings`` and the suppression list in ``inbox.suppression``.
 """
 

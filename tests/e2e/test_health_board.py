@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,8 @@ from platforms.connectors.healing import Healing
 from platforms.healing import DatabaseMemory, override_set
 from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory
 from tests.platforms.factories import PlatformAccountFactory, UserFactory
+
+PHONE = (390, 844)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,7 +62,7 @@ def test_ops_see_the_first_reply_latency(pages: Any) -> None:
     # then: the first-reply board shows the platform's delays, the slow draft flagged
     row = page.locator("[data-board='first-reply'] tr[data-first-reply='spareroom']")
     expect(row.locator("td").nth(1)).to_have_text("1")
-    expect(row.locator("td").nth(2)).to_have_text("5s / 5s")
+    expect(row.locator("td").nth(2)).to_have_text("p50 5s · p95 5s")
     expect(row.locator("td").nth(3)).to_have_class("warn")
     expect(page.locator("[data-board='first-reply'] tr[data-first-reply='all']")).to_be_visible()
     assert pages.errors == []
@@ -100,4 +103,37 @@ def test_ops_see_each_platforms_locators_their_origin_and_the_healing_waiting(pa
     expect(card.locator("tr[data-locator='thread.messages'] td").nth(2)).to_have_text("override v1")
     expect(card.locator("tr[data-locator='reply.body'] td").nth(2)).to_have_text("code")
     expect(page.locator("section[data-platform='roomies'] summary[data-fact='locators']")).to_contain_text("0 waiting")
+    assert pages.errors == []
+
+
+def test_health_board_at_phone_width_shows_depth_lag_and_oldest_job_without_cutting_off(
+    pages: Any, shot: Callable[..., None]
+) -> None:
+    # given: an account read 20 minutes ago with an ingest job waiting for 90 s
+    UserFactory(username="olga-ops", role="ops")
+    account = PlatformAccountFactory(label="astoria-long-island-city")
+    account.last_ingest_success_at = timezone.now() - timedelta(minutes=20)
+    account.save(update_fields=["last_ingest_success_at"])
+    with time_machine.travel(timezone.now() - timedelta(seconds=90), tick=False):
+        assert pending.reserve("ingest", account.pk, 120)
+
+    # when: ops open the health board on a phone
+    page = pages.login("olga-ops", viewport=PHONE)
+    page.goto(pages.base_url + "/review/health/")
+
+    # then: the figures read in words, the page never scrolls sideways, wide tables scroll in their box
+    card = page.locator("section[data-platform='spareroom']")
+    expect(card.locator("dd[data-fact='ingest-lag']")).to_have_text("20 min")
+    expect(card.locator("dd[data-fact='oldest-job']")).to_have_text("2 min")
+    expect(card.locator("dd[data-fact='oldest-queued']")).to_have_text("none queued")
+    expect(page.locator("[data-board='queues'] dd[data-jobs='ingest']")).to_contain_text("1 (oldest 2 min)")
+    expect(page.locator("section[data-platform='roomies'] dd[data-fact='ingest-lag']")).to_have_text("not read yet")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE[0], f"the health page scrolls sideways at phone width ({width} px)"
+    lag = card.locator("dd[data-fact='ingest-lag']").bounding_box()
+    assert lag is not None
+    assert lag["x"] + lag["width"] <= PHONE[0]
+    first_cell = card.locator(f"tr[data-account='{account.pk}'] td").first
+    expect(first_cell).to_have_css("position", "sticky")
+    shot(page, "health-phone")
     assert pages.errors == []

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from inbox.models import Decision, Message, Showing
+from inbox.models import AgentProfile, Decision, Message, Showing
 from platforms.models import Platform
 from rollout.reports import leasing_report, percentile
-from tests.inbox.factories import ConversationFactory, MessageFactory, UnitFactory
+from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory, UnitFactory
 from tests.platforms.factories import PlatformAccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -144,9 +145,16 @@ def test_reports_page_renders_the_table(leads, admin_user, agent_user):
     response = client.get("/reports/", {"group_by": "platform", "since": "", "until": ""})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<td>spareroom</td>" in html
-    assert "<td>roomies</td>" in html
+    assert '<th scope="row">spareroom</th>' in html
+    assert '<th scope="row">roomies</th>' in html
     assert "40%" in html  # Within 60 s, all leads.
+    # Readable: durations in words, the period's dates with the zone's name, no raw timestamps or dashes.
+    assert "median 5 min · p95 5 min (1)" in html  # The spareroom lead a person answered in 300 s.
+    assert "p50 5 min · p90 5 min (1)" in html
+    assert re.search(r"from <time datetime=\S+>\w{3}, \w{3} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M UTC</time>", html)
+    assert "\N{EN DASH}" not in html
+    assert " / " not in html.split("<table>")[1].split("</table>")[0].replace("spareroom/", "")
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+\+00:00<", html)
     bad = client.get("/reports/", {"since": "nonsense"})
     assert bad.status_code == 400
     assert "ISO 8601" in bad.content.decode()
@@ -159,3 +167,73 @@ def test_reports_page_needs_a_login(db):
     response = Client().get("/reports/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def _reply(conversation, at, *, bot, ref):  # type: ignore[no-untyped-def]
+    return Message.objects.create(
+        conversation=conversation, direction="out", platform_message_ref=ref, body="Hi", sent_at=at, sent_by_bot=bot
+    )
+
+
+def test_human_reply_time_counts_review_ui_replies_and_platform_replies_not_the_bots(db):
+    # given: four waits in the period
+    t0 = timezone.now() - timedelta(days=1)
+    account = PlatformAccountFactory(label="sr")
+    agent = UserFactory(role="agent")
+    # An agent approved the bot's draft in the review UI: lease-bot's browser sent it (sent_by_bot), 120 s later.
+    approved = _lead(account, None, t0)
+    OutboundFactory(
+        conversation=approved,
+        status="sent",
+        platform_message_ref="a1",
+        approved_by=agent,
+        approved_at=t0 + timedelta(seconds=100),
+        sent_at=t0 + timedelta(seconds=120),
+    )
+    _reply(approved, t0 + timedelta(seconds=120), bot=True, ref="a1")
+    # An agent wrote a manual reply in the review UI, 600 s after the renter's second message.
+    manual = _lead(account, None, t0)
+    _reply(manual, t0 + timedelta(seconds=10), bot=True, ref="b0")  # The bot answered the first wait.
+    MessageFactory(conversation=manual, sent_at=t0 + timedelta(seconds=60))
+    MessageFactory(conversation=manual, sent_at=t0 + timedelta(seconds=90))  # Same wait: it began at 60 s.
+    OutboundFactory(
+        conversation=manual,
+        status="sent",
+        source="agent",
+        platform_message_ref="b1",
+        sent_at=t0 + timedelta(seconds=660),
+    )
+    _reply(manual, t0 + timedelta(seconds=660), bot=True, ref="b1")
+    # A person typed on the platform itself, 30 s later.
+    typed = _lead(account, None, t0)
+    _reply(typed, t0 + timedelta(seconds=30), bot=False, ref="c1")
+    # The bot answered alone: no human reply time.
+    bot_only = _lead(account, None, t0)
+    _reply(bot_only, t0 + timedelta(seconds=5), bot=True, ref="d1")
+
+    report = leasing_report(**_period())
+
+    # then: three waits a person ended (120, 600, 30 s); p50 120 s, p90 504 s
+    assert report["totals"]["human_reply"] == {"count": 3, "p50_seconds": 120.0, "p90_seconds": 504.0}
+    # and the approved draft's first reply counts as a person's, not the bot's
+    assert report["totals"]["first_reply_human"]["count"] == 2
+    assert report["totals"]["first_reply_bot"]["count"] == 2
+
+
+def test_human_reply_time_is_none_without_data(db):
+    report = leasing_report(**_period())
+    assert report["totals"]["human_reply"] == {"count": 0, "p50_seconds": None, "p90_seconds": None}
+
+
+@pytest.mark.urls("tests.rollout.urls")
+def test_reports_page_says_no_data_yet_and_shows_dates_in_the_readers_zone(db, admin_user):
+    AgentProfile.objects.create(user=admin_user, timezone="America/New_York")
+    client = Client()
+    client.force_login(admin_user)
+    html = client.get("/reports/", {"since": "2026-01-05", "until": "2026-01-06"}).content.decode()
+    assert "No data yet: no renter wrote in this period." in html
+    assert "no data yet" in html  # The human reply time of the totals.
+    assert "Mon, Jan 5, 2026, 12:00 AM EST" not in html  # Midnight UTC is the evening before in New York.
+    assert "Sun, Jan 4, 2026, 7:00 PM EST" in html
+    assert "Times in America/New_York." in html
+    assert "\N{EN DASH}" not in html

@@ -31,8 +31,8 @@
   let page = 1;
   search.value = url.get("q") || "";
 
-  function query() {
-    const q = LB.filterValues(filters, new URLSearchParams(TABS[tab]));
+  function query(forTab) {
+    const q = LB.filterValues(filters, new URLSearchParams(TABS[forTab || tab]));
     const text = search.value.trim();
     if (text) q.set("search", text);
     q.set("page", String(page));
@@ -76,6 +76,7 @@
     if (search.value.trim()) shown.set("q", search.value.trim());
     LB.keepInUrl(shown);
     for (const b of document.querySelectorAll("#conv-tabs .tab")) b.setAttribute("aria-selected", String(b.dataset.tab === tab));
+    if (!append) loadTabCounts();
     try {
       const data = (await LB.api("conversations/?" + query())).data;
       if (mine !== latest) return; // A newer load (tab, filter, search) replaced this one: drop its rows.
@@ -90,6 +91,25 @@
       if (mine !== latest) return;
       LB.state(stateNode, "error", "Could not load the conversations: " + e.message, () => load(false));
     }
+  }
+
+  /* Each tab's count under the same filters and search: the tabs are the counters, and a
+     click applies that tab. One small request per tab (page_size=1 reads the count only). */
+  let countRound = 0;
+  async function loadTabCounts() {
+    const round = ++countRound;
+    await Promise.all([...document.querySelectorAll("#conv-tabs .tab")].map(async (b) => {
+      const q = query(b.dataset.tab);
+      q.set("page", "1");
+      q.set("page_size", "1");
+      let text = "";
+      try { const d = (await LB.api("conversations/?" + q)).data; text = d.count.toLocaleString("en") + (d.count_capped ? "+" : ""); } catch (e) { text = "?"; }
+      if (round !== countRound) return;
+      let node = b.querySelector(".tab-count");
+      if (!node) { node = LB.el("span", { class: "tab-count" }); b.append(" ", node); }
+      node.textContent = text;
+      b.setAttribute("aria-label", b.firstChild.textContent.trim() + ": " + text + " conversation" + (text === "1" ? "" : "s"));
+    }));
   }
 
   for (const b of document.querySelectorAll("#conv-tabs .tab")) {

@@ -24,13 +24,17 @@
   }
 
   function pair(count, p50, p95) {
-    return count ? LB.duration(p50) + " / " + LB.duration(p95) : "—";
+    return count ? "p50 " + LB.duration(p50) + " · p95 " + LB.duration(p95) : "no data yet";
+  }
+  /* An age that may be missing: say what its absence means rather than print a dash. */
+  function age(seconds, none) {
+    return seconds === null || seconds === undefined ? none : LB.duration(seconds);
   }
 
   /* First reply: renter message (platform time) to stored, to drafted, to sent; p50 / p95 over the window. */
   function firstReply(rows) {
     const table = LB.el("table", { class: "grid", "data-board": "first-reply" });
-    table.append(LB.el("thead", {}, LB.el("tr", {}, ...["Platform", "Renter messages", "Read (p50 / p95)", "Drafted (p50 / p95)", "Sent (p50 / p95)", "Unanswered"].map((t) => LB.el("th", { text: t })))));
+    table.append(LB.el("thead", {}, LB.el("tr", {}, ...["Platform", "Renter messages", "Read", "Drafted", "Sent", "Unanswered"].map((t) => LB.el("th", { text: t })))));
     const body = LB.el("tbody");
     for (const r of rows) {
       body.append(LB.el("tr", { "data-first-reply": r.platform },
@@ -55,16 +59,16 @@
       LB.el("span", { class: "pill " + (p.is_active ? (bad ? "warn" : "ok") : "off"), text: p.is_active ? (bad ? "attention" : "on") : "switched off" }),
     );
     const facts = LB.el("dl", { class: "facts" },
-      LB.el("dt", { text: "Last ingest" }), LB.el("dd", { text: LB.fmt(p.last_ingest_success_at) }),
-      LB.el("dt", { text: "Last send" }), LB.el("dd", { text: LB.fmt(p.last_send_success_at) }),
+      LB.el("dt", { text: "Last ingest" }), LB.el("dd", { text: p.last_ingest_success_at ? LB.fmt(p.last_ingest_success_at) : "never" }),
+      LB.el("dt", { text: "Last send" }), LB.el("dd", { text: p.last_send_success_at ? LB.fmt(p.last_send_success_at) : "never" }),
       LB.el("dt", { text: "Errors (ingest / send)" }), LB.el("dd", { text: p.ingest_error_count + " / " + p.send_error_count }),
       LB.el("dt", { text: "Open circuits" }), LB.el("dd", { text: p.open_circuits }),
       LB.el("dt", { text: "Need operator login" }), LB.el("dd", { text: p.accounts_needing_login }),
       LB.el("dt", { text: "Open dead letters" }), LB.el("dd", { text: p.open_dead_letters }),
-      LB.el("dt", { text: "Ingest lag" }), LB.el("dd", { "data-fact": "ingest-lag", class: slow(p.ingest_lag_seconds, 600), text: LB.duration(p.ingest_lag_seconds) }),
+      LB.el("dt", { text: "Ingest lag" }), LB.el("dd", { "data-fact": "ingest-lag", class: slow(p.ingest_lag_seconds, 600), text: age(p.ingest_lag_seconds, "not read yet") }),
       LB.el("dt", { text: "Jobs waiting (ingest / send)" }), LB.el("dd", { "data-fact": "jobs-waiting", text: p.jobs_waiting_ingest + " / " + p.jobs_waiting_send }),
-      LB.el("dt", { text: "Oldest waiting job" }), LB.el("dd", { "data-fact": "oldest-job", class: slow(p.oldest_job_wait_seconds, 60), text: LB.duration(p.oldest_job_wait_seconds) }),
-      LB.el("dt", { text: "Oldest queued reply" }), LB.el("dd", { "data-fact": "oldest-queued", class: slow(p.send_queue_oldest_seconds, 300), text: LB.duration(p.send_queue_oldest_seconds) }),
+      LB.el("dt", { text: "Oldest waiting job" }), LB.el("dd", { "data-fact": "oldest-job", class: slow(p.oldest_job_wait_seconds, 60), text: age(p.oldest_job_wait_seconds, "none waiting") }),
+      LB.el("dt", { text: "Oldest queued reply" }), LB.el("dd", { "data-fact": "oldest-queued", class: slow(p.send_queue_oldest_seconds, 300), text: age(p.send_queue_oldest_seconds, "none queued") }),
     );
     const table = LB.el("table", { class: "grid" });
     table.append(LB.el("thead", {}, LB.el("tr", {}, ...["Account", "State", "Circuit", "Last ingest", "Last send", "Errors", "Last error"].map((t) => LB.el("th", { text: t })))));
@@ -76,10 +80,10 @@
         LB.el("td", { text: a.label }),
         LB.el("td", { class: a.is_active ? "" : "warn", text: state + (a.needs_operator_login ? " · needs operator login" : "") }),
         LB.el("td", { class: a.circuit_state === "closed" ? "" : "warn", text: a.circuit_state }),
-        LB.el("td", { text: LB.fmt(a.last_ingest_success_at) }),
-        LB.el("td", { text: LB.fmt(a.last_send_success_at) }),
+        LB.el("td", { text: a.last_ingest_success_at ? LB.fmt(a.last_ingest_success_at) : "never" }),
+        LB.el("td", { text: a.last_send_success_at ? LB.fmt(a.last_send_success_at) : "never" }),
         LB.el("td", { text: a.ingest_error_count + " / " + a.send_error_count + " (streak " + a.consecutive_failures + ")" }),
-        LB.el("td", { text: a.last_error_class ? a.last_error_class + " " + LB.fmt(a.last_error_at) : "—" }),
+        LB.el("td", { text: a.last_error_class ? a.last_error_class + " " + LB.fmt(a.last_error_at) : "none" }),
       ));
     }
     table.append(body);

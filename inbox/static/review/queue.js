@@ -1,4 +1,6 @@
-/* The review queue: what waits for a human, most urgent first, with filters, counts and keys. */
+/* The review queue: what waits for a human, most urgent first, as triage cards (the renter's last
+ * message, the reason in words, unit, assignee, waiting time), with filters, counts that filter,
+ * keys, and bulk approve / reject / assign of the ticked items. */
 (function () {
   "use strict";
   const LB = window.LB;
@@ -18,6 +20,27 @@
     dead_letter: "Dead letter",
   };
   const noticeNode = document.getElementById("queue-notice");
+  const reasonCountsNode = document.getElementById("reason-counts");
+  const bulk = {
+    bar: document.getElementById("bulk-bar"),
+    summary: document.getElementById("bulk-summary"),
+    all: document.getElementById("bulk-all"),
+    approve: document.getElementById("bulk-approve"),
+    reject: document.getElementById("bulk-reject"),
+    agent: document.getElementById("bulk-agent"),
+    assign: document.getElementById("bulk-assign"),
+    clear: document.getElementById("bulk-clear"),
+    result: document.getElementById("bulk-result"),
+  };
+  const BULK_VERB = { approve: "Approved", reject: "Rejected", assign: "Assigned" };
+  /* The kind a count link shows (?kind=draft); the other filters are the selects'. */
+  let kindFilter = KIND_TEXT[LB.urlParams().get("kind")] ? LB.urlParams().get("kind") : "";
+  let allItems = [];
+  /* Ticked items by key, with what the agent saw when ticking: the version goes back with the
+     bulk action (the server skips an item that changed since), the name goes in every message.
+     A refresh keeps them by key; one that left the queue stays ticked and is reported, never
+     silently dropped or replaced by whatever took its place. */
+  const ticked = new Map();
   const APPROVABLE = ["draft", "guardrail_hold"];
   let items = [];
   /* The selection is an item's key (its outbound or conversation id), never a position: a
@@ -42,15 +65,61 @@
     delete noticeNode.dataset.key;
   }
 
+  /* A count is a link: it shows that kind only (the total shows every kind again). */
+  function countLink(kind, n, label) {
+    const q = LB.filterValues(filters);
+    if (kind) q.set("kind", kind);
+    const active = kind === kindFilter;
+    const a = LB.el("a", {
+      class: "count " + (kind || "total") + (active ? " active" : ""), "data-kind": kind || "total",
+      href: "?" + q.toString(), "aria-current": active ? "true" : null,
+      title: kind ? "Show only " + label.toLowerCase() + "s" : "Show every kind",
+    }, LB.el("strong", { text: n }), LB.el("span", { text: label }));
+    a.addEventListener("click", (ev) => {
+      ev.preventDefault();
+      kindFilter = kind;
+      selectedKey = null;
+      noticeNode.hidden = true;
+      applyKind();
+      if (items.length) select(0);
+      renderCounts(lastCounts);
+      render();
+    });
+    return a;
+  }
+  let lastCounts = null;
   function renderCounts(counts) {
+    lastCounts = counts;
     LB.clear(countsNode);
-    for (const kind of ["guardrail_hold", "draft", "escalation", "dead_letter"]) {
-      countsNode.append(
-        LB.el("div", { class: "count " + kind, "data-kind": kind },
-          LB.el("strong", { text: counts[kind] }), LB.el("span", { text: KIND_TEXT[kind] })),
-      );
+    for (const kind of ["guardrail_hold", "draft", "escalation", "dead_letter"]) countsNode.append(countLink(kind, counts[kind], KIND_TEXT[kind]));
+    countsNode.append(countLink("", counts.total, "Total"));
+  }
+  /* Reason counters: each link sets the reason filter (and shows what it filters by). */
+  function renderReasonCounts(reasonCounts) {
+    LB.clear(reasonCountsNode);
+    if (!reasonCounts.length) { reasonCountsNode.hidden = true; return; }
+    reasonCountsNode.hidden = false;
+    reasonCountsNode.append(LB.el("span", { class: "muted", text: "Held because: " }));
+    for (const r of reasonCounts) {
+      const q = LB.filterValues(filters);
+      q.set("reason", r.code);
+      const a = LB.el("a", { class: "chip reason-count" + (filters.reason.value === r.code ? " active" : ""), href: "?" + q.toString(), "data-reason": r.code },
+        r.text + " ", LB.el("strong", { text: r.count }));
+      a.addEventListener("click", (ev) => {
+        ev.preventDefault();
+        filters.reason.value = filters.reason.value === r.code ? "" : r.code;
+        refilter();
+      });
+      reasonCountsNode.append(a);
     }
-    countsNode.append(LB.el("div", { class: "count total" }, LB.el("strong", { text: counts.total }), LB.el("span", { text: "Total" })));
+  }
+  function applyKind() {
+    items = kindFilter ? allItems.filter((x) => x.kind === kindFilter) : allItems;
+    const q = LB.filterValues(filters);
+    if (kindFilter) q.set("kind", kindFilter);
+    LB.keepInUrl(q);
+    if (!items.length) LB.state(stateNode, "empty", kindFilter && allItems.length ? "No " + KIND_TEXT[kindFilter].toLowerCase() + "s wait right now; the other kinds are under Total." : "Nothing waits for a human. Well done.");
+    else LB.state(stateNode, "", "");
   }
 
   function itemHref(item) {
@@ -74,32 +143,170 @@
         b.addEventListener("click", (ev) => { ev.stopPropagation(); select(i); render(); approve(item); });
         actions.append(b);
       }
-      const li = LB.el("li", { class: "q-item" + (item.key === selectedKey ? " selected" : "") + (waiting ? " approving" : ""), "data-key": item.key, tabindex: "-1" },
-        title,
+      const seen = ticked.get(item.key);
+      const changed = seen && seen.version !== item.version;
+      let tick = null;
+      if (tickable(item)) {
+        tick = LB.el("input", { type: "checkbox", class: "q-tick", "aria-label": "Select " + describe(item), checked: Boolean(seen) });
+        tick.addEventListener("click", (ev) => ev.stopPropagation());
+        tick.addEventListener("change", () => { setTicked(item, tick.checked); render(); });
+      }
+      const said = item.last_message && item.kind !== "escalation"
+        ? LB.el("p", { class: "said" }, LB.el("span", { class: "muted", text: (item.renter_name || "The renter") + " wrote: " }), LB.el("q", { text: item.last_message }))
+        : null;
+      const li = LB.el("li", { class: "q-item" + (item.key === selectedKey ? " selected" : "") + (waiting ? " approving" : "") + (seen ? " ticked" : ""), "data-key": item.key, tabindex: "-1" },
+        LB.el("div", { class: "q-head" }, tick, title),
+        said,
         LB.el("p", { class: "preview", text: item.preview }),
+        changed ? LB.el("p", { class: "warn changed", text: "Changed since you ticked it: a bulk action will skip it. Untick and tick it again to act on it as it is now." }) : null,
         LB.el("div", { class: "q-foot" },
           LB.el("span", { class: "reasons", text: item.reasons.join(" · ") }),
+          LB.el("span", { class: "muted assignee", text: item.assignee ? "with " + item.assignee : "nobody assigned" }),
           LB.el("span", { class: "muted", text: "waiting " + LB.since(item.waiting_since) + " (since " + LB.fmt(item.waiting_since) + ")" }),
         ),
         actions,
       );
       li.addEventListener("click", (ev) => {
-        if (ev.target.tagName === "A") return;
+        if (ev.target.tagName === "A" || ev.target.tagName === "INPUT") return;
         select(i);
         render();
       });
       list.append(li);
     });
     sessionStorage.setItem("lb-queue", JSON.stringify(items.filter((x) => x.conversation).map((x) => x.conversation)));
+    renderBulk();
   }
+
+  /* --- Bulk triage --- */
+  function tickable(item) { return Boolean(item.version) && (item.kind !== "dead_letter"); }
+  function setTicked(item, on) {
+    if (on) ticked.set(item.key, { version: item.version, name: LB.renter(item.renter_name, item.conversation), outbound: item.outbound, conversation: item.conversation, account: item.account });
+    else ticked.delete(item.key);
+    bulk.result.hidden = true;
+  }
+  function tickedNames(list) {
+    const names = list.map((t) => t.name);
+    return names.length <= 6 ? names.join(", ") : names.slice(0, 6).join(", ") + " and " + (names.length - 6) + " more";
+  }
+  function renderBulk() {
+    const shownTickable = items.filter(tickable);
+    bulk.all.checked = shownTickable.length > 0 && shownTickable.every((x) => ticked.has(x.key));
+    bulk.all.indeterminate = !bulk.all.checked && shownTickable.some((x) => ticked.has(x.key));
+    bulk.all.disabled = !shownTickable.length;
+    bulk.bar.hidden = ticked.size === 0;
+    if (!ticked.size) return;
+    const present = new Set(allItems.map((x) => x.key));
+    const gone = [...ticked.keys()].filter((k) => !present.has(k)).length;
+    const drafts = [...ticked.values()].filter((t) => t.outbound).length;
+    bulk.summary.textContent = ticked.size + " selected: " + tickedNames([...ticked.values()]) +
+      (gone ? " (" + gone + " no longer in the queue: it will be skipped)" : "");
+    bulk.approve.disabled = bulk.reject.disabled = drafts === 0;
+    bulk.assign.disabled = !bulk.agent.value;
+    loadAgents();
+  }
+  /* The agents every ticked item's account is granted to (one request per account, cached). */
+  const agentsByAccount = new Map();
+  let agentsFor = "";
+  async function loadAgents() {
+    const convByAccount = new Map();
+    for (const t of ticked.values()) if (t.conversation && t.account && !convByAccount.has(t.account)) convByAccount.set(t.account, t.conversation);
+    const sig = [...convByAccount.keys()].sort().join(",");
+    if (sig === agentsFor) return;
+    agentsFor = sig;
+    try {
+      const lists = await Promise.all([...convByAccount.entries()].map(async ([account, conv]) => {
+        if (!agentsByAccount.has(account)) agentsByAccount.set(account, (await LB.api("conversations/" + conv + "/agents/")).data);
+        return agentsByAccount.get(account);
+      }));
+      if (sig !== agentsFor) return;
+      const common = lists.length ? lists.reduce((acc, l) => acc.filter((a) => l.some((b) => b.id === a.id))) : [];
+      const keep = bulk.agent.value;
+      LB.clear(bulk.agent);
+      bulk.agent.append(LB.el("option", { value: "", text: "Choose…" }));
+      bulk.agent.append(LB.el("option", { value: "none", text: "Back to the unit's agent" }));
+      for (const a of common) bulk.agent.append(LB.el("option", { value: a.id, text: a.username + (LB.me && LB.me.id === a.id ? " (me)" : "") }));
+      bulk.agent.value = [...bulk.agent.options].some((o) => o.value === keep) ? keep : "";
+      bulk.assign.disabled = !bulk.agent.value;
+    } catch (e) {
+      agentsFor = "";
+      LB.toast("Could not load the agents to assign to: " + e.message, "error");
+    }
+  }
+
+  async function runBulk(action) {
+    const chosen = [...ticked.entries()];
+    const list = chosen.map(([, t]) => t);
+    const n = chosen.length;
+    const who = tickedNames(list);
+    let title, text, body = {};
+    if (action === "approve") {
+      title = "Approve " + n + " item" + (n === 1 ? "" : "s") + "?";
+      text = "Approve and queue the drafts to " + who + ". Each goes out once; any that changed since you saw it, or has no draft, is skipped and named.";
+    } else if (action === "reject") {
+      title = "Reject " + n + " draft" + (n === 1 ? "" : "s") + "?";
+      text = "Reject the drafts to " + who + ": nothing is sent to them. Say why (kept in the audit log).";
+    } else {
+      const opt = bulk.agent.selectedOptions[0];
+      title = "Assign " + n + " conversation" + (n === 1 ? "" : "s") + "?";
+      text = "Give the conversations of " + who + " to " + (opt ? opt.textContent : "") + ".";
+      body.agent = bulk.agent.value === "none" ? null : Number(bulk.agent.value);
+    }
+    const answer = await LB.confirm(title, text, action === "reject");
+    if (!answer.ok) return;
+    if (action === "reject") {
+      if (!answer.reason) { LB.toast("Not rejected: say why the drafts are rejected.", "error"); return; }
+      body.reason = answer.reason;
+    }
+    body.action = action;
+    body.items = chosen.map(([key, t]) => ({ key: key, version: t.version }));
+    for (const b of [bulk.approve, bulk.reject, bulk.assign]) b.disabled = true;
+    try {
+      const res = (await LB.api("review/bulk/", { method: "POST", body: body })).data;
+      showResult(res, chosen);
+      ticked.clear();
+    } catch (e) {
+      LB.toast("Nothing was done: " + e.message, "error");
+    }
+    await load();
+    LB.refreshBadge();
+  }
+
+  function showResult(res, chosen) {
+    const names = new Map(chosen.map(([key, t]) => [key, t.name]));
+    LB.clear(bulk.result);
+    bulk.result.className = "notice bulk-result" + (res.skipped ? "" : " ok");
+    bulk.result.append(LB.el("p", { class: "bulk-head", text: BULK_VERB[res.action] + " " + res.done + " of " + res.results.length + "." + (res.skipped ? " Skipped " + res.skipped + ":" : "") }));
+    const skipped = res.results.filter((r) => r.outcome === "skipped");
+    if (skipped.length) {
+      const ul = LB.el("ul", { class: "bulk-skipped" });
+      for (const r of skipped) {
+        const name = r.renter_name || names.get(r.key) || r.key;
+        const nothing = res.action === "approve" ? " Nothing was sent to them." : "";
+        ul.append(LB.el("li", { "data-key": r.key }, LB.el("strong", { text: name }), " — " + r.reason + "." + nothing));
+      }
+      bulk.result.append(ul);
+    }
+    bulk.result.hidden = false;
+    LB.toast(BULK_VERB[res.action] + " " + res.done + " of " + res.results.length + (res.skipped ? "; " + res.skipped + " skipped (see the list above the queue)" : ""), res.skipped ? "error" : "ok");
+  }
+
+  bulk.all.addEventListener("change", () => {
+    for (const item of items.filter(tickable)) setTicked(item, bulk.all.checked);
+    render();
+  });
+  bulk.approve.addEventListener("click", () => runBulk("approve"));
+  bulk.reject.addEventListener("click", () => runBulk("reject"));
+  bulk.assign.addEventListener("click", () => runBulk("assign"));
+  bulk.agent.addEventListener("change", () => { bulk.assign.disabled = !bulk.agent.value; });
+  bulk.clear.addEventListener("click", () => { ticked.clear(); render(); });
 
   async function load() {
     LB.state(stateNode, "loading", "Loading the queue…");
     const q = LB.filterValues(filters);
-    LB.keepInUrl(q);
     try {
       const data = (await LB.api("review/queue/?" + q)).data;
-      items = data.items;
+      allItems = data.items;
+      applyKind();
       if (selectedKey === null && items.length) select(0);
       else if (selectedKey !== null && indexOfSelected() < 0 && handledHere.has(selectedKey)) {
         if (items.length) select(Math.min(lastIndex, items.length - 1));
@@ -113,8 +320,7 @@
         lastIndex = indexOfSelected();
       }
       renderCounts(data.counts);
-      if (!items.length) LB.state(stateNode, "empty", "Nothing waits for a human. Well done.");
-      else LB.state(stateNode, "", "");
+      renderReasonCounts(data.reason_counts);
       render();
     } catch (e) {
       LB.state(stateNode, "error", "Could not load the queue: " + e.message, load);
