@@ -85,19 +85,19 @@ def test_first_reply_latency_end_to_end(rig: Rig) -> None:
             and not Message.objects.filter(direction="in", replies__isnull=True).exists()
         )
 
-    poll(answered, timeout=240, interval=1.0)
+    poll(answered, timeout=420, interval=1.0)  # A miss is recorded below, not raised here.
     poll(lambda: rig.open_rows() == 0, timeout=120, interval=1.0)
     rig.stop_beats()
     # then: the run's delays, per stage
     fleet = first_reply_latency(window_s=3600)[0]
     seen, drafted, sent = (fleet.stages[s] for s in ("seen", "drafted", "sent"))
-    assert fleet.inbound == written
     record(
         "first_reply",
         "First reply end to end: renter message to reply on the platform",
         {
             "accounts (a browser worker of 2 processes, a tick worker of 1)": len(accounts),
             "renter messages": written,
+            "renter messages read within the run": fleet.inbound,
             "seconds between renter messages": EVERY_S,
             "read (stored): p50 / p95 (s)": f"{seen.p50} / {seen.p95}",
             "drafted: p50 / p95 (s)": f"{drafted.p50} / {drafted.p95}",
@@ -107,7 +107,7 @@ def test_first_reply_latency_end_to_end(rig: Rig) -> None:
             "not answered by the bot (a person's)": fleet.unanswered,
         },
         goal=f"p95 renter message -> reply on the platform < 60 s ({len(accounts)} accounts on one 2-core worker)",
-        met=sent.p95 is not None and sent.p95 < 60 and sent.count == written,
+        met=sent.p95 is not None and sent.p95 < 60 and sent.count == written == fleet.inbound,
         notes=(
             "Production pacing (a jittered 1-2 s before each browser action), the adaptive ingest cadence "
             "at its defaults (an account in flight read every 20 s, none more often than every 15 s), the beat's "
@@ -116,3 +116,4 @@ def test_first_reply_latency_end_to_end(rig: Rig) -> None:
             "confirmation read. Replies the bot held for a person count under 'not answered'."
         ),
     )
+    assert fleet.inbound == written, f"{written - fleet.inbound} renter messages were not read within the run"
