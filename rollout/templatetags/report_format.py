@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import template
+from django.utils import dateformat
 
 register = template.Library()
 
@@ -41,3 +44,15 @@ def percent(share: float | None, none: str = "no leads") -> str:
     if share is None:
         return none
     return f"{round(share * 100)}%"
+
+
+@register.filter
+def local_time(moment: dt.datetime, zone: str) -> str:
+    """Return an instant as "Sun, Nov 1, 2026, 1:27 AM EDT" in ``zone``, always with the zone's name.
+
+    Django's ``date:"T"`` prints no name for a wall time that a daylight-saving change makes
+    ambiguous (the repeated hour each autumn), just when the name is what tells the two
+    apart; ``zoneinfo`` knows which side of the change the instant is on.
+    """
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{dateformat.format(local, 'D, M j, Y, g:i A')} {local.tzname()}"

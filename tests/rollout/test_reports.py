@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -12,6 +12,7 @@ from django.utils import timezone
 from inbox.models import AgentProfile, Decision, Message, Showing
 from platforms.models import Platform
 from rollout.reports import leasing_report, percentile
+from rollout.templatetags.report_format import local_time
 from tests.inbox.factories import ConversationFactory, MessageFactory, OutboundFactory, UnitFactory
 from tests.platforms.factories import PlatformAccountFactory, UserFactory
 
@@ -237,3 +238,16 @@ def test_reports_page_says_no_data_yet_and_shows_dates_in_the_readers_zone(db, a
     assert "Sun, Jan 4, 2026, 7:00 PM EST" in html
     assert "Times in America/New_York." in html
     assert "\N{EN DASH}" not in html
+
+
+@pytest.mark.parametrize(
+    ("utc", "shown"),
+    [
+        # New York's autumn change, 2026-11-01: 1:27 AM happens twice, first in EDT, then in EST.
+        ("2026-11-01T05:27:00+00:00", "Sun, Nov 1, 2026, 1:27 AM EDT"),
+        ("2026-11-01T06:27:00+00:00", "Sun, Nov 1, 2026, 1:27 AM EST"),
+        ("2026-07-04T16:00:00+00:00", "Sat, Jul 4, 2026, 12:00 PM EDT"),
+    ],
+)
+def test_local_time_names_the_zone_even_in_the_repeated_autumn_hour(utc, shown):
+    assert local_time(datetime.fromisoformat(utc), "America/New_York") == shown
