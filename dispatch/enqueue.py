@@ -32,12 +32,12 @@ INGEST_TASK = "dispatch.ingest_account"
 PRIORITY = {"ingest": 6}
 
 
-def _send_task(name: str, stage: str, account_id: int) -> None:
+def _send_task(name: str, stage: str, account_id: int, *, priority: int | None = None) -> None:
     expires = settings.LEASEBOT_JOB_EXPIRES_S[stage]
     if not pending.reserve(stage, account_id, expires):
         return  # A job for this account already waits; it will do this work too.
     try:
-        current_app.send_task(name, args=[account_id], expires=expires, priority=PRIORITY.get(stage))
+        current_app.send_task(name, args=[account_id], expires=expires, priority=priority)
     except Exception:
         pending.release(stage, account_id)  # Nothing waits after all: let the sweep enqueue it.
         logger.warning("could not enqueue %s for account %s; the periodic sweep will", name, account_id, exc_info=True)
@@ -170,11 +170,16 @@ def publish_many(task: Any, account_ids: Sequence[int], *, expires: int, priorit
     return published
 
 
-def send(account_id: int) -> None:
-    """Ask a worker to run the account's send job now."""
-    _send_task(SEND_TASK, "send", account_id)
+def send(account_id: int, *, behind_reads: bool = False) -> None:
+    """Ask a worker to run the account's send job: before the waiting reads, or behind them.
+
+    ``behind_reads`` is for a send job that used up its time budget with rows left: its
+    fresh job waits its turn behind the reads already queued, so one busy account (an agent
+    approving a hundred drafts) cannot keep every other account's inbox unread.
+    """
+    _send_task(SEND_TASK, "send", account_id, priority=PRIORITY["ingest"] if behind_reads else None)
 
 
 def ingest(account_id: int) -> None:
     """Ask a worker to run the account's ingest job now."""
-    _send_task(INGEST_TASK, "ingest", account_id)
+    _send_task(INGEST_TASK, "ingest", account_id, priority=PRIORITY["ingest"])

@@ -560,5 +560,5 @@ def send_account_run(*, account_id: int, max_rows: int = 50, budget_s: float | N
     if summary.yielded:
         # After the lock is released, so the fresh job can take it; if no row is left, it finds nothing.
         metrics.inc("leasebot_send_job_yielded_total", platform=platform)
-        enqueue.send(account_id)
+        enqueue.send(account_id, behind_reads=True)
     return summary

@@ -167,3 +167,28 @@ def test_a_send_job_is_served_before_the_ingest_jobs_waiting_ahead_of_it(setting
     assert sorted(order[1:]) == sorted(
         [("dispatch.ingest_account", a.pk) for a in accounts] + [("dispatch.ingest_account", 999_001)]
     )
+
+
+def test_a_yielded_send_job_waits_behind_the_reads_already_queued(settings) -> None:  # type: ignore[no-untyped-def]
+    from kombu import Connection
+
+    with Connection(settings.CELERY_BROKER_URL) as connection:
+        connection.default_channel.queue_purge("rpa")
+        # given: two accounts' reads waiting
+        enqueue.ingest(999_011)
+        enqueue.ingest(999_012)
+        # when: a busy account's send job used up its budget and queues its next turn
+        enqueue.send(999_013, behind_reads=True)
+        # then: the reads go first; the busy account's sends come after them, not before
+        queue = connection.SimpleQueue("rpa")
+        order = []
+        for _ in range(3):
+            message = queue.get(timeout=5)
+            order.append((message.headers["task"], message.payload[0][0]))
+            message.ack()
+        queue.close()
+    assert order == [
+        ("dispatch.ingest_account", 999_011),
+        ("dispatch.ingest_account", 999_012),
+        ("dispatch.send_account", 999_013),
+    ]

@@ -510,12 +510,12 @@ def test_a_send_job_yields_after_its_time_budget_and_queues_a_fresh_job(
     conversation = ConversationFactory()
     rows = [_queued(conversation, body=f"{BODY} ({n})", key=f"budget:{n}") for n in range(3)]
     account_id = conversation.account_id
-    queued: list[int] = []
-    monkeypatch.setattr(enqueue, "send", queued.append)
+    queued: list[tuple[int, bool]] = []
+    monkeypatch.setattr(enqueue, "send", lambda pk, behind_reads=False: queued.append((pk, behind_reads)))
     # when: the job runs with a zero budget
     summary = services.send_account_run(account_id=account_id, budget_s=0)
-    # then: it sent one, stopped, and asked for a fresh job for the rest (nothing lost, nothing twice)
-    assert (summary.sent, summary.yielded, queued) == (1, True, [account_id])
+    # then: it sent one, stopped, and asked for a fresh job behind the waiting reads (nothing lost, nothing twice)
+    assert (summary.sent, summary.yielded, queued) == (1, True, [(account_id, True)])
     assert OutboundMessage.objects.filter(account_id=account_id, status="queued").count() == 2
     # and the fresh job carries on where it stopped
     services.send_account_run(account_id=account_id, budget_s=0)
