@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from inbox import holds
-from inbox.choices import ConversationStatus, OutboundStatus, ReasonCode, Source
+from inbox.choices import ConversationStatus, Direction, OutboundStatus, ReasonCode, Source
 from inbox.models import AgentProfile, CannedReply, Conversation, Message, OutboundMessage, Unit, UnitAssignment
 from inbox.selectors import conversation_version, outbound_version
 from inbox.slots import find_slots
@@ -94,6 +94,7 @@ def conversation_filter(
     taken_over: bool | None = None,
     mine: bool = False,
     unassigned: bool = False,
+    waiting_on_renter: bool | None = None,
     search: str = "",
     conversation_status: str = "",
     unit: int | str | None = None,
@@ -104,6 +105,9 @@ def conversation_filter(
 
     ``mine`` means assigned to the caller, or by default to the unit's primary agent;
     ``unassigned`` means nobody: no agent assigned and no agent on the unit either.
+    ``waiting_on_renter`` means the ball is in the renter's court: our side wrote last (the
+    bot or a person, on the platform or from here) and nothing waits for a person, no hold
+    and no draft; the renter's next message moves the conversation out of it.
     ``conversation_status`` reads the status as agents see it now (a snooze that ran out is
     open); ``unit`` is a unit id or ``"none"`` (not linked to any); ``reason`` a hold reason
     code, matched in the conversation's escalation reasons or its replies waiting for review.
@@ -139,6 +143,14 @@ def conversation_filter(
     if unassigned:
         anyone = UnitAssignment.objects.filter(unit_id=OuterRef("unit_id"))
         qs = qs.filter(Q(assigned_agent__isnull=True) & ~Exists(anyone))
+    if waiting_on_renter is not None:
+        ours = Message.objects.filter(conversation_id=OuterRef("pk"), direction=Direction.OUTBOUND)
+        for_a_person = OutboundMessage.objects.filter(conversation_id=OuterRef("pk"), status__in=WAITING_STATUSES)
+        ours_last = Exists(ours.filter(sent_at__gte=OuterRef("last_inbound_at"))) | Q(
+            last_inbound_at__isnull=True
+        ) & Exists(ours)
+        waiting = Q(human_required=False) & ours_last & ~Exists(for_a_person)
+        qs = qs.filter(waiting) if waiting_on_renter else qs.exclude(waiting)
     if search:
         in_messages = Message.objects.filter(conversation_id=OuterRef("pk"), body__icontains=search)
         qs = qs.filter(

@@ -142,6 +142,11 @@ _CONVERSATION_FILTERS = [
         OpenApiTypes.STR,
         description="'me': assigned to me (or by default through the unit); 'none': no agent at all.",
     ),
+    OpenApiParameter(
+        "waiting_on_renter",
+        OpenApiTypes.BOOL,
+        description="true: our side wrote last and nothing waits for a person (no hold, no draft).",
+    ),
     OpenApiParameter("search", OpenApiTypes.STR, description="Renter, thread, unit, listing or message text."),
     OpenApiParameter(
         "conversation_status",
@@ -194,6 +199,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             taken_over=bool_param(self.request, "taken_over"),
             mine=assigned == "me",
             unassigned=assigned == "none",
+            waiting_on_renter=bool_param(self.request, "waiting_on_renter"),
             search=text_param(self.request, "search", max_length=200),
             conversation_status=choice_param(self.request, "conversation_status", ConversationStatus.values),
             unit=id_or_none_param(self.request, "unit"),

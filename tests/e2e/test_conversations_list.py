@@ -24,7 +24,7 @@ def _names(page: Page) -> list[str]:
 
 
 def test_agent_finds_conversations_by_tab_and_search(pages: Any, shot: Callable[[Page, str], None]) -> None:
-    # given: four conversations in different hands, and one on an account Bob may not see
+    # given: five conversations in different hands, and one on an account Bob may not see
     account = PlatformAccountFactory(label="brooklyn")
     bob = UserFactory(username="bob-agent", role="agent")
     account_grant(user=bob, account=account)
@@ -40,6 +40,12 @@ def test_agent_finds_conversations_by_tab_and_search(pages: Any, shot: Callable[
     for conv, text in ((escalated, "Is parking included?"), (taken, "Hello"), (mine, "Is there a dishwasher?")):
         MessageFactory(conversation=conv, body=text)
     MessageFactory(conversation=nobody, body="Hi")
+    # Eve was answered (by Bob, on the platform) and has not written since: her turn.
+    answered = ConversationFactory(account=account, renter_name="Eve", assigned_agent=bob)
+    asked = MessageFactory(conversation=answered, body="Is it furnished?")
+    MessageFactory(conversation=answered, direction="out", body="Yes, fully.", sent_at=asked.sent_at)
+    answered.last_inbound_at = asked.sent_at
+    answered.save(update_fields=["last_inbound_at"])
     MessageFactory(conversation=ConversationFactory(renter_name="Not Yours"), body="dishwasher too")
     page = pages.login("bob-agent")
 
@@ -53,9 +59,10 @@ def test_agent_finds_conversations_by_tab_and_search(pages: Any, shot: Callable[
     shot(page, "conversations")
     for tab, names in (
         ("taken", ["Ben"]),
-        ("mine", ["Ben", "Cat"]),
+        ("mine", ["Ben", "Cat", "Eve"]),
         ("unassigned", ["Ann", "Dan"]),
-        ("all", ["Ann", "Ben", "Cat", "Dan"]),
+        ("waiting", ["Eve"]),
+        ("all", ["Ann", "Ben", "Cat", "Dan", "Eve"]),
     ):
         page.click(f"#conv-tabs [data-tab='{tab}']")
         expect(page.locator(f"#conv-tabs [data-tab='{tab}']")).to_have_attribute("aria-selected", "true")

@@ -446,3 +446,44 @@ def test_count_stops_at_the_cap_and_the_pages_still_reach_every_match(
         refused = agent_client.get(f"/api/v1/conversations/?search=parking&page_size=2&page={page}")
         assert refused.status_code == 404
         assert "page" in refused.json()["detail"].lower()
+
+
+def test_waiting_on_renter_lists_the_conversations_where_our_side_wrote_last(
+    agent_client: Any, granted: Any, django_assert_max_num_queries: Any
+) -> None:
+    # given: conversations at each turn of the talk
+    t0 = timezone.now() - dt.timedelta(hours=2)
+
+    def talk(name: str, *turns: str, **kwargs: Any) -> Any:
+        conv = ConversationFactory(account=granted, renter_name=name, **kwargs)
+        for n, direction in enumerate(turns):
+            MessageFactory(conversation=conv, direction=direction, sent_at=t0 + dt.timedelta(minutes=n))
+        inbound = [t0 + dt.timedelta(minutes=n) for n, d in enumerate(turns) if d == "in"]
+        conv.last_inbound_at = inbound[-1] if inbound else None
+        conv.save(update_fields=["last_inbound_at"])
+        return conv
+
+    answered = talk("Ann", "in", "out")  # The bot (or a person) answered: the renter's turn.
+    talk("Ben", "in", "out", "in")  # The renter wrote again: ours.
+    talk("Cat", "in")  # Not answered yet.
+    talk("Dan", "in", "out", human_required=True)  # Answered, but held for a person since.
+    with_draft = talk("Eve", "in", "out")
+    OutboundFactory(conversation=with_draft, status="draft", body="And parking is included.")
+
+    def names(query: str) -> set[str]:
+        with django_assert_max_num_queries(6):
+            response = agent_client.get(f"/api/v1/conversations/?{query}")
+        assert response.status_code == 200
+        return {row["renter_name"] for row in response.json()["results"]}
+
+    # then
+    assert names("waiting_on_renter=true") == {"Ann"}
+    assert names("waiting_on_renter=false") == {"Ben", "Cat", "Dan", "Eve"}
+    # and the renter's next message takes the conversation out of it
+    MessageFactory(conversation=answered, sent_at=t0 + dt.timedelta(minutes=5))
+    answered.last_inbound_at = t0 + dt.timedelta(minutes=5)
+    answered.save(update_fields=["last_inbound_at"])
+    assert names("waiting_on_renter=true") == set()
+    refused = agent_client.get("/api/v1/conversations/?waiting_on_renter=maybe")
+    assert refused.status_code == 400
+    assert "waiting_on_renter" in refused.json()

@@ -1,5 +1,5 @@
 /* Every conversation in the caller's scope, by tab (what needs a human, mine, unassigned, taken
- * over, snoozed, resolved, all), with filters (platform, account, unit, reason) and search over
+ * over, waiting on the renter, snoozed, resolved, all), with filters (platform, account, unit, reason) and search over
  * renter, message text, unit and listing. Tab, filters and search stay in the address. */
 (function () {
   "use strict";
@@ -22,6 +22,7 @@
     mine: Object.assign({ assigned: "me" }, OPEN),
     unassigned: Object.assign({ assigned: "none" }, OPEN),
     taken: Object.assign({ taken_over: "true" }, OPEN),
+    waiting: Object.assign({ waiting_on_renter: "true" }, OPEN),
     snoozed: { conversation_status: "snoozed" },
     resolved: { conversation_status: "resolved" },
     all: {},
