@@ -16,7 +16,7 @@ help:
 	@echo "make test   - install everything and run lint plus the whole test suite"
 	@echo "make lint   - ruff, ruff format --check, mypy, manage.py check, makemigrations --check"
 	@echo "make smoke  - check every page and API route the review UI uses"
-	@echo "make chaos  - the long chaos scenarios and the long schemathesis run"
+	@echo "make chaos  - the long chaos scenarios, the full connector contract matrix, the long schemathesis run"
 	@echo "make bench  - the benchmarks (results in docs/performance.md)"
 	@echo "make screenshots - the review UI's screenshots in docs/screenshots/ (other runs write under var/)"
 
@@ -95,6 +95,8 @@ smoke: $(STAMP)
 
 chaos: $(STAMP) browser
 	$(TEST_ENV) LEASEBOT_CHAOS_FULL=1 $(PY) -m pytest tests/chaos -q -m chaos --timeout=900
+	# The connectors' contract on every page setup of every site (make test runs a rotation of it).
+	$(TEST_ENV) LEASEBOT_CHAOS_FULL=1 $(PY) -m pytest tests/platforms/connectors/test_contract.py -q
 	# The long schemathesis run over the OpenAPI schema (150 examples per operation and role).
 	$(TEST_ENV) LEASEBOT_CHAOS_FULL=1 $(PY) -m pytest tests/security/test_schemathesis.py -q
 
