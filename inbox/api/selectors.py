@@ -265,9 +265,9 @@ def assignee_label(conversation: Conversation, default_agent: str | None = None)
     if conversation.taken_over_by_id is not None and conversation.taken_over_by is not None:
         return f"taken over by {conversation.taken_over_by.get_username()}"
     if conversation.assigned_agent_id is not None and conversation.assigned_agent is not None:
-        return conversation.assigned_agent.get_username()
+        return f"assigned to {conversation.assigned_agent.get_username()}"
     if default_agent:
-        return f"{default_agent} (unit's agent)"
+        return f"the unit's agent, {default_agent}"
     return ""
 
 

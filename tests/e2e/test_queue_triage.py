@@ -149,7 +149,7 @@ def test_bulk_assign_to_a_colleague(pages: Any) -> None:
     expect(bob.locator("#modal-text")).to_have_text("Give the conversations of Ann, Ben to carol-agent.")
     bob.click("#modal-ok")
     expect(bob.locator("#bulk-result .bulk-head")).to_have_text("Assigned 2 of 2.")
-    expect(bob.locator(".q-item .assignee")).to_have_text(["with carol-agent", "with carol-agent"])
+    expect(bob.locator(".q-item .assignee")).to_have_text(["assigned to carol-agent", "assigned to carol-agent"])
     for draft in (ann, ben):
         draft.conversation.refresh_from_db()
         assert draft.conversation.assigned_agent == carol_user

@@ -50,7 +50,7 @@ def test_queue_items_carry_version_last_message_assignee_and_reason_counts(
     body = agent_client.get("/api/v1/review/queue/").json()
     item = next(i for i in body["items"] if i["key"] == f"outbound-{draft.pk}")
     assert item["last_message"] == "Ada: is the room free?"
-    assert item["assignee"] == agent_user.username
+    assert item["assignee"] == f"assigned to {agent_user.username}"
     assert item["version"]
     assert {"code": "no_slot", "text": "No showing slot available", "count": 1} in body["reason_counts"]
 
@@ -121,7 +121,7 @@ def test_bulk_assign_outbound_and_escalated_items_to_a_granted_agent(
     escalated.refresh_from_db()
     assert ada.conversation.assigned_agent == colleague
     assert escalated.assigned_agent == colleague
-    assert _queue(agent_client)[f"outbound-{ada.pk}"]["assignee"] == colleague.username
+    assert _queue(agent_client)[f"outbound-{ada.pk}"]["assignee"] == f"assigned to {colleague.username}"
 
 
 def test_bulk_assign_refused_per_item_when_agent_is_not_granted_that_account(

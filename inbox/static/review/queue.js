@@ -161,7 +161,7 @@
         changed ? LB.el("p", { class: "warn changed", text: "Changed since you ticked it: a bulk action will skip it. Untick and tick it again to act on it as it is now." }) : null,
         LB.el("div", { class: "q-foot" },
           LB.el("span", { class: "reasons", text: item.reasons.join(" · ") }),
-          LB.el("span", { class: "muted assignee", text: item.assignee ? "with " + item.assignee : "nobody assigned" }),
+          LB.el("span", { class: "muted assignee", text: item.assignee || "nobody assigned" }),
           LB.el("span", { class: "muted", text: "waiting " + LB.since(item.waiting_since) + " (since " + LB.fmt(item.waiting_since) + ")" }),
         ),
         actions,
