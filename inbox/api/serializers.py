@@ -508,7 +508,9 @@ class QueueItemSerializer(serializers.Serializer[Any]):
     waiting_since = serializers.DateTimeField()
     version = serializers.CharField(help_text="Send it back with a bulk action: the item is skipped if it changed.")
     last_message = serializers.CharField(help_text="The renter's last message in the conversation.")
-    assignee = serializers.CharField(help_text="Who holds the conversation, in words ('taken over by ann', 'assigned to ann', 'the unit's agent, ann'); empty: nobody.")
+    assignee = serializers.CharField(
+        help_text="Who holds the conversation, in words ('taken over by ann', 'assigned to ann', 'the unit's agent, ann'); empty: nobody."
+    )
 
 
 class ReasonCountSerializer(serializers.Serializer[Any]):
