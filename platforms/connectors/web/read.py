@@ -182,7 +182,7 @@ class InboxReader(SessionFlow):
             except Exception:  # noqa: BLE001 - best effort on the way out of a failure.
                 logger.warning("connector: session not saved after a failed read", extra=self._extra())
             raise
-        # The session the read ran with is kept (written only when its cookies changed).
+        # The session the read ran with is kept (written only when it changed: cookies or local storage).
         self.runtime.save_state(self.platform, self.config.account_id)
         return result
 
