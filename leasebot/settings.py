@@ -333,9 +333,10 @@ LEASEBOT_INGEST_FLOOR_S: dict[str, float] = env.json("LEASEBOT_INGEST_FLOOR_S", 
 # The window the first-reply latency (Health page, /metrics) is computed over.
 LEASEBOT_FIRST_REPLY_WINDOW_S = env.int("LEASEBOT_FIRST_REPLY_WINDOW_S", default=3600)
 LEASEBOT_SENDING_LEASE_S = env.int("LEASEBOT_SENDING_LEASE_S", default=600)  # A `sending` row older is reconciled.
-# How late a platform may show a reply after the send click (Roomies shows one seconds late):
-# a read-back that finds nothing within this window of the click looks again later, it never
-# calls the reply absent (which would queue it again). Overridable per platform.
+# How late a platform may show a message (Roomies shows a reply seconds late): a read-back that
+# finds nothing within this window of the send click looks again later, it never calls the reply
+# absent (which would queue it again); an inbox row's time is trusted to hide no new message
+# only once this window (and a minute) has passed (platforms/connectors/web/read.py). Overridable per platform.
 LEASEBOT_SEND_VISIBILITY_S = env.int("LEASEBOT_SEND_VISIBILITY_S", default=60)
 LEASEBOT_SEND_VISIBILITY_S_PER_PLATFORM: dict[str, int] = env.json(
     "LEASEBOT_SEND_VISIBILITY_S_PER_PLATFORM", default={}

@@ -36,7 +36,7 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -235,7 +235,8 @@ class BrowserRuntime:
         self.max_contexts = max(1, int(settings.LEASEBOT_MAX_CONTEXTS))
         self._pages: dict[tuple[str, int], Page] = {}
         #: A digest of each open context's cookies as last loaded or saved: unchanged cookies, no save.
-        self._cookies: dict[tuple[str, int], str] = {}
+        #: A digest of each open context's whole session as loaded or last saved (:func:`_state_digest`).
+        self._states: dict[tuple[str, int], str] = {}
 
     # --- browser ----------------------------------------------------------------------
 
@@ -304,7 +305,7 @@ class BrowserRuntime:
         saved = self.store.load(platform, account_id)
         if saved is not None:
             options["storage_state"] = saved
-            self._cookies[key] = _cookie_digest(saved.get("cookies") or [])
+            self._states[key] = _state_digest(saved)
         context = self.browser.new_context(**options)
         context.set_default_timeout(float(settings.LEASEBOT_ACTION_TIMEOUT_S) * 1000)
         context.set_default_navigation_timeout(float(settings.LEASEBOT_NAV_TIMEOUT_S) * 1000)
@@ -339,20 +340,20 @@ class BrowserRuntime:
         """Keep the account's cookies and local storage for the next context (any worker's, with the
         database store); return whether anything was written.
 
-        Only when its cookies changed since they were loaded or last saved (one cheap read of the
-        cookies; the whole state and the store are not touched otherwise), unless ``force`` (a
-        login just ran). The store itself skips a state equal to the one it holds.
+        Only when the session changed since it was loaded or last saved, unless ``force`` (a
+        login just ran): the whole state is digested, cookies and each origin's local storage,
+        since a site may keep its auth token in local storage and renew it there alone. The
+        store itself skips a state equal to the one it holds.
         """
         key = (platform, int(account_id))
         context = self._contexts.get(key)
         if context is None:
             return False
-        if not force:
-            cookies = _cookie_digest(context.cookies())
-            if self._cookies.get(key) == cookies:
-                return False
         state: dict[str, Any] = dict(context.storage_state())
-        self._cookies[key] = _cookie_digest(state.get("cookies") or [])
+        fingerprint = _state_digest(state)
+        if not force and self._states.get(key) == fingerprint:
+            return False
+        self._states[key] = fingerprint
         return self.store.save(platform, account_id, state)
 
     def write_state(self, platform: str, account_id: int, state: dict[str, Any]) -> str:
@@ -371,7 +372,7 @@ class BrowserRuntime:
         """Close the account's context (the saved session stays on disk)."""
         key = (platform, int(account_id))
         self._pages.pop(key, None)
-        self._cookies.pop(key, None)
+        self._states.pop(key, None)
         context = self._contexts.pop(key, None)
         if context is not None:
             with contextlib.suppress(PlaywrightError):
@@ -429,10 +430,22 @@ class BrowserRuntime:
         self._thread.stop()
 
 
-def _cookie_digest(cookies: Iterable[Any]) -> str:
-    """A digest of a context's cookies, in a stable order (the browser's order may change)."""
-    rows = sorted(json.dumps(c, sort_keys=True, default=str) for c in cookies)
-    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+def _state_digest(state: Mapping[str, Any]) -> str:
+    """A digest of a whole session (cookies, each origin's local storage), in a stable order (the browser's may change)."""
+    cookies = sorted(json.dumps(c, sort_keys=True, default=str) for c in state.get("cookies") or [])
+    origins = sorted(json.dumps(o, sort_keys=True, default=str) for o in _origins_sorted(state.get("origins") or []))
+    return hashlib.sha256(json.dumps([cookies, origins]).encode()).hexdigest()
+
+
+def _origins_sorted(origins: Iterable[Any]) -> list[Any]:
+    """Each origin with its local storage items in a stable order."""
+    out = []
+    for origin in origins:
+        if isinstance(origin, Mapping):
+            items = origin.get("localStorage") or []
+            origin = {**origin, "localStorage": sorted(items, key=lambda i: json.dumps(i, sort_keys=True, default=str))}
+        out.append(origin)
+    return out
 
 
 _local = threading.local()

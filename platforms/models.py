@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -154,17 +155,29 @@ class BrowserSession(models.Model):
         return f"browser session of account {self.account_id}"
 
 
+#: How long a thread's preview is kept after ingest last recorded it. Ingest reads from a little
+#: before its cursor (``CURSOR_OVERLAP``, 30 minutes) and the cursor is the newest message
+#: stored, so a row older than that is passed over without its preview; a preview older than
+#: this saves an opening only for a thread quiet for two weeks on an account quiet as long.
+#: Dropping one costs one more opening of its thread, never a message.
+THREAD_PREVIEW_KEEP = timedelta(days=14)
+#: At most this many expired previews are deleted at the start of one read (the rest at the next).
+THREAD_PREVIEW_PRUNE_BATCH = 500
+
+
 class ThreadPreview(models.Model):
     """What an account's inbox row showed of one thread when ingest last stored all of that thread.
 
     ``signature`` is the connector's digest of the row (the last message's id where the site
-    shows it, else its settled time and preview text: ``platforms.connectors.web.read``).
-    While the row still shows the same signature the thread holds nothing new, so ingest does
-    not open it again; it is written only after the thread's messages are stored.
+    shows it, else the row's time at its latest and the sender's name, only once the
+    platform's visibility window has passed beyond that time: ``row_signature`` in
+    ``platforms.connectors.web.read``). While the row still shows the same signature the
+    thread holds nothing new, so ingest does not open it again; it is written only after the
+    thread's messages are stored. ``thread_ref`` is as long as a conversation's.
     """
 
     account = models.ForeignKey(PlatformAccount, on_delete=models.CASCADE, related_name="+")
-    thread_ref = models.CharField(max_length=128)
+    thread_ref = models.CharField(max_length=200)
     signature = models.CharField(max_length=64)
     seen_at = models.DateTimeField(auto_now=True)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from platforms.connectors.base import AccountConfig
 from platforms.hosts import BaseUrlRefused, base_url_refusal
-from platforms.models import PlatformAccount, ThreadPreview
+from platforms.models import THREAD_PREVIEW_KEEP, PlatformAccount, ThreadPreview
 
 
 def account_config(account: PlatformAccount) -> AccountConfig:
@@ -45,5 +46,12 @@ def accounts_not_runnable(*, platform_slug: str) -> QuerySet[PlatformAccount]:
 
 
 def thread_previews(*, account_id: int) -> dict[str, str]:
-    """Return the inbox-row signature last stored for each of an account's threads (thread ref -> signature)."""
-    return dict(ThreadPreview.objects.filter(account_id=account_id).values_list("thread_ref", "signature"))
+    """Return the inbox-row signature last stored for each of an account's threads (thread ref -> signature).
+
+    Only those recorded within :data:`~platforms.models.THREAD_PREVIEW_KEEP` (older ones are
+    pruned, ``platforms.services.thread_previews_prune``; one not yet pruned is left out too).
+    """
+    cutoff = timezone.now() - THREAD_PREVIEW_KEEP
+    return dict(
+        ThreadPreview.objects.filter(account_id=account_id, seen_at__gte=cutoff).values_list("thread_ref", "signature")
+    )

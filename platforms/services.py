@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -18,7 +19,16 @@ from platforms import guard
 from platforms.choices import CircuitState, RolloutStage, SendMode
 from platforms.connectors.errors import ConnectorError, HealingPending, NeedsOperatorLogin, SelectorDrift
 from platforms.events import accounts_stopped
-from platforms.models import BotSettings, Platform, PlatformAccount, ThreadPreview
+from platforms.models import (
+    THREAD_PREVIEW_KEEP,
+    THREAD_PREVIEW_PRUNE_BATCH,
+    BotSettings,
+    Platform,
+    PlatformAccount,
+    ThreadPreview,
+)
+
+logger = logging.getLogger(__name__)
 
 Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -194,20 +204,54 @@ def account_record_success(*, account_id: int, stage: str) -> None:
     PlatformAccount.objects.filter(pk=account_id).update(**{field: now, "consecutive_failures": 0})
 
 
-def thread_preview_record(*, account_id: int, thread_ref: str, signature: str) -> None:
+def thread_preview_record(*, account_id: int, thread_ref: str, signature: str) -> bool:
     """Remember what the inbox row of a thread showed once all its messages are stored (one upsert).
 
     Called only after the thread's messages are committed: a signature kept for a thread
-    whose messages were not all stored would make the next read skip them.
+    whose messages were not all stored would make the next read skip them. Bookkeeping only:
+    a preview the database refuses is logged and not kept (its own savepoint, so the caller's
+    transaction goes on), and the read goes on; that thread is simply opened again next time.
+    Returns whether it was kept.
     """
     if not signature:
-        return
-    ThreadPreview.objects.bulk_create(
-        [ThreadPreview(account_id=account_id, thread_ref=thread_ref, signature=signature, seen_at=timezone.now())],
-        update_conflicts=True,
-        unique_fields=["account", "thread_ref"],
-        update_fields=["signature", "seen_at"],
-    )
+        return False
+    try:
+        with transaction.atomic():
+            ThreadPreview.objects.bulk_create(
+                [
+                    ThreadPreview(
+                        account_id=account_id, thread_ref=thread_ref, signature=signature, seen_at=timezone.now()
+                    )
+                ],
+                update_conflicts=True,
+                unique_fields=["account", "thread_ref"],
+                update_fields=["signature", "seen_at"],
+            )
+    except DatabaseError as exc:
+        logger.warning(
+            "thread preview not kept for account %s (the thread is opened again next read): %s",
+            account_id,
+            type(exc).__name__,
+            extra={"account": account_id, "thread_ref": thread_ref[:200]},
+        )
+        return False
+    return True
+
+
+def thread_previews_prune(*, account_id: int) -> int:
+    """Delete an account's previews not recorded for :data:`~platforms.models.THREAD_PREVIEW_KEEP`; say how many.
+
+    Nothing else ever removes them, and every read loads the account's previews: without this
+    they would grow with every thread the account ever had. At most
+    :data:`~platforms.models.THREAD_PREVIEW_PRUNE_BATCH` a call, so one read's start stays short.
+    """
+    cutoff = timezone.now() - THREAD_PREVIEW_KEEP
+    stale = ThreadPreview.objects.filter(account_id=account_id, seen_at__lt=cutoff).order_by("seen_at")
+    ids = list(stale.values_list("pk", flat=True)[:THREAD_PREVIEW_PRUNE_BATCH])
+    if not ids:
+        return 0
+    deleted, _ = ThreadPreview.objects.filter(pk__in=ids).delete()
+    return deleted
 
 
 def account_record_failure(

@@ -45,7 +45,12 @@ from platforms.connectors.errors import CircuitOpen, ConnectorError
 from platforms.models import PlatformAccount
 from platforms.policies import account_may_run, policy_snapshot
 from platforms.selectors import thread_previews
-from platforms.services import account_record_success, account_set_circuit, thread_preview_record
+from platforms.services import (
+    account_record_success,
+    account_set_circuit,
+    thread_preview_record,
+    thread_previews_prune,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -143,10 +148,13 @@ def ingest_account_run(*, account_id: int) -> IngestSummary:
                 _store(account, item, summary, platform)
                 newest = item.sent_at if newest is None or item.sent_at > newest else newest
                 lock.extend()
-            # Only now that every message of the thread is committed may the next read skip it.
+            # Only now that every message of the thread is committed may the next read skip it
+            # (a preview the database refuses is logged, not raised: the thread is opened next time).
             thread_preview_record(account_id=account_id, thread_ref=read.thread_ref, signature=read.signature)
             summary.threads += 1
 
+        # Previews of threads quiet for weeks save nothing any more; a bounded batch goes at each read.
+        thread_previews_prune(account_id=account_id)
         try:
             connector = connectors.connector_for(account)
             stats = connector.fetch_threads(

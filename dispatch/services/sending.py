@@ -44,7 +44,7 @@ from inbox.services import (
 from leasebot.core import metrics
 from leasebot.core.logging import log_context
 from platforms.choices import CircuitState
-from platforms.connectors.base import Connector, ReadBack
+from platforms.connectors.base import Connector, ReadBack, visibility_window
 from platforms.connectors.errors import ConnectorError, HealingPending, OutcomeUnknown
 from platforms.models import PlatformAccount
 from platforms.policies import account_may_run, resolve_send_mode
@@ -428,12 +428,6 @@ def reconcile_stale(
             _requeue_lost(pk, account, summary, started)
         if lock is not None:
             lock.extend()
-
-
-def visibility_window(platform: str) -> timedelta:
-    """How late the platform may show a reply after the click (``LEASEBOT_SEND_VISIBILITY_S``, per platform)."""
-    seconds = settings.LEASEBOT_SEND_VISIBILITY_S_PER_PLATFORM.get(platform, settings.LEASEBOT_SEND_VISIBILITY_S)
-    return timedelta(seconds=float(seconds))
 
 
 def _may_still_appear(row: OutboundMessage, *, platform: str) -> bool:

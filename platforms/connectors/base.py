@@ -10,13 +10,26 @@ from __future__ import annotations
 import abc
 import dataclasses
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar, Literal
+
+from django.conf import settings
 
 from leasebot.core.validators import zone_named
 from platforms.textmatch import SentCheck, Verdict
 
 Direction = Literal["in", "out"]
+
+
+def visibility_window(platform: str) -> timedelta:
+    """How late the platform may show a message after it was posted (``LEASEBOT_SEND_VISIBILITY_S``, per platform).
+
+    Sites serve pages from replicas that show a new message seconds late: a reply after the
+    send click (the read-back believes "absent" only after this window) and a renter's message
+    after the time it is stamped with (an inbox row is trusted unchanged only after it).
+    """
+    seconds = settings.LEASEBOT_SEND_VISIBILITY_S_PER_PLATFORM.get(platform, settings.LEASEBOT_SEND_VISIBILITY_S)
+    return timedelta(seconds=float(seconds))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,6 +4,7 @@ The connector hands over one thread at a time (``Connector.fetch_threads``); ing
 its messages (each with its decision, as before) and extends the account lock while the
 browser is still reading. A read that fails midway keeps the threads it stored and leaves the
 cursor where it was; a thread whose inbox row is unchanged since it was stored is not opened.
+That bookkeeping (``platforms.ThreadPreview``) never stops a read, and it does not grow forever.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from dispatch import services
@@ -19,8 +21,10 @@ from dispatch.models import DispatchAttempt
 from inbox import services as inbox_services
 from inbox.models import Decision, Message
 from leasebot.core.redis import client as redis_client
+from platforms import services as platform_services
 from platforms.connectors import errors
-from platforms.models import PlatformAccount, ThreadPreview
+from platforms.models import THREAD_PREVIEW_KEEP, PlatformAccount, ThreadPreview
+from platforms.selectors import thread_previews
 from tests.dispatch.fakes import FakePlatform
 from tests.platforms.factories import PlatformAccountFactory
 
@@ -159,3 +163,77 @@ def test_a_thread_whose_store_failed_keeps_no_signature(fake_platform: FakePlatf
 
     # then: no signature was kept, so the next read opens the thread again
     assert not ThreadPreview.objects.filter(account=account).exists()
+
+
+def test_a_thread_ref_as_long_as_a_conversations_keeps_its_preview(fake_platform: FakePlatform) -> None:
+    # given: a thread whose reference is as long as a conversation's may be (200 characters)
+    fake_platform.signs = True
+    account = PlatformAccountFactory()
+    long_ref = "t" * 200
+    message = fake_platform.inbound(long_ref, "Is it free?")
+
+    # when
+    summary = services.ingest_account_run(account_id=account.pk)
+
+    # then: the message is stored and its row's signature kept
+    assert summary.new_inbound == 1
+    assert _refs(account) == {message.message_ref}
+    assert ThreadPreview.objects.get(account=account).thread_ref == long_ref
+
+
+def test_a_preview_the_database_refuses_does_not_stop_the_read(
+    fake_platform: FakePlatform, monkeypatch: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given: two threads, and a database that refuses every preview (a real failed statement)
+    fake_platform.signs = True
+    account = PlatformAccountFactory()
+    a = fake_platform.inbound("a", "Is it free?", at=timezone.now() - timedelta(minutes=2))
+    b = fake_platform.inbound("b", "Pets allowed?", at=timezone.now() - timedelta(minutes=1))
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")
+
+    monkeypatch.setattr(ThreadPreview.objects, "bulk_create", refuse)
+
+    # when
+    summary = services.ingest_account_run(account_id=account.pk)
+
+    # then: both threads are stored and decided, the cursor moved, the refusal was logged;
+    # nothing is kept, so the next read opens both threads again
+    assert summary.threads == 2
+    assert _refs(account) == {a.message_ref, b.message_ref}
+    assert Decision.objects.filter(conversation__account=account).count() == 2
+    account.refresh_from_db()
+    assert account.ingest_cursor == b.sent_at
+    assert not ThreadPreview.objects.filter(account=account).exists()
+    assert sum("thread preview not kept" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_previews_not_recorded_for_weeks_are_pruned_a_bounded_batch_at_a_time(
+    fake_platform: FakePlatform, monkeypatch: Any
+) -> None:
+    # given: an account with three previews recorded long ago and one recorded just now
+    account = PlatformAccountFactory()
+    other = PlatformAccountFactory()
+    for ref in ("old1", "old2", "old3", "fresh"):
+        platform_services.thread_preview_record(account_id=account.pk, thread_ref=ref, signature=f"sig-{ref}")
+    platform_services.thread_preview_record(account_id=other.pk, thread_ref="old1", signature="sig-old1")
+    long_ago = timezone.now() - THREAD_PREVIEW_KEEP - timedelta(hours=1)
+    ThreadPreview.objects.filter(thread_ref__startswith="old").update(seen_at=long_ago)
+    monkeypatch.setattr(platform_services, "THREAD_PREVIEW_PRUNE_BATCH", 2)
+
+    # then: the expired ones are no longer handed to the connector, even before they are deleted
+    assert thread_previews(account_id=account.pk) == {"fresh": "sig-fresh"}
+
+    # when: ingest reads, twice
+    services.ingest_account_run(account_id=account.pk)
+    left_after_one = set(ThreadPreview.objects.filter(account=account).values_list("thread_ref", flat=True))
+    services.ingest_account_run(account_id=account.pk)
+
+    # then: at most two expired previews went per read; the fresh one and the other account's stay
+    assert len(left_after_one) == 2
+    assert "fresh" in left_after_one
+    assert set(ThreadPreview.objects.filter(account=account).values_list("thread_ref", flat=True)) == {"fresh"}
+    assert ThreadPreview.objects.filter(account=other).count() == 1
+    assert fake_platform.seen_given == [{"fresh": "sig-fresh"}, {"fresh": "sig-fresh"}]

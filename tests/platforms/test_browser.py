@@ -90,7 +90,7 @@ def test_session_state_is_saved_private_and_reloaded_into_a_new_context(browser_
 
 
 @pytest.mark.browser
-def test_session_state_is_saved_only_when_its_cookies_changed(
+def test_session_state_is_saved_only_when_it_changed_cookies_or_local_storage(
     browser_runtime: BrowserRuntime, sandbox, monkeypatch: pytest.MonkeyPatch
 ):
     # given: a store that counts what it is asked to save
@@ -117,22 +117,31 @@ def test_session_state_is_saved_only_when_its_cookies_changed(
     assert browser_runtime.save_state("renthop", 79) is True
     assert len(saves) == 1
 
-    # when: the page changes only its local storage, then the cookies change
-    page.evaluate("() => localStorage.setItem('seen', '1')")
+    # when: nothing changed; then the site renews a token it keeps in local storage only (no cookie
+    # changes); then again to the same value; then the cookies change
     unchanged = browser_runtime.save_state("renthop", 79)
-    saves_before_cookie = len(saves)
+    saves_unchanged = len(saves)
+    page.evaluate("() => localStorage.setItem('auth_token', 'renewed-1')")
+    token = browser_runtime.save_state("renthop", 79)
+    token_again = browser_runtime.save_state("renthop", 79)
+    saves_after_token = len(saves)
     browser_runtime.context("renthop", 79).add_cookies([{"name": "extra", "value": "1", "url": sandbox.url}])
     changed = browser_runtime.save_state("renthop", 79)
 
-    # then: the store was not even asked while the cookies were the same; asked again once they changed
+    # then: the store was not asked while nothing changed, and asked at each change, local storage too
     assert unchanged is False
-    assert saves_before_cookie == 1
+    assert saves_unchanged == 1
+    assert token is True
+    assert token_again is False
+    assert saves_after_token == 2
+    stored = {i["name"]: i["value"] for o in saves[1]["origins"] for i in o["localStorage"]}
+    assert stored["auth_token"] == "renewed-1"
     assert changed is True
-    assert len(saves) == 2
+    assert len(saves) == 3
     assert "extra" in {c["name"] for c in saves[-1]["cookies"]}
     # A login forces the save (the store still skips a state it already holds).
     assert browser_runtime.save_state("renthop", 79, force=True) is False
-    assert len(saves) == 3
+    assert len(saves) == 4
     browser_runtime.forget_session("renthop", 79)
 
 

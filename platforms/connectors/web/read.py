@@ -23,7 +23,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar, TypeVar
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
@@ -32,7 +32,7 @@ from django.conf import settings
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from platforms.connectors.base import FetchStats, Inbound, OnThread, ThreadRead
+from platforms.connectors.base import FetchStats, Inbound, OnThread, ThreadRead, visibility_window
 from platforms.connectors.dates import DateFormatError, DateTable, Stamp
 from platforms.connectors.errors import SelectorDrift, SessionExpired, Transient
 from platforms.connectors.web.blocks import clean_error
@@ -43,6 +43,10 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 MAX_INBOX_PAGES = 200
+#: Added to the platform's visibility window before a row's time is trusted (:func:`settle_margin`):
+#: the site stamps messages by its own clock and the read is timed by ours, which may run ahead,
+#: and after the page arrived (the site rendered it a little earlier).
+ROW_CLOCK_SLACK = timedelta(minutes=1)
 #: What a thread or message reference looks like on every platform (ids, slugs): a healed read must show it.
 REF_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 #: Older parts of one thread (button clicks, scrolls or pages) a read loads at most.
@@ -84,25 +88,39 @@ class ThreadRow:
     signature: str = ""
 
 
-def row_signature(row: ThreadRow, raw: Mapping[str, str | None], *, read_at: datetime) -> str:
+def row_signature(row: ThreadRow, raw: Mapping[str, str | None], *, read_at: datetime, settle: timedelta) -> str:
     """Digest what an inbox row shows of its thread's last message, or "" when that could hide a new one.
 
-    The last message's id, where the row carries it, changes with every message. Otherwise the
-    row's last activity (the latest its shown time can be) tells a later message apart only
-    once that moment had passed when the page was read: any message posted afterwards shows a
-    later time. A row still inside its shown interval ("just now", "Today", a time to the
-    second read within that second) gets no signature and is opened every read, as a row
-    without a time is; relative times ("2h") resolve differently at each read, so such rows
-    rarely match and are opened too. Never skipping wrongly matters more than skipping often.
+    The last message's id, where the row carries it, changes with every message that becomes
+    the thread's newest. Otherwise the row's last activity (the latest its shown time can be)
+    and the sender's name tell a later message apart only once ``settle`` had passed beyond that
+    moment when the page was read. A message can be stamped with a time inside the row's shown
+    interval and yet appear only seconds after the read (a site's replicas show messages late):
+    a message stamped 3:45:40 that shows only at 3:46:05 leaves a row read at 3:46:02 as it was,
+    "3:45 PM" from the same renter. ``settle`` covers the platform's visibility window (and the
+    site's clock against ours, :func:`settle_margin`): a message that shows in the row's interval
+    after the read was stamped too late to be hidden by it. A row whose activity is more recent
+    than that, or without a time, gets no signature and is opened every read; relative times
+    ("2h") resolve differently at each read, so such rows rarely match and are opened too.
+    Never skipping wrongly matters more than skipping often.
     """
     last_ref = (raw.get("message_ref") or "").strip()
     if last_ref:
         basis = f"ref:{last_ref}"
-    elif row.last_activity is not None and row.last_activity < read_at:
+    elif row.last_activity is not None and row.last_activity + settle <= read_at:
         basis = f"at:{row.last_activity.astimezone(UTC).isoformat()}|from:{row.sender_name}"
     else:
         return ""
     return hashlib.sha256(f"{row.thread_ref}\x00{basis}".encode()).hexdigest()[:32]
+
+
+def settle_margin(platform: str) -> timedelta:
+    """How long after a row's shown activity its time and sender are trusted to tell any later message apart.
+
+    The platform's visibility window (``LEASEBOT_SEND_VISIBILITY_S``: how late it may show a
+    message after the time it is stamped with) plus :data:`ROW_CLOCK_SLACK`.
+    """
+    return visibility_window(platform) + ROW_CLOCK_SLACK
 
 
 class InboxReader(SessionFlow):
@@ -164,7 +182,7 @@ class InboxReader(SessionFlow):
             except Exception:  # noqa: BLE001 - best effort on the way out of a failure.
                 logger.warning("connector: session not saved after a failed read", extra=self._extra())
             raise
-        # The session the read ran with is kept (written only when its cookies changed).
+        # The session the read ran with is kept (written only when it changed: cookies or local storage).
         self.runtime.save_state(self.platform, self.config.account_id)
         return result
 
@@ -269,7 +287,9 @@ class InboxReader(SessionFlow):
         """
         if row.signature or self.healed_in("inbox.rows"):
             return row
-        return dataclasses.replace(row, signature=row_signature(row, raw, read_at=self.now()))
+        return dataclasses.replace(
+            row, signature=row_signature(row, raw, read_at=self.now(), settle=settle_margin(self.platform))
+        )
 
     def read_thread(
         self, thread_ref: str, *, stop: Callable[[list[Inbound]], bool] | None = None, earlier: bool = True

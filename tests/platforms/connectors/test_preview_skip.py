@@ -5,7 +5,8 @@ The connector hands each thread over as it reads it, with the signature of its i
 whose row still shows the same, and it stops paging once a page ends below the cursor. A
 thread with a new message is opened whatever the page looks like (relative dates, "Today",
 the redesigned layout, the whole realistic profile): a row that cannot tell a new message
-apart gets no signature and is opened every time.
+apart gets no signature and is opened every time, and so does a row whose shown activity is
+more recent than the platform's visibility window (a message the site shows late may hide in it).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from platforms.connectors.base import FetchStats, ThreadRead
+from platforms.connectors.web.read import ThreadRow, row_signature, settle_margin
 from tests.platforms.conftest import PLATFORMS
 from tests.platforms.connectors.test_contract import SETUPS, _pin
 
@@ -121,3 +123,50 @@ def test_paging_stops_once_a_page_ends_below_the_cursor(platform: str, make_acco
     # then: the new message, from the first page only (its last row is a day old)
     assert recent.refs == {str(new["message_id"])}
     assert stats.pages == 1
+
+
+@pytest.mark.parametrize(("platform", "setup"), VARIANTS)
+def test_a_message_the_site_shows_late_inside_the_rows_shown_time_is_read(
+    platform: str, setup: Any, make_account: Any
+) -> None:
+    # given: a renter's message stamped in the minute just ended, read once: the row shows that
+    # time (to the minute or the second) and that renter
+    acct = make_account(platform)
+    _pin(acct, setup)
+    minute = datetime.now(tz=UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
+    shown = acct.seed(renter_name="Renter 1", body="Is the room free?", sent_at=minute + timedelta(seconds=5))
+    first, _ = _fetch(acct, None, {})
+    assert str(shown["message_id"]) in first.refs
+    seen = first.signatures()
+
+    # when: a second message of the renter's, stamped in the same second, shows only after that
+    # read (the site's replicas show a message late: it was seeded after the read)
+    late = acct.seed(
+        renter_name="Renter 1",
+        thread_id=shown["thread_id"],
+        body="And is parking included?",
+        sent_at=minute + timedelta(seconds=5),
+    )
+    second, stats = _fetch(acct, None, seen)
+
+    # then: the row, unchanged to the eye, was not trusted so soon after its time: the thread is read
+    assert stats.unchanged == 0
+    assert str(late["message_id"]) in second.refs
+
+
+def test_a_rows_time_and_sender_are_trusted_only_once_the_visibility_window_has_passed(settings: Any) -> None:
+    # given: a platform that shows messages up to 60 s late, and a row showing 3:45 PM (at its latest 3:45:59)
+    settings.LEASEBOT_SEND_VISIBILITY_S = 60
+    settings.LEASEBOT_SEND_VISIBILITY_S_PER_PLATFORM = {}
+    shown = datetime(2026, 12, 1, 15, 45, 59, 999999, tzinfo=UTC)
+    row = ThreadRow(thread_ref="t1", last_activity=shown, sender_name="Renter 1")
+    settle = settle_margin("renthop")
+    assert settle >= timedelta(seconds=60)
+
+    # when / then: read at 3:46:02, a message stamped 3:45:40 may still appear: no signature
+    assert row_signature(row, {}, read_at=shown + timedelta(seconds=3), settle=settle) == ""
+    assert row_signature(row, {}, read_at=shown + settle - timedelta(microseconds=1), settle=settle) == ""
+    # read once the window has passed, any message stamped in that minute already shows
+    assert row_signature(row, {}, read_at=shown + settle, settle=settle) != ""
+    # the last message's id (SpareRoom) changes with a newer message whenever it shows
+    assert row_signature(row, {"message_ref": "m9"}, read_at=shown + timedelta(seconds=3), settle=settle) != ""
