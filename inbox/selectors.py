@@ -170,7 +170,19 @@ def last_offer(conversation: Conversation, *, ignore: Iterable[int] = ()) -> tup
 
 
 def outbound_version(row: OutboundMessage) -> str:
-    """Return the token that changes whenever a reply changes (edit, approval, rejection, supersession)."""
+    """Return the token that changes whenever a reply or its conversation changes, or the renter writes.
+
+    The reply's own stamp moves on an edit, approval, rejection or supersession; the conversation's
+    (``conversation_version``) on a new renter message (which leaves an earlier draft untouched: the
+    renter's "actually Thursday doesn't work" makes a new draft beside it), a take-over or an
+    assignment. A queue card approved in bulk, or assigned, is acted on only if none of these moved
+    since the card was shown. Read with ``select_related("conversation")`` where rows are many.
+    """
+    return f"{outbound_stamp(row)}/{conversation_version(row.conversation)}"
+
+
+def outbound_stamp(row: OutboundMessage) -> str:
+    """Return the reply's own part of ``outbound_version`` (its first part): it moves when the reply changes."""
     return row.updated_at.astimezone(UTC).isoformat(timespec="microseconds")
 
 

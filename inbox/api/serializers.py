@@ -8,6 +8,7 @@ Renter text goes out as plain JSON strings; the UI puts it on the page with
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.utils import timezone
@@ -122,11 +123,28 @@ class ShowingCancelSerializer(serializers.Serializer[Any]):
     reason = StrictCharField(max_length=300, required=False, allow_blank=True, default="", trim_whitespace=True)
 
 
+#: How far from now a showing's start may be named: the free slots the panel lists reach 14 days,
+#: and a start past either bound can never be free. Without a bound the calendar's ends overflowed
+#: (a 500) adding the showing's length or turning the time into the unit's zone. The day before
+#: now stays open so a time that just passed while the page was open is a 409 ("no longer
+#: available"), the page's real situation, not bad input.
+SHOWING_START_PAST = dt.timedelta(days=1)
+SHOWING_START_AHEAD = dt.timedelta(days=365)
+
+
 class ShowingBookSerializer(serializers.Serializer[Any]):
     """A free time from ``slots/``: its start (ISO 8601 with its offset) and the agent who shows it."""
 
     starts_at = serializers.DateTimeField()
     agent = serializers.IntegerField(min_value=1)
+
+    def validate_starts_at(self, value: dt.datetime) -> dt.datetime:
+        now = timezone.now()
+        if value < now - SHOWING_START_PAST:
+            raise serializers.ValidationError("is in the past: pick one of the free times")
+        if value > now + SHOWING_START_AHEAD:
+            raise serializers.ValidationError("must be within a year from now: pick one of the free times")
+        return value
 
 
 class ShowingRescheduleSerializer(ShowingBookSerializer):

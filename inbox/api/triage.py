@@ -20,7 +20,8 @@ class BulkItemSerializer(serializers.Serializer[Any]):
     """An item as the queue showed it: its key and the version it had then."""
 
     key = serializers.RegexField(triage.KEY_RE, max_length=40)
-    version = serializers.CharField(max_length=80)
+    # A draft's version is three time stamps (the draft's, its conversation's, the renter's last message): ~100 characters.
+    version = serializers.CharField(max_length=160)
 
 
 class BulkRequestSerializer(serializers.Serializer[Any]):

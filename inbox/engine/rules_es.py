@@ -17,14 +17,31 @@ _P = re.compile
 
 _PLACE = r"(?:depa|departamento|apartamento|apto|cuarto|casa|lugar|habitacion|propiedad|unidad|piso|estudio|inmueble)"
 
+# What may follow "no me mandes / envíen / molesten" in an opt-out: more messages ("más mensajes",
+# "nada más", "más información"), or the end of the clause ("no me molesten más.", "no me manden,
+# gracias"). Anything else is about something the renter does want: "no me mandes más fotos, el
+# jueves está bien" or "no me mandes la dirección todavía" must reach a person, not suppress the
+# contact. Calling is not here at all: "no me llames, escríbeme" asks for messages (as "don't call me"
+# is no opt-out in English).
+_STOP_NOUN = (
+    r"(?:mensajes|mensajitos|correos|textos|sms|whatsapps?|notificaciones|informacion|info|publicidad|promociones|nada)"
+)
+_CLAUSE_END = r"(?:\s*(?:[.!?,;:]|$)|\s+(?:por favor|porfa|gracias|ya|nunca|de nuevo|otra vez)\b)"
+_STOP_TAIL = rf"(?: (?:nada )?mas(?! tarde))?(?: {_STOP_NOUN}\b|(?={_CLAUSE_END}))"
+
 # Each intent: (strong patterns, weak patterns, fuzzy keywords), as in ``inbox.engine.rules.PATTERNS``.
 ES_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...], tuple[str, ...]]] = {
     Intent.OPT_OUT: (
         (
             _P(
-                r"\bno (?:me |nos )?(?:vuelva[ns]? a )?(?:escriba[ns]?|escribas|mande[ns]?|mandes|envie[ns]?|envies|contacte[ns]?"
-                r"|contactes|llame[ns]?|moleste[ns]?|molestes|escribir(?:me|nos)?|contactar(?:me|nos)?|mandar(?:me|nos)? mensajes)\b"
+                r"\bno (?:me |nos )?(?:vuelva[ns]? a )?(?:escriba[ns]?|escribas|contacte[ns]?"
+                r"|contactes|escribir(?:me|nos)?|contactar(?:me|nos)?|mandar(?:me|nos)? mensajes)\b"
                 r"(?! (?:por|a) (?:este|otro))"
+            ),
+            # Sending and bothering only with an object about more messages, or nothing after the verb:
+            # "no me mandes la dirección todavía" and "no me molesten con llamadas" are a lead talking.
+            _P(
+                rf"\bno (?:me |nos )?(?:vuelva[ns]? a )?(?:mande[ns]?|mandes|envie[ns]?|envies|moleste[ns]?|molestes|mandar|enviar|molestar){_STOP_TAIL}"
             ),
             _P(
                 r"\b(?:deja(?:n|d)?|dejen|para(?:n)?|paren) de (?:escribirme|mandarme|enviarme|contactarme|molestarme|escribir|mandar mensajes)\b"

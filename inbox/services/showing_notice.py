@@ -9,9 +9,9 @@ from here: the page puts the text in the agent's reply box and the agent sends i
 through the one outbox door (``conversation_reply``).
 
 A booking reuses the bot's ``showing_confirmed``; a move and an agent's cancellation have their
-own keys (``showing_moved``, ``showing_cancelled_by_agent``, migration inbox 0023). With no
-template in the renter's language there is no suggestion, only a note saying so (never a text
-from another language).
+own keys (``showing_moved``, ``showing_cancelled_by_agent``: the keys in migration inbox 0023,
+their texts in 0024). With no template in the renter's language there is no suggestion, only a
+note saying so (never a text from another language).
 """
 
 from __future__ import annotations

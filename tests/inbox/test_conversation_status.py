@@ -152,6 +152,15 @@ def test_api_snooze_bad_input_is_400_and_draft_is_409(agent_client: Any, draft: 
     assert "approve or reject" in refused.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    "until",
+    ["9999-12-31T23:59:59Z", "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00Z", "0001-01-01T00:00:00+14:00"],
+)
+def test_api_snooze_to_the_calendars_ends_is_a_400_not_a_500(agent_client: Any, conversation: Any, until: str) -> None:
+    answer = agent_client.post(f"/api/v1/conversations/{conversation.pk}/snooze/", {"until": until}, format="json")
+    assert answer.status_code == 400, answer.content
+
+
 def test_api_status_actions_outside_scope_are_404_and_ops_403(
     agent_client: Any, ops_client: Any, foreign_conversation: Any, conversation: Any
 ) -> None:

@@ -132,6 +132,40 @@ def test_spanish_rules_read_each_intent(text: str, intent: str) -> None:
     assert _classify(text)[0] == intent
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No me manden más mensajes",
+        "no me envíen nada más",
+        "ya no me escriban",
+        "No me molesten más",
+        "no me molesten, por favor",
+        "Por favor no me vuelvan a molestar",
+        "no me envies mas informacion",
+    ],
+)
+def test_a_spanish_stop_about_more_messages_is_an_opt_out(text: str) -> None:
+    assert _classify(text)[0] == Intent.OPT_OUT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No me llames, escríbeme por aquí",
+        "no me llamen",
+        "no me mandes la dirección todavía",
+        "No me envíe la solicitud todavía, primero quiero verlo",
+        "no me molesten con llamadas, solo mensajes",
+        "no me mandes más fotos, el jueves está bien",
+        "No me mandes más tarde la info, mejor ahora",
+    ],
+)
+def test_a_spanish_dont_call_or_dont_send_that_is_no_opt_out(text: str) -> None:
+    # An opt-out suppresses the contact for good and no person sees it: a renter asking to be texted
+    # rather than called, or not to be sent something yet, is a lead.
+    assert _classify(text)[0] != Intent.OPT_OUT
+
+
 def test_spanish_showing_answers_are_read_only_while_a_showing_is_booked() -> None:
     assert _classify("Sí, ahí estaré", showing_state="booked")[0] == Intent.CONFIRM_SHOWING
     assert _classify("Tengo que cancelar la visita", showing_state="booked")[0] == Intent.CANCEL_SHOWING

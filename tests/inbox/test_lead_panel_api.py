@@ -168,6 +168,36 @@ def test_booking_bad_input_is_a_400(conv: Conversation, agent_client: Any, body:
     assert answer.status_code == 400, answer.content
 
 
+@pytest.mark.parametrize(
+    ("starts_at", "reason"),
+    [
+        ("9999-12-31T23:59:59Z", "within a year"),
+        ("9999-12-31T23:59:59-14:00", "out of range"),
+        ("0001-01-01T00:00:00Z", "in the past"),
+        ("0001-01-01T00:00:00+14:00", "out of range"),
+        ("2028-01-12T15:00:00Z", "within a year"),  # a year and a day after the frozen Monday
+        ("2027-01-10T12:00:00Z", "in the past"),  # a day and some before it
+    ],
+)
+@pytest.mark.parametrize("action", ["book-showing", "reschedule-showing"])
+def test_a_start_far_out_of_range_is_a_400_with_its_reason(
+    world: World, conv: Conversation, agent_client: Any, action: str, starts_at: str, reason: str
+) -> None:
+    # The far ends of the calendar overflowed turning into the unit's zone or adding the showing's
+    # length (a 500); a time outside the horizon can never be a free slot anyway.
+    body = {"starts_at": starts_at, "agent": world.agent.pk, "showing": 1}
+    answer = agent_client.post(_url(conv, action), body, format="json")
+    assert answer.status_code == 400, answer.content
+    assert reason in str(answer.json()["starts_at"])
+    assert not Showing.objects.exists()
+
+
+def test_a_time_that_just_passed_is_still_a_409_not_a_400(world: World, conv: Conversation, agent_client: Any) -> None:
+    # A page that loaded a time an hour ago: the slot is gone, which is the 409's reason, not bad input.
+    hour_ago = {"starts_at": "2027-01-11T12:00:00Z", "agent": world.agent.pk}
+    assert agent_client.post(_url(conv, "book-showing"), hour_ago, format="json").status_code == 409
+
+
 def test_two_renters_on_one_agents_time_the_second_gets_a_readable_409(
     world: World, conv: Conversation, agent_client: Any
 ) -> None:
