@@ -447,13 +447,20 @@ def _requeue_lost(pk: int, account: PlatformAccount, summary: SendSummary, start
             return
         row.lost_worker_redeliveries += 1
         if row.lost_worker_redeliveries > settings.LEASEBOT_MAX_LOST_WORKER_REDELIVERIES:
+            # A row its job let go of (``not_before`` on a ``sending`` row: the click could not be
+            # confirmed) is another story than a worker that died mid-send; the person who
+            # opens the dead letter must be sent the right way.
+            if row.not_before is not None:
+                row.last_error_class = "SendNotShown"
+                row.last_error = "the site never showed this reply after the click, on several tries"
+            else:
+                row.last_error_class = "WorkerLost"
+                row.last_error = "the worker died during this send too many times"
             row.status = OutboundStatus.DEAD
-            row.last_error_class = "WorkerLost"
-            row.last_error = "the worker died during this send too many times"
             row.save(
                 update_fields=["status", "lost_worker_redeliveries", "last_error_class", "last_error", "updated_at"]
             )
-            _dead_letter(row, account, "WorkerLost", row.last_error)
+            _dead_letter(row, account, row.last_error_class, row.last_error)
             summary.dead += 1
         else:
             row.status = OutboundStatus.QUEUED

@@ -331,6 +331,30 @@ def test_worker_lost_too_often_is_dead_lettered(fake_platform: FakePlatform, aut
     assert fake_platform.sent == []
 
 
+def test_a_reply_never_shown_after_its_click_too_often_is_dead_lettered_as_such(
+    fake_platform: FakePlatform, auto_send, settings
+) -> None:  # type: ignore[no-untyped-def]
+    # given: a row its job let go of after a click it could not confirm, the window long past, requeued before
+    row = _queued()
+    clicked = timezone.now() - timedelta(seconds=settings.LEASEBOT_SEND_VISIBILITY_S + 5)
+    OutboundMessage.objects.filter(pk=row.pk).update(
+        status="sending",
+        sending_started_at=clicked,
+        clicked_at=clicked,
+        outbound_before=0,
+        not_before=clicked + timedelta(seconds=settings.LEASEBOT_SEND_VISIBILITY_S),
+        lost_worker_redeliveries=settings.LEASEBOT_MAX_LOST_WORKER_REDELIVERIES,
+    )
+    # when: the read-back finds nothing once more
+    services.send_account_run(account_id=row.account_id)
+    # then: a dead letter that says what happened (no worker died), and nothing sent blind
+    row.refresh_from_db()
+    assert row.status == "dead"
+    letter = DeadLetter.objects.get(outbound=row)
+    assert (letter.error_class, row.last_error_class) == ("SendNotShown", "SendNotShown")
+    assert fake_platform.sent == []
+
+
 def test_transient_retries_within_budget_then_dead_letters(fake_platform: FakePlatform, auto_send, settings) -> None:  # type: ignore[no-untyped-def]
     settings.LEASEBOT_RETRY_BUDGETS = {**settings.LEASEBOT_RETRY_BUDGETS, "Transient": 2}
     row = _queued()
