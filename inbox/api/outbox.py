@@ -117,6 +117,11 @@ class OutboundApproveSerializer(serializers.Serializer[Any]):
     """Approve as is, or with a last edit of the text."""
 
     body = ReplyTextField(max_length=4000, required=False, allow_blank=False, trim_whitespace=True)
+    version = serializers.CharField(
+        max_length=160,
+        required=False,
+        help_text="The draft's version as shown (the queue item's `version`): refused with 409 if it changed since.",
+    )
 
 
 class OutboundResolveSerializer(serializers.Serializer[Any]):
@@ -203,7 +208,12 @@ class OutboundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         row = self.get_object()
         data = OutboundApproveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        row = services.outbound_approve(outbound_id=row.pk, actor=request.user, body=data.validated_data.get("body"))
+        row = services.outbound_approve(
+            outbound_id=row.pk,
+            actor=request.user,
+            body=data.validated_data.get("body"),
+            version=data.validated_data.get("version"),
+        )
         return Response(self.get_serializer(self._reload(row.pk)).data)
 
     @extend_schema(request=OutboundRejectSerializer, responses={200: OutboundSerializer, **_REFUSED})

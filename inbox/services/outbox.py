@@ -24,6 +24,7 @@ from inbox.guardrails import check_text
 from inbox.holds import HoldReason
 from inbox.models import Conversation, Decision, Message, OutboundMessage
 from inbox.notify import notify_human_needed
+from inbox.selectors import outbound_version
 from inbox.services.escalation import conversation_escalate
 from leasebot.core import metrics
 from leasebot.core.db import insert_unless_exists
@@ -210,13 +211,23 @@ def outbound_edit(*, outbound_id: int, actor: Actor, body: str) -> OutboundMessa
 
 
 @transaction.atomic
-def outbound_approve(*, outbound_id: int, actor: Actor, body: str | None = None) -> OutboundMessage:
+def outbound_approve(
+    *, outbound_id: int, actor: Actor, body: str | None = None, version: str | None = None
+) -> OutboundMessage:
     """Approve a draft (optionally with a last edit): it is queued through the one dispatch path.
 
     Refused while the text is flagged or the account may not run; the approval is a
     person's decision, so the send-mode and stage caps (which limit the bot) do not apply.
+    ``version`` is the draft as the approver saw it (``inbox.selectors.outbound_version``): if
+    the renter wrote again, or the draft or its conversation changed since, it is refused, so
+    a reply to a question the renter has since taken back is not sent from a stale card.
     """
     row = _locked_reviewable(outbound_id)
+    if version is not None and outbound_version(row) != version:
+        raise NotAllowed(
+            "this draft changed since you saw it (the renter wrote again, or someone acted on it): look at it again",
+            status=row.status,
+        )
     # Approved as is, the stored text is cleaned rather than refused (it may predate the check).
     text = _clean_body(body) if body is not None else _clean_body(row.body, by_person=False)
     inbound = row.in_reply_to.body if row.in_reply_to is not None else ""

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from leasebot.core.models import AuditLog
 from tests.dispatch.factories import DeadLetterFactory
-from tests.inbox.factories import OutboundFactory
+from tests.inbox.factories import MessageFactory, OutboundFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +209,29 @@ def test_outbound_reject_after_approve_is_409_naming_the_approver(
     response = agent_client.post(f"/api/v1/outbound/{draft.pk}/reject/", {"reason": "no"}, format="json")
     assert response.status_code == 409
     assert response.json()["detail"] == f"this draft was already approved by {agent_user.username} and is now queued"
+
+
+def _card(client: Any, outbound_id: int) -> dict[str, Any]:
+    """The review queue's card of a draft, as the agent's page gets it."""
+    return next(i for i in client.get("/api/v1/review/queue/").json()["items"] if i.get("outbound") == outbound_id)
+
+
+def test_outbound_approve_from_a_stale_card_is_409_and_nothing_is_queued(agent_client: Any, draft: Any) -> None:
+    # given: the queue showed the draft with its version
+    shown = _card(agent_client, draft.pk)
+    # when: the renter writes again before the agent's approval lands
+    conversation = draft.conversation
+    MessageFactory(conversation=conversation, body="Actually Thursday doesn't work for me.")
+    conversation.last_inbound_at = timezone.now()
+    conversation.save(update_fields=["last_inbound_at"])
+    stale = agent_client.post(f"/api/v1/outbound/{draft.pk}/approve/", {"version": shown["version"]}, format="json")
+    # then: refused, saying why; the draft still waits
+    assert stale.status_code == 409
+    assert "changed since you saw it" in stale.json()["detail"]
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+    # and the card as it is now can be approved
+    fresh = _card(agent_client, draft.pk)
+    approved = agent_client.post(f"/api/v1/outbound/{draft.pk}/approve/", {"version": fresh["version"]}, format="json")
+    assert approved.status_code == 200
+    assert approved.json()["status"] == "queued"

@@ -353,11 +353,12 @@
       text: "Approving " + what + " in " + LB.undoSeconds + " s.",
       undone: "Undone: " + what + " was not approved and nothing was sent.",
       path: path,
-      body: {},
+      body: { version: item.version },
       onUndo: render,
       run: async () => {
         try {
-          const row = (await LB.api(path, { method: "POST", body: {} })).data;
+          // The version the card showed: a renter who wrote again since makes this a 409, not a stale send.
+          const row = (await LB.api(path, { method: "POST", body: { version: item.version } })).data;
           handledHere.add(item.key);
           LB.toast("Approved " + what + " — " + (LB.STATUS_TEXT[row.status] || row.status));
         } catch (e) {
