@@ -64,11 +64,14 @@ def seed_templates(apps, schema_editor):
 
 
 def unseed_templates(apps, schema_editor):
-    template_model = apps.get_model("inbox", "ReplyTemplate")
-    for key, body in TEMPLATES_ES.items():
-        template_model.objects.filter(
-            key=key, language=LANGUAGE, body=body, version=1, platform__isnull=True, account__isnull=True
-        ).delete()
+    """Going back: every template in another language than English goes, seeded or an admin's own.
+
+    Before 0020 only one template per key may be active; an edited Spanish text (a new
+    version) or an account's own Spanish template would break that constraint when 0020 is
+    reversed. Done here rather than in 0020, whose reverse alters the table: PostgreSQL
+    refuses an ALTER in the transaction that deleted rows with deferred triggers pending.
+    """
+    apps.get_model("inbox", "ReplyTemplate").objects.exclude(language="en").delete()
 
 
 class Migration(migrations.Migration):

@@ -77,3 +77,29 @@ def test_string_reasons_become_typed_values(executor: MigrationExecutor) -> None
     assert holds.load(conversations.get(pk=free_text.pk).human_reasons) == [
         holds.HoldReason.of("human_required", "something nobody foresaw")
     ]
+
+
+def test_going_back_before_languages_keeps_english_and_drops_spanish_edits(transactional_db) -> None:  # type: ignore[no-untyped-def]
+    # given: an admin's own edit of a Spanish template (a second active one for its key, in Spanish)
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    template_model = executor.loader.project_state(latest).apps.get_model("inbox", "ReplyTemplate")
+    seeded = template_model.objects.filter(language="es", is_active=True).first()
+    assert seeded is not None
+    template_model.objects.filter(pk=seeded.pk).update(is_active=False)
+    template_model.objects.create(
+        key=seeded.key, language="es", body=seeded.body + " ¡Gracias!", is_active=True, version=2
+    )
+    try:
+        # when: the release is rolled back past the languages
+        executor.migrate([("inbox", "0019_seed_qualification_templates")])
+        # then: one active template per key again, the English ones
+        old = MigrationExecutor(connection).loader.project_state([("inbox", "0019_seed_qualification_templates")]).apps
+        rows = old.get_model("inbox", "ReplyTemplate").objects.filter(is_active=True, account=None, platform=None)
+        keys = list(rows.values_list("key", flat=True))
+        assert keys
+        assert len(keys) == len(set(keys))
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(latest)
