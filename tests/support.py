@@ -13,7 +13,9 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from amqp.exceptions import ChannelError
 from django.test import Client, override_settings
+from kombu import Connection
 
 T = TypeVar("T")
 
@@ -113,3 +115,17 @@ def scrape_metrics() -> str:
         response = Client(HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN}").get("/metrics")
     assert response.status_code == 200, response.status_code
     return response.content.decode()
+
+
+def broker_depth(url: str, queue: str) -> int:
+    """Return the jobs waiting on a Redis broker queue, over every priority list.
+
+    Kombu's Redis transport keeps one list per priority step (ingest jobs go under a lower
+    priority than sends, ``dispatch.enqueue.PRIORITY``), so ``LLEN queue`` alone counts only
+    the jobs of the highest; the passive declare sums them all (as ``dispatch.queues`` does).
+    """
+    with Connection(url) as connection:
+        try:
+            return int(connection.default_channel.queue_declare(queue=queue, passive=True).message_count)
+        except ChannelError:  # Nobody declared it yet (no job was ever published to it): empty.
+            return 0

@@ -29,7 +29,7 @@ from tests.benchmarks.conftest import record
 from tests.benchmarks.test_memory import pss_kb, tree_pss_mb
 from tests.chaos.conftest import Rig
 from tests.conftest import SandboxLogin
-from tests.support import eventually
+from tests.support import broker_depth, eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -139,9 +139,7 @@ def test_account_cycles_per_minute_on_one_worker(rig: Rig) -> None:
     since = timezone.now()
 
     def pending() -> int:
-        import redis
-
-        return int(redis.Redis.from_url(rig.redis.url(1)).llen("rpa"))
+        return broker_depth(rig.redis.url(1), "rpa")
 
     while time.monotonic() - started < window:
         if pending() < 4:

@@ -25,6 +25,7 @@ from dispatch.tasks import ingest_account, ingest_platform
 from leasebot.core import pending
 from platforms.models import Platform, PlatformAccount
 from tests.benchmarks.conftest import record
+from tests.support import broker_depth
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -81,8 +82,7 @@ def test_fanout_of_ten_thousand_accounts() -> None:
         started = time.perf_counter()
         published = ingest_platform.apply(args=["spareroom"]).get()
         real_s = time.perf_counter() - started
-        with Connection(settings.CELERY_BROKER_URL) as broker:
-            on_queue = broker.default_channel.client.llen("rpa")
+        on_queue = broker_depth(settings.CELERY_BROKER_URL, "rpa")
     finally:
         _purge()
     # the old way against the new, side by side: one .delay per job, then one pipelined batch, on the

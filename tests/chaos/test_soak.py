@@ -26,7 +26,7 @@ from inbox import enqueue as inbox_enqueue
 from leasebot.core import pending
 from platforms.models import BotSettings
 from tests.chaos.conftest import FULL, Rig
-from tests.support import poll
+from tests.support import broker_depth, poll
 
 pytestmark = [pytest.mark.chaos, pytest.mark.worker, pytest.mark.browser, pytest.mark.slow]
 
@@ -40,8 +40,7 @@ AGENT_REPLY_EVERY = 3  # Every third renter message, an agent also queues a repl
 
 
 def _depths(rig: Rig) -> dict[str, int]:
-    client = rig.redis.client(1)
-    return {queue: int(client.llen(queue)) for queue in ("default", "rpa")}
+    return {queue: broker_depth(rig.redis.url(1), queue) for queue in ("default", "rpa")}
 
 
 def test_soak_at_several_times_the_demo_feed_keeps_queues_bounded_and_loses_nothing(
