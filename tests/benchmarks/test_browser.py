@@ -116,8 +116,8 @@ def test_connector_cycle_against_bare_playwright(
             "Medians of the cycles. The connector's extra work over the floor: the guard (token bucket and "
             "circuit in Redis per request), page checks for captcha/block signals (status, URL, title and one "
             "count of the vendors' markup; the HTML only when one of those looks wrong), waiting for and "
-            "extracting the locator groups, and a look at the cookies after each read (the session state is "
-            "written only when they changed). "
+            "extracting the locator groups, and a digest of the session state (cookies and local storage) "
+            "after each read (written only when it changed). "
             "Roomies opens every thread each cycle (its inbox shows only relative times). With production "
             f"pacing (mean {pacing:.1f} s per request) a full read costs about that much more per page."
         ),

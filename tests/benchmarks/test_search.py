@@ -166,7 +166,7 @@ def test_search_on_100000_messages() -> None:
             "The trigram index on UPPER(body) (inbox migration 0013) serves the icontains match on "
             "message text when few messages match; 'without index' is the same run with it dropped. "
             "A word in nearly every message no longer costs a count of every match: the count stops at "
-            "1,001 conversations ('1,000+'), and with the last-activity index (inbox migration 0022) "
+            "1,001 conversations ('1,000+'), and with the last-activity index (inbox migration 0025) "
             "the page can walk the list order, probing each conversation's messages, and stop at its "
             "26th match; PostgreSQL picks that or hashing the matching messages, by its estimates."
         ),
