@@ -92,9 +92,11 @@ def row_signature(row: ThreadRow, raw: Mapping[str, str | None], *, read_at: dat
     """Digest what an inbox row shows of its thread's last message, or "" when that could hide a new one.
 
     The last message's id, where the row carries it, changes with every message that becomes
-    the thread's newest. Otherwise the row's last activity (the latest its shown time can be)
-    and the sender's name tell a later message apart only once ``settle`` had passed beyond that
-    moment when the page was read. A message can be stamped with a time inside the row's shown
+    the thread's newest, and otherwise the row's last activity (the latest its shown time can be)
+    and the sender's name do; either is trusted only once ``settle`` had passed beyond that
+    moment when the page was read. The id too: a site may list a thread by the message it had
+    indexed before one that is already in the thread (a reply clicked while the site held its
+    answer was seen in the thread and never in its inbox row). A message can be stamped with a time inside the row's shown
     interval and yet appear only seconds after the read (a site's replicas show messages late):
     a message stamped 3:45:40 that shows only at 3:46:05 leaves a row read at 3:46:02 as it was,
     "3:45 PM" from the same renter. ``settle`` covers the platform's visibility window (and the
@@ -104,13 +106,13 @@ def row_signature(row: ThreadRow, raw: Mapping[str, str | None], *, read_at: dat
     ("2h") resolve differently at each read, so such rows rarely match and are opened too.
     Never skipping wrongly matters more than skipping often.
     """
+    if row.last_activity is None or row.last_activity + settle > read_at:
+        return ""
     last_ref = (raw.get("message_ref") or "").strip()
     if last_ref:
         basis = f"ref:{last_ref}"
-    elif row.last_activity is not None and row.last_activity + settle <= read_at:
-        basis = f"at:{row.last_activity.astimezone(UTC).isoformat()}|from:{row.sender_name}"
     else:
-        return ""
+        basis = f"at:{row.last_activity.astimezone(UTC).isoformat()}|from:{row.sender_name}"
     return hashlib.sha256(f"{row.thread_ref}\x00{basis}".encode()).hexdigest()[:32]
 
 
