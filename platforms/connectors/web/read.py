@@ -95,9 +95,9 @@ def row_signature(row: ThreadRow, raw: Mapping[str, str | None], *, read_at: dat
     the thread's newest, and otherwise the row's last activity (the latest its shown time can be)
     and the sender's name do; either is trusted only once ``settle`` had passed beyond that
     moment when the page was read. The id too: a site may list a thread by the message it had
-    indexed before one that is already in the thread (a reply clicked while the site held its
-    answer was seen in the thread and never in its inbox row). A message can be stamped with a time inside the row's shown
-    interval and yet appear only seconds after the read (a site's replicas show messages late):
+    indexed before one that is already in the thread (the likely reason a chaos run once saw a
+    reply in its thread that ingest, skipping the row, never read). A message can be stamped
+    with a time inside the row's shown interval and yet appear only seconds after the read (a site's replicas show messages late):
     a message stamped 3:45:40 that shows only at 3:46:05 leaves a row read at 3:46:02 as it was,
     "3:45 PM" from the same renter. ``settle`` covers the platform's visibility window (and the
     site's clock against ours, :func:`settle_margin`): a message that shows in the row's interval
