@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import logging
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -68,6 +69,9 @@ class Plan:
         return any(code in HUMAN_REASONS for code in self.reason_codes)
 
 
+logger = logging.getLogger(__name__)
+
+
 def _first_name(name: str) -> str:
     parts = name.strip().split()
     return parts[0].capitalize() if parts and parts[0].isalpha() else "there"
@@ -83,7 +87,8 @@ def slot_label(slot: dict[str, Any], language: str = Language.EN) -> str:
                 start = dt.datetime.fromisoformat(str(slot["starts_at"]))
                 return es_slot_label(start.astimezone(ZoneInfo(slot["timezone"])))
         except (TypeError, ValueError, ZoneInfoNotFoundError):
-            pass  # A damaged stored start: the stored label still reads.
+            # A damaged stored start: the stored (English) label still reads, and the log says why.
+            logger.warning("slot label: cannot rebuild the Spanish label from %r; the stored label is used", slot)
     return str(slot.get("label", ""))
 
 
