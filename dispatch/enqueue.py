@@ -29,7 +29,8 @@ INGEST_TASK = "dispatch.ingest_account"
 #: has written must not wait behind every account's next read (the first reply within a minute).
 #: Kombu's Redis transport keeps a list per priority step (0, 3, 6, 9 by default), serves lower
 #: numbers first and files a job without a priority under 0, where send jobs go.
-PRIORITY = {"ingest": 6}
+#: A read with spare capacity (``dispatch.scheduling``) goes last of all, behind every due read.
+PRIORITY = {"ingest": 6, "spare": 9}
 
 
 def _send_task(name: str, stage: str, account_id: int, *, priority: int | None = None) -> None:

@@ -7,7 +7,15 @@ to its idle time (``idle * LEASEBOT_INGEST_BACKOFF_RATIO``) between ``LEASEBOT_I
 and ``LEASEBOT_INGEST_MAX_S``. No account of a platform is read more often than that
 platform's floor (``LEASEBOT_INGEST_FLOOR_S``: its pacing, so a hot inbox never turns into
 a request storm on one site). The beat ticks often (``dispatch.schedules``); each tick
-enqueues only the accounts that are due, which is what keeps a tick cheap and the queue short.
+enqueues the accounts that are due, which is what keeps a tick cheap and the queue short.
+
+Most renters write to an account nobody wrote to for a while, which the backoff reads only
+every few minutes. So the fleet's spare capacity goes to those: while fewer than
+``LEASEBOT_INGEST_SPARE_JOBS`` of a platform's ingest jobs wait (the workers keep up), a tick
+also enqueues the accounts not due that were read longest ago (``DueAccounts.spare``, none
+sooner than ``LEASEBOT_INGEST_SPARE_MIN_S`` after its last read nor its platform's floor), at
+a priority below every other job (``dispatch.enqueue.PRIORITY``): a busy fleet reads on the
+cadence, an idle one reads every inbox about as often as it can.
 
 When an account's job was last enqueued is kept in one Redis hash per platform (written for
 every account a tick enqueues, read for all of a platform's accounts in one call). Losing it
@@ -17,6 +25,7 @@ every account a tick enqueues, read for all of a platform's accounts in one call
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -49,6 +58,8 @@ class Cadence:
     max_s: float
     backoff_ratio: float
     floor_s: float
+    spare_jobs: int = 0
+    spare_min_s: float = 0.0
 
     @classmethod
     def for_platform(cls, platform_slug: str) -> Cadence:
@@ -60,6 +71,8 @@ class Cadence:
             max_s=float(settings.LEASEBOT_INGEST_MAX_S),
             backoff_ratio=float(settings.LEASEBOT_INGEST_BACKOFF_RATIO),
             floor_s=float(floors.get(platform_slug, floors.get("default", 0))),
+            spare_jobs=int(settings.LEASEBOT_INGEST_SPARE_JOBS),
+            spare_min_s=float(settings.LEASEBOT_INGEST_SPARE_MIN_S),
         )
 
 
@@ -119,11 +132,19 @@ def mark_enqueued(platform_slug: str, account_ids: Iterable[int], at: float | No
 
 @dataclasses.dataclass(frozen=True)
 class DueAccounts:
-    """A tick's split of a platform's runnable accounts."""
+    """A tick's split of a platform's runnable accounts.
+
+    ``spare``: accounts not due that may be read early with spare capacity, read longest ago
+    first (twice ``cadence.spare_jobs`` at most: a tick uses no more than that many, and a
+    candidate whose job still waits is passed over).
+    """
 
     due: tuple[int, ...]
     not_due: int
     hot: int
+    spare: tuple[int, ...] = ()
+    spare_jobs: int = 0
+    runnable: tuple[int, ...] = ()
 
 
 def due_for_ingest(platform_slug: str, accounts: QuerySet[PlatformAccount], now: datetime) -> DueAccounts:
@@ -134,6 +155,8 @@ def due_for_ingest(platform_slug: str, accounts: QuerySet[PlatformAccount], now:
     stamps = last_enqueued(platform_slug, [pk for pk, _ in rows])
     epoch_now = now.timestamp()
     due: list[int] = []
+    early: list[tuple[float, int]] = []
+    early_after = max(cadence.spare_min_s, cadence.floor_s) - TICK_SLACK_S
     hot = 0
     for pk, activity in rows:
         idle_s = max(0.0, (now - activity).total_seconds()) if activity is not None else None
@@ -142,4 +165,7 @@ def due_for_ingest(platform_slug: str, accounts: QuerySet[PlatformAccount], now:
         last = stamps.get(pk)
         if last is None or epoch_now - last >= interval - TICK_SLACK_S:
             due.append(pk)
-    return DueAccounts(tuple(due), len(rows) - len(due), hot)
+        elif cadence.spare_jobs > 0 and epoch_now - last >= early_after:
+            early.append((last, pk))
+    spare = tuple(pk for _, pk in heapq.nsmallest(2 * cadence.spare_jobs, early))
+    return DueAccounts(tuple(due), len(rows) - len(due), hot, spare, cadence.spare_jobs, tuple(pk for pk, _ in rows))

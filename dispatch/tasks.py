@@ -37,10 +37,10 @@ class AccountJob(Task):
             services.ingest_deadletter(account_id=int(args[0]), error=exc, attempts=self.request.retries + 1)
 
 
-def _enqueue(task: Any, stage: str) -> Any:
+def _enqueue(task: Any, stage: str, *, spare: bool = False) -> Any:
     """Publish a tick's jobs in one pipelined batch; the broker drops each unrun past the stage's expiry."""
     expires = settings.LEASEBOT_JOB_EXPIRES_S[stage]
-    priority = enqueue.PRIORITY.get(stage)
+    priority = enqueue.PRIORITY["spare"] if spare else enqueue.PRIORITY.get(stage)
     return lambda account_ids: enqueue.publish_many(task, account_ids, expires=expires, priority=priority)
 
 
@@ -70,7 +70,10 @@ def ingest_platform(self: Task, platform_slug: str) -> int:
     """Beat entry point: fan out one ingest job per runnable account of a platform."""
     return len(
         services.fanout(
-            platform_slug=platform_slug, stage=Stage.INGEST, enqueue_many=_enqueue(ingest_account, Stage.INGEST)
+            platform_slug=platform_slug,
+            stage=Stage.INGEST,
+            enqueue_many=_enqueue(ingest_account, Stage.INGEST),
+            enqueue_spare_many=_enqueue(ingest_account, Stage.INGEST, spare=True),
         ).enqueued
     )
 

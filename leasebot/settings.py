@@ -330,6 +330,12 @@ LEASEBOT_INGEST_BASE_S = env.float("LEASEBOT_INGEST_BASE_S", default=60.0)
 LEASEBOT_INGEST_MAX_S = env.float("LEASEBOT_INGEST_MAX_S", default=300.0)
 LEASEBOT_INGEST_BACKOFF_RATIO = env.float("LEASEBOT_INGEST_BACKOFF_RATIO", default=1 / 60)
 LEASEBOT_INGEST_FLOOR_S: dict[str, float] = env.json("LEASEBOT_INGEST_FLOOR_S", default={"default": 15})
+# Spare capacity: while fewer than SPARE_JOBS of a platform's ingest jobs wait (the browser
+# workers keep up), each tick also reads the accounts read longest ago, none sooner than
+# SPARE_MIN_S after its last read, at the lowest priority; 0 turns it off. Raise SPARE_JOBS
+# with the fleet's browser processes (docs/deploy.md).
+LEASEBOT_INGEST_SPARE_JOBS = env.int("LEASEBOT_INGEST_SPARE_JOBS", default=4)
+LEASEBOT_INGEST_SPARE_MIN_S = env.float("LEASEBOT_INGEST_SPARE_MIN_S", default=30.0)
 # The window the first-reply latency (Health page, /metrics) is computed over.
 LEASEBOT_FIRST_REPLY_WINDOW_S = env.int("LEASEBOT_FIRST_REPLY_WINDOW_S", default=3600)
 LEASEBOT_SENDING_LEASE_S = env.int("LEASEBOT_SENDING_LEASE_S", default=600)  # A `sending` row older is reconciled.

@@ -30,6 +30,7 @@ class FanoutResult:
     skipped_idle: int
     skipped_pending: int = 0
     skipped_not_due: int = 0
+    spare: tuple[int, ...] = ()
 
 
 def fanout(
@@ -38,13 +39,16 @@ def fanout(
     stage: str,
     enqueue: Callable[[int], object] | None = None,
     enqueue_many: Callable[[list[int]], object] | None = None,
+    enqueue_spare_many: Callable[[list[int]], object] | None = None,
 ) -> FanoutResult:
     """Enqueue one job per runnable account of a platform.
 
     At most one job per account and stage waits in the queue (``leasebot.core.pending``), and
     each expires after ``LEASEBOT_JOB_EXPIRES_S``: a tick behind a busy worker adds nothing.
     Ingest jobs go only to accounts whose next read is due (``dispatch.scheduling``: in-flight
-    conversations are read often, idle accounts back off). Send jobs go only to accounts with something to send (sendable rows or a stale
+    conversations are read often, idle accounts back off), and while few of the platform's
+    ingest jobs wait, the accounts read longest ago too (spare capacity), through
+    ``enqueue_spare_many`` (the lowest priority) when given. Send jobs go only to accounts with something to send (sendable rows or a stale
     ``sending`` row to reconcile), so an idle account costs no browser work. The send
     sweep also returns to review any reply still queued on an account that may not run:
     no job will come for it (switching an account off does this at once; this is the net).
@@ -55,6 +59,7 @@ def fanout(
     if stage == Stage.SEND and stopped:
         outbound_hold_for_accounts(account_ids=stopped, reason="the account may not run")
     skipped_idle = skipped_not_due = 0
+    schedule: scheduling.DueAccounts | None = None
     if stage == Stage.INGEST:
         schedule = scheduling.due_for_ingest(platform_slug, runnable, timezone.now())
         ids = list(schedule.due)
@@ -83,8 +88,18 @@ def fanout(
     elif enqueue is not None:
         for account_id in reserved:
             enqueue(account_id)
+    spare = _reserve_spare(schedule) if schedule is not None and schedule.spare else []
+    publish_spare = enqueue_spare_many or enqueue_many
+    if spare and publish_spare is not None:
+        publish_spare(spare)  # The lowest priority: behind every due read.
+    elif spare and enqueue is not None:
+        for account_id in spare:
+            enqueue(account_id)
+    skipped_not_due -= len(spare)
     if stage == Stage.INGEST:
-        scheduling.mark_enqueued(platform_slug, reserved)
+        scheduling.mark_enqueued(platform_slug, reserved + spare)
+    if spare:
+        metrics.inc("leasebot_ingest_spare_reads_total", float(len(spare)), platform=platform_slug)
     if skipped_pending:
         metrics.inc(
             "leasebot_fanout_skipped_total",
@@ -114,5 +129,29 @@ def fanout(
             reason="not_due",
         )
     return FanoutResult(
-        platform_slug, stage, tuple(reserved), skipped_inactive, skipped_idle, skipped_pending, skipped_not_due
+        platform_slug,
+        stage,
+        tuple(reserved + spare),
+        skipped_inactive,
+        skipped_idle,
+        skipped_pending,
+        skipped_not_due,
+        tuple(spare),
     )
+
+
+def _reserve_spare(schedule: scheduling.DueAccounts) -> list[int]:
+    """Reserve early reads for the spare candidates while fewer than ``spare_jobs`` of the platform's jobs wait.
+
+    The waiting count is the capacity signal: jobs left from earlier ticks mean the workers
+    are behind, and then nothing is read early. Candidates come longest-unread first; one whose
+    job still waits is passed over.
+    """
+    room = schedule.spare_jobs - pending.held(Stage.INGEST, schedule.runnable)
+    spare: list[int] = []
+    candidates = list(schedule.spare)
+    expires = settings.LEASEBOT_JOB_EXPIRES_S[Stage.INGEST]
+    while room > len(spare) and candidates:
+        take, candidates = candidates[: room - len(spare)], candidates[room - len(spare) :]
+        spare += pending.reserve_many(Stage.INGEST, take, expires)
+    return spare

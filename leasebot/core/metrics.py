@@ -38,6 +38,11 @@ METRICS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "leasebot_messages_ingested_total": ("counter", "New inbound messages stored.", ("platform",)),
     "leasebot_outbound_total": ("counter", "Outbound rows by status reached.", ("platform", "status")),
     "leasebot_fanout_skipped_total": ("counter", "Account jobs skipped at fan-out.", ("platform", "stage", "reason")),
+    "leasebot_ingest_spare_reads_total": (
+        "counter",
+        "Ingest jobs enqueued before their account was due, with the fleet's spare capacity.",
+        ("platform",),
+    ),
     "leasebot_send_job_yielded_total": (
         "counter",
         "Send jobs that used their time budget with rows left and queued a fresh job.",

@@ -78,6 +78,18 @@ def release(kind: str, key: int) -> None:
         logger.warning("pending-job reservation %s:%s not released (redis); it lapses by itself", kind, key)
 
 
+def held(kind: str, keys: Iterable[int]) -> int:
+    """How many of these keys have a job of this kind waiting (``EXISTS`` per chunk); 0 without Redis."""
+    wanted = [_key(kind, key) for key in keys]
+    try:
+        client = redis_client()
+        return sum(
+            int(client.exists(*wanted[start : start + RESERVE_CHUNK])) for start in range(0, len(wanted), RESERVE_CHUNK)
+        )
+    except redis.RedisError:
+        return 0
+
+
 def waiting(kind: str) -> int:
     """How many jobs of a kind wait (reservations held), for health and metrics."""
     try:

@@ -55,6 +55,8 @@ def _cadence(settings) -> None:  # type: ignore[no-untyped-def]
     settings.LEASEBOT_INGEST_MAX_S = 300
     settings.LEASEBOT_INGEST_BACKOFF_RATIO = 1 / 60
     settings.LEASEBOT_INGEST_FLOOR_S = {"default": 15}
+    settings.LEASEBOT_INGEST_SPARE_JOBS = 0  # The cadence alone; spare reads have their own tests below.
+    settings.LEASEBOT_INGEST_SPARE_MIN_S = 30
 
 
 def _tick(enqueued: list[int]) -> FanoutResult:
@@ -140,3 +142,102 @@ def test_without_redis_every_account_is_due(monkeypatch: pytest.MonkeyPatch) -> 
     account = PlatformAccountFactory()
     due = scheduling.due_for_ingest("spareroom", PlatformAccount.objects.filter(pk=account.pk), timezone.now())
     assert due.due == (account.pk,)
+
+
+def _idle_accounts(count: int, *, days_idle: int = 2) -> list[PlatformAccount]:
+    start = timezone.now()
+    accounts = [PlatformAccountFactory() for _ in range(count)]
+    PlatformAccount.objects.filter(pk__in=[a.pk for a in accounts]).update(created_at=start - timedelta(days=30))
+    for account in accounts:
+        ConversationFactory(account=account, last_inbound_at=start - timedelta(days=days_idle))
+    return accounts
+
+
+@pytest.mark.django_db
+def test_spare_capacity_reads_the_accounts_read_longest_ago_early(fake_platform: FakePlatform, settings) -> None:  # type: ignore[no-untyped-def]
+    _cadence(settings)
+    settings.LEASEBOT_INGEST_SPARE_JOBS = 2
+    # given: three idle accounts (read every 300 s on the cadence alone), read once at 10 s apart
+    first, second, third = _idle_accounts(3)
+    enqueued: list[int] = []
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for account in (first, second, third):
+            scheduling.mark_enqueued("spareroom", [account.pk])
+            clock.shift(10)
+        clock.shift(20)  # Each read 30 s ago or more (SPARE_MIN_S), none due on its cadence.
+        # when: a tick comes while no job of the platform waits (the workers keep up)
+        result = _tick(enqueued)
+        # then: the two read longest ago are read early, at most SPARE_JOBS of them; none is due
+        assert result.enqueued == result.spare == (first.pk, second.pk)
+        assert result.skipped_not_due == 1
+        # the next tick reads the third, and none sooner than SPARE_MIN_S after its last read
+        clock.shift(10)
+        assert _tick(enqueued).spare == (third.pk,)
+        clock.shift(10)
+        assert _tick(enqueued).spare == ()
+        clock.shift(10)
+        assert set(_tick(enqueued).spare) == {first.pk, second.pk}
+    assert metrics.value("leasebot_ingest_spare_reads_total", platform="spareroom") == 5
+
+
+@pytest.mark.django_db
+def test_no_early_read_while_the_platforms_jobs_wait(fake_platform: FakePlatform, settings) -> None:  # type: ignore[no-untyped-def]
+    _cadence(settings)
+    settings.LEASEBOT_INGEST_SPARE_JOBS = 2
+    accounts = _idle_accounts(4)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        scheduling.mark_enqueued("spareroom", [a.pk for a in accounts])
+        clock.shift(60)
+        # given: two of the platform's ingest jobs still wait (the workers are behind)
+        pending.reserve_many("ingest", [accounts[0].pk, accounts[1].pk], 120)
+        # when: a tick comes
+        result = services.fanout(platform_slug="spareroom", stage="ingest", enqueue=lambda pk: None)
+        # then: nothing is read early; the cadence alone decides
+        assert result.spare == ()
+        assert result.enqueued == ()
+        # once one has started, one early read fits, for an account whose job is not waiting
+        pending.release("ingest", accounts[0].pk)
+        result = services.fanout(platform_slug="spareroom", stage="ingest", enqueue=lambda pk: None)
+        assert len(result.spare) == 1
+        assert result.spare[0] in {accounts[0].pk, accounts[2].pk, accounts[3].pk}
+
+
+@pytest.mark.django_db
+def test_early_reads_keep_the_platform_floor(fake_platform: FakePlatform, settings) -> None:  # type: ignore[no-untyped-def]
+    _cadence(settings)
+    settings.LEASEBOT_INGEST_SPARE_JOBS = 4
+    settings.LEASEBOT_INGEST_FLOOR_S = {"default": 15, "spareroom": 90}
+    (account,) = _idle_accounts(1)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        scheduling.mark_enqueued("spareroom", [account.pk])
+        clock.shift(60)  # Past SPARE_MIN_S (30 s), short of the platform's floor (90 s).
+        assert _tick([]).spare == ()
+        clock.shift(30)
+        assert _tick([]).spare == (account.pk,)
+
+
+@pytest.mark.django_db
+def test_early_reads_go_behind_every_due_read_on_the_broker(fake_platform: FakePlatform, settings) -> None:  # type: ignore[no-untyped-def]
+    from kombu import Connection
+
+    from dispatch import tasks
+
+    _cadence(settings)
+    settings.LEASEBOT_INGEST_SPARE_JOBS = 2  # The due read counts as waiting: room for one early read.
+    idle, due = _idle_accounts(2)
+    with Connection(settings.CELERY_BROKER_URL) as connection:
+        connection.default_channel.queue_purge("rpa")
+        with time_machine.travel(timezone.now(), tick=False) as clock:
+            scheduling.mark_enqueued("spareroom", [idle.pk])
+            clock.shift(60)
+            # when: a beat tick finds one account due (never read) and one only idle
+            assert tasks.ingest_platform.run("spareroom") == 2
+        # then: a worker takes the due read first, then the early one
+        queue = connection.SimpleQueue("rpa")
+        order = []
+        for _ in range(2):
+            message = queue.get(timeout=5)
+            order.append(message.payload[0][0])
+            message.ack()
+        queue.close()
+    assert order == [due.pk, idle.pk]
