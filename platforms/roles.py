@@ -25,17 +25,27 @@ ROLES = ("admin", "agent", "ops")
 ACCESS_PERM = "platforms.access_platformaccount"
 
 
+#: Where a user object keeps its role once read (as Django's backend keeps ``_perm_cache``).
+_ROLE_CACHE = "_leasebot_role"
+
+
 def user_role(user: AbstractUser) -> str:
-    """Return the user's role name ("" for none); superusers are admins."""
+    """Return the user's role name ("" for none); superusers are admins.
+
+    Read once per user object, so once per request however many checks ask; a role changed
+    meanwhile shows from the next request (the next object) on.
+    """
     if not user.is_authenticated:
         return ""
     if user.is_superuser:
         return "admin"
+    cached = getattr(user, _ROLE_CACHE, None)
+    if cached is not None:
+        return str(cached)
     names = set(user.groups.values_list("name", flat=True))
-    for role in ROLES:
-        if role in names:
-            return role
-    return ""
+    role = next((role for role in ROLES if role in names), "")
+    setattr(user, _ROLE_CACHE, role)
+    return role
 
 
 @transaction.atomic
