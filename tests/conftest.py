@@ -261,6 +261,39 @@ def no_pacing(settings: Any) -> Any:
     return settings
 
 
+@pytest.fixture
+def own_sandbox() -> Iterator[SandboxServer]:
+    """A sandbox of this test's own, at the replicas' defaults (not the session's small pages)."""
+    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ingest_runtime(tmp_path: Path, no_pacing: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A real Chromium in this thread with the worker's connector factory bound to it; no job is enqueued.
+
+    For a test that runs the real ingest and send jobs (``dispatch.services``) itself, one after
+    the other, as a worker would: the circuit is closed and the enqueue helpers do nothing.
+    """
+    from dispatch import connectors, enqueue
+    from platforms.browser import BrowserRuntime
+    from platforms.connectors.registry import build_connector
+    from platforms.selectors import account_config
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    no_pacing.LEASEBOT_LOCATOR_WAIT_S = 0.5
+    no_pacing.LEASEBOT_STATE_DIR = tmp_path / "state"
+    browser = BrowserRuntime(state_dir=tmp_path / "state", headless=True)
+    connectors.use_factory(lambda account: build_connector(account_config(account), runtime=browser))
+    monkeypatch.setattr(connectors, "circuit_state", lambda account_id: "closed")
+    monkeypatch.setattr(enqueue, "send", lambda account_id, **kwargs: None)
+    monkeypatch.setattr(enqueue, "ingest", lambda account_id: None)
+    yield browser
+    connectors.use_factory(None)
+    browser.close()
+
+
 @pytest.fixture(autouse=True)
 def _clean_redis() -> Iterator[None]:
     """Start every test with an empty app Redis database (locks, buckets, circuits, metrics)."""

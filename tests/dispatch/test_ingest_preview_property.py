@@ -11,24 +11,18 @@ often as not here), relative times on the realistic pages (Roomies).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from dispatch import connectors, enqueue
 from dispatch.services import ingest_account_run
 from inbox.models import Message
 from platforms.browser import BrowserRuntime
-from platforms.connectors.registry import build_connector
 from platforms.guard import reset_account
 from platforms.models import Platform, PlatformAccount
 from platforms.sandbox.client import SandboxClient
 from platforms.sandbox.server import SandboxServer
-from platforms.selectors import account_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -40,33 +34,6 @@ posts = st.tuples(st.just("post"), st.integers(0, 2), st.sampled_from(["Hi", "Is
 steps = st.lists(st.one_of(posts, st.just(("read", 0, ""))), min_size=1, max_size=7)
 
 
-@pytest.fixture
-def replicas() -> Iterator[SandboxServer]:
-    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def runtime(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[BrowserRuntime]:
-    """A real Chromium in this thread, the worker's connector factory bound to it, no jobs enqueued."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    monkeypatch.setenv("PREVIEW_PW", PASSWORD)
-    settings.LEASEBOT_PACING_MIN_S = 0
-    settings.LEASEBOT_PACING_MAX_S = 0
-    settings.LEASEBOT_RATE_PER_MINUTE = 60_000
-    settings.LEASEBOT_RATE_BURST = 1_000
-    settings.LEASEBOT_LOCATOR_WAIT_S = 0.5
-    browser = BrowserRuntime(state_dir=tmp_path / "state", headless=True)
-    connectors.use_factory(lambda account: build_connector(account_config(account), runtime=browser))
-    monkeypatch.setattr(connectors, "circuit_state", lambda account_id: "closed")
-    monkeypatch.setattr(enqueue, "send", lambda account_id: None)
-    monkeypatch.setattr(enqueue, "ingest", lambda account_id: None)
-    yield browser
-    connectors.use_factory(None)
-    browser.close()
-
-
 @pytest.mark.parametrize(
     ("platform", "profile"), [("spareroom", "plain"), ("renthop", "plain"), ("roomies", "realistic")]
 )
@@ -75,11 +42,17 @@ def runtime(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> I
 )
 @given(sequence=steps)
 def test_every_posted_message_is_ingested_exactly_once(
-    replicas: SandboxServer, runtime: BrowserRuntime, platform: str, profile: str, sequence: list[tuple[str, int, str]]
+    own_sandbox: SandboxServer,
+    ingest_runtime: BrowserRuntime,
+    monkeypatch: pytest.MonkeyPatch,
+    platform: str,
+    profile: str,
+    sequence: list[tuple[str, int, str]],
 ) -> None:
     # given: a new account on the replica, and its row
+    monkeypatch.setenv("PREVIEW_PW", PASSWORD)
     note(f"{platform}/{profile}: {sequence}")
-    client = SandboxClient(replicas.url)
+    client = SandboxClient(own_sandbox.url)
     username = f"preview-{platform}-{next(_serial)}@example.com"
     client.create_account(platform, username, PASSWORD)
     client.set_profile(platform, username, profile, seed=3)
@@ -112,4 +85,4 @@ def test_every_posted_message_is_ingested_exactly_once(
         )
     )
     assert sorted(stored) == sorted(posted)
-    runtime.forget_session(platform, account.pk)
+    ingest_runtime.forget_session(platform, account.pk)

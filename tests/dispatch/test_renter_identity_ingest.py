@@ -9,63 +9,34 @@ silences the other one too, and ``erase_contact --handle`` erases both.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.management import call_command
 
-from dispatch import connectors, enqueue
 from dispatch.services import ingest_account_run
 from inbox.models import Conversation, Message, OutboundMessage
 from inbox.privacy import ERASED
 from inbox.suppression import contact_is_suppressed
 from platforms.browser import BrowserRuntime
-from platforms.connectors.registry import build_connector
 from platforms.models import BotSettings, Platform, PlatformAccount
 from platforms.sandbox.client import SandboxClient
 from platforms.sandbox.server import SandboxServer
-from platforms.selectors import account_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Pw-identity-4410"
 
 
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def runtime(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[BrowserRuntime]:
-    """A real Chromium in this thread, the worker's connector factory bound to it, no jobs enqueued."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.LEASEBOT_PACING_MIN_S = 0
-    settings.LEASEBOT_PACING_MAX_S = 0
-    settings.LEASEBOT_RATE_PER_MINUTE = 60_000
-    settings.LEASEBOT_RATE_BURST = 1_000
-    settings.LEASEBOT_LOCATOR_WAIT_S = 0.5
-    settings.LEASEBOT_STATE_DIR = tmp_path / "state"
-    browser = BrowserRuntime(state_dir=tmp_path / "state", headless=True)
-    connectors.use_factory(lambda account: build_connector(account_config(account), runtime=browser))
-    monkeypatch.setattr(connectors, "circuit_state", lambda account_id: "closed")
-    monkeypatch.setattr(enqueue, "send", lambda account_id: None)
-    monkeypatch.setattr(enqueue, "ingest", lambda account_id: None)
-    yield browser
-    connectors.use_factory(None)
-    browser.close()
-
-
 @pytest.mark.parametrize(("platform", "profile"), [("spareroom", "plain"), ("roomies", "realistic")])
 def test_a_stop_in_one_thread_silences_the_renters_other_thread_and_erasure_reaches_both(
-    sandbox: SandboxServer, runtime: BrowserRuntime, monkeypatch: pytest.MonkeyPatch, platform: str, profile: str
+    own_sandbox: SandboxServer,
+    ingest_runtime: BrowserRuntime,
+    monkeypatch: pytest.MonkeyPatch,
+    platform: str,
+    profile: str,
 ) -> None:
     # given: Dana (profile 481516) in two threads, Kim (990011) in a third, on a real replica
-    client = SandboxClient(sandbox.url)
+    client = SandboxClient(own_sandbox.url)
     BotSettings.objects.filter(pk=1).update(default_send_mode="auto_send", rollout_stage="full")
     username = f"identity-{platform}@example.com"
     client.create_account(platform, username, PASSWORD)

@@ -8,24 +8,19 @@ the Spanish renter writes in English, the next reply on the platform is in Engli
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from dispatch import connectors, enqueue
 from dispatch.services import ingest_account_run, send_account_run
 from inbox import holds
 from inbox.choices import Language, OutboundStatus, ReasonCode
 from inbox.models import Conversation, ListingRef, OutboundMessage, Showing
 from platforms.browser import BrowserRuntime
-from platforms.connectors.registry import build_connector
 from platforms.models import BotSettings, Platform, PlatformAccount
 from platforms.sandbox.client import SandboxClient
 from platforms.sandbox.server import SandboxServer
-from platforms.selectors import account_config
 from tests.inbox.factories import RuleFactory, UnitFactory, assigned_agent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,39 +30,12 @@ PLATFORM = "spareroom"
 LISTING_REF = "7101"
 
 
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(host="127.0.0.1", port=0, imap_port=0).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def runtime(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[BrowserRuntime]:
-    """A real Chromium in this thread, the worker's connector factory bound to it, no jobs enqueued."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.LEASEBOT_PACING_MIN_S = 0
-    settings.LEASEBOT_PACING_MAX_S = 0
-    settings.LEASEBOT_RATE_PER_MINUTE = 60_000
-    settings.LEASEBOT_RATE_BURST = 1_000
-    settings.LEASEBOT_LOCATOR_WAIT_S = 0.5
-    settings.LEASEBOT_STATE_DIR = tmp_path / "state"
-    browser = BrowserRuntime(state_dir=tmp_path / "state", headless=True)
-    connectors.use_factory(lambda account: build_connector(account_config(account), runtime=browser))
-    monkeypatch.setattr(connectors, "circuit_state", lambda account_id: "closed")
-    monkeypatch.setattr(enqueue, "send", lambda account_id: None)
-    monkeypatch.setattr(enqueue, "ingest", lambda account_id: None)
-    yield browser
-    connectors.use_factory(None)
-    browser.close()
-
-
 def _sent(client: SandboxClient, username: str, thread: Any) -> list[str]:
     return [s["body"] for s in client.sent(PLATFORM, username) if str(s.get("thread_id")) == str(thread)]
 
 
 def test_spanish_is_answered_in_spanish_another_language_is_held_and_the_reply_follows_the_renter(
-    sandbox: SandboxServer, runtime: BrowserRuntime, monkeypatch: pytest.MonkeyPatch
+    own_sandbox: SandboxServer, ingest_runtime: BrowserRuntime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given: a described unit on a replica account that auto-sends
     unit = UnitFactory()
@@ -78,7 +46,7 @@ def test_spanish_is_answered_in_spanish_another_language_is_held_and_the_reply_f
     platform = Platform.objects.get(slug=PLATFORM)
     ListingRef.objects.create(listing=unit.listing, platform=platform, external_ref=LISTING_REF)
     BotSettings.objects.filter(pk=1).update(default_send_mode="auto_send", rollout_stage="full")
-    client = SandboxClient(sandbox.url)
+    client = SandboxClient(own_sandbox.url)
     username = "idioma@example.com"
     client.create_account(PLATFORM, username, PASSWORD)
     monkeypatch.setenv("IDIOMA_PW", PASSWORD)
