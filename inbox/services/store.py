@@ -11,12 +11,16 @@ verdict would keep ``sent_by_bot`` false, a person's, for good.
 from __future__ import annotations
 
 import dataclasses
+import functools
+from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.models import Model
+from django.db.models.sql import InsertQuery, Query
 
 from inbox.choices import ConversationStatus, Direction, OutboundStatus, ReasonCode
 from inbox.holds import HoldReason
-from inbox.models import Conversation, Message, OutboundMessage
+from inbox.models import Conversation, Listing, Message, OutboundMessage, Unit
 from inbox.services.escalation import conversation_escalate
 from inbox.services.outbox import outbound_cancel_for_conversation, outbound_mark_sent
 from leasebot.core.db import insert_unless_exists
@@ -42,15 +46,9 @@ class Stored:
     conversation: Conversation | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
-def _conversation_for(account: PlatformAccount, item: Inbound, *, lock: bool) -> Conversation:
-    """Return the thread's conversation, creating it on its first message (``get_or_create`` without its savepoint).
-
-    With ``lock`` the row is read ``FOR UPDATE`` with what the decision reads of it (a row this
-    transaction inserts is its own until commit).
-    """
+def _conversation_for(account: PlatformAccount, item: Inbound) -> Conversation:
+    """Return the thread's conversation for our side's message, creating it on its first message (no lock)."""
     rows = Conversation.objects.filter(account=account, thread_ref=item.thread_ref)
-    if lock:
-        rows = rows.select_for_update(of=("self",)).select_related("unit__listing", "listing")
     found = rows.first()
     if found is not None:
         found.account = account  # The caller's row, with its platform: no read of its own.
@@ -58,7 +56,6 @@ def _conversation_for(account: PlatformAccount, item: Inbound, *, lock: bool) ->
     conversation = Conversation(
         account=account,
         thread_ref=item.thread_ref,
-        renter_name=item.sender_name if item.direction == Direction.INBOUND else "",
         renter_handle=item.sender_handle,
         listing_ref_seen=item.listing_ref or item.listing_url,
     )
@@ -70,6 +67,96 @@ def _conversation_for(account: PlatformAccount, item: Inbound, *, lock: bool) ->
     return found
 
 
+#: What a renter's message fills in on its conversation when the row has none yet.
+_FILLED = ("renter_name", "renter_handle", "listing_ref_seen")
+#: The rows the decision reads with the conversation (``select_related("listing", "unit__listing")``):
+#: (model, alias, (alias, column) of the row it hangs from).
+_JOINED: tuple[tuple[type[Model], str, tuple[str, str]], ...] = (
+    (Listing, "l", ("c", "listing_id")),
+    (Unit, "u", ("c", "unit_id")),
+    (Listing, "ul", ("u", "listing_id")),
+)
+
+
+@functools.cache
+def _upsert_tail(using: str) -> tuple[str, str, tuple[Any, ...]]:
+    """Return the upsert's conflict clause, its SELECT with the joined rows, and their columns (for converters)."""
+    qn = connections[using].ops.quote_name
+    table, last = qn(Conversation._meta.db_table), qn("last_inbound_at")
+    fills = ", ".join(
+        f"{qn(c)} = CASE WHEN {table}.{qn(c)} = '' THEN EXCLUDED.{qn(c)} ELSE {table}.{qn(c)} END" for c in _FILLED
+    )
+    conflict = (
+        f"ON CONFLICT ({qn('account_id')}, {qn('thread_ref')}) DO UPDATE SET "
+        f"{last} = GREATEST({table}.{last}, EXCLUDED.{last}), {fills} RETURNING {table}.*"
+    )
+    selects: list[str] = []
+    expressions: list[Any] = []
+    joins: list[str] = []
+    tables: list[tuple[type[Model], str, tuple[str, str] | None]] = [(Conversation, "c", None), *_JOINED]
+    for model, alias, parent in tables:
+        fields = model._meta.concrete_fields
+        selects += [f"{alias}.{qn(f.column)}" for f in fields]
+        expressions += [f.get_col(alias) for f in fields]
+        if parent is not None:
+            pk = qn(model._meta.pk.column)
+            on = f"{alias}.{pk} = {parent[0]}.{qn(parent[1])}"
+            joins.append(f"LEFT JOIN {qn(model._meta.db_table)} {alias} ON {on}")
+    select = f"SELECT {', '.join(selects)} FROM c {' '.join(joins)}"  # noqa: S608 - names from the models.
+    return conflict, select, tuple(expressions)
+
+
+def _conversation_locked(account: PlatformAccount, item: Inbound) -> Conversation:
+    """Upsert a renter's thread's conversation and return it locked, with its listing and unit, in one statement.
+
+    ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``: a new thread's row is inserted with what the
+    message tells (the renter, the listing reference, ``last_inbound_at``); an existing row gets
+    ``last_inbound_at`` moved forward (never back) and a blank renter or listing reference filled
+    in, and is locked until the transaction ends, as ``SELECT ... FOR UPDATE`` would; a concurrent
+    job's insert of the same thread is waited for and then updated (a conflict spends a number of
+    the id sequence, as any refused insert does). A re-read message changes
+    nothing there: its time is not after ``last_inbound_at``, which only ever moves forward.
+    ``updated_at`` is left alone, as before (a renter's message moves ``last_inbound_at`` only).
+    """
+    using = router.db_for_write(Conversation)
+    meta = Conversation._meta
+    new = Conversation(
+        account=account,
+        thread_ref=item.thread_ref,
+        renter_name=item.sender_name,
+        renter_handle=item.sender_handle,
+        listing_ref_seen=item.listing_ref or item.listing_url,
+        last_inbound_at=item.sent_at,
+    )
+    insert = InsertQuery(Conversation)
+    insert.insert_values([f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated], [new])
+    [(insert_sql, insert_params)] = insert.get_compiler(using=using).as_sql()
+    conflict, select, expressions = _upsert_tail(using)
+    sql = f"WITH c AS ({insert_sql} {conflict}) {select}"
+    compiler = Query(Conversation).get_compiler(using=using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, insert_params)
+        rows = cursor.fetchall()
+    [values] = list(compiler.apply_converters(rows, compiler.get_converters(list(expressions))))
+    loaded: list[Model | None] = []
+    start = 0
+    models: list[type[Model]] = [Conversation, *(joined[0] for joined in _JOINED)]
+    for model in models:
+        fields = model._meta.concrete_fields
+        part = values[start : start + len(fields)]
+        start += len(fields)
+        missing = part[fields.index(model._meta.pk)] is None  # A LEFT JOIN that found no row.
+        loaded.append(None if missing else model.from_db(using, [f.attname for f in fields], part))
+    conversation, listing, unit, unit_listing = loaded
+    assert isinstance(conversation, Conversation)  # noqa: S101 - RETURNING gives the row back.
+    meta.get_field("account").set_cached_value(conversation, account)
+    meta.get_field("listing").set_cached_value(conversation, listing)
+    meta.get_field("unit").set_cached_value(conversation, unit)
+    if unit is not None:
+        Unit._meta.get_field("listing").set_cached_value(unit, unit_listing)
+    return conversation
+
+
 def message_store(*, account: PlatformAccount, item: Inbound) -> Stored:
     """Upsert the conversation and insert the message in one transaction; a re-read is a no-op.
 
@@ -77,15 +164,11 @@ def message_store(*, account: PlatformAccount, item: Inbound) -> Stored:
     """
     with transaction.atomic(savepoint=False):
         inbound = item.direction == Direction.INBOUND
-        # A renter's message is decided in this transaction, under its conversation's lock:
-        # take it now. Our side's messages lock outbound rows first (outbound_seen), as the send job does.
-        conversation = _conversation_for(account, item, lock=inbound)
+        # A renter's message is decided in this transaction, under its conversation's lock: take it
+        # now (the upsert). Our side's messages lock outbound rows first (outbound_seen), as the send job does.
+        conversation = _conversation_locked(account, item) if inbound else _conversation_for(account, item)
         updates: dict[str, object] = {}
-        if item.direction == Direction.INBOUND and not conversation.renter_name and item.sender_name:
-            updates["renter_name"] = item.sender_name
-        if item.direction == Direction.INBOUND and not conversation.renter_handle and item.sender_handle:
-            updates["renter_handle"] = item.sender_handle
-        if not conversation.listing_ref_seen and (item.listing_ref or item.listing_url):
+        if not inbound and not conversation.listing_ref_seen and (item.listing_ref or item.listing_url):
             updates["listing_ref_seen"] = item.listing_ref or item.listing_url
         message = Message(
             conversation=conversation,
@@ -98,10 +181,6 @@ def message_store(*, account: PlatformAccount, item: Inbound) -> Stored:
         if not insert_unless_exists(message):  # A re-read: one statement, no savepoint to unwind.
             existing = Message.objects.only("pk").get(conversation=conversation, platform_message_ref=item.message_ref)
             return Stored(conversation.pk, existing.pk, created=False)
-        if item.direction == Direction.INBOUND:
-            newest = conversation.last_inbound_at
-            if newest is None or item.sent_at > newest:
-                updates["last_inbound_at"] = item.sent_at
         if updates:
             Conversation.objects.filter(pk=conversation.pk).update(**updates)
             for field, value in updates.items():
