@@ -34,7 +34,7 @@ class Stored:
     """Where a fetched message landed: its conversation and row, and whether the row is new.
 
     For a renter's message stored now, ``message`` and ``conversation`` are the rows as this
-    transaction wrote them, the conversation locked (``select_for_update``) until it ends: the
+    transaction wrote them, the conversation locked (by the upsert that stored the message) until it ends: the
     decision in the same transaction takes them as they are instead of reading them again
     (``inbound_decide(stored=...)``).
     """
@@ -78,9 +78,15 @@ _JOINED: tuple[tuple[type[Model], str, tuple[str, str]], ...] = (
 )
 
 
+def _message_fields() -> list[Any]:
+    """Return the message's fields the statement writes from parameters (its conversation comes from the upsert)."""
+    meta = Message._meta
+    return [f for f in meta.local_concrete_fields if f is not meta.auto_field and f.name != "conversation"]
+
+
 @functools.cache
-def _upsert_tail(using: str) -> tuple[str, str, tuple[Any, ...]]:
-    """Return the upsert's conflict clause, its SELECT with the joined rows, and their columns (for converters)."""
+def _inbound_sql(using: str) -> tuple[str, str, str, tuple[Any, ...]]:
+    """Return the statement's parts: the upsert's conflict clause, the message's INSERT, the final SELECT and its columns."""
     qn = connections[using].ops.quote_name
     table, last = qn(Conversation._meta.db_table), qn("last_inbound_at")
     fills = ", ".join(
@@ -89,6 +95,13 @@ def _upsert_tail(using: str) -> tuple[str, str, tuple[Any, ...]]:
     conflict = (
         f"ON CONFLICT ({qn('account_id')}, {qn('thread_ref')}) DO UPDATE SET "
         f"{last} = GREATEST({table}.{last}, EXCLUDED.{last}), {fills} RETURNING {table}.*"
+    )
+    message_table, message_pk = qn(Message._meta.db_table), qn(Message._meta.pk.column)
+    columns = ", ".join([qn("conversation_id"), *(qn(f.column) for f in _message_fields())])
+    placeholders = ", ".join(["%s"] * len(_message_fields()))
+    insert_message = (
+        f"INSERT INTO {message_table} ({columns}) SELECT c.{qn('id')}, {placeholders} FROM c "  # noqa: S608 - names from the models.
+        f"ON CONFLICT DO NOTHING RETURNING {message_table}.{message_pk}"
     )
     selects: list[str] = []
     expressions: list[Any] = []
@@ -102,23 +115,31 @@ def _upsert_tail(using: str) -> tuple[str, str, tuple[Any, ...]]:
             pk = qn(model._meta.pk.column)
             on = f"{alias}.{pk} = {parent[0]}.{qn(parent[1])}"
             joins.append(f"LEFT JOIN {qn(model._meta.db_table)} {alias} ON {on}")
+    selects.append(f"(SELECT m.{message_pk} FROM m)")  # noqa: S608 - the id the message's INSERT returned.
     select = f"SELECT {', '.join(selects)} FROM c {' '.join(joins)}"  # noqa: S608 - names from the models.
-    return conflict, select, tuple(expressions)
+    return conflict, insert_message, select, tuple(expressions)
 
 
-def _conversation_locked(account: PlatformAccount, item: Inbound) -> Conversation:
-    """Upsert a renter's thread's conversation and return it locked, with its listing and unit, in one statement.
+def _store_inbound(account: PlatformAccount, item: Inbound) -> tuple[Conversation, Message | None]:
+    """Upsert a renter's thread's conversation and insert the message, in one statement.
 
-    ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``: a new thread's row is inserted with what the
-    message tells (the renter, the listing reference, ``last_inbound_at``); an existing row gets
-    ``last_inbound_at`` moved forward (never back) and a blank renter or listing reference filled
-    in, and is locked until the transaction ends, as ``SELECT ... FOR UPDATE`` would; a concurrent
-    job's insert of the same thread is waited for and then updated (a conflict spends a number of
-    the id sequence, as any refused insert does). A re-read message changes
-    nothing there: its time is not after ``last_inbound_at``, which only ever moves forward.
-    ``updated_at`` is left alone, as before (a renter's message moves ``last_inbound_at`` only).
+    Returns the conversation locked, with its listing and unit, and the message row, or None when
+    the message was stored before (a re-read).
+
+    The conversation: ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``. A new thread's row is
+    inserted with what the message tells (the renter, the listing reference, ``last_inbound_at``);
+    an existing row gets ``last_inbound_at`` moved forward (never back) and a blank renter or
+    listing reference filled in, and is locked until the transaction ends, as ``SELECT ... FOR
+    UPDATE`` would; a concurrent job's insert of the same thread is waited for and then updated (a
+    conflict spends a number of the id sequence, as any refused insert does). A re-read message
+    changes nothing there: its time is not after ``last_inbound_at``, which only ever moves
+    forward. ``updated_at`` is left alone, as before (a renter's message moves ``last_inbound_at`` only).
+
+    The message: ``INSERT ... SELECT`` from the upserted row, ``ON CONFLICT DO NOTHING`` (the unique
+    conversation and platform ref decide, with no savepoint), in the same statement.
     """
     using = router.db_for_write(Conversation)
+    connection = connections[using]
     meta = Conversation._meta
     new = Conversation(
         account=account,
@@ -131,13 +152,21 @@ def _conversation_locked(account: PlatformAccount, item: Inbound) -> Conversatio
     insert = InsertQuery(Conversation)
     insert.insert_values([f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated], [new])
     [(insert_sql, insert_params)] = insert.get_compiler(using=using).as_sql()
-    conflict, select, expressions = _upsert_tail(using)
-    sql = f"WITH c AS ({insert_sql} {conflict}) {select}"
+    message = Message(
+        direction=item.direction,
+        platform_message_ref=item.message_ref,
+        sender_name=item.sender_name,
+        body=item.body,
+        sent_at=item.sent_at,
+    )
+    message_params = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in _message_fields()]
+    conflict, insert_message, select, expressions = _inbound_sql(using)
+    sql = f"WITH c AS ({insert_sql} {conflict}), m AS ({insert_message}) {select}"
     compiler = Query(Conversation).get_compiler(using=using)
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, insert_params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*insert_params, *message_params])
         rows = cursor.fetchall()
-    [values] = list(compiler.apply_converters(rows, compiler.get_converters(list(expressions))))
+    [values] = list(compiler.apply_converters(rows, compiler.get_converters([*expressions, None])))
     loaded: list[Model | None] = []
     start = 0
     models: list[type[Model]] = [Conversation, *(joined[0] for joined in _JOINED)]
@@ -154,7 +183,12 @@ def _conversation_locked(account: PlatformAccount, item: Inbound) -> Conversatio
     meta.get_field("unit").set_cached_value(conversation, unit)
     if unit is not None:
         Unit._meta.get_field("listing").set_cached_value(unit, unit_listing)
-    return conversation
+    message_id = values[-1]
+    if message_id is None:
+        return conversation, None
+    message.pk, message.conversation = message_id, conversation
+    message._state.adding, message._state.db = False, using
+    return conversation, message
 
 
 def message_store(*, account: PlatformAccount, item: Inbound) -> Stored:
@@ -164,21 +198,27 @@ def message_store(*, account: PlatformAccount, item: Inbound) -> Stored:
     """
     with transaction.atomic(savepoint=False):
         inbound = item.direction == Direction.INBOUND
-        # A renter's message is decided in this transaction, under its conversation's lock: take it
-        # now (the upsert). Our side's messages lock outbound rows first (outbound_seen), as the send job does.
-        conversation = _conversation_locked(account, item) if inbound else _conversation_for(account, item)
         updates: dict[str, object] = {}
-        if not inbound and not conversation.listing_ref_seen and (item.listing_ref or item.listing_url):
-            updates["listing_ref_seen"] = item.listing_ref or item.listing_url
-        message = Message(
-            conversation=conversation,
-            direction=item.direction,
-            platform_message_ref=item.message_ref,
-            sender_name=item.sender_name,
-            body=item.body,
-            sent_at=item.sent_at,
-        )
-        if not insert_unless_exists(message):  # A re-read: one statement, no savepoint to unwind.
+        if inbound:
+            # A renter's message is decided in this transaction, under its conversation's lock: the
+            # statement that stores it takes the lock. Our side's messages lock outbound rows first
+            # (outbound_seen), as the send job does.
+            conversation, message = _store_inbound(account, item)
+        else:
+            conversation = _conversation_for(account, item)
+            if not conversation.listing_ref_seen and (item.listing_ref or item.listing_url):
+                updates["listing_ref_seen"] = item.listing_ref or item.listing_url
+            message = Message(
+                conversation=conversation,
+                direction=item.direction,
+                platform_message_ref=item.message_ref,
+                sender_name=item.sender_name,
+                body=item.body,
+                sent_at=item.sent_at,
+            )
+            if not insert_unless_exists(message):
+                message = None
+        if message is None:  # A re-read: no savepoint to unwind.
             existing = Message.objects.only("pk").get(conversation=conversation, platform_message_ref=item.message_ref)
             return Stored(conversation.pk, existing.pk, created=False)
         if updates:
