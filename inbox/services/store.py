@@ -67,8 +67,6 @@ def _conversation_for(account: PlatformAccount, item: Inbound) -> Conversation:
     return found
 
 
-#: What a renter's message fills in on its conversation when the row has none yet.
-_FILLED = ("renter_name", "renter_handle", "listing_ref_seen")
 #: The rows the decision reads with the conversation (``select_related("listing", "unit__listing")``):
 #: (model, alias, (alias, column) of the row it hangs from).
 _JOINED: tuple[tuple[type[Model], str, tuple[str, str]], ...] = (
@@ -89,12 +87,9 @@ def _inbound_sql(using: str) -> tuple[str, str, str, tuple[Any, ...]]:
     """Return the statement's parts: the upsert's conflict clause, the message's INSERT, the final SELECT and its columns."""
     qn = connections[using].ops.quote_name
     table, last = qn(Conversation._meta.db_table), qn("last_inbound_at")
-    fills = ", ".join(
-        f"{qn(c)} = CASE WHEN {table}.{qn(c)} = '' THEN EXCLUDED.{qn(c)} ELSE {table}.{qn(c)} END" for c in _FILLED
-    )
     conflict = (
         f"ON CONFLICT ({qn('account_id')}, {qn('thread_ref')}) DO UPDATE SET "
-        f"{last} = GREATEST({table}.{last}, EXCLUDED.{last}), {fills} RETURNING {table}.*"
+        f"{last} = GREATEST({table}.{last}, EXCLUDED.{last}) RETURNING {table}.*"
     )
     message_table, message_pk = qn(Message._meta.db_table), qn(Message._meta.pk.column)
     columns = ", ".join([qn("conversation_id"), *(qn(f.column) for f in _message_fields())])
@@ -128,12 +123,14 @@ def _store_inbound(account: PlatformAccount, item: Inbound) -> tuple[Conversatio
 
     The conversation: ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``. A new thread's row is
     inserted with what the message tells (the renter, the listing reference, ``last_inbound_at``);
-    an existing row gets ``last_inbound_at`` moved forward (never back) and a blank renter or
-    listing reference filled in, and is locked until the transaction ends, as ``SELECT ... FOR
-    UPDATE`` would; a concurrent job's insert of the same thread is waited for and then updated (a
-    conflict spends a number of the id sequence, as any refused insert does). A re-read message
-    changes nothing there: its time is not after ``last_inbound_at``, which only ever moves
-    forward. ``updated_at`` is left alone, as before (a renter's message moves ``last_inbound_at`` only).
+    an existing row gets ``last_inbound_at`` moved forward (never back) and is locked until the
+    transaction ends, as ``SELECT ... FOR UPDATE`` would; a concurrent job's insert of the same
+    thread is waited for and then updated (a conflict spends a number of the id sequence, as any
+    refused insert does). A re-read message changes nothing there: its time is not after
+    ``last_inbound_at``, which only ever moves forward (what else a new message fills in is the
+    caller's, once it knows the message is new: an erased conversation must not take the renter's
+    name back from a message read again). ``updated_at`` is left alone, as before (a renter's
+    message moves ``last_inbound_at`` only).
 
     The message: ``INSERT ... SELECT`` from the upserted row, ``ON CONFLICT DO NOTHING`` (the unique
     conversation and platform ref decide, with no savepoint), in the same statement.
@@ -204,10 +201,12 @@ def message_store(*, account: PlatformAccount, item: Inbound) -> Stored:
             # statement that stores it takes the lock. Our side's messages lock outbound rows first
             # (outbound_seen), as the send job does.
             conversation, message = _store_inbound(account, item)
+            if not conversation.renter_name and item.sender_name:
+                updates["renter_name"] = item.sender_name
+            if not conversation.renter_handle and item.sender_handle:
+                updates["renter_handle"] = item.sender_handle
         else:
             conversation = _conversation_for(account, item)
-            if not conversation.listing_ref_seen and (item.listing_ref or item.listing_url):
-                updates["listing_ref_seen"] = item.listing_ref or item.listing_url
             message = Message(
                 conversation=conversation,
                 direction=item.direction,
@@ -221,6 +220,8 @@ def message_store(*, account: PlatformAccount, item: Inbound) -> Stored:
         if message is None:  # A re-read: no savepoint to unwind.
             existing = Message.objects.only("pk").get(conversation=conversation, platform_message_ref=item.message_ref)
             return Stored(conversation.pk, existing.pk, created=False)
+        if not conversation.listing_ref_seen and (item.listing_ref or item.listing_url):
+            updates["listing_ref_seen"] = item.listing_ref or item.listing_url
         if updates:
             Conversation.objects.filter(pk=conversation.pk).update(**updates)
             for field, value in updates.items():

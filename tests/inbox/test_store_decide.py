@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inbox.models import Conversation, Decision, Message, OutboundMessage
+from inbox.privacy import erase_conversation
 from inbox.services import inbound_decide, message_store
 from platforms.connectors.base import Inbound
 from platforms.models import PlatformAccount
@@ -135,3 +136,18 @@ def test_the_stored_conversation_comes_locked_with_its_listing_and_unit() -> Non
             assert cursor.fetchone() == (stored.conversation_id,)
     finally:
         other.close()
+
+
+def test_an_erased_conversation_does_not_take_the_renters_name_back_from_a_message_read_again() -> None:
+    # given: a renter's thread, erased on request (the messages stay, anonymised)
+    account = _account()
+    with transaction.atomic():
+        stored = message_store(account=account, item=_item("m1"))
+    erase_conversation(conversation_id=stored.conversation_id, actor=None, reason="renter asked")
+    # when: the same message is read again from the platform, the renter's name on it
+    with transaction.atomic():
+        again = message_store(account=account, item=_item("m1"))
+    # then: nothing comes back
+    assert not again.created
+    conversation = Conversation.objects.get(pk=stored.conversation_id)
+    assert (conversation.renter_name, conversation.renter_handle) == ("", "")
