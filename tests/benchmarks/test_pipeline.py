@@ -163,11 +163,11 @@ def test_pipeline_throughput_against_raw_inserts(monkeypatch: pytest.MonkeyPatch
             "only the resulting rows, one INSERT each in one transaction. What remains per message "
             "(tests/dispatch/test_ingest_queries.py lists it): in a thread the bot knows, nine statements "
             "(BEGIN/COMMIT, the store's statement, the decision's savepoint and its release, the suppression "
-            "check, the decision, outbox and audit INSERTs); a thread's first message adds the listing-reference "
-            "lookup and four UPDATEs of the conversation (linkage, language, the first workflow transition, the "
-            "escalation of an unlinked one), and the SQL probe here is all first messages. In Python: Django "
-            "building those statements and the engine's rules, extraction and guardrails; the language test "
-            "remembers each word's dictionary verdict, but the dictionaries' one-time load (a few seconds per "
-            "process) falls inside the timed run."
+            "check, the decision, outbox and audit INSERTs); a thread's first message adds the lookup of the "
+            "listing reference the platform shows and four UPDATEs of the conversation (linkage, language, the "
+            "first workflow transition, the escalation of an unlinked one), and the SQL probe here is all first "
+            "messages. In Python: Django building those statements and the engine's rules, extraction and "
+            "guardrails; the language test remembers each word's dictionary verdict, but the dictionaries' "
+            "one-time load (a few seconds per process) falls inside the timed run."
         ),
     )
