@@ -13,6 +13,7 @@ wire transfers" is a warning, "wire the deposit" is a scam pattern).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 from inbox.text import fold
@@ -480,6 +481,13 @@ def _policy_promise(text: str) -> list[GuardrailFlag]:
 
 def check_text(text: str, *, inbound_text: str = "") -> GuardrailResult:
     """Return every guardrail flag for an outbound text (``inbound_text``: the message it answers)."""
+    return _check(text, inbound_text)
+
+
+@functools.lru_cache(maxsize=256)
+def _check(text: str, inbound_text: str) -> GuardrailResult:
+    # A pure function of the two texts, its verdict immutable: the decision and the outbox judge the
+    # same reply one after the other, and a template's reply recurs from renter to renter.
     folded = fold(text)
     inbound = fold(inbound_text) if inbound_text else ""
     flags = [

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 import unicodedata
 
 import simplemma
+from simplemma.strategies import DefaultStrategy
 
 from inbox.choices import Language, ReasonCode
 from inbox.text import clean
@@ -94,13 +96,47 @@ def _is_latin(char: str) -> bool:
     return char.isascii() or "LATIN" in unicodedata.name(char, "")
 
 
+#: simplemma's own lemmatizer in low-memory mode: the dictionaries load on first use (a few
+#: seconds, once per process) and keep a worker at tens of megabytes rather than hundreds.
+_LEMMATIZER = DefaultStrategy(low_memory=True)
+#: ``simplemma.langdetect``'s token samplers, in its order: the relaxed one only breaks a tie.
+_SAMPLERS = (simplemma.MostCommonTokenSampler(), simplemma.RelaxedMostCommonTokenSampler())
+
+
+@functools.lru_cache(maxsize=2**16)
+def _known(token: str, lang: str) -> bool:
+    """Tell whether simplemma finds ``token`` in ``lang``'s dictionary (or by its rules).
+
+    A word's verdict never changes, and renters write the same few thousand words: remembered,
+    the dictionary is searched once per word and language, not once per message (its
+    low-memory search scans a compressed block, about as slow as the rest of a decision).
+    """
+    return _LEMMATIZER.get_lemma(token, lang) is not None
+
+
+class _RememberedLemmatizer:
+    """The lemmatization strategy simplemma's detector asks, answered from :func:`_known`."""
+
+    def get_lemma(self, token: str, lang: str) -> str | None:
+        return token if _known(token, lang) else None
+
+
+_DETECTORS = tuple(simplemma.LanguageDetector(_CANDIDATES, sampler, _RememberedLemmatizer()) for sampler in _SAMPLERS)
+
+
 def _dictionary_shares(text: str) -> dict[str, float]:
     """Return {candidate language: share of the words it knows} from simplemma's dictionary test.
 
-    Low-memory mode: the dictionaries load on first use (a few seconds, once per process) and keep
-    a worker at tens of megabytes rather than hundreds.
+    What ``simplemma.langdetect(text, lang=_CANDIDATES, low_memory=True)`` answers (its samplers
+    in its order: the second only when the first leaves the two best tied), with each word's
+    dictionary verdict remembered across messages (:func:`_known`).
     """
-    found = simplemma.langdetect(text, lang=_CANDIDATES, low_memory=True)
+    found: list[tuple[str, float]] = []
+    for detector in _DETECTORS:
+        results = detector.proportion_in_each_language(text)
+        found = sorted(results.items(), key=lambda item: (item[0] == "unk", -item[1]))
+        if len(found) == 1 or found[0][1] != found[1][1]:
+            break
     return {code: float(share) for code, share in found if code != "unk"}
 
 

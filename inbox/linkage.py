@@ -17,6 +17,7 @@ from inbox.choices import LinkageStatus
 from inbox.models import Conversation, Listing, ListingRef, Message, Unit
 from inbox.text import fold
 from leasebot.core.services import audit_record
+from platforms.policies import snapshot_read
 
 _MIN_TITLE_CHARS = 8
 
@@ -50,10 +51,15 @@ def _by_reference(conversation: Conversation) -> Listing | None:
     return None
 
 
+def _active_listings() -> tuple[Listing, ...]:
+    """Return the active listings; inside a ``policy_snapshot`` (an ingest batch) shared for a second at most."""
+    return snapshot_read(("listings", "active"), lambda: tuple(Listing.objects.filter(is_active=True)))
+
+
 def _by_title(conversation: Conversation, text: str) -> tuple[list[Listing], str]:
     haystack = fold(f"{conversation.listing_ref_seen}\n{text[:3000]}")
     matches = []
-    for listing in Listing.objects.filter(is_active=True):
+    for listing in _active_listings():
         for needle in (listing.title, listing.address):
             needle_f = fold(needle)
             if len(needle_f) >= _MIN_TITLE_CHARS and needle_f in haystack:

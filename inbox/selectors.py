@@ -1,4 +1,4 @@
-"""Reads of the inbox: templates for a conversation, unit facts, examples for the LLM."""
+"""Reads of the inbox: templates for a conversation, unit facts, examples for the LLM, stored message refs."""
 
 from __future__ import annotations
 
@@ -13,8 +13,22 @@ from django.db.models import Q
 from inbox.choices import Language, OutboundStatus, TemplateKey
 from inbox.engine.base import ResolvedTemplate, UnitFacts
 from inbox.language import es_date, reply_language
-from inbox.models import Conversation, Decision, OutboundMessage, ReplyTemplate, Showing, Unit
+from inbox.models import Conversation, Decision, Message, OutboundMessage, ReplyTemplate, Showing, Unit
 from platforms.policies import snapshot_read
+
+
+def stored_message_refs(*, account_id: int, thread_ref: str, refs: Iterable[str]) -> frozenset[str]:
+    """Return which of ``refs`` one thread of an account already has stored (one query; none asked, none read)."""
+    wanted = list(dict.fromkeys(refs))
+    if not wanted:
+        return frozenset()
+    return frozenset(
+        Message.objects.filter(
+            conversation__account_id=account_id,
+            conversation__thread_ref=thread_ref,
+            platform_message_ref__in=wanted,
+        ).values_list("platform_message_ref", flat=True)
+    )
 
 
 def reply_template_for(

@@ -16,6 +16,9 @@ browser goes on to the next thread, the account lock extended at each step. A re
 whole read completed, to the newest message stored: a thread left unread is never behind it.
 What a cut-short read did is not lost either: each stored thread's inbox-row signature is kept
 (``platforms.ThreadPreview``) and the next read does not open it again while its row is unchanged.
+A read starts a little before the cursor, so a thread's messages from before it were most likely
+stored by the last read: one query per thread tells which, and those are skipped (storing one
+again would be a no-op, at the cost of a transaction of its own).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from dispatch.services.ledger import attempt_record, deadletter_create, job_skip
 from dispatch.services.sending import after_error
 from inbox import services as inbox_services
 from inbox.choices import Direction
+from inbox.selectors import stored_message_refs
 from leasebot.core import metrics
 from leasebot.core.logging import log_context
 from leasebot.core.services import audit_batch
@@ -139,13 +143,24 @@ def ingest_account_run(*, account_id: int) -> IngestSummary:
         since = account.ingest_cursor - CURSOR_OVERLAP if account.ingest_cursor else None
         # The batch's decisions share their policy reads for a second at most (the send job reads fresh).
         stack.enter_context(policy_snapshot())
-        newest = account.ingest_cursor
+        newest = cursor = account.ingest_cursor
 
         def store_thread(read: ThreadRead) -> None:
             # Called by the connector as each thread is read, while the browser is still on the site.
             nonlocal newest
+            # The read overlaps the last one: the thread's messages from before the cursor are most
+            # likely stored already. One read tells which; those are skipped (storing one again would
+            # be a no-op of its own transaction), the others stored as ever, their unique key deciding.
+            known = stored_message_refs(
+                account_id=account_id,
+                thread_ref=read.thread_ref,
+                refs=[m.message_ref for m in read.messages if cursor is not None and m.sent_at <= cursor],
+            )
             for item in read.messages:
-                _store(account, item, summary, platform)
+                if item.message_ref in known:
+                    summary.seen += 1
+                else:
+                    _store(account, item, summary, platform)
                 newest = item.sent_at if newest is None or item.sent_at > newest else newest
                 lock.extend()
             # Only now that every message of the thread is committed may the next read skip it

@@ -289,10 +289,8 @@ def _inbound_decide(*, message_id: int, stored: Stored | None) -> Decision | Non
             return existing
     now = timezone.now()
     if conversation.linkage_status == LinkageStatus.PENDING:
+        # The link is written on the locked row in place (its listing and unit with it): no read again.
         conversation_link(conversation=conversation, message=message)
-        conversation = Conversation.objects.select_related("account__platform", "unit__listing", "listing").get(
-            pk=conversation.pk
-        )
     if conversation.taken_over_by_id is not None:
         _renter_wrote_to_a_person(conversation)
         _skip(conversation, message, f"taken over by agent {conversation.taken_over_by_id}")

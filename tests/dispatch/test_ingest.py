@@ -51,6 +51,25 @@ def test_ingest_reads_from_a_little_before_the_cursor(fake_platform: FakePlatfor
     assert Message.objects.filter(platform_message_ref=late.message_ref).exists()
 
 
+def test_a_message_shown_late_before_the_cursor_is_stored_while_the_stored_ones_are_skipped(
+    fake_platform: FakePlatform,
+) -> None:
+    # given: a thread read once (two messages stored, the cursor at the newer one)
+    account = PlatformAccountFactory()
+    now = timezone.now()
+    fake_platform.inbound("t1", "Hello?", at=now - timedelta(minutes=10))
+    fake_platform.inbound("t1", "Is the room free?", at=now - timedelta(minutes=2))
+    assert services.ingest_account_run(account_id=account.pk).new_inbound == 2
+    # when: the site shows a message late, dated between the two (before the cursor), and a new one
+    late = fake_platform.inbound("t1", "I can move in June.", at=now - timedelta(minutes=5))
+    fake_platform.inbound("t1", "Any news?", at=now)
+    summary = services.ingest_account_run(account_id=account.pk)
+    # then: the stored ones are known and skipped, the late one and the new one are stored and decided
+    assert (summary.seen, summary.new_inbound, summary.decided) == (4, 2, 2)
+    assert Message.objects.filter(conversation__account=account).count() == 4
+    assert Decision.objects.filter(message__platform_message_ref=late.message_ref).exists()
+
+
 def test_ingest_human_reply_on_platform_silences_the_bot(fake_platform: FakePlatform, auto_send) -> None:  # type: ignore[no-untyped-def]
     account = PlatformAccountFactory(send_mode="draft_only")
     fake_platform.inbound("t1", "Is the room available?")

@@ -7,7 +7,9 @@ import importlib
 from zoneinfo import ZoneInfo
 
 import pytest
+import simplemma
 
+from inbox import language
 from inbox.choices import Intent, Language, ReasonCode, TemplateKey
 from inbox.engine import RulesEngine
 from inbox.engine.base import DecisionContext, ResolvedTemplate
@@ -305,3 +307,30 @@ def test_a_missing_spanish_template_holds_the_reply_for_language() -> None:
 
     assert ReasonCode.LANGUAGE in reasons
     assert ReasonCode.NO_TEMPLATE not in reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi! Is the room still available from June 1? My budget is $1,500 and it's just me.",
+        "Hola, ¿sigue disponible el departamento? Quisiera verlo el sábado.",
+        "Bonjour, est-ce que l'appartement est toujours libre ?",
+        "Guten Tag, ist die Wohnung noch frei?",
+        "Olá, o apartamento ainda está disponível?",
+        "Vorrei vedere l'appartamento domani",
+        "Hallo, is het appartement nog beschikbaar?",
+        "Ciao!",
+        "ok",
+        "el 2",
+        "si claro, the 2nd one",
+    ],
+)
+def test_the_remembered_dictionary_test_answers_as_simplemma_does(text: str) -> None:
+    # Each word's verdict is remembered across messages; the shares must be simplemma's own, asked twice.
+    expected = {
+        code: float(share)
+        for code, share in simplemma.langdetect(text, lang=language._CANDIDATES, low_memory=True)
+        if code != "unk"
+    }
+    assert language._dictionary_shares(text) == expected
+    assert language._dictionary_shares(text) == expected  # From the remembered verdicts.
