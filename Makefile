@@ -95,8 +95,8 @@ smoke: $(STAMP)
 
 chaos: $(STAMP) browser
 	$(TEST_ENV) LEASEBOT_CHAOS_FULL=1 $(PY) -m pytest tests/chaos -q -m chaos --timeout=900
-	# The connectors' contract on every page setup of every site (make test runs a rotation of it).
-	$(TEST_ENV) LEASEBOT_CHAOS_FULL=1 $(PY) -m pytest tests/platforms/connectors/test_contract.py -q
+	# The connectors' contract and inbox-row skip on every page setup of every site (make test: a rotation).
+	$(TEST_ENV) LEASEBOT_CHAOS_FULL=1 $(PY) -m pytest tests/platforms/connectors/test_contract.py tests/platforms/connectors/test_preview_skip.py -q
 	# The long schemathesis run over the OpenAPI schema (150 examples per operation and role).
 	$(TEST_ENV) LEASEBOT_CHAOS_FULL=1 $(PY) -m pytest tests/security/test_schemathesis.py -q
 

@@ -373,6 +373,11 @@ class Rig:
             account_id__in=self.account_ids(accounts), status__in=OPEN_STATUSES
         ).count()
 
+    def sending_rows(self, accounts: Iterable[ChaosAccount] | None = None) -> int:
+        from inbox.models import OutboundMessage
+
+        return OutboundMessage.objects.filter(account_id__in=self.account_ids(accounts), status="sending").count()
+
     def platform_sends(self, accounts: Iterable[ChaosAccount] | None = None) -> int:
         return sum(
             len(self.client.sent(a.platform, a.username)) for a in (accounts if accounts is not None else self.accounts)
@@ -396,20 +401,45 @@ class Rig:
             if a.pk in wanted and (a.pk, thread, ref) not in stored
         ]
 
-    def drain(self, *, timeout: float, accounts: Iterable[ChaosAccount] | None = None, inbound: bool = True) -> bool:
-        """Run beat's sweeps until no row is open and every renter message is stored (or ``timeout``)."""
+    def drain(
+        self,
+        *,
+        timeout: float,
+        accounts: Iterable[ChaosAccount] | None = None,
+        inbound: bool = True,
+        stalled_s: float | None = None,
+    ) -> bool:
+        """Run beat's sweeps until no row is open and every renter message is stored (or ``timeout``).
+
+        ``stalled_s``: give up sooner once only ``sending`` rows are open and nothing has moved
+        (rows, platform sends, stored messages) for that long: rows left to their lease, which
+        no sweep settles before it passes (the caller then runs ``recover``).
+        """
         chosen = list(accounts) if accounts is not None else list(self.accounts)
         last_sweep = 0.0
+        progress: tuple[object, ...] = ()
+        moved_at = time.monotonic()
+
+        wanted = {a.pk for a in chosen}
 
         def settled() -> bool:
-            nonlocal last_sweep
-            done = self.open_rows(chosen) == 0 and (not inbound or self.all_inbound_stored(chosen))
+            nonlocal last_sweep, progress, moved_at
+            open_rows = self.open_rows(chosen)
+            missing = len(self._missing_inbound(wanted))
+            done = open_rows == 0 and (not inbound or missing == 0)
             if not done and time.monotonic() - last_sweep > 2.0:
                 last_sweep = time.monotonic()
                 self.sweep()
-            return done
+            if done or stalled_s is None:
+                return done
+            sending = self.sending_rows(chosen)
+            now = (open_rows, sending, self.platform_sends(chosen), missing)
+            if now != progress:
+                progress, moved_at = now, time.monotonic()
+            return 0 < open_rows == sending and time.monotonic() - moved_at > stalled_s
 
-        return bool(poll(settled, timeout=timeout, interval=0.3))
+        finished = bool(poll(settled, timeout=timeout, interval=0.3))
+        return finished and self.open_rows(chosen) == 0 and (not inbound or self.all_inbound_stored(chosen))
 
     def expire_account_locks(self) -> int:
         """Drop the account locks a killed worker left behind (stands in for their TTL passing)."""

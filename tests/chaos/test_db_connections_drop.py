@@ -38,7 +38,9 @@ def test_db_connections_dropped_mid_run_lose_nothing_and_send_nothing_twice(rig:
         rig.send_jobs()
     sends_after_drops = rig.platform_sends()
     # then: the same worker processes carry on (no restart) ...
-    settled = rig.drain(timeout=300 if FULL else 60)
+    # Rows whose `sent` commit died with their connection wait for their lease: once only
+    # they are left and nothing moves (20 s: twice the replicas' visibility window), recover.
+    settled = rig.drain(timeout=300 if FULL else 60, stalled_s=20)
     same_worker_sends = rig.platform_sends() - sends_after_drops
     still_alive = worker.proc.poll() is None
     stuck = rig.open_rows()
