@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from dispatch import scheduling
@@ -67,12 +67,18 @@ def fanout(
     else:
         ids = list(runnable.values_list("pk", flat=True))
     if stage == Stage.SEND and ids:
+        # A row behind another of its thread still `sending` waits for that one's outcome
+        # (dispatch.services.sending._claim_next): it alone is no reason for a job.
+        unsettled = OutboundMessage.objects.filter(
+            conversation_id=OuterRef("conversation_id"), status=OutboundStatus.SENDING
+        )
         busy = set(
             OutboundMessage.objects.filter(account_id__in=ids)
             .filter(
                 (
                     Q(status__in=[OutboundStatus.QUEUED, OutboundStatus.FAILED])
                     & (Q(not_before__isnull=True) | Q(not_before__lte=timezone.now()))
+                    & ~Exists(unsettled)
                 )
                 | stale_sending(timezone.now())
             )

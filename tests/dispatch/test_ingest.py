@@ -241,6 +241,23 @@ def test_fanout_skips_inactive_and_idle_and_counts(fake_platform: FakePlatform, 
     assert PlatformAccount.objects.count() == 3
 
 
+def test_the_send_sweep_starts_no_job_for_rows_waiting_behind_their_threads_send(fake_platform: FakePlatform) -> None:
+    # given: an account whose only queued reply waits behind its thread's reply still being sent
+    waiting = PlatformAccountFactory()
+    now = timezone.now()
+    first = OutboundFactory(conversation__account=waiting, status="sending", queued_at=now, sending_started_at=now)
+    OutboundFactory(conversation=first.conversation, status="queued", queued_at=now)
+    # and one whose queued reply is in another thread than its sending one
+    other = PlatformAccountFactory()
+    OutboundFactory(conversation__account=other, status="sending", queued_at=now, sending_started_at=now)
+    OutboundFactory(conversation__account=other, status="queued", queued_at=now)
+    # when: the send sweep ticks
+    send = services.fanout(platform_slug="spareroom", stage="send", enqueue=lambda account_id: None)
+    # then: a job for the account that has something to send now, none for the one that must wait
+    assert send.enqueued == (other.pk,)
+    assert send.skipped_idle == 1
+
+
 def test_the_send_sweep_comes_for_a_sending_row_its_job_let_go_once_it_is_due(fake_platform: FakePlatform) -> None:
     # given: three accounts with a row in `sending`: one held by a running job (within its lease),
     # one let go by its job after an unknown outcome and due for a read-back, one let go but not yet due
