@@ -307,6 +307,9 @@ class Message(models.Model):
             # The conversation search matches message text with icontains (UPPER(body) LIKE '%...%'):
             # a trigram index on that expression keeps it fast on large inboxes (docs/performance.md).
             GinIndex(OpClass(Upper("body"), name="gin_trgm_ops"), name="message_body_upper_trgm"),
+            # The first-reply latency (Health page, /metrics, dispatch.latency) reads the renters'
+            # messages of the last hour at every scrape: a range on this, not a scan of all messages.
+            models.Index(fields=("direction", "sent_at"), name="message_direction_sent_at"),
         )
         constraints = (
             models.UniqueConstraint(
