@@ -95,7 +95,10 @@ def work_by_platform(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     accounts that may run (null: none has been read yet); ``jobs_waiting_*`` count the
     accounts with a job waiting in the queue; ``oldest_job_wait_seconds`` is how long the
     oldest of those has waited; ``send_queue_oldest_seconds`` the age of the oldest reply
-    queued to go out. One query for the outbox, two Redis scans.
+    queued to go out; ``replies_unconfirmed_on_stopped`` the replies whose send was under way
+    (``sending``, outcome not read back) on accounts that may not run now: no job reads them
+    back until the account (or its platform) is switched on again. Two queries for the
+    outbox, two Redis scans.
     """
     now = timezone.now()
     epoch_now = time.time()
@@ -106,6 +109,13 @@ def work_by_platform(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         .values("account_id")
         .annotate(oldest=Min("queued_at"))
         .values_list("account_id", "oldest")
+    )
+    stopped = [a.pk for row in rows for a in row["accounts"] if not (a.is_active and row["is_active"])]
+    unconfirmed = dict(
+        OutboundMessage.objects.filter(account_id__in=stopped, status=OutboundStatus.SENDING)
+        .values("account_id")
+        .annotate(n=Count("id"))
+        .values_list("account_id", "n")
     )
     out: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -120,6 +130,7 @@ def work_by_platform(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "jobs_waiting_send": sum(1 for a in accounts if a.pk in waiting["send"]),
             "oldest_job_wait_seconds": round(max(0.0, epoch_now - min(enqueued)), 1) if enqueued else None,
             "send_queue_oldest_seconds": _age(min(queued), now) if queued else None,
+            "replies_unconfirmed_on_stopped": sum(unconfirmed.get(a.pk, 0) for a in accounts),
         }
     return out
 

@@ -51,6 +51,7 @@ class HealthSerializer(PlatformHealthSerializer):
     jobs_waiting_send = serializers.IntegerField()
     oldest_job_wait_seconds = serializers.FloatField(allow_null=True)
     send_queue_oldest_seconds = serializers.FloatField(allow_null=True)
+    replies_unconfirmed_on_stopped = serializers.IntegerField()
 
 
 class QueueDepthSerializer(serializers.Serializer[Any]):

@@ -67,6 +67,24 @@ def test_a_switched_off_account_adds_no_lag_and_nothing_waiting_is_null(ops_clie
     )
 
 
+def test_a_reply_left_sending_on_a_switched_off_account_is_counted_until_it_runs_again(
+    ops_client: Any, granted: Any
+) -> None:
+    # given: a reply whose send was under way, and a queued one, when the account was switched off
+    now = timezone.now()
+    conversation = ConversationFactory(account=granted)
+    OutboundFactory(conversation=conversation, status="sending", queued_at=now, sending_started_at=now)
+    OutboundFactory(conversation=ConversationFactory(account=granted), status="queued", queued_at=now)
+    assert _spareroom(ops_client)["replies_unconfirmed_on_stopped"] == 0  # Running: its job reads it back.
+    granted.is_active = False
+    granted.save(update_fields=["is_active"])
+    # then: the board counts the one nobody will read back (not the queued one), until the account runs
+    assert _spareroom(ops_client)["replies_unconfirmed_on_stopped"] == 1
+    granted.is_active = True
+    granted.save(update_fields=["is_active"])
+    assert _spareroom(ops_client)["replies_unconfirmed_on_stopped"] == 0
+
+
 def test_the_queue_figures_name_each_queue_and_the_waiting_jobs(agent_client: Any, granted: Any) -> None:
     with time_machine.travel(timezone.now() - timedelta(seconds=25), tick=False):
         pending.reserve("ingest", granted.pk, 120)

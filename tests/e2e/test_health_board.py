@@ -116,6 +116,14 @@ def test_health_board_at_phone_width_shows_depth_lag_and_oldest_job_without_cutt
     account.save(update_fields=["last_ingest_success_at"])
     with time_machine.travel(timezone.now() - timedelta(seconds=90), tick=False):
         assert pending.reserve("ingest", account.pk, 120)
+    # ... and a switched-off account with a reply whose send was under way when it stopped
+    stopped = PlatformAccountFactory(label="bushwick", is_active=False)
+    OutboundFactory(
+        conversation=ConversationFactory(account=stopped),
+        status="sending",
+        queued_at=timezone.now(),
+        sending_started_at=timezone.now(),
+    )
 
     # when: ops open the health board on a phone
     page = pages.login("olga-ops", viewport=PHONE)
@@ -126,6 +134,10 @@ def test_health_board_at_phone_width_shows_depth_lag_and_oldest_job_without_cutt
     expect(card.locator("dd[data-fact='ingest-lag']")).to_have_text("20 min")
     expect(card.locator("dd[data-fact='oldest-job']")).to_have_text("2 min")
     expect(card.locator("dd[data-fact='oldest-queued']")).to_have_text("none queued")
+    expect(card.locator("dd[data-fact='unconfirmed-stopped']")).to_contain_text(
+        "1 reply was being sent when the account was switched off"
+    )
+    expect(page.locator("section[data-platform='roomies'] dd[data-fact='unconfirmed-stopped']")).to_have_count(0)
     expect(page.locator("[data-board='queues'] dd[data-jobs='ingest']")).to_contain_text("1 (oldest 2 min)")
     expect(page.locator("section[data-platform='roomies'] dd[data-fact='ingest-lag']")).to_have_text("not read yet")
     width = page.evaluate("document.documentElement.scrollWidth")

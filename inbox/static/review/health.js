@@ -70,6 +70,16 @@
       LB.el("dt", { text: "Oldest waiting job" }), LB.el("dd", { "data-fact": "oldest-job", class: slow(p.oldest_job_wait_seconds, 60), text: age(p.oldest_job_wait_seconds, "none waiting") }),
       LB.el("dt", { text: "Oldest queued reply" }), LB.el("dd", { "data-fact": "oldest-queued", class: slow(p.send_queue_oldest_seconds, 300), text: age(p.send_queue_oldest_seconds, "none queued") }),
     );
+    // A reply whose send was under way when its account (or the platform) was switched off: nothing
+    // reads it back until the account runs again, so it may or may not be on the site.
+    if (p.replies_unconfirmed_on_stopped) {
+      const n = p.replies_unconfirmed_on_stopped;
+      facts.append(
+        LB.el("dt", { text: "Sent or not? (switched off)" }),
+        LB.el("dd", { "data-fact": "unconfirmed-stopped", class: "warn",
+          text: n + (n === 1 ? " reply was" : " replies were") + " being sent when the account was switched off: switch it on to read " + (n === 1 ? "it" : "them") + " back, or check the site before writing again" }),
+      );
+    }
     const table = LB.el("table", { class: "grid" });
     table.append(LB.el("thead", {}, LB.el("tr", {}, ...["Account", "State", "Circuit", "Last ingest", "Last send", "Errors", "Last error"].map((t) => LB.el("th", { text: t })))));
     const body = LB.el("tbody");
