@@ -135,8 +135,9 @@ class DueAccounts:
     """A tick's split of a platform's runnable accounts.
 
     ``spare``: accounts not due that may be read early with spare capacity, read longest ago
-    first (twice ``cadence.spare_jobs`` at most: a tick uses no more than that many, and a
-    candidate whose job still waits is passed over).
+    first (twice ``spare_jobs`` at most: a tick uses no more than ``spare_jobs``, and a
+    candidate whose job still waits is passed over); ``runnable``: every runnable account, whose
+    waiting jobs tell whether the workers keep up.
     """
 
     due: tuple[int, ...]

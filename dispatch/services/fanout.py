@@ -48,8 +48,9 @@ def fanout(
     Ingest jobs go only to accounts whose next read is due (``dispatch.scheduling``: in-flight
     conversations are read often, idle accounts back off), and while few of the platform's
     ingest jobs wait, the accounts read longest ago too (spare capacity), through
-    ``enqueue_spare_many`` (the lowest priority) when given. Send jobs go only to accounts with something to send (sendable rows or a stale
-    ``sending`` row to reconcile), so an idle account costs no browser work. The send
+    ``enqueue_spare_many`` (the lowest priority) when given. Send jobs go only to accounts with
+    something to send (a sendable row not waiting behind its thread's send still under way, or
+    a stale ``sending`` row to reconcile), so an idle account costs no browser work. The send
     sweep also returns to review any reply still queued on an account that may not run:
     no job will come for it (switching an account off does this at once; this is the net).
     """
