@@ -7,9 +7,12 @@
 3. ``Showing`` rows, ``SELECT ... FOR UPDATE``, by ascending pk.
 
 Every path takes them in this order, so two services can never wait on each other in a
-cycle. The advisory lock only serialises bookings of one agent (it makes group-size and
-buffer checks exact); the exclusion constraint ``showing_agent_no_double_booking`` is the
-guarantee that holds even for code that skips the lock.
+cycle. The advisory lock serialises bookings of one agent (it makes group-size and buffer
+checks exact); the exclusion constraints ``showing_agent_no_overlap_*`` are the guarantee that
+holds even for code that skips the service. The trigger ``inbox_showing_group_size`` takes the
+same lock on every insert of a booked showing (migration 0027), then the unit's row, so
+overlapping inserts past the service also run in turn and meet the constraint rather than a
+deadlock.
 """
 
 #: First key of the two-key advisory lock taken per agent while booking ("LBSH").

@@ -6,7 +6,8 @@ buffer and group-size checks are exact, the slot is re-checked against live avai
 and the insert is backed by the database: exclusion constraints (btree_gist) refuse two
 booked showings of one agent that overlap unless they are the very same showing of one unit
 (a group), and the trigger ``inbox_showing_group_size`` refuses a group beyond the unit's
-``showing_group_size``, so no path that skips the lock can double-book either. Such a refusal
+``showing_group_size`` (it also takes the agent's lock on insert, so overlapping inserts past
+this service run in turn), so no path that skips the lock can double-book either. Such a refusal
 becomes ``SlotUnavailable`` (HTTP 409 with its reason).
 """
 

@@ -3,7 +3,9 @@
 The booking service serialises one agent's bookings with an advisory lock and checks the slot
 again; these tests write past that lock (straight inserts, or the service with its lock
 switched off) to prove the database itself refuses: exclusion constraints (btree_gist) for one
-agent's overlapping showings, a trigger for a group showing's size. The service turns the
+agent's overlapping showings, a trigger for a group showing's size. The trigger also takes the
+agent's booking lock on insert, so two overlapping inserts at once run in turn and the second
+meets the constraint, instead of deadlocking under it. The service turns the
 refusal into ``SlotUnavailable`` (HTTP 409 with its reason), never a 5xx.
 """
 
@@ -18,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 
 from inbox import showings
 from inbox.exceptions import SlotUnavailable
+from inbox.lock_objects import BOOKING_LOCK_NAMESPACE
 from inbox.models import Showing, Unit
 from inbox.showings import showing_book
 from inbox.slots import find_slots
@@ -111,6 +114,40 @@ def test_two_concurrent_inserts_past_the_service_one_agent_two_units_one_is_stor
     assert sum(isinstance(r, Showing) for r in results) == 1
     assert sum(isinstance(r, IntegrityError) for r in results) == 1
     assert Showing.objects.filter(agent=agent, status="booked").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_insert_past_the_service_holds_its_agents_booking_lock_until_commit() -> None:
+    # Without it two such inserts that overlap wait for each other under the exclusion
+    # constraint, and PostgreSQL aborts one with "deadlock detected" (a 5xx), not the violation.
+    unit, agent = _unit_with_agent()
+    inserted, probed = threading.Event(), threading.Event()
+    free_while_open: list[bool] = []
+
+    def probe() -> None:
+        inserted.wait(timeout=30)
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_try_advisory_xact_lock(%s, %s)", [BOOKING_LOCK_NAMESPACE, agent.pk & 0x7FFFFFFF]
+                )
+                free_while_open.append(cursor.fetchone()[0])
+        finally:
+            probed.set()
+            connection.close()
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    with transaction.atomic():
+        Showing.objects.create(unit=unit, agent=agent, starts_at=ny(11, 10), ends_at=ny(11, 10, 30))
+        inserted.set()
+        assert probed.wait(timeout=30)
+    thread.join(timeout=30)
+
+    assert free_while_open == [False]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [BOOKING_LOCK_NAMESPACE, agent.pk & 0x7FFFFFFF])
+        assert cursor.fetchone()[0] is True
 
 
 @pytest.mark.django_db(transaction=True)
