@@ -115,6 +115,18 @@ def _inbound_sql(using: str) -> tuple[str, str, str, tuple[Any, ...]]:
     return conflict, insert_message, select, tuple(expressions)
 
 
+def _message(item: Inbound, *, conversation: Conversation | None = None) -> Message:
+    """The unsaved row of a message read on the platform (the renter's path sets its conversation later)."""
+    return Message(
+        conversation=conversation,
+        direction=item.direction,
+        platform_message_ref=item.message_ref,
+        sender_name=item.sender_name,
+        body=item.body,
+        sent_at=item.sent_at,
+    )
+
+
 def _store_inbound(account: PlatformAccount, item: Inbound) -> tuple[Conversation, Message | None]:
     """Upsert a renter's thread's conversation and insert the message, in one statement.
 
@@ -149,13 +161,7 @@ def _store_inbound(account: PlatformAccount, item: Inbound) -> tuple[Conversatio
     insert = InsertQuery(Conversation)
     insert.insert_values([f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated], [new])
     [(insert_sql, insert_params)] = insert.get_compiler(using=using).as_sql()
-    message = Message(
-        direction=item.direction,
-        platform_message_ref=item.message_ref,
-        sender_name=item.sender_name,
-        body=item.body,
-        sent_at=item.sent_at,
-    )
+    message = _message(item)
     message_params = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in _message_fields()]
     conflict, insert_message, select, expressions = _inbound_sql(using)
     sql = f"WITH c AS ({insert_sql} {conflict}), m AS ({insert_message}) {select}"
@@ -207,14 +213,7 @@ def message_store(*, account: PlatformAccount, item: Inbound) -> Stored:
                 updates["renter_handle"] = item.sender_handle
         else:
             conversation = _conversation_for(account, item)
-            message = Message(
-                conversation=conversation,
-                direction=item.direction,
-                platform_message_ref=item.message_ref,
-                sender_name=item.sender_name,
-                body=item.body,
-                sent_at=item.sent_at,
-            )
+            message = _message(item, conversation=conversation)
             if not insert_unless_exists(message):
                 message = None
         if message is None:  # A re-read: no savepoint to unwind.
