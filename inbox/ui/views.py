@@ -20,6 +20,19 @@ from platforms.api.permissions import cached_role, scope_to_accounts
 
 REVIEWERS = {"admin", "agent"}
 
+#: The conversation list's tabs, in order: (key, label). The key is the page's ``?tab=``; the
+#: page's script knows what each one asks the API for.
+CONVERSATION_TABS = (
+    ("needs", "Needs a human"),
+    ("mine", "Mine"),
+    ("unassigned", "Unassigned"),
+    ("taken", "Taken over"),
+    ("waiting", "Waiting on renter"),
+    ("snoozed", "Snoozed"),
+    ("resolved", "Resolved"),
+    ("all", "All"),
+)
+
 
 def _role_or_403(request: HttpRequest, allowed: set[str]) -> str:
     role = cached_role(request.user)
@@ -62,9 +75,16 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @login_required
 @ensure_csrf_cookie
 def conversations(request: HttpRequest) -> HttpResponse:
-    """Every conversation the caller may work on, by tab, with search (the queue shows only what waits)."""
+    """Every conversation the caller may work on, by tab, with search (the queue shows only what waits).
+
+    The tabs are links to ``?tab=``, the current one marked here: a tab clicked before the page's
+    script has run still opens that tab (the script then takes the clicks over).
+    """
     role = _role_or_403(request, REVIEWERS)
-    return _page(request, "conversations.html", "conversations", role)
+    keys = [key for key, _ in CONVERSATION_TABS]
+    wanted = request.GET.get("tab", "")
+    current = wanted if wanted in keys else keys[0]
+    return _page(request, "conversations.html", "conversations", role, tabs=CONVERSATION_TABS, current_tab=current)
 
 
 @login_required

@@ -35,7 +35,7 @@ def _names(page: Page) -> list[str]:
 def _tab(page: Page, tab: str) -> list[str]:
     page.locator("#conv-count").evaluate("node => { node.textContent = ''; }")
     page.click(f"#conv-tabs [data-tab='{tab}']")
-    expect(page.locator(f"#conv-tabs [data-tab='{tab}']")).to_have_attribute("aria-selected", "true")
+    expect(page.locator(f"#conv-tabs [data-tab='{tab}']")).to_have_attribute("aria-current", "page")
     return _names(page)
 
 

@@ -65,7 +65,7 @@ def test_agent_finds_conversations_by_tab_and_search(pages: Any, shot: Callable[
         ("all", ["Ann", "Ben", "Cat", "Dan", "Eve"]),
     ):
         page.click(f"#conv-tabs [data-tab='{tab}']")
-        expect(page.locator(f"#conv-tabs [data-tab='{tab}']")).to_have_attribute("aria-selected", "true")
+        expect(page.locator(f"#conv-tabs [data-tab='{tab}']")).to_have_attribute("aria-current", "page")
         expect(page.locator("#conv-count")).to_have_text(f"{len(names)} conversation" + ("s" if len(names) > 1 else ""))
         assert _names(page) == names
 
@@ -87,6 +87,36 @@ def test_agent_finds_conversations_by_tab_and_search(pages: Any, shot: Callable[
     assert pages.errors == []
 
 
+def test_a_tab_clicked_before_the_pages_script_has_run_still_opens_that_tab(pages: Any) -> None:
+    # given: Bob's list, whose script has not run yet (a slow phone connection; held back here)
+    account = PlatformAccountFactory(label="harlem")
+    account_grant(user=UserFactory(username="bob-agent", role="agent"), account=account)
+    MessageFactory(conversation=ConversationFactory(account=account, renter_name="Ann", human_required=True), body="Hi")
+    MessageFactory(conversation=ConversationFactory(account=account, renter_name="Dan"), body="Hello")
+    page = pages.login("bob-agent")
+    page.route(re.compile(r"/review/conversations[^/]*\.js$"), lambda route: route.abort())
+    page.goto(pages.base_url + "/review/conversations/")
+    expect(page.locator("#conv-tabs [data-tab='needs']")).to_have_attribute("aria-current", "page")
+
+    # when: he clicks "All" at once
+    page.click("#conv-tabs [data-tab='all']")
+
+    # then: the page he gets is the All tab, and once the script runs it lists everyone
+    page.wait_for_url(re.compile(r"/review/conversations/\?tab=all$"))
+    expect(page.locator("#conv-tabs [data-tab='all']")).to_have_attribute("aria-current", "page")
+    expect(page.locator("#conv-tabs [aria-current]")).to_have_count(1)
+    page.unroute(re.compile(r"/review/conversations[^/]*\.js$"))
+    page.reload()
+    expect(page.locator("#conv-count")).to_have_text("2 conversations")
+    assert _names(page) == ["Ann", "Dan"]
+    # The script keeps the links whole: a tab opened in a new browser tab carries the search.
+    page.fill("#c-search", "Hello")
+    page.keyboard.press("Enter")
+    expect(page.locator("#conv-count")).to_have_text("1 conversation matching “Hello”")
+    expect(page.locator("#conv-tabs [data-tab='resolved']")).to_have_attribute("href", "?tab=resolved&q=Hello")
+    assert pages.errors == []
+
+
 def test_a_search_with_more_matches_than_the_count_cap_says_so_and_still_lists_them_all(
     pages: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -102,7 +132,7 @@ def test_a_search_with_more_matches_than_the_count_cap_says_so_and_still_lists_t
     # The tabs work once the list has loaded (a person sees the first tab's count first).
     expect(page.locator("#conv-count")).to_have_text("0 conversations")
     page.click("#conv-tabs [data-tab='all']")
-    expect(page.locator("#conv-tabs [data-tab='all']")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#conv-tabs [data-tab='all']")).to_have_attribute("aria-current", "page")
     expect(page.locator("#conv-count")).to_have_text("26+ conversations")
 
     # when: Bob searches a word most of them contain

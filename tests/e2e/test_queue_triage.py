@@ -235,5 +235,5 @@ def test_conversation_tabs_show_their_counts_and_a_click_applies_that_tab(pages:
 
     # then: the list shows all three
     expect(bob.locator("#conv-list .q-item")).to_have_count(3)
-    expect(bob.locator("#conv-tabs [data-tab='all']")).to_have_attribute("aria-selected", "true")
+    expect(bob.locator("#conv-tabs [data-tab='all']")).to_have_attribute("aria-current", "page")
     assert pages.errors == []

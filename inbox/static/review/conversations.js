@@ -1,6 +1,7 @@
 /* Every conversation in the caller's scope, by tab (what needs a human, mine, unassigned, taken
  * over, waiting on the renter, snoozed, resolved, all), with filters (platform, account, unit, reason) and search over
- * renter, message text, unit and listing. Tab, filters and search stay in the address. */
+ * renter, message text, unit and listing. Tab, filters and search stay in the address. The tabs are
+ * links (?tab=), so one clicked before this script has run still opens its tab. */
 (function () {
   "use strict";
   const LB = window.LB;
@@ -76,7 +77,14 @@
     const shown = LB.filterValues(filters, new URLSearchParams({ tab: tab }));
     if (search.value.trim()) shown.set("q", search.value.trim());
     LB.keepInUrl(shown);
-    for (const b of document.querySelectorAll("#conv-tabs .tab")) b.setAttribute("aria-selected", String(b.dataset.tab === tab));
+    for (const b of document.querySelectorAll("#conv-tabs .tab")) {
+      // Each tab links to itself under the same filters and search (open in a new tab works too).
+      const to = new URLSearchParams(shown);
+      to.set("tab", b.dataset.tab);
+      b.setAttribute("href", "?" + to);
+      if (b.dataset.tab === tab) b.setAttribute("aria-current", "page");
+      else b.removeAttribute("aria-current");
+    }
     if (!append) loadTabCounts();
     try {
       const data = (await LB.api("conversations/?" + query())).data;
@@ -114,7 +122,12 @@
   }
 
   for (const b of document.querySelectorAll("#conv-tabs .tab")) {
-    b.addEventListener("click", () => { tab = b.dataset.tab; load(false); });
+    b.addEventListener("click", (ev) => {
+      if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return; // The browser opens a new tab.
+      ev.preventDefault();
+      tab = b.dataset.tab;
+      load(false);
+    });
   }
   document.getElementById("conv-search").addEventListener("submit", (ev) => { ev.preventDefault(); load(false); });
   more.addEventListener("click", () => { page += 1; load(true); });
