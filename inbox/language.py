@@ -124,6 +124,17 @@ class _RememberedLemmatizer:
 _DETECTORS = tuple(simplemma.LanguageDetector(_CANDIDATES, sampler, _RememberedLemmatizer()) for sampler in _SAMPLERS)
 
 
+def warm_up() -> None:
+    """Load every candidate language's dictionary now rather than on the first renter's message.
+
+    The load takes a few seconds per process. An ``rpa`` worker (the one that decides) calls this
+    once before its processes fork (``leasebot.celery``): they share the dictionaries, and the
+    first renter who writes after a deploy does not wait for them.
+    """
+    for code in _CANDIDATES:
+        _LEMMATIZER.get_lemma("room", code)
+
+
 def _dictionary_shares(text: str) -> dict[str, float]:
     """Return {candidate language: share of the words it knows} from simplemma's dictionary test.
 

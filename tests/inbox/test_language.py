@@ -334,3 +334,23 @@ def test_the_remembered_dictionary_test_answers_as_simplemma_does(text: str) -> 
     }
     assert language._dictionary_shares(text) == expected
     assert language._dictionary_shares(text) == expected  # From the remembered verdicts.
+
+
+class _CountingDictionaries:
+    """A dictionary factory that records which languages were asked for (each an empty dictionary)."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def get_dictionary(self, lang: str) -> dict[str, str]:
+        self.asked.append(lang)
+        return {}
+
+
+def test_warm_up_loads_every_candidate_languages_dictionary(monkeypatch: pytest.MonkeyPatch) -> None:
+    dictionaries = _CountingDictionaries()
+    monkeypatch.setattr(language, "_LEMMATIZER", simplemma.strategies.DefaultStrategy(dictionary_factory=dictionaries))
+
+    language.warm_up()
+
+    assert set(dictionaries.asked) == set(language._CANDIDATES)
