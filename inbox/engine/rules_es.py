@@ -43,6 +43,13 @@ ES_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str],
             _P(
                 rf"\bno (?:me |nos )?(?:vuelva[ns]? a )?(?:mande[ns]?|mandes|envie[ns]?|envies|moleste[ns]?|molestes|mandar|enviar|molestar){_STOP_TAIL}"
             ),
+            # "No quiero que me sigan escribiendo": the wish, not the imperative. "... que me contacten
+            # por teléfono" asks for another channel and is left to a person, as above.
+            _P(
+                r"\bno (?:quiero|deseo|queremos) que (?:me|nos) (?:sigan |vuelvan a )?(?:escriba[ns]?|escribiendo"
+                r"|contacte[ns]?|contactando|molesten|molestando|(?:mande[ns]?|envie[ns]?|sigan mandando) mensajes)\b"
+                r"(?! (?:por|al|a|en) )"
+            ),
             _P(
                 r"\b(?:deja(?:n|d)?|dejen|para(?:n)?|paren) de (?:escribirme|mandarme|enviarme|contactarme|molestarme|escribir|mandar mensajes)\b"
             ),
