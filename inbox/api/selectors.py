@@ -12,13 +12,23 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Contains
 from django.utils import timezone
 
 from inbox import holds
 from inbox.choices import ConversationStatus, Direction, OutboundStatus, ReasonCode, Source
-from inbox.models import AgentProfile, CannedReply, Conversation, Message, OutboundMessage, Unit, UnitAssignment
+from inbox.models import (
+    AgentProfile,
+    CannedReply,
+    Conversation,
+    Folded,
+    Message,
+    OutboundMessage,
+    Unit,
+    UnitAssignment,
+)
 from inbox.selectors import conversation_version, outbound_version
 from inbox.slots import find_slots
 from leasebot.core.models import AuditLog
@@ -152,13 +162,16 @@ def conversation_filter(
         waiting = Q(human_required=False) & ours_last & ~Exists(for_a_person)
         qs = qs.filter(waiting) if waiting_on_renter else qs.exclude(waiting)
     if search:
-        in_messages = Message.objects.filter(conversation_id=OuterRef("pk"), body__icontains=search)
+        # Any case and any accent, on both sides ("jose" finds "José", "BAÑO" finds "bano"); the
+        # term's LIKE wildcards are escaped, and the message text's trigram index holds inbox_fold(body).
+        term = Folded(Value(search))
+        in_messages = Message.objects.filter(Contains(Folded("body"), term), conversation_id=OuterRef("pk"))
         qs = qs.filter(
-            Q(renter_name__icontains=search)
-            | Q(renter_handle__icontains=search)
-            | Q(thread_ref__icontains=search)
-            | Q(unit__name__icontains=search)
-            | Q(listing__title__icontains=search)
+            Q(Contains(Folded("renter_name"), term))
+            | Q(Contains(Folded("renter_handle"), term))
+            | Q(Contains(Folded("thread_ref"), term))
+            | Q(Contains(Folded("unit__name"), term))
+            | Q(Contains(Folded("listing__title"), term))
             | Exists(in_messages)
         )
     return qs

@@ -11,7 +11,6 @@ from django.contrib.postgres.fields import RangeOperators
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Func, Q
-from django.db.models.functions import Upper
 from django.utils import timezone
 
 from inbox import holds
@@ -27,6 +26,17 @@ from inbox.choices import (
     WorkflowOutcome,
 )
 from leasebot.core.validators import validate_timezone  # inbox.migrations.0001 names it here.
+
+
+class Folded(Func):
+    """``inbox_fold(text)``: the text in capitals without its accents ("José" and "JOSE" read alike).
+
+    What conversation search compares, on both sides (migration "search_folds_accents" creates the
+    function over PostgreSQL's ``unaccent``, immutable so that a trigram index can hold it).
+    """
+
+    function = "inbox_fold"
+    output_field = models.TextField()
 
 
 class Listing(models.Model):
@@ -297,9 +307,10 @@ class Message(models.Model):
     class Meta:
         ordering = ("sent_at", "id")
         indexes = (
-            # The conversation search matches message text with icontains (UPPER(body) LIKE '%...%'):
-            # a trigram index on that expression keeps it fast on large inboxes (docs/performance.md).
-            GinIndex(OpClass(Upper("body"), name="gin_trgm_ops"), name="message_body_upper_trgm"),
+            # The conversation search matches message text folded (inbox_fold(body) LIKE '%...%', any
+            # accent and case): a trigram index on that expression keeps it fast on large inboxes
+            # (docs/performance.md).
+            GinIndex(OpClass(Folded("body"), name="gin_trgm_ops"), name="message_body_fold_trgm"),
             # The first-reply latency (Health page, /metrics, dispatch.latency) reads the renters'
             # messages of the last hour at every scrape: a range on this, not a scan of all messages.
             models.Index(fields=("direction", "sent_at"), name="message_direction_sent_at"),

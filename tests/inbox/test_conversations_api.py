@@ -413,6 +413,38 @@ def test_search_matches_name_text_and_unit_case_insensitively_within_scope(
     assert found("no such thing") == []
 
 
+def test_search_ignores_accents_on_both_sides_and_takes_wildcards_literally(agent_client: Any, granted: Any) -> None:
+    # given: Spanish-speaking renters, written with and without accents, and a message with a % sign
+    now = timezone.now()
+    jose = ConversationFactory(account=granted, renter_name="José Martínez", last_inbound_at=now)
+    bano = ConversationFactory(account=granted, renter_name="Luz", last_inbound_at=now - dt.timedelta(hours=1))
+    MessageFactory(conversation=bano, body="¿Tiene baño privado? Y la cuota, ¿sube un 5% al año?")
+    plain = ConversationFactory(
+        account=granted, renter_name="Jose Ramirez", last_inbound_at=now - dt.timedelta(hours=2)
+    )
+    unit = ConversationFactory(
+        account=granted, unit=UnitFactory(name="Piso Ñuñoa 3º"), last_inbound_at=now - dt.timedelta(hours=3)
+    )
+
+    def found(term: str) -> list[int]:
+        response = agent_client.get("/api/v1/conversations/", {"search": term})
+        assert response.status_code == 200
+        return [row["id"] for row in response.json()["results"]]
+
+    # then: an agent finds them however either side wrote the accents
+    assert found("jose") == [jose.pk, plain.pk]
+    assert found("JOSÉ") == [jose.pk, plain.pk]
+    assert found("martinez") == [jose.pk]
+    assert found("Ramírez") == [plain.pk]
+    assert found("bano privado") == [bano.pk]
+    assert found("ñunoa") == [unit.pk]
+    # and a % or _ in the search is a character, not a wildcard
+    assert found("5%") == [bano.pk]
+    assert found("5% al") == [bano.pk]
+    assert found("%") == [bano.pk]
+    assert found("J_se") == []
+
+
 def test_count_stops_at_the_cap_and_the_pages_still_reach_every_match(
     agent_client: Any, granted: Any, monkeypatch: Any, django_assert_max_num_queries: Any
 ) -> None:
