@@ -30,7 +30,8 @@ def warm_deciding_worker(sender: str, instance: Any, **kwargs: Any) -> None:
     """
     if DECIDING_QUEUE not in instance.app.amqp.queues.consume_from:
         return
-    from inbox.language import warm_up  # Only here: web and beat processes never load simplemma.
+    # Imported here: this module is imported by every process, web and beat included, before Django is set up.
+    from inbox.language import warm_up
 
     started = time.monotonic()
     warm_up()

@@ -47,7 +47,8 @@ ES_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str],
             # por teléfono" asks for another channel and is left to a person, as above.
             _P(
                 r"\bno (?:quiero|deseo|queremos) que (?:me|nos) (?:sigan |vuelvan a )?(?:escriba[ns]?|escribiendo"
-                r"|contacte[ns]?|contactando|molesten|molestando|(?:mande[ns]?|envie[ns]?|sigan mandando) mensajes)\b"
+                r"|contacte[ns]?|contactando|molesten|molestando|escribir|contactar|molestar"
+                r"|(?:mande[ns]?|envie[ns]?|sigan mandando|mandar|enviar) mensajes)\b"
                 r"(?! (?:por|al|a|en) )"
             ),
             _P(
